@@ -1,0 +1,37 @@
+# bastion — two commands on a fresh machine with only Python 3.11:
+#   make demo   runs the Baghdad night on embedded defaults (SQLite, local process)
+#   make test   runs ruff, the import contract (information barrier) and pytest
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+SEED   ?= 1
+
+.PHONY: demo test lint contracts pytest bench clean
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) on PATH (or make PYTHON=/path/to/python3.11)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/bastion run baghdad --seed $(SEED) --out runs/baghdad-seed$(SEED)
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+
+contracts: $(STAMP)
+	$(BIN)/lint-imports
+
+pytest: $(STAMP)
+	$(BIN)/python -m pytest -q -n 2 --dist loadgroup
+
+test: lint contracts pytest
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/night.py
+
+clean:
+	rm -rf $(VENV) runs .pytest_cache .ruff_cache .import_linter_cache

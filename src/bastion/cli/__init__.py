@@ -1,0 +1,1 @@
+"""The ``bastion`` command line (Typer): thin wrappers over :mod:`bastion.api`."""

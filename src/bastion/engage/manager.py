@@ -1,0 +1,362 @@
+"""Dynamic engagement scheduling: who fires at what, when, under which authority.
+
+Each radar scan: (1) assess the bursts whose look period has ended (shoot–look–shoot);
+(2) list the hostile tracks worth engaging (threat value at least the doctrine's threshold, not
+assessed destroyed, not already under fire, track fresh and precise enough — otherwise hold fire and
+say why); (3) for every free gun and candidate, compute the burst that would start after the gun's
+reaction and slew time, its lead solution at each knot of the aim schedule, its safety checks
+(arc, elevation limits, no-fire sectors, civil clearance of the lines of fire, identity) and its
+kill probability; (4) assign guns to targets (the :class:`~bastion.engage.assign.Assigner`);
+(5) release fire according to the weapons-control status: HOLD refuses, TIGHT asks the authoriser
+once per target and fires when approved (a request not answered in time lapses: not fired),
+FREE fires.
+
+Every decision is an event; refusals are reported once per (track, reason) so the log stays
+readable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from bastion.assess.types import Identity, ThreatPicture
+from bastion.engage import kill_assessment
+from bastion.engage.assign import Assigner, GreedyAssigner
+from bastion.engage.fire_control import FireControl
+from bastion.engage.safety import min_clearance, mount_violations
+from bastion.orders import FireOrder
+from bastion.scenario.compiled import Defence
+from bastion.track.types import Tracks, TrackStatus
+
+KNOT_S = 0.25
+MAX_TRACK_SIGMA_M = 30.0
+MAX_TRACK_AGE_S = 2.5
+VULNERABLE_RADIUS_M = 0.5  # defenders' estimate for a small fixed-wing drone
+P_KILL_GIVEN_HIT = 0.6  # defenders' estimate for a 20 mm HEI-T hit on such a drone
+
+
+@dataclass
+class Engagement:
+    id: int
+    track: int
+    gun: int
+    order: FireOrder
+    look_until: float
+    speed_before: float
+
+
+@dataclass
+class Request:
+    id: int
+    track: int
+    gun: int
+    t: float
+    pk: float
+
+
+@dataclass
+class EngagementManager:
+    defence: Defence
+    assigner: Assigner = field(default_factory=GreedyAssigner)
+    weapons_control: str = ""
+
+    def __post_init__(self) -> None:
+        d = self.defence
+        self.doctrine = d.doctrine
+        self.weapons_control = self.weapons_control or d.doctrine.weapons_control
+        self.fire_control = [FireControl(g, d.air) for g in d.guns]
+        self.ammunition = np.array([g.ammunition for g in d.guns], dtype=int)
+        self.pointing = np.zeros((len(d.guns), 2))
+        self.busy_until = np.full(len(d.guns), -np.inf)
+        self.looking: list[Engagement] = []
+        self.authorised: set[int] = set()
+        self.denied: set[int] = set()
+        self.requests: dict[int, Request] = {}
+        self.destroyed: set[int] = set()
+        self.ignored: set[int] = set()
+        self._said: set[tuple[int, str]] = set()
+        self._next_order = 1
+        self._next_request = 1
+
+    # -- operator interface ------------------------------------------------------------------
+    def set_weapons_control(self, status: str) -> None:
+        self.weapons_control = status
+
+    def authorise(self, request_id: int, approved: bool, user: str, t: float) -> list[tuple[str, dict]]:
+        req = self.requests.pop(request_id, None)
+        if req is None:
+            return [
+                ("authorisation_ignored", {"request": request_id, "user": user, "reason": "no such pending request"})
+            ]
+        (self.authorised if approved else self.denied).add(req.track)
+        return [
+            (
+                "authorisation",
+                {
+                    "request": request_id,
+                    "track": req.track,
+                    "gun": self.defence.guns[req.gun].name,
+                    "approved": approved,
+                    "user": user,
+                    "latency_s": round(t - req.t, 2),
+                },
+            )
+        ]
+
+    def pending_requests(self) -> list[Request]:
+        return list(self.requests.values())
+
+    def gun_status(self, gun: int, ammunition: int) -> None:
+        """Rounds remaining as reported by a mount."""
+        self.ammunition[gun] = ammunition
+
+    # -- per scan ----------------------------------------------------------------------------
+    def step(self, tracks: Tracks, picture: ThreatPicture, scan_period: float):
+        """Orders, events and tracks ended this scan (id -> reason) for the warning board."""
+        t = tracks.t
+        events: list[tuple[str, dict]] = []
+        orders: list[FireOrder] = []
+        ended: dict[int, str] = {}
+        events += self._assess_kills(tracks, ended)
+        events += self._lapse_requests(t)
+        cand = self._candidates(tracks, picture, events)
+        engaged = {e.track for e in self.looking}
+        cand = [i for i in cand if int(tracks.id[i]) not in engaged]
+        guns = [g for g in range(len(self.defence.guns)) if self.busy_until[g] <= t and self.ammunition[g] > 0]
+        if not cand or not guns:
+            return orders, events, ended
+        plans: dict[tuple[int, int], tuple] = {}
+        pk = np.zeros((len(guns), len(cand)))
+        reasons: dict[int, list[str]] = {}
+        others = self._non_hostile(tracks, picture)
+        for a, g in enumerate(guns):
+            for b, i in enumerate(cand):
+                plan, why = self._plan(g, i, tracks, others, picture)
+                if plan is None:
+                    reasons.setdefault(i, []).append(f"{self.defence.guns[g].name}: {why}")
+                    continue
+                plans[(g, i)] = plan
+                pk[a, b] = plan[-1]
+        for i, why in reasons.items():
+            if all(" out of reach" in w or "not yet" in w for w in why):
+                continue
+            if not any((g, i) in plans for g in guns):
+                events += self._say(int(tracks.id[i]), "cannot_engage", "; ".join(why))
+        values = np.array([picture.threat_value[i] for i in cand])
+        choice = self.assigner.assign(pk, values)
+        for a, b in enumerate(choice):
+            if b < 0 or pk[a, b] <= 0:
+                continue
+            g, i = guns[a], cand[b]
+            tid = int(tracks.id[i])
+            if picture.identity[i] != Identity.HOSTILE:  # belt and braces: never anything else
+                events += self._say(tid, "engagement_refused", f"identity {Identity(picture.identity[i]).name.lower()}")
+                continue
+            if self.weapons_control == "hold":
+                events += self._say(tid, "engagement_refused", "weapons hold")
+                continue
+            if self.weapons_control == "tight" and tid not in self.authorised:
+                if tid in self.denied:
+                    events += self._say(tid, "engagement_refused", "authorisation denied")
+                elif not any(r.track == tid for r in self.requests.values()):
+                    rid = self._next_request
+                    self._next_request += 1
+                    self.requests[rid] = Request(rid, tid, g, t, float(pk[a, b]))
+                    events.append(
+                        (
+                            "authorisation_request",
+                            {
+                                "request": rid,
+                                "track": tid,
+                                "gun": self.defence.guns[g].name,
+                                "pk": round(float(pk[a, b]), 3),
+                                "time_to_impact_s": round(float(picture.impact_time[i] - t), 1),
+                                "zone": self.defence.zones[picture.zone[i]].name if picture.zone[i] >= 0 else None,
+                            },
+                        )
+                    )
+                continue
+            order, eng_event = self._fire(g, i, tracks, plans[(g, i)])
+            orders.append(order)
+            events.append(eng_event)
+        return orders, events, ended
+
+    # -- internals -----------------------------------------------------------------------------
+    def _say(self, track: int, kind: str, reason: str) -> list[tuple[str, dict]]:
+        key = (track, f"{kind}:{reason}")
+        if key in self._said:
+            return []
+        self._said.add(key)
+        return [(kind, {"track": track, "reason": reason})]
+
+    def _assess_kills(self, tracks: Tracks, ended: dict[int, str]) -> list[tuple[str, dict]]:
+        out = []
+        still = []
+        for e in self.looking:
+            if tracks.t < e.look_until:
+                still.append(e)
+                continue
+            destroyed, reason = kill_assessment.assess(tracks, e.track, e.speed_before)
+            out.append(
+                (
+                    "kill_assessment",
+                    {
+                        "track": e.track,
+                        "gun": self.defence.guns[e.gun].name,
+                        "order": e.order.order_id,
+                        "destroyed": destroyed,
+                        "reason": reason,
+                    },
+                )
+            )
+            if destroyed:
+                self.destroyed.add(e.track)
+                ended[e.track] = "assessed destroyed"
+        self.looking = still
+        return out
+
+    def _lapse_requests(self, t: float) -> list[tuple[str, dict]]:
+        out = []
+        timeout = self.doctrine.operator.timeout_s
+        for rid, r in list(self.requests.items()):
+            if t - r.t > timeout:
+                del self.requests[rid]
+                out.append(
+                    (
+                        "authorisation_timeout",
+                        {
+                            "request": rid,
+                            "track": r.track,
+                            "gun": self.defence.guns[r.gun].name,
+                            "reason": "not answered in time: not fired",
+                        },
+                    )
+                )
+        return out
+
+    def _candidates(self, tracks: Tracks, picture: ThreatPicture, events: list) -> list[int]:
+        out = []
+        t = tracks.t
+        for i in range(len(tracks)):
+            tid = int(tracks.id[i])
+            if picture.identity[i] != Identity.HOSTILE or tid in self.destroyed:
+                continue
+            if picture.threat_value[i] <= 0:
+                if tid not in self.ignored:
+                    self.ignored.add(tid)
+                    events.append(("threat_ignored", {"track": tid, "reason": "predicted impact in open ground"}))
+                continue
+            if picture.threat_value[i] < self.doctrine.engage_threshold:
+                continue
+            sigma = float(np.sqrt(np.max(np.diag(tracks.P[i, :3, :3]))))
+            if tracks.status[i] == TrackStatus.TENTATIVE or t - tracks.last_update[i] > MAX_TRACK_AGE_S:
+                events += self._say(tid, "hold_fire", "track not current")
+                continue
+            if sigma > MAX_TRACK_SIGMA_M:
+                events += self._say(tid, "hold_fire", "track too imprecise")
+                continue
+            out.append(i)
+        return out
+
+    def _non_hostile(self, tracks: Tracks, picture: ThreatPicture) -> np.ndarray:
+        """Indices of confirmed tracks that must stay clear of the lines of fire."""
+        keep = (
+            (picture.identity == Identity.CIVIL)
+            | (picture.identity == Identity.FRIENDLY)
+            | ((picture.identity == Identity.UNKNOWN) & (tracks.rcs >= 1.0))
+        )
+        return np.flatnonzero(keep & (tracks.status != TrackStatus.TENTATIVE))
+
+    def _plan(self, g: int, i: int, tracks: Tracks, others: np.ndarray, picture: ThreatPicture):
+        gun = self.defence.guns[g]
+        gt = gun.type
+        fc = self.fire_control[g]
+        t = tracks.t
+        x = tracks.x[i]
+        burst = self.doctrine.burst_s or gt.burst_s
+        # cheap reject: even flying straight at the gun it cannot be in range during this burst
+        horizon = gt.reaction_s + burst + gt.self_destruct_s + np.pi / gt.slew_rate_az
+        closest = np.linalg.norm(x[:3] - gun.position) - np.linalg.norm(x[3:6]) * horizon
+        if closest > gt.max_engage_range_m:
+            return None, "target not yet within the engagement range"
+        # when could the first round leave: reaction, spin-up, slew to the current lead
+        first = fc.lead(x, t, np.array([t + gt.reaction_s]))
+        if not first.valid[0]:
+            return None, "target out of reach"
+        daz = abs((first.azimuth[0] - self.pointing[g, 0] + np.pi) % (2 * np.pi) - np.pi)
+        slew = max(daz / gt.slew_rate_az, abs(first.elevation[0] - self.pointing[g, 1]) / gt.slew_rate_el)
+        t_start = t + max(gt.reaction_s, gt.spin_up_s, slew)
+        knots = t_start + np.arange(0.0, burst + 1e-9, KNOT_S)
+        sol = fc.lead(x, t, knots)
+        if not sol.valid.all():
+            return None, "target out of reach"
+        if (sol.slant_range > gt.max_engage_range_m).any():
+            return None, "target not yet within the engagement range"
+        if np.isfinite(picture.impact_time[i]) and t_start + sol.tof[0] > picture.impact_time[i]:
+            return None, "no intercept before predicted impact"
+        bad = mount_violations(gun, sol.azimuth, sol.elevation)
+        if bad:
+            return None, bad
+        if others.size:
+            reach = gt.muzzle_velocity * gt.self_destruct_s * 0.75
+            clear = min_clearance(
+                gun.position, sol.azimuth, sol.elevation, reach, tracks.x[others, :3], tracks.x[others, 3:6], t, knots
+            )
+            if clear < self.doctrine.civil_clearance_m:
+                return None, f"civil or unknown aircraft within {clear:.0f} m of the line of fire"
+        # cross-line-of-fire error of the predicted target at the intercept
+        tau = float(np.mean(knots + sol.tof) - t)
+        P = tracks.P[i]
+        Ppos = P[:3, :3] + tau * (P[:3, 3:] + P[3:, :3]) + tau**2 * P[3:, 3:]
+        los = sol.intercept[len(knots) // 2] - gun.position
+        los = los / np.linalg.norm(los)
+        perp = np.eye(3) - np.outer(los, los)
+        cross_sigma = float(np.sqrt(max(np.trace(perp @ Ppos @ perp) / 2.0, 0.0)))
+        n_rounds = int(min(burst * gt.rate_of_fire, self.ammunition[g]))
+        pk = float(
+            fc.burst_pk(np.median(sol.slant_range), cross_sigma, n_rounds, VULNERABLE_RADIUS_M, P_KILL_GIVEN_HIT)
+        )
+        return (knots, sol, n_rounds, pk), ""
+
+    def _fire(self, g: int, i: int, tracks: Tracks, plan) -> tuple[FireOrder, tuple[str, dict]]:
+        knots, sol, n_rounds, pk = plan
+        gun = self.defence.guns[g]
+        gt = gun.type
+        tid = int(tracks.id[i])
+        order = FireOrder(
+            order_id=self._next_order,
+            gun=g,
+            track_id=tid,
+            t_start=float(knots[0]),
+            t_end=float(knots[0] + (n_rounds - 1) / gt.rate_of_fire),
+            knot_t=knots,
+            knot_azimuth=sol.azimuth,
+            knot_elevation=sol.elevation,
+        )
+        self._next_order += 1
+        self.busy_until[g] = order.t_end
+        self.pointing[g] = (sol.azimuth[-1], sol.elevation[-1])
+        self.ammunition[g] -= n_rounds
+        look = order.t_end + float(sol.tof[-1]) + self.doctrine.look_s
+        v = tracks.x[i, 3:6]
+        self.looking.append(Engagement(order.order_id, tid, g, order, look, float(np.hypot(v[0], v[1]))))
+        mid = len(knots) // 2
+        return order, (
+            "fire_order",
+            {
+                "order": order.order_id,
+                "gun": gun.name,
+                "track": tid,
+                "t_start": round(order.t_start, 3),
+                "t_end": round(order.t_end, 3),
+                "rounds": n_rounds,
+                "pk": round(pk, 3),
+                "range_m": round(float(sol.slant_range[mid]), 1),
+                "tof_s": round(float(sol.tof[mid]), 3),
+                "azimuth_deg": round(float(np.degrees(sol.azimuth[mid])) % 360, 2),
+                "elevation_deg": round(float(np.degrees(sol.elevation[mid])), 2),
+                "intercept": [round(float(c), 1) for c in sol.intercept[mid]],
+            },
+        )

@@ -1,0 +1,191 @@
+"""The decision pipeline: sensor data in, orders and events out. Never sees truth.
+
+Per radar scan: track (EKF + GNN + M-of-N) -> classify -> evaluate threats (impact point, zone,
+probability, value) -> identify (ADS-B correlation, hostile criteria) -> engage (kill assessment,
+assignment, fire control, safety, weapons control) -> warn (zones at risk, all-clears). ADS-B
+reports update the identifier's cooperative picture between scans. The same object runs behind
+the simulator and behind a live feed; only its inputs differ.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from bastion.assess.classify import classify
+from bastion.assess.identify import Identifier
+from bastion.assess.threat import evaluate
+from bastion.assess.types import Identity, ThreatPicture, TrackClass
+from bastion.assess.warning import WarningBoard
+from bastion.engage.assign import Assigner, GreedyAssigner
+from bastion.engage.manager import EngagementManager
+from bastion.orders import FireOrder
+from bastion.scenario.compiled import Defence
+from bastion.sense.types import AdsbReports, Detections
+from bastion.track import Tracker, TrackerConfig, Tracks
+from bastion.track.types import TrackStatus
+
+Emit = Callable[[float, str, str, dict], object]
+
+
+def _r(a: np.ndarray, nd: int = 2) -> list:
+    return np.round(a, nd).tolist()
+
+
+class DecisionPipeline:
+    """Decision side of the kill chain for one defended site."""
+
+    def __init__(
+        self,
+        defence: Defence,
+        emit: Emit,
+        tracker_config: TrackerConfig | None = None,
+        assigner: Assigner | None = None,
+        record_plots: bool = True,
+    ) -> None:
+        self.defence = defence
+        self.emit = emit
+        self.record_plots = record_plots
+        self.tracker = Tracker(defence.radars, tracker_config)
+        self.identifier = Identifier(defence.origin, defence.doctrine.min_updates_hostile)
+        self.engagements = EngagementManager(defence, assigner or GreedyAssigner())
+        self.warnings = WarningBoard(defence.zones)
+        self.tracks: Tracks | None = None
+        self.picture: ThreatPicture | None = None
+        self.stage_seconds = {"track": 0.0, "assess": 0.0, "engage": 0.0, "warn": 0.0}
+
+    # -- inputs --------------------------------------------------------------------------------
+    def on_adsb(self, reports: AdsbReports) -> None:
+        if len(reports):
+            self.identifier.on_adsb(reports)
+            if self.record_plots:
+                self.emit(
+                    float(reports.t.max()),
+                    "adsb",
+                    "sensor",
+                    {"icao24": sorted(set(reports.icao24.tolist())), "reports": len(reports)},
+                )
+
+    def on_gun_status(self, gun: int, ammunition: int) -> None:
+        self.engagements.gun_status(gun, ammunition)
+
+    def authorise(self, request_id: int, approved: bool, user: str, t: float) -> None:
+        for kind, payload in self.engagements.authorise(request_id, approved, user, t):
+            self.emit(t, kind, "operator", payload)
+
+    def set_weapons_control(self, status: str, user: str, t: float) -> None:
+        old = self.engagements.weapons_control
+        self.engagements.set_weapons_control(status)
+        self.emit(t, "weapons_control", "operator", {"from": old, "to": status, "user": user})
+
+    def on_radar(self, det: Detections) -> list[FireOrder]:
+        """Process one radar scan; return the fire orders to send to the guns."""
+        t = det.t
+        emit = self.emit
+        if self.record_plots:
+            emit(
+                t,
+                "detections",
+                "sensor",
+                {
+                    "sensor": det.sensor,
+                    "n": len(det),
+                    "range": _r(det.range, 1),
+                    "azimuth": _r(det.azimuth, 5),
+                    "elevation": _r(det.elevation, 5),
+                },
+            )
+        c0 = time.perf_counter()
+        tracks, changes = self.tracker.step(det)
+        # tentative tracks (``changes.initiated``) are numerous — every false alarm starts one —
+        # so they are recorded only once confirmed
+        for tid in changes.confirmed:
+            i = tracks.index_of(tid)
+            emit(t, "track_confirmed", "decision", {"track": tid, "position": _r(tracks.x[i, :3], 1)})
+        for tid, reason in changes.deleted:
+            if self.identifier.identity.get(tid, Identity.PENDING) != Identity.PENDING:
+                emit(t, "track_deleted", "decision", {"track": tid, "reason": reason})
+        c1 = time.perf_counter()
+        klass = classify(tracks)
+        zone, point, t_imp, axes, orient, p_reach, value = evaluate(tracks, klass, self.defence.zones)
+        identity, id_changes = self.identifier.update(tracks, klass, p_reach, value)
+        harmless = (identity == Identity.CIVIL) | (identity == Identity.FRIENDLY)
+        threat_value = np.where(harmless, 0.0, value * p_reach)
+        picture = ThreatPicture(
+            t, tracks.id, identity, klass, zone, point, t_imp, axes, orient, p_reach, value, threat_value
+        )
+        for tid, old, new, reason in id_changes:
+            payload = {"track": tid, "from": old.name.lower(), "to": new.name.lower(), "reason": reason}
+            if new == Identity.CIVIL:
+                icao = self.identifier.icao_of.get(tid)
+                payload.update(icao24=icao, callsign=self.identifier.aircraft[icao].callsign if icao else "")
+            emit(t, "identification", "decision", payload)
+            if new == Identity.HOSTILE:
+                i = tracks.index_of(tid)
+                emit(t, "threat", "decision", self._threat_payload(picture, tracks, i))
+        c2 = time.perf_counter()
+        orders, events, ended = self.engagements.step(tracks, picture, self.defence.radars[det.sensor].scan_period_s)
+        for kind, payload in events:
+            emit(t, kind, "decision", payload)
+        for tid, _reason in changes.deleted:
+            ended.setdefault(tid, "track lost")
+        for i in np.flatnonzero(klass == TrackClass.FALLING):
+            ended.setdefault(int(tracks.id[i]), "fallen")
+        c3 = time.perf_counter()
+        for kind, payload in self.warnings.update(picture, ended):
+            emit(t, kind, "decision", payload)
+        c4 = time.perf_counter()
+        self._emit_picture(tracks, picture)
+        self.tracks, self.picture = tracks, picture
+        st = self.stage_seconds
+        st["track"] += c1 - c0
+        st["assess"] += c2 - c1
+        st["engage"] += c3 - c2
+        st["warn"] += c4 - c3
+        return orders
+
+    # -- records ---------------------------------------------------------------------------------
+    def _threat_payload(self, picture: ThreatPicture, tracks: Tracks, i: int) -> dict:
+        z = picture.zone[i]
+        return {
+            "track": int(tracks.id[i]),
+            "class": TrackClass(picture.klass[i]).name.lower(),
+            "zone": self.defence.zones[z].name if z >= 0 else None,
+            "p_reach": round(float(picture.p_reach[i]), 3),
+            "threat_value": round(float(picture.threat_value[i]), 2),
+            "impact_point": _r(picture.impact_point[i], 1),
+            "time_to_impact_s": round(float(picture.impact_time[i] - picture.t), 1)
+            if np.isfinite(picture.impact_time[i])
+            else None,
+        }
+
+    def _emit_picture(self, tracks: Tracks, picture: ThreatPicture) -> None:
+        show = tracks.status != TrackStatus.TENTATIVE
+        if not show.any():
+            return
+        i = np.flatnonzero(show)
+        tti = picture.impact_time[i] - picture.t
+        self.emit(
+            picture.t,
+            "tracks",
+            "decision",
+            {
+                "id": tracks.id[i].tolist(),
+                "position": _r(tracks.x[i, :3], 1),
+                "velocity": _r(tracks.x[i, 3:6], 1),
+                "sigma_m": _r(np.sqrt(np.trace(tracks.P[i, :3, :3], axis1=1, axis2=2)), 1),
+                "identity": [Identity(v).name.lower() for v in picture.identity[i]],
+                "class": [TrackClass(v).name.lower() for v in picture.klass[i]],
+                "zone": [self.defence.zones[z].name if z >= 0 else None for z in picture.zone[i]],
+                "time_to_impact_s": [round(float(v), 1) if np.isfinite(v) else None for v in tti],
+                "impact_point": [_r(p, 1) if np.isfinite(p).all() else None for p in picture.impact_point[i]],
+                "ellipse": [
+                    [*_r(a, 1), round(float(o), 3)] if np.isfinite(a).all() else None
+                    for a, o in zip(picture.ellipse_axes[i], picture.ellipse_orientation[i], strict=True)
+                ],
+                "threat_value": _r(picture.threat_value[i], 2),
+                "icao24": [self.identifier.icao_of.get(int(k)) for k in tracks.id[i]],
+            },
+        )

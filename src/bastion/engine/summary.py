@@ -1,0 +1,107 @@
+"""The outcome of a run, scored against truth by the harness (summary.json).
+
+Counts come from the event log and from the harness's truth labels of plots and tracks; nothing
+here feeds back into decisions. Keys are stable so sweeps can aggregate them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bastion.engine.simulation import RunResult
+from bastion.world.world import describe_label
+
+
+def _round(x: float | None, nd: int = 3) -> float | None:
+    return None if x is None or not np.isfinite(x) else round(float(x), nd)
+
+
+def summarise(result: RunResult) -> dict:
+    """summary.json of a run (see README for every key)."""
+    log = result.log
+    d = result.scenario.defence
+    raid = result.scenario.raid
+    rec = result.record
+    ev = log.events
+    kinds: dict[str, list] = {}
+    for e in ev:
+        kinds.setdefault(e.kind, []).append(e)
+
+    def of(kind: str) -> list:
+        return kinds.get(kind, [])
+
+    hostiles = len(raid.threats)
+    killed = {e.payload["threat"] for e in of("kill")}
+    leaked = {e.payload["threat"] for e in of("leak")}
+    orders = of("fire_order")
+    truth_of_track = {tid: rec.truth_of(tid) for tid in rec.track_votes}
+    civil_engaged = set()
+    false_engaged = 0
+    first_fire: dict[int, float] = {}
+    for o in orders:
+        lab = truth_of_track.get(o.payload["track"])
+        kind, i = describe_label(lab) if lab is not None else ("noise", -1)
+        if kind == "civil":
+            civil_engaged.add(i)
+        elif kind == "threat":
+            first_fire.setdefault(i, o.payload["t_start"])
+        else:
+            false_engaged += 1
+    rounds = sum(e.payload["rounds"] for e in of("gun_fired"))
+    warnings = of("warning")
+    per_zone: dict[str, float] = {}
+    for w in warnings:
+        z = w.payload["zone"]
+        per_zone[z] = min(per_zone.get(z, np.inf), w.payload["warning_time_s"])
+    det_range = [rec.first_detection[i][1] for i in sorted(rec.first_detection)]
+    det_to_fire = [first_fire[i] - rec.first_detection[i][0] for i in sorted(first_fire) if i in rec.first_detection]
+    falls = of("fall_of_shot")
+    populated = {z.name for z in d.zones if z.kind == "populated"}
+    debris = of("debris_impact")
+    refused: dict[str, int] = {}
+    for e in of("engagement_refused") + of("cannot_engage") + of("authorisation_timeout"):
+        refused[e.payload["reason"]] = refused.get(e.payload["reason"], 0) + 1
+    threats = []
+    for i, p in enumerate(raid.threats):
+        outcome = "destroyed" if i in killed else "leaked" if i in leaked else "airborne at end"
+        fd = rec.first_detection.get(i)
+        threats.append(
+            {
+                "name": p.name,
+                "type": p.type.name,
+                "outcome": outcome,
+                "first_detection_time_s": _round(fd[0]) if fd else None,
+                "first_detection_range_m": _round(fd[1], 1) if fd else None,
+                "detection_to_fire_s": _round(first_fire[i] - fd[0]) if fd and i in first_fire else None,
+            }
+        )
+    return {
+        "scenario": d.name,
+        "seed": result.seed,
+        "duration_s": d.duration_s,
+        "hostiles": hostiles,
+        "hostiles_destroyed": len(killed),
+        "leakers": len(leaked),
+        "hostiles_airborne_at_end": hostiles - len(killed | leaked),
+        "civil_aircraft": len(rec.civil_seen),
+        "civil_engaged": len(civil_engaged),
+        "civil_hit": len(of("civil_hit")),
+        "false_tracks_engaged": false_engaged,
+        "rounds_fired": int(rounds),
+        "bursts": len(of("gun_fired")),
+        "rounds_per_kill": _round(rounds / len(killed), 1) if killed else None,
+        "warnings_issued": len(warnings),
+        "min_warning_time_s": _round(min((w.payload["warning_time_s"] for w in warnings), default=None)),
+        "warning_time_s": {z: _round(v, 2) for z, v in sorted(per_zone.items())},
+        "damage_events": len(of("damage")),
+        "first_detection_range_m": _round(det_range[0], 1) if det_range else None,
+        "detection_to_fire_s": _round(min(det_to_fire)) if det_to_fire else None,
+        "debris_impacts": len(debris),
+        "debris_in_populated": sum(1 for e in debris if e.payload["zone"] in populated),
+        "fall_of_shot": len(falls),
+        "fall_of_shot_populated": sum(1 for e in falls if e.payload["zone"] in populated),
+        "engagements_refused": dict(sorted(refused.items())),
+        "authorisation_requests": len(of("authorisation_request")),
+        "tracks_confirmed": len(of("track_confirmed")),
+        "threats": threats,
+    }

@@ -1,0 +1,206 @@
+"""Point-mass exterior ballistics, vectorised over many projectiles.
+
+Model (McCoy, *Modern Exterior Ballistics*, 1999, ch. 5 "point-mass trajectory"): a projectile is a
+point acted on by gravity and by aerodynamic drag opposite to its velocity relative to the air,
+
+    dv/dt = g - k * rho(h) * C(M) * |v - w| * (v - w),      M = |v - w| / a(h),
+
+where ``w`` is the wind (velocity of the air mass), ``rho`` and ``a`` come from the ISA, ``C`` is a
+drag function of Mach number and ``k`` a per-projectile drag factor:
+
+* for a standard-drag-function projectile (G1/G2/G7) with ballistic coefficient BC [kg/m^2],
+  ``k = pi / (8 BC)`` and ``C`` is the standard C_D table (drag of a 1 lb, 1 in projectile scaled by
+  its sectional density and form factor);
+* for a body with drag area ``Cd*A`` [m^2] and mass ``m``, ``k = Cd*A / (2 m)`` and ``C = 1``.
+
+Flat earth in the site's local ENU frame with constant gravity: over the few kilometres of a C-RAM
+engagement the Coriolis term (< 0.1 %) and earth curvature are neglected. Integration is classical
+fourth-order Runge–Kutta with a fixed step; the test-suite checks it against ``scipy``'s adaptive
+DOP853 at tight tolerance and against py-ballisticcalc.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from bastion.physics.atmosphere import isa
+from bastion.physics.constants import G0, LB_PER_IN2
+from bastion.physics.drag_tables import TABLES
+
+GRAVITY = np.array([0.0, 0.0, -G0])
+"""Gravity in ENU [m/s^2]."""
+
+
+@dataclass(frozen=True)
+class DragFunction:
+    """A drag coefficient as a function of Mach number, linearly interpolated in a table."""
+
+    name: str
+    mach: np.ndarray
+    cd: np.ndarray
+
+    @classmethod
+    def standard(cls, name: str) -> DragFunction:
+        """One of the BRL standard drag functions: ``"G1"``, ``"G2"`` or ``"G7"``."""
+        mach, cd = TABLES[name]
+        return cls(name, mach, cd)
+
+    @classmethod
+    def unit(cls) -> DragFunction:
+        """C = 1 at every Mach: the drag factor ``k`` then carries ``Cd*A/(2m)`` of a body."""
+        return cls("unit", np.array([0.0, 10.0]), np.array([1.0, 1.0]))
+
+    def __call__(self, mach: np.ndarray) -> np.ndarray:
+        return np.interp(mach, self.mach, self.cd)
+
+
+def drag_factor_from_bc(bc_lb_in2: float | np.ndarray) -> np.ndarray:
+    """Drag factor ``k`` [m^2/kg] of a projectile with ballistic coefficient ``bc_lb_in2`` [lb/in^2]."""
+    return np.pi / (8.0 * np.asarray(bc_lb_in2, dtype=float) * LB_PER_IN2)
+
+
+def drag_factor_from_body(cd_area_m2: float | np.ndarray, mass_kg: float | np.ndarray) -> np.ndarray:
+    """Drag factor ``k`` [m^2/kg] of a body of drag area ``Cd*A`` [m^2] and mass [kg] (use with C = 1)."""
+    return np.asarray(cd_area_m2, dtype=float) / (2.0 * np.asarray(mass_kg, dtype=float))
+
+
+@dataclass(frozen=True)
+class Air:
+    """The air the projectiles fly through: ISA + ``delta_t_k`` and a uniform wind.
+
+    ``ground_altitude_m`` is the altitude above mean sea level of the ENU origin (up = 0).
+    """
+
+    ground_altitude_m: float = 0.0
+    delta_t_k: float = 0.0
+    wind: np.ndarray = field(default_factory=lambda: np.zeros(3))  # [m/s] ENU velocity of the air
+
+    def density_and_sound(self, up_m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Density [kg/m^3] and speed of sound [m/s] at heights ``up_m`` above the ground.
+
+        Interpolated in a 10 m table of the ISA (built once per Air): the relative error is below
+        1e-6, far under the uncertainty of any drag figure, and a lookup is several times faster
+        than evaluating the ISA's powers and exponentials at every Runge–Kutta stage.
+        """
+        table = self.__dict__.get("_table")
+        if table is None:
+            h = np.arange(-500.0, 20_000.0 + 10.0, 10.0)
+            st = isa(self.ground_altitude_m + h, self.delta_t_k)
+            table = (h, st.density, st.speed_of_sound)
+            object.__setattr__(self, "_table", table)
+        h, rho, a = table
+        return np.interp(up_m, h, rho), np.interp(up_m, h, a)
+
+
+def acceleration(vel: np.ndarray, up_m: np.ndarray, k: np.ndarray, drag: DragFunction, air: Air) -> np.ndarray:
+    """Acceleration [m/s^2], shape (N, 3), of N point masses with velocities ``vel`` (N, 3)."""
+    rel = vel - air.wind
+    speed = np.sqrt(np.einsum("ij,ij->i", rel, rel))
+    rho, a = air.density_and_sound(up_m)
+    coeff = k * rho * drag(speed / a) * speed
+    return GRAVITY - coeff[:, None] * rel
+
+
+def rk4_step(
+    pos: np.ndarray, vel: np.ndarray, dt: float | np.ndarray, k: np.ndarray, drag: DragFunction, air: Air
+) -> tuple[np.ndarray, np.ndarray]:
+    """Advance positions and velocities (N, 3) by ``dt`` seconds (scalar or (N,)) with RK4.
+
+    Position does not enter the acceleration except through altitude (density), so the stages
+    use the altitude predicted by each stage's velocity.
+    """
+    dt = np.asarray(dt, dtype=float)
+    h = dt[:, None] if dt.ndim else dt
+    z = pos[:, 2]
+    a1 = acceleration(vel, z, k, drag, air)
+    v2 = vel + 0.5 * h * a1
+    z2 = z + 0.5 * (h * vel)[:, 2]
+    a2 = acceleration(v2, z2, k, drag, air)
+    v3 = vel + 0.5 * h * a2
+    z3 = z + 0.5 * (h * v2)[:, 2]
+    a3 = acceleration(v3, z3, k, drag, air)
+    v4 = vel + h * a3
+    z4 = z + (h * v3)[:, 2]
+    a4 = acceleration(v4, z4, k, drag, air)
+    new_pos = pos + h * (vel + 2.0 * v2 + 2.0 * v3 + v4) / 6.0
+    new_vel = vel + h * (a1 + 2.0 * a2 + 2.0 * a3 + a4) / 6.0
+    return new_pos, new_vel
+
+
+@dataclass(frozen=True)
+class Trajectories:
+    """Sampled trajectories of N projectiles: ``t`` (K,), ``pos`` and ``vel`` (K, N, 3)."""
+
+    t: np.ndarray
+    pos: np.ndarray
+    vel: np.ndarray
+
+
+def fly(
+    pos: np.ndarray,
+    vel: np.ndarray,
+    k: np.ndarray,
+    drag: DragFunction,
+    air: Air,
+    t_max: float,
+    dt: float = 0.01,
+) -> Trajectories:
+    """Integrate N projectiles for ``t_max`` seconds with step ``dt``, keeping every sample."""
+    pos = np.atleast_2d(np.asarray(pos, dtype=float))
+    vel = np.atleast_2d(np.asarray(vel, dtype=float))
+    k = np.broadcast_to(np.asarray(k, dtype=float), (pos.shape[0],))
+    n_steps = int(np.ceil(t_max / dt - 1e-9))
+    ts = np.arange(n_steps + 1) * dt
+    out_p = np.empty((n_steps + 1, *pos.shape))
+    out_v = np.empty((n_steps + 1, *vel.shape))
+    out_p[0], out_v[0] = pos, vel
+    for i in range(n_steps):
+        pos, vel = rk4_step(pos, vel, dt, k, drag, air)
+        out_p[i + 1], out_v[i + 1] = pos, vel
+    return Trajectories(ts, out_p, out_v)
+
+
+def impact(
+    pos: np.ndarray,
+    vel: np.ndarray,
+    k: np.ndarray,
+    drag: DragFunction,
+    air: Air,
+    ground_up_m: float = 0.0,
+    dt: float = 0.05,
+    t_max: float = 600.0,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Fly N projectiles to the ground plane ``up = ground_up_m``.
+
+    Returns ``(impact_pos (N, 3), time_to_impact (N,), impact_vel (N, 3))``; the crossing is found by
+    linear interpolation within the last step. Projectiles still airborne at ``t_max`` get NaN.
+    """
+    pos = np.atleast_2d(np.asarray(pos, dtype=float)).copy()
+    vel = np.atleast_2d(np.asarray(vel, dtype=float)).copy()
+    n = pos.shape[0]
+    k = np.broadcast_to(np.asarray(k, dtype=float), (n,))
+    out_p = np.full((n, 3), np.nan)
+    out_v = np.full((n, 3), np.nan)
+    out_t = np.full(n, np.nan)
+    landed = pos[:, 2] <= ground_up_m
+    out_p[landed], out_v[landed], out_t[landed] = pos[landed], vel[landed], 0.0
+    active = ~landed
+    t = 0.0
+    while active.any() and t < t_max:
+        idx = np.flatnonzero(active)
+        p0, v0 = pos[idx], vel[idx]
+        p1, v1 = rk4_step(p0, v0, dt, k[idx], drag, air)
+        t += dt
+        down = p1[:, 2] <= ground_up_m
+        if down.any():
+            z0, z1 = p0[down, 2], p1[down, 2]
+            f = np.clip((z0 - ground_up_m) / np.maximum(z0 - z1, 1e-12), 0.0, 1.0)
+            j = idx[down]
+            out_p[j] = p0[down] + f[:, None] * (p1[down] - p0[down])
+            out_v[j] = v0[down] + f[:, None] * (v1[down] - v0[down])
+            out_t[j] = t - dt + f * dt
+            active[j] = False
+        pos[idx], vel[idx] = p1, v1
+    return out_p, out_t, out_v

@@ -1,0 +1,125 @@
+"""Inverse ballistic solution of a gun: the quadrant elevation and time of flight to reach a point.
+
+A gun's rounds leave the muzzle at ``v0`` in still air; their trajectory depends only on the
+elevation of the barrel (point-mass model of :mod:`bastion.physics.ballistics`). The table flies a
+fan of elevations once (vectorised RK4), then inverts it on a grid of horizontal range and height:
+for every (range, height) it stores the low-branch elevation and the time of flight. Queries are
+bilinear interpolations in that grid, microseconds for a whole batch — the way classic fire-control
+computers used firing tables instead of integrating during the engagement.
+
+Wind is handled as in artillery practice by the "lag" rule (Didion; McCoy 1999 §5.4): a uniform
+wind ``w`` carries a round downwind by ``w * (T - R / v0)`` where ``T`` is its time of flight and
+``R`` the slant range, so the gun aims at the target point shifted upwind by that drift.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from bastion.physics.ballistics import Air, DragFunction, fly
+
+
+@dataclass(frozen=True)
+class BallisticSolution:
+    """Elevation [rad] and time of flight [s] to points; ``valid`` is False out of reach."""
+
+    elevation: np.ndarray
+    tof: np.ndarray
+    valid: np.ndarray
+
+
+class FiringTable:
+    """Gridded inverse trajectories of one round fired at ``v0`` [m/s] from ``muzzle_up_m``.
+
+    ``max_range_m`` bounds the grid; ``t_max`` is the longest time of flight kept (the round's
+    self-destruct time). Elevations from ``el_min`` to ``el_max`` [rad] (the mount's limits).
+    """
+
+    def __init__(
+        self,
+        v0: float,
+        k: float,
+        drag: DragFunction,
+        air: Air,
+        t_max: float,
+        max_range_m: float,
+        el_min: float = np.radians(-10.0),
+        el_max: float = np.radians(85.0),
+        d_el: float = np.radians(0.1),
+        cell_m: float = 10.0,
+        dt: float = 0.005,
+    ) -> None:
+        self.v0 = float(v0)
+        self.t_max = float(t_max)
+        still = Air(air.ground_altitude_m, air.delta_t_k)
+        angles = np.arange(el_min, el_max + 0.5 * d_el, d_el)
+        n = angles.size
+        vel = np.stack([v0 * np.cos(angles), np.zeros(n), v0 * np.sin(angles)], axis=1)
+        traj = fly(np.zeros((n, 3)), vel, np.full(n, k), drag, still, t_max, dt)
+        x = traj.pos[:, :, 0].T  # (angles, times), increasing in time
+        z = traj.pos[:, :, 2].T
+        t = traj.t
+        self.ranges = np.arange(0.0, max_range_m + cell_m, cell_m)
+        self.heights = np.arange(-max_range_m / 4, max_range_m + cell_m, cell_m)
+        # time of flight and height reached at every grid range, for every elevation
+        tof_at = np.full((n, self.ranges.size), np.nan)
+        z_at = np.full((n, self.ranges.size), np.nan)
+        for j in range(n):
+            reach = self.ranges <= x[j, -1]
+            if x[j, -1] > x[j, 0]:
+                tof_at[j, reach] = np.interp(self.ranges[reach], x[j], t)
+                z_at[j, reach] = np.interp(tof_at[j, reach], t, z[j])
+        self.elevation = np.full((self.ranges.size, self.heights.size), np.nan)
+        self.tof = np.full_like(self.elevation, np.nan)
+        for i in range(self.ranges.size):
+            ok = np.isfinite(z_at[:, i])
+            if ok.sum() < 2:
+                continue
+            zi, ti, ai = z_at[ok, i], tof_at[ok, i], angles[ok]
+            # low branch: the prefix where height increases with elevation
+            rising = np.concatenate([[True], np.diff(zi) > 0])
+            stop = np.argmin(rising) if not rising.all() else rising.size
+            zi, ti, ai = zi[:stop], ti[:stop], ai[:stop]
+            if zi.size < 2:
+                continue
+            inside = (self.heights >= zi[0]) & (self.heights <= zi[-1])
+            self.elevation[i, inside] = np.interp(self.heights[inside], zi, ai)
+            self.tof[i, inside] = np.interp(self.heights[inside], zi, ti)
+        self._cell = cell_m
+
+    def solve(self, horizontal_m: np.ndarray, height_m: np.ndarray) -> BallisticSolution:
+        """Elevation and time of flight to reach points at horizontal range and height [m]."""
+        r = np.asarray(horizontal_m, dtype=float)
+        h = np.asarray(height_m, dtype=float)
+        fi = (r - self.ranges[0]) / self._cell
+        fj = (h - self.heights[0]) / self._cell
+        inside = (fi >= 0) & (fi < self.ranges.size - 1) & (fj >= 0) & (fj < self.heights.size - 1)
+        i0 = np.clip(np.floor(fi).astype(int), 0, self.ranges.size - 2)
+        j0 = np.clip(np.floor(fj).astype(int), 0, self.heights.size - 2)
+        a = np.clip(fi - i0, 0.0, 1.0)
+        b = np.clip(fj - j0, 0.0, 1.0)
+
+        def bilinear(grid: np.ndarray) -> np.ndarray:
+            return (
+                grid[i0, j0] * (1 - a) * (1 - b)
+                + grid[i0 + 1, j0] * a * (1 - b)
+                + grid[i0, j0 + 1] * (1 - a) * b
+                + grid[i0 + 1, j0 + 1] * a * b
+            )
+
+        el = bilinear(self.elevation)
+        tof = bilinear(self.tof)
+        valid = inside & np.isfinite(el) & np.isfinite(tof)
+        return BallisticSolution(np.where(valid, el, np.nan), np.where(valid, tof, np.nan), valid)
+
+
+def wind_drift(wind: np.ndarray, tof: np.ndarray, slant_range_m: np.ndarray, v0: float) -> np.ndarray:
+    """Downwind displacement [m] (N, 3) of rounds after ``tof`` seconds: the lag rule.
+
+    Only the horizontal wind is used; ``wind`` is the ENU air velocity [m/s].
+    """
+    lag = np.maximum(np.asarray(tof) - np.asarray(slant_range_m) / v0, 0.0)
+    w = np.array([wind[0], wind[1], 0.0])
+    return lag[..., None] * w

@@ -1,0 +1,74 @@
+"""Geometry in the local ENU frame: closest approach of moving points, zones and error ellipses.
+
+Zones are shapely geometries in ENU metres (shapely's vectorised predicates test many points at
+once). The hit test treats a round and a target as moving linearly during one integration step and
+finds their closest approach analytically, so a coarse step can never jump over a hit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import shapely
+from scipy.stats import chi2
+
+
+def closest_approach(p0: np.ndarray, p1: np.ndarray, c0: np.ndarray, c1: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Closest approach of points moving linearly from ``p0`` to ``p1`` and ``c0`` to ``c1``.
+
+    Shapes broadcast: e.g. rounds (N, 1, 3) against targets (1, M, 3). Returns the minimum
+    distance [m] and the step fraction ``s`` in [0, 1] at which it occurs (shape (N, M)).
+    """
+    d0 = p0 - c0
+    dd = (p1 - p0) - (c1 - c0)
+    den = np.einsum("...i,...i->...", dd, dd)
+    num = -np.einsum("...i,...i->...", d0, dd)
+    s = np.clip(np.divide(num, den, out=np.zeros_like(num), where=den > 0), 0.0, 1.0)
+    closest = d0 + s[..., None] * dd
+    return np.sqrt(np.einsum("...i,...i->...", closest, closest)), s
+
+
+def segment_sphere_hits(
+    p0: np.ndarray, p1: np.ndarray, c0: np.ndarray, c1: np.ndarray, radius: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Which of N moving points pass within ``radius`` (M,) of M moving spheres in one step.
+
+    ``p0, p1``: (N, 3) start/end of the points; ``c0, c1``: (M, 3) start/end of the sphere centres.
+    Returns ``hit`` (N, M) booleans and the step fraction ``s`` (N, M) of closest approach.
+    """
+    dist, s = closest_approach(p0[:, None, :], p1[:, None, :], c0[None, :, :], c1[None, :, :])
+    return dist <= np.asarray(radius)[None, :], s
+
+
+def confidence_scale(probability: float, dof: int = 2) -> float:
+    """Mahalanobis radius enclosing ``probability`` of a Gaussian in ``dof`` dimensions."""
+    return float(np.sqrt(chi2.ppf(probability, dof)))
+
+
+def error_ellipse(cov2: np.ndarray, probability: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """Semi-axes [m] (..., 2) (major first) and orientation [rad, clockwise from north] of the
+    ``probability`` ellipse of 2-D covariances (..., 2, 2) in (east, north)."""
+    vals, vecs = np.linalg.eigh(cov2)
+    k = confidence_scale(probability, 2)
+    axes = k * np.sqrt(np.maximum(vals[..., ::-1], 0.0))
+    major = vecs[..., :, 1]
+    return axes, np.arctan2(major[..., 0], major[..., 1])
+
+
+def ellipse_polygon(center: np.ndarray, axes: np.ndarray, orientation: float, n: int = 32) -> shapely.Polygon:
+    """A polygon approximating an ellipse (centre (2,), semi-axes (2,), major axis azimuth)."""
+    t = np.linspace(0.0, 2.0 * np.pi, n, endpoint=False)
+    a, b = max(float(axes[0]), 0.5), max(float(axes[1]), 0.5)
+    along = np.array([np.sin(orientation), np.cos(orientation)])
+    across = np.array([np.cos(orientation), -np.sin(orientation)])
+    pts = center + np.outer(a * np.cos(t), along) + np.outer(b * np.sin(t), across)
+    return shapely.Polygon(pts)
+
+
+def circle_polygon(center: np.ndarray, radius: float, n: int = 48) -> shapely.Polygon:
+    """A polygon approximating a circle of ``radius`` metres around ``center`` (2,)."""
+    return shapely.Point(float(center[0]), float(center[1])).buffer(radius, quad_segs=max(n // 4, 4))
+
+
+def contains(geometry: shapely.Geometry, east: np.ndarray, north: np.ndarray) -> np.ndarray:
+    """Which points (east, north) lie inside (or on the boundary of) ``geometry``."""
+    return shapely.intersects_xy(geometry, np.asarray(east, dtype=float), np.asarray(north, dtype=float))

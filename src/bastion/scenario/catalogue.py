@@ -1,0 +1,337 @@
+"""Catalogue of equipment and threat types, with the public figures behind them.
+
+Every figure comes from ``shared/domain/`` of the bastion project (public, open-source material,
+approximate, for simulation only) and is copied here with its source and confidence so the
+installed package never reads that folder. Confidence: H several public sources agree; M one decent
+source; L weak source or an engineering placeholder — a tunable parameter, not a fact.
+
+Units are SI unless the name says otherwise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from bastion.physics.detection import snr_for_pd
+
+
+@dataclass(frozen=True)
+class RadarType:
+    """A surveillance / fire-control radar.
+
+    Detection: the published-style reference point "Pd = ``ref_pd`` against a Swerling 1 target of
+    ``ref_rcs_m2`` at ``ref_range_m`` with false-alarm probability ``pfa``" fixes the radar
+    equation constant (see :mod:`bastion.physics.detection`). ``false_alarms_per_scan`` is the mean
+    number of threshold crossings on noise in the whole coverage per scan (Pfa x resolution cells).
+    """
+
+    name: str
+    description: str
+    scan_period_s: float
+    ref_range_m: float
+    ref_rcs_m2: float
+    ref_pd: float
+    pfa: float
+    false_alarms_per_scan: float
+    sigma_range_m: float
+    sigma_azimuth_rad: float
+    sigma_elevation_rad: float
+    min_range_m: float
+    max_range_m: float
+    max_elevation_rad: float
+    mask_elevation_rad: float
+    sigma_range_rate_mps: float = float("nan")  # NaN: the radar reports no Doppler
+    source: str = ""
+
+    @property
+    def ref_snr(self) -> float:
+        """Mean SNR [linear] at the reference point (Swerling 1 inverse)."""
+        return snr_for_pd(self.ref_pd, self.pfa)
+
+
+@dataclass(frozen=True)
+class GunType:
+    """A C-RAM gun mount and its round."""
+
+    name: str
+    description: str
+    rate_of_fire: float  # [rounds/s]
+    spin_up_s: float  # [s] from fire command to full rate
+    reaction_s: float  # [s] fire-control latency from decision to first round (excl. slew)
+    muzzle_velocity: float  # [m/s]
+    sigma_muzzle_velocity: float  # [m/s] round-to-round
+    drag_function: str  # BRL standard drag function of the round
+    ballistic_coefficient: float  # [lb/in^2] relative to ``drag_function``
+    self_destruct_s: float  # [s] time of flight at which the round self-destructs
+    dud_fraction: float  # fraction of rounds whose self-destruct fails (they fall intact)
+    max_engage_range_m: float  # doctrine: no intercept planned beyond this slant range
+    magazine: int  # [rounds]
+    slew_rate_az: float  # [rad/s]
+    slew_rate_el: float  # [rad/s]
+    min_elevation: float  # [rad]
+    max_elevation: float  # [rad]
+    dispersion_rad: float  # round-to-round angular dispersion, 1 sigma per axis
+    pointing_bias_rad: float  # burst-to-burst mount pointing error, 1 sigma per axis
+    burst_s: float  # default burst length [s]
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class ThreatType:
+    """A one-way-attack drone (or, later, a ballistic munition) as the truth simulation flies it."""
+
+    name: str
+    description: str
+    kind: str  # "drone"
+    cruise_speed_mps: tuple[float, float]  # range drawn uniformly per threat when not given
+    dive_speed_mps: float
+    cruise_altitude_m: tuple[float, float]  # AGL, range drawn uniformly when not given
+    max_turn_rate: float  # [rad/s]
+    max_climb_rate: float  # [m/s]
+    dive_angle: float  # [rad] below horizontal, terminal dive
+    rcs_m2: float
+    swerling: int
+    vulnerable_radius_m: float  # a round passing within this radius hits
+    p_kill_given_hit: float
+    warhead_kg: float
+    lethal_radius_m: float
+    mass_kg: float
+    cd_area_m2: float  # drag area of the airframe when it falls as debris
+    p_warhead_detonates_when_hit: float
+    p_warhead_fuzes_on_ground: float
+    navigation_sigma_m: float  # GPS waypoint navigation error, 1 sigma per horizontal axis
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class AircraftType:
+    """A civil aircraft type for synthetic traffic."""
+
+    name: str
+    description: str
+    rcs_m2: float
+    swerling: int
+    approach_speed_mps: float
+    rotate_speed_mps: float
+    climb_speed_mps: float
+    climb_gradient: float  # [rad] initial climb path angle
+    takeoff_accel_mps2: float
+    rollout_decel_mps2: float
+    vulnerable_radius_m: float  # sphere within which a round strikes the airframe
+    adsb_nacp: int
+    source: str = ""
+
+
+_DEG = np.pi / 180.0
+_MRAD = 1e-3
+
+RADARS: dict[str, RadarType] = {
+    "kurfs": RadarType(
+        name="kurfs",
+        description="Ku-band AESA fire-control / surveillance radar of a C-RAM battery (KuRFS-class)",
+        scan_period_s=1.0,
+        ref_range_m=25_000.0,
+        ref_rcs_m2=1.0,
+        ref_pd=0.9,
+        pfa=1e-6,
+        false_alarms_per_scan=2.0,
+        sigma_range_m=5.0,
+        sigma_azimuth_rad=1.0 * _MRAD,
+        sigma_elevation_rad=1.0 * _MRAD,
+        sigma_range_rate_mps=1.0,
+        min_range_m=150.0,
+        max_range_m=30_000.0,
+        max_elevation_rad=70 * _DEG,
+        mask_elevation_rad=0.15 * _DEG,
+        source=(
+            "shared/domain/sensors.md §2: KuRFS is a Ku-band AESA fire-control radar for C-RAM/C-UAS "
+            "(L, figures not public); placeholders from its sim defaults: revisit 1-2 s, Pd vs a "
+            "0.05 m^2 target falling off beyond 10-15 km (here 0.9 at 11.8 km), accuracy of a "
+            "fire-control AESA ~1 mrad (L)."
+        ),
+    ),
+    "sentinel": RadarType(
+        name="sentinel",
+        description="X-band 3-D air-surveillance radar (AN/MPQ-64 Sentinel-class)",
+        scan_period_s=2.0,
+        ref_range_m=40_000.0,
+        ref_rcs_m2=1.0,
+        ref_pd=0.9,
+        pfa=1e-6,
+        false_alarms_per_scan=3.0,
+        sigma_range_m=15.0,
+        sigma_azimuth_rad=0.3 * _DEG,
+        sigma_elevation_rad=0.3 * _DEG,
+        min_range_m=300.0,
+        max_range_m=75_000.0,
+        max_elevation_rad=55 * _DEG,
+        mask_elevation_rad=0.3 * _DEG,
+        source=(
+            "shared/domain/sensors.md §2: Sentinel X-band, 360 deg, ~40 km instrumented range, "
+            "~30 rpm (2 s revisit) (L, unverified); accuracy 10-20 m, 0.2-0.5 deg (L)."
+        ),
+    ),
+    "lcmr": RadarType(
+        name="lcmr",
+        description="Lightweight counter-mortar radar (AN/TPQ-49 LCMR-class), 360 deg",
+        scan_period_s=1.0,
+        ref_range_m=9_000.0,
+        ref_rcs_m2=0.01,
+        ref_pd=0.9,
+        pfa=1e-6,
+        false_alarms_per_scan=1.0,
+        sigma_range_m=10.0,
+        sigma_azimuth_rad=0.5 * _DEG,
+        sigma_elevation_rad=0.5 * _DEG,
+        min_range_m=200.0,
+        max_range_m=10_000.0,
+        max_elevation_rad=60 * _DEG,
+        mask_elevation_rad=0.5 * _DEG,
+        source=(
+            "shared/domain/sensors.md §1: LCMR 360 deg, locates mortar firing points to ~7 km "
+            "(M-H); mortar RCS ~0.01 m^2 (threats.md §2, L); accuracy placeholder (L)."
+        ),
+    ),
+}
+
+GUNS: dict[str, GunType] = {
+    "lpws": GunType(
+        name="lpws",
+        description="Land-based Phalanx Weapon System (Centurion C-RAM): M61A1 20 mm, M940 MPT-SD",
+        rate_of_fire=75.0,
+        spin_up_s=0.5,
+        reaction_s=2.0,
+        muzzle_velocity=1050.0,
+        sigma_muzzle_velocity=5.0,
+        drag_function="G2",
+        ballistic_coefficient=0.42,
+        self_destruct_s=3.2,
+        dud_fraction=0.02,
+        max_engage_range_m=1500.0,
+        magazine=1550,
+        slew_rate_az=100 * _DEG,
+        slew_rate_el=90 * _DEG,
+        min_elevation=-10 * _DEG,
+        max_elevation=85 * _DEG,
+        dispersion_rad=2.5 * _MRAD,
+        pointing_bias_rad=0.7 * _MRAD,
+        burst_s=2.0,
+        source=(
+            "shared/domain/guns.md §1: 4,500 rds/min = 75 rds/s (H); spin-up 0.5 s (M); muzzle "
+            "velocity ~1,050 m/s (M); M940 self-destruct at ~2 km, TOF 3-4 s (L): the G2 "
+            "(artillery-shell) drag function with BC 0.42 lb/in^2 gives 3.1 s to 2 km, so the "
+            "self-destruct timer is 3.2 s; max engagement range 1,500 m (L); magazine 1,550 (L); "
+            "slew 100/90 deg/s, elevation -10..+85 deg (L); M61A1 dispersion 2.2-8 mrad (L-M), "
+            "2.5 mrad per axis here; reaction 2-5 s (L), 2 s here; 2 % self-destruct failures (L)."
+        ),
+    ),
+}
+
+THREATS: dict[str, ThreatType] = {
+    "owa-fixed-wing": ThreatType(
+        name="owa-fixed-wing",
+        description="Small fixed-wing one-way-attack drone (Samad-3 / KAS-04 class), GPS waypoints",
+        kind="drone",
+        cruise_speed_mps=(42.0, 56.0),
+        dive_speed_mps=72.0,
+        cruise_altitude_m=(60.0, 250.0),
+        max_turn_rate=15 * _DEG,
+        max_climb_rate=5.0,
+        dive_angle=30 * _DEG,
+        rcs_m2=0.05,
+        swerling=1,
+        vulnerable_radius_m=0.6,
+        p_kill_given_hit=0.7,
+        warhead_kg=10.0,
+        lethal_radius_m=25.0,
+        mass_kg=60.0,
+        cd_area_m2=0.6,
+        p_warhead_detonates_when_hit=0.4,
+        p_warhead_fuzes_on_ground=0.5,
+        navigation_sigma_m=5.0,
+        source=(
+            "shared/domain/threats.md §3: cruise 150-200 km/h = 42-56 m/s (M), terminal dive up to "
+            "260 km/h = 72 m/s (M), altitude 50-300 m AGL 'fly too low' (M), warhead 5-30 kg (L, "
+            "10 kg here), RCS 0.05 m^2 (L), wingspan 2.5-4.5 m (M); vulnerable radius (engine, "
+            "warhead, fuel: 0.6 m), P(kill|hit) 0.7, lethal radius 25 m (~12 W^(1/3), "
+            "Hopkinson-Cranz scaling) and debris figures are engineering placeholders (L)."
+        ),
+    ),
+    "quadcopter": ThreatType(
+        name="quadcopter",
+        description="Modified hobby quadcopter carrying a small bomb",
+        kind="drone",
+        cruise_speed_mps=(12.0, 20.0),
+        dive_speed_mps=20.0,
+        cruise_altitude_m=(30.0, 120.0),
+        max_turn_rate=60 * _DEG,
+        max_climb_rate=5.0,
+        dive_angle=60 * _DEG,
+        rcs_m2=0.01,
+        swerling=1,
+        vulnerable_radius_m=0.25,
+        p_kill_given_hit=0.9,
+        warhead_kg=1.0,
+        lethal_radius_m=10.0,
+        mass_kg=5.0,
+        cd_area_m2=0.15,
+        p_warhead_detonates_when_hit=0.5,
+        p_warhead_fuzes_on_ground=0.5,
+        navigation_sigma_m=3.0,
+        source=(
+            "shared/domain/threats.md §3: Kadhimi residence 2021 modified quadcopter (H); RCS "
+            "0.001-0.01 m^2 (L); other figures placeholders (L)."
+        ),
+    ),
+}
+
+AIRCRAFT: dict[str, AircraftType] = {
+    "a320": AircraftType(
+        name="a320",
+        description="Narrow-body airliner (A320 / B737 class)",
+        rcs_m2=20.0,
+        swerling=1,
+        approach_speed_mps=70.0,
+        rotate_speed_mps=75.0,
+        climb_speed_mps=85.0,
+        climb_gradient=np.arctan(0.08),
+        takeoff_accel_mps2=2.0,
+        rollout_decel_mps2=1.8,
+        vulnerable_radius_m=18.0,
+        adsb_nacp=9,
+        source=(
+            "Approach ~135 kt, rotate ~145 kt, 8 % initial climb: typical narrow-body figures (L); "
+            "RCS 10-30 m^2 (L); ADS-B NACp 8-10 at BIAP assumed (shared/domain/sensors.md §3, L)."
+        ),
+    ),
+    "b777": AircraftType(
+        name="b777",
+        description="Wide-body airliner (B777 / A330 class)",
+        rcs_m2=40.0,
+        swerling=1,
+        approach_speed_mps=75.0,
+        rotate_speed_mps=85.0,
+        climb_speed_mps=90.0,
+        climb_gradient=np.arctan(0.07),
+        takeoff_accel_mps2=1.7,
+        rollout_decel_mps2=1.7,
+        vulnerable_radius_m=32.0,
+        adsb_nacp=9,
+        source="Typical wide-body figures (L).",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """All types by name; a scenario refers to them by name."""
+
+    radars: dict[str, RadarType] = field(default_factory=lambda: dict(RADARS))
+    guns: dict[str, GunType] = field(default_factory=lambda: dict(GUNS))
+    threats: dict[str, ThreatType] = field(default_factory=lambda: dict(THREATS))
+    aircraft: dict[str, AircraftType] = field(default_factory=lambda: dict(AIRCRAFT))
+
+
+CATALOGUE = Catalogue()

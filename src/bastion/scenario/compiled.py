@@ -1,0 +1,386 @@
+"""A validated scenario compiled into the local ENU frame, split along the information barrier.
+
+:class:`Defence` is what the defenders know and may be handed to decision code: the site, its
+zones and runways, the sensors' positions and specifications, the guns, the doctrine and the met
+data. :class:`Raid` is truth: the threats and the civil traffic, handed only to the simulation.
+Positions are ENU metres relative to the site origin with up = height above the (flat) site ground;
+over the ~30 km of a site the earth's curvature is ignored.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import shapely
+
+from bastion.physics.ballistics import Air
+from bastion.physics.constants import FT
+from bastion.physics.geodesy import Origin
+from bastion.physics.geometry import circle_polygon
+from bastion.scenario import schema
+from bastion.scenario.catalogue import CATALOGUE, AircraftType, GunType, RadarType, ThreatType
+from bastion.scenario.loader import LoadedScenario, ScenarioError
+
+
+@dataclass(frozen=True)
+class ZoneArea:
+    """A zone in ENU: polygon, kind, value, and its centre and radius [m] for quick tests."""
+
+    index: int
+    name: str
+    kind: str
+    value: float
+    geometry: shapely.Polygon
+    center: np.ndarray  # (2,) [m]
+    radius_m: float
+    notional: bool
+
+
+@dataclass(frozen=True)
+class RunwayGeometry:
+    name: str
+    idents: tuple[str, str]
+    thresholds: np.ndarray  # (2, 3) ENU [m]
+    width_m: float
+
+    def direction_from(self, ident: str) -> tuple[np.ndarray, np.ndarray, float]:
+        """Threshold (3,), unit direction along the runway (3,) and length [m] for operations
+        on the end ``ident`` (landing on it, or taking off from it)."""
+        i = self.idents.index(ident)
+        a, b = self.thresholds[i], self.thresholds[1 - i]
+        d = b - a
+        length = float(np.linalg.norm(d[:2]))
+        return a, np.array([d[0], d[1], 0.0]) / length, length
+
+
+@dataclass(frozen=True)
+class RadarSite:
+    index: int
+    name: str
+    type: RadarType
+    position: np.ndarray  # (3,) ENU [m]
+    scan_period_s: float
+    phase_s: float
+
+
+@dataclass(frozen=True)
+class AdsbSite:
+    name: str
+    position: np.ndarray
+    range_m: float
+
+
+@dataclass(frozen=True)
+class NoFire:
+    azimuth_from: float  # [rad] clockwise from north
+    azimuth_to: float
+    below_elevation: float  # [rad]
+    reason: str
+
+
+@dataclass(frozen=True)
+class GunSite:
+    index: int
+    name: str
+    type: GunType
+    position: np.ndarray  # (3,) ENU [m], the trunnion
+    ammunition: int
+    arc_from: float  # [rad] clockwise from north
+    arc_to: float
+    no_fire: tuple[NoFire, ...]
+
+
+@dataclass(frozen=True)
+class Defence:
+    """Everything the defenders know before the first detection."""
+
+    name: str
+    site_name: str
+    origin: Origin
+    start: datetime
+    duration_s: float
+    air: Air
+    zones: tuple[ZoneArea, ...]
+    runways: tuple[RunwayGeometry, ...]
+    radars: tuple[RadarSite, ...]
+    adsb: tuple[AdsbSite, ...]
+    guns: tuple[GunSite, ...]
+    doctrine: schema.Defence
+
+
+@dataclass(frozen=True)
+class ThreatPlan:
+    name: str
+    type: ThreatType
+    launch: np.ndarray  # (3,) ENU
+    launch_time_s: float
+    waypoints: np.ndarray  # (K, 2) ENU, the last is the aim point
+    aim: np.ndarray  # (3,) ENU aim point on the ground
+    cruise_altitude_m: float | None
+    speed_mps: float | None
+
+
+@dataclass(frozen=True)
+class FlightPlan:
+    """A synthetic arrival or departure."""
+
+    kind: str
+    callsign: str
+    icao24: str
+    aircraft: AircraftType
+    threshold: np.ndarray  # (3,)
+    direction: np.ndarray  # (3,) unit, along the runway in the direction of operation
+    runway_length_m: float
+    time_s: float
+    adsb: bool
+
+
+@dataclass(frozen=True)
+class RecordedFlight:
+    icao24: str
+    callsign: str
+    aircraft: AircraftType
+    t: np.ndarray  # (K,) scenario time [s]
+    enu: np.ndarray  # (K, 3)
+    adsb: bool
+
+
+@dataclass(frozen=True)
+class Raid:
+    """Truth: the threats launched and the civil traffic flying during the scenario."""
+
+    threats: tuple[ThreatPlan, ...]
+    flights: tuple[FlightPlan, ...]
+    recorded: tuple[RecordedFlight, ...]
+
+
+@dataclass(frozen=True)
+class CompiledScenario:
+    loaded: LoadedScenario
+    defence: Defence
+    raid: Raid
+
+
+def _enu(origin: Origin, p: schema.Position) -> np.ndarray:
+    if p.lat is not None:
+        e, n, _ = origin.to_enu(p.lat, p.lon, origin.alt_m)
+        return np.array([e, n, p.height_m])
+    return np.array([p.east_m, p.north_m, p.height_m], dtype=float)
+
+
+def _zone(i: int, origin: Origin, z: schema.Zone) -> ZoneArea:
+    if z.circle is not None:
+        c = _enu(origin, z.circle.center)[:2]
+        geom = circle_polygon(c, z.circle.radius_m)
+    elif z.polygon is not None:
+        lat, lon = np.array(z.polygon).T
+        enu = origin.to_enu(lat, lon, np.full(lat.shape, origin.alt_m))
+        geom = shapely.Polygon(enu[:, :2])
+    else:
+        geom = shapely.Polygon(np.array(z.polygon_enu, dtype=float))
+    geom = shapely.make_valid(geom) if not geom.is_valid else geom
+    center = np.array(geom.centroid.coords[0])
+    bx = np.array(geom.exterior.coords) if hasattr(geom, "exterior") else np.array(geom.envelope.exterior.coords)
+    radius = float(np.max(np.hypot(*(bx - center).T)))
+    return ZoneArea(i, z.name, z.kind, z.value, geom, center, radius, z.notional)
+
+
+def compile_scenario(loaded: LoadedScenario, read_traffic: bool = True) -> CompiledScenario:
+    """Compile a validated scenario into ENU; raise :class:`ScenarioError` on unreadable data files.
+
+    ``read_traffic=False`` skips recorded-traffic files (for tools that need only the site)."""
+    s = loaded.model
+    origin = Origin(s.site.origin.lat, s.site.origin.lon, s.site.origin.elevation_m)
+    env = s.environment
+    to = np.radians(env.wind_from_deg) + np.pi  # wind blows *to* this azimuth
+    wind = env.wind_speed_mps * np.array([np.sin(to), np.cos(to), 0.0])
+    delta_t = 0.0
+    if env.temperature_c is not None:
+        delta_t = env.temperature_c + 273.15 - (288.15 - 0.0065 * s.site.origin.elevation_m)
+    air = Air(ground_altitude_m=s.site.origin.elevation_m, delta_t_k=delta_t, wind=wind)
+
+    zones = [_zone(i, origin, z) for i, z in enumerate(s.zones)]
+    runways = []
+    for r in s.runways:
+        ends = origin.to_enu(
+            np.array([e.lat for e in r.ends]), np.array([e.lon for e in r.ends]), np.full(2, origin.alt_m)
+        )
+        ends[:, 2] = 0.0
+        rw = RunwayGeometry(r.name, (r.ends[0].ident, r.ends[1].ident), ends, r.width_m)
+        runways.append(rw)
+        if r.value > 0:
+            strip = shapely.LineString(ends[:, :2]).buffer(r.width_m / 2, cap_style="flat")
+            c = np.array(strip.centroid.coords[0])
+            zones.append(
+                ZoneArea(
+                    len(zones),
+                    f"Runway {r.name}",
+                    "infrastructure",
+                    r.value,
+                    strip,
+                    c,
+                    float(np.linalg.norm(ends[0, :2] - ends[1, :2]) / 2),
+                    False,
+                )
+            )
+    radars, adsb = [], []
+    for sensor in s.sensors:
+        if isinstance(sensor, schema.Radar):
+            rt = CATALOGUE.radars[sensor.type]
+            radars.append(
+                RadarSite(
+                    len(radars),
+                    sensor.name,
+                    rt,
+                    _enu(origin, sensor.position),
+                    sensor.scan_period_s or rt.scan_period_s,
+                    sensor.phase_s,
+                )
+            )
+        else:
+            adsb.append(AdsbSite(sensor.name, _enu(origin, sensor.position), sensor.range_m))
+    guns = []
+    for w in s.weapons:
+        gt = CATALOGUE.guns[w.type]
+        guns.append(
+            GunSite(
+                len(guns),
+                w.name,
+                gt,
+                _enu(origin, w.position),
+                gt.magazine if w.ammunition is None else w.ammunition,
+                np.radians(w.arc_deg[0]),
+                np.radians(w.arc_deg[1]),
+                tuple(
+                    NoFire(
+                        np.radians(nf.azimuth_deg[0]),
+                        np.radians(nf.azimuth_deg[1]),
+                        np.radians(nf.below_elevation_deg),
+                        nf.reason,
+                    )
+                    for nf in w.no_fire
+                ),
+            )
+        )
+    defence = Defence(
+        name=s.scenario.name,
+        site_name=s.site.name,
+        origin=origin,
+        start=s.scenario.start,
+        duration_s=s.scenario.duration_s,
+        air=air,
+        zones=tuple(zones),
+        runways=tuple(runways),
+        radars=tuple(radars),
+        adsb=tuple(adsb),
+        guns=tuple(guns),
+        doctrine=s.defence,
+    )
+
+    by_name = {z.name: z for z in zones}
+    threats = []
+    for t in s.threats:
+        if t.target_zone is not None:
+            aim = np.array([*by_name[t.target_zone].center, 0.0])
+        else:
+            aim = _enu(origin, t.target)
+            aim[2] = 0.0
+        route = [_enu(origin, p)[:2] for p in t.route] + [aim[:2]]
+        threats.append(
+            ThreatPlan(
+                t.name,
+                CATALOGUE.threats[t.type],
+                _enu(origin, t.launch),
+                t.launch_time_s,
+                np.array(route),
+                aim,
+                t.cruise_altitude_m,
+                t.speed_mps,
+            )
+        )
+    runway_by_end = {ident: rw for rw in runways for ident in rw.idents}
+    flights, recorded = [], []
+    for i, c in enumerate(s.civil):
+        if isinstance(c, schema.SyntheticFlight):
+            thr, d, length = runway_by_end[c.runway].direction_from(c.runway)
+            flights.append(
+                FlightPlan(
+                    c.kind,
+                    c.callsign,
+                    c.icao24.lower(),
+                    CATALOGUE.aircraft[c.aircraft],
+                    thr,
+                    d,
+                    length,
+                    c.time_s,
+                    c.adsb,
+                )
+            )
+        elif read_traffic:
+            recorded.extend(_read_recorded(i, c, origin, loaded))
+    raid = Raid(tuple(threats), tuple(flights), tuple(recorded))
+    return CompiledScenario(loaded, defence, raid)
+
+
+_COLUMNS = ("timestamp", "icao24", "callsign", "latitude", "longitude", "altitude")
+
+
+def _read_recorded(i: int, c: schema.RecordedTraffic, origin: Origin, loaded: LoadedScenario) -> list[RecordedFlight]:
+    """Read a recorded-traffic CSV; rows with missing or non-numeric values are skipped."""
+    path = Path(c.file)
+    if not path.is_absolute() and loaded.directory is not None:
+        path = loaded.directory / path
+    where = f"{loaded.source}: civil[{i}].file"
+    if not path.is_file():
+        raise ScenarioError([f"{where}: no such file {str(path)!r}"])
+    opener = gzip.open if path.suffix == ".gz" else open
+    wanted = {x.lower() for x in c.icao24} if c.icao24 else None
+    rows: dict[str, list[tuple[float, float, float, float]]] = {}
+    callsigns: dict[str, str] = {}
+    with opener(path, "rt", newline="") as fh:
+        reader = csv.DictReader(fh)
+        missing = [col for col in _COLUMNS if col not in (reader.fieldnames or [])]
+        if missing:
+            raise ScenarioError([f"{where}: {path.name} lacks column(s) {', '.join(missing)}"])
+        for row in reader:
+            icao = row["icao24"].strip().lower()
+            if wanted is not None and icao not in wanted:
+                continue
+            try:
+                ts = datetime.fromisoformat(row["timestamp"]).timestamp()
+                lat, lon, alt = float(row["latitude"]), float(row["longitude"]), float(row["altitude"])
+            except ValueError:
+                continue
+            if not (np.isfinite(lat) and np.isfinite(lon) and np.isfinite(alt)):
+                continue
+            rows.setdefault(icao, []).append((ts, lat, lon, alt * FT))
+            if row["callsign"]:
+                callsigns.setdefault(icao, row["callsign"].strip())
+    if not rows:
+        raise ScenarioError([f"{where}: {path.name} holds no usable rows"])
+    t0 = min(r[0][0] for r in rows.values())
+    if c.anchor is not None and c.anchor.lat is not None:
+        shift = Origin(c.anchor.lat, c.anchor.lon, origin.alt_m)
+    else:
+        shift = origin
+    out = []
+    for icao, data in sorted(rows.items()):
+        arr = np.array(sorted(data))
+        enu = shift.to_enu(arr[:, 1], arr[:, 2], arr[:, 3])
+        enu[:, 2] = arr[:, 3] - origin.alt_m
+        out.append(
+            RecordedFlight(
+                icao,
+                callsigns.get(icao, ""),
+                CATALOGUE.aircraft[c.aircraft],
+                arr[:, 0] - t0 + c.time_offset_s,
+                enu,
+                c.adsb,
+            )
+        )
+    return out

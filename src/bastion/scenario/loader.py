@@ -1,0 +1,149 @@
+"""Load and validate scenario files (TOML) and the built-in scenarios.
+
+Every problem in a file becomes one line ``FILE:LINE: field.path: what is wrong (expected ...)``;
+all problems are reported at once in a :class:`ScenarioError`, which the CLI turns into exit code 2.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from pydantic import BaseModel, ValidationError
+
+from bastion.scenario.locate import key_lines, line_of
+from bastion.scenario.schema import Scenario, cross_reference_problems
+
+_UNION_TAGS = {"radar", "adsb", "arrival", "departure", "recorded"}
+
+
+class ScenarioError(Exception):
+    """A scenario could not be loaded; ``problems`` holds one human-readable line per problem."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+@dataclass(frozen=True)
+class LoadedScenario:
+    """A validated scenario with where it came from and the SHA-256 of its text."""
+
+    model: Scenario
+    source: str  # path or "builtin:NAME"
+    directory: Path | None  # for relative paths inside the file (None for built-ins)
+    sha256: str
+    text: str
+
+
+def builtin_names() -> list[str]:
+    """Names of the scenarios shipped with bastion."""
+    folder = resources.files("bastion.scenario") / "builtin"
+    return sorted(p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml"))
+
+
+def builtin_text(name: str) -> str:
+    return (resources.files("bastion.scenario") / "builtin" / f"{name}.toml").read_text("utf-8")
+
+
+def load(name_or_path: str | Path) -> LoadedScenario:
+    """Load a built-in scenario by name, or a TOML file by path; raise :class:`ScenarioError`."""
+    path = Path(name_or_path)
+    if path.suffix == ".toml" or path.exists():
+        if not path.is_file():
+            raise ScenarioError([f"{path}: no such scenario file"])
+        text = path.read_text("utf-8")
+        return parse(text, str(path), path.resolve().parent)
+    if str(name_or_path) in builtin_names():
+        return parse(builtin_text(str(name_or_path)), f"builtin:{name_or_path}", None)
+    raise ScenarioError(
+        [f"{name_or_path}: neither a scenario file nor a built-in scenario (built-ins: {', '.join(builtin_names())})"]
+    )
+
+
+def parse(text: str, source: str = "<string>", directory: Path | None = None) -> LoadedScenario:
+    """Validate the TOML ``text`` of a scenario; ``source`` names it in error messages."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError([f"{source}: TOML syntax error: {exc}"]) from None
+    lines = key_lines(text)
+    try:
+        model = Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(_describe(exc, source, lines)) from None
+    problems = [
+        f"{source}:{line_of(loc, lines) or '?'}: {_dotted(loc)}: {msg}" for loc, msg in cross_reference_problems(model)
+    ]
+    if problems:
+        raise ScenarioError(problems)
+    return LoadedScenario(model, source, directory, hashlib.sha256(text.encode()).hexdigest(), text)
+
+
+def _clean_loc(loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
+    out: list[str | int] = []
+    for i, part in enumerate(loc):
+        if isinstance(part, str) and ("[" in part or (part in _UNION_TAGS and i > 0 and isinstance(loc[i - 1], int))):
+            continue
+        out.append(part)
+    return tuple(out)
+
+
+def _dotted(loc: tuple[str | int, ...]) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(top level)"
+
+
+def _model_at(loc: tuple[str | int, ...]) -> type[BaseModel] | None:
+    """The pydantic model that owns the last key of ``loc`` (for 'did you mean')."""
+    model: type[BaseModel] | None = Scenario
+    for part in loc[:-1]:
+        if model is None:
+            return None
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part)
+        if field is None:
+            return None
+        model = _first_model(field.annotation)
+    return model
+
+
+def _first_model(annotation) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found = _first_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _describe(exc: ValidationError, source: str, lines: dict) -> list[str]:
+    out = []
+    for err in exc.errors(include_url=False):
+        loc = _clean_loc(tuple(err["loc"]))
+        line = line_of(loc, lines)
+        where = f"{source}:{line}" if line else source
+        if err["type"] == "extra_forbidden":
+            key = str(loc[-1])
+            model = _model_at(loc)
+            known = list(model.model_fields) if model else []
+            close = difflib.get_close_matches(key, known, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            expected = f"; expected one of: {', '.join(known)}" if known else ""
+            out.append(f"{where}: {_dotted(loc)}: unknown field {key!r}{hint}{expected}")
+        elif err["type"] == "missing":
+            out.append(f"{where}: {_dotted(loc)}: required field is missing")
+        else:
+            got = err.get("input")
+            shown = "" if isinstance(got, dict | list) else f", got {got!r}"
+            msg = err["msg"].removeprefix("Value error, ")
+            out.append(f"{where}: {_dotted(loc)}: {msg}{shown}")
+    return out

@@ -1,0 +1,282 @@
+"""The scenario file format: pydantic models of a TOML scenario.
+
+Validated at the edge, trusted inside: every model forbids unknown keys (so a typo is an error that
+names the key) and states units in its field names or descriptions. Positions are WGS84
+(``lat``/``lon`` in degrees) or local ENU (``east_m``/``north_m``) relative to the site origin;
+heights are metres above the site's ground level. Azimuths are degrees clockwise from true north.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from bastion.scenario.catalogue import CATALOGUE
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Position(_Model):
+    """A point: WGS84 (``lat``, ``lon``) or site ENU (``east_m``, ``north_m``), plus height AGL."""
+
+    lat: float | None = Field(None, ge=-90, le=90, description="latitude [deg]")
+    lon: float | None = Field(None, ge=-180, le=180, description="longitude [deg]")
+    east_m: float | None = Field(None, description="east of the site origin [m]")
+    north_m: float | None = Field(None, description="north of the site origin [m]")
+    height_m: float = Field(0.0, description="height above the site ground level [m]")
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Position:
+        geo = self.lat is not None or self.lon is not None
+        enu = self.east_m is not None or self.north_m is not None
+        if geo == enu:
+            raise ValueError("give either lat and lon, or east_m and north_m")
+        if geo and (self.lat is None or self.lon is None):
+            raise ValueError("give both lat and lon")
+        if enu and (self.east_m is None or self.north_m is None):
+            raise ValueError("give both east_m and north_m")
+        return self
+
+
+class Origin(_Model):
+    lat: float = Field(ge=-90, le=90, description="latitude [deg]")
+    lon: float = Field(ge=-180, le=180, description="longitude [deg]")
+    elevation_m: float = Field(0.0, description="ground elevation above mean sea level [m]")
+
+
+class Meta(_Model):
+    name: str
+    description: str = ""
+    start: datetime = Field(description="local start time with UTC offset, ISO 8601")
+    duration_s: float = Field(gt=0, le=86_400)
+
+
+class Site(_Model):
+    name: str
+    origin: Origin
+
+
+class Environment(_Model):
+    wind_speed_mps: float = Field(0.0, ge=0, le=60)
+    wind_from_deg: float = Field(0.0, ge=0, le=360, description="direction the wind blows from")
+    temperature_c: float | None = Field(None, ge=-60, le=60, description="ground temperature; ISA if absent")
+
+
+class Circle(_Model):
+    center: Position
+    radius_m: float = Field(gt=0)
+
+
+ZoneKind = Literal["populated", "military", "infrastructure", "open"]
+
+
+class Zone(_Model):
+    """A defended asset or area. ``value`` weighs what is at risk there (0 for open ground)."""
+
+    name: str
+    kind: ZoneKind
+    value: float = Field(ge=0)
+    polygon: list[tuple[float, float]] | None = Field(None, description="[[lat, lon], ...]")
+    polygon_enu: list[tuple[float, float]] | None = Field(None, description="[[east_m, north_m], ...]")
+    circle: Circle | None = None
+    notional: bool = Field(False, description="position is notional (not public)")
+
+    @model_validator(mode="after")
+    def _one_geometry(self) -> Zone:
+        given = [g is not None for g in (self.polygon, self.polygon_enu, self.circle)]
+        if sum(given) != 1:
+            raise ValueError("give exactly one of polygon, polygon_enu or circle")
+        pts = self.polygon or self.polygon_enu
+        if pts is not None and len(pts) < 3:
+            raise ValueError("a polygon needs at least 3 vertices")
+        return self
+
+
+class RunwayEnd(_Model):
+    ident: str
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+
+
+class Runway(_Model):
+    name: str
+    ends: tuple[RunwayEnd, RunwayEnd]
+    width_m: float = Field(45.0, gt=0)
+    value: float = Field(20.0, ge=0, description="value as a defended zone")
+
+
+class Radar(_Model):
+    kind: Literal["radar"]
+    name: str
+    type: str
+    position: Position
+    scan_period_s: float | None = Field(None, gt=0)
+    phase_s: float = Field(0.0, ge=0, description="time of the first scan after start [s]")
+
+    @model_validator(mode="after")
+    def _known_type(self) -> Radar:
+        if self.type not in CATALOGUE.radars:
+            raise ValueError(f"unknown radar type {self.type!r}; known: {', '.join(CATALOGUE.radars)}")
+        return self
+
+
+class AdsbReceiver(_Model):
+    kind: Literal["adsb"]
+    name: str
+    position: Position
+    range_m: float = Field(200_000.0, gt=0)
+
+
+Sensor = Annotated[Radar | AdsbReceiver, Field(discriminator="kind")]
+
+
+class NoFireSector(_Model):
+    """Directions a gun must not fire: an azimuth sector below an elevation."""
+
+    azimuth_deg: tuple[float, float] = Field(description="[from, to] clockwise from north")
+    below_elevation_deg: float = Field(90.0, description="applies below this elevation")
+    reason: str = ""
+
+
+class Weapon(_Model):
+    name: str
+    type: str
+    position: Position
+    ammunition: int | None = Field(None, ge=0, description="rounds loaded; magazine size if absent")
+    arc_deg: tuple[float, float] = Field((0.0, 360.0), description="[from, to] azimuth clockwise")
+    no_fire: list[NoFireSector] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _known_type(self) -> Weapon:
+        if self.type not in CATALOGUE.guns:
+            raise ValueError(f"unknown gun type {self.type!r}; known: {', '.join(CATALOGUE.guns)}")
+        return self
+
+
+class Threat(_Model):
+    """A threat the truth simulation launches. The decision side never sees this."""
+
+    name: str
+    type: str
+    launch: Position
+    launch_time_s: float = Field(0.0, ge=0)
+    route: list[Position] = Field(default_factory=list, description="waypoints before the target")
+    target: Position | None = None
+    target_zone: str | None = Field(None, description="aim at this zone's centre")
+    cruise_altitude_m: float | None = Field(None, gt=0, description="AGL; catalogue range if absent")
+    speed_mps: float | None = Field(None, gt=0, description="cruise speed; catalogue range if absent")
+
+    @model_validator(mode="after")
+    def _check(self) -> Threat:
+        if self.type not in CATALOGUE.threats:
+            raise ValueError(f"unknown threat type {self.type!r}; known: {', '.join(CATALOGUE.threats)}")
+        if (self.target is None) == (self.target_zone is None):
+            raise ValueError("give exactly one of target or target_zone")
+        return self
+
+
+class SyntheticFlight(_Model):
+    """A synthetic civil arrival or departure on a runway end, broadcasting ADS-B."""
+
+    kind: Literal["arrival", "departure"]
+    callsign: str = Field(max_length=8)
+    icao24: str = Field(pattern=r"^[0-9a-fA-F]{6}$")
+    aircraft: str = "a320"
+    runway: str = Field(description="runway end ident used, e.g. '33R'")
+    time_s: float = Field(description="arrival: threshold crossing; departure: brake release [s]")
+    adsb: bool = True
+
+    @model_validator(mode="after")
+    def _known_type(self) -> SyntheticFlight:
+        if self.aircraft not in CATALOGUE.aircraft:
+            raise ValueError(f"unknown aircraft {self.aircraft!r}; known: {', '.join(CATALOGUE.aircraft)}")
+        return self
+
+
+class RecordedTraffic(_Model):
+    """Recorded civil trajectories from a CSV in the ``traffic`` library's conventions.
+
+    Columns ``timestamp,icao24,callsign,latitude,longitude,altitude`` (altitude in feet MSL). The
+    recording's first timestamp plays at ``time_offset_s``; with ``anchor``, the recording is moved
+    so that the anchor point falls on the site origin (flying real tracks over another site).
+    """
+
+    kind: Literal["recorded"]
+    file: str
+    time_offset_s: float = 0.0
+    anchor: Position | None = None
+    icao24: list[str] | None = Field(None, description="only these aircraft")
+    aircraft: str = "a320"
+    adsb: bool = True
+
+
+Civil = Annotated[SyntheticFlight | RecordedTraffic, Field(discriminator="kind")]
+
+
+class SimulatedOperator(_Model):
+    """How the simulated operator answers engagement requests in weapons-control 'tight'."""
+
+    median_delay_s: float = Field(3.0, gt=0)
+    sigma_log: float = Field(0.4, ge=0, description="log-normal spread of the delay")
+    timeout_s: float = Field(15.0, gt=0, description="unanswered requests lapse: not fired")
+
+
+class Defence(_Model):
+    """Doctrine of the defended site."""
+
+    weapons_control: Literal["hold", "tight", "free"] = "tight"
+    operator: SimulatedOperator = Field(default_factory=SimulatedOperator)
+    engage_threshold: float = Field(1.0, ge=0, description="minimum threat value x P(reach) to engage")
+    burst_s: float | None = Field(None, gt=0, le=10, description="burst length; gun default if absent")
+    look_s: float = Field(1.0, ge=0, description="time to assess a burst after its last round arrives")
+    min_updates_hostile: int = Field(5, ge=1, description="track updates before hostile declaration")
+    civil_clearance_m: float = Field(500.0, ge=0, description="no burst within this of a civil track")
+
+
+class Scenario(_Model):
+    """A whole scenario file."""
+
+    scenario: Meta
+    site: Site
+    environment: Environment = Field(default_factory=Environment)
+    zones: list[Zone] = Field(default_factory=list)
+    runways: list[Runway] = Field(default_factory=list)
+    sensors: list[Sensor] = Field(default_factory=list)
+    weapons: list[Weapon] = Field(default_factory=list)
+    defence: Defence = Field(default_factory=Defence)
+    threats: list[Threat] = Field(default_factory=list)
+    civil: list[Civil] = Field(default_factory=list)
+
+
+def cross_reference_problems(s: Scenario) -> list[tuple[tuple[str | int, ...], str]]:
+    """Problems that span entries (unknown zone or runway names, duplicates), with their locations."""
+    problems: list[tuple[tuple[str | int, ...], str]] = []
+    zones = {z.name for z in s.zones}
+    for i, t in enumerate(s.threats):
+        if t.target_zone is not None and t.target_zone not in zones:
+            problems.append(
+                (
+                    ("threats", i, "target_zone"),
+                    f"{t.target_zone!r} is not a zone (zones: {', '.join(sorted(zones)) or 'none'})",
+                )
+            )
+    ends = {e.ident for r in s.runways for e in r.ends}
+    for i, c in enumerate(s.civil):
+        if isinstance(c, SyntheticFlight) and c.runway not in ends:
+            problems.append(
+                (
+                    ("civil", i, "runway"),
+                    f"{c.runway!r} is not a runway end (known: {', '.join(sorted(ends)) or 'none'})",
+                )
+            )
+    for kind, items in (("sensors", s.sensors), ("weapons", s.weapons), ("zones", s.zones)):
+        seen: set[str] = set()
+        for i, item in enumerate(items):
+            if item.name in seen:
+                problems.append(((kind, i, "name"), f"duplicate name {item.name!r}"))
+            seen.add(item.name)
+    return problems

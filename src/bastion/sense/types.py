@@ -1,0 +1,66 @@
+"""Data types of sensor reports, struct-of-arrays, defined once for the whole kill chain."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Detections:
+    """One radar scan's plots (targets and false alarms, unlabelled, in no particular order).
+
+    Polar coordinates relative to the radar ``sensor`` (index into the site's radars): azimuth
+    clockwise from north, elevation up from the horizontal, radians. All arrays have shape (N,).
+    """
+
+    t: float  # scan time [s since scenario start]
+    sensor: int  # radar index
+    range: np.ndarray  # slant range [m]
+    azimuth: np.ndarray  # [rad], in (-pi, pi]
+    elevation: np.ndarray  # [rad]
+    range_rate: np.ndarray  # radial velocity [m/s], NaN where the radar measures none
+    power: np.ndarray  # detector output, signal + noise in noise units [linear]
+    rcs: np.ndarray  # radar cross-section estimated from power and range [m^2]
+
+    def __len__(self) -> int:
+        return int(self.range.size)
+
+    @classmethod
+    def empty(cls, t: float, sensor: int) -> Detections:
+        z = np.zeros(0)
+        return cls(t, sensor, z, z, z, z, z, z)
+
+
+@dataclass(frozen=True)
+class AdsbReports:
+    """Decoded ADS-B (1090 ES) position and velocity reports received since the last batch.
+
+    WGS84 as broadcast; convert to the site frame at the edge. All arrays have shape (N,).
+    """
+
+    t: np.ndarray  # reception time [s since scenario start]
+    icao24: np.ndarray  # 24-bit ICAO address, 6 lowercase hex characters
+    callsign: np.ndarray  # flight identification ('' until received)
+    lat: np.ndarray  # [deg]
+    lon: np.ndarray  # [deg]
+    altitude_m: np.ndarray  # barometric altitude above mean sea level [m]
+    velocity: np.ndarray  # (N, 3) east, north, up ground velocity [m/s]
+    nacp: np.ndarray  # navigation accuracy category for position, 0..11
+
+    def __len__(self) -> int:
+        return int(self.t.size)
+
+    @classmethod
+    def empty(cls) -> AdsbReports:
+        z = np.zeros(0)
+        s = np.zeros(0, dtype="<U8")
+        return cls(z, s, s, z, z, z, np.zeros((0, 3)), np.zeros(0, dtype=int))
+
+
+NACP_EPU_M = np.array([np.inf, 18_520.0, 7_408.0, 3_704.0, 1_852.0, 926.0, 555.6, 185.2, 92.6, 30.0, 10.0, 3.0])
+"""95 % horizontal position bound (estimated position uncertainty) by NACp 0..11 [m].
+
+RTCA DO-260B / MASPS table 3.2.11a (shared/domain/sensors.md §3): 0: >= 10 NM, 1: < 10 NM, ...
+8: < 0.05 NM, 9: < 30 m, 10: < 10 m, 11: < 3 m."""

@@ -1,0 +1,51 @@
+"""Track data, struct-of-arrays."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+import numpy as np
+
+
+class TrackStatus(IntEnum):
+    TENTATIVE = 0  # initiated, not yet confirmed (M-of-N)
+    CONFIRMED = 1  # updated this scan
+    COASTING = 2  # confirmed, missed this scan, predicted forward
+
+
+@dataclass(frozen=True)
+class Tracks:
+    """All live tracks after one scan. State in site ENU: x = [e, n, u, ve, vn, vu] (m, m/s)."""
+
+    t: float  # time of the states [s]
+    id: np.ndarray  # (N,) stable track numbers
+    x: np.ndarray  # (N, 6)
+    P: np.ndarray  # (N, 6, 6) covariance
+    status: np.ndarray  # (N,) TrackStatus
+    updates: np.ndarray  # (N,) detections associated so far
+    misses: np.ndarray  # (N,) consecutive scans without a detection
+    last_update: np.ndarray  # (N,) time of the last associated detection [s]
+    rcs: np.ndarray  # (N,) geometric-mean RCS estimate of associated plots [m^2]
+    detection: np.ndarray  # (N,) index of this scan's detection used (-1: none)
+
+    def __len__(self) -> int:
+        return int(self.id.size)
+
+    @property
+    def confirmed(self) -> np.ndarray:
+        """Mask of confirmed or coasting tracks."""
+        return self.status != TrackStatus.TENTATIVE
+
+    def index_of(self, track_id: int) -> int | None:
+        hit = np.flatnonzero(self.id == track_id)
+        return int(hit[0]) if hit.size else None
+
+
+@dataclass(frozen=True)
+class TrackChanges:
+    """Track-management decisions of one scan."""
+
+    initiated: list[int] = field(default_factory=list)
+    confirmed: list[int] = field(default_factory=list)
+    deleted: list[tuple[int, str]] = field(default_factory=list)  # (id, reason)

@@ -1,0 +1,155 @@
+"""Sensor models: truth in, :mod:`bastion.sense` data out (plus truth labels for the harness).
+
+Radar: for every object in the air the model computes the geometry from the radar, applies the
+coverage (minimum and maximum range, the masking elevation below which terrain and buildings hide
+low targets, the maximum elevation), draws the target's Swerling fluctuation, the receiver noise
+and the square-law detector output (:mod:`bastion.physics.detection`): detection is the detector
+crossing its threshold, so Pd follows from the radar equation, not from a table. Detected plots
+get Gaussian measurement noise in range, azimuth, elevation (and range rate where measured).
+False alarms: a Poisson number per scan spread uniformly over the coverage. Plots are shuffled so
+their order reveals nothing.
+
+ADS-B: each airborne civil aircraft that broadcasts sends airborne position and velocity about
+twice a second (DO-260B nominal 0.5 s; shared/domain/sensors.md §3); the receiver decodes those in
+range. Reported positions carry GNSS error consistent with the aircraft's NACp (95 % bound =
+2.45 sigma of a circular Gaussian); barometric altitude is quantised to 25 ft.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from bastion.physics import detection
+from bastion.physics.constants import FT
+from bastion.physics.geodesy import Origin, enu_to_polar, wrap_angle
+from bastion.scenario.compiled import AdsbSite, RadarSite
+from bastion.sense.types import NACP_EPU_M, AdsbReports, Detections
+
+
+@dataclass(frozen=True)
+class AirPicture:
+    """Truth of everything a radar could see at one instant (M objects)."""
+
+    pos: np.ndarray  # (M, 3)
+    vel: np.ndarray  # (M, 3)
+    rcs: np.ndarray  # (M,) mean RCS [m^2]
+    swerling: np.ndarray  # (M,)
+    label: np.ndarray  # (M,) truth label of each object (harness only)
+
+
+NOISE_LABEL = -1
+"""Truth label of a false alarm."""
+
+
+class RadarModel:
+    def __init__(self, site: RadarSite, rng: np.random.Generator) -> None:
+        self.site = site
+        self.rng = rng
+
+    def observe(self, t: float, picture: AirPicture) -> tuple[Detections, np.ndarray]:
+        """One scan at time ``t``: the plots, and the truth label of each plot (harness only)."""
+        rt = self.site.type
+        rng = self.rng
+        rel = picture.pos - self.site.position
+        r, az, el = enu_to_polar(rel)
+        visible = (
+            (r >= rt.min_range_m) & (r <= rt.max_range_m) & (el >= rt.mask_elevation_rad) & (el <= rt.max_elevation_rad)
+        )
+        snr_mean = detection.snr(picture.rcs, r, rt.ref_snr, rt.ref_rcs_m2, rt.ref_range_m)
+        snr_inst = np.zeros_like(snr_mean)
+        for case in np.unique(picture.swerling):
+            sel = picture.swerling == case
+            snr_inst[sel] = detection.fluctuate(snr_mean[sel], int(case), rng)
+        detected, power = detection.square_law_detect(snr_inst, rt.pfa, rng)
+        hit = visible & detected
+        n = int(hit.sum())
+        rr = np.einsum("ij,ij->i", rel[hit], picture.vel[hit]) / np.maximum(r[hit], 1.0)
+        m_r = r[hit] + rng.normal(0.0, rt.sigma_range_m, n)
+        m_az = wrap_angle(az[hit] + rng.normal(0.0, rt.sigma_azimuth_rad, n))
+        m_el = el[hit] + rng.normal(0.0, rt.sigma_elevation_rad, n)
+        m_rr = (
+            rr + rng.normal(0.0, rt.sigma_range_rate_mps, n)
+            if np.isfinite(rt.sigma_range_rate_mps)
+            else np.full(n, np.nan)
+        )
+        m_pow = power[hit]
+        labels = picture.label[hit]
+        # false alarms
+        k = int(rng.poisson(rt.false_alarms_per_scan))
+        if k:
+            f_r = rng.uniform(rt.min_range_m, rt.max_range_m, k)
+            f_az = rng.uniform(-np.pi, np.pi, k)
+            f_el = rng.uniform(rt.mask_elevation_rad, rt.max_elevation_rad, k)
+            t_thr = detection.threshold(rt.pfa)
+            f_pow = t_thr + rng.exponential(1.0, k)  # noise exceedances above threshold
+            f_rr = rng.uniform(-150.0, 150.0, k) if np.isfinite(rt.sigma_range_rate_mps) else np.full(k, np.nan)
+            m_r, m_az, m_el = np.r_[m_r, f_r], np.r_[m_az, f_az], np.r_[m_el, f_el]
+            m_rr, m_pow = np.r_[m_rr, f_rr], np.r_[m_pow, f_pow]
+            labels = np.r_[labels, np.full(k, NOISE_LABEL)]
+        order = rng.permutation(m_r.size)
+        m_r, m_az, m_el, m_rr, m_pow, labels = (a[order] for a in (m_r, m_az, m_el, m_rr, m_pow, labels))
+        # RCS estimate a radar makes from its own calibration: (power - noise) scaled by R^4
+        rcs_est = (
+            np.maximum(m_pow - 1.0, 1e-3) / rt.ref_snr * rt.ref_rcs_m2 * (np.maximum(m_r, 1.0) / rt.ref_range_m) ** 4
+        )
+        dets = Detections(t, self.site.index, m_r, m_az, m_el, m_rr, m_pow, rcs_est)
+        return dets, labels
+
+
+class AdsbModel:
+    """An ADS-B ground receiver decoding the squitters of cooperative aircraft."""
+
+    PERIOD_S = 0.5
+
+    def __init__(self, site: AdsbSite, origin: Origin, rng: np.random.Generator) -> None:
+        self.site = site
+        self.origin = origin
+        self.rng = rng
+
+    def receive(
+        self,
+        t0: float,
+        t1: float,
+        states,
+        icao24: list[str],
+        callsign: list[str],
+        broadcasts: np.ndarray,
+        nacp: np.ndarray,
+    ) -> AdsbReports:
+        """Reports received in (t0, t1]; ``states(t)`` gives truth positions, velocities, existence."""
+        rng = self.rng
+        times = np.arange(np.floor(t0 / self.PERIOD_S) + 1, np.floor(t1 / self.PERIOD_S) + 1) * self.PERIOD_S
+        rows = []
+        for tm in times:
+            pos, vel, exists = states(tm)
+            airborne = exists & broadcasts & (pos[:, 2] > 5.0)
+            in_range = np.hypot(*(pos[:, :2] - self.site.position[:2]).T) <= self.site.range_m
+            ok = np.flatnonzero(airborne & in_range)
+            # 1090 MHz reception is not perfect: about 5 % of squitters are lost (garbling, fades)
+            ok = ok[rng.random(ok.size) > 0.05]
+            if ok.size:
+                rows.append((tm + rng.uniform(0.0, 0.05, ok.size), ok, pos[ok], vel[ok]))
+        if not rows:
+            return AdsbReports.empty()
+        t = np.concatenate([r[0] for r in rows])
+        which = np.concatenate([r[1] for r in rows])
+        pos = np.concatenate([r[2] for r in rows])
+        vel = np.concatenate([r[3] for r in rows])
+        sigma = NACP_EPU_M[nacp[which]] / 2.45 / 2.0  # real GNSS error is well inside the bound
+        pos_err = pos.copy()
+        pos_err[:, :2] += rng.normal(0.0, 1.0, (which.size, 2)) * sigma[:, None]
+        lat, lon, _ = self.origin.to_wgs84(pos_err)
+        alt_msl = pos[:, 2] + self.origin.alt_m
+        alt_q = np.round(alt_msl / FT / 25.0) * 25.0 * FT
+        return AdsbReports(
+            t=t,
+            icao24=np.array([icao24[i] for i in which], dtype="<U6"),
+            callsign=np.array([callsign[i] for i in which], dtype="<U8"),
+            lat=np.atleast_1d(lat),
+            lon=np.atleast_1d(lon),
+            altitude_m=alt_q,
+            velocity=vel + rng.normal(0.0, 0.5, vel.shape),
+            nacp=nacp[which].astype(int),
+        )
