@@ -193,6 +193,34 @@ def report(
     console.print(f"wrote {write_report(db, run_id, out)}")
 
 
+# Command groups living in their own modules: each defines ``register(app)``. A module that does
+# not exist (yet) is skipped; any other import error is a bug and propagates.
+COMMAND_MODULES = (
+    "bastion.cli.tracking",
+    "bastion.cli.assignment",
+    "bastion.cli.interop",
+    "bastion.cli.incidents",
+    "bastion.cli.console",
+    "bastion.cli.sweep",
+)
+
+
+def _register_commands() -> None:
+    import importlib
+
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:
+                continue
+            raise
+        module.register(app)
+
+
+_register_commands()
+
+
 def main() -> None:
     app()
 
