@@ -42,6 +42,8 @@ class ThreatPicture:
     p_reach: np.ndarray  # probability the threat reaches ``zone``
     value: np.ndarray  # value of ``zone``
     threat_value: np.ndarray  # value x p_reach (0 for civil/friendly/open ground)
+    p_zone: np.ndarray  # (N, Z) probability of reaching each zone of the site
+    t_zone: np.ndarray  # (N, Z) absolute time of reaching each zone [s], NaN never
 
     def __len__(self) -> int:
         return int(self.track_id.size)

@@ -1,11 +1,12 @@
-"""Localised warning: sound the alarm only in the zones a threat can reach.
+"""Localised warning: sound the alarm only in the zones a threat can reach, and only when it matters.
 
-A zone (populated, military or infrastructure) is warned when a threat track (hostile, or unknown
-and classified drone/ballistic) has a predicted impact whose 95 % ellipse intersects the zone and
-whose probability of reaching it is at least ``min_probability``. The warning carries the expected
-warning time: the predicted time to impact when it was issued. The all-clear is given when the
-threat is assessed destroyed, has fallen or its track is lost, or when it has not threatened the
-zone for ``clear_after_s`` seconds.
+A zone (populated, military or infrastructure) is warned when a threat track — HOSTILE, or UNKNOWN
+and classified drone or ballistic with at least ``min_updates`` plots (so debris and clutter do not
+sound alarms) — has a probability of reaching that zone of at least ``min_probability`` and a
+predicted time to impact within ``horizon_s``. The warning carries the expected warning time: the
+predicted time to impact when it was issued. The all-clear is given when the threat is assessed
+destroyed, has fallen or its track is lost, or when it has not threatened the zone for
+``clear_after_s`` seconds.
 """
 
 from __future__ import annotations
@@ -13,10 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import shapely
 
 from bastion.assess.types import Identity, ThreatPicture, TrackClass
-from bastion.physics.geometry import ellipse_polygon
 from bastion.scenario.compiled import ZoneArea
 
 WARNED_KINDS = ("populated", "military", "infrastructure")
@@ -34,52 +33,52 @@ class ActiveWarning:
 @dataclass
 class WarningBoard:
     zones: tuple[ZoneArea, ...]
-    min_probability: float = 0.05
+    min_probability: float = 0.1
+    horizon_s: float = 120.0
     clear_after_s: float = 10.0
+    min_updates: int = 5
     active: dict[tuple[int, int], ActiveWarning] = field(default_factory=dict)
 
-    def update(self, picture: ThreatPicture, ended: dict[int, str]) -> list[tuple[str, dict]]:
-        """Warnings and all-clears for this scan; ``ended`` maps track ids to why they ended."""
+    def __post_init__(self) -> None:
+        self._warned = np.array([z.kind in WARNED_KINDS for z in self.zones], dtype=bool)
+
+    def update(self, picture: ThreatPicture, ended: dict[int, str], updates: np.ndarray) -> list[tuple[str, dict]]:
+        """Warnings and all-clears for this scan; ``ended`` maps track ids to why they ended,
+        ``updates`` is each track's number of plots."""
         events: list[tuple[str, dict]] = []
         t = picture.t
-        for i in range(len(picture)):
-            tid = int(picture.track_id[i])
-            ident, klass = picture.identity[i], picture.klass[i]
-            threat = ident == Identity.HOSTILE or (
-                ident == Identity.UNKNOWN and klass in (TrackClass.DRONE, TrackClass.BALLISTIC)
+        if len(picture) and self._warned.any():
+            tti = picture.t_zone - t  # (N, Z)
+            threat = (picture.identity == Identity.HOSTILE) | (
+                (picture.identity == Identity.UNKNOWN)
+                & ((picture.klass == TrackClass.DRONE) | (picture.klass == TrackClass.BALLISTIC))
+                & (updates >= self.min_updates)
             )
-            if not threat or tid in ended or not np.isfinite(picture.impact_time[i]):
-                continue
-            ell = ellipse_polygon(
-                picture.impact_point[i], picture.ellipse_axes[i], float(picture.ellipse_orientation[i])
-            )
-            for z in self.zones:
-                if z.kind not in WARNED_KINDS:
+            soon = np.isfinite(tti) & (tti <= self.horizon_s)
+            hit = (picture.p_zone >= self.min_probability) & self._warned[None, :] & soon & threat[:, None]
+            for i, z in zip(*np.nonzero(hit), strict=True):
+                tid = int(picture.track_id[i])
+                if tid in ended:
                     continue
-                key = (z.index, tid)
-                at_risk = z.index == picture.zone[i] and picture.p_reach[i] >= self.min_probability
-                if not at_risk and not (
-                    picture.p_reach[i] >= self.min_probability and shapely.intersects(ell, z.geometry)
-                ):
+                key = (int(z), tid)
+                w = self.active.get(key)
+                if w is not None:
+                    w.last_seen, w.impact_time = t, float(picture.t_zone[i, z])
                     continue
-                tti = float(picture.impact_time[i] - t)
-                if key in self.active:
-                    self.active[key].last_seen = t
-                    self.active[key].impact_time = float(picture.impact_time[i])
-                    continue
-                self.active[key] = ActiveWarning(z.index, tid, t, float(picture.impact_time[i]), t)
+                self.active[key] = ActiveWarning(int(z), tid, t, float(picture.t_zone[i, z]), t)
+                zone = self.zones[z]
                 events.append(
                     (
                         "warning",
                         {
-                            "zone": z.name,
-                            "zone_kind": z.kind,
+                            "zone": zone.name,
+                            "zone_kind": zone.kind,
                             "track": tid,
-                            "identity": Identity(ident).name.lower(),
-                            "warning_time_s": round(tti, 2),
-                            "impact_time": round(float(picture.impact_time[i]), 2),
+                            "identity": Identity(picture.identity[i]).name.lower(),
+                            "warning_time_s": round(float(tti[i, z]), 2),
+                            "impact_time": round(float(picture.t_zone[i, z]), 2),
                             "impact_point": [round(float(c), 1) for c in picture.impact_point[i]],
-                            "p_reach": round(float(picture.p_reach[i]), 3),
+                            "p_reach": round(float(picture.p_zone[i, z]), 3),
                         },
                     )
                 )

@@ -1,10 +1,17 @@
-"""Kill assessment after a burst: did the target fall, or was its track lost?
+"""Kill assessment after a burst (shoot–look–shoot): did the target fall, or was its track lost?
 
-Looked at once the burst's last round has had time to arrive plus a look period. A target is
-assessed destroyed when its track was deleted (lost) since the burst, or when it is falling:
-descending faster than 5 m/s with its ground speed down by more than a third from before the burst
-(a destroyed airframe loses speed to drag; a diving drone gains it). Otherwise it survived and may
-be re-engaged.
+Looked at once the burst's last round has had time to arrive plus a look period. The filtered
+velocity of a constant-velocity track lags a sudden change, so the assessment also fits the
+target's recent motion directly: a straight line through the track positions of the last two
+seconds gives its current ground speed and climb rate.
+
+* destroyed — the track was deleted (lost) since the burst, or it is falling: descending faster
+  than 8 m/s, or its ground speed is down by more than 30 % from before the burst (a destroyed
+  airframe loses speed to drag; a diving drone gains it);
+* survived — it flies on as before: ground speed within 15 % of before, not descending faster
+  than 3 m/s;
+* undetermined otherwise: keep looking, up to ``max_extra_s`` more, then treat as survived
+  (re-engage) — failing safe means shooting again at a target that may still be flying.
 """
 
 from __future__ import annotations
@@ -13,14 +20,36 @@ import numpy as np
 
 from bastion.track.types import Tracks
 
+WINDOW_S = 2.0
 
-def assess(tracks: Tracks, track_id: int, speed_before: float) -> tuple[bool, str]:
-    """(destroyed, reason) for the engaged track."""
+
+def recent_motion(history: list[tuple[float, np.ndarray]], t: float) -> tuple[float, float] | None:
+    """Ground speed and climb rate [m/s] fitted to the positions of the last ``WINDOW_S`` seconds."""
+    pts = [(ti, p) for ti, p in history if ti >= t - WINDOW_S - 1e-9]
+    if len(pts) < 2:
+        return None
+    ts = np.array([p[0] for p in pts])
+    xs = np.array([p[1] for p in pts])
+    A = np.stack([ts - ts.mean(), np.ones_like(ts)], axis=1)
+    slope = np.linalg.lstsq(A, xs, rcond=None)[0][0]
+    return float(np.hypot(slope[0], slope[1])), float(slope[2])
+
+
+def assess(
+    tracks: Tracks, track_id: int, speed_before: float, history: list[tuple[float, np.ndarray]]
+) -> tuple[str, str]:
+    """('destroyed' | 'survived' | 'undetermined', reason) for the engaged track."""
     i = tracks.index_of(track_id)
     if i is None:
-        return True, "track lost after engagement"
-    v = tracks.x[i, 3:6]
-    gs = float(np.hypot(v[0], v[1]))
-    if v[2] < -5.0 and gs < (2.0 / 3.0) * speed_before:
-        return True, f"falling (descent {-v[2]:.0f} m/s, ground speed {gs:.0f} from {speed_before:.0f} m/s)"
-    return False, f"still flying ({gs:.0f} m/s, {tracks.x[i, 2]:.0f} m)"
+        return "destroyed", "track lost after engagement"
+    motion = recent_motion(history, tracks.t)
+    if motion is None:
+        v = tracks.x[i, 3:6]
+        gs, climb = float(np.hypot(v[0], v[1])), float(v[2])
+    else:
+        gs, climb = motion
+    if climb < -8.0 or gs < 0.7 * speed_before:
+        return "destroyed", f"falling (climb {climb:.0f} m/s, ground speed {gs:.0f} from {speed_before:.0f} m/s)"
+    if abs(gs - speed_before) <= 0.15 * speed_before and climb > -3.0:
+        return "survived", f"still flying ({gs:.0f} m/s, {tracks.x[i, 2]:.0f} m)"
+    return "undetermined", f"ground speed {gs:.0f} m/s, climb {climb:.0f} m/s"

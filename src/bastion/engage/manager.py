@@ -31,6 +31,8 @@ from bastion.scenario.compiled import Defence
 from bastion.track.types import Tracks, TrackStatus
 
 KNOT_S = 0.25
+MIN_PK = 0.02  # no burst with a lower estimated kill probability
+MAX_EXTRA_LOOK_S = 3.0
 MAX_TRACK_SIGMA_M = 30.0
 MAX_TRACK_AGE_S = 2.5
 VULNERABLE_RADIUS_M = 0.5  # defenders' estimate for a small fixed-wing drone
@@ -45,6 +47,7 @@ class Engagement:
     order: FireOrder
     look_until: float
     speed_before: float
+    history: list = field(default_factory=list)  # (t, position) of the track since the order
 
 
 @dataclass
@@ -147,7 +150,7 @@ class EngagementManager:
         values = np.array([picture.threat_value[i] for i in cand])
         choice = self.assigner.assign(pk, values)
         for a, b in enumerate(choice):
-            if b < 0 or pk[a, b] <= 0:
+            if b < 0 or pk[a, b] < MIN_PK:
                 continue
             g, i = guns[a], cand[b]
             tid = int(tracks.id[i])
@@ -195,10 +198,17 @@ class EngagementManager:
         out = []
         still = []
         for e in self.looking:
+            i = tracks.index_of(e.track)
+            if i is not None:
+                e.history.append((tracks.t, tracks.x[i, :3].copy()))
             if tracks.t < e.look_until:
                 still.append(e)
                 continue
-            destroyed, reason = kill_assessment.assess(tracks, e.track, e.speed_before)
+            verdict, reason = kill_assessment.assess(tracks, e.track, e.speed_before, e.history)
+            if verdict == "undetermined" and tracks.t < e.look_until + MAX_EXTRA_LOOK_S:
+                still.append(e)
+                continue
+            destroyed = verdict == "destroyed"
             out.append(
                 (
                     "kill_assessment",
@@ -214,7 +224,7 @@ class EngagementManager:
             if destroyed:
                 self.destroyed.add(e.track)
                 ended[e.track] = "assessed destroyed"
-        self.looking = still
+        self.looking = [e for e in still if e.track not in self.destroyed]
         return out
 
     def _lapse_requests(self, t: float) -> list[tuple[str, dict]]:

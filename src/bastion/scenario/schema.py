@@ -235,6 +235,10 @@ class Defence(_Model):
     look_s: float = Field(1.0, ge=0, description="time to assess a burst after its last round arrives")
     min_updates_hostile: int = Field(5, ge=1, description="track updates before hostile declaration")
     civil_clearance_m: float = Field(500.0, ge=0, description="no burst within this of a civil track")
+    warning_horizon_s: float = Field(
+        120.0, gt=0, description="warn a zone when a threat's predicted impact there is this close in time"
+    )
+    warning_probability: float = Field(0.1, gt=0, le=1, description="minimum P(reach) to warn a zone")
 
 
 class Scenario(_Model):
