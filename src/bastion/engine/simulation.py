@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import heapq
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -17,6 +18,7 @@ import numpy as np
 from bastion import __version__
 from bastion.engine.clock import Clock, SimulatedClock
 from bastion.engine.events import EventLog
+from bastion.engine.operator import Operator, SimulatedOperator
 from bastion.engine.pipeline import DecisionPipeline
 from bastion.engine.rng import stream
 from bastion.scenario.compiled import CompiledScenario
@@ -53,26 +55,21 @@ class RunResult:
     stage_seconds: dict[str, float]
 
 
-class SimulatedOperator:
-    """A human operator answering engagement requests after a log-normal delay (approves hostiles)."""
-
-    def __init__(self, median_delay_s: float, sigma_log: float, rng: np.random.Generator) -> None:
-        self.median = median_delay_s
-        self.sigma = sigma_log
-        self.rng = rng
-
-    def answer_delay(self) -> float:
-        return float(self.median * np.exp(self.sigma * self.rng.standard_normal()))
-
-
 def run(
     scenario: CompiledScenario,
     seed: int,
     log: EventLog | None = None,
     clock: Clock | None = None,
     record_plots: bool = True,
+    operator: Operator | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> RunResult:
-    """Simulate one night of ``scenario`` with ``seed``; every event goes to ``log``."""
+    """Simulate one night of ``scenario`` with ``seed``; every event goes to ``log``.
+
+    ``clock`` paces the loop (default: as fast as possible); ``operator`` answers engagement
+    requests (default: a simulated operator); ``stop`` is polled at every wake-up and ends the run
+    early when it returns True (a console closing a live run).
+    """
     wall0 = time.perf_counter()
     d = scenario.defence
     log = log or EventLog()
@@ -83,9 +80,9 @@ def run(
     pipeline = DecisionPipeline(d, emit, record_plots=record_plots)
     radars = [RadarModel(site, stream(seed, f"radar:{site.name}")) for site in d.radars]
     receivers = [AdsbModel(site, d.origin, stream(seed, f"adsb:{site.name}")) for site in d.adsb]
-    operator = SimulatedOperator(
-        d.doctrine.operator.median_delay_s, d.doctrine.operator.sigma_log, stream(seed, "operator")
-    )
+    if operator is None:
+        op = d.doctrine.operator
+        operator = SimulatedOperator(op.median_delay_s, op.sigma_log, stream(seed, "operator"))
     record = HarnessRecord()
 
     emit(
@@ -118,20 +115,25 @@ def run(
         push(r.phase_s if r.phase_s > 0 else r.scan_period_s, 2, "radar", r.index)
     for k in range(len(receivers)):
         push(ADSB_BATCH_S, 1, "adsb", k)
-    answered: set[int] = set()
+    raised: set[int] = set()
     t_last_adsb = [0.0] * len(receivers)
 
     while queue:
         t, _, _, kind, index = heapq.heappop(queue)
-        if t > d.duration_s:
+        if t > d.duration_s or (stop is not None and stop()):
             break
         clock.wait_until(t)
         w0 = time.perf_counter()
         for te, tkind, payload in world.advance(t):
             emit(te, tkind, "world", payload)
         stage["world"] += time.perf_counter() - w0
+        for action in operator.actions(t):
+            if action.kind == "authorise":
+                pipeline.authorise(action.request_id, action.approved, action.user, t)
+            elif action.kind == "weapons_control":
+                pipeline.set_weapons_control(action.status, action.user, t)
         if kind == "operator":
-            pipeline.authorise(index, True, "simulated-operator", t)
+            pass  # woken for the operator's actions, applied above
         elif kind == "adsb":
             s0 = time.perf_counter()
             rx = receivers[index]
@@ -161,9 +163,12 @@ def run(
                     emit(te, tkind, "world", payload)
                 pipeline.on_gun_status(order.gun, int(world.mounts.ammunition[order.gun]))
             for req in pipeline.engagements.pending_requests():
-                if req.id not in answered:
-                    answered.add(req.id)
-                    push(t + operator.answer_delay(), 0, "operator", req.id)
+                if req.id not in raised:
+                    raised.add(req.id)
+                    operator.on_request(req, t)
+                    wake = operator.next_action_time()
+                    if wake is not None:
+                        push(max(wake, t), 0, "operator", req.id)
             push(t + d.radars[index].scan_period_s, 2, "radar", index)
     for te, tkind, payload in world.advance(d.duration_s):
         emit(te, tkind, "world", payload)

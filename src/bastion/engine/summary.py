@@ -33,6 +33,7 @@ def summarise(result: RunResult) -> dict:
     hostiles = len(raid.threats)
     killed = {e.payload["threat"] for e in of("kill")}
     leaked = {e.payload["threat"] for e in of("leak")}
+    open_ground = {e.payload["threat"] for e in of("impact_open_ground")}
     orders = of("fire_order")
     truth_of_track = {tid: rec.truth_of(tid) for tid in rec.track_votes}
     civil_engaged = set()
@@ -63,7 +64,15 @@ def summarise(result: RunResult) -> dict:
         refused[e.payload["reason"]] = refused.get(e.payload["reason"], 0) + 1
     threats = []
     for i, p in enumerate(raid.threats):
-        outcome = "destroyed" if i in killed else "leaked" if i in leaked else "airborne at end"
+        outcome = (
+            "destroyed"
+            if i in killed
+            else "leaked"
+            if i in leaked
+            else "fell in open ground"
+            if i in open_ground
+            else "airborne at end"
+        )
         fd = rec.first_detection.get(i)
         threats.append(
             {
@@ -82,7 +91,8 @@ def summarise(result: RunResult) -> dict:
         "hostiles": hostiles,
         "hostiles_destroyed": len(killed),
         "leakers": len(leaked),
-        "hostiles_airborne_at_end": hostiles - len(killed | leaked),
+        "impacts_open_ground": len(open_ground),
+        "hostiles_airborne_at_end": hostiles - len(killed | leaked | open_ground),
         "civil_aircraft": len(rec.civil_seen),
         "civil_engaged": len(civil_engaged),
         "civil_hit": len(of("civil_hit")),

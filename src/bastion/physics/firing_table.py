@@ -123,3 +123,37 @@ def wind_drift(wind: np.ndarray, tof: np.ndarray, slant_range_m: np.ndarray, v0:
     lag = np.maximum(np.asarray(tof) - np.asarray(slant_range_m) / v0, 0.0)
     w = np.array([wind[0], wind[1], 0.0])
     return lag[..., None] * w
+
+
+def range_table(
+    v0: float, k: float, drag: DragFunction, air: Air, launch_height_m: float = 1.0, d_el_deg: float = 0.5
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Ground range [m] and time of flight [s] against elevation [rad] in still air, for an
+    indirect-fire weapon (rocket, mortar) launched at ``v0`` from ``launch_height_m``."""
+    from bastion.physics.ballistics import impact
+
+    el = np.radians(np.arange(2.0, 88.0 + 1e-9, d_el_deg))
+    vel = np.stack([v0 * np.cos(el), np.zeros_like(el), v0 * np.sin(el)], axis=1)
+    pos = np.zeros((el.size, 3))
+    pos[:, 2] = launch_height_m
+    still = Air(air.ground_altitude_m, air.delta_t_k)
+    p, t, _ = impact(pos, vel, np.full(el.size, k), drag, still, dt=0.1, t_max=400.0)
+    return el, p[:, 0], t
+
+
+def elevation_for_range(
+    table: tuple[np.ndarray, np.ndarray, np.ndarray], ground_range_m: np.ndarray, high_angle: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """Elevation [rad] and time of flight [s] to reach ``ground_range_m``; NaN beyond maximum range.
+
+    ``high_angle`` picks the branch above the maximum-range elevation (mortar practice), else below.
+    """
+    el, rng, tof = table
+    j = int(np.nanargmax(rng))
+    if high_angle:
+        el_b, rng_b, tof_b = el[j:][::-1], rng[j:][::-1], tof[j:][::-1]
+    else:
+        el_b, rng_b, tof_b = el[: j + 1], rng[: j + 1], tof[: j + 1]
+    r = np.asarray(ground_range_m, dtype=float)
+    ok = (r >= rng_b[0]) & (r <= rng_b[-1])
+    return (np.where(ok, np.interp(r, rng_b, el_b), np.nan), np.where(ok, np.interp(r, rng_b, tof_b), np.nan))

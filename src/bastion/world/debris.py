@@ -65,17 +65,20 @@ def break_up(
     rng: np.random.Generator,
     n_fragments: int = 3,
 ) -> Debris:
-    """Pieces of a drone destroyed at ``pos`` moving at ``vel``."""
+    """Pieces of a threat destroyed at ``pos`` moving at ``vel``."""
     kinds = [AIRFRAME] + [FRAGMENT] * n_fragments + ([] if warhead_detonated else [WARHEAD])
     n = len(kinds)
     kinds_a = np.array(kinds)
     mass = np.where(
         kinds_a == AIRFRAME, 0.7 * kind.mass_kg, np.where(kinds_a == FRAGMENT, 0.05 * kind.mass_kg, kind.warhead_kg)
     )
+    body_area = kind.cd_area_m2
+    if body_area <= 0:  # rocket or mortar body: drag area from its ballistic coefficient (subsonic G1 C_D ~ 0.2)
+        body_area = 2.0 * kind.mass_kg * 0.2 * np.pi / (8.0 * max(kind.ballistic_coefficient, 0.1) * 703.07)
     area = np.where(
         kinds_a == AIRFRAME,
-        kind.cd_area_m2,
-        np.where(kinds_a == FRAGMENT, 0.1 * kind.cd_area_m2, 0.01 * kind.warhead_kg ** (2 / 3)),
+        body_area,
+        np.where(kinds_a == FRAGMENT, 0.1 * body_area, 0.01 * kind.warhead_kg ** (2 / 3)),
     )
     area = area * rng.lognormal(0.0, 0.3, n)
     dv = rng.normal(0.0, np.where(kinds_a == FRAGMENT, 15.0, 5.0)[:, None], (n, 3))

@@ -35,6 +35,7 @@ class DroneFleet:
     """All threat drones, truth. Arrays of shape (N,) or (N, 3); ENU metres and m/s."""
 
     plans: tuple[ThreatPlan, ...]
+    index: np.ndarray  # (N,) threat number of each drone in the scenario
     pos: np.ndarray
     vel: np.ndarray
     state: np.ndarray
@@ -56,7 +57,7 @@ class DroneFleet:
     end_time: np.ndarray  # time destroyed or impacted [s], NaN while alive
 
     @classmethod
-    def launch_plan(cls, plans: tuple[ThreatPlan, ...], rng: np.random.Generator) -> DroneFleet:
+    def launch_plan(cls, plans: tuple[ThreatPlan, ...], index: np.ndarray, rng: np.random.Generator) -> DroneFleet:
         """Draw each drone's unspecified cruise speed and altitude from its type's ranges."""
         n = len(plans)
         k = max((p.waypoints.shape[0] for p in plans), default=1)
@@ -81,6 +82,7 @@ class DroneFleet:
         aim[:, :2] = wps[np.arange(n), np.maximum(nwp - 1, 0)] if n else aim[:, :2]
         return cls(
             plans=plans,
+            index=np.asarray(index, dtype=int),
             pos=np.array([p.launch for p in plans], dtype=float).reshape(n, 3),
             vel=np.zeros((n, 3)),
             state=np.zeros(n, dtype=np.int8),

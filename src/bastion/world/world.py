@@ -1,10 +1,13 @@
 """The world: truth state of one simulated night and its time stepping.
 
-``World.advance(t0, t1)`` moves everything from ``t0`` to ``t1`` with an adaptive step: fine
-(20 ms) while rounds fly, medium (0.1 s) while debris falls, coarse (0.5 s) otherwise, so rounds
-and their segment hit tests get the resolution they need and a quiet sky costs almost nothing.
-It returns the truth events of the interval (launches, hits, kills, detonations, damage, debris
-and fall of shot) as ``(time, kind, payload)`` tuples for the engine to record.
+``World.advance(t1)`` moves everything to ``t1`` with an adaptive step: fine (20 ms) while live
+rounds fly, medium (0.1 s) while only duds, debris or munitions far from any gun fall, coarse
+(0.5 s) otherwise, so rounds and their segment hit tests get the resolution they need and a quiet
+sky costs almost nothing. It returns the truth events of the interval (launches, hits, kills,
+detonations, damage, debris and fall of shot) as ``(time, kind, payload)`` tuples.
+
+Threats are numbered as in the scenario; drones (:mod:`.drones`) and rockets and mortar bombs
+(:mod:`.munitions`) are separate array sets mapped onto that numbering.
 """
 
 from __future__ import annotations
@@ -20,13 +23,14 @@ from bastion.world.aircraft import CivilTraffic
 from bastion.world.debris import KIND_NAMES, WARHEAD, Debris, DebrisPhysics, break_up, damaged_zones
 from bastion.world.drones import DESTROYED, IMPACTED, WAITING, DroneFleet
 from bastion.world.guns import Burst, Mounts, RoundPhysics, Rounds, fire_burst
+from bastion.world.munitions import Munitions
 from bastion.world.sensors import AirPicture
 
 CIVIL_LABEL = 10_000
 DEBRIS_LABEL = 20_000
 
-DT_ROUNDS = 0.02  # [s] while rounds fly: 20 m of a round's path, 1 m of a drone's
-DT_DEBRIS = 0.1  # [s] while only debris falls
+DT_ROUNDS = 0.02  # [s] while live rounds fly: 20 m of a round's path, 1 m of a drone's
+DT_FALLING = 0.1  # [s] while only duds, debris or munitions fly
 DT_COARSE = 0.5  # [s] otherwise: drones and aircraft only
 
 TruthEvent = tuple[float, str, dict]
@@ -43,6 +47,10 @@ def describe_label(label: int) -> tuple[str, int]:
     return "threat", label
 
 
+def _r(v: np.ndarray) -> list[float]:
+    return [round(float(x), 2) for x in v]
+
+
 @dataclass
 class World:
     scenario: CompiledScenario
@@ -50,6 +58,7 @@ class World:
     rng_guns: np.random.Generator
     rng_debris: np.random.Generator
     drones: DroneFleet = field(init=False)
+    munitions: Munitions = field(init=False)
     civil: CivilTraffic = field(init=False)
     mounts: Mounts = field(init=False)
     rounds: Rounds = field(default_factory=Rounds)
@@ -60,33 +69,52 @@ class World:
     def __post_init__(self) -> None:
         d = self.scenario.defence
         raid = self.scenario.raid
-        self.drones = DroneFleet.launch_plan(raid.threats, self.rng_threats)
+        plans = raid.threats
+        drone_i = np.array([i for i, p in enumerate(plans) if not p.type.ballistic], dtype=int)
+        ball_i = np.array([i for i, p in enumerate(plans) if p.type.ballistic], dtype=int)
+        self.drones = DroneFleet.launch_plan(tuple(plans[i] for i in drone_i), drone_i, self.rng_threats)
+        self.munitions = Munitions.launch_plan(tuple(plans[i] for i in ball_i), ball_i, d.air, self.rng_threats)
         self.civil = CivilTraffic(raid.flights, raid.recorded)
         self.mounts = Mounts.deploy(d.guns)
         kinds = {g.type.drag_function for g in d.guns} or {"G1"}
-        self.round_physics = {k: RoundPhysics(k, d.air) for k in kinds}
+        if len(kinds) > 1:
+            raise ValueError(f"the guns of one site must share a round drag function, got {sorted(kinds)}")
+        self.round_physics = RoundPhysics(kinds.pop(), d.air)
         self.debris_physics = DebrisPhysics(d.air)
         self._debris_next = 0
         self._civil_rcs = self.civil.rcs
         self._civil_sw = self.civil.swerling
         self._civil_radius = self.civil.vulnerable_radius
-        self._launched = np.zeros(len(raid.threats), dtype=bool)
+        self._launched = np.zeros(len(plans), dtype=bool)
         self._civil_cache: dict[float, tuple] = {}
+        self.threat_state = np.full(len(plans), WAITING, dtype=np.int8)
 
-    # -- what sensors see ------------------------------------------------------------------
+    # -- views ---------------------------------------------------------------------------------
+    def _threats_airborne(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Global index, position, velocity, RCS, Swerling case and vulnerable radius of threats in the air."""
+        dr, mu = self.drones, self.munitions
+        a, b = dr.airborne, mu.airborne
+        return (
+            np.concatenate([dr.index[a], mu.index[b]]),
+            np.concatenate([dr.pos[a], mu.pos[b]]),
+            np.concatenate([dr.vel[a], mu.vel[b]]),
+            np.concatenate([dr.rcs[a], mu.rcs[b]]),
+            np.concatenate([dr.swerling[a], mu.swerling[b]]),
+            np.concatenate([dr.vulnerable_radius[a], mu.vulnerable_radius[b]]),
+        )
+
     def picture(self, t: float) -> AirPicture:
         """Everything airborne at ``t`` (call after advancing to ``t``)."""
-        dr = self.drones
-        a = dr.airborne
+        idx, pos, vel, rcs, sw, _ = self._threats_airborne()
         c_pos, c_vel, c_on = self._civil_at(t)
         c_air = c_on & (c_pos[:, 2] > 1.0)
         deb = self.debris
         return AirPicture(
-            pos=np.concatenate([dr.pos[a], c_pos[c_air], deb.pos]),
-            vel=np.concatenate([dr.vel[a], c_vel[c_air], deb.vel]),
-            rcs=np.concatenate([dr.rcs[a], self._civil_rcs[c_air], deb.rcs]),
-            swerling=np.concatenate([dr.swerling[a], self._civil_sw[c_air], np.ones(len(deb), dtype=int)]),
-            label=np.concatenate([np.flatnonzero(a), CIVIL_LABEL + np.flatnonzero(c_air), DEBRIS_LABEL + deb.id]),
+            pos=np.concatenate([pos, c_pos[c_air], deb.pos]),
+            vel=np.concatenate([vel, c_vel[c_air], deb.vel]),
+            rcs=np.concatenate([rcs, self._civil_rcs[c_air], deb.rcs]),
+            swerling=np.concatenate([sw, self._civil_sw[c_air], np.ones(len(deb), dtype=int)]),
+            label=np.concatenate([idx, CIVIL_LABEL + np.flatnonzero(c_air), DEBRIS_LABEL + deb.id]),
         )
 
     def civil_state(self, t: float):
@@ -103,10 +131,9 @@ class World:
         cache[t] = state
         return state
 
-    # -- orders ----------------------------------------------------------------------------
+    # -- orders ----------------------------------------------------------------------------------
     def execute(self, order: FireOrder, t: float) -> list[TruthEvent]:
         """A gun receives a fire order at time ``t``."""
-        gt = self.scenario.defence.guns[order.gun].type
         new = fire_burst(self.mounts, self.bursts, order, t, self.scenario.defence.air, self.rng_guns)
         self.rounds.append(new)
         b = self.bursts[-1]
@@ -122,21 +149,18 @@ class World:
                     "t_first": b.t_first,
                     "t_last": b.t_last,
                     "ammunition_left": int(self.mounts.ammunition[order.gun]),
-                    "drag": gt.drag_function,
                 },
             )
         ]
 
-    # -- time --------------------------------------------------------------------------------
+    # -- time --------------------------------------------------------------------------------------
     def next_step(self, t: float, t_end: float) -> float:
-        """End of the next physics step: fine while live rounds fly (or are about to), medium while
-        only duds and debris fall (slow, gently curving: a 0.1 s chord is within 2 cm of the arc),
-        coarse otherwise."""
+        """End of the next physics step (see the module docstring)."""
         r = self.rounds
         if len(r) and ((r.t_fire < t + DT_COARSE) & (t - r.t_fire < r.sd_time + DT_ROUNDS)).any():
             dt = DT_ROUNDS
-        elif len(r) or len(self.debris):
-            dt = DT_DEBRIS
+        elif len(r) or len(self.debris) or self.munitions.airborne.any():
+            dt = DT_FALLING
         else:
             dt = DT_COARSE
         return min(t + dt, t_end)
@@ -154,44 +178,45 @@ class World:
     def _step(self, t0: float, t1: float) -> list[TruthEvent]:
         dt = t1 - t0
         ev: list[TruthEvent] = []
-        dr = self.drones
-        before = dr.pos.copy()
-        c0, _, on0 = self._civil_at(t0)
-        impacted = dr.step(t0, dt)
-        launched = (dr.state != WAITING) & ~self._launched
-        for i in np.flatnonzero(launched):
-            self._launched[i] = True
+        dr, mu = self.drones, self.munitions
+        hitting = len(self.rounds) > 0
+        if hitting:
+            d_before, m_before = dr.pos.copy(), mu.pos.copy()
+            d_air0, m_air0 = dr.airborne, mu.airborne
+        landed_d = dr.step(t0, dt)
+        landed_m = mu.step(t0, dt, self.scenario.defence.air)
+        self.threat_state[dr.index] = dr.state
+        self.threat_state[mu.index] = mu.state
+        for g in np.flatnonzero((self.threat_state != WAITING) & ~self._launched):
+            self._launched[g] = True
+            plan = self.scenario.raid.threats[g]
             ev.append(
                 (
                     t1,
                     "launch",
-                    {
-                        "threat": int(i),
-                        "name": dr.plans[i].name,
-                        "type": dr.plans[i].type.name,
-                        "position": _r(dr.pos[i]),
-                    },
+                    {"threat": int(g), "name": plan.name, "type": plan.type.name, "position": _r(plan.launch)},
                 )
             )
-        for i in impacted:
-            ev.extend(self._detonate(t1, int(i), dr.pos[i], "impact"))
-        if len(self.rounds):
+        for j in landed_d:
+            ev.extend(self._impact(t1, int(dr.index[j]), dr.pos[j]))
+        for j in landed_m:
+            ev.extend(self._impact(t1, int(mu.index[j]), mu.pos[j]))
+        if hitting:
+            c0, _, on0 = self._civil_at(t0)
             c1, _, on1 = self._civil_at(t1)
-            air_d = dr.airborne | np.isin(np.arange(dr.state.size), impacted)
-            ci = np.flatnonzero(on0 & on1 & (c1[:, 2] > 1.0)) if len(self.civil) else np.zeros(0, dtype=int)
-            di = np.flatnonzero(air_d)
-            tgt0 = np.concatenate([before[di], c0[ci]])
-            tgt1 = np.concatenate([dr.pos[di], c1[ci]])
-            radius = np.concatenate([dr.vulnerable_radius[di], self._civil_radius[ci]])
-            for kind, phys in self.round_physics.items():
-                del kind
-                re = phys.step(self.rounds, t0, t1, tgt0, tgt1, radius)
-                ev.extend(self._round_events(t1, re, di, ci))
+            ci = np.flatnonzero(on0 & on1 & (c1[:, 2] > 1.0))
+            di = np.flatnonzero(d_air0 | np.isin(np.arange(dr.state.size), landed_d))
+            mi = np.flatnonzero(m_air0 | np.isin(np.arange(mu.state.size), landed_m))
+            tgt0 = np.concatenate([d_before[di], m_before[mi], c0[ci]])
+            tgt1 = np.concatenate([dr.pos[di], mu.pos[mi], c1[ci]])
+            radius = np.concatenate([dr.vulnerable_radius[di], mu.vulnerable_radius[mi], self._civil_radius[ci]])
+            owner = np.concatenate([dr.index[di], mu.index[mi], CIVIL_LABEL + ci])
+            re = self.round_physics.step(self.rounds, t0, t1, tgt0, tgt1, radius)
+            ev.extend(self._round_events(t1, re, owner))
         if len(self.debris):
             landed = self.debris_physics.step(self.debris, dt)
             for j in range(len(landed)):
                 p = landed.pos[j]
-                zone = self._zone_at(p)
                 ev.append(
                     (
                         t1,
@@ -200,7 +225,7 @@ class World:
                             "threat": int(landed.source[j]),
                             "piece": KIND_NAMES[landed.kind[j]],
                             "position": _r(p),
-                            "zone": zone,
+                            "zone": self._zone_at(p),
                         },
                     )
                 )
@@ -209,39 +234,37 @@ class World:
         ev.extend(self._close_bursts(t1))
         return ev
 
-    def _round_events(self, t: float, re, di: np.ndarray, ci: np.ndarray) -> list[TruthEvent]:
+    # -- outcomes ------------------------------------------------------------------------------------
+    def _locate(self, g: int) -> tuple[object, int]:
+        """(fleet, local index) of threat ``g``."""
+        hit = np.flatnonzero(self.drones.index == g)
+        if hit.size:
+            return self.drones, int(hit[0])
+        return self.munitions, int(np.flatnonzero(self.munitions.index == g)[0])
+
+    def _round_events(self, t: float, re, owner: np.ndarray) -> list[TruthEvent]:
         ev: list[TruthEvent] = []
-        dr = self.drones
         for b, col, where in re.hits:
             self.bursts[b].hits += 1
-            if col < di.size:
-                i = int(di[col])
-                if dr.state[i] in (DESTROYED, IMPACTED):
-                    continue
-                killed = bool(self.rng_debris.random() < dr.p_kill_given_hit[i])
-                ev.append(
-                    (
-                        t,
-                        "hit",
-                        {"threat": i, "order": self.bursts[b].order.order_id, "position": _r(where), "killed": killed},
-                    )
-                )
-                if killed:
-                    ev.extend(self._kill(t, i))
-            else:
-                j = int(ci[col - di.size])
+            lab = int(owner[col])
+            kind, i = describe_label(lab)
+            order = self.bursts[b].order.order_id
+            if kind == "civil":
                 ev.append(
                     (
                         t,
                         "civil_hit",
-                        {
-                            "civil": j,
-                            "icao24": self.civil.icao24[j],
-                            "order": self.bursts[b].order.order_id,
-                            "position": _r(where),
-                        },
+                        {"civil": i, "icao24": self.civil.icao24[i], "order": order, "position": _r(where)},
                     )
                 )
+                continue
+            if self.threat_state[i] in (DESTROYED, IMPACTED):
+                continue
+            fleet, j = self._locate(i)
+            killed = bool(self.rng_debris.random() < fleet.p_kill_given_hit[j])
+            ev.append((t, "hit", {"threat": i, "order": order, "position": _r(where), "killed": killed}))
+            if killed:
+                ev.extend(self._kill(t, i))
         for b in re.sd_bursts:
             self.bursts[b].self_destructed += 1
         for p, b, dud in zip(re.ground, re.ground_bursts, re.ground_dud, strict=True):
@@ -260,47 +283,53 @@ class World:
             )
         return ev
 
-    def _kill(self, t: float, i: int) -> list[TruthEvent]:
-        dr = self.drones
-        kind = dr.plans[i].type
-        pos, vel = dr.pos[i].copy(), dr.vel[i].copy()
-        dr.destroy(np.array([i]), t)
+    def _kill(self, t: float, g: int) -> list[TruthEvent]:
+        fleet, j = self._locate(g)
+        plan = self.scenario.raid.threats[g]
+        kind = plan.type
+        pos, vel = fleet.pos[j].copy(), fleet.vel[j].copy()
+        fleet.destroy(np.array([j]), t)
+        self.threat_state[g] = DESTROYED
         detonated = bool(self.rng_debris.random() < kind.p_warhead_detonates_when_hit)
-        pieces = break_up(i, kind, pos, vel, float(dr.rcs[i]), self._debris_next, detonated, self.rng_debris)
+        pieces = break_up(g, kind, pos, vel, float(fleet.rcs[j]), self._debris_next, detonated, self.rng_debris)
         self._debris_next += len(pieces)
         self.debris.append(pieces)
-        ev = [(t, "kill", {"threat": i, "name": dr.plans[i].name, "position": _r(pos), "pieces": len(pieces)})]
+        ev = [(t, "kill", {"threat": g, "name": plan.name, "position": _r(pos), "pieces": len(pieces)})]
         if detonated:
-            ev.extend(self._warhead(t, i, pos, "air"))
+            ev.extend(self._warhead(t, g, pos, "air"))
         return ev
 
-    def _detonate(self, t: float, i: int, pos: np.ndarray, how: str) -> list[TruthEvent]:
+    def _impact(self, t: float, g: int, pos: np.ndarray) -> list[TruthEvent]:
+        """A threat reached the ground under its own power: a leak if a valued zone is within reach."""
+        plan = self.scenario.raid.threats[g]
+        hits = damaged_zones(self.scenario.defence.zones, pos, plan.type.lethal_radius_m)
+        kind = "leak" if hits else "impact_open_ground"
         return [
-            (
-                t,
-                "leak",
-                {"threat": i, "name": self.drones.plans[i].name, "position": _r(pos), "zone": self._zone_at(pos)},
-            ),
-            *self._warhead(t, i, pos, how),
+            (t, kind, {"threat": g, "name": plan.name, "position": _r(pos), "zone": self._zone_at(pos)}),
+            *self._warhead(t, g, pos, "impact"),
         ]
 
-    def _warhead(self, t: float, i: int, pos: np.ndarray, how: str) -> list[TruthEvent]:
-        kind = self.drones.plans[i].type
+    def _warhead(self, t: float, g: int, pos: np.ndarray, how: str) -> list[TruthEvent]:
+        kind = self.scenario.raid.threats[g].type
         hits = damaged_zones(self.scenario.defence.zones, pos, kind.lethal_radius_m)
         ev: list[TruthEvent] = [
-            (t, "detonation", {"threat": i, "position": _r(pos), "how": how, "damaged": [z.name for z, _ in hits]})
+            (t, "detonation", {"threat": g, "position": _r(pos), "how": how, "damaged": [z.name for z, _ in hits]})
         ]
         for z, dist in hits:
             ev.append(
-                (t, "damage", {"threat": i, "zone": z.name, "kind": z.kind, "distance_m": round(dist, 1), "how": how})
+                (t, "damage", {"threat": g, "zone": z.name, "kind": z.kind, "distance_m": round(dist, 1), "how": how})
             )
         return ev
 
     def _close_bursts(self, t: float) -> list[TruthEvent]:
         ev: list[TruthEvent] = []
+        open_ = [b for b, burst in enumerate(self.bursts) if not burst.done and burst.fired]
+        if not open_:
+            return ev
         live = set(np.unique(self.rounds.burst).tolist()) if len(self.rounds) else set()
-        for b, burst in enumerate(self.bursts):
-            if not burst.done and burst.fired and b not in live:
+        for b in open_:
+            if b not in live:
+                burst = self.bursts[b]
                 burst.done = True
                 ev.append(
                     (
@@ -324,7 +353,3 @@ class World:
             if z.geometry.intersects(pt):
                 return z.name
         return None
-
-
-def _r(v: np.ndarray) -> list[float]:
-    return [round(float(x), 2) for x in v]
