@@ -34,7 +34,7 @@ from bastion.assess.types import TrackClass
 from bastion.physics.constants import G0
 from bastion.physics.geometry import confidence_scale
 from bastion.scenario.compiled import ZoneArea
-from bastion.track.types import Tracks
+from bastion.track.types import Tracks, TrackStatus
 
 K_INTENT = 0.1  # [rad] heading uncertainty of an air-breathing threat
 Q_STOP = 0.7  # probability a one-way-attack threat ends its flight in the first valued zone on its path
@@ -92,11 +92,15 @@ def evaluate(tracks: Tracks, klass: np.ndarray, zones: tuple[ZoneArea, ...]) -> 
     valued = [z for z in zones if z.value > 0 and z.kind != "open"]
     cols = np.array([z.index for z in valued], dtype=int)
     if n and valued:
+        # tentative tracks (mostly false alarms) are not evaluated: nothing is decided on them
+        live = tracks.status != TrackStatus.TENTATIVE
         ballistic = (klass == TrackClass.BALLISTIC) | (klass == TrackClass.FALLING)
-        if (~ballistic).any():
-            _air_breathing(tracks, np.flatnonzero(~ballistic), valued, cols, point, t_imp, axes, orient, p_zone, t_zone)
-        if ballistic.any():
-            _ballistic(tracks, np.flatnonzero(ballistic), valued, cols, point, t_imp, axes, orient, p_zone, t_zone)
+        air = np.flatnonzero(live & ~ballistic)
+        fall = np.flatnonzero(live & ballistic)
+        if air.size:
+            _air_breathing(tracks, air, valued, cols, point, t_imp, axes, orient, p_zone, t_zone)
+        if fall.size:
+            _ballistic(tracks, fall, valued, cols, point, t_imp, axes, orient, p_zone, t_zone)
     values = np.array([z.value if (z.value > 0 and z.kind != "open") else 0.0 for z in zones])
     risk = p_zone * values[None, :] if nz else np.zeros((n, 0))
     if nz:

@@ -25,7 +25,7 @@ from bastion.scenario.compiled import CompiledScenario
 from bastion.world.sensors import AdsbModel, RadarModel
 from bastion.world.world import World, describe_label
 
-ADSB_BATCH_S = 1.0
+ADSB_BATCH_S = 2.0  # receiver hands over its decoded reports every 2 s (each keeps its own time)
 
 
 @dataclass

@@ -94,11 +94,17 @@ class Air:
         return np.interp(up_m, h, rho), np.interp(up_m, h, a)
 
 
-def acceleration(vel: np.ndarray, up_m: np.ndarray, k: np.ndarray, drag: DragFunction, air: Air) -> np.ndarray:
-    """Acceleration [m/s^2], shape (N, 3), of N point masses with velocities ``vel`` (N, 3)."""
+def acceleration(
+    vel: np.ndarray, up_m: np.ndarray, k: np.ndarray, drag: DragFunction, air: Air,
+    rho_a: tuple[np.ndarray, np.ndarray] | None = None,
+) -> np.ndarray:
+    """Acceleration [m/s^2], shape (N, 3), of N point masses with velocities ``vel`` (N, 3).
+
+    ``rho_a`` optionally gives the air density and speed of sound already looked up for ``up_m``.
+    """
     rel = vel - air.wind
     speed = np.sqrt(np.einsum("ij,ij->i", rel, rel))
-    rho, a = air.density_and_sound(up_m)
+    rho, a = air.density_and_sound(up_m) if rho_a is None else rho_a
     coeff = k * rho * drag(speed / a) * speed
     return GRAVITY - coeff[:, None] * rel
 
@@ -108,22 +114,23 @@ def rk4_step(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Advance positions and velocities (N, 3) by ``dt`` seconds (scalar or (N,)) with RK4.
 
-    Position does not enter the acceleration except through altitude (density), so the stages
-    use the altitude predicted by each stage's velocity.
+    Position enters the acceleration only through the air's density and speed of sound, which are
+    looked up once per step at the step's mid-point altitude (predicted with the initial velocity):
+    over a 20 ms step a round climbs at most ~20 m, a 0.2 % change of density, so the error this
+    makes is second order in the step and far below the integrator's own (checked against an
+    adaptive DOP853 reference in the tests).
     """
     dt = np.asarray(dt, dtype=float)
     h = dt[:, None] if dt.ndim else dt
-    z = pos[:, 2]
-    a1 = acceleration(vel, z, k, drag, air)
+    mid = pos[:, 2] + 0.5 * (h * vel)[:, 2]
+    air_mid = air.density_and_sound(mid)
+    a1 = acceleration(vel, mid, k, drag, air, air_mid)
     v2 = vel + 0.5 * h * a1
-    z2 = z + 0.5 * (h * vel)[:, 2]
-    a2 = acceleration(v2, z2, k, drag, air)
+    a2 = acceleration(v2, mid, k, drag, air, air_mid)
     v3 = vel + 0.5 * h * a2
-    z3 = z + 0.5 * (h * v2)[:, 2]
-    a3 = acceleration(v3, z3, k, drag, air)
+    a3 = acceleration(v3, mid, k, drag, air, air_mid)
     v4 = vel + h * a3
-    z4 = z + (h * v3)[:, 2]
-    a4 = acceleration(v4, z4, k, drag, air)
+    a4 = acceleration(v4, mid, k, drag, air, air_mid)
     new_pos = pos + h * (vel + 2.0 * v2 + 2.0 * v3 + v4) / 6.0
     new_vel = vel + h * (a1 + 2.0 * a2 + 2.0 * a3 + a4) / 6.0
     return new_pos, new_vel

@@ -7,6 +7,8 @@ finds their closest approach analytically, so a coarse step can never jump over 
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 import shapely
 from scipy.stats import chi2
@@ -39,6 +41,7 @@ def segment_sphere_hits(
     return dist <= np.asarray(radius)[None, :], s
 
 
+@lru_cache(maxsize=64)
 def confidence_scale(probability: float, dof: int = 2) -> float:
     """Mahalanobis radius enclosing ``probability`` of a Gaussian in ``dof`` dimensions."""
     return float(np.sqrt(chi2.ppf(probability, dof)))

@@ -1,7 +1,10 @@
-"""Extended Kalman filter update, batched (Bar-Shalom et al. 2001 §10.3).
+"""Extended Kalman filter, batched over tracks (BLK §10.3).
 
-Joseph-form covariance update, P = (I - K H) P (I - K H)' + K R K', which stays symmetric positive
-definite under round-off; gains use a Cholesky solve rather than an explicit inverse.
+Prediction linearises the motion model at the current estimate (exact for the linear CV and CA
+models, so the EKF is then the Kalman filter); the measurement prediction linearises the
+measurement model at the predicted state. Both return the moments every filter shares — predicted
+measurement z (N, m), innovation covariance S (N, m, m) and state-measurement cross covariance
+C (N, n, m) — so :func:`update` serves the EKF, the UKF, the IMM and the JPDA update alike.
 """
 
 from __future__ import annotations
@@ -9,17 +12,37 @@ from __future__ import annotations
 import numpy as np
 
 
+def predict(model, x: np.ndarray, P: np.ndarray, dt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """States (N, n) and covariances (N, n, n) ``dt`` (N,) seconds later: x' = f(x), P' = F P F' + Q."""
+    F = model.jacobian(x, dt)
+    P = F @ P @ F.transpose(0, 2, 1) + model.noise(x, dt)
+    return model.f(x, dt), 0.5 * (P + P.transpose(0, 2, 1))
+
+
+def predict_measurement(meas, x: np.ndarray, P: np.ndarray, R: np.ndarray):
+    """Predicted measurement z (N, m), S = H P H' + R (N, m, m) and C = P H' (N, n, m)."""
+    H = meas.jacobian(x)
+    C = P @ H.transpose(0, 2, 1)
+    return meas.h(x), H @ C + R, C
+
+
+def gain(S: np.ndarray, C: np.ndarray) -> np.ndarray:
+    """Kalman gain K = C S^-1 (N, n, m), by a linear solve (S symmetric) rather than an inverse."""
+    return np.linalg.solve(S, C.transpose(0, 2, 1)).transpose(0, 2, 1)
+
+
+def update(x: np.ndarray, P: np.ndarray, nu: np.ndarray, S: np.ndarray, C: np.ndarray):
+    """Updated states and covariances for innovations ``nu`` (N, m): x + K nu, P - K S K'.
+
+    With the optimal gain, P - K S K' equals the Joseph form (I - K H) P (I - K H)' + K R K'; the
+    result is symmetrised against round-off.
+    """
+    K = gain(S, C)
+    x = x + np.einsum("nij,nj->ni", K, nu)
+    P = P - K @ S @ K.transpose(0, 2, 1)
+    return x, 0.5 * (P + P.transpose(0, 2, 1))
+
+
 def innovation_covariance(P: np.ndarray, H: np.ndarray, R: np.ndarray) -> np.ndarray:
     """S = H P H' + R, shape (N, m, m)."""
     return H @ P @ H.transpose(0, 2, 1) + R
-
-
-def update(x: np.ndarray, P: np.ndarray, nu: np.ndarray, H: np.ndarray, R: np.ndarray):
-    """Update states (N, n) and covariances (N, n, n) with innovations ``nu`` (N, m)."""
-    S = innovation_covariance(P, H, R)
-    PHt = P @ H.transpose(0, 2, 1)
-    K = np.linalg.solve(S, PHt.transpose(0, 2, 1)).transpose(0, 2, 1)  # K = P H' S^-1
-    x = x + np.einsum("nij,nj->ni", K, nu)
-    I_KH = np.eye(P.shape[-1]) - K @ H
-    P = I_KH @ P @ I_KH.transpose(0, 2, 1) + K @ R @ K.transpose(0, 2, 1)
-    return x, 0.5 * (P + P.transpose(0, 2, 1))

@@ -1,57 +1,120 @@
-"""Measurement models, batched: polar radar plots (range, azimuth, elevation, optional range rate).
+"""Measurement models, batched: polar radar plots and Cartesian positions (ADS-B).
 
-Azimuth clockwise from north, elevation from the horizontal, relative to the sensor position.
-The Jacobian is analytic (the EKF linearisation); :func:`polar_to_cartesian_cov` converts a plot's
-covariance to ENU for track initiation (first-order, as in Bar-Shalom et al. 2001 §10.4.3).
+A model maps states ``x`` (N, n), whose components 0-2 are the ENU position [m] and 3-5 the
+velocity [m/s], to predicted measurements (N, m), with its Jacobian (N, m, n) for the EKF and a
+``residual`` that wraps angles for every filter.
+
+Polar radar: (range [m], azimuth [rad, clockwise from north], elevation [rad, up from the
+horizontal]) relative to the sensor position, optionally range rate [m/s]. Jacobian analytic
+(BLK §10.4). :func:`polar_to_cartesian_cov` converts a plot's covariance to ENU for track
+initiation (first-order, BLK §10.4.3).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from bastion.physics.geodesy import polar_to_enu, wrap_angle
 
 
-def polar_predict(x: np.ndarray, sensor: np.ndarray, with_rate: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Predicted measurement (N, m) and Jacobian (N, m, 6) of states ``x`` (N, 6); m = 3 or 4."""
-    rel = x[:, :3] - sensor
-    e, n, u = rel[:, 0], rel[:, 1], rel[:, 2]
-    rho2 = np.maximum(e * e + n * n, 1e-6)
-    rho = np.sqrt(rho2)
-    r2 = rho2 + u * u
-    r = np.sqrt(r2)
-    m = 4 if with_rate else 3
-    N = x.shape[0]
-    z = np.empty((N, m))
-    z[:, 0] = r
-    z[:, 1] = np.arctan2(e, n)
-    z[:, 2] = np.arctan2(u, rho)
-    H = np.zeros((N, m, 6))
-    H[:, 0, 0:3] = rel / r[:, None]
-    H[:, 1, 0] = n / rho2
-    H[:, 1, 1] = -e / rho2
-    H[:, 2, 0] = -e * u / (r2 * rho)
-    H[:, 2, 1] = -n * u / (r2 * rho)
-    H[:, 2, 2] = rho / r2
-    if with_rate:
-        v = x[:, 3:6]
-        rdot = np.einsum("ij,ij->i", rel, v) / r
-        z[:, 3] = rdot
-        H[:, 3, 0:3] = (v - rdot[:, None] * rel / r[:, None]) / r[:, None]
-        H[:, 3, 3:6] = rel / r[:, None]
-    return z, H
+@dataclass(frozen=True)
+class PolarRadar:
+    """Plots of a radar at ``position`` (3,) ENU [m] with noise sigmas (range, az, el[, range rate])."""
+
+    position: np.ndarray
+    sigma: np.ndarray
+    with_rate: bool = False
+    noise_cov: np.ndarray = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        sigma = np.asarray(self.sigma, dtype=float)
+        if sigma.size != (4 if self.with_rate else 3):
+            raise ValueError("PolarRadar: sigma needs 3 components (4 with range rate)")
+        object.__setattr__(self, "noise_cov", np.diag(sigma**2))
+
+    @property
+    def dim(self) -> int:
+        return 4 if self.with_rate else 3
+
+    def h(self, x: np.ndarray) -> np.ndarray:
+        """Predicted measurements (N, m) of states (N, n)."""
+        rel = x[:, :3] - self.position
+        e, n, u = rel[:, 0], rel[:, 1], rel[:, 2]
+        rho = np.hypot(e, n)
+        r = np.sqrt(rho * rho + u * u)
+        z = np.empty((x.shape[0], self.dim))
+        z[:, 0] = r
+        z[:, 1] = np.arctan2(e, n)
+        z[:, 2] = np.arctan2(u, rho)
+        if self.with_rate:
+            z[:, 3] = np.einsum("ij,ij->i", rel, x[:, 3:6]) / np.maximum(r, 1e-9)
+        return z
+
+    def jacobian(self, x: np.ndarray) -> np.ndarray:
+        """dh/dx (N, m, n), analytic."""
+        rel = x[:, :3] - self.position
+        e, n, u = rel[:, 0], rel[:, 1], rel[:, 2]
+        rho2 = np.maximum(e * e + n * n, 1e-6)
+        rho = np.sqrt(rho2)
+        r2 = rho2 + u * u
+        r = np.sqrt(r2)
+        H = np.zeros((x.shape[0], self.dim, x.shape[1]))
+        H[:, 0, 0:3] = rel / r[:, None]
+        H[:, 1, 0] = n / rho2
+        H[:, 1, 1] = -e / rho2
+        H[:, 2, 0] = -e * u / (r2 * rho)
+        H[:, 2, 1] = -n * u / (r2 * rho)
+        H[:, 2, 2] = rho / r2
+        if self.with_rate:
+            v = x[:, 3:6]
+            rdot = np.einsum("ij,ij->i", rel, v) / r
+            H[:, 3, 0:3] = (v - rdot[:, None] * rel / r[:, None]) / r[:, None]
+            H[:, 3, 3:6] = rel / r[:, None]
+        return H
+
+    @staticmethod
+    def residual(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """a - b with the azimuth difference wrapped to (-pi, pi]."""
+        d = a - b
+        d[..., 1] = wrap_angle(d[..., 1])
+        return d
+
+    def noise(self, k: int) -> np.ndarray:
+        """Noise covariances (k, m, m), a broadcast view."""
+        return np.broadcast_to(self.noise_cov, (k, self.dim, self.dim))
+
+    def coverage_volume(self, min_range: float, max_range: float, min_el: float, max_el: float, rate_span: float):
+        """Measurement-space volume [m rad^2 (m/s)] of a coverage, for a uniform clutter density."""
+        v = (max_range - min_range) * 2.0 * np.pi * (max_el - min_el)
+        return v * rate_span if self.with_rate else v
+
+
+@dataclass(frozen=True)
+class CartesianPosition:
+    """Measured ENU position [m] (e.g. ADS-B converted to the site frame); R given per report."""
+
+    dim = 3
+
+    @staticmethod
+    def h(x: np.ndarray) -> np.ndarray:
+        return x[:, :3].copy()
+
+    @staticmethod
+    def jacobian(x: np.ndarray) -> np.ndarray:
+        H = np.zeros((x.shape[0], 3, x.shape[1]))
+        H[:, 0, 0] = H[:, 1, 1] = H[:, 2, 2] = 1.0
+        return H
+
+    @staticmethod
+    def residual(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return a - b
 
 
 def innovation(z: np.ndarray, z_pred: np.ndarray) -> np.ndarray:
-    """Measurement minus prediction, with the azimuth difference wrapped to (-pi, pi]."""
-    nu = z - z_pred
-    nu[..., 1] = wrap_angle(nu[..., 1])
-    return nu
-
-
-def polar_noise(sigmas: np.ndarray, n: int) -> np.ndarray:
-    """Diagonal measurement-noise covariances (n, m, m) from per-component sigmas (m,)."""
-    return np.broadcast_to(np.diag(np.asarray(sigmas, dtype=float) ** 2), (n, len(sigmas), len(sigmas))).copy()
+    """Polar measurement minus prediction, with the azimuth difference wrapped to (-pi, pi]."""
+    return PolarRadar.residual(np.array(z, dtype=float), z_pred)
 
 
 def polar_to_cartesian(r, az, el, sensor: np.ndarray) -> np.ndarray:
@@ -61,7 +124,7 @@ def polar_to_cartesian(r, az, el, sensor: np.ndarray) -> np.ndarray:
 
 def polar_to_cartesian_cov(r, az, el, sig_r: float, sig_az: float, sig_el: float) -> np.ndarray:
     """First-order ENU position covariances (N, 3, 3) of plots (range, azimuth, elevation)."""
-    r, az, el = (np.asarray(a, dtype=float) for a in (r, az, el))
+    r, az, el = (np.atleast_1d(np.asarray(a, dtype=float)) for a in (r, az, el))
     ce, se, ca, sa = np.cos(el), np.sin(el), np.cos(az), np.sin(az)
     J = np.zeros((r.size, 3, 3))
     # e = r ce sa, n = r ce ca, u = r se

@@ -31,7 +31,7 @@ DEBRIS_LABEL = 20_000
 
 DT_ROUNDS = 0.02  # [s] while live rounds fly: 20 m of a round's path, 1 m of a drone's
 DT_FALLING = 0.1  # [s] while only duds, debris or munitions fly
-DT_COARSE = 0.5  # [s] otherwise: drones and aircraft only
+DT_COARSE = 1.0  # [s] otherwise: drones and aircraft only
 
 TruthEvent = tuple[float, str, dict]
 
