@@ -153,12 +153,18 @@ class DroneFleet:
             rng_ = np.linalg.norm(to, axis=1)
             self.vel[j] = to / np.maximum(rng_, 1e-6)[:, None] * self.dive_speed[j][:, None]
         moving = self.airborne
+        before = self.pos[moving].copy()
         self.pos[moving] += self.vel[moving] * dt
         hit_ground = moving & (self.pos[:, 2] <= 0.0)
         if hit_ground.any():
+            # the ground is crossed inside the step: interpolate to the crossing point
+            b = before[hit_ground[moving]]
+            z0, z1 = b[:, 2], self.pos[hit_ground, 2]
+            f = np.clip(z0 / np.maximum(z0 - z1, 1e-9), 0.0, 1.0)
+            self.pos[hit_ground] = b + f[:, None] * (self.pos[hit_ground] - b)
             self.pos[hit_ground, 2] = 0.0
             self.state[hit_ground] = IMPACTED
-            self.end_time[hit_ground] = t + dt
+            self.end_time[hit_ground] = t + f * dt
         return np.flatnonzero(hit_ground)
 
     def destroy(self, i: np.ndarray, t: float) -> None:

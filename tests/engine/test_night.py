@@ -1,0 +1,65 @@
+"""The Baghdad night end to end, determinism, and the rocket salvo's safety properties."""
+
+import json
+
+import numpy as np
+import pytest
+
+from bastion.api import run_night, summary_digest
+from bastion.engine.simulation import run
+from bastion.engine.summary import summarise
+
+
+@pytest.fixture(scope="module")
+def night(tmp_path_factory, baghdad):
+    out = tmp_path_factory.mktemp("night")
+    return run_night(baghdad, 1, out)
+
+
+def test_the_night_runs_end_to_end(night):
+    s = night.summary
+    assert s["hostiles"] == 2 and s["civil_aircraft"] == 2
+    assert s["civil_engaged"] == 0 and s["civil_hit"] == 0
+    assert s["first_detection_range_m"] > 8_000  # the radar equation puts 0.05 m^2 at ~12 km (Pd 0.9 at 11.8 km)
+    assert s["warnings_issued"] >= 1 and "BDSC" in s["warning_time_s"]
+    # every hostile has an outcome and the counts add up
+    outcomes = [t["outcome"] for t in s["threats"]]
+    assert s["hostiles_destroyed"] == outcomes.count("destroyed")
+    assert s["hostiles_destroyed"] + s["leakers"] + s["impacts_open_ground"] + s["hostiles_airborne_at_end"] == 2
+    for name in ("summary.json", "events.sqlite", "report.html", "scenario.toml"):
+        assert (night.out / name).is_file()
+    assert json.loads((night.out / "summary.json").read_text()) == s
+
+
+def test_report_is_self_contained(night):
+    html = (night.out / "report.html").read_text()
+    assert "<script src=\"http" not in html and "cdn." not in html  # no network fetches
+    assert "Plotly" in html and "civil aircraft engaged" in html
+
+
+def test_same_seed_same_night(baghdad):
+    a = summarise(run(baghdad, 5, record_plots=True))
+    b = summarise(run(baghdad, 5, record_plots=True))
+    assert summary_digest(a) == summary_digest(b)
+    c = summarise(run(baghdad, 6, record_plots=False))
+    assert summary_digest(a) != summary_digest(c)
+
+
+def test_same_seed_same_event_log(baghdad):
+    a, b = run(baghdad, 3), run(baghdad, 3)
+    strip = lambda log: [(e.t, e.kind, e.to_json()) for e in log.events if e.kind != "run_end"]  # noqa: E731
+    assert strip(a.log) == strip(b.log)
+
+
+@pytest.mark.slow
+def test_over_twenty_seeds_no_civil_engaged_and_drones_mostly_destroyed(baghdad):
+    destroyed, damaged = [], []
+    for seed in range(1, 21):
+        s = summarise(run(baghdad, seed, record_plots=False))
+        assert s["civil_engaged"] == 0 and s["civil_hit"] == 0, f"seed {seed}"
+        destroyed.append(s["hostiles_destroyed"] == 2)
+        damaged.append(s["damage_events"])
+    # both drones destroyed in most nights because the models make it so (the rate is reported in
+    # the README; this only guards against a collapse)
+    assert np.mean(destroyed) >= 0.6
+    assert sum(d == 0 for d in damaged) >= 12

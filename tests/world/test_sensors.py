@@ -1,0 +1,87 @@
+"""Sensor models: radar Pd from the radar equation, measurement noise, false alarms; ADS-B accuracy."""
+
+import numpy as np
+import pytest
+
+from bastion.physics import detection
+from bastion.physics.geodesy import Origin, polar_to_enu
+from bastion.scenario.catalogue import CATALOGUE
+from bastion.scenario.compiled import AdsbSite, RadarSite
+from bastion.sense.types import NACP_EPU_M
+from bastion.world.sensors import NOISE_LABEL, AdsbModel, AirPicture, RadarModel
+
+RT = CATALOGUE.radars["kurfs"]
+
+
+def radar(rng):
+    return RadarModel(RadarSite(0, "R", RT, np.zeros(3), 1.0, 0.0), rng)
+
+
+def picture_at(pos, rcs=0.05, swerling=1):
+    pos = np.atleast_2d(pos)
+    n = pos.shape[0]
+    return AirPicture(pos, np.zeros((n, 3)) + [40.0, 0.0, 0.0], np.full(n, rcs), np.full(n, swerling), np.arange(n))
+
+
+def test_detection_probability_follows_the_radar_equation():
+    rng = np.random.default_rng(11)
+    model = radar(rng)
+    # range where a 0.05 m^2 Swerling 1 target is seen with Pd = 0.5
+    snr50 = detection.snr_for_pd(0.5, RT.pfa)
+    r50 = RT.ref_range_m * (RT.ref_snr / snr50 * 0.05 / RT.ref_rcs_m2) ** 0.25
+    pos = polar_to_enu(r50, 0.7, np.radians(1.0))
+    n, hits = 4000, 0
+    for k in range(n):
+        det, labels = model.observe(float(k), picture_at(pos))
+        hits += int((labels == 0).sum())
+    sigma = np.sqrt(0.25 / n)
+    assert abs(hits / n - 0.5) < 4 * sigma
+
+
+def test_measurement_noise_and_false_alarms():
+    rng = np.random.default_rng(12)
+    model = radar(rng)
+    r0, az0, el0 = 3000.0, -1.2, np.radians(3.0)
+    pos = polar_to_enu(r0, az0, el0)
+    errs, fas = [], []
+    for k in range(3000):
+        det, labels = model.observe(float(k), picture_at(pos, rcs=1.0))
+        j = np.flatnonzero(labels == 0)
+        if j.size:
+            errs.append([det.range[j[0]] - r0, det.azimuth[j[0]] - az0, det.elevation[j[0]] - el0])
+        fas.append(int((labels == NOISE_LABEL).sum()))
+    errs = np.array(errs)
+    std = errs.std(axis=0)
+    assert std == pytest.approx([RT.sigma_range_m, RT.sigma_azimuth_rad, RT.sigma_elevation_rad], rel=0.08)
+    assert np.abs(errs.mean(axis=0)) == pytest.approx([0, 0, 0], abs=3 * std.max() / np.sqrt(len(errs)) + 1e-3)
+    # Poisson false alarms: mean and variance equal the configured rate
+    assert np.mean(fas) == pytest.approx(RT.false_alarms_per_scan, rel=0.1)
+    assert np.var(fas) == pytest.approx(RT.false_alarms_per_scan, rel=0.2)
+
+
+def test_masked_and_out_of_coverage_targets_are_not_seen():
+    model = radar(np.random.default_rng(13))
+    low = polar_to_enu(5000.0, 0.0, np.radians(0.05))  # below the masking elevation
+    far = polar_to_enu(RT.max_range_m + 100.0, 0.0, np.radians(2.0))
+    for k in range(200):
+        _, labels = model.observe(float(k), picture_at(np.stack([low, far]), rcs=100.0))
+        assert not (labels >= 0).any()
+
+
+def test_adsb_positions_within_their_nacp_bound():
+    origin = Origin(33.2625, 44.23444, 35.0)
+    model = AdsbModel(AdsbSite("A", np.zeros(3), 200_000.0), origin, np.random.default_rng(14))
+    truth = np.array([[5000.0, -3000.0, 900.0], [-20_000.0, 8000.0, 3000.0]])
+
+    def states(_t):
+        return truth, np.zeros((2, 3)), np.ones(2, dtype=bool)
+
+    reps = model.receive(0.0, 200.0, states, ["aaaaaa", "bbbbbb"], ["ONE", "TWO"], np.ones(2, bool), np.array([9, 8]))
+    assert 0.85 * 800 < len(reps) <= 800  # 2 Hz x 2 aircraft x 200 s, minus lost squitters
+    enu = origin.to_enu(reps.lat, reps.lon, np.full(len(reps), origin.alt_m))
+    which = np.where(reps.icao24 == "aaaaaa", 0, 1)
+    err = np.hypot(*(enu[:, :2] - truth[which, :2]).T)
+    for w, nacp in ((0, 9), (1, 8)):
+        # at least 95 % of reports inside the NACp 95 % bound (the model draws well inside it)
+        assert np.mean(err[which == w] <= NACP_EPU_M[nacp]) >= 0.95
+    assert np.all(np.abs(reps.altitude_m - (truth[which, 2] + 35.0)) <= 0.3048 * 12.5 + 1e-6)
