@@ -33,7 +33,7 @@ def test_the_night_runs_end_to_end(night):
 
 def test_report_is_self_contained(night):
     html = (night.out / "report.html").read_text()
-    assert "<script src=\"http" not in html and "cdn." not in html  # no network fetches
+    assert '<script src="http' not in html and "cdn." not in html  # no network fetches
     assert "Plotly" in html and "civil aircraft engaged" in html
 
 

@@ -24,11 +24,14 @@ def test_pipeline_runs_on_plots_alone(baghdad):
         r, az, el = enu_to_polar(p - radar.position)
         rt = radar.type
         det = Detections(
-            t, 0,
-            np.array([r + rng.normal(0, rt.sigma_range_m)]), np.array([az + rng.normal(0, rt.sigma_azimuth_rad)]),
+            t,
+            0,
+            np.array([r + rng.normal(0, rt.sigma_range_m)]),
+            np.array([az + rng.normal(0, rt.sigma_azimuth_rad)]),
             np.array([el + rng.normal(0, rt.sigma_elevation_rad)]),
             np.array([np.dot(p - radar.position, vel) / r + rng.normal(0, rt.sigma_range_rate_mps)]),
-            np.array([100.0]), np.array([0.05]),
+            np.array([100.0]),
+            np.array([0.05]),
         )
         pipe.on_radar(det)
         if np.linalg.norm(p[:2] - [2375.0, 1335.0]) < 900:

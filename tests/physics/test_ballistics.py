@@ -26,7 +26,9 @@ def reference(p0, v0, k, drag, air, t_end):
         rel = y[3:] - air.wind
         speed = np.linalg.norm(rel)
         st = isa(air.ground_altitude_m + y[2], air.delta_t_k)
-        acc = GRAVITY - k * float(st.density) * float(drag(np.array([speed / float(st.speed_of_sound)]))[0]) * speed * rel
+        acc = (
+            GRAVITY - k * float(st.density) * float(drag(np.array([speed / float(st.speed_of_sound)]))[0]) * speed * rel
+        )
         return np.r_[y[3:], acc]
 
     return solve_ivp(f, (0.0, t_end), np.r_[p0, v0], method="DOP853", rtol=1e-11, atol=1e-9, dense_output=True)

@@ -20,7 +20,9 @@ def test_solution_hits_the_point(table, r, h):
     sol = table.solve(np.array([r]), np.array([h]))
     assert sol.valid[0]
     el, tof = float(sol.elevation[0]), float(sol.tof[0])
-    traj = fly(np.zeros((1, 3)), 1050.0 * np.array([[np.cos(el), 0.0, np.sin(el)]]), K, DRAG, Air(40.0), tof + 0.01, 0.001)
+    traj = fly(
+        np.zeros((1, 3)), 1050.0 * np.array([[np.cos(el), 0.0, np.sin(el)]]), K, DRAG, Air(40.0), tof + 0.01, 0.001
+    )
     p = np.array([np.interp(tof, traj.t, traj.pos[:, 0, i]) for i in range(3)])
     assert np.hypot(p[0] - r, p[2] - h) < 0.25  # metres: bilinear interpolation in a 10 m grid
 

@@ -19,8 +19,15 @@ RANGES = [250.0, 500.0, 1000.0, 1500.0, 2000.0]
 
 def bastion_table():
     air = Air(ground_altitude_m=0.0)
-    traj = fly(np.zeros((1, 3)), np.array([[V0, 0.0, 0.0]]), float(drag_factor_from_bc(BC)),
-               DragFunction.standard("G2"), air, t_max=4.0, dt=0.002)
+    traj = fly(
+        np.zeros((1, 3)),
+        np.array([[V0, 0.0, 0.0]]),
+        float(drag_factor_from_bc(BC)),
+        DragFunction.standard("G2"),
+        air,
+        t_max=4.0,
+        dt=0.002,
+    )
     x, z = traj.pos[:, 0, 0], traj.pos[:, 0, 2]
     speed = np.linalg.norm(traj.vel[:, 0], axis=1)
     return {r: (np.interp(r, x, traj.t), np.interp(r, x, z), np.interp(r, x, speed)) for r in RANGES}

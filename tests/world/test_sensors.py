@@ -32,7 +32,7 @@ def test_detection_probability_follows_the_radar_equation():
     pos = polar_to_enu(r50, 0.7, np.radians(1.0))
     n, hits = 4000, 0
     for k in range(n):
-        det, labels = model.observe(float(k), picture_at(pos))
+        _, labels = model.observe(float(k), picture_at(pos))
         hits += int((labels == 0).sum())
     sigma = np.sqrt(0.25 / n)
     assert abs(hits / n - 0.5) < 4 * sigma

@@ -1,34 +1,44 @@
-"""Identification: civil by ADS-B correlation, hostile by stated criteria, everything else unknown.
+"""Identification: civil by ADS-B correlation, friendly by IFF, hostile by stated criteria.
 
-ADS-B correlation (the cooperative-target check of air-defence C2): every ADS-B aircraft heard in
-the last few seconds is extrapolated to the scan time and compared with the radar tracks by the
+**ADS-B correlation** (the cooperative-target check of air-defence C2): every ADS-B aircraft heard
+in the last few seconds is extrapolated to the scan time and compared with the radar tracks by the
 chi-square distance of their positions (track covariance + ADS-B error from the report's NACp and
-its age + barometric/geometric height difference); the gated pairs are matched one-to-one (Hungarian
-algorithm). Two consecutive correlations with the same ICAO address identify the track CIVIL,
-keyed by that address from then on. CIVIL and FRIENDLY are never engaged, whatever else happens.
+its age + barometric/geometric height difference); gated pairs are matched one-to-one (Hungarian
+algorithm). Two consecutive correlations with the same ICAO address identify the track CIVIL, keyed
+by that address from then on — unless the track's radar cross-section is implausibly small for an
+aircraft (< ``MIN_CIVIL_RCS_M2``), which is flagged as possible spoofing and leaves the track UNKNOWN.
+An ADS-B aircraft inside radar coverage that no track confirms for ``UNCONFIRMED_S`` seconds is
+flagged too (a spoofed position): it never makes anything civil, since nothing correlates with it.
 
-Hostile declaration — all must hold:
+**IFF**: two friendly Mode 5 replies received with a track's plots make it FRIENDLY.
+
+CIVIL and FRIENDLY are never engaged, whatever else happens.
+
+**Hostile declaration** — all must hold:
 
 1. not CIVIL or FRIENDLY;
-2. a confirmed track with at least ``min_updates_hostile`` plots (time for ADS-B to correlate);
+2. a confirmed track with at least ``min_updates_hostile`` plots (time for ADS-B and IFF to answer);
 3. classified DRONE or BALLISTIC from its kinematics and RCS;
 4. inbound to a defended zone: threat evaluation gives P(reach) of at least 2 % for a zone of
    positive value;
-5. no ADS-B aircraft within 1 km of it (a small target next to an airliner stays UNKNOWN).
+5. no ADS-B aircraft within 1 km of it (a small target next to an airliner, or under a spoofed
+   identity, stays UNKNOWN: failing safe for the people in the air).
 
-A HOSTILE track stays hostile unless ADS-B correlation later makes it CIVIL. Every identity change is
-returned as ``(track_id, old, new, reason)``.
+A HOSTILE track stays hostile unless ADS-B correlation or IFF later makes it CIVIL or FRIENDLY.
+Every identity change is returned as ``(track_id, old, new, reason)``; flags as ``(kind, payload)``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from bastion.assess.types import Identity, TrackClass
-from bastion.physics.geodesy import Origin
+from bastion.physics.geodesy import Origin, enu_to_polar
+from bastion.scenario.compiled import RadarSite
 from bastion.sense.types import NACP_EPU_M, AdsbReports
 from bastion.track.types import Tracks
 
@@ -37,6 +47,9 @@ ADSB_GATE = 16.27  # chi-square 3 dof, 0.999
 BARO_SIGMA_M = 60.0  # barometric vs radar height disagreement, 1 sigma
 NEAR_ADSB_M = 1_000.0
 MIN_P_REACH = 0.02
+MIN_CIVIL_RCS_M2 = 0.3
+UNCONFIRMED_S = 10.0
+IFF_REPLIES = 2
 
 
 @dataclass
@@ -46,16 +59,22 @@ class AdsbAircraft:
     vel: np.ndarray
     nacp: int
     callsign: str
+    first_seen: float
+    last_confirmed: float = float("-inf")
+    flagged: bool = False
 
 
 class Identifier:
-    def __init__(self, origin: Origin, min_updates_hostile: int) -> None:
+    def __init__(self, origin: Origin, min_updates_hostile: int, radars: Sequence[RadarSite] = ()) -> None:
         self.origin = origin
         self.min_updates_hostile = min_updates_hostile
+        self.radars = list(radars)
         self.aircraft: dict[str, AdsbAircraft] = {}
         self.identity: dict[int, Identity] = {}
         self.icao_of: dict[int, str] = {}
+        self.iff_replies: dict[int, int] = {}
         self._streak: dict[int, tuple[str, int]] = {}
+        self._flagged_tracks: set[int] = set()
 
     def on_adsb(self, reports: AdsbReports) -> None:
         """Keep the latest report of each aircraft (converted to the site's ENU frame)."""
@@ -67,44 +86,84 @@ class Identifier:
             icao = str(reports.icao24[i])
             prev = self.aircraft.get(icao)
             callsign = str(reports.callsign[i]) or (prev.callsign if prev else "")
-            self.aircraft[icao] = AdsbAircraft(
-                float(reports.t[i]), enu[i], reports.velocity[i], int(reports.nacp[i]), callsign
+            a = AdsbAircraft(
+                float(reports.t[i]),
+                enu[i],
+                reports.velocity[i],
+                int(reports.nacp[i]),
+                callsign,
+                prev.first_seen if prev else float(reports.t[i]),
             )
+            if prev:
+                a.last_confirmed, a.flagged = prev.last_confirmed, prev.flagged
+            self.aircraft[icao] = a
 
     def adsb_positions(self, t: float) -> tuple[list[str], np.ndarray, np.ndarray]:
         """ICAO addresses, ENU positions extrapolated to ``t`` and their 1-sigma horizontal errors."""
         icaos, pos, sig = [], [], []
         for icao, a in self.aircraft.items():
             age = t - a.t
-            if 0 <= age <= ADSB_MAX_AGE_S or -1.0 <= age < 0:
+            if -1.0 <= age <= ADSB_MAX_AGE_S:
                 icaos.append(icao)
                 pos.append(a.pos + a.vel * age)
                 sig.append(min(NACP_EPU_M[a.nacp], 2_000.0) / 2.45 + 2.0 * abs(age))
         return icaos, np.array(pos).reshape(-1, 3), np.array(sig)
 
-    def update(self, tracks: Tracks, klass: np.ndarray, p_reach: np.ndarray, zone_value: np.ndarray):
-        """Identity of every track (N,) and the list of identity changes this scan."""
+    def update(
+        self,
+        tracks: Tracks,
+        klass: np.ndarray,
+        p_reach: np.ndarray,
+        zone_value: np.ndarray,
+        iff_reply: np.ndarray | None = None,
+    ):
+        """Identity of every track (N,), the identity changes and the flags raised this scan.
+
+        ``iff_reply`` (N,) says which tracks' plots of this scan came with a friendly IFF reply."""
         changes: list[tuple[int, Identity, Identity, str]] = []
+        flags: list[tuple[str, dict]] = []
         correlated = self._correlate(tracks)
-        _icaos, apos, _ = self.adsb_positions(tracks.t)
+        _, apos, _ = self.adsb_positions(tracks.t)
         near_adsb = np.zeros(len(tracks), dtype=bool)
         if apos.shape[0] and len(tracks):
             d = np.linalg.norm(tracks.x[:, None, :3] - apos[None, :, :], axis=2)
             near_adsb = (d < NEAR_ADSB_M).any(axis=1)
         live = set(tracks.id.tolist())
         for gone in [k for k in self.identity if k not in live]:
-            self.identity.pop(gone, None)
-            self._streak.pop(gone, None)
+            for store in (self.identity, self._streak, self.iff_replies):
+                store.pop(gone, None)
+        if iff_reply is not None and iff_reply.any():
+            for tid in tracks.id[iff_reply].tolist():
+                self.iff_replies[tid] = self.iff_replies.get(tid, 0) + 1
         out = np.empty(len(tracks), dtype=np.int8)
         for i, tid in enumerate(tracks.id.tolist()):
             old = self.identity.get(tid, Identity.PENDING)
             new, reason = old, ""
-            if tid in correlated:
+            if self.iff_replies.get(tid, 0) >= IFF_REPLIES and old != Identity.FRIENDLY:
+                new, reason = Identity.FRIENDLY, f"{self.iff_replies[tid]} valid IFF Mode 5 replies"
+            elif tid in correlated and old not in (Identity.CIVIL, Identity.FRIENDLY):
                 icao, streak = correlated[tid]
-                if streak >= 2 and old != Identity.CIVIL:
+                if streak >= 2:
                     a = self.aircraft[icao]
-                    new, reason = Identity.CIVIL, f"ADS-B correlated with {icao} {a.callsign}".strip()
-                    self.icao_of[tid] = icao
+                    if tracks.rcs[i] < MIN_CIVIL_RCS_M2:
+                        if tid not in self._flagged_tracks:
+                            self._flagged_tracks.add(tid)
+                            flags.append(
+                                (
+                                    "adsb_implausible",
+                                    {
+                                        "track": tid,
+                                        "icao24": icao,
+                                        "callsign": a.callsign,
+                                        "rcs_m2": round(float(tracks.rcs[i]), 4),
+                                        "reason": "ADS-B identity on a target too small for an aircraft: "
+                                        "possible spoofing; not civil",
+                                    },
+                                )
+                            )
+                    else:
+                        new, reason = Identity.CIVIL, f"ADS-B correlated with {icao} {a.callsign}".strip()
+                        self.icao_of[tid] = icao
             if new not in (Identity.CIVIL, Identity.FRIENDLY, Identity.HOSTILE):
                 if tracks.status[i] == 0:
                     new = Identity.PENDING
@@ -134,7 +193,41 @@ class Identifier:
                 changes.append((tid, old, new, reason))
             self.identity[tid] = new
             out[i] = new
-        return out, changes
+        flags.extend(self._unconfirmed(tracks.t))
+        return out, changes, flags
+
+    def _unconfirmed(self, t: float) -> list[tuple[str, dict]]:
+        """Flag ADS-B aircraft inside radar coverage that no radar track has confirmed for a while."""
+        flags = []
+        if not self.radars:
+            return flags
+        for icao, a in self.aircraft.items():
+            if a.flagged or t - a.t > ADSB_MAX_AGE_S:
+                continue
+            since = max(a.first_seen, a.last_confirmed)
+            if t - since < UNCONFIRMED_S:
+                continue
+            covered = False
+            for r in self.radars:
+                rng, _, el = enu_to_polar(a.pos - r.position)
+                rt = r.type
+                if rt.min_range_m <= rng <= 0.8 * rt.max_range_m and el >= 2 * rt.mask_elevation_rad:
+                    covered = True
+            if covered:
+                a.flagged = True
+                flags.append(
+                    (
+                        "adsb_unconfirmed",
+                        {
+                            "icao24": icao,
+                            "callsign": a.callsign,
+                            "position": np.round(a.pos, 1).tolist(),
+                            "reason": "ADS-B position inside radar coverage with no radar track for "
+                            f"{t - since:.0f} s: possible spoofing",
+                        },
+                    )
+                )
+        return flags
 
     def _correlate(self, tracks: Tracks) -> dict[int, tuple[str, int]]:
         """Track id -> (ICAO address, consecutive correlations) for tracks correlated this scan."""
@@ -158,6 +251,7 @@ class Identifier:
                 continue
             tid = int(tracks.id[cand[r]])
             icao = icaos[c]
+            self.aircraft[icao].last_confirmed = tracks.t
             prev = self._streak.get(tid)
             n = prev[1] + 1 if prev and prev[0] == icao else 1
             streak[tid] = (icao, n)

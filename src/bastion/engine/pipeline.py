@@ -55,7 +55,7 @@ class DecisionPipeline:
         self.emit = emit
         self.record_plots = record_plots
         self.tracker = Tracker(defence.radars, tracker_config or ENGINE_TRACKER)
-        self.identifier = Identifier(defence.origin, defence.doctrine.min_updates_hostile)
+        self.identifier = Identifier(defence.origin, defence.doctrine.min_updates_hostile, defence.radars)
         self.engagements = EngagementManager(defence, assigner or GreedyAssigner())
         self.warnings = WarningBoard(
             defence.zones,
@@ -121,7 +121,12 @@ class DecisionPipeline:
         c1 = time.perf_counter()
         klass = classify(tracks)
         g = evaluate(tracks, klass, self.defence.zones)
-        identity, id_changes = self.identifier.update(tracks, klass, g.p_reach, g.value)
+        iff = np.zeros(len(tracks), dtype=bool)
+        used = tracks.detection >= 0
+        iff[used] = det.iff_reply[tracks.detection[used]]
+        identity, id_changes, flags = self.identifier.update(tracks, klass, g.p_reach, g.value, iff)
+        for kind, payload in flags:
+            emit(t, kind, "decision", payload)
         harmless = (identity == Identity.CIVIL) | (identity == Identity.FRIENDLY)
         threat_value = np.where(harmless, 0.0, g.value * g.p_reach)
         picture = ThreatPicture(

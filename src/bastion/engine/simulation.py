@@ -140,11 +140,11 @@ def run(
             reports = rx.receive(
                 t_last_adsb[index],
                 t,
-                world.civil_state,
-                world.civil.icao24,
-                world.civil.callsign,
-                world.civil.broadcasts_adsb,
-                world.civil.nacp,
+                world.adsb_state,
+                world.adsb_icao24,
+                world.adsb_callsign,
+                world.adsb_broadcasts,
+                world.adsb_nacp,
             )
             t_last_adsb[index] = t
             stage["sensors"] += time.perf_counter() - s0

@@ -43,6 +43,8 @@ class RadarType:
     max_elevation_rad: float
     mask_elevation_rad: float
     sigma_range_rate_mps: float = float("nan")  # NaN: the radar reports no Doppler
+    iff: bool = False  # carries an IFF (Mode 5) interrogator
+    p_iff_reply: float = 0.98  # probability a friendly's reply is decoded with a plot
     source: str = ""
 
     @property
@@ -160,6 +162,7 @@ RADARS: dict[str, RadarType] = {
         sigma_azimuth_rad=1.0 * _MRAD,
         sigma_elevation_rad=1.0 * _MRAD,
         sigma_range_rate_mps=1.0,
+        iff=True,
         min_range_m=150.0,
         max_range_m=30_000.0,
         max_elevation_rad=70 * _DEG,
@@ -168,7 +171,8 @@ RADARS: dict[str, RadarType] = {
             "shared/domain/sensors.md §2: KuRFS is a Ku-band AESA fire-control radar for C-RAM/C-UAS "
             "(L, figures not public); placeholders from its sim defaults: revisit 1-2 s, Pd vs a "
             "0.05 m^2 target falling off beyond 10-15 km (here 0.9 at 11.8 km), accuracy of a "
-            "fire-control AESA ~1 mrad (L)."
+            "fire-control AESA ~1 mrad (L); an IFF Mode 5 interrogator as fielded with FAAD air-defence "
+            "radars (assumed, L)."
         ),
     ),
     "sentinel": RadarType(
@@ -183,6 +187,7 @@ RADARS: dict[str, RadarType] = {
         sigma_range_m=15.0,
         sigma_azimuth_rad=0.3 * _DEG,
         sigma_elevation_rad=0.3 * _DEG,
+        iff=True,
         min_range_m=300.0,
         max_range_m=75_000.0,
         max_elevation_rad=55 * _DEG,

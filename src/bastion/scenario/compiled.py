@@ -123,6 +123,7 @@ class ThreatPlan:
     aim: np.ndarray  # (3,) ENU aim point on the ground
     cruise_altitude_m: float | None
     speed_mps: float | None
+    spoof_adsb: schema.SpoofedAdsb | None = None
 
 
 @dataclass(frozen=True)
@@ -138,6 +139,7 @@ class FlightPlan:
     runway_length_m: float
     time_s: float
     adsb: bool
+    friendly_iff: bool = False
 
 
 @dataclass(frozen=True)
@@ -148,6 +150,7 @@ class RecordedFlight:
     t: np.ndarray  # (K,) scenario time [s]
     enu: np.ndarray  # (K, 3)
     adsb: bool
+    friendly_iff: bool = False
 
 
 @dataclass(frozen=True)
@@ -301,6 +304,7 @@ def compile_scenario(loaded: LoadedScenario, read_traffic: bool = True) -> Compi
                 aim,
                 t.cruise_altitude_m,
                 t.speed_mps,
+                t.spoof_adsb,
             )
         )
     runway_by_end = {ident: rw for rw in runways for ident in rw.idents}
@@ -319,6 +323,7 @@ def compile_scenario(loaded: LoadedScenario, read_traffic: bool = True) -> Compi
                     length,
                     c.time_s,
                     c.adsb,
+                    c.friendly_iff,
                 )
             )
         elif read_traffic:
@@ -369,8 +374,12 @@ def _read_recorded(i: int, c: schema.RecordedTraffic, origin: Origin, loaded: Lo
     else:
         shift = origin
     out = []
+    horizon = loaded.model.scenario.duration_s
     for icao, data in sorted(rows.items()):
         arr = np.array(sorted(data))
+        t_rel = arr[:, 0] - t0 + c.time_offset_s
+        if t_rel[-1] < 0.0 or t_rel[0] > horizon or arr.shape[0] < 2:
+            continue  # never in the air during the scenario
         enu = shift.to_enu(arr[:, 1], arr[:, 2], arr[:, 3])
         enu[:, 2] = arr[:, 3] - origin.alt_m
         out.append(
@@ -381,6 +390,7 @@ def _read_recorded(i: int, c: schema.RecordedTraffic, origin: Origin, loaded: Lo
                 arr[:, 0] - t0 + c.time_offset_s,
                 enu,
                 c.adsb,
+                c.friendly_iff,
             )
         )
     return out

@@ -157,6 +157,15 @@ class Weapon(_Model):
         return self
 
 
+class SpoofedAdsb(_Model):
+    """A threat that broadcasts false ADS-B: an airliner's identity at a position offset from its own."""
+
+    icao24: str = Field(pattern=r"^[0-9a-fA-F]{6}$")
+    callsign: str = Field("", max_length=8)
+    offset_east_m: float = 0.0
+    offset_north_m: float = 0.0
+
+
 class Threat(_Model):
     """A threat the truth simulation launches. The decision side never sees this."""
 
@@ -169,6 +178,7 @@ class Threat(_Model):
     target_zone: str | None = Field(None, description="aim at this zone's centre")
     cruise_altitude_m: float | None = Field(None, gt=0, description="AGL; catalogue range if absent")
     speed_mps: float | None = Field(None, gt=0, description="cruise speed; catalogue range if absent")
+    spoof_adsb: SpoofedAdsb | None = Field(None, description="broadcast false ADS-B (drones only)")
 
     @model_validator(mode="after")
     def _check(self) -> Threat:
@@ -189,6 +199,7 @@ class SyntheticFlight(_Model):
     runway: str = Field(description="runway end ident used, e.g. '33R'")
     time_s: float = Field(description="arrival: threshold crossing; departure: brake release [s]")
     adsb: bool = True
+    friendly_iff: bool = Field(False, description="a friendly military aircraft answering IFF Mode 5")
 
     @model_validator(mode="after")
     def _known_type(self) -> SyntheticFlight:
@@ -212,6 +223,7 @@ class RecordedTraffic(_Model):
     icao24: list[str] | None = Field(None, description="only these aircraft")
     aircraft: str = "a320"
     adsb: bool = True
+    friendly_iff: bool = Field(False, description="friendly military aircraft answering IFF Mode 5")
 
 
 Civil = Annotated[SyntheticFlight | RecordedTraffic, Field(discriminator="kind")]

@@ -23,14 +23,20 @@ class Detections:
     range_rate: np.ndarray  # radial velocity [m/s], NaN where the radar measures none
     power: np.ndarray  # detector output, signal + noise in noise units [linear]
     rcs: np.ndarray  # radar cross-section estimated from power and range [m^2]
+    iff: np.ndarray | None = None  # a valid friendly IFF (Mode 5) reply came with the plot; None: no interrogator
 
     def __len__(self) -> int:
         return int(self.range.size)
 
+    @property
+    def iff_reply(self) -> np.ndarray:
+        """IFF replies (N,) as booleans (all False when the radar has no interrogator)."""
+        return np.zeros(len(self), dtype=bool) if self.iff is None else self.iff
+
     @classmethod
     def empty(cls, t: float, sensor: int) -> Detections:
         z = np.zeros(0)
-        return cls(t, sensor, z, z, z, z, z, z)
+        return cls(t, sensor, z, z, z, z, z, z, np.zeros(0, dtype=bool))
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,28 @@ class CivilTraffic:
     flights: tuple[FlightPlan, ...]
     recorded: tuple[RecordedFlight, ...]
 
+    def __post_init__(self) -> None:
+        # recorded flights concatenated, with times offset per flight so one searchsorted serves all
+        r = self.recorded
+        if r:
+            span = max(float(f.t[-1] - f.t[0]) for f in r) + 1.0
+            base = np.arange(len(r)) * (span + max(abs(float(f.t[0])) for f in r) * 2 + 1e6)
+            t_all = np.concatenate([f.t + b for f, b in zip(r, base, strict=True)])
+            start = np.cumsum([0] + [f.t.size for f in r])[:-1]
+            object.__setattr__(
+                self,
+                "_rec",
+                (
+                    base,
+                    t_all,
+                    np.concatenate([f.enu for f in r]),
+                    start,
+                    np.array([f.t.size for f in r]),
+                    np.array([f.t[0] for f in r]),
+                    np.array([f.t[-1] for f in r]),
+                ),
+            )
+
     def __len__(self) -> int:
         return len(self.flights) + len(self.recorded)
 
@@ -46,32 +68,35 @@ class CivilTraffic:
     def callsign(self) -> list[str]:
         return [f.callsign for f in self.flights] + [r.callsign for r in self.recorded]
 
+    def _per_aircraft(self, attr: str, dtype=float) -> np.ndarray:
+        return np.array(
+            [getattr(f.aircraft, attr) for f in self.flights] + [getattr(r.aircraft, attr) for r in self.recorded],
+            dtype=dtype,
+        )
+
     @property
     def rcs(self) -> np.ndarray:
-        return np.array([f.aircraft.rcs_m2 for f in self.flights] + [r.aircraft.rcs_m2 for r in self.recorded])
+        return self._per_aircraft("rcs_m2")
 
     @property
     def swerling(self) -> np.ndarray:
-        return np.array(
-            [f.aircraft.swerling for f in self.flights] + [r.aircraft.swerling for r in self.recorded], dtype=int
-        )
+        return self._per_aircraft("swerling", int)
 
     @property
     def vulnerable_radius(self) -> np.ndarray:
-        return np.array(
-            [f.aircraft.vulnerable_radius_m for f in self.flights]
-            + [r.aircraft.vulnerable_radius_m for r in self.recorded]
-        )
+        return self._per_aircraft("vulnerable_radius_m")
+
+    @property
+    def nacp(self) -> np.ndarray:
+        return self._per_aircraft("adsb_nacp", int)
 
     @property
     def broadcasts_adsb(self) -> np.ndarray:
         return np.array([f.adsb for f in self.flights] + [r.adsb for r in self.recorded], dtype=bool)
 
     @property
-    def nacp(self) -> np.ndarray:
-        return np.array(
-            [f.aircraft.adsb_nacp for f in self.flights] + [r.aircraft.adsb_nacp for r in self.recorded], dtype=int
-        )
+    def friendly_iff(self) -> np.ndarray:
+        return np.array([f.friendly_iff for f in self.flights] + [r.friendly_iff for r in self.recorded], dtype=bool)
 
     def state(self, t: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Positions (M, 3), velocities (M, 3) and an 'exists' mask (M,) at time ``t``."""
@@ -79,20 +104,23 @@ class CivilTraffic:
         pos = np.zeros((m, 3))
         vel = np.zeros((m, 3))
         exists = np.zeros(m, dtype=bool)
-        for i, f in enumerate(self.flights):
+        for i, f in enumerate(self.flights):  # a handful of synthetic flights: closed forms per flight
             p, v = (_arrival if f.kind == "arrival" else _departure)(f, t)
             pos[i], vel[i] = p, v
             exists[i] = np.isfinite(p).all() and np.hypot(p[0], p[1]) < ACTIVE_RANGE_M
-        base = len(self.flights)
-        for j, r in enumerate(self.recorded):
-            i = base + j
-            if r.t[0] <= t <= r.t[-1] and r.t.size >= 2:
-                k = int(np.clip(np.searchsorted(r.t, t) - 1, 0, r.t.size - 2))
-                dt = r.t[k + 1] - r.t[k]
-                f = (t - r.t[k]) / dt if dt > 0 else 0.0
-                pos[i] = r.enu[k] + f * (r.enu[k + 1] - r.enu[k])
-                vel[i] = (r.enu[k + 1] - r.enu[k]) / dt if dt > 0 else 0.0
-                exists[i] = True
+        if self.recorded:
+            base, t_all, enu, start, count, first, last = self._rec
+            k = np.searchsorted(t_all, t + base) - 1 - start  # sample before t, per flight
+            k = np.clip(k, 0, np.maximum(count - 2, 0))
+            j0 = start + k
+            j1 = start + np.minimum(k + 1, count - 1)
+            t0, t1 = t_all[j0] - base, t_all[j1] - base
+            dt = t1 - t0
+            f = np.divide(t - t0, dt, out=np.zeros_like(dt), where=dt > 0)
+            n = len(self.flights)
+            pos[n:] = enu[j0] + f[:, None] * (enu[j1] - enu[j0])
+            vel[n:] = np.divide(enu[j1] - enu[j0], dt[:, None], out=np.zeros((dt.size, 3)), where=dt[:, None] > 0)
+            exists[n:] = (first <= t) & (t <= last) & (count >= 2)
         return pos, vel, exists
 
 

@@ -37,6 +37,7 @@ class AirPicture:
     rcs: np.ndarray  # (M,) mean RCS [m^2]
     swerling: np.ndarray  # (M,)
     label: np.ndarray  # (M,) truth label of each object (harness only)
+    iff: np.ndarray | None = None  # (M,) the object answers friendly IFF interrogation
 
 
 NOISE_LABEL = -1
@@ -76,6 +77,11 @@ class RadarModel:
         )
         m_pow = power[hit]
         labels = picture.label[hit]
+        if rt.iff:
+            friendly = picture.iff[hit] if picture.iff is not None else np.zeros(n, dtype=bool)
+            m_iff = friendly & (rng.random(n) < rt.p_iff_reply)
+        else:
+            m_iff = np.zeros(n, dtype=bool)
         # false alarms
         k = int(rng.poisson(rt.false_alarms_per_scan))
         if k:
@@ -88,13 +94,14 @@ class RadarModel:
             m_r, m_az, m_el = np.r_[m_r, f_r], np.r_[m_az, f_az], np.r_[m_el, f_el]
             m_rr, m_pow = np.r_[m_rr, f_rr], np.r_[m_pow, f_pow]
             labels = np.r_[labels, np.full(k, NOISE_LABEL)]
+            m_iff = np.r_[m_iff, np.zeros(k, dtype=bool)]
         order = rng.permutation(m_r.size)
-        m_r, m_az, m_el, m_rr, m_pow, labels = (a[order] for a in (m_r, m_az, m_el, m_rr, m_pow, labels))
+        m_r, m_az, m_el, m_rr, m_pow, labels, m_iff = (a[order] for a in (m_r, m_az, m_el, m_rr, m_pow, labels, m_iff))
         # RCS estimate a radar makes from its own calibration: (power - noise) scaled by R^4
         rcs_est = (
             np.maximum(m_pow - 1.0, 1e-3) / rt.ref_snr * rt.ref_rcs_m2 * (np.maximum(m_r, 1.0) / rt.ref_range_m) ** 4
         )
-        dets = Detections(t, self.site.index, m_r, m_az, m_el, m_rr, m_pow, rcs_est)
+        dets = Detections(t, self.site.index, m_r, m_az, m_el, m_rr, m_pow, rcs_est, m_iff if rt.iff else None)
         return dets, labels
 
 

@@ -21,9 +21,9 @@ from bastion.orders import FireOrder
 from bastion.scenario.compiled import CompiledScenario
 from bastion.world.aircraft import CivilTraffic
 from bastion.world.debris import KIND_NAMES, WARHEAD, Debris, DebrisPhysics, break_up, damaged_zones
-from bastion.world.drones import DESTROYED, IMPACTED, WAITING, DroneFleet
+from bastion.world.drones import CRUISE, DESTROYED, DIVE, IMPACTED, WAITING, DroneFleet
 from bastion.world.guns import Burst, Mounts, RoundPhysics, Rounds, fire_burst
-from bastion.world.munitions import Munitions
+from bastion.world.munitions import FLYING, Munitions
 from bastion.world.sensors import AirPicture
 
 CIVIL_LABEL = 10_000
@@ -85,6 +85,15 @@ class World:
         self._civil_rcs = self.civil.rcs
         self._civil_sw = self.civil.swerling
         self._civil_radius = self.civil.vulnerable_radius
+        self._civil_iff = self.civil.friendly_iff
+        # ADS-B broadcasters: civil aircraft, then threats that spoof an identity
+        self._spoofers = np.array([i for i, p in enumerate(plans) if p.spoof_adsb is not None], dtype=int)
+        spoof = [plans[i].spoof_adsb for i in self._spoofers]
+        self.adsb_icao24 = self.civil.icao24 + [s.icao24.lower() for s in spoof]
+        self.adsb_callsign = self.civil.callsign + [s.callsign for s in spoof]
+        self.adsb_broadcasts = np.concatenate([self.civil.broadcasts_adsb, np.ones(len(spoof), dtype=bool)])
+        self.adsb_nacp = np.concatenate([self.civil.nacp, np.full(len(spoof), 9, dtype=int)])
+        self._spoof_offset = np.array([[s.offset_east_m, s.offset_north_m, 0.0] for s in spoof]).reshape(-1, 3)
         self._launched = np.zeros(len(plans), dtype=bool)
         self._civil_cache: dict[float, tuple] = {}
         self.threat_state = np.full(len(plans), WAITING, dtype=np.int8)
@@ -115,7 +124,24 @@ class World:
             rcs=np.concatenate([rcs, self._civil_rcs[c_air], deb.rcs]),
             swerling=np.concatenate([sw, self._civil_sw[c_air], np.ones(len(deb), dtype=int)]),
             label=np.concatenate([idx, CIVIL_LABEL + np.flatnonzero(c_air), DEBRIS_LABEL + deb.id]),
+            iff=np.concatenate(
+                [np.zeros(idx.size, dtype=bool), self._civil_iff[c_air], np.zeros(len(deb), dtype=bool)]
+            ),
         )
+
+    def adsb_state(self, t: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Positions, velocities and existence of every ADS-B broadcaster (civil, then spoofers) at ``t``.
+
+        Called between steps for past instants of the current interval, so a spoofer's position is
+        extrapolated from its current state."""
+        c_pos, c_vel, c_on = self._civil_at(t)
+        if self._spoofers.size == 0:
+            return c_pos, c_vel, c_on
+        fleet = [self._locate(int(g)) for g in self._spoofers]
+        pos = np.array([f.pos[j] + f.vel[j] * (t - self.t) for f, j in fleet]) + self._spoof_offset
+        vel = np.array([f.vel[j] for f, j in fleet])
+        on = np.array([f.state[j] in (CRUISE, DIVE, FLYING) for f, j in fleet], dtype=bool)
+        return np.concatenate([c_pos, pos]), np.concatenate([c_vel, vel]), np.concatenate([c_on, on])
 
     def civil_state(self, t: float):
         return self._civil_at(t)
