@@ -128,6 +128,9 @@ class EngagementManager:
         engaged = {e.track for e in self.looking}
         cand = [i for i in cand if int(tracks.id[i]) not in engaged]
         guns = [g for g in range(len(self.defence.guns)) if self.busy_until[g] <= t and self.ammunition[g] > 0]
+        if cand and (self.ammunition <= 0).all():
+            for i in cand:
+                events += self._say(int(tracks.id[i]), "cannot_engage", "no ammunition on any gun")
         if not cand or not guns:
             return orders, events, ended
         plans: dict[tuple[int, int], tuple] = {}

@@ -1,0 +1,116 @@
+"""Engagement: burst Pk against Monte Carlo, greedy assignment against brute force, and the safety
+rules — never a civil or friendly track, no-fire sectors, weapons hold, infeasible engagements named."""
+
+import dataclasses
+import itertools
+
+import numpy as np
+import pytest
+
+from bastion.assess.types import Identity, ThreatPicture, TrackClass
+from bastion.engage.assign import GreedyAssigner, expected_surviving_value
+from bastion.engage.fire_control import FireControl
+from bastion.engage.manager import EngagementManager
+from bastion.engage.safety import in_sector, mount_violations
+from bastion.physics.ballistics import Air
+from bastion.scenario.catalogue import CATALOGUE
+from bastion.scenario.compiled import GunSite, NoFire
+from bastion.track.types import Tracks, TrackStatus
+
+
+def gun(no_fire=(), arc=(0.0, 2 * np.pi), ammunition=1550):
+    return GunSite(0, "G", CATALOGUE.guns["lpws"], np.array([0.0, 0.0, 3.0]), ammunition, arc[0], arc[1], tuple(no_fire))
+
+
+@pytest.mark.parametrize(("rng_m", "cross_sigma"), [(600.0, 0.5), (1200.0, 2.0), (1400.0, 6.0)])
+def test_burst_pk_matches_monte_carlo(rng_m, cross_sigma):
+    """The quadrature formula against simulating bursts: common Gaussian aim error plus per-round dispersion."""
+    g = gun()
+    gt = g.type
+    fc = FireControl(g, Air(35.0))
+    n, radius, pkh = 150, 0.5, 0.6
+    pk = float(fc.burst_pk(rng_m, cross_sigma, n, radius, pkh))
+    rng = np.random.default_rng(5)
+    trials = 20_000
+    sc = np.hypot(cross_sigma, gt.pointing_bias_rad * rng_m)
+    sd = gt.dispersion_rad * rng_m
+    bias = rng.normal(0.0, sc, (trials, 1, 2))
+    shots = bias + rng.normal(0.0, sd, (trials, n, 2))
+    hits = np.linalg.norm(shots, axis=2) <= radius
+    killed = (hits & (rng.random((trials, n)) < pkh)).any(axis=1)
+    assert pk == pytest.approx(killed.mean(), abs=4 * np.sqrt(pk * (1 - pk) / trials) + 0.01)
+
+
+def test_greedy_is_optimal_or_close_on_small_instances():
+    rng = np.random.default_rng(0)
+    gaps = []
+    for _ in range(40):
+        w, t = 3, 3
+        pk = rng.uniform(0.1, 0.9, (w, t))
+        v = rng.uniform(10, 100, t)
+        best = min(expected_surviving_value(pk, v, np.array(a)) for a in itertools.product(range(-1, t), repeat=w))
+        got = expected_surviving_value(pk, v, GreedyAssigner().assign(pk, v))
+        assert got >= best - 1e-9
+        gaps.append((got - best) / best)
+    assert np.mean(gaps) < 0.05  # maximum marginal return is a good heuristic on tiny instances
+
+
+def test_sectors_and_mount_limits():
+    assert in_sector(np.radians([355.0, 5.0, 20.0]), np.radians(350.0), np.radians(10.0)).tolist() == [True, True, False]
+    g = gun(no_fire=[NoFire(np.radians(180.0), np.radians(270.0), np.radians(15.0), "terminal")])
+    assert mount_violations(g, np.radians([200.0]), np.radians([5.0])) == "no-fire sector (terminal)"
+    assert mount_violations(g, np.radians([200.0]), np.radians([20.0])) is None  # above the sector
+    assert mount_violations(g, np.radians([90.0]), np.radians([89.0])) == "outside the mount's elevation limits"
+    assert mount_violations(gun(arc=(0.0, np.pi / 2)), np.radians([100.0]), np.radians([5.0])) == "outside the gun's arc"
+
+
+def picture_for(tracks: Tracks, identity: Identity, value=50.0) -> ThreatPicture:
+    n = len(tracks)
+    return ThreatPicture(
+        tracks.t, tracks.id, np.full(n, identity, dtype=np.int8), np.full(n, TrackClass.DRONE, dtype=np.int8),
+        np.zeros(n, dtype=int), np.zeros((n, 2)), np.full(n, tracks.t + 60.0), np.ones((n, 2)), np.zeros(n),
+        np.full(n, 0.9), np.full(n, value), np.full(n, value * 0.9 if identity == Identity.HOSTILE else 0.0),
+        np.zeros((n, 1)), np.zeros((n, 1)),
+    )
+
+
+def one_track(pos, vel, t=100.0) -> Tracks:
+    P = np.diag([4.0, 4.0, 4.0, 1.0, 1.0, 1.0])[None]
+    return Tracks(t, np.array([7]), np.array([[*pos, *vel]], dtype=float), P,
+                  np.array([TrackStatus.CONFIRMED], dtype=np.int8), np.array([30]), np.array([0]),
+                  np.array([t]), np.array([0.05]), np.array([0]))
+
+
+def manager(baghdad, guns, control="free"):
+    d = dataclasses.replace(baghdad.defence, guns=tuple(guns))
+    d = dataclasses.replace(d, doctrine=d.doctrine.model_copy(update={"weapons_control": control}))
+    return EngagementManager(d)
+
+
+@pytest.mark.parametrize("identity", [Identity.CIVIL, Identity.FRIENDLY, Identity.UNKNOWN])
+def test_never_engages_anything_but_hostile(baghdad, identity):
+    m = manager(baghdad, [gun()])
+    tracks = one_track([900.0, 0.0, 100.0], [-50.0, 0.0, 0.0])
+    orders, events, _ = m.step(tracks, picture_for(tracks, identity), 1.0)
+    assert orders == [] and not any(k in ("fire_order", "authorisation_request") for k, _ in events)
+
+
+def test_fires_at_a_hostile_in_free_and_asks_in_tight(baghdad):
+    tracks = one_track([900.0, 0.0, 100.0], [-50.0, 0.0, 0.0])
+    orders, events, _ = manager(baghdad, [gun()], "free").step(tracks, picture_for(tracks, Identity.HOSTILE), 1.0)
+    assert len(orders) == 1 and orders[0].track_id == 7
+    orders, events, _ = manager(baghdad, [gun()], "tight").step(tracks, picture_for(tracks, Identity.HOSTILE), 1.0)
+    assert orders == [] and [k for k, _ in events] == ["authorisation_request"]
+    orders, events, _ = manager(baghdad, [gun()], "hold").step(tracks, picture_for(tracks, Identity.HOSTILE), 1.0)
+    assert orders == [] and ("engagement_refused", {"track": 7, "reason": "weapons hold"}) in events
+
+
+def test_no_fire_sector_and_empty_magazine_are_named(baghdad):
+    tracks = one_track([900.0, 0.0, 60.0], [-50.0, 0.0, 0.0])  # due east, low
+    blocked = gun(no_fire=[NoFire(np.radians(45.0), np.radians(135.0), np.radians(30.0), "village")])
+    orders, events, _ = manager(baghdad, [blocked]).step(tracks, picture_for(tracks, Identity.HOSTILE), 1.0)
+    assert orders == []
+    (cannot,) = [p for k, p in events if k == "cannot_engage"]
+    assert cannot["track"] == 7 and "no-fire sector (village)" in cannot["reason"]
+    orders, events, _ = manager(baghdad, [gun(ammunition=0)]).step(tracks, picture_for(tracks, Identity.HOSTILE), 1.0)
+    assert orders == [] and any(k == "cannot_engage" and "no ammunition" in p["reason"] for k, p in events)
