@@ -19,7 +19,9 @@ from bastion.track.types import Tracks, TrackStatus
 
 
 def gun(no_fire=(), arc=(0.0, 2 * np.pi), ammunition=1550):
-    return GunSite(0, "G", CATALOGUE.guns["lpws"], np.array([0.0, 0.0, 3.0]), ammunition, arc[0], arc[1], tuple(no_fire))
+    return GunSite(
+        0, "G", CATALOGUE.guns["lpws"], np.array([0.0, 0.0, 3.0]), ammunition, arc[0], arc[1], tuple(no_fire)
+    )
 
 
 @pytest.mark.parametrize(("rng_m", "cross_sigma"), [(600.0, 0.5), (1200.0, 2.0), (1400.0, 6.0)])
@@ -56,29 +58,54 @@ def test_greedy_is_optimal_or_close_on_small_instances():
 
 
 def test_sectors_and_mount_limits():
-    assert in_sector(np.radians([355.0, 5.0, 20.0]), np.radians(350.0), np.radians(10.0)).tolist() == [True, True, False]
+    assert in_sector(np.radians([355.0, 5.0, 20.0]), np.radians(350.0), np.radians(10.0)).tolist() == [
+        True,
+        True,
+        False,
+    ]
     g = gun(no_fire=[NoFire(np.radians(180.0), np.radians(270.0), np.radians(15.0), "terminal")])
     assert mount_violations(g, np.radians([200.0]), np.radians([5.0])) == "no-fire sector (terminal)"
     assert mount_violations(g, np.radians([200.0]), np.radians([20.0])) is None  # above the sector
     assert mount_violations(g, np.radians([90.0]), np.radians([89.0])) == "outside the mount's elevation limits"
-    assert mount_violations(gun(arc=(0.0, np.pi / 2)), np.radians([100.0]), np.radians([5.0])) == "outside the gun's arc"
+    assert (
+        mount_violations(gun(arc=(0.0, np.pi / 2)), np.radians([100.0]), np.radians([5.0])) == "outside the gun's arc"
+    )
 
 
 def picture_for(tracks: Tracks, identity: Identity, value=50.0) -> ThreatPicture:
     n = len(tracks)
     return ThreatPicture(
-        tracks.t, tracks.id, np.full(n, identity, dtype=np.int8), np.full(n, TrackClass.DRONE, dtype=np.int8),
-        np.zeros(n, dtype=int), np.zeros((n, 2)), np.full(n, tracks.t + 60.0), np.ones((n, 2)), np.zeros(n),
-        np.full(n, 0.9), np.full(n, value), np.full(n, value * 0.9 if identity == Identity.HOSTILE else 0.0),
-        np.zeros((n, 1)), np.zeros((n, 1)),
+        tracks.t,
+        tracks.id,
+        np.full(n, identity, dtype=np.int8),
+        np.full(n, TrackClass.DRONE, dtype=np.int8),
+        np.zeros(n, dtype=int),
+        np.zeros((n, 2)),
+        np.full(n, tracks.t + 60.0),
+        np.ones((n, 2)),
+        np.zeros(n),
+        np.full(n, 0.9),
+        np.full(n, value),
+        np.full(n, value * 0.9 if identity == Identity.HOSTILE else 0.0),
+        np.zeros((n, 1)),
+        np.zeros((n, 1)),
     )
 
 
 def one_track(pos, vel, t=100.0) -> Tracks:
     P = np.diag([4.0, 4.0, 4.0, 1.0, 1.0, 1.0])[None]
-    return Tracks(t, np.array([7]), np.array([[*pos, *vel]], dtype=float), P,
-                  np.array([TrackStatus.CONFIRMED], dtype=np.int8), np.array([30]), np.array([0]),
-                  np.array([t]), np.array([0.05]), np.array([0]))
+    return Tracks(
+        t,
+        np.array([7]),
+        np.array([[*pos, *vel]], dtype=float),
+        P,
+        np.array([TrackStatus.CONFIRMED], dtype=np.int8),
+        np.array([30]),
+        np.array([0]),
+        np.array([t]),
+        np.array([0.05]),
+        np.array([0]),
+    )
 
 
 def manager(baghdad, guns, control="free"):
@@ -114,3 +141,46 @@ def test_no_fire_sector_and_empty_magazine_are_named(baghdad):
     assert cannot["track"] == 7 and "no-fire sector (village)" in cannot["reason"]
     orders, events, _ = manager(baghdad, [gun(ammunition=0)]).step(tracks, picture_for(tracks, Identity.HOSTILE), 1.0)
     assert orders == [] and any(k == "cannot_engage" and "no ammunition" in p["reason"] for k, p in events)
+
+
+def test_fall_of_shot_footprint_against_flying_the_duds(baghdad):
+    """The dud table's footprint centre against rounds actually flown to the ground in the wind."""
+    from bastion.engage.collateral import dud_table
+    from bastion.physics.ballistics import DragFunction, drag_factor_from_bc, impact
+    from bastion.physics.firing_table import wind_drift
+
+    g = baghdad.defence.guns[0]
+    air = baghdad.defence.air
+    gt = g.type
+    for el_deg in (1.0, 4.0, 12.0):
+        el, az = np.radians(el_deg), np.radians(120.0)
+        v = gt.muzzle_velocity * np.array([[np.cos(el) * np.sin(az), np.cos(el) * np.cos(az), np.sin(el)]])
+        p, _, _ = impact(
+            g.position[None],
+            v,
+            float(drag_factor_from_bc(gt.ballistic_coefficient)),
+            DragFunction.standard(gt.drag_function),
+            air,
+            dt=0.02,
+        )
+        el_t, rng_t, tof_t = dud_table(g, air)
+        r = float(np.interp(el, el_t, rng_t))
+        pred = g.position[:2] + r * np.array([np.sin(az), np.cos(az)])
+        pred = pred + wind_drift(air.wind, np.interp(el, el_t, tof_t), np.array(r), gt.muzzle_velocity)[:2]
+        # within 3 % of the range: the lag rule is approximate over a long, arcing fall
+        assert np.linalg.norm(p[0, :2] - pred) < 0.03 * r
+
+
+def test_burst_refused_when_duds_would_fall_on_a_populated_zone(baghdad):
+    """A target low over the approach to the terminal: the intact rounds would land on it."""
+    d = baghdad.defence
+    terminal = next(z for z in d.zones if z.name == "Terminal")
+    g = gun()
+    # place the gun 4 km east of the terminal and the target 900 m along that line at low height
+    g = dataclasses.replace(g, position=np.array([terminal.center[0] + 3500.0, terminal.center[1], 3.0]))
+    m = manager(baghdad, [g])
+    m.doctrine = m.doctrine.model_copy(update={"max_intact_rounds_populated": 0.05})
+    tracks = one_track([g.position[0] - 900.0, g.position[1], 40.0], [30.0, 0.0, 0.0])
+    orders, events, _ = m.step(tracks, picture_for(tracks, Identity.HOSTILE), 1.0)
+    assert orders == []
+    assert any(k == "cannot_engage" and "fall of shot" in p["reason"] and "Terminal" in p["reason"] for k, p in events)

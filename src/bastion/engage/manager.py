@@ -24,6 +24,7 @@ import numpy as np
 from bastion.assess.types import Identity, ThreatPicture
 from bastion.engage import kill_assessment
 from bastion.engage.assign import Assigner, GreedyAssigner
+from bastion.engage.collateral import intact_rounds_in_zones
 from bastion.engage.fire_control import FireControl
 from bastion.engage.safety import min_clearance, mount_violations
 from bastion.orders import FireOrder
@@ -319,6 +320,14 @@ class EngagementManager:
             )
             if clear < self.doctrine.civil_clearance_m:
                 return None, f"civil or unknown aircraft within {clear:.0f} m of the line of fire"
+        populated = [z for z in self.defence.zones if z.kind == "populated"]
+        if populated:
+            n_rounds_plan = int(min(burst * gt.rate_of_fire, self.ammunition[g]))
+            per_knot = np.full(len(knots), n_rounds_plan / len(knots))
+            intact = intact_rounds_in_zones(gun, self.defence.air, sol.azimuth, sol.elevation, per_knot, populated)
+            worst = int(np.argmax(intact))
+            if intact[worst] > self.doctrine.max_intact_rounds_populated:
+                return None, f"fall of shot: too many intact rounds expected in {populated[worst].name}"
         # cross-line-of-fire error of the predicted target at the intercept
         tau = float(np.mean(knots + sol.tof) - t)
         P = tracks.P[i]

@@ -251,6 +251,9 @@ class Defence(_Model):
         120.0, gt=0, description="warn a zone when a threat's predicted impact there is this close in time"
     )
     warning_probability: float = Field(0.1, gt=0, le=1, description="minimum P(reach) to warn a zone")
+    max_intact_rounds_populated: float = Field(
+        0.5, ge=0, description="refuse a burst expected to drop more intact rounds than this on a populated zone"
+    )
 
 
 class Scenario(_Model):
