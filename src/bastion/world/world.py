@@ -1,10 +1,15 @@
 """The world: truth state of one simulated night and its time stepping.
 
-``World.advance(t1)`` moves everything to ``t1`` with an adaptive step: fine (20 ms) while live
-rounds fly, medium (0.1 s) while only duds, debris or munitions far from any gun fall, coarse
-(0.5 s) otherwise, so rounds and their segment hit tests get the resolution they need and a quiet
-sky costs almost nothing. It returns the truth events of the interval (launches, hits, kills,
-detonations, damage, debris and fall of shot) as ``(time, kind, payload)`` tuples.
+``World.advance(t1)`` moves everything to ``t1`` with an adaptive step: fine (50 ms) while live
+rounds fly, medium (0.1 s) while only duds, debris or munitions fall, coarse (1 s) otherwise, so
+rounds and their segment hit tests get the resolution they need and a quiet sky costs almost
+nothing. Why 50 ms is fine enough (measured against an adaptive DOP853 reference for the 20 mm
+round): RK4 keeps the round within 1.5 cm of the reference over its 3.2 s flight, and between two
+steps the straight chord the hit test uses departs from the curved, decelerating path by 0.13 m,
+almost all of it along the path — a timing offset of ~0.1 ms, in which a 50 m/s target moves 7 mm.
+A round therefore never passes through a target's vulnerable sphere unseen. The step returns the
+truth events of the interval (launches, hits, kills, detonations, damage, debris and fall of shot)
+as ``(time, kind, payload)`` tuples.
 
 Threats are numbered as in the scenario; drones (:mod:`.drones`) and rockets and mortar bombs
 (:mod:`.munitions`) are separate array sets mapped onto that numbering.
@@ -29,7 +34,7 @@ from bastion.world.sensors import AirPicture
 CIVIL_LABEL = 10_000
 DEBRIS_LABEL = 20_000
 
-DT_ROUNDS = 0.02  # [s] while live rounds fly: 20 m of a round's path, 1 m of a drone's
+DT_ROUNDS = 0.05  # [s] while live rounds fly (see below)
 DT_FALLING = 0.1  # [s] while only duds, debris or munitions fly
 DT_COARSE = 1.0  # [s] otherwise: drones and aircraft only
 
