@@ -198,3 +198,34 @@ def zone_fractions(center: np.ndarray, cov: np.ndarray, zones: list[ZoneArea]) -
 
 
 _STD_SAMPLES = np.random.default_rng(20220103).standard_normal((SAMPLES, 2))
+
+
+def with_arcs(g: ThreatGeometry, tracks: Tracks, arcs: dict, zones: tuple[ZoneArea, ...]) -> ThreatGeometry:
+    """The geometry with the rows of ballistic tracks replaced by their fitted arcs' predictions
+    (impact point, time and 95 % ellipse from the unscented transform; zone probabilities from the
+    impact distribution)."""
+    if not arcs:
+        return g
+    zone, point, t_imp = g.zone.copy(), g.impact_point.copy(), g.impact_time.copy()
+    axes, orient = g.ellipse_axes.copy(), g.ellipse_orientation.copy()
+    p_reach, value, p_zone, t_zone = g.p_reach.copy(), g.value.copy(), g.p_zone.copy(), g.t_zone.copy()
+    valued = [z for z in zones if z.value > 0 and z.kind != "open"]
+    cols = np.array([z.index for z in valued], dtype=int)
+    for tid, st in arcs.items():
+        i = tracks.index_of(tid)
+        if i is None or st.impact is None:
+            continue
+        imp = st.impact
+        point[i], t_imp[i], axes[i], orient[i] = imp.point, imp.time, imp.axes, imp.orientation
+        p_zone[i] = 0.0
+        t_zone[i] = np.nan
+        zone[i], p_reach[i], value[i] = -1, 0.0, 0.0
+        if valued:
+            frac = zone_fractions(imp.point[None], imp.cov[None], valued)[0]
+            p_zone[i, cols] = frac
+            t_zone[i, cols] = np.where(frac > 0, imp.time, np.nan)
+            risk = frac * np.array([z.value for z in valued])
+            b = int(np.argmax(risk))
+            if risk[b] > 0:
+                zone[i], p_reach[i], value[i] = valued[b].index, frac[b], valued[b].value
+    return ThreatGeometry(zone, point, t_imp, axes, orient, p_reach, value, p_zone, t_zone)

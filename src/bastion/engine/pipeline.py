@@ -14,9 +14,10 @@ from collections.abc import Callable
 
 import numpy as np
 
+from bastion.assess.arcs import ArcEstimator
 from bastion.assess.classify import classify
 from bastion.assess.identify import Identifier
-from bastion.assess.threat import evaluate
+from bastion.assess.threat import evaluate, with_arcs
 from bastion.assess.types import Identity, ThreatPicture, TrackClass
 from bastion.assess.warning import WarningBoard
 from bastion.engage.assign import Assigner, GreedyAssigner
@@ -57,6 +58,9 @@ class DecisionPipeline:
         self.tracker = Tracker(defence.radars, tracker_config or ENGINE_TRACKER)
         self.identifier = Identifier(defence.origin, defence.doctrine.min_updates_hostile, defence.radars)
         self.engagements = EngagementManager(defence, assigner or GreedyAssigner())
+        self.arcs = ArcEstimator(defence.radars, defence.air)
+        self._origin_reported: dict[int, int] = {}
+        self._ignored: set[int] = set()
         self.warnings = WarningBoard(
             defence.zones,
             defence.doctrine.warning_probability,
@@ -121,6 +125,12 @@ class DecisionPipeline:
         c1 = time.perf_counter()
         klass = classify(tracks)
         g = evaluate(tracks, klass, self.defence.zones)
+        arcs = self.arcs.update(tracks, det, (klass == TrackClass.BALLISTIC) | (klass == TrackClass.FALLING))
+        if arcs:
+            for tid in arcs:
+                klass[tracks.index_of(tid)] = TrackClass.BALLISTIC
+            g = with_arcs(g, tracks, arcs, self.defence.zones)
+            self._emit_arcs(t, tracks, arcs, g)
         iff = np.zeros(len(tracks), dtype=bool)
         used = tracks.detection >= 0
         iff[used] = det.iff_reply[tracks.detection[used]]
@@ -176,6 +186,54 @@ class DecisionPipeline:
         return orders
 
     # -- records ---------------------------------------------------------------------------------
+    def _emit_arcs(self, t: float, tracks: Tracks, arcs: dict, g) -> None:
+        """Impact predictions every scan, the point of origin when first known and as it firms up
+        (every 4 more plots), and open-ground threats logged once."""
+        for tid, st in arcs.items():
+            i = tracks.index_of(tid)
+            imp, org = st.impact, st.origin
+            if imp is not None:
+                self.emit(
+                    t,
+                    "impact_prediction",
+                    "decision",
+                    {
+                        "track": tid,
+                        "impact_point": _r(imp.point, 1),
+                        "impact_time": round(imp.time, 2),
+                        "ellipse": [*_r(imp.axes, 1), round(imp.orientation, 3)],
+                        "zone": self.defence.zones[g.zone[i]].name if g.zone[i] >= 0 else None,
+                        "p_reach": round(float(g.p_reach[i]), 3),
+                        "plots": st.fit.n_plots,
+                    },
+                )
+                if g.zone[i] < 0 and tid not in self._ignored:
+                    self._ignored.add(tid)
+                    self.emit(
+                        t,
+                        "threat_ignored",
+                        "decision",
+                        {"track": tid, "reason": "predicted impact in open ground", "impact_point": _r(imp.point, 1)},
+                    )
+            n = st.fit.n_plots
+            if org is not None and n >= self._origin_reported.get(tid, 0) + 4:
+                self._origin_reported[tid] = n
+                lat, lon, _ = self.defence.origin.to_wgs84(np.array([org.point[0], org.point[1], 0.0]))
+                self.emit(
+                    t,
+                    "point_of_origin",
+                    "decision",
+                    {
+                        "track": tid,
+                        "position": _r(org.point, 1),
+                        "lat": round(float(lat), 6),
+                        "lon": round(float(lon), 6),
+                        "ellipse": [*_r(org.axes, 1), round(org.orientation, 3)],
+                        "launch_time": round(org.time, 2),
+                        "plots": n,
+                    },
+                )
+
     def _threat_payload(self, picture: ThreatPicture, tracks: Tracks, i: int) -> dict:
         z = picture.zone[i]
         return {

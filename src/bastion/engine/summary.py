@@ -62,6 +62,22 @@ def summarise(result: RunResult) -> dict:
     refused: dict[str, int] = {}
     for e in of("engagement_refused") + of("cannot_engage") + of("authorisation_timeout"):
         refused[e.payload["reason"]] = refused.get(e.payload["reason"], 0) + 1
+    # impact and origin predictions of each threat's tracks against where it really fell and started
+    impact_at = {e.payload["threat"]: (e.t, e.payload["position"]) for e in of("leak") + of("impact_open_ground")}
+    last_poi: dict[int, list] = {}
+    for e in of("impact_prediction"):
+        lab = truth_of_track.get(e.payload["track"])
+        kind, i = describe_label(lab) if lab is not None else ("noise", -1)
+        if kind == "threat" and i in impact_at and e.t < impact_at[i][0]:
+            last_poi[i] = e.payload["impact_point"]
+    poi_err = [float(np.hypot(*(np.array(last_poi[i]) - np.array(impact_at[i][1][:2])))) for i in sorted(last_poi)]
+    last_poo: dict[int, list] = {}
+    for e in of("point_of_origin"):
+        lab = truth_of_track.get(e.payload["track"])
+        kind, i = describe_label(lab) if lab is not None else ("noise", -1)
+        if kind == "threat":
+            last_poo[i] = e.payload["position"]
+    poo_err = [float(np.hypot(*(np.array(last_poo[i]) - raid.threats[i].launch[:2]))) for i in sorted(last_poo)]
     threats = []
     for i, p in enumerate(raid.threats):
         outcome = (
@@ -104,6 +120,9 @@ def summarise(result: RunResult) -> dict:
         "min_warning_time_s": _round(min((w.payload["warning_time_s"] for w in warnings), default=None)),
         "warning_time_s": {z: _round(v, 2) for z, v in sorted(per_zone.items())},
         "damage_events": len(of("damage")),
+        "threats_ignored_open_area": len({e.payload["track"] for e in of("threat_ignored")}),
+        "poi_error_m_median": _round(float(np.median(poi_err)), 1) if poi_err else None,
+        "poo_error_m_median": _round(float(np.median(poo_err)), 1) if poo_err else None,
         "first_detection_range_m": _round(det_range[0], 1) if det_range else None,
         "detection_to_fire_s": _round(min(det_to_fire)) if det_to_fire else None,
         "debris_impacts": len(debris),

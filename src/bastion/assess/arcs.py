@@ -1,0 +1,87 @@
+"""Free-flight arcs of tracks: plot histories, ballistic fits, impact and origin predictions.
+
+Keeps, for every confirmed track, its recent plots in the site frame (position and measurement
+covariance). Tracks moving fast enough to be rockets or mortar rounds (or already classified
+ballistic or falling) are fitted with a free-flight arc each scan (:mod:`bastion.assess.ballistic`,
+warm-started from the previous fit); a good fit classifies the track BALLISTIC and gives its
+predicted point of impact and its point of origin with 95 % ellipses.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from bastion.assess.ballistic import ArcFit, GroundPoint, fit_arc, ground_crossing
+from bastion.physics.ballistics import Air
+from bastion.scenario.compiled import RadarSite
+from bastion.sense.types import Detections
+from bastion.track.measurements import polar_to_cartesian, polar_to_cartesian_cov
+from bastion.track.types import Tracks
+
+WINDOW = 16  # plots kept per track
+MIN_SPEED = 80.0  # [m/s] slower tracks are not candidates (drones, aircraft on approach)
+
+
+@dataclass
+class ArcState:
+    times: deque = field(default_factory=lambda: deque(maxlen=WINDOW))
+    pos: deque = field(default_factory=lambda: deque(maxlen=WINDOW))
+    cov: deque = field(default_factory=lambda: deque(maxlen=WINDOW))
+    fit: ArcFit | None = None
+    impact: GroundPoint | None = None
+    origin: GroundPoint | None = None
+
+
+class ArcEstimator:
+    def __init__(self, radars: list[RadarSite] | tuple[RadarSite, ...], air: Air) -> None:
+        self.radars = list(radars)
+        self.air = air
+        self.states: dict[int, ArcState] = {}
+
+    def update(self, tracks: Tracks, det: Detections, candidates: np.ndarray) -> dict[int, ArcState]:
+        """Record this scan's plots; refit the ``candidates`` (mask over tracks). Returns the states of
+        tracks whose latest fit is ballistic."""
+        live = set(tracks.id.tolist())
+        for gone in [k for k in self.states if k not in live]:
+            del self.states[gone]
+        used = np.flatnonzero(tracks.detection >= 0)
+        if used.size:
+            radar = self.radars[det.sensor]
+            rt = radar.type
+            j = tracks.detection[used]
+            pos = polar_to_cartesian(det.range[j], det.azimuth[j], det.elevation[j], radar.position)
+            cov = polar_to_cartesian_cov(
+                det.range[j],
+                det.azimuth[j],
+                det.elevation[j],
+                rt.sigma_range_m,
+                rt.sigma_azimuth_rad,
+                rt.sigma_elevation_rad,
+            )
+            for n, i in enumerate(used.tolist()):
+                if tracks.status[i] == 0:
+                    continue
+                st = self.states.setdefault(int(tracks.id[i]), ArcState())
+                st.times.append(det.t)
+                st.pos.append(pos[n])
+                st.cov.append(cov[n])
+        speed = np.linalg.norm(tracks.x[:, 3:6], axis=1)
+        out: dict[int, ArcState] = {}
+        # a Python loop over the few fast tracks: each fit is a small batched integration
+        for i in np.flatnonzero(candidates | (speed >= MIN_SPEED)):
+            tid = int(tracks.id[i])
+            st = self.states.get(tid)
+            if st is None or len(st.times) < 6 or st.times[-1] != det.t:
+                if st is not None and st.fit is not None and st.fit.ballistic:
+                    out[tid] = st
+                continue
+            fit = fit_arc(np.array(st.times), np.array(st.pos), np.array(st.cov), self.air)
+            st.fit = fit
+            if fit is not None and fit.ballistic:
+                st.impact = ground_crossing(fit, self.air)
+                st.origin = ground_crossing(fit, self.air, backwards=True)
+                out[tid] = st
+        return out
