@@ -22,7 +22,8 @@ from bastion.track.measurements import polar_to_cartesian, polar_to_cartesian_co
 from bastion.track.types import Tracks
 
 WINDOW = 16  # plots kept per track
-MIN_SPEED = 80.0  # [m/s] slower tracks are not candidates (drones, aircraft on approach)
+MIN_SPEED = 120.0  # [m/s] slower small tracks are not candidates (drones)
+MAX_RCS = 1.0  # [m^2] rockets and mortar bombs are small; aircraft are not candidates
 
 
 @dataclass
@@ -70,8 +71,9 @@ class ArcEstimator:
                 st.cov.append(cov[n])
         speed = np.linalg.norm(tracks.x[:, 3:6], axis=1)
         out: dict[int, ArcState] = {}
+        fast_small = (speed >= MIN_SPEED) & (tracks.rcs < MAX_RCS)
         # a Python loop over the few fast tracks: each fit is a small batched integration
-        for i in np.flatnonzero(candidates | (speed >= MIN_SPEED)):
+        for i in np.flatnonzero(candidates | fast_small):
             tid = int(tracks.id[i])
             st = self.states.get(tid)
             if st is None or len(st.times) < 6 or st.times[-1] != det.t:
