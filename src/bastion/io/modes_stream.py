@@ -163,7 +163,7 @@ def write_avr(frames, timestamps=None) -> str:
         if timestamps is None:
             lines.append(f"*{f};")
         else:
-            tick = int(round(float(timestamps[k]) * BEAST_CLOCK_HZ)) & 0xFFFFFFFFFFFF
+            tick = round(float(timestamps[k]) * BEAST_CLOCK_HZ) & 0xFFFFFFFFFFFF
             lines.append(f"@{tick:012X}{f};")
     return "\n".join(lines) + ("\n" if lines else "")
 
@@ -176,7 +176,7 @@ def write_beast(frames, timestamps, signal=None) -> bytes:
         kind = {7: 0x32, 14: 0x33, 2: 0x31}.get(len(payload))
         if kind is None:
             raise ValueError(f"frame {k}: {len(payload)} bytes, not a Mode S or Mode A/C frame")
-        tick = int(round(float(timestamps[k]) * BEAST_CLOCK_HZ)) & 0xFFFFFFFFFFFF
+        tick = round(float(timestamps[k]) * BEAST_CLOCK_HZ) & 0xFFFFFFFFFFFF
         level = 0 if signal is None else int(signal[k]) & 0xFF
         body = tick.to_bytes(6, "big") + bytes([level]) + payload
         out += bytes([0x1A, kind]) + body.replace(b"\x1a", b"\x1a\x1a")

@@ -166,7 +166,7 @@ def write_udp(
         ip[10:12] = _ip_checksum(bytes(ip)).to_bytes(2, "big")
         frame = b"\x00" * 6 + b"\x02" + b"\x00" * 5 + b"\x08\x00" + bytes(ip) + udp
         sec = int(time)
-        usec = min(int(round((time - sec) * 1e6)), 999_999)
+        usec = min(round((time - sec) * 1e6), 999_999)
         out += struct.pack("<IIII", sec, usec, len(frame), len(frame)) + frame
     return bytes(out)
 

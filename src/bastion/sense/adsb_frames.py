@@ -70,7 +70,9 @@ def crc24(frames: np.ndarray) -> np.ndarray:
     for k in range(frames.shape[1] - 3):
         crc = ((crc << 8) & 0xFFFFFF) ^ _CRC_TABLE[((crc >> 16) ^ frames[:, k]) & 0xFF]
     parity = (
-        (frames[:, -3].astype(np.uint32) << 16) | (frames[:, -2].astype(np.uint32) << 8) | frames[:, -1].astype(np.uint32)
+        (frames[:, -3].astype(np.uint32) << 16)
+        | (frames[:, -2].astype(np.uint32) << 8)
+        | frames[:, -1].astype(np.uint32)
     )
     return (crc ^ parity) & 0xFFFFFF
 
