@@ -86,10 +86,12 @@ class Identifier:
             icao = str(reports.icao24[i])
             prev = self.aircraft.get(icao)
             callsign = str(reports.callsign[i]) or (prev.callsign if prev else "")
+            # a live feed has no velocity until an aircraft's first velocity message: hold its
+            # position (extrapolate with zero velocity) until then
             a = AdsbAircraft(
                 float(reports.t[i]),
                 enu[i],
-                reports.velocity[i],
+                np.nan_to_num(reports.velocity[i], nan=0.0),
                 int(reports.nacp[i]),
                 callsign,
                 prev.first_seen if prev else float(reports.t[i]),
