@@ -73,7 +73,7 @@ class ArcEstimator:
         out: dict[int, ArcState] = {}
         fast_small = (speed >= MIN_SPEED) & (tracks.rcs < MAX_RCS)
         # a Python loop over the few fast tracks: each fit is a small batched integration
-        for i in np.flatnonzero(candidates | fast_small):
+        for i in np.flatnonzero(candidates & fast_small):
             tid = int(tracks.id[i])
             st = self.states.get(tid)
             if st is None or len(st.times) < 6 or st.times[-1] != det.t:

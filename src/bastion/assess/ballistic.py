@@ -103,11 +103,16 @@ def fit_arc(times: np.ndarray, pos: np.ndarray, cov: np.ndarray, air: Air, itera
         except np.linalg.LinAlgError:
             return None
         theta = theta + delta
+        theta[6] = np.clip(theta[6], -16.0, 0.0)  # drag factors from feathers to bricks
+        if not np.isfinite(theta).all():
+            return None
         if np.abs(delta[:3]).max() < 0.01 and abs(delta[6]) < 1e-3:
             break
     pred = _propagate(theta, dts, air)[0]
     r = pos - pred
     chi2 = float(np.einsum("ma,mab,mb->", r, W, r))
+    if not np.isfinite(chi2):
+        return None
     try:
         theta_cov = np.linalg.inv(H)
     except np.linalg.LinAlgError:

@@ -125,7 +125,7 @@ class DecisionPipeline:
         c1 = time.perf_counter()
         klass = classify(tracks)
         g = evaluate(tracks, klass, self.defence.zones)
-        arcs = self.arcs.update(tracks, det, (klass == TrackClass.BALLISTIC) | (klass == TrackClass.FALLING))
+        arcs = self.arcs.update(tracks, det, klass != TrackClass.AIRCRAFT)
         if arcs:
             for tid in arcs:
                 klass[tracks.index_of(tid)] = TrackClass.BALLISTIC
