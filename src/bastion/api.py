@@ -14,6 +14,7 @@ from bastion import __version__
 from bastion.engine.events import EventLog
 from bastion.engine.simulation import RunResult, run
 from bastion.engine.summary import summarise
+from bastion.incidents import record_incident_from_run
 from bastion.report.html import write_report
 from bastion.scenario import load
 from bastion.scenario.compiled import CompiledScenario, compile_scenario
@@ -26,6 +27,7 @@ class NightResult:
     summary: dict
     result: RunResult
     out: Path | None
+    incident_id: int | None = None
 
 
 def compile_named(scenario: str | Path) -> CompiledScenario:
@@ -67,14 +69,17 @@ def run_night(
             store.close()
         raise
     summary = summarise(result)
+    incident_id = None
     if out_dir is not None and store is not None:
         store.finish_run(run_id, "complete", summary)
         store.close()
+        # every simulated engagement becomes an incident, in the same database as its events
+        incident_id = record_incident_from_run(out_dir / "events.sqlite", run_id)
         (out_dir / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=False) + "\n")
         (out_dir / "scenario.toml").write_text(compiled.loaded.text)
         if report:
             write_report(out_dir / "events.sqlite", run_id, out_dir / "report.html")
-    return NightResult(run_id, summary, result, out_dir)
+    return NightResult(run_id, summary, result, out_dir, incident_id)
 
 
 def summary_digest(summary: dict) -> str:
