@@ -3,7 +3,10 @@
 Static WTA (Manne 1958; Ahuja, Kumar, Jha and Orlin 2007): weapons i, targets j with values V_j and
 kill probabilities p_ij; each weapon engages at most one target; minimise the expected surviving
 value sum_j V_j prod_i (1 - p_ij)^x_ij. :class:`GreedyAssigner` is the maximum-marginal-return
-heuristic (each step gives the free weapon–target pair that removes the most expected value).
+heuristic (each step gives the free weapon–target pair that removes the most expected value),
+the baseline; :mod:`bastion.engage.wta` holds the engine's default :class:`~bastion.engage.wta.fast.FastAssigner`
+(exhaustive for a site's few guns, a very-large-neighbourhood search beyond) and the exact, proven-optimal
+:class:`~bastion.engage.wta.exact.ExactAssigner`.
 """
 
 from __future__ import annotations

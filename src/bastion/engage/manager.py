@@ -23,10 +23,11 @@ import numpy as np
 
 from bastion.assess.types import Identity, ThreatPicture
 from bastion.engage import kill_assessment
-from bastion.engage.assign import Assigner, GreedyAssigner
+from bastion.engage.assign import Assigner
 from bastion.engage.collateral import intact_rounds_in_zones
 from bastion.engage.fire_control import FireControl
 from bastion.engage.safety import min_clearance, mount_violations
+from bastion.engage.wta.fast import FastAssigner
 from bastion.orders import FireOrder
 from bastion.scenario.compiled import Defence
 from bastion.track.types import Tracks, TrackStatus
@@ -63,7 +64,7 @@ class Request:
 @dataclass
 class EngagementManager:
     defence: Defence
-    assigner: Assigner = field(default_factory=GreedyAssigner)
+    assigner: Assigner = field(default_factory=FastAssigner)
     weapons_control: str = ""
 
     def __post_init__(self) -> None:

@@ -20,8 +20,9 @@ from bastion.assess.identify import Identifier
 from bastion.assess.threat import evaluate, with_arcs
 from bastion.assess.types import Identity, ThreatPicture, TrackClass
 from bastion.assess.warning import WarningBoard
-from bastion.engage.assign import Assigner, GreedyAssigner
+from bastion.engage.assign import Assigner
 from bastion.engage.manager import EngagementManager
+from bastion.engage.wta.fast import FastAssigner
 from bastion.orders import FireOrder
 from bastion.scenario.compiled import Defence
 from bastion.sense.types import AdsbReports, Detections
@@ -57,7 +58,7 @@ class DecisionPipeline:
         self.record_plots = record_plots
         self.tracker = Tracker(defence.radars, tracker_config or ENGINE_TRACKER)
         self.identifier = Identifier(defence.origin, defence.doctrine.min_updates_hostile, defence.radars)
-        self.engagements = EngagementManager(defence, assigner or GreedyAssigner())
+        self.engagements = EngagementManager(defence, assigner or FastAssigner())
         self.arcs = ArcEstimator(defence.radars, defence.air)
         self._origin_reported: dict[int, int] = {}
         self._ignored: set[int] = set()
