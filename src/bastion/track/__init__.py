@@ -1,13 +1,21 @@
 """Multi-target tracking: motion and measurement models, batched filters, gating, association,
-track management. Works on :mod:`bastion.sense` data only (never on truth).
+track management, fusion and metrics. Works on :mod:`bastion.sense` data only (never on truth).
+
+One module per method, as the tree of the pipeline:
+
+* ``models`` (CV, CA, coordinated turn) and ``measurements`` (polar radar, Cartesian position);
+* ``ekf``, ``ukf`` and ``imm`` (CV + CT) filters, batched over all tracks;
+* ``gating`` (k-d tree pre-gate, chi-square gate, clusters), ``gnn`` and ``jpda`` association;
+* ``management`` (M-of-N and score-based SPRT confirmation and deletion);
+* ``fusion`` (ADS-B as Cartesian measurements), ``tracker`` (the assembly, :class:`Tracker`);
+* ``metrics`` (GOSPA, OSPA, continuity) and ``testbed`` (the tracking testbed's file formats).
 
 The per-scan path is vectorised over all tracks and detections: filters predict and update every
-track with one batched matrix expression; gating prunes pairs with a k-d tree before exact
-Mahalanobis tests; global-nearest-neighbour association solves each independent cluster of the
-gated graph separately.
+track with batched matrix expressions; gating prunes pairs with a k-d tree before exact
+Mahalanobis tests; association solves each independent cluster of the gated graph separately.
 """
 
-from bastion.track.tracker import Tracker, TrackerConfig
-from bastion.track.types import Tracks, TrackStatus
+from bastion.track.tracker import AdsbUpdate, Tracker, TrackerConfig
+from bastion.track.types import TrackChanges, Tracks, TrackStatus
 
-__all__ = ["TrackStatus", "Tracker", "TrackerConfig", "Tracks"]
+__all__ = ["AdsbUpdate", "TrackChanges", "TrackStatus", "Tracker", "TrackerConfig", "Tracks"]

@@ -1,48 +1,155 @@
-"""The multi-target tracker: CV-EKF in ENU, chi-square gating, cluster GNN, M-of-N management.
+"""The multi-target tracker: filters, gating, association and management, assembled from their modules.
 
-One :meth:`Tracker.step` per radar scan: predict every track to the scan time, gate and associate
-the scan's plots, update associated tracks, count misses, confirm (M of the first N scans) or
-delete (tentative tracks that fail M-of-N, confirmed tracks after ``max_misses`` consecutive misses
-inside the radar's coverage, or a position uncertainty beyond ``max_position_sigma_m``), and start
-tentative tracks on the plots no track took. Everything is a batched array operation; the only
-Python loops run over multi-track clusters in association and over the few new or deleted tracks.
+One :meth:`Tracker.step` per radar scan (several radars arrive as separate scans, ``det.sensor``
+naming the site's radar): predict every track to the scan time (:mod:`~bastion.track.ekf`,
+:mod:`~bastion.track.ukf`, or an :mod:`~bastion.track.imm` of CV and coordinated-turn models),
+gate the scan's plots (:mod:`~bastion.track.gating`), associate them — confirmed tracks first, by
+global nearest neighbour (:mod:`~bastion.track.gnn`) or JPDA (:mod:`~bastion.track.jpda`), then
+tentative tracks by nearest neighbour on the plots left over — update, then confirm and delete by
+M-of-N or by track score (:mod:`~bastion.track.management`), and start tentative tracks on the
+plots no track took.
+:meth:`Tracker.update_adsb` folds ADS-B reports into the tracks they gate with
+(:mod:`~bastion.track.fusion`), keyed by ICAO address afterwards.
+
+Everything is a batched array operation over tracks and plots; the only Python loops run over the
+motion models of an IMM (two), over multi-track clusters in association, over the few new or
+deleted tracks, and over the rounds of an ADS-B batch (the k-th report of every aircraft).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
+from bastion.physics.geodesy import Origin
 from bastion.scenario.compiled import RadarSite
-from bastion.sense.types import Detections
-from bastion.track import ekf
-from bastion.track.gating import candidate_pairs, chi2_gate, mahalanobis2
+from bastion.sense.types import AdsbReports, Detections
+from bastion.track import ekf, imm, jpda, ukf
+from bastion.track.fusion import adsb_measurements
+from bastion.track.gating import (
+    candidate_pairs,
+    chi2_gate,
+    inverse_and_logdet,
+    log_gaussian,
+    mahalanobis2,
+)
 from bastion.track.gnn import assign
+from bastion.track.management import mofn_decisions, record_scan, sprt_decisions, wald_thresholds
 from bastion.track.measurements import (
-    innovation,
-    polar_noise,
-    polar_predict,
+    CartesianPosition,
+    PolarRadar,
     polar_to_cartesian,
     polar_to_cartesian_cov,
 )
-from bastion.track.models import cv_predict
+from bastion.track.models import ConstantAcceleration, ConstantVelocity, CoordinatedTurn
 from bastion.track.types import TrackChanges, Tracks, TrackStatus
+
+FILTERS = ("ekf", "ukf", "imm")
+MOTIONS = ("cv", "ca", "ct")
+ASSOCIATORS = ("gnn", "jpda")
+MANAGEMENTS = ("mofn", "sprt")
 
 
 @dataclass(frozen=True)
 class TrackerConfig:
-    """Tracker parameters (defaults suit small drones and airliners seen by a C-RAM radar)."""
+    """Tracker settings (defaults suit small drones and airliners seen by a C-RAM radar).
 
-    q: float = 8.0  # CV process-noise spectral density [m^2/s^3]
-    gate_probability: float = 0.9995  # chi-square gate
-    confirm_m: int = 3  # confirm after M hits ...
+    Choices: ``filter`` ekf | ukf | imm (IMM of CV and coordinated turn, mode filters by
+    ``imm_inner``); ``motion`` cv | ca | ct for the single-model filters; ``associator`` gnn | jpda;
+    ``management`` mofn (M-of-N) | sprt (track score). Densities are per unit of measurement space
+    (m rad^2, times m/s with range rate)."""
+
+    q: float = 8.0  # CV white-acceleration spectral density [m^2/s^3]
+    filter: str = "ekf"
+    motion: str = "cv"
+    associator: str = "gnn"
+    management: str = "mofn"
+    gate_probability: float = 0.9995  # chi-square gate P_G
+    confirm_m: int = 3  # M-of-N: confirm after M hits ...
     confirm_n: int = 4  # ... within the first N scans
-    max_misses: int = 4  # delete a confirmed track after this many consecutive misses
-    max_initial_speed: float = 120.0  # [m/s] 1-sigma*2 of the unknown velocity of a new track
+    max_misses: int = 4  # M-of-N: delete a confirmed track after this many consecutive misses
+    max_initial_speed: float = 120.0  # [m/s] 2 sigma of each velocity component of a new track
     max_position_sigma_m: float = 1_000.0  # delete a track whose position sigma exceeds this
     use_range_rate: bool = True  # use Doppler when the radar measures it
+    pd: float = 0.9  # nominal probability of detection (track score, JPDA, miss cost)
+    clutter_density: float | None = None  # false alarms per scan per unit volume; None: radar's figure / coverage
+    clutter_range_rate_span_mps: float = 300.0  # Doppler window false alarms spread over [m/s]
+    new_target_ratio: float = 1.0  # SPRT: new-target over false-alarm density; initial score ln(this)
+    sprt_false_confirm: float = 1e-4  # SPRT: probability of confirming a false track
+    sprt_true_reject: float = 0.01  # SPRT: probability of rejecting a true tentative track
+    sprt_delete_drop: float = 9.0  # SPRT: delete a confirmed track this far below its best score
+    two_stage: bool = True  # associate confirmed tracks first, tentative tracks on the plots left
+    ca_q: float = 1.0  # CA white-jerk spectral density [m^2/s^5]
+    initial_accel_sigma: float = 5.0  # [m/s^2] CA: acceleration sigma of a new track
+    ct_q: float = 0.5  # CT (single model and IMM mode) white-acceleration density [m^2/s^3]: turns are in omega
+    ct_q_turn: float = 1e-4  # CT: turn-rate random-walk density [rad^2/s^3]
+    initial_turn_sigma: float = 0.1  # [rad/s] CT/IMM: turn-rate sigma of a new track
+    imm_inner: str = "ekf"  # mode-matched filter of the IMM: ekf | ukf
+    imm_cv_q: float = 0.5  # IMM CV mode white-acceleration density [m^2/s^3]: nearly straight flight
+    imm_switch_rate: float = 0.05  # IMM: rate of leaving a mode [1/s]
+    imm_initial_cv: float = 0.8  # IMM: CV probability of a new track
+    ukf_alpha: float = 1.0
+    ukf_beta: float = 2.0
+    ukf_kappa: float = 0.0
+    jpda_max_events: int = 20_000  # JPDA: enumerate clusters up to this many joint events exactly
+    adsb_vertical_sigma_m: float = 60.0  # barometric vs geometric height, 1 sigma
+    adsb_velocity_sigma_mps: float = 2.0  # extrapolating a report older than the track, per axis
+    adsb_keyed_gate_probability: float = 0.999999  # a keyed aircraft's report must still gate
+
+    def __post_init__(self) -> None:
+        choices = {
+            "filter": FILTERS,
+            "motion": MOTIONS,
+            "associator": ASSOCIATORS,
+            "management": MANAGEMENTS,
+            "imm_inner": ("ekf", "ukf"),
+        }
+        for name, allowed in choices.items():
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"TrackerConfig.{name}: {getattr(self, name)!r} is not one of {', '.join(allowed)}")
+        for name in ("gate_probability", "pd", "sprt_false_confirm", "sprt_true_reject", "imm_initial_cv"):
+            v = getattr(self, name)
+            if not 0.0 < v < 1.0:
+                raise ValueError(f"TrackerConfig.{name}: {v} is not a probability in (0, 1)")
+        if not 1 <= self.confirm_m <= self.confirm_n <= 62:
+            raise ValueError("TrackerConfig.confirm_m/confirm_n: need 1 <= M <= N <= 62")
+        for f in fields(self):
+            v = getattr(self, f.name)
+            if isinstance(v, float) and not np.isfinite(v):
+                raise ValueError(f"TrackerConfig.{f.name}: {v} is not finite")
+
+
+@dataclass(frozen=True)
+class AdsbUpdate:
+    """What one :meth:`Tracker.update_adsb` did."""
+
+    used: int = 0  # reports that updated a track
+    keyed: list[tuple[int, str]] = field(default_factory=list)  # (track id, icao24) newly keyed
+    unkeyed: list[tuple[int, str]] = field(default_factory=list)  # keys dropped: report no longer gates
+    unusable: int = 0  # reports skipped: NaN position or NACp 0
+
+
+_ARRAYS = (
+    "id",
+    "xs",
+    "Ps",
+    "mu",
+    "t_state",
+    "status",
+    "history",
+    "scans",
+    "updates",
+    "misses",
+    "last_update",
+    "log_rcs_sum",
+    "detection",
+    "score",
+    "score_max",
+    "adsb_updates",
+    "icao24",
+)
 
 
 class Tracker:
@@ -50,13 +157,34 @@ class Tracker:
 
     def __init__(self, radars: Sequence[RadarSite], config: TrackerConfig | None = None) -> None:
         self.radars = list(radars)
-        self.config = config or TrackerConfig()
+        self.config = cfg = config or TrackerConfig()
+        if cfg.filter == "imm":
+            self.models = [
+                ConstantVelocity(cfg.imm_cv_q, turn_state=True),
+                CoordinatedTurn(cfg.ct_q, cfg.ct_q_turn),
+            ]
+            self._filter = ukf if cfg.imm_inner == "ukf" else ekf
+        else:
+            model = {
+                "cv": ConstantVelocity(cfg.q),
+                "ca": ConstantAcceleration(cfg.ca_q),
+                "ct": CoordinatedTurn(cfg.ct_q, cfg.ct_q_turn),
+            }[cfg.motion]
+            self.models = [model]
+            self._filter = ukf if cfg.filter == "ukf" else ekf
+        self._ut = ukf.UnscentedParameters(cfg.ukf_alpha, cfg.ukf_beta, cfg.ukf_kappa)
+        self.n_modes = len(self.models)
+        self.dim = self.models[0].dim
+        self._reject_at, self._confirm_at = wald_thresholds(cfg.sprt_false_confirm, cfg.sprt_true_reject)
+        self._log_miss = float(np.log1p(-cfg.pd * cfg.gate_probability))
         self._next_id = 1
         self.t = 0.0
+        M, n = self.n_modes, self.dim
         self.id = np.zeros(0, dtype=np.int64)
-        self.x = np.zeros((0, 6))
-        self.P = np.zeros((0, 6, 6))
-        self.t_state = np.zeros(0)
+        self.xs = np.zeros((0, M, n))  # mode-conditioned states
+        self.Ps = np.zeros((0, M, n, n))
+        self.mu = np.zeros((0, M))  # mode probabilities
+        self.t_state = np.zeros(0)  # time of each track's state [s]
         self.status = np.zeros(0, dtype=np.int8)
         self.history = np.zeros(0, dtype=np.int64)  # hit bits of the first scans (bit k: scan k)
         self.scans = np.zeros(0, dtype=np.int64)  # scans since initiation (in coverage)
@@ -65,113 +193,377 @@ class Tracker:
         self.last_update = np.zeros(0)
         self.log_rcs_sum = np.zeros(0)
         self.detection = np.zeros(0, dtype=np.intp)
+        self.score = np.zeros(0)  # track log-likelihood ratio
+        self.score_max = np.zeros(0)
+        self.adsb_updates = np.zeros(0, dtype=np.int64)
+        self.icao24 = np.zeros(0, dtype="<U6")
+        self.icao_of: dict[int, str] = {}  # track id -> ICAO address of the ADS-B aircraft keyed to it
+        self._track_of: dict[str, int] = {}  # ICAO address -> track id
 
     # -- public -----------------------------------------------------------------------------
     def step(self, det: Detections) -> tuple[Tracks, TrackChanges]:
         """Process one scan of plots; return the track picture and the management decisions."""
         cfg = self.config
+        if not 0 <= det.sensor < len(self.radars):
+            raise ValueError(
+                f"Detections.sensor {det.sensor} is not a radar of this tracker (0..{len(self.radars) - 1})"
+            )
         radar = self.radars[det.sensor]
         rt = radar.type
         changes = TrackChanges()
-        self._predict(det.t)
-        with_rate = cfg.use_range_rate and np.isfinite(rt.sigma_range_rate_mps)
-        sig = [rt.sigma_range_m, rt.sigma_azimuth_rad, rt.sigma_elevation_rad]
-        if with_rate:
-            sig.append(rt.sigma_range_rate_mps)
-        m = len(sig)
-        z = np.stack([det.range, det.azimuth, det.elevation] + ([det.range_rate] if with_rate else []), axis=1)
+        self._predict_all(det.t)
+        rate = cfg.use_range_rate and np.isfinite(rt.sigma_range_rate_mps) and np.isfinite(det.range_rate).all()
+        sig = [rt.sigma_range_m, rt.sigma_azimuth_rad, rt.sigma_elevation_rad] + (
+            [rt.sigma_range_rate_mps] if rate else []
+        )
+        meas = PolarRadar(radar.position, np.array(sig), bool(rate))
+        m = meas.dim
+        cols = [det.range, det.azimuth, det.elevation] + ([det.range_rate] if rate else [])
+        z = np.stack([np.asarray(c, dtype=float) for c in cols], axis=1) if len(det) else np.zeros((0, m))
+        valid = np.isfinite(z).all(axis=1) & (z[:, 0] > 0.0)
         n_tr = self.id.size
         self.detection = np.full(n_tr, -1, dtype=np.intp)
+        lam = self._clutter_density(radar, meas)
 
-        # predicted measurements and gates
-        z_pred, H = polar_predict(self.x, radar.position, with_rate)
-        R_t = polar_noise(sig, n_tr)
-        S = ekf.innovation_covariance(self.P, H, R_t)
+        # predicted measurements (per mode, then their mixture) and gates
+        zs, Ss, Cs = self._measure(meas, self.xs, self.Ps, meas.noise(n_tr))
+        z_bar, S_bar = imm.combine_measurements(meas.residual, zs, Ss, self.mu)
+        S_inv, logdet = inverse_and_logdet(S_bar)
         gate = chi2_gate(cfg.gate_probability, m)
-        det_pos = polar_to_cartesian(det.range, det.azimuth, det.elevation, radar.position)
-        meas_sigma = np.maximum(rt.sigma_range_m, z_pred[:, 0] * max(rt.sigma_azimuth_rad, rt.sigma_elevation_rad))
-        pos_var = np.trace(self.P[:, :3, :3], axis1=1, axis2=2)
-        radius = np.sqrt(gate) * np.sqrt(pos_var + meas_sigma**2) + 1.0
-        ti, dj = candidate_pairs(self.x[:, :3], radius, det_pos)
-        assigned = np.full(n_tr, -1, dtype=np.intp)
-        if ti.size:
-            nu = innovation(z[dj], z_pred[ti])
-            d2, logdet = mahalanobis2(nu, S[ti])
-            ok = d2 <= gate
-            ti, dj, cost = ti[ok], dj[ok], (d2 + logdet)[ok]
-            _, logdet_t = mahalanobis2(np.zeros((n_tr, m)), S) if n_tr else (None, np.zeros(0))
-            assigned = assign(n_tr, len(det), ti, dj, cost, gate + logdet_t)
+        det_pos = (
+            polar_to_cartesian(det.range, det.azimuth, det.elevation, radar.position) if len(det) else np.zeros((0, 3))
+        )
+        x_bar, P_bar = imm.combine(self.xs, self.Ps, self.mu)
+        meas_sigma = np.maximum(rt.sigma_range_m, z_bar[:, 0] * max(rt.sigma_azimuth_rad, rt.sigma_elevation_rad))
+        pos_var = np.trace(P_bar[:, :3, :3], axis1=1, axis2=2)
+        radius = np.sqrt(gate) * np.sqrt(pos_var + meas_sigma**2) * 1.05 + 1.0
+        good = np.flatnonzero(valid)
+        ti, dj = candidate_pairs(x_bar[:, :3], radius, det_pos[good])
+        dj = good[dj]
+        nu = meas.residual(z[dj], z_bar[ti])
+        d2 = mahalanobis2(nu, S_inv[ti])
+        ok = d2 <= gate
+        ti, dj, nu = ti[ok], dj[ok], nu[ok]
+        log_w = np.log(cfg.pd) + log_gaussian(d2[ok], logdet[ti], m) - np.log(lam)
 
-        # update associated tracks
-        hit = assigned >= 0
+        # association: confirmed tracks first (GNN or JPDA), then tentative tracks by GNN on the plots
+        # left over. Tentative tracks always take hard decisions: a soft (JPDA) update of a track fed
+        # by clutter inflates its gate, which then collects more clutter and confirms false tracks.
+        confirmed = self.status != TrackStatus.TENTATIVE
+        first = confirmed[ti] if cfg.two_stage else np.ones(ti.size, dtype=bool)
+        hit = np.zeros(n_tr, dtype=bool)
+        used = np.zeros(len(det), dtype=bool)
+        increment = np.full(n_tr, self._log_miss)
+        pairs = (ti, dj, log_w)
+        if cfg.associator == "jpda":
+            self._jpda_stage(meas, z, first, pairs, zs, Ss, Cs, lam, hit, used, increment)
+        else:
+            self._gnn_stage(meas, z, first, pairs, zs, Ss, Cs, hit, used, increment)
+        if cfg.two_stage:
+            self._gnn_stage(meas, z, ~first & ~used[dj], pairs, zs, Ss, Cs, hit, used, increment)
+
+        # bookkeeping and management
         if hit.any():
             idx = np.flatnonzero(hit)
-            nu = innovation(z[assigned[idx]], z_pred[idx])
-            self.x[idx], self.P[idx] = ekf.update(self.x[idx], self.P[idx], nu, H[idx], R_t[idx])
-            self.detection[idx] = assigned[idx]
             self.updates[idx] += 1
             self.last_update[idx] = det.t
-            self.log_rcs_sum[idx] += np.log(np.maximum(det.rcs[assigned[idx]], 1e-6))
-        in_cover = self._in_coverage(radar, z_pred)
+            rcs = np.asarray(det.rcs, dtype=float)[self.detection[idx]]
+            self.log_rcs_sum[idx] += np.log(np.maximum(np.nan_to_num(rcs, nan=1e-6), 1e-6))
+        in_cover = self._in_coverage(radar, z_bar)
         counted = in_cover | hit
-        bit = np.left_shift(np.int64(1), np.minimum(self.scans, 62))
-        self.history = np.where(hit & (self.scans < cfg.confirm_n), self.history | bit, self.history)
-        self.scans = self.scans + counted
-        self.misses = np.where(hit, 0, self.misses + (counted & ~hit))
-
-        # management
-        tentative = self.status == TrackStatus.TENTATIVE
-        hits_early = _popcount(self.history)
-        confirm = tentative & (hits_early >= cfg.confirm_m)
+        self.history, self.scans, self.misses = record_scan(
+            self.history, self.scans, self.misses, hit, counted, cfg.confirm_n
+        )
+        self.score = np.where(counted, self.score + increment, self.score)
+        self.score_max = np.maximum(self.score_max, self.score)
+        if cfg.management == "mofn":
+            confirm, reject, lost = mofn_decisions(
+                self.status, self.history, self.scans, self.misses, cfg.confirm_m, cfg.confirm_n, cfg.max_misses
+            )
+        else:
+            confirm, reject, lost = sprt_decisions(
+                self.status, self.score, self.score_max, self._reject_at, self._confirm_at, cfg.sprt_delete_drop
+            )
         self.status[confirm] = TrackStatus.CONFIRMED
+        self.score_max[confirm] = self.score[confirm]
         changes.confirmed.extend(int(i) for i in self.id[confirm])
-        fail = tentative & ~confirm & ((self.scans - hits_early) > (cfg.confirm_n - cfg.confirm_m))
-        confirmed = ~tentative
         self.status[confirmed & hit] = TrackStatus.CONFIRMED
         self.status[confirmed & ~hit] = TrackStatus.COASTING
-        lost = confirmed & (self.misses >= cfg.max_misses)
-        sigma = np.sqrt(np.max(np.diagonal(self.P[:, :3, :3], axis1=1, axis2=2), axis=1)) if n_tr else np.zeros(0)
+        x_bar, P_bar = imm.combine(self.xs, self.Ps, self.mu)
+        sigma = np.sqrt(np.max(np.diagonal(P_bar[:, :3, :3], axis1=1, axis2=2), axis=1)) if n_tr else np.zeros(0)
         diverged = sigma > cfg.max_position_sigma_m
-        below = self.x[:, 2] < -50.0
-        drop = fail | lost | diverged | below
+        below = x_bar[:, 2] < -50.0
+        drop = reject | lost | diverged | below
         if drop.any():
-            for i in np.flatnonzero(drop):
-                reason = (
-                    "not confirmed" if fail[i] else "lost" if lost[i] else "diverged" if diverged[i] else "below ground"
-                )
+            for i in np.flatnonzero(drop):  # the few tracks deleted this scan
+                reason = "below ground"
+                for mask, why in ((diverged, "diverged"), (lost, "lost"), (reject, "not confirmed")):
+                    reason = why if mask[i] else reason
                 changes.deleted.append((int(self.id[i]), reason))
             self._keep(~drop)
 
         # new tentative tracks on unused plots
-        used = np.zeros(len(det), dtype=bool)
-        used[self.detection[self.detection >= 0]] = True
-        new = np.flatnonzero(~used)
+        new = np.flatnonzero(valid & ~used)
         if new.size:
-            changes.initiated.extend(self._initiate(det, new, radar, det_pos, with_rate))
+            changes.initiated.extend(self._initiate(det, new, radar, det_pos, rate))
         self.t = det.t
         return self.snapshot(), changes
 
     def snapshot(self) -> Tracks:
+        """The current track picture (combined IMM moments; the first six state components)."""
+        x, P = imm.combine(self.xs, self.Ps, self.mu)
         rcs = np.exp(self.log_rcs_sum / np.maximum(self.updates, 1))
         return Tracks(
             t=self.t,
             id=self.id.copy(),
-            x=self.x.copy(),
-            P=self.P.copy(),
+            x=np.array(x[:, :6]),  # copies: the picture must not alias the live state
+            P=np.array(P[:, :6, :6]),
             status=self.status.copy(),
             updates=self.updates.copy(),
             misses=self.misses.copy(),
             last_update=self.last_update.copy(),
             rcs=rcs,
             detection=self.detection.copy(),
+            score=self.score.copy(),
+            mode_probability=self.mu.copy() if self.n_modes > 1 else None,
+            icao24=self.icao24.copy(),
+            adsb_updates=self.adsb_updates.copy(),
         )
 
-    # -- internals --------------------------------------------------------------------------
-    def _predict(self, t: float) -> None:
+    def update_adsb(self, reports: AdsbReports, origin: Origin) -> AdsbUpdate:
+        """Update tracks with ADS-B reports (Cartesian position measurements, sigma from NACp).
+
+        A report of an aircraft already keyed to a track updates that track (if it still gates at
+        ``adsb_keyed_gate_probability``, otherwise the key is dropped); any other report is gated
+        against the confirmed tracks not yet keyed and assigned by nearest neighbour (Mahalanobis),
+        which keys the track to the aircraft's ICAO address. Reports gating no track are not used
+        (ADS-B alone starts no track: the radar picture is the one the engine defends with).
+        A report older than a track's state is extrapolated with its reported velocity.
+        """
+        if len(reports) == 0:
+            return AdsbUpdate()
+        enu, R, usable = adsb_measurements(reports, origin, self.config.adsb_vertical_sigma_m)
+        icao = np.char.lower(np.asarray(reports.icao24).astype("<U6"))
+        t = np.asarray(reports.t, dtype=float)
+        vel = np.nan_to_num(np.asarray(reports.velocity, dtype=float).reshape(-1, 3))
+        good = np.flatnonzero(usable)
+        order = good[np.lexsort((t[good], icao[good]))]
+        # rank of each report among its aircraft's reports in this batch (0 = the oldest)
+        first = np.r_[True, icao[order][1:] != icao[order][:-1]]
+        start = np.maximum.accumulate(np.where(first, np.arange(order.size), 0))
+        rank = np.arange(order.size) - start
+        result = AdsbUpdate(unusable=int((~usable).sum()))
+        used = 0
+        for r in range(int(rank.max()) + 1 if rank.size else 0):  # rounds: the r-th report of every aircraft
+            sel = order[rank == r]
+            used += self._adsb_round(t[sel], icao[sel], enu[sel], R[sel], vel[sel], result)
+        return AdsbUpdate(used, result.keyed, result.unkeyed, result.unusable)
+
+    # -- filtering internals ------------------------------------------------------------------
+    def _predicted(self, xs, Ps, mu, dt):
+        """Mode states and covariances ``dt`` (K,) later, with predicted mode probabilities (IMM mixing)."""
+        if self.n_modes > 1:
+            Pi = imm.transition_matrix(self.n_modes, self.config.imm_switch_rate, dt)
+            xs, Ps, mu = imm.mix(xs, Ps, mu, Pi)
+        out_x, out_P = np.empty_like(xs), np.empty_like(Ps)
+        for k, model in enumerate(self.models):  # the IMM's two motion models
+            if self._filter is ukf:
+                out_x[:, k], out_P[:, k] = ukf.predict(model, xs[:, k], Ps[:, k], dt, self._ut)
+            else:
+                out_x[:, k], out_P[:, k] = ekf.predict(model, xs[:, k], Ps[:, k], dt)
+        return out_x, out_P, mu
+
+    def _predict_all(self, t: float) -> None:
         if self.id.size:
             dt = np.maximum(t - self.t_state, 0.0)
-            self.x, self.P = cv_predict(self.x, self.P, dt, self.config.q)
-            self.t_state[:] = t
+            self.xs, self.Ps, self.mu = self._predicted(self.xs, self.Ps, self.mu, dt)
+            self.t_state[:] = np.maximum(self.t_state, t)
+
+    def _measure(self, meas, xs, Ps, R):
+        """Per-mode predicted measurements (K, M, m), innovation covariances and cross covariances."""
+        K, M, n = xs.shape
+        m = meas.dim
+        zs, Ss, Cs = np.empty((K, M, m)), np.empty((K, M, m, m)), np.empty((K, M, n, m))
+        for k in range(M):  # motion models
+            if self._filter is ukf and isinstance(meas, PolarRadar):
+                zs[:, k], Ss[:, k], Cs[:, k] = ukf.predict_measurement(meas, xs[:, k], Ps[:, k], R, self._ut)
+            else:
+                zs[:, k], Ss[:, k], Cs[:, k] = ekf.predict_measurement(meas, xs[:, k], Ps[:, k], R)
+        return zs, Ss, Cs
+
+    def _gnn_stage(self, meas, z, sel, pairs, zs, Ss, Cs, hit, used, increment) -> None:
+        """Hard assignment of the gated pairs ``sel`` and the Kalman update of the tracks that got a plot."""
+        ti, dj, log_w = (a[sel] for a in pairs)
+        n_tr = self.id.size
+        assigned = assign(n_tr, used.size, ti, dj, -log_w, np.full(n_tr, -self._log_miss))
+        idx = np.flatnonzero(assigned >= 0)
+        if idx.size == 0:
+            return
+        pair_of = np.full(n_tr, -1, dtype=np.intp)
+        mine = assigned[ti] == dj
+        pair_of[ti[mine]] = np.flatnonzero(mine)
+        increment[idx] = log_w[pair_of[idx]]
+        hit[idx] = True
+        used[assigned[idx]] = True
+        self.detection[idx] = assigned[idx]
+        self._update_modes(meas, idx, z[assigned[idx]], zs[idx], Ss[idx], Cs[idx])
+
+    def _update_modes(self, meas, idx, zi, zs, Ss, Cs) -> None:
+        """Kalman update of every mode of tracks ``idx`` with one measurement each; IMM probabilities."""
+        ll = np.empty((idx.size, self.n_modes))
+        for k in range(self.n_modes):  # motion models
+            nu = meas.residual(zi, zs[:, k])
+            self.xs[idx, k], self.Ps[idx, k] = ekf.update(self.xs[idx, k], self.Ps[idx, k], nu, Ss[:, k], Cs[:, k])
+            if self.n_modes > 1:
+                S_inv, logdet = inverse_and_logdet(Ss[:, k])
+                ll[:, k] = log_gaussian(mahalanobis2(nu, S_inv), logdet, zi.shape[1])
+        if self.n_modes > 1:
+            self.mu[idx] = imm.update_probabilities(self.mu[idx], ll)
+
+    def _jpda_stage(self, meas, z, sel, pairs, zs, Ss, Cs, lam, hit, used, increment) -> None:
+        """JPDA over the gated pairs ``sel``: marginal association probabilities and the PDA update.
+
+        A track counts a hit when its probability of having a plot is at least 1/2 (its detection is
+        then the likeliest plot); its score gains ln(1 - P_D P_G + sum_j w_j). A plot is not used to start
+        a track if its association probabilities sum to 1/2 or more, or it lies in a confirmed gate."""
+        ti, dj, log_w = (a[sel] for a in pairs)
+        if ti.size == 0:
+            return
+        cfg = self.config
+        n_tr = self.id.size
+        log_miss = np.full(n_tr, self._log_miss)
+        beta, beta0 = jpda.marginals(n_tr, used.size, ti, dj, log_w, log_miss, cfg.jpda_max_events)
+        idx, local = np.unique(ti, return_inverse=True)
+        n, m = idx.size, z.shape[1]
+        ll = np.empty((n, self.n_modes))
+        for k in range(self.n_modes):  # motion models
+            nu = meas.residual(z[dj], zs[ti, k])
+            self.xs[idx, k], self.Ps[idx, k] = jpda.pda_update(
+                self.xs[idx, k], self.Ps[idx, k], nu, beta, beta0[idx], local, Ss[idx, k], Cs[idx, k], n
+            )
+            if self.n_modes > 1:
+                S_inv, logdet = inverse_and_logdet(Ss[idx, k])
+                lw = np.log(cfg.pd) + log_gaussian(mahalanobis2(nu, S_inv[local]), logdet[local], m) - np.log(lam)
+                ll[:, k] = np.logaddexp(self._log_miss, _log_sum_by(local, lw, n))
+        if self.n_modes > 1:
+            self.mu[idx] = imm.update_probabilities(self.mu[idx], ll)
+        got = (1.0 - beta0[idx]) >= 0.5
+        hit[idx[got]] = True
+        increment[idx] = np.logaddexp(self._log_miss, _log_sum_by(local, log_w, n))
+        order = np.lexsort((beta, ti))  # per track, ascending probability: the last one wins
+        best = np.full(n_tr, -1, dtype=np.intp)
+        best[ti[order]] = dj[order]
+        self.detection[idx[got]] = best[idx[got]]
+        used |= np.bincount(dj, beta, minlength=used.size) >= 0.5
+        used[dj[self.status[ti] != TrackStatus.TENTATIVE]] = True
+
+    # -- ADS-B internals ----------------------------------------------------------------------
+    def _adsb_round(self, t, icao, pos, R, vel, result: AdsbUpdate) -> int:
+        """One report per aircraft at most: gate, assign and update; returns the reports used."""
+        cfg = self.config
+        n_tr = self.id.size
+        if n_tr == 0 or t.size == 0:
+            return 0
+        # pairs of keyed aircraft with their tracks
+        # dictionary look-up per aircraft of this round (tens at most, not a per-target scan path)
+        keyed_track = np.array([self._track_of.get(str(a), -1) for a in icao], dtype=np.int64)
+        has_key = keyed_track >= 0
+        kt = np.searchsorted(self.id, keyed_track[has_key])
+        kr = np.flatnonzero(has_key)
+        # candidate pairs of the others with confirmed, unkeyed tracks
+        free = (self.status != TrackStatus.TENTATIVE) & (self.icao24 == "")
+        cand = np.flatnonzero(free)
+        rep = np.flatnonzero(~has_key)
+        ct = cr = np.zeros(0, dtype=np.intp)
+        if cand.size and rep.size:
+            x_bar, P_bar = imm.combine(self.xs[cand], self.Ps[cand], self.mu[cand])
+            t_ref = float(t[rep].max())
+            dt = np.maximum(t_ref - self.t_state[cand], 0.0)
+            ref = x_bar[:, :3] + x_bar[:, 3:6] * dt[:, None]
+            var = (
+                np.trace(P_bar[:, :3, :3], axis1=1, axis2=2)
+                + np.trace(P_bar[:, 3:6, 3:6], axis1=1, axis2=2) * dt**2
+                + self.config.q * dt**3
+                + float(np.max(np.trace(R[rep], axis1=1, axis2=2)))
+            )
+            speed = np.linalg.norm(x_bar[:, 3:6], axis=1)
+            spread = t_ref - float(t[rep].min())
+            radius = np.sqrt(chi2_gate(cfg.gate_probability, 3) * var) * 1.05 + speed * spread + 1.0
+            a, b = candidate_pairs(ref, radius, pos[rep])
+            ct, cr = cand[a], rep[b]
+        ti = np.r_[kt, ct].astype(np.intp)
+        rj = np.r_[kr, cr].astype(np.intp)
+        if ti.size == 0:
+            return 0
+        is_keyed = np.r_[np.ones(kt.size, dtype=bool), np.zeros(ct.size, dtype=bool)]
+        xs, Ps, mu, zp, R_eff = self._adsb_predicted(ti, rj, t, pos, R, vel)
+        meas = CartesianPosition()
+        zs, Ss, Cs = self._measure(meas, xs, Ps, R_eff)
+        z_bar, S_bar = imm.combine_measurements(meas.residual, zs, Ss, mu)
+        S_inv, _ = inverse_and_logdet(S_bar)
+        d2 = mahalanobis2(zp - z_bar, S_inv)
+        gate = chi2_gate(cfg.gate_probability, 3)
+        keyed_ok = is_keyed & (d2 <= chi2_gate(cfg.adsb_keyed_gate_probability, 3))
+        for p in np.flatnonzero(is_keyed & ~keyed_ok):  # keys that no longer hold (rare)
+            tid = int(self.id[ti[p]])
+            result.unkeyed.append((tid, str(icao[rj[p]])))
+            self._unkey(ti[p])
+        unk = ~is_keyed & (d2 <= gate)
+        chosen = np.zeros(ti.size, dtype=bool)
+        chosen[keyed_ok] = True
+        if unk.any():
+            u = np.flatnonzero(unk)
+            got = assign(n_tr, t.size, ti[u], rj[u], d2[u], np.full(n_tr, gate))
+            chosen[u[got[ti[u]] == rj[u]]] = True
+        p = np.flatnonzero(chosen)
+        if p.size == 0:
+            return 0
+        k = ti[p]
+        self.xs[k], self.Ps[k], self.t_state[k] = xs[p], Ps[p], np.maximum(self.t_state[k], t[rj[p]])
+        if self.n_modes > 1:
+            self.mu[k] = mu[p]
+        self._update_modes(meas, k, zp[p], zs[p], Ss[p], Cs[p])
+        self.adsb_updates[k] += 1
+        for q in p[~is_keyed[p]]:  # newly keyed aircraft (a few per batch)
+            tid, a = int(self.id[ti[q]]), str(icao[rj[q]])
+            self.icao24[ti[q]] = a
+            self.icao_of[tid] = a
+            self._track_of[a] = tid
+            result.keyed.append((tid, a))
+        return int(p.size)
+
+    def _adsb_predicted(self, ti, rj, t, pos, R, vel):
+        """Per pair: the track predicted to the report time (or the report extrapolated to the track's)."""
+        t_meas = t[rj]
+        t_eff = np.maximum(t_meas, self.t_state[ti])
+        age = t_eff - t_meas
+        zp = pos[rj] + vel[rj] * age[:, None]
+        R_eff = R[rj] + np.eye(3) * (self.config.adsb_velocity_sigma_mps * age)[:, None, None] ** 2
+        xs, Ps, mu = self._predicted(self.xs[ti], self.Ps[ti], self.mu[ti], t_eff - self.t_state[ti])
+        return xs, Ps, mu, zp, R_eff
+
+    def _unkey(self, i: int) -> None:
+        tid = int(self.id[i])
+        a = self.icao_of.pop(tid, None)
+        if a is not None and self._track_of.get(a) == tid:
+            del self._track_of[a]
+        self.icao24[i] = ""
+
+    # -- management internals -----------------------------------------------------------------
+    def _clutter_density(self, radar: RadarSite, meas: PolarRadar) -> float:
+        """False alarms per scan per unit measurement volume: the setting, or the radar's false-alarm
+        figure spread uniformly over its coverage (and the Doppler window)."""
+        if self.config.clutter_density is not None:
+            return float(self.config.clutter_density)
+        rt = radar.type
+        volume = meas.coverage_volume(
+            rt.min_range_m,
+            rt.max_range_m,
+            rt.mask_elevation_rad,
+            rt.max_elevation_rad,
+            self.config.clutter_range_rate_span_mps,
+        )
+        return max(rt.false_alarms_per_scan, 1e-3) / volume
 
     @staticmethod
     def _in_coverage(radar: RadarSite, z_pred: np.ndarray) -> np.ndarray:
@@ -184,30 +576,21 @@ class Tracker:
         )
 
     def _keep(self, keep: np.ndarray) -> None:
-        for name in (
-            "id",
-            "x",
-            "P",
-            "t_state",
-            "status",
-            "history",
-            "scans",
-            "updates",
-            "misses",
-            "last_update",
-            "log_rcs_sum",
-            "detection",
-        ):
+        for i in np.flatnonzero(~keep & (self.icao24 != "")):  # deleted tracks keyed to ADS-B (few)
+            self._unkey(i)
+        for name in _ARRAYS:
             setattr(self, name, getattr(self, name)[keep])
 
     def _initiate(
-        self, det: Detections, new: np.ndarray, radar: RadarSite, det_pos: np.ndarray, with_rate: bool
+        self, det: Detections, new: np.ndarray, radar: RadarSite, det_pos: np.ndarray, rate: bool
     ) -> list[int]:
+        cfg = self.config
         rt = radar.type
         k = new.size
-        x = np.zeros((k, 6))
+        n, M = self.dim, self.n_modes
+        x = np.zeros((k, n))
         x[:, :3] = det_pos[new]
-        P = np.zeros((k, 6, 6))
+        P = np.zeros((k, n, n))
         P[:, :3, :3] = polar_to_cartesian_cov(
             det.range[new],
             det.azimuth[new],
@@ -216,31 +599,58 @@ class Tracker:
             rt.sigma_azimuth_rad,
             rt.sigma_elevation_rad,
         )
-        v_var = (self.config.max_initial_speed / 2.0) ** 2
-        P[:, 3:, 3:] = np.eye(3) * v_var
-        if with_rate:
+        v_var = (cfg.max_initial_speed / 2.0) ** 2
+        P[:, 3:6, 3:6] = np.eye(3) * v_var
+        if rate:
             # Doppler gives the radial component of velocity at once
             los = (det_pos[new] - radar.position) / det.range[new][:, None]
-            x[:, 3:] = los * det.range_rate[new][:, None]
+            x[:, 3:6] = los * det.range_rate[new][:, None]
             radial = np.einsum("ni,nj->nij", los, los)
-            P[:, 3:, 3:] = v_var * (np.eye(3) - radial) + rt.sigma_range_rate_mps**2 * radial
+            P[:, 3:6, 3:6] = v_var * (np.eye(3) - radial) + rt.sigma_range_rate_mps**2 * radial
+        if n == 9:
+            P[:, 6:9, 6:9] = np.eye(3) * cfg.initial_accel_sigma**2
+        elif n == 7:
+            P[:, 6, 6] = cfg.initial_turn_sigma**2
+        xs = np.repeat(x[:, None], M, axis=1)
+        Ps = np.repeat(P[:, None], M, axis=1)
+        mu = np.ones((k, M))
+        if M > 1:
+            mu[:] = (1.0 - cfg.imm_initial_cv) / (M - 1)
+            mu[:, 0] = cfg.imm_initial_cv
         ids = np.arange(self._next_id, self._next_id + k, dtype=np.int64)
         self._next_id += k
-        self.id = np.concatenate([self.id, ids])
-        self.x = np.concatenate([self.x, x])
-        self.P = np.concatenate([self.P, P])
-        self.t_state = np.concatenate([self.t_state, np.full(k, det.t)])
-        self.status = np.concatenate([self.status, np.full(k, TrackStatus.TENTATIVE, dtype=np.int8)])
-        self.history = np.concatenate([self.history, np.ones(k, dtype=np.int64)])
-        self.scans = np.concatenate([self.scans, np.ones(k, dtype=np.int64)])
-        self.updates = np.concatenate([self.updates, np.ones(k, dtype=np.int64)])
-        self.misses = np.concatenate([self.misses, np.zeros(k, dtype=np.int64)])
-        self.last_update = np.concatenate([self.last_update, np.full(k, det.t)])
-        self.log_rcs_sum = np.concatenate([self.log_rcs_sum, np.log(np.maximum(det.rcs[new], 1e-6))])
-        self.detection = np.concatenate([self.detection, new.astype(np.intp)])
+        rcs = np.nan_to_num(np.asarray(det.rcs, dtype=float)[new], nan=1e-6)
+        add = {
+            "id": ids,
+            "xs": xs,
+            "Ps": Ps,
+            "mu": mu,
+            "t_state": np.full(k, det.t),
+            "status": np.full(k, TrackStatus.TENTATIVE, dtype=np.int8),
+            "history": np.ones(k, dtype=np.int64),
+            "scans": np.ones(k, dtype=np.int64),
+            "updates": np.ones(k, dtype=np.int64),
+            "misses": np.zeros(k, dtype=np.int64),
+            "last_update": np.full(k, det.t),
+            "log_rcs_sum": np.log(np.maximum(rcs, 1e-6)),
+            "detection": new.astype(np.intp),
+            "score": np.full(k, np.log(cfg.new_target_ratio)),
+            "score_max": np.full(k, np.log(cfg.new_target_ratio)),
+            "adsb_updates": np.zeros(k, dtype=np.int64),
+            "icao24": np.full(k, "", dtype="<U6"),
+        }
+        for name in _ARRAYS:
+            setattr(self, name, np.concatenate([getattr(self, name), add[name]]))
         return [int(i) for i in ids]
 
 
-def _popcount(v: np.ndarray) -> np.ndarray:
-    """Number of set bits of non-negative int64 values."""
-    return np.bitwise_count(v.astype(np.uint64)).astype(np.int64)
+def _log_sum_by(group: np.ndarray, log_values: np.ndarray, n: int) -> np.ndarray:
+    """log sum_{p in group g} exp(log_values[p]) for g in 0..n-1 (-inf for empty groups)."""
+    out = np.full(n, -np.inf)
+    if group.size == 0:
+        return out
+    top = np.full(n, -np.inf)
+    np.maximum.at(top, group, log_values)
+    s = np.bincount(group, np.exp(log_values - top[group]), minlength=n)
+    with np.errstate(divide="ignore"):
+        return np.where(s > 0, top + np.log(np.where(s > 0, s, 1.0)), out)

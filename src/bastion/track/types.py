@@ -27,7 +27,11 @@ class Tracks:
     misses: np.ndarray  # (N,) consecutive scans without a detection
     last_update: np.ndarray  # (N,) time of the last associated detection [s]
     rcs: np.ndarray  # (N,) geometric-mean RCS estimate of associated plots [m^2]
-    detection: np.ndarray  # (N,) index of this scan's detection used (-1: none)
+    detection: np.ndarray  # (N,) index of this scan's detection used (-1: none; JPDA: the likeliest)
+    score: np.ndarray | None = None  # (N,) track log-likelihood ratio (target vs false alarms)
+    mode_probability: np.ndarray | None = None  # (N, M) IMM mode probabilities (None: single model)
+    icao24: np.ndarray | None = None  # (N,) ICAO address of the ADS-B aircraft keyed to the track ('': none)
+    adsb_updates: np.ndarray | None = None  # (N,) ADS-B reports used to update the track
 
     def __len__(self) -> int:
         return int(self.id.size)

@@ -80,7 +80,7 @@ def predict_measurement(meas, x: np.ndarray, P: np.ndarray, R: np.ndarray, param
     N, n = x.shape
     X, wm, wc = sigma_points(x, P, params)
     k = X.shape[1]
-    Z = meas.h(X.reshape(N * k, n)).reshape(N, k, -1)
+    Z = meas.h(X.reshape(N * k, n)).reshape(N, k, meas.dim)
     z0 = Z[:, 0, :]
     z = z0 + np.einsum("k,nkm->nm", wm, meas.residual(Z, z0[:, None, :]))
     dZ = meas.residual(Z, z[:, None, :])

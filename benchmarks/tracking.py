@@ -1,0 +1,247 @@
+#!/usr/bin/env python3
+"""bastion's tracker against Stone Soup on the same generated tracking-testbed scenarios.
+
+For each size N the team's generator (``shared/bench/tracking/make_scenario.py``) writes one
+scenario per seed; both trackers run on the same detections with the same model assumptions —
+constant velocity with the same process noise, an EKF with the polar (elevation, bearing, range)
+measurement model and the same noise, a chi-square gate of the same probability, global nearest
+neighbour association, confirmation after ``confirm`` detections (bastion: M-of-N with M = confirm,
+N = confirm + 1; Stone Soup: ``MultiMeasurementInitiator`` with ``min_points`` = confirm, holding
+tracks deleted after two misses) and deletion after ``max_misses`` consecutive misses (Stone Soup's
+``UpdateTimeStepsDeleter``). Both report, at every scan, the confirmed tracks missed at most twice in a
+row whose position is inside the surveillance region (:func:`bastion.track.testbed.run_tracker`), and
+both are scored by the same GOSPA (p = 1, c = 100 m, alpha = 2; :mod:`bastion.track.metrics`,
+checked against Stone Soup's own ``GOSPAMetric`` in tests/track/test_metrics.py).
+
+Printed per N: median wall time of one scan of each tracker (one core: BLAS threads pinned to 1),
+their ratio, mean GOSPA (and its localisation / missed / false parts) of each, and the peak memory
+bastion's tracker allocates (tracemalloc, a separate untimed run) per target. ``--also`` adds the
+GOSPA of other bastion configurations on the same inputs (by default score-based confirmation with
+the same filter, and the IMM of CV and coordinated-turn models with score-based confirmation). Stone Soup runs for
+the sizes up to ``--stonesoup-max`` (its per-object design makes larger sizes take hours).
+
+    .venv/bin/python benchmarks/tracking.py                      # N = 10 50 200 1000, seeds 1 2
+    .venv/bin/python benchmarks/tracking.py --sizes 1000 --clutter 50 --stonesoup-max 0
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")  # one core, as the target states
+
+import argparse  # noqa: E402
+import datetime  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+import tracemalloc  # noqa: E402
+from dataclasses import replace  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from bastion.track import testbed as tb  # noqa: E402
+from bastion.track.metrics import score_sequence  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def shared_dir() -> Path:
+    env = os.environ.get("BASTION_SHARED")
+    for cand in ([Path(env)] if env else []) + [ROOT.parent / "shared", ROOT / "shared"]:
+        if (cand / "bench" / "tracking" / "make_scenario.py").is_file():
+            return cand
+    sys.exit("benchmarks/tracking.py: the team's shared/bench/tracking folder is not available")
+
+
+def make_scenario(out: Path, n: int, seed: int, clutter: float, duration: float) -> None:
+    gen = shared_dir() / "bench" / "tracking" / "make_scenario.py"
+    args = [sys.executable, str(gen), "--targets", str(n), "--seed", str(seed), "--out", str(out)]
+    args += ["--clutter", str(clutter), "--duration", str(duration)]
+    subprocess.run(args, check=True, capture_output=True)
+
+
+def by_time(times: np.ndarray, ids: np.ndarray, pos: np.ndarray) -> dict:
+    out = {}
+    if times.size == 0:
+        return out
+    order = np.argsort(times, kind="stable")
+    times, ids, pos = times[order], ids[order], pos[order]
+    cut = np.flatnonzero(np.diff(times)) + 1
+    for a, b in zip(np.r_[0, cut], np.r_[cut, times.size], strict=True):
+        out[round(float(times[a]), 3)] = (ids[a:b], pos[a:b])
+    return out
+
+
+def run_bastion(table, meta, config) -> tuple[dict, np.ndarray]:
+    run = tb.run_tracker(table, meta, config)
+    return by_time(run.time, run.track_id, run.state[:, :3]), run.scan_seconds
+
+
+def bastion_peak_bytes(table, meta, config) -> int:
+    tracemalloc.start()
+    tb.run_tracker(table, meta, config)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return peak
+
+
+def run_stonesoup(table, meta, q: float, gate_probability: float, confirm: int, max_misses: int):
+    """Stone Soup: CV, EKF with CartesianToElevationBearingRange, Mahalanobis-gated GNN,
+    MultiMeasurementInitiator, UpdateTimeStepsDeleter."""
+    from scipy.stats import chi2
+    from stonesoup.dataassociator.neighbour import GNNWith2DAssignment
+    from stonesoup.deleter.time import UpdateTimeStepsDeleter
+    from stonesoup.hypothesiser.distance import DistanceHypothesiser
+    from stonesoup.initiator.simple import MultiMeasurementInitiator
+    from stonesoup.measures import Mahalanobis
+    from stonesoup.models.measurement.nonlinear import CartesianToElevationBearingRange
+    from stonesoup.models.transition.linear import CombinedLinearGaussianTransitionModel, ConstantVelocity
+    from stonesoup.predictor.kalman import ExtendedKalmanPredictor
+    from stonesoup.tracker.simple import MultiTargetTracker
+    from stonesoup.types.detection import Detection
+    from stonesoup.types.state import GaussianState
+    from stonesoup.types.update import Update
+
+    transition = CombinedLinearGaussianTransitionModel([ConstantVelocity(q)] * 3)
+    sensor = CartesianToElevationBearingRange(
+        ndim_state=6,
+        mapping=(0, 2, 4),
+        noise_covar=np.diag([meta.sigma_elevation_rad**2, meta.sigma_azimuth_rad**2, meta.sigma_range_m**2]),
+    )
+    from stonesoup.updater.kalman import ExtendedKalmanUpdater
+
+    predictor = ExtendedKalmanPredictor(transition)
+    updater = ExtendedKalmanUpdater(sensor)
+    gate = float(np.sqrt(chi2.ppf(gate_probability, 3)))
+
+    def gnn():
+        return GNNWith2DAssignment(DistanceHypothesiser(predictor, updater, Mahalanobis(), missed_distance=gate))
+
+    v_var = (120.0 / 2.0) ** 2  # the same prior velocity spread as bastion's max_initial_speed
+    prior = GaussianState(np.zeros((6, 1)), np.diag([0.0, v_var, 0.0, v_var, 0.0, v_var]))
+    initiator = MultiMeasurementInitiator(
+        prior, UpdateTimeStepsDeleter(2), gnn(), updater, measurement_model=sensor, min_points=confirm
+    )
+    tracker = MultiTargetTracker(initiator, UpdateTimeStepsDeleter(max_misses), None, gnn(), updater)
+    t0 = datetime.datetime(2024, 1, 1)
+    times = tb.scan_times(table, meta)
+    lo, hi = np.searchsorted(table.time, times, "left"), np.searchsorted(table.time, times, "right")
+    bearing = np.pi / 2 - table.azimuth  # Stone Soup: counter-clockwise from east
+    rows_t, rows_id, rows_pos, wall = [], [], [], []
+    ident: dict[int, int] = {}
+    for k, t in enumerate(times):
+        stamp = t0 + datetime.timedelta(seconds=float(t))
+        dets = {
+            Detection(
+                np.array([[table.elevation[i]], [bearing[i]], [table.range[i]]]),
+                timestamp=stamp,
+                measurement_model=sensor,
+            )
+            for i in range(lo[k], hi[k])
+        }
+        c0 = time.perf_counter()
+        _, tracks = tracker.update_tracker(stamp, dets)
+        wall.append(time.perf_counter() - c0)
+        for trk in tracks:
+            trailing = 0
+            for state in reversed(trk.states[-3:]):
+                if isinstance(state, Update):
+                    break
+                trailing += 1
+            sv = np.asarray(trk.state_vector, dtype=float).ravel()
+            if trailing <= 2 and tb.in_region(meta, sv[None, [0, 2, 4]])[0]:
+                rows_t.append(t)
+                rows_id.append(ident.setdefault(id(trk), len(ident) + 1))
+                rows_pos.append(sv[[0, 2, 4]])
+    out = by_time(np.array(rows_t), np.array(rows_id, dtype=np.int64), np.array(rows_pos).reshape(-1, 3))
+    return out, np.array(wall)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[10, 50, 200, 1000])
+    ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--clutter", type=float, default=5.0, help="mean false alarms per scan")
+    ap.add_argument("--duration", type=float, default=60.0, help="scenario length [s]")
+    ap.add_argument("--stonesoup-max", type=int, default=200, help="largest N run through Stone Soup")
+    ap.add_argument("--filter", default="ekf", choices=["ekf", "ukf", "imm"])
+    ap.add_argument("--associator", default="gnn", choices=["gnn", "jpda"])
+    ap.add_argument("--management", default="mofn", choices=["mofn", "sprt"])
+    ap.add_argument("--q", type=float, default=8.0, help="CV process-noise density [m^2/s^3], both trackers")
+    ap.add_argument("--confirm", type=int, default=3, help="detections to confirm a track, both trackers")
+    ap.add_argument("--max-misses", type=int, default=4)
+    ap.add_argument(
+        "--also",
+        default="management=sprt;filter=imm,management=sprt",
+        help="more bastion configurations whose GOSPA is printed too: TrackerConfig fields, "
+        "configurations separated by ';' ('' for none)",
+    )
+    a = ap.parse_args()
+    also: list[tuple[str, dict]] = []
+    for spec in filter(None, a.also.split(";")):
+        fields = {}
+        for item in spec.split(","):
+            key, value = item.split("=")
+            fields[key] = value if key in ("filter", "associator", "management", "motion") else float(value)
+        also.append((spec, fields))
+
+    header = (
+        f"{'N':>5} {'seed':>4} {'scans':>5} {'bastion ms':>10} {'StoneSoup ms':>12} {'ratio':>7} "
+        f"{'GOSPA bastion (loc/miss/false)':>32} {'GOSPA StoneSoup (loc/miss/false)':>34} {'peak kB/N':>9}"
+        + "".join(f"  GOSPA bastion {spec}" for spec, _ in also)
+    )
+    print(
+        f"filter={a.filter} associator={a.associator} management={a.management} q={a.q} confirm={a.confirm} "
+        f"max_misses={a.max_misses} clutter={a.clutter}/scan duration={a.duration:g} s; times are medians per scan"
+    )
+    print(header)
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in a.sizes:
+            for seed in a.seeds:
+                d = Path(tmp) / f"n{n}-s{seed}"
+                make_scenario(d, n, seed, a.clutter, a.duration)
+                meta = tb.read_meta(d / "meta.json")
+                table = tb.read_detections(d / "detections.csv")
+                truth = tb.read_positions(d / "truth.csv", "target_id")
+                config = tb.testbed_config(
+                    meta,
+                    filter=a.filter,
+                    associator=a.associator,
+                    management=a.management,
+                    q=a.q,
+                    confirm_m=a.confirm,
+                    confirm_n=a.confirm + 1,
+                    max_misses=a.max_misses,
+                )
+                tracks, wall = run_bastion(table, meta, config)
+                sb = score_sequence(truth, tracks).summary()
+                peak = bastion_peak_bytes(table, meta, config)
+                b_ms = np.median(wall) * 1e3
+                gb = f"{sb['gospa']:.0f} ({sb['localisation']:.0f}/{sb['missed']:.0f}/{sb['false']:.0f})"
+                if n <= a.stonesoup_max:
+                    s_tracks, s_wall = run_stonesoup(table, meta, a.q, config.gate_probability, a.confirm, a.max_misses)
+                    ss = score_sequence(truth, s_tracks).summary()
+                    s_ms = np.median(s_wall) * 1e3
+                    s_col = f"{s_ms:12.1f} {s_ms / b_ms:7.0f}"
+                    gs = f"{ss['gospa']:.0f} ({ss['localisation']:.0f}/{ss['missed']:.0f}/{ss['false']:.0f})"
+                else:
+                    s_col, gs = f"{'-':>12} {'-':>7}", "-"
+                extra = ""
+                for spec, fields in also:
+                    other, _ = run_bastion(table, meta, replace(config, **fields))
+                    so = score_sequence(truth, other).summary()
+                    cell = f"{so['gospa']:.0f} ({so['localisation']:.0f}/{so['missed']:.0f}/{so['false']:.0f})"
+                    extra += f"  {cell:>{len('GOSPA bastion ' + spec)}}"
+                print(
+                    f"{n:5d} {seed:4d} {wall.size:5d} {b_ms:10.2f} {s_col} {gb:>32} {gs:>34} {peak / 1e3 / n:9.1f}"
+                    + extra,
+                    flush=True,
+                )
+
+
+if __name__ == "__main__":
+    main()

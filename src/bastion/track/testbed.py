@@ -1,0 +1,330 @@
+"""The tracking testbed's files: read detections, meta and truth, run a tracker, write and score tracks.
+
+Formats (the team's tracking testbed, ``shared/bench/tracking/FORMAT.md``): one radar at the origin
+of a local ENU frame.
+
+* ``detections.csv``: ``time_s,range_m,azimuth_rad,elevation_rad`` (optionally ``range_rate_mps``),
+  rows in time order, all plots of a scan sharing its ``time_s``; azimuth clockwise from north.
+* ``meta.json``: ``sigma_range_m``, ``sigma_azimuth_rad``, ``sigma_elevation_rad`` (required),
+  ``pd``, ``clutter_per_scan``, ``scan_period_s``, ``duration_s``, ``region`` {``min_range_m``,
+  ``max_range_m``, ``max_elevation_rad``} (optional).
+* ``truth.csv``: ``time_s,target_id,east_m,north_m,up_m``.
+* ``tracks.csv`` (written): ``time_s,track_id,east_m,north_m,up_m,ve_mps,vn_mps,vu_mps``, one row per
+  reported track per scan.
+
+Bad input: a missing column or key, or a timestamp earlier than the row before it, raises
+:class:`TestbedError` naming it; rows with unparseable, NaN or physically impossible values (range
+<= 0, |azimuth| > 2 pi, |elevation| > pi/2) are counted by reason and skipped. Scans without any
+plot (missing from the file) are still processed when ``scan_period_s`` is known, so tracks miss.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import time
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from bastion.scenario.catalogue import RadarType
+from bastion.scenario.compiled import RadarSite
+from bastion.sense.types import Detections
+from bastion.track.tracker import Tracker, TrackerConfig
+from bastion.track.types import TrackStatus
+
+DETECTION_COLUMNS = ("time_s", "range_m", "azimuth_rad", "elevation_rad")
+TRUTH_COLUMNS = ("time_s", "target_id", "east_m", "north_m", "up_m")
+TRACK_COLUMNS = ("time_s", "track_id", "east_m", "north_m", "up_m", "ve_mps", "vn_mps", "vu_mps")
+
+
+class TestbedError(ValueError):
+    """Bad testbed input; the message names the file and the column, key or row."""
+
+
+@dataclass(frozen=True)
+class Meta:
+    sigma_range_m: float
+    sigma_azimuth_rad: float
+    sigma_elevation_rad: float
+    pd: float = 0.9
+    clutter_per_scan: float = 1.0
+    scan_period_s: float | None = None
+    duration_s: float | None = None
+    min_range_m: float = 0.0
+    max_range_m: float = 10_000.0
+    max_elevation_rad: float = math.pi / 2
+    has_region: bool = False  # meta.json declared the surveillance region
+
+
+@dataclass(frozen=True)
+class DetectionTable:
+    """Valid plots of a detections file (sorted by time as read) and what was skipped."""
+
+    time: np.ndarray
+    range: np.ndarray
+    azimuth: np.ndarray
+    elevation: np.ndarray
+    range_rate: np.ndarray | None
+    skipped: Counter = field(default_factory=Counter)  # reason -> rows
+    rows: int = 0  # data rows read
+
+
+def read_meta(path: str | Path) -> Meta:
+    """Read meta.json; missing or invalid keys raise :class:`TestbedError` naming them."""
+    path = Path(path)
+    try:
+        raw = json.loads(path.read_text())
+    except OSError as exc:
+        raise TestbedError(f"{path}: cannot read ({exc.strerror})") from None
+    except json.JSONDecodeError as exc:
+        raise TestbedError(f"{path}: not JSON (line {exc.lineno}: {exc.msg})") from None
+    if not isinstance(raw, dict):
+        raise TestbedError(f"{path}: expected a JSON object")
+
+    def number(key: str, where: dict, default=None, positive=True) -> float | None:
+        if key not in where:
+            if default is None:
+                return None
+            return default
+        v = where[key]
+        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v) or (positive and v <= 0):
+            raise TestbedError(f"{path}: key {key!r} must be a {'positive ' if positive else ''}number, got {v!r}")
+        return float(v)
+
+    missing = [k for k in ("sigma_range_m", "sigma_azimuth_rad", "sigma_elevation_rad") if k not in raw]
+    if missing:
+        raise TestbedError(f"{path}: missing key(s) {', '.join(repr(k) for k in missing)}")
+    region = raw.get("region", {})
+    if not isinstance(region, dict):
+        raise TestbedError(f"{path}: key 'region' must be an object")
+    pd = number("pd", raw, 0.9)
+    if not 0 < pd < 1:
+        raise TestbedError(f"{path}: key 'pd' must be in (0, 1), got {pd}")
+    meta = Meta(
+        sigma_range_m=number("sigma_range_m", raw),
+        sigma_azimuth_rad=number("sigma_azimuth_rad", raw),
+        sigma_elevation_rad=number("sigma_elevation_rad", raw),
+        pd=pd,
+        clutter_per_scan=number("clutter_per_scan", raw, 0.0, positive=False),
+        scan_period_s=number("scan_period_s", raw),
+        duration_s=number("duration_s", raw),
+        min_range_m=number("min_range_m", region, 0.0, positive=False),
+        max_range_m=number("max_range_m", region, 10_000.0),
+        max_elevation_rad=number("max_elevation_rad", region, math.pi / 2),
+        has_region="max_range_m" in region,
+    )
+    if meta.min_range_m >= meta.max_range_m:
+        raise TestbedError(f"{path}: region min_range_m must be below max_range_m")
+    return meta
+
+
+def testbed_radar(meta: Meta) -> RadarSite:
+    """The testbed's radar at the ENU origin. Its coverage for counting misses is the whole sky (the
+    testbed's region bounds where targets fly and where false alarms fall, not where the radar sees)."""
+    rt = RadarType(
+        name="testbed",
+        description="tracking-testbed radar (shared/bench/tracking/FORMAT.md)",
+        scan_period_s=meta.scan_period_s or 1.0,
+        ref_range_m=meta.max_range_m,
+        ref_rcs_m2=1.0,
+        ref_pd=meta.pd,
+        pfa=1e-6,
+        false_alarms_per_scan=meta.clutter_per_scan,
+        sigma_range_m=meta.sigma_range_m,
+        sigma_azimuth_rad=meta.sigma_azimuth_rad,
+        sigma_elevation_rad=meta.sigma_elevation_rad,
+        min_range_m=0.0,
+        max_range_m=math.inf,
+        max_elevation_rad=math.pi / 2,
+        mask_elevation_rad=-math.pi / 2,
+    )
+    return RadarSite(0, "testbed", rt, np.zeros(3), rt.scan_period_s, 0.0)
+
+
+def testbed_config(meta: Meta, **choices) -> TrackerConfig:
+    """Tracker settings from meta.json: P_D and the clutter density over the false-alarm region
+    (range x 2 pi azimuth x elevation 0..max, where the generator spreads them uniformly)."""
+    volume = (meta.max_range_m - meta.min_range_m) * 2.0 * math.pi * meta.max_elevation_rad
+    base = TrackerConfig(pd=meta.pd, clutter_density=max(meta.clutter_per_scan, 1e-3) / volume)
+    return replace(base, **choices)
+
+
+def _open(path: Path):
+    """Open a CSV file for reading, or raise :class:`TestbedError` saying why not."""
+    try:
+        return open(path, newline="")  # the caller closes it in a with statement
+    except OSError as exc:
+        raise TestbedError(f"{path}: cannot read ({exc.strerror})") from None
+
+
+def _header(path: Path, reader, required: tuple[str, ...]) -> list[str]:
+    header = next(reader, None)
+    if header is None:
+        raise TestbedError(f"{path}: empty file (expected a header {','.join(required)})")
+    header = [h.strip() for h in header]
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise TestbedError(f"{path}: missing column(s) {', '.join(repr(c) for c in missing)} in the header")
+    return header
+
+
+def read_detections(path: str | Path) -> DetectionTable:
+    """Read a detections file; see the module docstring for what is an error and what is skipped."""
+    path = Path(path)
+    with _open(path) as fh:
+        reader = csv.reader(fh)
+        header = _header(path, reader, DETECTION_COLUMNS)
+        cols = [header.index(c) for c in DETECTION_COLUMNS]
+        rate_col = header.index("range_rate_mps") if "range_rate_mps" in header else None
+        if rate_col is not None:
+            cols.append(rate_col)
+        width = max(cols) + 1
+        out: list[list[float]] = []
+        skipped: Counter = Counter()
+        last_t, last_line = -math.inf, 0
+        rows = 0
+        for line, row in enumerate(reader, start=2):  # line 1 is the header
+            if not row:
+                continue
+            rows += 1
+            if len(row) < width:
+                skipped["too few fields"] += 1
+                continue
+            try:
+                vals = [float(row[i]) for i in cols]
+            except ValueError:
+                skipped["not a number"] += 1
+                continue
+            t = vals[0]
+            if not math.isfinite(t):
+                skipped["time_s not finite"] += 1
+                continue
+            if t < last_t:
+                raise TestbedError(
+                    f"{path}: row {line}: time_s {t:g} is earlier than {last_t:g} on row {last_line} "
+                    "(rows must be in time order)"
+                )
+            last_t, last_line = t, line
+            r, az, el = vals[1], vals[2], vals[3]
+            if not (math.isfinite(r) and math.isfinite(az) and math.isfinite(el)) or (
+                rate_col is not None and not math.isfinite(vals[4])
+            ):
+                skipped["NaN or infinite value"] += 1
+                continue
+            if r <= 0 or abs(az) > 2 * math.pi or abs(el) > math.pi / 2:
+                skipped["out of range (range <= 0, |azimuth| > 2 pi or |elevation| > pi/2)"] += 1
+                continue
+            out.append(vals)
+    a = np.array(out, dtype=float).reshape(-1, len(cols))
+    return DetectionTable(a[:, 0], a[:, 1], a[:, 2], a[:, 3], a[:, 4] if rate_col is not None else None, skipped, rows)
+
+
+def scan_times(table: DetectionTable, meta: Meta) -> np.ndarray:
+    """Scan times: those of the plots, and the empty scans between and after them on the scan grid."""
+    times = np.unique(table.time)
+    if meta.scan_period_s:
+        start = 0.0 if not times.size else min(0.0, float(times[0]))
+        end = max(float(times[-1]) if times.size else 0.0, meta.duration_s or 0.0)
+        grid = start + meta.scan_period_s * np.arange(int(np.floor((end - start) / meta.scan_period_s + 1e-9)) + 1)
+        if times.size:  # grid times that are not already a scan (to the millisecond of the file)
+            hi = np.clip(np.searchsorted(times, grid), 0, times.size - 1)
+            lo = np.clip(hi - 1, 0, times.size - 1)
+            near = np.minimum(np.abs(grid - times[hi]), np.abs(grid - times[lo]))
+            grid = grid[near > 1e-3]
+        times = np.unique(np.concatenate([times, grid]))
+    return times
+
+
+@dataclass(frozen=True)
+class TrackRun:
+    """Reported track rows and per-scan wall times of one run."""
+
+    time: np.ndarray  # (R,)
+    track_id: np.ndarray  # (R,)
+    state: np.ndarray  # (R, 6) e, n, u, ve, vn, vu
+    scan_seconds: np.ndarray  # (K,) wall time of each tracker step [s]
+    confirmed: int  # tracks confirmed during the run
+
+
+def in_region(meta: Meta, pos: np.ndarray) -> np.ndarray:
+    """Mask of ENU positions (K, 3) inside the surveillance region: ground range up to ``max_range_m``
+    and slant range from ``min_range_m`` (the generator's definition, where targets exist in truth)."""
+    if not meta.has_region:
+        return np.ones(pos.shape[0], dtype=bool)
+    return (np.hypot(pos[:, 0], pos[:, 1]) <= meta.max_range_m) & (np.linalg.norm(pos, axis=1) >= meta.min_range_m)
+
+
+def run_tracker(table: DetectionTable, meta: Meta, config: TrackerConfig, report_max_misses: int = 2) -> TrackRun:
+    """Run a tracker over the scans and report, at each scan, the confirmed tracks missed at most
+    ``report_max_misses`` scans in a row whose position is inside the surveillance region (a
+    coasting track is kept for association but not reported beyond that)."""
+    radar = testbed_radar(meta)
+    tracker = Tracker([radar], config)
+    times = scan_times(table, meta)
+    bounds = np.searchsorted(table.time, times, side="left"), np.searchsorted(table.time, times, side="right")
+    out_t, out_id, out_x, wall = [], [], [], []
+    confirmed = 0
+    for k, t in enumerate(times):  # one tracker step per scan
+        a, b = bounds[0][k], bounds[1][k]
+        n = b - a
+        rr = table.range_rate[a:b] if table.range_rate is not None else np.full(n, np.nan)
+        det = Detections(
+            float(t), 0, table.range[a:b], table.azimuth[a:b], table.elevation[a:b], rr, np.ones(n), np.ones(n)
+        )
+        c0 = time.perf_counter()
+        tracks, changes = tracker.step(det)
+        wall.append(time.perf_counter() - c0)
+        confirmed += len(changes.confirmed)
+        show = (tracks.status != TrackStatus.TENTATIVE) & (tracks.misses <= report_max_misses)
+        show &= in_region(meta, tracks.x[:, :3])
+        if show.any():
+            out_t.append(np.full(int(show.sum()), t))
+            out_id.append(tracks.id[show])
+            out_x.append(tracks.x[show])
+
+    def cat(parts: list, shape: tuple) -> np.ndarray:
+        return np.concatenate(parts) if parts else np.zeros(shape)
+
+    return TrackRun(cat(out_t, (0,)), cat(out_id, (0,)).astype(np.int64), cat(out_x, (0, 6)), np.array(wall), confirmed)
+
+
+def write_tracks(path: str | Path, run: TrackRun) -> None:
+    """Write tracks.csv (positions and velocities to the millimetre)."""
+    with open(path, "w") as f:
+        f.write(",".join(TRACK_COLUMNS) + "\n")
+        for t, i, s in zip(run.time.tolist(), run.track_id.tolist(), run.state.tolist(), strict=True):
+            f.write(f"{t:.3f},{i},{s[0]:.3f},{s[1]:.3f},{s[2]:.3f},{s[3]:.3f},{s[4]:.3f},{s[5]:.3f}\n")
+
+
+def read_positions(path: str | Path, id_column: str) -> dict[float, tuple[np.ndarray, np.ndarray]]:
+    """Scan time (rounded to the millisecond) -> (ids, ENU positions) from a truth or tracks file.
+
+    Rows with unparseable or non-finite values raise :class:`TestbedError` naming the row (a score
+    must not silently drop what it scores)."""
+    path = Path(path)
+    need = ("time_s", id_column, "east_m", "north_m", "up_m")
+    by_t: dict[float, list] = {}
+    with _open(path) as fh:
+        reader = csv.reader(fh)
+        header = _header(path, reader, need)
+        cols = [header.index(c) for c in need]
+        for line, row in enumerate(reader, start=2):
+            if not row:
+                continue
+            try:
+                t, ident, e, n, u = (row[cols[0]], row[cols[1]], row[cols[2]], row[cols[3]], row[cols[4]])
+                vals = (float(t), int(float(ident)), float(e), float(n), float(u))
+            except (ValueError, IndexError):
+                raise TestbedError(f"{path}: row {line}: unreadable value(s) in {', '.join(need)}") from None
+            if not all(math.isfinite(v) for v in vals[2:]) or not math.isfinite(vals[0]):
+                raise TestbedError(f"{path}: row {line}: non-finite value")
+            by_t.setdefault(round(vals[0], 3), []).append(vals[1:])
+    out = {}
+    for t, rows in by_t.items():
+        a = np.array(rows, dtype=float)
+        out[t] = (a[:, 0].astype(np.int64), a[:, 1:4])
+    return out

@@ -1,0 +1,106 @@
+"""Association against brute force: GNN total cost, JPDA marginals and the PDA mixture update."""
+
+import itertools
+
+import numpy as np
+import pytest
+
+from bastion.track import jpda
+from bastion.track.ekf import gain
+from bastion.track.gnn import assign
+
+
+def _random_graph(rng, n_tracks, n_dets, density):
+    pairs = [(i, j) for i in range(n_tracks) for j in range(n_dets) if rng.random() < density]
+    if not pairs:
+        pairs = [(0, 0)]
+    ti, dj = (np.array(a, dtype=np.intp) for a in zip(*pairs, strict=True))
+    return ti, dj
+
+
+def _events(n_tracks, ti, dj):
+    """Every joint event: each track takes one of its gated detections or none, detections used once."""
+    options = [[-1] + [p for p in range(ti.size) if ti[p] == i] for i in range(n_tracks)]
+    for choice in itertools.product(*options):
+        used = [dj[p] for p in choice if p >= 0]
+        if len(used) == len(set(used)):
+            yield choice
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_gnn_finds_the_minimum_cost_assignment(seed):
+    rng = np.random.default_rng(seed)
+    n_t, n_d = rng.integers(1, 6), rng.integers(1, 6)
+    ti, dj = _random_graph(rng, n_t, n_d, 0.6)
+    cost = rng.normal(0, 3, ti.size)
+    miss = rng.uniform(-1, 4, n_t)
+    got = assign(n_t, n_d, ti, dj, cost, miss)
+
+    def total(choice):
+        return sum(cost[p] if p >= 0 else miss[i] for i, p in enumerate(choice))
+
+    best = min(total(c) for c in _events(n_t, ti, dj))
+    choice = [next((p for p in range(ti.size) if ti[p] == i and dj[p] == got[i]), -1) for i in range(n_t)]
+    assert total(choice) == pytest.approx(best, abs=1e-9)
+    used = got[got >= 0]
+    assert used.size == np.unique(used).size
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_jpda_marginals_equal_brute_force_enumeration(seed):
+    rng = np.random.default_rng(100 + seed)
+    n_t, n_d = rng.integers(1, 5), rng.integers(1, 6)
+    ti, dj = _random_graph(rng, n_t, n_d, 0.6)
+    log_w = rng.normal(2, 2, ti.size)
+    log_miss = np.full(n_t, np.log(0.1))
+    beta, beta0 = jpda.marginals(n_t, n_d, ti, dj, log_w, log_miss)
+    ref, ref0, total = np.zeros(ti.size), np.zeros(n_t), 0.0
+    for choice in _events(n_t, ti, dj):
+        w = np.exp(sum(log_w[p] if p >= 0 else log_miss[i] for i, p in enumerate(choice)))
+        total += w
+        for i, p in enumerate(choice):
+            if p >= 0:
+                ref[p] += w
+            else:
+                ref0[i] += w
+    assert np.allclose(beta, ref / total, atol=1e-10)
+    assert np.allclose(beta0, ref0 / total, atol=1e-10)
+    # each track's probabilities sum to one
+    assert np.allclose(np.bincount(ti, beta, minlength=n_t) + beta0, 1.0)
+
+
+def test_belief_propagation_is_exact_on_trees():
+    """With enumeration switched off (max_events 0) the marginals come from belief propagation alone,
+    which is exact on a cluster whose gated graph is a tree (here a chain of three tracks)."""
+    rng = np.random.default_rng(9)
+    ti, dj = np.array([0, 0, 1, 1, 2]), np.array([0, 1, 1, 2, 2])
+    for _ in range(20):
+        log_w = rng.normal(1, 1.5, ti.size)
+        log_miss = np.full(3, np.log(0.2))
+        exact = jpda.marginals(3, 3, ti, dj, log_w, log_miss)
+        bp = jpda.marginals(3, 3, ti, dj, log_w, log_miss, max_events=0)
+        assert np.allclose(bp[0], exact[0], atol=1e-9) and np.allclose(bp[1], exact[1], atol=1e-9)
+
+
+def test_pda_update_is_the_moment_matched_mixture_of_the_hypotheses():
+    rng = np.random.default_rng(2)
+    n, m = 6, 3
+    A = rng.normal(size=(n, n))
+    P = A @ A.T + np.eye(n)
+    H = rng.normal(size=(m, n))
+    R = np.eye(m) * 0.5
+    S = H @ P @ H.T + R
+    C = P @ H.T
+    x = rng.normal(size=n)
+    nus = rng.normal(size=(4, m))
+    beta = np.array([0.3, 0.25, 0.2, 0.1])
+    beta0 = 1.0 - beta.sum()
+    got_x, got_P = jpda.pda_update(
+        x[None], P[None], nus, beta, np.array([beta0]), np.zeros(4, dtype=np.intp), S[None], C[None], 1
+    )
+    K = gain(S[None], C[None])[0]
+    comps = [(x, P)] + [(x + K @ nu, P - K @ S @ K.T) for nu in nus]
+    weights = np.r_[beta0, beta]
+    mean = sum(w * c[0] for w, c in zip(weights, comps, strict=True))
+    cov = sum(w * (c[1] + np.outer(c[0] - mean, c[0] - mean)) for w, c in zip(weights, comps, strict=True))
+    assert np.allclose(got_x[0], mean, atol=1e-12) and np.allclose(got_P[0], cov, atol=1e-10)
