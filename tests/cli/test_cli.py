@@ -45,8 +45,11 @@ def test_run_list_replay_report(tmp_path, monkeypatch):
     assert "hostiles destroyed" in res.output and "civil aircraft / engaged" in res.output
     summary = json.loads((out / "summary.json").read_text())
     assert summary["seed"] == 4
-    res = runner.invoke(app, ["runs"])
-    assert res.exit_code == 0 and "baghdad" in res.output
+    res = runner.invoke(app, ["runs", "--json"])
+    assert res.exit_code == 0
+    (listed,) = [json.loads(line) for line in res.output.splitlines() if line.startswith("{")]
+    assert listed["scenario"] == "baghdad" and listed["seed"] == 4 and listed["status"] == "complete"
+    assert listed["summary"]["hostiles"] == 2
     res = runner.invoke(app, ["replay", str(out), "--kinds", "launch,kill,leak"])
     assert res.exit_code == 0 and "launch" in res.output
     res = runner.invoke(app, ["replay", str(out), "--json", "--kinds", "launch"])

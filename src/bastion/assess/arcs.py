@@ -33,7 +33,7 @@ class ArcState:
     cov: deque = field(default_factory=lambda: deque(maxlen=WINDOW))
     fit: ArcFit | None = None
     impact: GroundPoint | None = None
-    origin: GroundPoint | None = None
+    origin: GroundPoint | None = None  # computed on demand (:meth:`ArcEstimator.origin`)
 
 
 class ArcEstimator:
@@ -80,10 +80,20 @@ class ArcEstimator:
                 if st is not None and st.fit is not None and st.fit.ballistic:
                     out[tid] = st
                 continue
-            fit = fit_arc(np.array(st.times), np.array(st.pos), np.array(st.cov), self.air)
+            warm = st.fit if st.fit is not None and st.fit.ballistic else None
+            fit = fit_arc(np.array(st.times), np.array(st.pos), np.array(st.cov), self.air, previous=warm)
+            if warm is not None and (fit is None or not fit.ballistic):
+                # a warm start can stall after a manoeuvre or a bad plot: refit from scratch once
+                fit = fit_arc(np.array(st.times), np.array(st.pos), np.array(st.cov), self.air)
             st.fit = fit
+            st.origin = None
             if fit is not None and fit.ballistic:
                 st.impact = ground_crossing(fit, self.air)
-                st.origin = ground_crossing(fit, self.air, backwards=True)
                 out[tid] = st
         return out
+
+    def origin(self, st: ArcState) -> GroundPoint | None:
+        """Point of origin of a track's current fit (the arc flown backwards to the ground)."""
+        if st.origin is None and st.fit is not None and st.fit.ballistic:
+            st.origin = ground_crossing(st.fit, self.air, backwards=True)
+        return st.origin

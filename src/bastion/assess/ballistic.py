@@ -51,7 +51,7 @@ class GroundPoint:
     orientation: float  # major axis azimuth [rad]
 
 
-def _propagate(theta: np.ndarray, dts: np.ndarray, air: Air, step: float = 0.1) -> np.ndarray:
+def _propagate(theta: np.ndarray, dts: np.ndarray, air: Air, step: float = 0.5) -> np.ndarray:
     """Positions (S, M, 3) of S parameter sets (S, 7) at offsets ``dts`` (M,) from the reference time
     (negative offsets fly the arc backwards)."""
     theta = np.atleast_2d(theta)
@@ -74,17 +74,29 @@ def _propagate(theta: np.ndarray, dts: np.ndarray, air: Air, step: float = 0.1) 
     return out
 
 
-def fit_arc(times: np.ndarray, pos: np.ndarray, cov: np.ndarray, air: Air, iterations: int = 8) -> ArcFit | None:
-    """Fit a free-flight arc to plots at ``times`` (M,), positions (M, 3), covariances (M, 3, 3)."""
+def fit_arc(
+    times: np.ndarray, pos: np.ndarray, cov: np.ndarray, air: Air, iterations: int = 8, previous: ArcFit | None = None
+) -> ArcFit | None:
+    """Fit a free-flight arc to plots at ``times`` (M,), positions (M, 3), covariances (M, 3, 3).
+
+    ``previous`` (the last scan's fit of the same track) warm-starts the iteration: its state is
+    flown forward to the newest plot, and three Gauss–Newton steps then suffice."""
     m = times.size
     if m < MIN_PLOTS:
         return None
     t_ref = float(times[-1])
     dts = times - t_ref
     # initial guess: quadratic in time through the plots (gravity-like curvature), mid drag
-    A = np.stack([np.ones(m), dts, 0.5 * dts**2], axis=1)
-    coef = np.linalg.lstsq(A, pos, rcond=None)[0]
-    theta = np.r_[coef[0], coef[1], LOG_K_PRIOR[0]]
+    if previous is not None and previous.t_ref <= t_ref:
+        start = _propagate(previous.theta, np.array([t_ref - previous.t_ref]), air, step=0.25)
+        # velocity: difference of positions flown 0.1 s either side (the state's own velocity is not kept)
+        near = _propagate(previous.theta, np.array([t_ref - previous.t_ref - 0.05, t_ref - previous.t_ref + 0.05]), air)
+        theta = np.r_[start[0, 0], (near[0, 1] - near[0, 0]) / 0.1, previous.theta[6]]
+        iterations = min(iterations, 3)
+    else:
+        A = np.stack([np.ones(m), dts, 0.5 * dts**2], axis=1)
+        coef = np.linalg.lstsq(A, pos, rcond=None)[0]
+        theta = np.r_[coef[0], coef[1], LOG_K_PRIOR[0]]
     W = np.linalg.inv(cov)  # (M, 3, 3)
     prior_w = 1.0 / LOG_K_PRIOR[1] ** 2
     eps = np.r_[np.full(3, 0.5), np.full(3, 0.05), 0.01]
@@ -132,7 +144,7 @@ def _sigma_points(mean: np.ndarray, cov: np.ndarray) -> tuple[np.ndarray, np.nda
 
 
 def ground_crossing(
-    fit: ArcFit, air: Air, backwards: bool = False, step: float = 0.1, t_max: float = 200.0
+    fit: ArcFit, air: Air, backwards: bool = False, step: float = 0.5, t_max: float = 200.0
 ) -> GroundPoint | None:
     """Point of impact (forwards) or of origin (backwards) of the fitted arc, with its 95 % ellipse."""
     pts, w = _sigma_points(fit.theta, fit.cov)

@@ -118,7 +118,10 @@ def _print_summary(night) -> None:
 
 
 @app.command()
-def runs(root: Annotated[Path, typer.Option(help="folder searched for */events.sqlite")] = Path("runs")) -> None:
+def runs(
+    root: Annotated[Path, typer.Option(help="folder searched for */events.sqlite")] = Path("runs"),
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON object per run")] = False,
+) -> None:
     """List recorded runs."""
     from bastion.store import EventStore
 
@@ -129,6 +132,21 @@ def runs(root: Annotated[Path, typer.Option(help="folder searched for */events.s
             for r in store.runs():
                 s = r.summary or {}
                 found += 1
+                if as_json:
+                    print(
+                        json.dumps(
+                            {
+                                "run": r.run_id,
+                                "scenario": r.scenario,
+                                "seed": r.seed,
+                                "created_utc": r.created_utc,
+                                "status": r.status,
+                                "path": str(db.parent),
+                                "summary": s,
+                            }
+                        )
+                    )
+                    continue
                 table.add_row(
                     r.run_id,
                     r.scenario,
@@ -143,7 +161,8 @@ def runs(root: Annotated[Path, typer.Option(help="folder searched for */events.s
     if not found:
         console.print(f"no runs under {root}/ (bastion run SCENARIO writes one)")
         return
-    console.print(table)
+    if not as_json:
+        console.print(table)
 
 
 @app.command()
@@ -202,6 +221,7 @@ COMMAND_MODULES = (
     "bastion.cli.incidents",
     "bastion.cli.console",
     "bastion.cli.sweep",
+    "bastion.cli.live",
 )
 
 

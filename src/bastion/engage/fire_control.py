@@ -69,18 +69,25 @@ class FireControl:
         self.air = air
         self.table = firing_table(gun, air)
 
-    def lead(self, x: np.ndarray, t_state: float, t_fire: np.ndarray, iterations: int = 6) -> LeadSolution:
-        """Lead solution for target states ``x`` (..., 6) at ``t_state`` and fire times (..., K)."""
+    def lead(
+        self, x: np.ndarray, t_state: float, t_fire: np.ndarray, iterations: int = 6, accel: np.ndarray | None = None
+    ) -> LeadSolution:
+        """Lead solution for target states ``x`` (..., 6) at ``t_state`` and fire times (..., K).
+
+        The target is predicted with constant velocity, or with the constant acceleration ``accel``
+        (..., 3) where one is known — gravity and drag for a rocket or mortar round in free flight."""
         v0 = self.gun.type.muzzle_velocity
         pos = x[..., None, :3]
         vel = x[..., None, 3:6]
+        acc = np.zeros(3) if accel is None else np.asarray(accel, dtype=float)[..., None, :]
         dt = (t_fire - t_state)[..., None]
-        rel0 = pos + vel * dt - self.gun.position
+        rel0 = pos + vel * dt + 0.5 * acc * dt**2 - self.gun.position
         tof = np.linalg.norm(rel0, axis=-1) / v0
         el = np.zeros_like(tof)
         valid = np.ones_like(tof, dtype=bool)
         for _ in range(iterations):
-            target = pos + vel * (dt + tof[..., None])
+            tau = dt + tof[..., None]
+            target = pos + vel * tau + 0.5 * acc * tau**2
             rel = target - self.gun.position
             slant = np.linalg.norm(rel, axis=-1)
             aim = rel - wind_drift(self.air.wind, tof, slant, v0)

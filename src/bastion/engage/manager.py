@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bastion.assess.types import Identity, ThreatPicture
+from bastion.assess.types import Identity, ThreatPicture, TrackClass
 from bastion.engage import kill_assessment
 from bastion.engage.assign import Assigner
 from bastion.engage.collateral import intact_rounds_in_zones
@@ -29,16 +29,24 @@ from bastion.engage.fire_control import FireControl
 from bastion.engage.safety import min_clearance, mount_violations
 from bastion.engage.wta.fast import FastAssigner
 from bastion.orders import FireOrder
+from bastion.physics.ballistics import DragFunction
+from bastion.physics.constants import G0
 from bastion.scenario.compiled import Defence
 from bastion.track.types import Tracks, TrackStatus
 
+G1 = DragFunction.standard("G1")
 KNOT_S = 0.25
 MIN_PK = 0.02  # no burst with a lower estimated kill probability
 MAX_EXTRA_LOOK_S = 3.0
 MAX_TRACK_SIGMA_M = 30.0
 MAX_TRACK_AGE_S = 2.5
-VULNERABLE_RADIUS_M = 0.5  # defenders' estimate for a small fixed-wing drone
-P_KILL_GIVEN_HIT = 0.6  # defenders' estimate for a 20 mm HEI-T hit on such a drone
+# the defenders' own estimates of how hard a target is to kill (not the truth's figures): the radius
+# of the sphere a 20 mm HEI-T round must pass through, and the probability such a hit kills
+VULNERABILITY = {
+    TrackClass.DRONE: (0.5, 0.6),  # small fixed-wing drone: engine, warhead, fuel
+    TrackClass.BALLISTIC: (0.15, 0.5),  # rocket or mortar round: fuze and warhead section
+}
+DEFAULT_VULNERABILITY = (0.3, 0.5)
 
 
 @dataclass
@@ -83,6 +91,10 @@ class EngagementManager:
         self.ignored: set[int] = set()
         self._said: set[tuple[int, str]] = set()
         self._next_order = 1
+        self.drag_factors: dict[int, float] = {}  # track id -> fitted drag factor of a free-flight arc
+        # track id -> (state (6,), covariance (6, 6)) of its free-flight arc fit at the scan time: far
+        # tighter than a manoeuvre-tolerant track's own estimate
+        self.arc_states: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._next_request = 1
 
     # -- operator interface ------------------------------------------------------------------
@@ -165,7 +177,8 @@ class EngagementManager:
             if self.weapons_control == "hold":
                 events += self._say(tid, "engagement_refused", "weapons hold")
                 continue
-            if self.weapons_control == "tight" and tid not in self.authorised:
+            automatic = self.doctrine.auto_engage_ballistic and picture.klass[i] == TrackClass.BALLISTIC
+            if self.weapons_control == "tight" and tid not in self.authorised and not automatic:
                 if tid in self.denied:
                     events += self._say(tid, "engagement_refused", "authorisation denied")
                 elif not any(r.track == tid for r in self.requests.values()):
@@ -289,7 +302,8 @@ class EngagementManager:
         gt = gun.type
         fc = self.fire_control[g]
         t = tracks.t
-        x = tracks.x[i]
+        tid = int(tracks.id[i])
+        x, P = self.arc_states.get(tid, (tracks.x[i], tracks.P[i]))
         burst = self.doctrine.burst_s or gt.burst_s
         # cheap reject: even flying straight at the gun it cannot be in range during this burst
         horizon = gt.reaction_s + burst + gt.self_destruct_s + np.pi / gt.slew_rate_az
@@ -297,14 +311,25 @@ class EngagementManager:
         if closest > gt.max_engage_range_m:
             return None, "target not yet within the engagement range"
         # when could the first round leave: reaction, spin-up, slew to the current lead
-        first = fc.lead(x, t, np.array([t + gt.reaction_s]))
+        # a round in free flight falls under gravity and slows by drag: predict it so (the drag
+        # deceleration from the track's speed and the arc fit's drag factor when one is known)
+        accel = None
+        if picture.klass[i] == TrackClass.BALLISTIC:
+            accel = np.array([0.0, 0.0, -G0])
+            k = self.drag_factors.get(int(tracks.id[i]))
+            if k is not None:
+                v = x[3:6] - self.defence.air.wind
+                rho, a = self.defence.air.density_and_sound(np.array([x[2]]))
+                speed = float(np.linalg.norm(v))
+                accel = accel - k * float(rho[0]) * float(G1(np.array([speed / float(a[0])]))[0]) * speed * v
+        first = fc.lead(x, t, np.array([t + gt.reaction_s]), accel=accel)
         if not first.valid[0]:
             return None, "target out of reach"
         daz = abs((first.azimuth[0] - self.pointing[g, 0] + np.pi) % (2 * np.pi) - np.pi)
         slew = max(daz / gt.slew_rate_az, abs(first.elevation[0] - self.pointing[g, 1]) / gt.slew_rate_el)
         t_start = t + max(gt.reaction_s, gt.spin_up_s, slew)
         knots = t_start + np.arange(0.0, burst + 1e-9, KNOT_S)
-        sol = fc.lead(x, t, knots)
+        sol = fc.lead(x, t, knots, accel=accel)
         if not sol.valid.all():
             return None, "target out of reach"
         if (sol.slant_range > gt.max_engage_range_m).any():
@@ -331,7 +356,6 @@ class EngagementManager:
                 return None, f"fall of shot: too many intact rounds expected in {populated[worst].name}"
         # cross-line-of-fire error of the predicted target at the intercept
         tau = float(np.mean(knots + sol.tof) - t)
-        P = tracks.P[i]
         Ppos = P[:3, :3] + tau * (P[:3, 3:] + P[3:, :3]) + tau**2 * P[3:, 3:]
         los = sol.intercept[len(knots) // 2] - gun.position
         los = los / np.linalg.norm(los)
@@ -339,7 +363,12 @@ class EngagementManager:
         cross_sigma = float(np.sqrt(max(np.trace(perp @ Ppos @ perp) / 2.0, 0.0)))
         n_rounds = int(min(burst * gt.rate_of_fire, self.ammunition[g]))
         pk = float(
-            fc.burst_pk(np.median(sol.slant_range), cross_sigma, n_rounds, VULNERABLE_RADIUS_M, P_KILL_GIVEN_HIT)
+            fc.burst_pk(
+                np.median(sol.slant_range),
+                cross_sigma,
+                n_rounds,
+                *VULNERABILITY.get(TrackClass(picture.klass[i]), DEFAULT_VULNERABILITY),
+            )
         )
         return (knots, sol, n_rounds, pk), ""
 

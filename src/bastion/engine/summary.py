@@ -120,7 +120,14 @@ def summarise(result: RunResult) -> dict:
         "min_warning_time_s": _round(min((w.payload["warning_time_s"] for w in warnings), default=None)),
         "warning_time_s": {z: _round(v, 2) for z, v in sorted(per_zone.items())},
         "damage_events": len(of("damage")),
-        "threats_ignored_open_area": len({e.payload["track"] for e in of("threat_ignored")}),
+        "threats_ignored_open_area": len(
+            {
+                describe_label(truth_of_track[e.payload["track"]])[1]
+                for e in of("threat_ignored")
+                if truth_of_track.get(e.payload["track"]) is not None
+                and describe_label(truth_of_track[e.payload["track"]])[0] == "threat"
+            }
+        ),
         "poi_error_m_median": _round(float(np.median(poi_err)), 1) if poi_err else None,
         "poo_error_m_median": _round(float(np.median(poo_err)), 1) if poo_err else None,
         "first_detection_range_m": _round(det_range[0], 1) if det_range else None,

@@ -239,7 +239,7 @@ GUNS: dict[str, GunType] = {
         slew_rate_el=90 * _DEG,
         min_elevation=-10 * _DEG,
         max_elevation=85 * _DEG,
-        dispersion_rad=2.5 * _MRAD,
+        dispersion_rad=2.2 * _MRAD,
         pointing_bias_rad=0.7 * _MRAD,
         burst_s=2.0,
         source=(
@@ -248,7 +248,7 @@ GUNS: dict[str, GunType] = {
             "(artillery-shell) drag function with BC 0.42 lb/in^2 gives 3.1 s to 2 km, so the "
             "self-destruct timer is 3.2 s; max engagement range 1,500 m (L); magazine 1,550 (L); "
             "slew 100/90 deg/s, elevation -10..+85 deg (L); M61A1 dispersion 2.2-8 mrad (L-M), "
-            "2.5 mrad per axis here; reaction 2-5 s (L), 2 s here; 2 % self-destruct failures (L)."
+            "the tight 2.2 mrad per axis here; reaction 2-5 s (L), 2 s here; 2 % self-destruct failures (L)."
         ),
     ),
 }
@@ -289,7 +289,7 @@ THREATS: dict[str, ThreatType] = {
         kind="rocket",
         rcs_m2=0.03,
         swerling=3,
-        vulnerable_radius_m=0.15,
+        vulnerable_radius_m=0.2,
         p_kill_given_hit=0.6,
         warhead_kg=1.3,
         lethal_radius_m=13.0,
@@ -304,7 +304,8 @@ THREATS: dict[str, ThreatType] = {
             "shared/domain/threats.md §1: range ~8 km (M); ~19 kg, ~1.3 kg HE, ~370 m/s max (L); BC 2.3 "
             "lb/in^2 (G1) = its sectional density (19 kg over 107 mm) with form factor 1, which with "
             "369 m/s gives the 8 km range at 44 deg; dispersion 1.5 % range / 1 % deflection (L); RCS, "
-            "vulnerable radius and P(kill|hit) placeholders (L); lethal radius ~12 W^(1/3)."
+            "vulnerable radius (fuze and warhead section seen side-on, ~0.1 m^2) and P(kill|hit) placeholders (L); "
+            "lethal radius ~12 W^(1/3)."
         ),
     ),
     "rocket-122": ThreatType(
@@ -313,7 +314,7 @@ THREATS: dict[str, ThreatType] = {
         kind="rocket",
         rcs_m2=0.08,
         swerling=3,
-        vulnerable_radius_m=0.2,
+        vulnerable_radius_m=0.25,
         p_kill_given_hit=0.5,
         warhead_kg=20.0,
         lethal_radius_m=33.0,
@@ -336,7 +337,7 @@ THREATS: dict[str, ThreatType] = {
         kind="mortar",
         rcs_m2=0.005,
         swerling=3,
-        vulnerable_radius_m=0.06,
+        vulnerable_radius_m=0.08,
         p_kill_given_hit=0.7,
         warhead_kg=0.2,
         lethal_radius_m=8.0,
@@ -359,7 +360,7 @@ THREATS: dict[str, ThreatType] = {
         kind="mortar",
         rcs_m2=0.01,
         swerling=3,
-        vulnerable_radius_m=0.08,
+        vulnerable_radius_m=0.1,
         p_kill_given_hit=0.7,
         warhead_kg=0.7,
         lethal_radius_m=11.0,
@@ -379,7 +380,7 @@ THREATS: dict[str, ThreatType] = {
         kind="mortar",
         rcs_m2=0.02,
         swerling=3,
-        vulnerable_radius_m=0.12,
+        vulnerable_radius_m=0.15,
         p_kill_given_hit=0.6,
         warhead_kg=2.5,
         lethal_radius_m=16.0,

@@ -241,6 +241,11 @@ class Defence(_Model):
     """Doctrine of the defended site."""
 
     weapons_control: Literal["hold", "tight", "free"] = "tight"
+    auto_engage_ballistic: bool = Field(
+        True,
+        description="in 'tight', engage hostile rockets and mortar rounds without a per-target authorisation "
+        "(C-RAM practice: seconds to impact, the operator on the loop can set 'hold')",
+    )
     operator: SimulatedOperator = Field(default_factory=SimulatedOperator)
     engage_threshold: float = Field(1.0, ge=0, description="minimum threat value x P(reach) to engage")
     burst_s: float | None = Field(None, gt=0, le=10, description="burst length; gun default if absent")

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bastion.physics.constants import G0
+
 
 def _eye_batch(n: int, k: int) -> np.ndarray:
     return np.broadcast_to(np.eye(n), (k, n, n)).copy()
@@ -196,7 +198,41 @@ class CoordinatedTurn:
         return Q
 
 
-MotionModel = ConstantVelocity | ConstantAcceleration | CoordinatedTurn
+@dataclass(frozen=True)
+class FreeFall:
+    """Free flight under gravity: a rocket after burnout, a mortar bomb, a falling body.
+
+    The CV model plus the known acceleration of gravity (a control input, so F is that of CV):
+    p' = p + v dt - (g dt^2 / 2) u,  v' = v - g dt u. The unknown drag deceleration (tens of m/s^2
+    for a rocket, decreasing as it slows) is left to white acceleration noise of density ``q``
+    [m^2/s^3]. With ``turn_state`` the state carries a turn rate held at zero, so that this model can
+    be a mode of an IMM beside a :class:`CoordinatedTurn` (as :class:`ConstantVelocity` does).
+    """
+
+    q: float
+    turn_state: bool = False
+    turn_sigma: float = 1e-3
+    linear = True
+
+    @property
+    def dim(self) -> int:
+        return 7 if self.turn_state else 6
+
+    def jacobian(self, x: np.ndarray, dt: np.ndarray) -> np.ndarray:
+        return ConstantVelocity(self.q, self.turn_state, self.turn_sigma).jacobian(x, dt)
+
+    def f(self, x: np.ndarray, dt: np.ndarray) -> np.ndarray:
+        dt = np.asarray(dt, dtype=float)
+        out = ConstantVelocity(self.q, self.turn_state, self.turn_sigma).f(x, dt)
+        out[:, 2] -= 0.5 * G0 * dt**2
+        out[:, 5] -= G0 * dt
+        return out
+
+    def noise(self, x: np.ndarray, dt: np.ndarray) -> np.ndarray:
+        return ConstantVelocity(self.q, self.turn_state, self.turn_sigma).noise(x, dt)
+
+
+MotionModel = ConstantVelocity | ConstantAcceleration | CoordinatedTurn | FreeFall
 
 
 def cv_transition(dt: np.ndarray) -> np.ndarray:

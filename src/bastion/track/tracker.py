@@ -43,7 +43,7 @@ from bastion.track.measurements import (
     polar_to_cartesian,
     polar_to_cartesian_cov,
 )
-from bastion.track.models import ConstantAcceleration, ConstantVelocity, CoordinatedTurn
+from bastion.track.models import ConstantAcceleration, ConstantVelocity, CoordinatedTurn, FreeFall
 from bastion.track.types import TrackChanges, Tracks, TrackStatus
 
 FILTERS = ("ekf", "ukf", "imm")
@@ -90,6 +90,9 @@ class TrackerConfig:
     imm_cv_q: float = 0.5  # IMM CV mode white-acceleration density [m^2/s^3]: nearly straight flight
     imm_switch_rate: float = 0.05  # IMM: rate of leaving a mode [1/s]
     imm_initial_cv: float = 0.8  # IMM: CV probability of a new track
+    imm_ballistic: bool = False  # IMM: add a free-flight (gravity) mode for rockets and mortar bombs
+    ballistic_q: float = 150.0  # free-flight mode white-acceleration density [m^2/s^3]: unknown drag (~10 m/s^2)
+    ballistic_initial_speed: float = 150.0  # [m/s] radial speed above which a new track starts in free flight
     ukf_alpha: float = 1.0
     ukf_beta: float = 2.0
     ukf_kappa: float = 0.0
@@ -163,6 +166,8 @@ class Tracker:
                 ConstantVelocity(cfg.imm_cv_q, turn_state=True),
                 CoordinatedTurn(cfg.ct_q, cfg.ct_q_turn),
             ]
+            if cfg.imm_ballistic:
+                self.models.append(FreeFall(cfg.ballistic_q, turn_state=True))
             self._filter = ukf if cfg.imm_inner == "ukf" else ekf
         else:
             model = {
@@ -617,6 +622,12 @@ class Tracker:
         if M > 1:
             mu[:] = (1.0 - cfg.imm_initial_cv) / (M - 1)
             mu[:, 0] = cfg.imm_initial_cv
+            if cfg.imm_ballistic and rate:
+                # a plot closing or opening faster than aircraft near the ground fly is most likely a
+                # munition: start its track in the free-flight mode
+                fast = np.abs(det.range_rate[new]) > cfg.ballistic_initial_speed
+                mu[fast] = (1.0 - cfg.imm_initial_cv) / (M - 1)
+                mu[fast, M - 1] = cfg.imm_initial_cv
         ids = np.arange(self._next_id, self._next_id + k, dtype=np.int64)
         self._next_id += k
         rcs = np.nan_to_num(np.asarray(det.rcs, dtype=float)[new], nan=1e-6)
