@@ -79,7 +79,9 @@ class DecisionPipeline:
     # -- inputs --------------------------------------------------------------------------------
     def on_adsb(self, reports: AdsbReports) -> None:
         if len(reports):
-            self.tracker.update_adsb(reports, self.defence.origin)
+            # the newest report of each aircraft is enough to keep its track keyed (the radar updates it
+            # every scan); a batch holds several reports per aircraft at 2 Hz
+            self.tracker.update_adsb(reports.latest(), self.defence.origin)
             self.identifier.on_adsb(reports)
             if self.record_plots:
                 self.emit(

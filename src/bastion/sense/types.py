@@ -58,6 +58,24 @@ class AdsbReports:
     def __len__(self) -> int:
         return int(self.t.size)
 
+    def latest(self) -> AdsbReports:
+        """The newest report of each aircraft in the batch."""
+        if len(self) <= 1:
+            return self
+        order = np.lexsort((self.t, self.icao24))
+        last = np.r_[self.icao24[order][1:] != self.icao24[order][:-1], True]
+        keep = np.sort(order[last])
+        return AdsbReports(
+            self.t[keep],
+            self.icao24[keep],
+            self.callsign[keep],
+            self.lat[keep],
+            self.lon[keep],
+            self.altitude_m[keep],
+            self.velocity[keep],
+            self.nacp[keep],
+        )
+
     @classmethod
     def empty(cls) -> AdsbReports:
         z = np.zeros(0)
