@@ -74,7 +74,8 @@ class _Master:
         self.w, self.t = q.shape
         self.h = highspy.Highs()
         self.h.setOptionValue("output_flag", False)
-        self.h.setOptionValue("threads", 1)
+        # no "threads" option: HiGHS has one global scheduler per process, and asking a new instance
+        # for a different thread count after another instance started it makes the solve fail
         n = self.w + self.t
         inf = highspy.kHighsInf
         lower = np.concatenate([np.full(self.w, -inf), np.ones(self.t)])
@@ -125,6 +126,9 @@ class _Master:
     def solve_lp(self) -> tuple[float, np.ndarray, np.ndarray]:
         """LP value, weapon prices w = -dual >= 0 (W,), target duals mu (T,)."""
         self.h.run()
+        status = self.h.getModelStatus()
+        if status != highspy.HighsModelStatus.kOptimal:
+            raise RuntimeError(f"HiGHS could not solve the master LP: {self.h.modelStatusToString(status)}")
         dual = np.asarray(self.h.getSolution().row_dual)
         return float(self.h.getInfo().objective_function_value), np.maximum(-dual[: self.w], 0.0), dual[self.w :]
 
