@@ -137,64 +137,73 @@ class Identifier:
         if iff_reply is not None and iff_reply.any():
             for tid in tracks.id[iff_reply].tolist():
                 self.iff_replies[tid] = self.iff_replies.get(tid, 0) + 1
-        out = np.empty(len(tracks), dtype=np.int8)
-        for i, tid in enumerate(tracks.id.tolist()):
-            old = self.identity.get(tid, Identity.PENDING)
-            new, reason = old, ""
-            if self.iff_replies.get(tid, 0) >= IFF_REPLIES and old != Identity.FRIENDLY:
-                new, reason = Identity.FRIENDLY, f"{self.iff_replies[tid]} valid IFF Mode 5 replies"
-            elif tid in correlated and old not in (Identity.CIVIL, Identity.FRIENDLY):
-                icao, streak = correlated[tid]
-                if streak >= 2:
-                    a = self.aircraft[icao]
-                    if tracks.rcs[i] < MIN_CIVIL_RCS_M2:
-                        if tid not in self._flagged_tracks:
-                            self._flagged_tracks.add(tid)
-                            flags.append(
-                                (
-                                    "adsb_implausible",
-                                    {
-                                        "track": tid,
-                                        "icao24": icao,
-                                        "callsign": a.callsign,
-                                        "rcs_m2": round(float(tracks.rcs[i]), 4),
-                                        "reason": "ADS-B identity on a target too small for an aircraft: "
-                                        "possible spoofing; not civil",
-                                    },
-                                )
-                            )
-                    else:
-                        new, reason = Identity.CIVIL, f"ADS-B correlated with {icao} {a.callsign}".strip()
-                        self.icao_of[tid] = icao
-            if new not in (Identity.CIVIL, Identity.FRIENDLY, Identity.HOSTILE):
-                if tracks.status[i] == 0:
-                    new = Identity.PENDING
-                else:
-                    hostile = (
-                        tracks.updates[i] >= self.min_updates_hostile
-                        and klass[i] in (TrackClass.DRONE, TrackClass.BALLISTIC)
-                        and p_reach[i] >= MIN_P_REACH
-                        and zone_value[i] > 0
-                        and not near_adsb[i]
+        # the rules as array masks over all tracks; Python work only for the tracks that change
+        ids = tracks.id.tolist()
+        old = np.fromiter((self.identity.get(k, Identity.PENDING) for k in ids), dtype=np.int8, count=len(ids))
+        replies = np.fromiter((self.iff_replies.get(k, 0) for k in ids), dtype=np.int64, count=len(ids))
+        sticky = (old == Identity.CIVIL) | (old == Identity.FRIENDLY)
+        friendly = (replies >= IFF_REPLIES) & (old != Identity.FRIENDLY)
+        corr = np.fromiter((k in correlated and correlated[k][1] >= 2 for k in ids), dtype=bool, count=len(ids))
+        civil = corr & ~friendly & ~sticky & (tracks.rcs >= MIN_CIVIL_RCS_M2)
+        spoof = corr & ~friendly & ~sticky & (tracks.rcs < MIN_CIVIL_RCS_M2)
+        new = old.copy()
+        new[friendly] = Identity.FRIENDLY
+        new[civil] = Identity.CIVIL
+        open_ = ~np.isin(new, (Identity.CIVIL, Identity.FRIENDLY, Identity.HOSTILE))
+        hostile = (
+            open_
+            & (tracks.status != 0)
+            & (tracks.updates >= self.min_updates_hostile)
+            & ((klass == TrackClass.DRONE) | (klass == TrackClass.BALLISTIC))
+            & (p_reach >= MIN_P_REACH)
+            & (zone_value > 0)
+            & ~near_adsb
+        )
+        new[open_ & (tracks.status == 0)] = Identity.PENDING
+        new[open_ & (tracks.status != 0)] = Identity.UNKNOWN
+        new[hostile] = Identity.HOSTILE
+        for i in np.flatnonzero(spoof):
+            tid = ids[i]
+            if tid not in self._flagged_tracks:
+                self._flagged_tracks.add(tid)
+                icao = correlated[tid][0]
+                flags.append(
+                    (
+                        "adsb_implausible",
+                        {
+                            "track": tid,
+                            "icao24": icao,
+                            "callsign": self.aircraft[icao].callsign,
+                            "rcs_m2": round(float(tracks.rcs[i]), 4),
+                            "reason": "ADS-B identity on a target too small for an aircraft: "
+                            "possible spoofing; not civil",
+                        },
                     )
-                    if hostile:
-                        v = tracks.x[i, 3:6]
-                        new = Identity.HOSTILE
-                        reason = (
-                            f"{TrackClass(klass[i]).name.lower()} kinematics ({np.hypot(v[0], v[1]):.0f} m/s, "
-                            f"{tracks.x[i, 2]:.0f} m, RCS {tracks.rcs[i]:.3f} m^2), no ADS-B or IFF, "
-                            f"inbound to a defended zone (P={p_reach[i]:.2f}), {int(tracks.updates[i])} plots"
-                        )
-                    else:
-                        new = Identity.UNKNOWN
-                        if old == Identity.PENDING:
-                            reason = "confirmed; hostile criteria not met"
-            if new != old:
-                if not reason:
-                    reason = "track confirmed" if new == Identity.UNKNOWN else "status change"
-                changes.append((tid, old, new, reason))
-            self.identity[tid] = new
-            out[i] = new
+                )
+        for i in np.flatnonzero(new != old):
+            tid = ids[i]
+            if friendly[i]:
+                reason = f"{int(replies[i])} valid IFF Mode 5 replies"
+            elif civil[i]:
+                icao = correlated[tid][0]
+                self.icao_of[tid] = icao
+                reason = f"ADS-B correlated with {icao} {self.aircraft[icao].callsign}".strip()
+            elif hostile[i]:
+                v = tracks.x[i, 3:6]
+                reason = (
+                    f"{TrackClass(klass[i]).name.lower()} kinematics ({np.hypot(v[0], v[1]):.0f} m/s, "
+                    f"{tracks.x[i, 2]:.0f} m, RCS {tracks.rcs[i]:.3f} m^2), no ADS-B or IFF, "
+                    f"inbound to a defended zone (P={p_reach[i]:.2f}), {int(tracks.updates[i])} plots"
+                )
+            elif new[i] == Identity.UNKNOWN and old[i] == Identity.PENDING:
+                reason = "confirmed; hostile criteria not met"
+            elif new[i] == Identity.UNKNOWN:
+                reason = "track confirmed"
+            else:
+                reason = "status change"
+            changes.append((tid, Identity(int(old[i])), Identity(int(new[i])), reason))
+        self.identity.update(zip(ids, (Identity(int(v)) for v in new), strict=True))
+        out = new
         flags.extend(self._unconfirmed(tracks.t))
         return out, changes, flags
 
