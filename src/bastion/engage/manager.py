@@ -265,28 +265,26 @@ class EngagementManager:
         return out
 
     def _candidates(self, tracks: Tracks, picture: ThreatPicture, events: list) -> list[int]:
-        out = []
-        t = tracks.t
-        for i in range(len(tracks)):
-            tid = int(tracks.id[i])
-            if picture.identity[i] != Identity.HOSTILE or tid in self.destroyed:
-                continue
-            if picture.threat_value[i] <= 0:
-                if tid not in self.ignored:
-                    self.ignored.add(tid)
-                    events.append(("threat_ignored", {"track": tid, "reason": "predicted impact in open ground"}))
-                continue
-            if picture.threat_value[i] < self.doctrine.engage_threshold:
-                continue
-            sigma = float(np.sqrt(np.max(np.diag(tracks.P[i, :3, :3]))))
-            if tracks.status[i] == TrackStatus.TENTATIVE or t - tracks.last_update[i] > MAX_TRACK_AGE_S:
-                events += self._say(tid, "hold_fire", "track not current")
-                continue
-            if sigma > MAX_TRACK_SIGMA_M:
-                events += self._say(tid, "hold_fire", "track too imprecise")
-                continue
-            out.append(i)
-        return out
+        """Indices of hostile tracks worth engaging now (array masks; events for the few exceptions)."""
+        hostile = picture.identity == Identity.HOSTILE
+        if not hostile.any():
+            return []
+        ids = tracks.id
+        alive = hostile & ~np.isin(ids, np.fromiter(self.destroyed, dtype=np.int64, count=len(self.destroyed)))
+        open_ground = alive & (picture.threat_value <= 0)
+        for i in np.flatnonzero(open_ground):
+            tid = int(ids[i])
+            if tid not in self.ignored:
+                self.ignored.add(tid)
+                events.append(("threat_ignored", {"track": tid, "reason": "predicted impact in open ground"}))
+        worth = alive & (picture.threat_value >= self.doctrine.engage_threshold) & ~open_ground
+        stale = (tracks.status == TrackStatus.TENTATIVE) | (tracks.t - tracks.last_update > MAX_TRACK_AGE_S)
+        sigma = np.sqrt(np.max(np.diagonal(tracks.P[:, :3, :3], axis1=1, axis2=2), axis=1))
+        for i in np.flatnonzero(worth & stale):
+            events += self._say(int(ids[i]), "hold_fire", "track not current")
+        for i in np.flatnonzero(worth & ~stale & (sigma > MAX_TRACK_SIGMA_M)):
+            events += self._say(int(ids[i]), "hold_fire", "track too imprecise")
+        return np.flatnonzero(worth & ~stale & (sigma <= MAX_TRACK_SIGMA_M)).tolist()
 
     def _non_hostile(self, tracks: Tracks, picture: ThreatPicture) -> np.ndarray:
         """Indices of confirmed tracks that must stay clear of the lines of fire."""
