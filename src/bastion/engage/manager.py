@@ -88,6 +88,7 @@ class EngagementManager:
         self.denied: set[int] = set()
         self.requests: dict[int, Request] = {}
         self.destroyed: set[int] = set()
+        self.fired_at: set[int] = set()  # tracks engaged at least once
         self.ignored: set[int] = set()
         self._said: set[tuple[int, str]] = set()
         self._next_order = 1
@@ -222,6 +223,8 @@ class EngagementManager:
             if tracks.t < e.look_until:
                 still.append(e)
                 continue
+            if e.track in self.destroyed:  # another gun's engagement of it was assessed this scan
+                continue
             verdict, reason = kill_assessment.assess(tracks, e.track, e.speed_before, e.history)
             if verdict == "undetermined" and tracks.t < e.look_until + MAX_EXTRA_LOOK_S:
                 still.append(e)
@@ -271,13 +274,15 @@ class EngagementManager:
             return []
         ids = tracks.id
         alive = hostile & ~np.isin(ids, np.fromiter(self.destroyed, dtype=np.int64, count=len(self.destroyed)))
-        open_ground = alive & (picture.threat_value <= 0)
+        # a track already fired at is not "ignored" when it falls: it is the debris of an engagement
+        engaged = np.isin(ids, np.fromiter(self.fired_at, dtype=np.int64, count=len(self.fired_at)))
+        open_ground = alive & (picture.threat_value <= 0) & ~engaged
         for i in np.flatnonzero(open_ground):
             tid = int(ids[i])
             if tid not in self.ignored:
                 self.ignored.add(tid)
                 events.append(("threat_ignored", {"track": tid, "reason": "predicted impact in open ground"}))
-        worth = alive & (picture.threat_value >= self.doctrine.engage_threshold) & ~open_ground
+        worth = alive & (picture.threat_value >= self.doctrine.engage_threshold)
         stale = (tracks.status == TrackStatus.TENTATIVE) | (tracks.t - tracks.last_update > MAX_TRACK_AGE_S)
         sigma = np.sqrt(np.max(np.diagonal(tracks.P[:, :3, :3], axis1=1, axis2=2), axis=1))
         for i in np.flatnonzero(worth & stale):
@@ -386,6 +391,7 @@ class EngagementManager:
             knot_elevation=sol.elevation,
         )
         self._next_order += 1
+        self.fired_at.add(tid)
         self.busy_until[g] = order.t_end
         self.pointing[g] = (sol.azimuth[-1], sol.elevation[-1])
         self.ammunition[g] -= n_rounds

@@ -221,7 +221,8 @@ class DecisionPipeline:
                         "plots": st.fit.n_plots,
                     },
                 )
-                if g.zone[i] < 0 and tid not in self._ignored:
+                engaged = tid in self.engagements.fired_at or tid in self.engagements.destroyed
+                if g.zone[i] < 0 and tid not in self._ignored and not engaged:  # not the debris of a kill
                     self._ignored.add(tid)
                     self.emit(
                         t,
