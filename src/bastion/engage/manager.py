@@ -100,6 +100,8 @@ class EngagementManager:
 
     # -- operator interface ------------------------------------------------------------------
     def set_weapons_control(self, status: str) -> None:
+        if status not in ("hold", "tight", "free"):
+            raise ValueError(f"weapons-control status must be hold, tight or free, not {status!r}")
         self.weapons_control = status
 
     def authorise(self, request_id: int, approved: bool, user: str, t: float) -> list[tuple[str, dict]]:
