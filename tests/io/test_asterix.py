@@ -324,3 +324,34 @@ def test_fuzz_oversized_and_random_datagrams(which, junk):
     for cat, n in good.stats.records.items():  # the intact block still decodes in full
         assert dec.stats.records.get(cat, 0) >= n
     assert dec.stats.bytes_skipped <= 2 * len(junk) + len(GOOD[which])
+
+
+def test_cat048_carries_fast_range_rates_and_iff():
+    """Rockets close faster than I048/120's 511 m/s: the value survives in the SP field; IFF replies
+    travel in I048/020's FOE/FRI bits (01 friendly, 11 no reply)."""
+    from bastion.sense.types import Detections
+
+    n = 4
+    det = Detections(
+        12.0,
+        0,
+        np.full(n, 3000.0),
+        np.linspace(-1, 1, n),
+        np.full(n, 0.05),
+        np.array([-700.0, 100.0, np.nan, 650.0]),
+        np.full(n, 40.0),
+        np.full(n, 0.05),
+        np.array([True, False, True, False]),
+    )
+    for extras in (True, False):
+        dec = ax.decode(ax.encode_cat048(det, 1, 2, extras=extras))
+        (scan,) = ax.to_detections(dec.cat048)
+        assert scan.iff.tolist() == [True, False, True, False]
+        assert scan.range_rate[1] == pytest.approx(100.0, abs=0.5)
+        if extras:
+            assert scan.range_rate[[0, 3]] == pytest.approx([-700.0, 650.0], rel=1e-6)
+        else:  # a reader without the SP field sees no Doppler for plots beyond the item's range
+            assert np.isnan(scan.range_rate[[0, 2, 3]]).all()
+    no_iff = Detections(1.0, 0, np.full(2, 3000.0), np.zeros(2), np.zeros(2), np.zeros(2), np.ones(2), np.ones(2))
+    (scan,) = ax.to_detections(ax.decode(ax.encode_cat048(no_iff, 1, 2)).cat048)
+    assert scan.iff is None

@@ -102,22 +102,6 @@ def test_beast_adsb_delays_only_the_first_identification_of_aircraft_already_fly
         assert 0.0 <= first_civil["got"][track] - t <= 4.0
 
 
-def _fast_range_rate_supported() -> bool:
-    from bastion.sense.types import Detections
-
-    one = np.array([1000.0])
-    det = Detections(1.0, 0, one, one * 0, one * 0 + 0.1, np.array([700.0]), one, one)
-    try:
-        ax.encode_cat048(det, 0, 1)
-    except ValueError:
-        return False
-    return True
-
-
-@pytest.mark.skipif(
-    not _fast_range_rate_supported(),
-    reason="encode_cat048 refuses range rates beyond I048/120's 511 m/s instead of leaving them to its SP field",
-)
 def test_rocket_salvo_replayed_decides_as_the_night(tmp_path):
     from bastion.api import compile_named
 

@@ -265,8 +265,6 @@ def record(
     rec = sim.recorder
     rec.write(out)
     console.print(f"recorded {len(rec.packets)} datagrams of {compiled.defence.name} (seed {seed}) -> {out}")
-    if rec.range_rate_dropped:
-        console.print(f"[yellow]{rec.range_rate_dropped} plots faster than CAT048's 511 m/s lost their range rate")
     if config is not None:
         text = rec.live_config(strip_truth(compiled.loaded.text), out.resolve() if feeds == "file" else None)
         config.write_text(text)

@@ -405,6 +405,7 @@ class Cat048Plots:
     time_of_day: np.ndarray  # I048/140 [s since midnight UTC]
     typ: np.ndarray  # I048/020 TYP: 1 PSR, 2 SSR, 3 SSR+PSR, 4-7 Mode S, ... (-1 absent)
     simulated: np.ndarray  # I048/020 SIM
+    foe_fri: np.ndarray  # I048/020 FOE/FRI: 0 no Mode 4 interrogation, 1 friendly, 2 unknown, 3 no reply (-1 absent)
     range_m: np.ndarray  # I048/040 RHO [m]
     azimuth: np.ndarray  # I048/040 THETA [rad, clockwise from north, (-pi, pi]]
     mode3a: np.ndarray  # I048/070 octal code as an int (-1 absent)
@@ -565,6 +566,8 @@ def _cat048(buf: np.ndarray, c: _Columns) -> Cat048Plots:
     tod = _f(h140, _u(buf, o["140"], 3) / 128.0)
     b020 = _u(buf, o["020"], 1)
     h020 = o["020"] >= 0
+    ext020 = h020 & ((b020 & 1) == 1)
+    foe_fri = np.where(ext020, (_u(buf, np.where(ext020, o["020"] + 1, -1), 1) >> 1) & 0b11, -1)
     h040 = o["040"] >= 0
     rho = _f(h040, _u(buf, o["040"], 2) * (NM / 256.0))
     theta = _f(h040, wrap_angle(_u(buf, o["040"], 2, 2) * (2.0 * np.pi / 65536.0)))
@@ -592,6 +595,7 @@ def _cat048(buf: np.ndarray, c: _Columns) -> Cat048Plots:
         time_of_day=tod,
         typ=np.where(h020, b020 >> 5, -1),
         simulated=np.where(h020, (b020 >> 4) & 1, -1),
+        foe_fri=foe_fri,
         range_m=rho,
         azimuth=theta,
         mode3a=_mode3a(buf, o["070"]),
@@ -757,12 +761,16 @@ def to_detections(
     h = np.where(np.isfinite(plots.height_m[idx]), plots.height_m[idx], plots.flight_level[idx] * 100.0 * FT)
     el = np.where(np.isfinite(ex[:, 2]), ex[:, 2], elevation_from_height(rng, h, radar_height_m))
     rr = np.where(np.isfinite(ex[:, 3]), ex[:, 3], plots.doppler_speed[idx])
+    foe = plots.foe_fri[idx]
     t = np.mod(plots.time_of_day[idx] - start_tod_s, DAY_S)
     cut = np.flatnonzero(np.r_[True, t[1:] != t[:-1], True])
     scans = []
     for a, b in itertools.pairwise(cut):  # one object per scan, not per plot
         s = slice(a, b)
-        scans.append(Detections(float(t[a]), sensor, rng[s], az[s], el[s], rr[s], ex[s, 4].copy(), ex[s, 5].copy()))
+        iff = foe[s] == 1 if (foe[s] >= 0).any() else None  # no FOE/FRI: the radar has no interrogator
+        scans.append(
+            Detections(float(t[a]), sensor, rng[s], az[s], el[s], rr[s], ex[s, 4].copy(), ex[s, 5].copy(), iff)
+        )
     return scans
 
 
@@ -908,18 +916,25 @@ def encode_cat048(
     theta = np.round(np.mod(det.azimuth, 2 * np.pi) / (2 * np.pi) * 65536.0).astype(np.int64) & 0xFFFF
     h = height_from_elevation(det.range, det.elevation, radar_height_m)
     hq = _check_range("height", np.round(h / (25.0 * FT)).astype(np.int64), -8192, 8191)
-    has_rr = np.isfinite(det.range_rate)
-    cal = _check_range("range rate", np.round(np.nan_to_num(det.range_rate)).astype(np.int64), -512, 511)
+    # I048/120 holds -512..511 m/s: faster range rates (rockets) travel only in the SP field
+    has_rr = np.isfinite(det.range_rate) & (np.abs(np.nan_to_num(det.range_rate)) <= 511.4)
+    cal = np.round(np.where(has_rr, det.range_rate, 0.0)).astype(np.int64)
+    # IFF: the first extension of I048/020, FOE/FRI = 01 friendly, 11 no reply (only where interrogated)
+    iff = det.iff is not None
+    e = 1 if iff else 0
     frns = [1, 2, 3, 4, 19, 20] + ([27] if extras else [])
     fs_with = np.frombuffer(_fspec(frns), np.uint8)
     fs_without = np.frombuffer(_fspec([f for f in frns if f != 20]), np.uint8)
     k = fs_with.size  # FRN 19 and 27 set the FSPEC length; FRN 20 does not change it
-    width = k + 2 + 3 + 1 + 4 + 2 + 3 + (_SP_STRUCT.size if extras else 0)
+    width = k + 2 + 3 + 1 + e + 4 + 2 + 3 + (_SP_STRUCT.size if extras else 0)
     rec = np.zeros((n, width), dtype=np.uint8)
     rec[:, :k] = np.where(has_rr[:, None], fs_with, fs_without)
     rec[:, k : k + 2] = [sac & 0xFF, sic & 0xFF]
     rec[:, k + 2 : k + 5] = _be(np.full(n, tod), 3)
-    rec[:, k + 5] = 0x20 | (0x10 if simulated else 0)
+    rec[:, k + 5] = 0x20 | (0x10 if simulated else 0) | e  # FX: the extension follows
+    if iff:
+        rec[:, k + 6] = np.where(det.iff, 0b01, 0b11) << 1
+    k += e
     rec[:, k + 6 : k + 8] = _be(rho, 2)
     rec[:, k + 8 : k + 10] = _be(theta, 2)
     rec[:, k + 10 : k + 12] = _be(hq & 0x3FFF, 2)

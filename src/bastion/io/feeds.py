@@ -436,7 +436,6 @@ class NightRecorder:
             SensorPort(a.name, base_port + 100 + k, sac, 101 + k, adsb_format) for k, a in enumerate(defence.adsb)
         ]
         self.packets: list[Packet] = []
-        self.range_rate_dropped = 0  # plots whose range rate CAT048 could not carry (see on_radar)
 
     def radar_height_m(self, index: int) -> float:
         """Height above mean sea level [m] of radar ``index`` (the reference of its I048/110 heights)."""
@@ -446,24 +445,10 @@ class NightRecorder:
         """A radar scan handed over at ``t`` [s] (default: the scan time)."""
         sp = self.radar_ports[det.sensor]
         t = det.t if t is None else t
-        try:
-            blocks = asterix.encode_cat048(
-                det, sp.sac, sp.sic, self.start_tod_s, self.radar_height_m(det.sensor), max_datagram=self.max_datagram
-            )
-        except ValueError:
-            # I048/120 holds |range rate| <= 511 m/s; faster plots (rockets) lose their Doppler here
-            # until encode_cat048 omits the item for them (their SP field could carry the value)
-            fast = np.abs(np.nan_to_num(det.range_rate)) > 511.0
-            self.range_rate_dropped += int(fast.sum())
-            rr = np.where(fast, np.nan, det.range_rate)
-            blocks = asterix.encode_cat048(
-                Detections(det.t, det.sensor, det.range, det.azimuth, det.elevation, rr, det.power, det.rcs, det.iff),
-                sp.sac,
-                sp.sic,
-                self.start_tod_s,
-                self.radar_height_m(det.sensor),
-                max_datagram=self.max_datagram,
-            )
+        # range rates beyond I048/120's 511 m/s (rockets) travel in bastion's SP field
+        blocks = asterix.encode_cat048(
+            det, sp.sac, sp.sic, self.start_tod_s, self.radar_height_m(det.sensor), max_datagram=self.max_datagram
+        )
         when = self.epoch0 + t
         for b in blocks:
             self.packets.append(Packet(when, sp.port, b))
