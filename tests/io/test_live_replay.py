@@ -22,7 +22,6 @@ import pytest
 
 from bastion.cli.live import build_engine, simulate_feeds, strip_truth
 from bastion.engine.events import EventLog
-from bastion.io import asterix as ax
 from bastion.io import feeds
 from bastion.io.live import parse_live
 
