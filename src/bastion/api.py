@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from bastion import __version__
+from bastion.engine.clock import WallClock
 from bastion.engine.events import EventLog
 from bastion.engine.simulation import RunResult, run
 from bastion.engine.summary import summarise
@@ -42,12 +44,50 @@ def run_id_for(compiled: CompiledScenario, seed: int) -> str:
 
 
 def run_night(
-    scenario: str | Path | CompiledScenario, seed: int, out: str | Path | None = None, report: bool = True
+    scenario: str | Path | CompiledScenario,
+    seed: int,
+    out: str | Path | None = None,
+    report: bool = True,
+    dis: str | None = None,
+    dis_in: str | None = None,
+    speed: float | None = None,
 ) -> NightResult:
-    """Simulate one night; with ``out``, write events.sqlite, summary.json and report.html there."""
+    """Simulate one night; with ``out``, write events.sqlite, summary.json and report.html there.
+
+    ``dis`` ("HOST:PORT") sends the night as DIS PDUs (IEEE 1278.1: entity states of every object,
+    fire and detonation); ``dis_in`` ("HOST:PORT" to listen on) flies the entities another DIS
+    simulation sends as extra truth objects the radars see and the guns may hit. ``speed`` paces
+    the night in wall-clock time (1 = real time; ``dis_in`` defaults it to 1). ValueError for a
+    malformed address.
+    """
     compiled = scenario if isinstance(scenario, CompiledScenario) else compile_named(scenario)
     run_id = run_id_for(compiled, seed)
-    log = EventLog()
+    log = EventLog(flush_every=50 if dis else 2_000)  # DIS PDUs go out as events happen
+    sender = receiver = None
+    clock = None
+    external = None
+    if dis:
+        from bastion.io.dis import DisEventBridge, DisSender
+        from bastion.io.feeds import parse_address
+        from bastion.world.world import describe_label
+
+        sender = DisSender(*parse_address(dis, "--dis"))
+        log.subscribers.append(DisEventBridge(compiled.defence, sender, describe_label))
+    if dis_in:
+        from bastion.io.dis import DisReceiver
+        from bastion.io.feeds import parse_address
+
+        speed = speed or 1.0
+        host, port = parse_address(dis_in, "--dis-in")
+        receiver = DisReceiver(compiled.defence.origin, host, port)
+        start = time.monotonic()
+
+        def external(t: float):
+            receiver.poll()
+            return receiver.entities(now=start + t / speed)
+
+    if speed:
+        clock = WallClock(speed)
     store = None
     out_dir = None
     if out is not None:
@@ -61,13 +101,18 @@ def run_night(
         store.begin_run(run_id, compiled.defence.name, compiled.loaded.sha256, compiled.loaded.text, seed, __version__)
         log.subscribers.append(lambda batch: store.append(run_id, batch))
     try:
-        result = run(compiled, seed, log)
+        result = run(compiled, seed, log, clock=clock, external=external)
     except BaseException:
         if store is not None:
             log.flush()
             store.finish_run(run_id, "failed", None)
             store.close()
         raise
+    finally:
+        if sender is not None:
+            sender.close()
+        if receiver is not None:
+            receiver.sock.close()
     summary = summarise(result)
     incident_id = None
     if out_dir is not None and store is not None:

@@ -60,6 +60,14 @@ def run_cmd(
     out: Annotated[Path | None, typer.Option(help="output directory (default runs/NAME-seedN)")] = None,
     report: Annotated[bool, typer.Option(help="write report.html")] = True,
     quiet: Annotated[bool, typer.Option(help="print only the output directory")] = False,
+    dis: Annotated[str | None, typer.Option("--dis", help="send DIS PDUs to HOST:PORT")] = None,
+    dis_in: Annotated[
+        str | None, typer.Option("--dis-in", help="fly the DIS entities received on HOST:PORT (real time)")
+    ] = None,
+    speed: Annotated[
+        float | None,
+        typer.Option(help="pace the night in wall-clock time (1 = real time); default: as fast as possible"),
+    ] = None,
 ) -> None:
     """Simulate a night; write events.sqlite, summary.json and report.html."""
     from bastion.api import compile_named, run_night
@@ -70,7 +78,12 @@ def run_cmd(
         fail("\n".join(exc.problems))
     out = out or Path("runs") / f"{compiled.defence.name}-seed{seed}"
     with console.status(f"simulating {compiled.defence.name} (seed {seed})…", spinner="dots") if not quiet else _null():
-        night = run_night(compiled, seed, out, report=report)
+        try:
+            night = run_night(compiled, seed, out, report=report, dis=dis, dis_in=dis_in, speed=speed)
+        except ValueError as exc:
+            fail(str(exc))
+        except OSError as exc:
+            fail(f"cannot open the DIS socket: {exc.strerror or exc}")
     if quiet:
         console.print(str(out))
         return

@@ -63,12 +63,14 @@ def run(
     record_plots: bool = True,
     operator: Operator | None = None,
     stop: Callable[[], bool] | None = None,
+    external: Callable[[float], object] | None = None,
 ) -> RunResult:
     """Simulate one night of ``scenario`` with ``seed``; every event goes to ``log``.
 
     ``clock`` paces the loop (default: as fast as possible); ``operator`` answers engagement
     requests (default: a simulated operator); ``stop`` is polled at every wake-up and ends the run
-    early when it returns True (a console closing a live run).
+    early when it returns True (a console closing a live run). ``external`` adds entities flown by
+    another simulation (DIS in) to the truth the sensors observe and the rounds can hit.
     """
     wall0 = time.perf_counter()
     d = scenario.defence
@@ -76,7 +78,7 @@ def run(
     clock = clock or SimulatedClock()
     emit = log.emit
     stage = {"world": 0.0, "sensors": 0.0}
-    world = World(scenario, stream(seed, "threats"), stream(seed, "guns"), stream(seed, "debris"))
+    world = World(scenario, stream(seed, "threats"), stream(seed, "guns"), stream(seed, "debris"), external=external)
     pipeline = DecisionPipeline(d, emit, record_plots=record_plots)
     radars = [RadarModel(site, stream(seed, f"radar:{site.name}")) for site in d.radars]
     receivers = [AdsbModel(site, d.origin, stream(seed, f"adsb:{site.name}")) for site in d.adsb]

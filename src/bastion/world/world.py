@@ -17,12 +17,14 @@ Threats are numbered as in the scenario; drones (:mod:`.drones`) and rockets and
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 import shapely
 
 from bastion.orders import FireOrder
+from bastion.scenario.catalogue import CATALOGUE
 from bastion.scenario.compiled import CompiledScenario
 from bastion.world.aircraft import CivilTraffic
 from bastion.world.debris import KIND_NAMES, WARHEAD, Debris, DebrisPhysics, break_up, damaged_zones
@@ -33,6 +35,7 @@ from bastion.world.sensors import AirPicture
 
 CIVIL_LABEL = 10_000
 DEBRIS_LABEL = 20_000
+EXTERNAL_LABEL = 1_000_000  # entities of another simulation (DIS), above every debris id
 
 DT_ROUNDS = 0.05  # [s] while live rounds fly (see below)
 DT_FALLING = 0.1  # [s] while only duds, debris or munitions fly
@@ -42,9 +45,11 @@ TruthEvent = tuple[float, str, dict]
 
 
 def describe_label(label: int) -> tuple[str, int]:
-    """('threat' | 'civil' | 'debris' | 'noise', index) of a truth label."""
+    """('threat' | 'civil' | 'debris' | 'external' | 'noise', index) of a truth label."""
     if label < 0:
         return "noise", -1
+    if label >= EXTERNAL_LABEL:
+        return "external", label - EXTERNAL_LABEL
     if label >= DEBRIS_LABEL:
         return "debris", label - DEBRIS_LABEL
     if label >= CIVIL_LABEL:
@@ -70,6 +75,9 @@ class World:
     bursts: list[Burst] = field(default_factory=list)
     debris: Debris = field(default_factory=Debris)
     t: float = 0.0
+    # entities flown by another simulation (DIS in): a function of time giving an object with
+    # ``position``, ``velocity`` (N, 3) ENU and ``radar_signature()`` -> (RCS, Swerling case)
+    external: Callable[[float], object] | None = None
 
     def __post_init__(self) -> None:
         d = self.scenario.defence
@@ -123,14 +131,27 @@ class World:
         c_pos, c_vel, c_on = self._civil_at(t)
         c_air = c_on & (c_pos[:, 2] > 1.0)
         deb = self.debris
+        e_pos, e_vel, e_rcs, e_sw = np.zeros((0, 3)), np.zeros((0, 3)), np.zeros(0), np.zeros(0, dtype=int)
+        if self.external is not None:
+            ext = self.external(t)
+            if len(ext):
+                e_pos, e_vel = np.asarray(ext.position, float), np.asarray(ext.velocity, float)
+                e_rcs, e_sw = ext.radar_signature()
         return AirPicture(
-            pos=np.concatenate([pos, c_pos[c_air], deb.pos]),
-            vel=np.concatenate([vel, c_vel[c_air], deb.vel]),
-            rcs=np.concatenate([rcs, self._civil_rcs[c_air], deb.rcs]),
-            swerling=np.concatenate([sw, self._civil_sw[c_air], np.ones(len(deb), dtype=int)]),
-            label=np.concatenate([idx, CIVIL_LABEL + np.flatnonzero(c_air), DEBRIS_LABEL + deb.id]),
+            pos=np.concatenate([pos, c_pos[c_air], deb.pos, e_pos]),
+            vel=np.concatenate([vel, c_vel[c_air], deb.vel, e_vel]),
+            rcs=np.concatenate([rcs, self._civil_rcs[c_air], deb.rcs, e_rcs]),
+            swerling=np.concatenate([sw, self._civil_sw[c_air], np.ones(len(deb), dtype=int), e_sw]),
+            label=np.concatenate(
+                [
+                    idx,
+                    CIVIL_LABEL + np.flatnonzero(c_air),
+                    DEBRIS_LABEL + deb.id,
+                    EXTERNAL_LABEL + np.arange(len(e_rcs)),
+                ]
+            ),
             iff=np.concatenate(
-                [np.zeros(idx.size, dtype=bool), self._civil_iff[c_air], np.zeros(len(deb), dtype=bool)]
+                [np.zeros(idx.size, dtype=bool), self._civil_iff[c_air], np.zeros(len(deb) + len(e_rcs), dtype=bool)]
             ),
         )
 
@@ -242,6 +263,14 @@ class World:
             tgt1 = np.concatenate([dr.pos[di], mu.pos[mi], c1[ci]])
             radius = np.concatenate([dr.vulnerable_radius[di], mu.vulnerable_radius[mi], self._civil_radius[ci]])
             owner = np.concatenate([dr.index[di], mu.index[mi], CIVIL_LABEL + ci])
+            if self.external is not None:
+                e0, e1 = self.external(t0), self.external(t1)
+                if len(e0) and len(e1) == len(e0):
+                    vuln = np.array([CATALOGUE.threats[k].vulnerable_radius_m for k in e1.threat_types()])
+                    tgt0 = np.concatenate([tgt0, np.asarray(e0.position, float)])
+                    tgt1 = np.concatenate([tgt1, np.asarray(e1.position, float)])
+                    radius = np.concatenate([radius, vuln])
+                    owner = np.concatenate([owner, EXTERNAL_LABEL + np.arange(len(e1))])
             re = self.round_physics.step(self.rounds, t0, t1, tgt0, tgt1, radius)
             ev.extend(self._round_events(t1, re, owner))
         if len(self.debris):
@@ -280,6 +309,9 @@ class World:
             lab = int(owner[col])
             kind, i = describe_label(lab)
             order = self.bursts[b].order.order_id
+            if kind == "external":  # another simulation owns it: report the hit, it decides the effect
+                ev.append((t, "external_hit", {"entity": i, "order": order, "position": _r(where)}))
+                continue
             if kind == "civil":
                 ev.append(
                     (
