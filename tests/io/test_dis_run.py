@@ -9,9 +9,13 @@ import pytest
 
 pytest.importorskip("opendis")
 
-from bastion.api import run_night  # noqa: E402
-from bastion.io.dis import DisCodec, DisSender, decode  # noqa: E402
-from bastion.io.dis import DRONE  # noqa: E402
+from bastion.api import run_night
+from bastion.io.dis import (
+    DRONE,
+    DisCodec,
+    DisSender,
+    decode,
+)
 
 
 def test_run_sends_dis_pdus(tmp_path, baghdad):
