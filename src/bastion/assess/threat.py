@@ -79,8 +79,11 @@ class ThreatGeometry:
     t_zone: np.ndarray  # (N, Z) absolute time the threat would reach each zone [s] (NaN: never)
 
 
-def evaluate(tracks: Tracks, klass: np.ndarray, zones: tuple[ZoneArea, ...]) -> ThreatGeometry:
-    """Threat geometry of every track (see the module docstring)."""
+def evaluate(
+    tracks: Tracks, klass: np.ndarray, zones: tuple[ZoneArea, ...], skip: np.ndarray | None = None
+) -> ThreatGeometry:
+    """Threat geometry of every track (see the module docstring); tracks in ``skip`` (N,) are left
+    with no prediction (e.g. aircraft already identified civil)."""
     n = len(tracks)
     nz = len(zones)
     point = np.full((n, 2), np.nan)
@@ -94,6 +97,8 @@ def evaluate(tracks: Tracks, klass: np.ndarray, zones: tuple[ZoneArea, ...]) -> 
     if n and valued:
         # tentative tracks (mostly false alarms) are not evaluated: nothing is decided on them
         live = tracks.status != TrackStatus.TENTATIVE
+        if skip is not None:
+            live &= ~skip
         ballistic = (klass == TrackClass.BALLISTIC) | (klass == TrackClass.FALLING)
         air = np.flatnonzero(live & ~ballistic)
         fall = np.flatnonzero(live & ballistic)

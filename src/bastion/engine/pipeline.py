@@ -42,6 +42,9 @@ mode holds a track on a rocket (a CV track breaks every scan), giving impact pre
 few metres and points of origin within ~10 m."""
 
 
+ADSB_FUSION_S = 6.0
+
+
 def _r(a: np.ndarray, nd: int = 2) -> list:
     return np.round(a, nd).tolist()
 
@@ -64,6 +67,7 @@ class DecisionPipeline:
         self.identifier = Identifier(defence.origin, defence.doctrine.min_updates_hostile, defence.radars)
         self.engagements = EngagementManager(defence, assigner or FastAssigner())
         self.arcs = ArcEstimator(defence.radars, defence.air)
+        self._last_fusion = -np.inf
         self._origin_reported: dict[int, int] = {}
         self._ignored: set[int] = set()
         self.warnings = WarningBoard(
@@ -79,9 +83,12 @@ class DecisionPipeline:
     # -- inputs --------------------------------------------------------------------------------
     def on_adsb(self, reports: AdsbReports) -> None:
         if len(reports):
-            # the newest report of each aircraft is enough to keep its track keyed (the radar updates it
-            # every scan); a batch holds several reports per aircraft at 2 Hz
-            self.tracker.update_adsb(reports.latest(), self.defence.origin)
+            # the radar updates every track each scan; ADS-B refreshes the tracks of cooperative
+            # aircraft (and keys them by ICAO address) every ADSB_FUSION_S with each aircraft's newest
+            # report, which keeps the fusion's cost a small part of a scan's
+            if reports.t.max() - self._last_fusion >= ADSB_FUSION_S:
+                self._last_fusion = float(reports.t.max())
+                self.tracker.update_adsb(reports.latest(), self.defence.origin)
             self.identifier.on_adsb(reports)
             if self.record_plots:
                 self.emit(
@@ -132,7 +139,14 @@ class DecisionPipeline:
                 emit(t, "track_deleted", "decision", {"track": tid, "reason": reason})
         c1 = time.perf_counter()
         klass = classify(tracks)
-        g = evaluate(tracks, klass, self.defence.zones)
+        # aircraft already identified civil or friendly are no threat: nothing to predict for them
+        known = self.identifier.identity
+        harmless_before = np.fromiter(
+            (known.get(k) in (Identity.CIVIL, Identity.FRIENDLY) for k in tracks.id.tolist()),
+            dtype=bool,
+            count=len(tracks),
+        )
+        g = evaluate(tracks, klass, self.defence.zones, skip=harmless_before)
         arcs = self.arcs.update(tracks, det, klass != TrackClass.AIRCRAFT)
         if arcs:
             for tid in arcs:
@@ -190,7 +204,8 @@ class DecisionPipeline:
         for kind, payload in self.warnings.update(picture, ended, tracks.updates):
             emit(t, kind, "decision", payload)
         c4 = time.perf_counter()
-        self._emit_picture(tracks, picture)
+        if self.record_plots:
+            self._emit_picture(tracks, picture)
         self.tracks, self.picture = tracks, picture
         st = self.stage_seconds
         st["track"] += c1 - c0

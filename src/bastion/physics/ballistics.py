@@ -95,7 +95,11 @@ class Air:
 
 
 def acceleration(
-    vel: np.ndarray, up_m: np.ndarray, k: np.ndarray, drag: DragFunction, air: Air,
+    vel: np.ndarray,
+    up_m: np.ndarray,
+    k: np.ndarray,
+    drag: DragFunction,
+    air: Air,
     rho_a: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> np.ndarray:
     """Acceleration [m/s^2], shape (N, 3), of N point masses with velocities ``vel`` (N, 3).

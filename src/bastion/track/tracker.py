@@ -90,6 +90,7 @@ class TrackerConfig:
     imm_cv_q: float = 0.5  # IMM CV mode white-acceleration density [m^2/s^3]: nearly straight flight
     imm_switch_rate: float = 0.05  # IMM: rate of leaving a mode [1/s]
     imm_initial_cv: float = 0.8  # IMM: CV probability of a new track
+    imm_turn: bool = True  # IMM: include the coordinated-turn mode (manoeuvres)
     imm_ballistic: bool = False  # IMM: add a free-flight (gravity) mode for rockets and mortar bombs
     ballistic_q: float = 150.0  # free-flight mode white-acceleration density [m^2/s^3]: unknown drag (~10 m/s^2)
     ballistic_initial_speed: float = 150.0  # [m/s] radial speed above which a new track starts in free flight
@@ -162,12 +163,14 @@ class Tracker:
         self.radars = list(radars)
         self.config = cfg = config or TrackerConfig()
         if cfg.filter == "imm":
-            self.models = [
-                ConstantVelocity(cfg.imm_cv_q, turn_state=True),
-                CoordinatedTurn(cfg.ct_q, cfg.ct_q_turn),
-            ]
+            turn = cfg.imm_turn
+            self.models = [ConstantVelocity(cfg.imm_cv_q, turn_state=turn)]
+            if turn:
+                self.models.append(CoordinatedTurn(cfg.ct_q, cfg.ct_q_turn))
             if cfg.imm_ballistic:
-                self.models.append(FreeFall(cfg.ballistic_q, turn_state=True))
+                self.models.append(FreeFall(cfg.ballistic_q, turn_state=turn))
+            if len(self.models) < 2:
+                raise ValueError("TrackerConfig: an IMM needs imm_turn or imm_ballistic (at least two modes)")
             self._filter = ukf if cfg.imm_inner == "ukf" else ekf
         else:
             model = {
