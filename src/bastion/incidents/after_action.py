@@ -117,18 +117,6 @@ def _map(inc: Incident, defence, events) -> go.Figure | None:
         origin = defence.origin
         for tr in site_traces(defence):
             fig.add_trace(tr)
-        for rw in defence.runways:
-            fig.add_trace(
-                go.Scatter(
-                    x=_km(rw.thresholds[:, 0]),
-                    y=_km(rw.thresholds[:, 1]),
-                    mode="lines+text",
-                    text=list(rw.idents),
-                    line={"color": "#555", "width": 4},
-                    name=f"runway {rw.name}",
-                    legendgroup="zones",
-                )
-            )
     elif inc.lat is not None and inc.lon is not None:
         origin = Origin(inc.lat, inc.lon, 0.0)
     else:

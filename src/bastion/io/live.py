@@ -55,15 +55,15 @@ from pathlib import Path
 from typing import Literal, Protocol
 
 import numpy as np
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from bastion import __version__
 from bastion.io import asterix, feeds, modes_stream
 from bastion.io.feeds import parse_address, read_recording, read_service_messages, tod_of
 from bastion.scenario import schema
 from bastion.scenario.compiled import CompiledScenario, compile_scenario
-from bastion.scenario.loader import LoadedScenario, ScenarioError, _clean_loc, _dotted, _first_model, parse
-from bastion.scenario.locate import key_lines, line_of
+from bastion.scenario.loader import LoadedScenario, ScenarioError, _dotted, parse, validate_toml
+from bastion.scenario.locate import line_of
 from bastion.sense.adsb_frames import AdsbDecoder
 from bastion.sense.types import AdsbReports, Detections
 
@@ -164,31 +164,6 @@ class LiveSetup:
         return self.compiled.loaded.text
 
 
-def _describe(exc: ValidationError, source: str, lines: dict) -> list[str]:
-    """Pydantic errors as ``FILE:LINE: field: problem`` lines (the scenario loader's style)."""
-    out = []
-    for err in exc.errors(include_url=False):
-        loc = _clean_loc(tuple(err["loc"]))
-        line = line_of(loc, lines)
-        where = f"{source}:{line}" if line else source
-        if err["type"] == "extra_forbidden":
-            model = LiveConfig
-            for part in loc[:-1]:
-                if isinstance(part, int) or model is None:
-                    continue
-                f = model.model_fields.get(part)
-                model = _first_model(f.annotation) if f else None
-            known = list(model.model_fields) if model else []
-            out.append(f"{where}: {_dotted(loc)}: unknown field {loc[-1]!r}; expected one of: {', '.join(known)}")
-        elif err["type"] == "missing":
-            out.append(f"{where}: {_dotted(loc)}: required field is missing")
-        else:
-            got = err.get("input")
-            shown = "" if isinstance(got, dict | list) else f", got {got!r}"
-            out.append(f"{where}: {_dotted(loc)}: {err['msg'].removeprefix('Value error, ')}{shown}")
-    return out
-
-
 _HEADER = re.compile(r"^\s*\[\[?\s*([A-Za-z0-9_-]+)")
 
 
@@ -209,15 +184,7 @@ def strip_tables(text: str, tables: tuple[str, ...] = LIVE_TABLES) -> str:
 
 def parse_live(text: str, source: str = "<string>", directory: Path | None = None) -> LiveSetup:
     """Validate and compile a live configuration; raise :class:`ScenarioError` with line-numbered problems."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError([f"{source}: TOML syntax error: {exc}"]) from None
-    lines = key_lines(text)
-    try:
-        cfg = LiveConfig.model_validate(data)
-    except ValidationError as exc:
-        raise ScenarioError(_describe(exc, source, lines)) from None
+    cfg, lines = validate_toml(text, source, LiveConfig)
     problems = []
 
     def where(loc) -> str:
@@ -261,7 +228,7 @@ def parse_live(text: str, source: str = "<string>", directory: Path | None = Non
         raise ScenarioError(problems)
     stripped = strip_tables(text)
     loaded = parse(stripped, source, directory)
-    plain = {k: v for k, v in data.items() if k not in LIVE_TABLES}
+    plain = {k: v for k, v in tomllib.loads(text).items() if k not in LIVE_TABLES}
     if loaded.model != schema.Scenario.model_validate(plain):
         raise ScenarioError(
             [f"{source}: write the feeds, publish and live settings as [[feeds]], [publish], [live] tables"]

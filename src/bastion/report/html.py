@@ -43,18 +43,6 @@ def _map(d, events) -> go.Figure:
     fig = go.Figure()
     for tr in site_traces(d):
         fig.add_trace(tr)
-    for rw in d.runways:
-        fig.add_trace(
-            go.Scatter(
-                x=_km(rw.thresholds[:, 0]),
-                y=_km(rw.thresholds[:, 1]),
-                mode="lines+text",
-                text=list(rw.idents),
-                line={"color": "#555", "width": 4},
-                name=f"runway {rw.name}",
-                legendgroup="zones",
-            )
-        )
     # truth paths
     paths: dict[int, list] = defaultdict(list)
     for e in events:

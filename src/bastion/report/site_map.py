@@ -31,6 +31,7 @@ def wedge(center: np.ndarray, radius: float, az_from: float, az_to: float, n: in
 
 
 def site_traces(d: Defence) -> list[go.Scatter]:
+    """Zones, runways, radars, and guns with their reach and no-fire sectors."""
     traces: list[go.Scatter] = []
     for z in d.zones:
         ring = np.asarray(shapely.get_exterior_ring(z.geometry).coords)
@@ -48,6 +49,18 @@ def site_traces(d: Defence) -> list[go.Scatter]:
                 text=label,
                 legendgroup="zones",
                 legendgrouptitle_text="Zones",
+            )
+        )
+    for rw in d.runways:
+        traces.append(
+            go.Scatter(
+                x=_km(rw.thresholds[:, 0]),
+                y=_km(rw.thresholds[:, 1]),
+                mode="lines+text",
+                text=list(rw.idents),
+                line={"color": "#555", "width": 4},
+                name=f"runway {rw.name}",
+                legendgroup="zones",
             )
         )
     for r in d.radars:

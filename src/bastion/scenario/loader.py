@@ -65,17 +65,23 @@ def load(name_or_path: str | Path) -> LoadedScenario:
     )
 
 
-def parse(text: str, source: str = "<string>", directory: Path | None = None) -> LoadedScenario:
-    """Validate the TOML ``text`` of a scenario; ``source`` names it in error messages."""
+def validate_toml(text: str, source: str, model_class: type[BaseModel]):
+    """Parse TOML ``text`` and validate it as ``model_class``: (model, key-line map); every problem
+    becomes a ``FILE:LINE: field: message`` line of a :class:`ScenarioError`."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError([f"{source}: TOML syntax error: {exc}"]) from None
     lines = key_lines(text)
     try:
-        model = Scenario.model_validate(data)
+        return model_class.model_validate(data), lines
     except ValidationError as exc:
-        raise ScenarioError(_describe(exc, source, lines)) from None
+        raise ScenarioError(_describe(exc, source, lines, model_class)) from None
+
+
+def parse(text: str, source: str = "<string>", directory: Path | None = None) -> LoadedScenario:
+    """Validate the TOML ``text`` of a scenario; ``source`` names it in error messages."""
+    model, lines = validate_toml(text, source, Scenario)
     problems = [
         f"{source}:{line_of(loc, lines) or '?'}: {_dotted(loc)}: {msg}" for loc, msg in cross_reference_problems(model)
     ]
@@ -100,9 +106,9 @@ def _dotted(loc: tuple[str | int, ...]) -> str:
     return text or "(top level)"
 
 
-def _model_at(loc: tuple[str | int, ...]) -> type[BaseModel] | None:
+def _model_at(loc: tuple[str | int, ...], root: type[BaseModel] = Scenario) -> type[BaseModel] | None:
     """The pydantic model that owns the last key of ``loc`` (for 'did you mean')."""
-    model: type[BaseModel] | None = Scenario
+    model: type[BaseModel] | None = root
     for part in loc[:-1]:
         if model is None:
             return None
@@ -125,7 +131,7 @@ def _first_model(annotation) -> type[BaseModel] | None:
     return None
 
 
-def _describe(exc: ValidationError, source: str, lines: dict) -> list[str]:
+def _describe(exc: ValidationError, source: str, lines: dict, root: type[BaseModel] = Scenario) -> list[str]:
     out = []
     for err in exc.errors(include_url=False):
         loc = _clean_loc(tuple(err["loc"]))
@@ -133,7 +139,7 @@ def _describe(exc: ValidationError, source: str, lines: dict) -> list[str]:
         where = f"{source}:{line}" if line else source
         if err["type"] == "extra_forbidden":
             key = str(loc[-1])
-            model = _model_at(loc)
+            model = _model_at(loc, root)
             known = list(model.model_fields) if model else []
             close = difflib.get_close_matches(key, known, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""

@@ -199,7 +199,7 @@ class CoordinatedTurn:
 
 
 @dataclass(frozen=True)
-class FreeFall:
+class FreeFall(ConstantVelocity):
     """Free flight under gravity: a rocket after burnout, a mortar bomb, a falling body.
 
     The CV model plus the known acceleration of gravity (a control input, so F is that of CV):
@@ -209,27 +209,12 @@ class FreeFall:
     be a mode of an IMM beside a :class:`CoordinatedTurn` (as :class:`ConstantVelocity` does).
     """
 
-    q: float
-    turn_state: bool = False
-    turn_sigma: float = 1e-3
-    linear = True
-
-    @property
-    def dim(self) -> int:
-        return 7 if self.turn_state else 6
-
-    def jacobian(self, x: np.ndarray, dt: np.ndarray) -> np.ndarray:
-        return ConstantVelocity(self.q, self.turn_state, self.turn_sigma).jacobian(x, dt)
-
     def f(self, x: np.ndarray, dt: np.ndarray) -> np.ndarray:
         dt = np.asarray(dt, dtype=float)
-        out = ConstantVelocity(self.q, self.turn_state, self.turn_sigma).f(x, dt)
+        out = super().f(x, dt)
         out[:, 2] -= 0.5 * G0 * dt**2
         out[:, 5] -= G0 * dt
         return out
-
-    def noise(self, x: np.ndarray, dt: np.ndarray) -> np.ndarray:
-        return ConstantVelocity(self.q, self.turn_state, self.turn_sigma).noise(x, dt)
 
 
 MotionModel = ConstantVelocity | ConstantAcceleration | CoordinatedTurn | FreeFall
