@@ -118,10 +118,12 @@ class Identifier:
         p_reach: np.ndarray,
         zone_value: np.ndarray,
         iff_reply: np.ndarray | None = None,
+        debris: np.ndarray | None = None,
     ):
         """Identity of every track (N,), the identity changes and the flags raised this scan.
 
-        ``iff_reply`` (N,) says which tracks' plots of this scan came with a friendly IFF reply."""
+        ``iff_reply`` (N,) says which tracks' plots of this scan came with a friendly IFF reply;
+        ``debris`` (N,) marks tracks of the debris of an engaged target, never declared hostile."""
         changes: list[tuple[int, Identity, Identity, str]] = []
         flags: list[tuple[str, dict]] = []
         correlated = self._correlate(tracks)
@@ -195,6 +197,8 @@ class Identifier:
                     f"{tracks.x[i, 2]:.0f} m, RCS {tracks.rcs[i]:.3f} m^2), no ADS-B or IFF, "
                     f"inbound to a defended zone (P={p_reach[i]:.2f}), {int(tracks.updates[i])} plots"
                 )
+            elif new[i] == Identity.UNKNOWN and debris is not None and debris[i]:
+                reason = "debris of an engaged target"
             elif new[i] == Identity.UNKNOWN and old[i] == Identity.PENDING:
                 reason = "confirmed; hostile criteria not met"
             elif new[i] == Identity.UNKNOWN:

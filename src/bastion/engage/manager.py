@@ -89,6 +89,7 @@ class EngagementManager:
         self.requests: dict[int, Request] = {}
         self.destroyed: set[int] = set()
         self.fired_at: set[int] = set()  # tracks engaged at least once
+        self.last_seen: dict[int, tuple[float, np.ndarray]] = {}  # engaged track -> (time, position)
         self.ignored: set[int] = set()
         self._said: set[tuple[int, str]] = set()
         self._next_order = 1
@@ -139,6 +140,10 @@ class EngagementManager:
         events: list[tuple[str, dict]] = []
         orders: list[FireOrder] = []
         ended: dict[int, str] = {}
+        for tid in self.fired_at:
+            i = tracks.index_of(tid)
+            if i is not None:
+                self.last_seen[tid] = (t, tracks.x[i, :3].copy())
         events += self._assess_kills(tracks, ended)
         events += self._lapse_requests(t)
         cand = self._candidates(tracks, picture, events)
@@ -206,6 +211,13 @@ class EngagementManager:
             orders.append(order)
             events.append(eng_event)
         return orders, events, ended
+
+    def engaged_near(self, pos: np.ndarray, t: float, within_m: float = 800.0, within_s: float = 15.0) -> int | None:
+        """An engaged track last seen near ``pos`` (3,) shortly before ``t``: new tracks there are its debris."""
+        for tid, (ts, p) in self.last_seen.items():
+            if 0.0 <= t - ts <= within_s and np.linalg.norm(pos - p) <= within_m:
+                return tid
+        return None
 
     # -- internals -----------------------------------------------------------------------------
     def _say(self, track: int, kind: str, reason: str) -> list[tuple[str, dict]]:

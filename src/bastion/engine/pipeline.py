@@ -68,6 +68,7 @@ class DecisionPipeline:
         self.engagements = EngagementManager(defence, assigner or FastAssigner())
         self.arcs = ArcEstimator(defence.radars, defence.air)
         self._last_fusion = -np.inf
+        self.debris_of: dict[int, int] = {}  # track -> the engaged track it is debris of
         self._origin_reported: dict[int, int] = {}
         self._ignored: set[int] = set()
         self.warnings = WarningBoard(
@@ -133,6 +134,9 @@ class DecisionPipeline:
         # so they are recorded only once confirmed
         for tid in changes.confirmed:
             i = tracks.index_of(tid)
+            parent = self.engagements.engaged_near(tracks.x[i, :3], t)
+            if parent is not None:  # a new track where an engaged target was: its debris, not a new threat
+                self.debris_of[tid] = parent
             emit(t, "track_confirmed", "decision", {"track": tid, "position": _r(tracks.x[i, :3], 1)})
         for tid, reason in changes.deleted:
             if self.identifier.identity.get(tid, Identity.PENDING) != Identity.PENDING:
@@ -162,7 +166,10 @@ class DecisionPipeline:
         iff = np.zeros(len(tracks), dtype=bool)
         used = tracks.detection >= 0
         iff[used] = det.iff_reply[tracks.detection[used]]
-        identity, id_changes, flags = self.identifier.update(tracks, klass, g.p_reach, g.value, iff)
+        debris = np.fromiter((k in self.debris_of for k in tracks.id.tolist()), dtype=bool, count=len(tracks))
+        if debris.any():
+            klass[debris] = TrackClass.FALLING
+        identity, id_changes, flags = self.identifier.update(tracks, klass, g.p_reach, g.value, iff, debris)
         for kind, payload in flags:
             emit(t, kind, "decision", payload)
         harmless = (identity == Identity.CIVIL) | (identity == Identity.FRIENDLY)
@@ -200,6 +207,8 @@ class DecisionPipeline:
             ended.setdefault(tid, "track lost")
         for i in np.flatnonzero(klass == TrackClass.FALLING):
             ended.setdefault(int(tracks.id[i]), "fallen")
+        for tid in self.engagements.destroyed:  # also for the other radars' scans at the same time
+            ended.setdefault(tid, "assessed destroyed")
         c3 = time.perf_counter()
         for kind, payload in self.warnings.update(picture, ended, tracks.updates):
             emit(t, kind, "decision", payload)
