@@ -28,6 +28,12 @@ def assign(
     out = np.full(n_tracks, -1, dtype=np.intp)
     if ti.size == 0:
         return out
+    # fast path: no track with two candidates and no detection with two tracks -> every pair is a
+    # cluster of its own (the usual case), no graph needed
+    if np.bincount(ti, minlength=n_tracks).max() <= 1 and np.bincount(dj, minlength=n_dets).max() <= 1:
+        take = cost < miss_cost[ti]
+        out[ti[take]] = dj[take]
+        return out
     comp, tracks_in, dets_in = clusters(n_tracks, n_dets, ti, dj)
     simple = (tracks_in[comp] == 1) & (dets_in[comp] == 1)
     take = simple & (cost < miss_cost[ti])
