@@ -91,10 +91,11 @@ class RadarModel:
             t_thr = detection.threshold(rt.pfa)
             f_pow = t_thr + rng.exponential(1.0, k)  # noise exceedances above threshold
             f_rr = rng.uniform(-150.0, 150.0, k) if np.isfinite(rt.sigma_range_rate_mps) else np.full(k, np.nan)
-            m_r, m_az, m_el = np.r_[m_r, f_r], np.r_[m_az, f_az], np.r_[m_el, f_el]
-            m_rr, m_pow = np.r_[m_rr, f_rr], np.r_[m_pow, f_pow]
-            labels = np.r_[labels, np.full(k, NOISE_LABEL)]
-            m_iff = np.r_[m_iff, np.zeros(k, dtype=bool)]
+            cat = np.concatenate
+            m_r, m_az, m_el = cat([m_r, f_r]), cat([m_az, f_az]), cat([m_el, f_el])
+            m_rr, m_pow = cat([m_rr, f_rr]), cat([m_pow, f_pow])
+            labels = cat([labels, np.full(k, NOISE_LABEL)])
+            m_iff = cat([m_iff, np.zeros(k, dtype=bool)])
         order = rng.permutation(m_r.size)
         m_r, m_az, m_el, m_rr, m_pow, labels, m_iff = (a[order] for a in (m_r, m_az, m_el, m_rr, m_pow, labels, m_iff))
         # RCS estimate a radar makes from its own calibration: (power - noise) scaled by R^4
