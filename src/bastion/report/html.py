@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import plotly.graph_objects as go
 
-from bastion.report.site_map import IDENTITY_COLOURS, _km, site_traces
+from bastion.report.site_map import IDENTITY_COLOURS, _km, site_extent_km, site_traces
 from bastion.scenario import parse
 from bastion.scenario.compiled import compile_scenario
 from bastion.store import EventStore
@@ -132,11 +132,12 @@ def _map(d, events) -> go.Figure:
                     legendgrouptitle_text="Outcome",
                 )
             )
+    x0, x1, y0, y1 = site_extent_km(d)
     fig.update_layout(
-        title="Site map (local ENU, km from the airport reference point)",
+        title="Site map (local ENU, km from the site origin; double-click to see every track)",
         height=760,
-        xaxis={"title": "east [km]", "scaleanchor": "y", "scaleratio": 1},
-        yaxis={"title": "north [km]"},
+        xaxis={"title": "east [km]", "scaleanchor": "y", "scaleratio": 1, "range": [x0, x1]},
+        yaxis={"title": "north [km]", "range": [y0, y1]},
         legend={"groupclick": "toggleitem"},
         margin={"l": 50, "r": 20, "t": 50, "b": 40},
         template="plotly_white",

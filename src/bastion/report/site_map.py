@@ -24,10 +24,11 @@ def _km(a) -> np.ndarray:
 
 def wedge(center: np.ndarray, radius: float, az_from: float, az_to: float, n: int = 40) -> np.ndarray:
     """Polygon (K, 2) of a sector clockwise from ``az_from`` to ``az_to`` [rad]."""
-    span = (az_to - az_from) % (2 * np.pi) or 2 * np.pi
+    full = az_to - az_from >= 2 * np.pi - 1e-9
+    span = 2 * np.pi if full else (az_to - az_from) % (2 * np.pi) or 2 * np.pi
     a = az_from + np.linspace(0.0, span, n)
     ring = center + radius * np.stack([np.sin(a), np.cos(a)], axis=1)
-    return np.vstack([center, ring, center])
+    return ring if full else np.vstack([center, ring, center])
 
 
 def site_traces(d: Defence) -> list[go.Scatter]:
@@ -121,3 +122,16 @@ def site_traces(d: Defence) -> list[go.Scatter]:
             )
         )
     return traces
+
+
+def site_extent_km(d: Defence, margin_m: float = 2_500.0) -> tuple[float, float, float, float]:
+    """(east min, east max, north min, north max) [km] of the zones, runways, sensors and guns plus a
+    margin: the map's first view, on what is defended rather than on every track."""
+    pts = [np.asarray(shapely.get_exterior_ring(z.geometry).coords) for z in d.zones]
+    pts += [rw.thresholds[:, :2] for rw in d.runways]
+    pts += [np.array([s.position[:2]]) for s in (*d.radars, *d.guns)]
+    if not pts:
+        return (-5.0, 5.0, -5.0, 5.0)
+    a = np.vstack(pts)
+    lo, hi = a.min(axis=0) - margin_m, a.max(axis=0) + margin_m
+    return (float(lo[0]) / 1e3, float(hi[0]) / 1e3, float(lo[1]) / 1e3, float(hi[1]) / 1e3)
