@@ -793,6 +793,7 @@ class Cat062Publisher:
         self.origin, self.sac, self.sic, self.start_tod_s = origin, sac, sic, start_tod_s
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.datagrams = 0
+        self.send_errors = 0
         self.dropped_tracks = 0  # tracks whose state does not fit CAT062's fields (diverged): not sent
 
     def publish(self, tracks) -> None:
@@ -831,8 +832,8 @@ class Cat062Publisher:
             try:
                 self.sock.sendto(dg, self.dest)
                 self.datagrams += 1
-            except OSError:
-                pass
+            except OSError:  # nobody listening, buffer full: count it, never stop the engine
+                self.send_errors += 1
 
     def close(self) -> None:
         self.sock.close()
