@@ -8,6 +8,7 @@ import time
 
 import numpy as np
 import pytest
+from live_site import SITE  # beside this file (pytest puts the test folder on the path)
 
 from bastion.engine.events import EventLog
 from bastion.io import asterix as ax
@@ -18,38 +19,6 @@ from bastion.sense.types import AdsbReports, Detections
 FT = 0.3048
 NM = 1852.0
 
-SITE = """
-[scenario]
-name = "site"
-start = 2022-01-03T04:25:30+03:00
-duration_s = 600
-
-[site]
-name = "test site"
-origin = { lat = 33.2625, lon = 44.23444, elevation_m = 35.0 }
-
-[[zones]]
-name = "Base"
-kind = "military"
-value = 100.0
-circle = { center = { east_m = 0.0, north_m = 0.0 }, radius_m = 400.0 }
-
-[[sensors]]
-kind = "radar"
-name = "R1"
-type = "kurfs"
-position = { east_m = 0.0, north_m = 0.0, height_m = 8.0 }
-
-[[sensors]]
-kind = "adsb"
-name = "A1"
-position = { east_m = 0.0, north_m = 0.0, height_m = 15.0 }
-
-[[weapons]]
-name = "G1"
-type = "lpws"
-position = { east_m = 50.0, north_m = 0.0, height_m = 3.0 }
-"""
 
 START_TOD = 1 * 3600 + 25 * 60 + 30.0  # 04:25:30+03:00 is 01:25:30 UTC
 

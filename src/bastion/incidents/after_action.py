@@ -23,12 +23,11 @@ import plotly.graph_objects as go
 from bastion.incidents.register import Incident
 from bastion.incidents.sites import SITES
 from bastion.physics.geodesy import Origin
-from bastion.report.site_map import IDENTITY_COLOURS, _km, site_traces
+from bastion.report.site_map import _km, site_traces, track_traces
 from bastion.scenario import parse
 from bastion.scenario.compiled import compile_scenario
 from bastion.store import EventStore
 
-SEVERITY = ["pending", "unknown", "civil", "friendly", "hostile"]
 TIMELINE_LANES = {
     "launch": "launch",
     "first_detection": "detection",
@@ -133,16 +132,9 @@ def _map(inc: Incident, defence, events) -> go.Figure | None:
             )
         )
     # tracks, coloured by the most severe identity they held; truth paths dashed
-    tracks: dict[int, list] = defaultdict(list)
-    ident: dict[int, str] = {}
     paths: dict[int, list] = defaultdict(list)
     for e in events:
-        if e.kind == "tracks":
-            for tid, p, idn in zip(e.payload["id"], e.payload["position"], e.payload["identity"], strict=True):
-                tracks[tid].append(p)
-                if SEVERITY.index(idn) > SEVERITY.index(ident.get(tid, "pending")):
-                    ident[tid] = idn
-        elif e.kind == "truth":
+        if e.kind == "truth":
             for lab, p in zip(e.payload["label"], e.payload["position"], strict=True):
                 if 0 <= lab < 10_000:
                     paths[lab].append(p)
@@ -160,24 +152,8 @@ def _map(inc: Incident, defence, events) -> go.Figure | None:
                 showlegend=lab == min(paths),
             )
         )
-    shown = set()
-    for tid, pts in sorted(tracks.items()):
-        a = np.array(pts)
-        idn = ident.get(tid, "pending")
-        fig.add_trace(
-            go.Scatter(
-                x=_km(a[:, 0]),
-                y=_km(a[:, 1]),
-                mode="lines",
-                line={"color": IDENTITY_COLOURS[idn], "width": 2},
-                name=f"tracks: {idn}",
-                legendgroup=f"trk-{idn}",
-                showlegend=idn not in shown,
-                hovertext=f"track {tid} ({idn})",
-                hoverinfo="text",
-            )
-        )
-        shown.add(idn)
+    for tr in track_traces(events, markers=False):
+        fig.add_trace(tr)
 
     # threats: launch, predicted impact + ellipse, actual impact, kill
     def markers(pts, label, symbol, colour, size=10, text=None):

@@ -15,12 +15,11 @@ from pathlib import Path
 import numpy as np
 import plotly.graph_objects as go
 
-from bastion.report.site_map import IDENTITY_COLOURS, _km, site_extent_km, site_traces
+from bastion.report.site_map import _km, site_extent_km, site_traces, track_traces
 from bastion.scenario import parse
 from bastion.scenario.compiled import compile_scenario
 from bastion.store import EventStore
 
-SEVERITY = ["pending", "unknown", "civil", "friendly", "hostile"]
 QUIET = {"detections", "tracks", "truth", "adsb"}
 
 
@@ -67,33 +66,8 @@ def _map(d, events) -> go.Figure:
             )
         )
     # tracks coloured by the most severe identity they held
-    tracks: dict[int, list] = defaultdict(list)
-    ident: dict[int, str] = {}
-    for e in events:
-        if e.kind == "tracks":
-            for tid, p, idn in zip(e.payload["id"], e.payload["position"], e.payload["identity"], strict=True):
-                tracks[tid].append(p)
-                if SEVERITY.index(idn) > SEVERITY.index(ident.get(tid, "pending")):
-                    ident[tid] = idn
-    shown = set()
-    for tid, pts in sorted(tracks.items()):
-        a = np.array(pts)
-        idn = ident.get(tid, "pending")
-        fig.add_trace(
-            go.Scatter(
-                x=_km(a[:, 0]),
-                y=_km(a[:, 1]),
-                mode="lines+markers",
-                marker={"size": 3},
-                line={"color": IDENTITY_COLOURS[idn], "width": 2},
-                name=f"tracks: {idn}",
-                legendgroup=f"trk-{idn}",
-                showlegend=idn not in shown,
-                hovertext=f"track {tid} ({idn})",
-                hoverinfo="text",
-            )
-        )
-        shown.add(idn)
+    for tr in track_traces(events):
+        fig.add_trace(tr)
     # engagements, kills, fall of shot, debris
     gun_pos = {g.name: g.position for g in d.guns}
     for e in events:

@@ -135,3 +135,39 @@ def site_extent_km(d: Defence, margin_m: float = 2_500.0) -> tuple[float, float,
     a = np.vstack(pts)
     lo, hi = a.min(axis=0) - margin_m, a.max(axis=0) + margin_m
     return (float(lo[0]) / 1e3, float(hi[0]) / 1e3, float(lo[1]) / 1e3, float(hi[1]) / 1e3)
+
+
+SEVERITY = ["pending", "unknown", "civil", "friendly", "hostile"]
+
+
+def track_traces(events, markers: bool = True) -> list[go.Scatter]:
+    """One line per track from the run's per-scan ``tracks`` events, coloured by the most severe
+    identity the track held (hostile over friendly over civil over unknown)."""
+    tracks: dict[int, list] = {}
+    ident: dict[int, str] = {}
+    for e in events:
+        if e.kind == "tracks":
+            for tid, p, idn in zip(e.payload["id"], e.payload["position"], e.payload["identity"], strict=True):
+                tracks.setdefault(tid, []).append(p)
+                if SEVERITY.index(idn) > SEVERITY.index(ident.get(tid, "pending")):
+                    ident[tid] = idn
+    traces, shown = [], set()
+    for tid, pts in sorted(tracks.items()):
+        a = np.array(pts)
+        idn = ident.get(tid, "pending")
+        traces.append(
+            go.Scatter(
+                x=_km(a[:, 0]),
+                y=_km(a[:, 1]),
+                mode="lines+markers" if markers else "lines",
+                marker={"size": 3},
+                line={"color": IDENTITY_COLOURS[idn], "width": 2},
+                name=f"tracks: {idn}",
+                legendgroup=f"trk-{idn}",
+                showlegend=idn not in shown,
+                hovertext=f"track {tid} ({idn})",
+                hoverinfo="text",
+            )
+        )
+        shown.add(idn)
+    return traces
