@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bastion.physics.ballistics import Air, DragFunction, rk4_step
-from bastion.physics.geometry import error_ellipse
+from bastion.physics.geometry import error_ellipse, level_crossing
 
 G1 = DragFunction.standard("G1")
 MIN_PLOTS = 6
@@ -162,9 +162,8 @@ def ground_crossing(
         idx = np.flatnonzero(active)
         down = p1[:, 2] <= 0
         if down.any():
-            z0 = pos[idx[down], 2]
-            f = z0 / np.maximum(z0 - p1[down, 2], 1e-9)
-            out[idx[down]] = pos[idx[down], :2] + f[:, None] * (p1[down, :2] - pos[idx[down], :2])
+            f, crossing = level_crossing(pos[idx[down]], p1[down])
+            out[idx[down]] = crossing[:, :2]
             t_hit[idx[down]] = t + f * h
             active[idx[down]] = False
         pos[idx], vel[idx] = p1, v1

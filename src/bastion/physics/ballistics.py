@@ -28,6 +28,7 @@ import numpy as np
 from bastion.physics.atmosphere import isa
 from bastion.physics.constants import G0, LB_PER_IN2
 from bastion.physics.drag_tables import TABLES
+from bastion.physics.geometry import level_crossing
 
 GRAVITY = np.array([0.0, 0.0, -G0])
 """Gravity in ENU [m/s^2]."""
@@ -206,10 +207,9 @@ def impact(
         t += dt
         down = p1[:, 2] <= ground_up_m
         if down.any():
-            z0, z1 = p0[down, 2], p1[down, 2]
-            f = np.clip((z0 - ground_up_m) / np.maximum(z0 - z1, 1e-12), 0.0, 1.0)
+            f, crossing = level_crossing(p0[down], p1[down], ground_up_m)
             j = idx[down]
-            out_p[j] = p0[down] + f[:, None] * (p1[down] - p0[down])
+            out_p[j] = crossing
             out_v[j] = v0[down] + f[:, None] * (v1[down] - v0[down])
             out_t[j] = t - dt + f * dt
             active[j] = False

@@ -29,6 +29,19 @@ def closest_approach(p0: np.ndarray, p1: np.ndarray, c0: np.ndarray, c1: np.ndar
     return np.sqrt(np.einsum("...i,...i->...", closest, closest)), s
 
 
+def level_crossing(start: np.ndarray, end: np.ndarray, level: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """Where straight segments ``start -> end`` (N, 3), known to end at or below height ``level``,
+    cross it: the fraction (N,) of the segment and the crossing points (N, 3), up set to ``level``.
+
+    Used by every integrator that steps a falling body past the ground (rounds, debris, munitions,
+    drones in their dive, predicted arcs) to place its impact within the last step."""
+    z0, z1 = start[:, 2], end[:, 2]
+    f = np.clip((z0 - level) / np.maximum(z0 - z1, 1e-12), 0.0, 1.0)
+    points = start + f[:, None] * (end - start)
+    points[:, 2] = level
+    return f, points
+
+
 def segment_sphere_hits(
     p0: np.ndarray, p1: np.ndarray, c0: np.ndarray, c1: np.ndarray, radius: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:

@@ -20,6 +20,7 @@ import numpy as np
 import shapely
 
 from bastion.physics.ballistics import Air, DragFunction, drag_factor_from_body, rk4_step
+from bastion.physics.geometry import level_crossing
 from bastion.scenario.catalogue import ThreatType
 from bastion.scenario.compiled import ZoneArea
 
@@ -107,10 +108,7 @@ class DebrisPhysics:
         p1, v1 = rk4_step(p0, debris.vel, dt, debris.k, self.drag, self.air)
         down = p1[:, 2] <= 0.0
         if down.any():
-            z0, z1 = p0[down, 2], p1[down, 2]
-            f = np.clip(z0 / np.maximum(z0 - z1, 1e-9), 0.0, 1.0)
-            p1[down] = p0[down] + f[:, None] * (p1[down] - p0[down])
-            p1[down, 2] = 0.0
+            _, p1[down] = level_crossing(p0[down], p1[down])
         debris.pos, debris.vel = p1, v1
         landed = Debris(*(getattr(debris, name)[down] for name in Debris._FIELDS))
         debris.keep(~down)

@@ -15,6 +15,7 @@ from enum import IntEnum
 import numpy as np
 
 from bastion.physics.geodesy import wrap_angle
+from bastion.physics.geometry import level_crossing
 from bastion.scenario.compiled import ThreatPlan
 
 
@@ -158,11 +159,7 @@ class DroneFleet:
         hit_ground = moving & (self.pos[:, 2] <= 0.0)
         if hit_ground.any():
             # the ground is crossed inside the step: interpolate to the crossing point
-            b = before[hit_ground[moving]]
-            z0, z1 = b[:, 2], self.pos[hit_ground, 2]
-            f = np.clip(z0 / np.maximum(z0 - z1, 1e-9), 0.0, 1.0)
-            self.pos[hit_ground] = b + f[:, None] * (self.pos[hit_ground] - b)
-            self.pos[hit_ground, 2] = 0.0
+            f, self.pos[hit_ground] = level_crossing(before[hit_ground[moving]], self.pos[hit_ground])
             self.state[hit_ground] = IMPACTED
             self.end_time[hit_ground] = t + f * dt
         return np.flatnonzero(hit_ground)

@@ -21,7 +21,7 @@ import numpy as np
 
 from bastion.orders import FireOrder
 from bastion.physics.ballistics import Air, DragFunction, drag_factor_from_bc, rk4_step
-from bastion.physics.geometry import segment_sphere_hits
+from bastion.physics.geometry import level_crossing, segment_sphere_hits
 from bastion.scenario.compiled import GunSite
 
 
@@ -192,12 +192,7 @@ class RoundPhysics:
         age = t1 - rounds.t_fire[idx]
         sd = ~remove & ~rounds.dud[idx] & (age >= rounds.sd_time[idx])
         ground = ~remove & ~sd & (p1[:, 2] <= 0.0)
-        g_pos = p1[ground].copy()
-        if ground.any():
-            z0, z1 = seg0[ground, 2], p1[ground, 2]
-            f = np.clip(z0 / np.maximum(z0 - z1, 1e-9), 0.0, 1.0)
-            g_pos = seg0[ground] + f[:, None] * (p1[ground] - seg0[ground])
-            g_pos[:, 2] = 0.0
+        _, g_pos = level_crossing(seg0[ground], p1[ground])
         rounds.pos[idx], rounds.vel[idx] = p1, v1
         gone = remove | sd | ground
         events = RoundEvents(

@@ -17,6 +17,7 @@ import numpy as np
 
 from bastion.physics.ballistics import Air, DragFunction, drag_factor_from_bc, rk4_step
 from bastion.physics.firing_table import elevation_for_range, range_table
+from bastion.physics.geometry import level_crossing
 from bastion.scenario.compiled import ThreatPlan
 from bastion.world.drones import DESTROYED, IMPACTED, WAITING
 
@@ -133,10 +134,7 @@ class Munitions:
         p1, v1 = rk4_step(p0, self.vel[fly], h, self.k[fly], self.drag, air)
         down = p1[:, 2] <= 0.0
         if down.any():
-            z0, z1 = p0[down, 2], p1[down, 2]
-            f = np.clip(z0 / np.maximum(z0 - z1, 1e-9), 0.0, 1.0)
-            p1[down] = p0[down] + f[:, None] * (p1[down] - p0[down])
-            p1[down, 2] = 0.0
+            _, p1[down] = level_crossing(p0[down], p1[down])
         self.pos[fly], self.vel[fly] = p1, v1
         landed = fly[down]
         self.state[landed] = IMPACTED
