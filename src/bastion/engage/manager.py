@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from bastion.assess.ballistic import ArcFit
 from bastion.assess.types import Identity, ThreatPicture, TrackClass
 from bastion.engage import kill_assessment
 from bastion.engage.assign import Assigner
@@ -93,10 +94,9 @@ class EngagementManager:
         self.ignored: set[int] = set()
         self._said: set[tuple[int, str]] = set()
         self._next_order = 1
-        self.drag_factors: dict[int, float] = {}  # track id -> fitted drag factor of a free-flight arc
-        # track id -> (state (6,), covariance (6, 6)) of its free-flight arc fit at the scan time: far
-        # tighter than a manoeuvre-tolerant track's own estimate
-        self.arc_states: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        # track id -> its current free-flight arc fit (set by the caller every scan): the drag factor,
+        # and, when fitted at the scan time, a state far tighter than a manoeuvre-tolerant track's own
+        self.arc_fits: dict[int, ArcFit] = {}
         self._next_request = 1
 
     # -- operator interface ------------------------------------------------------------------
@@ -320,7 +320,11 @@ class EngagementManager:
         fc = self.fire_control[g]
         t = tracks.t
         tid = int(tracks.id[i])
-        x, P = self.arc_states.get(tid, (tracks.x[i], tracks.P[i]))
+        fit = self.arc_fits.get(tid)
+        if fit is not None and abs(fit.t_ref - t) < 1e-9:
+            x, P = fit.theta[:6], fit.cov[:6, :6]
+        else:
+            x, P = tracks.x[i], tracks.P[i]
         burst = self.doctrine.burst_s or gt.burst_s
         # cheap reject: even flying straight at the gun it cannot be in range during this burst
         horizon = gt.reaction_s + burst + gt.self_destruct_s + np.pi / gt.slew_rate_az
@@ -333,8 +337,8 @@ class EngagementManager:
         accel = None
         if picture.klass[i] == TrackClass.BALLISTIC:
             accel = np.array([0.0, 0.0, -G0])
-            k = self.drag_factors.get(int(tracks.id[i]))
-            if k is not None:
+            if fit is not None:
+                k = float(np.exp(fit.theta[6]))
                 v = x[3:6] - self.defence.air.wind
                 rho, a = self.defence.air.density_and_sound(np.array([x[2]]))
                 speed = float(np.linalg.norm(v))

@@ -152,16 +152,12 @@ class DecisionPipeline:
         )
         g = evaluate(tracks, klass, self.defence.zones, skip=harmless_before)
         arcs = self.arcs.update(tracks, det, klass != TrackClass.AIRCRAFT)
+        # every scan, even with no arc left: fire control must never aim from an arc that has ended
+        self.engagements.arc_fits = {tid: st.fit for tid, st in arcs.items()}
         if arcs:
             for tid in arcs:
                 klass[tracks.index_of(tid)] = TrackClass.BALLISTIC
             g = with_arcs(g, tracks, arcs, self.defence.zones)
-            self.engagements.drag_factors = {tid: float(np.exp(st.fit.theta[6])) for tid, st in arcs.items()}
-            self.engagements.arc_states = {
-                tid: (st.fit.theta[:6].copy(), st.fit.cov[:6, :6].copy())
-                for tid, st in arcs.items()
-                if abs(st.fit.t_ref - t) < 1e-9
-            }
             self._emit_arcs(t, tracks, arcs, g)
         iff = np.zeros(len(tracks), dtype=bool)
         used = tracks.detection >= 0
