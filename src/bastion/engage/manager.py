@@ -281,6 +281,14 @@ class EngagementManager:
                 )
         return out
 
+    def ignore(self, tid: int, **detail) -> list[tuple[str, dict]]:
+        """The one "threat_ignored" event of a track left alone because it will fall in open ground
+        (an empty list once said, whoever noticed it first: the arc predictor or the assignment)."""
+        if tid in self.ignored:
+            return []
+        self.ignored.add(tid)
+        return [("threat_ignored", {"track": tid, "reason": "predicted impact in open ground", **detail})]
+
     def _candidates(self, tracks: Tracks, picture: ThreatPicture, events: list) -> list[int]:
         """Indices of hostile tracks worth engaging now (array masks; events for the few exceptions)."""
         hostile = picture.identity == Identity.HOSTILE
@@ -292,10 +300,7 @@ class EngagementManager:
         engaged = np.isin(ids, np.fromiter(self.fired_at, dtype=np.int64, count=len(self.fired_at)))
         open_ground = alive & (picture.threat_value <= 0) & ~engaged
         for i in np.flatnonzero(open_ground):
-            tid = int(ids[i])
-            if tid not in self.ignored:
-                self.ignored.add(tid)
-                events.append(("threat_ignored", {"track": tid, "reason": "predicted impact in open ground"}))
+            events += self.ignore(int(ids[i]))
         worth = alive & (picture.threat_value >= self.doctrine.engage_threshold)
         stale = (tracks.status == TrackStatus.TENTATIVE) | (tracks.t - tracks.last_update > MAX_TRACK_AGE_S)
         sigma = np.sqrt(np.max(np.diagonal(tracks.P[:, :3, :3], axis1=1, axis2=2), axis=1))

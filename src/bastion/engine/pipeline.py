@@ -70,7 +70,6 @@ class DecisionPipeline:
         self._last_fusion = -np.inf
         self.debris_of: dict[int, int] = {}  # track -> the engaged track it is debris of
         self._origin_reported: dict[int, int] = {}
-        self._ignored: set[int] = set()
         self.warnings = WarningBoard(
             defence.zones,
             defence.doctrine.warning_probability,
@@ -242,14 +241,9 @@ class DecisionPipeline:
                     },
                 )
                 engaged = tid in self.engagements.fired_at or tid in self.engagements.destroyed
-                if g.zone[i] < 0 and tid not in self._ignored and not engaged:  # not the debris of a kill
-                    self._ignored.add(tid)
-                    self.emit(
-                        t,
-                        "threat_ignored",
-                        "decision",
-                        {"track": tid, "reason": "predicted impact in open ground", "impact_point": _r(imp.point, 1)},
-                    )
+                if g.zone[i] < 0 and not engaged:  # not the debris of a kill
+                    for kind, payload in self.engagements.ignore(tid, impact_point=_r(imp.point, 1)):
+                        self.emit(t, kind, "decision", payload)
             n = st.fit.n_plots
             org = self.arcs.origin(st) if n >= self._origin_reported.get(tid, 0) + 4 else None
             if org is not None:
