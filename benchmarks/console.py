@@ -43,6 +43,19 @@ from bastion.engine.events import Event  # noqa: E402
 IDENTITIES = np.array(["hostile", "civil", "unknown", "pending", "friendly"])
 
 
+def tracks_base(n: int, rng: np.random.Generator) -> dict:
+    """The fixed part of N synthetic tracks: ids, circle radii [m], phases [rad], speeds [m/s], heights [m]
+    and identities (5 % hostile), drawn once so the console and the raw peer see the same picture."""
+    return {
+        "id": np.arange(1, n + 1),
+        "r": rng.uniform(2_000, 20_000, n),
+        "phase": rng.uniform(0, 2 * np.pi, n),
+        "speed": rng.uniform(20, 250, n),
+        "h": rng.uniform(50, 3_000, n),
+        "identity": IDENTITIES[rng.choice(5, n, p=[0.05, 0.4, 0.45, 0.05, 0.05])],
+    }
+
+
 def tracks_payload(n: int, t: float, rng: np.random.Generator, base: dict) -> dict:
     """N tracks on circles 2-20 km around the site, moving at 20-250 m/s (pipeline payload layout)."""
     r, phase, speed = base["r"], base["phase"], base["speed"]
@@ -70,14 +83,7 @@ def tracks_payload(n: int, t: float, rng: np.random.Generator, base: dict) -> di
 def feed(console, n: int, updates: int, stop: threading.Event) -> None:
     """Ingest one tracks event per second, as the engine thread would."""
     rng = np.random.default_rng(1)
-    base = {
-        "id": np.arange(1, n + 1),
-        "r": rng.uniform(2_000, 20_000, n),
-        "phase": rng.uniform(0, 2 * np.pi, n),
-        "speed": rng.uniform(20, 250, n),
-        "h": rng.uniform(50, 3_000, n),
-        "identity": IDENTITIES[rng.choice(5, n, p=[0.05, 0.4, 0.45, 0.05, 0.05])],
-    }
+    base = tracks_base(n, rng)
     live = console.live
     t0 = time.monotonic()
     for k in range(updates):
@@ -100,14 +106,7 @@ def raw_peer(page, n: int, updates: int) -> list[float]:
     import websockets
 
     rng = np.random.default_rng(1)
-    base = {
-        "id": np.arange(1, n + 1),
-        "r": rng.uniform(2_000, 20_000, n),
-        "phase": rng.uniform(0, 2 * np.pi, n),
-        "speed": rng.uniform(20, 250, n),
-        "h": rng.uniform(50, 3_000, n),
-        "identity": IDENTITIES[rng.choice(5, n, p=[0.05, 0.4, 0.45, 0.05, 0.05])],
-    }
+    base = tracks_base(n, rng)
     connected = threading.Event()
     port_box: list[int] = []
 
@@ -236,7 +235,7 @@ def main() -> None:
     print(summary("server -> browser, map drawn", drawn))
     print(summary("server -> browser, next frame (on screen)", painted))
     print(summary("browser: fold the update into the picture", stats["handle"][skip:]))
-    print(summary("browser: draw the map (1,000 tracks, trails)", stats["draw"][skip:]))
+    print(summary(f"browser: draw the map ({args.tracks:,} tracks, trails)", stats["draw"][skip:]))
     print(summary("browser: draw + rasterise the map (forced)", full_draw))
     print(summary("browser: panels (threats, warnings, log)", stats["panels"][skip:]))
     print(summary("peer: bare websockets server -> JSON.parse", raw[skip:]))

@@ -35,9 +35,11 @@ def main() -> None:
             stages.append(result.stage_seconds)
         med = statistics.median(walls)
         label = "full event recording" if plots else "sweep mode (no per-scan plots)"
-        print(f"{args.scenario}, {label}: {duration:g} s simulated, median wall {med * 1000:.0f} ms "
-              f"over {args.seeds} seeds -> {duration / med:,.0f}x real time "
-              f"(target >= 1,000x; {60 / med:,.0f} nights per minute per core)")
+        print(
+            f"{args.scenario}, {label}: {duration:g} s simulated, median wall {med * 1000:.0f} ms "
+            f"over {args.seeds} seeds -> {duration / med:,.0f}x real time "
+            f"(target >= 1,000x; {60 / med:,.0f} nights per minute per core)"
+        )
         keys = list(stages[0])
         per = {k: statistics.median(s[k] for s in stages) for k in keys}
         other = med - sum(per.values())
