@@ -36,12 +36,17 @@ def summarise(result: RunResult) -> dict:
     open_ground = {e.payload["threat"] for e in of("impact_open_ground")}
     orders = of("fire_order")
     truth_of_track = {tid: rec.truth_of(tid) for tid in rec.track_votes}
+
+    def truth(track: int) -> tuple[str, int]:
+        """What a track really was: ("threat" | "civil" | ..., index), or ("noise", -1) for a false track."""
+        lab = truth_of_track.get(track)
+        return describe_label(lab) if lab is not None else ("noise", -1)
+
     civil_engaged = set()
     false_engaged = 0
     first_fire: dict[int, float] = {}
     for o in orders:
-        lab = truth_of_track.get(o.payload["track"])
-        kind, i = describe_label(lab) if lab is not None else ("noise", -1)
+        kind, i = truth(o.payload["track"])
         if kind == "civil":
             civil_engaged.add(i)
         elif kind == "threat":
@@ -66,15 +71,13 @@ def summarise(result: RunResult) -> dict:
     impact_at = {e.payload["threat"]: (e.t, e.payload["position"]) for e in of("leak") + of("impact_open_ground")}
     last_poi: dict[int, list] = {}
     for e in of("impact_prediction"):
-        lab = truth_of_track.get(e.payload["track"])
-        kind, i = describe_label(lab) if lab is not None else ("noise", -1)
+        kind, i = truth(e.payload["track"])
         if kind == "threat" and i in impact_at and e.t < impact_at[i][0]:
             last_poi[i] = e.payload["impact_point"]
     poi_err = [float(np.hypot(*(np.array(last_poi[i]) - np.array(impact_at[i][1][:2])))) for i in sorted(last_poi)]
     last_poo: dict[int, list] = {}
     for e in of("point_of_origin"):
-        lab = truth_of_track.get(e.payload["track"])
-        kind, i = describe_label(lab) if lab is not None else ("noise", -1)
+        kind, i = truth(e.payload["track"])
         if kind == "threat":
             last_poo[i] = e.payload["position"]
     poo_err = [float(np.hypot(*(np.array(last_poo[i]) - raid.threats[i].launch[:2]))) for i in sorted(last_poo)]
@@ -121,12 +124,7 @@ def summarise(result: RunResult) -> dict:
         "warning_time_s": {z: _round(v, 2) for z, v in sorted(per_zone.items())},
         "damage_events": len(of("damage")),
         "threats_ignored_open_area": len(
-            {
-                describe_label(truth_of_track[e.payload["track"]])[1]
-                for e in of("threat_ignored")
-                if truth_of_track.get(e.payload["track"]) is not None
-                and describe_label(truth_of_track[e.payload["track"]])[0] == "threat"
-            }
+            {i for kind, i in (truth(e.payload["track"]) for e in of("threat_ignored")) if kind == "threat"}
         ),
         "poi_error_m_median": _round(float(np.median(poi_err)), 1) if poi_err else None,
         "poo_error_m_median": _round(float(np.median(poo_err)), 1) if poo_err else None,
