@@ -4,6 +4,7 @@ a catalogued site turned into a scenario that validates and runs."""
 import csv
 import math
 
+import numpy as np
 import pytest
 
 from bastion.engine.simulation import run
@@ -11,7 +12,7 @@ from bastion.incidents.importer import import_csv
 from bastion.incidents.register import Incident, Register
 from bastion.incidents.scenario_builder import ScenarioBuildError, build_scenario
 from bastion.incidents.sites import FT, SITES, match_site, place_of
-from bastion.scenario import parse
+from bastion.scenario import load, parse
 from bastion.scenario.catalogue import CATALOGUE
 from bastion.scenario.compiled import compile_scenario
 
@@ -153,3 +154,24 @@ def test_every_catalogued_incident_runs(register):
         r = run(compile_scenario(parse(text)), 1, record_plots=False)
         launched = {e.payload["threat"] for e in r.log.of_kind("launch")}
         assert launched == set(range(len(r.scenario.raid.threats))), inc.incident_id
+
+
+def test_biap_site_is_the_builtin_layout(register):
+    """sites.py says BIAP has the built-in 'rocket-salvo' scenario's layout: the two are written apart
+    (a site record and a scenario file), so hold them together here: same zones (outlines within 1 m,
+    Hausdorff), radars and guns (positions within 1 m) and the same origin (within 1e-6 deg)."""
+    seed = next(i for i in _catalogued(register) if i.date_local == "2022-01-03")
+    text, _ = build_scenario(register.get(seed.incident_id))
+    site = compile_scenario(parse(text)).defence
+    ref = compile_scenario(load("rocket-salvo")).defence
+    assert site.origin.lat_deg == pytest.approx(ref.origin.lat_deg, abs=1e-6)
+    assert site.origin.lon_deg == pytest.approx(ref.origin.lon_deg, abs=1e-6)
+    zones = {z.name: z for z in site.zones}
+    assert set(zones) == {z.name for z in ref.zones}
+    for z in ref.zones:
+        assert (zones[z.name].kind, zones[z.name].value) == (z.kind, z.value)
+        assert zones[z.name].geometry.hausdorff_distance(z.geometry) < 1.0, z.name
+    for ours, theirs in ((site.radars, ref.radars), (site.guns, ref.guns)):
+        assert [(s.name, s.type.name) for s in ours] == [(s.name, s.type.name) for s in theirs]
+        for a, b in zip(ours, theirs, strict=True):
+            assert np.linalg.norm(a.position - b.position) < 1.0, a.name

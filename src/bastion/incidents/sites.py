@@ -142,7 +142,7 @@ _BIAP = Site(
     source="shared/domain/biap.md §1-2 (ARP, elevation, BDSC not public); OurAirports runways 237083, 237082",
     notes=(
         "BDSC position, terminal outline, cargo area, radar and gun siting are notional (biap.md §2: not public).",
-        "Same layout as the built-in 'baghdad' scenario.",
+        "Same layout as the built-in 'rocket-salvo' scenario ('baghdad' is the same without the LCMR).",
     ),
 )
 
