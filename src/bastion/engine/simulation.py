@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bastion import __version__
 from bastion.engine.clock import Clock, SimulatedClock
 from bastion.engine.events import EventLog
 from bastion.engine.operator import Operator, SimulatedOperator
@@ -91,18 +90,7 @@ def run(
         0.0,
         "run_start",
         "engine",
-        {
-            "scenario": d.name,
-            "site": d.site_name,
-            "seed": seed,
-            "version": __version__,
-            "start": d.start.isoformat(),
-            "duration_s": d.duration_s,
-            "weapons_control": d.doctrine.weapons_control,
-            "radars": [r.name for r in d.radars],
-            "guns": [g.name for g in d.guns],
-            "zones": [z.name for z in d.zones],
-        },
+        d.run_start(seed),
     )
     # (time, priority, sequence, kind, index): priority orders simultaneous happenings
     queue: list[tuple[float, int, int, str, int]] = []

@@ -57,7 +57,6 @@ from typing import Literal, Protocol
 import numpy as np
 from pydantic import Field, field_validator, model_validator
 
-from bastion import __version__
 from bastion.io import asterix, feeds, modes_stream
 from bastion.io.feeds import parse_address, read_recording, read_service_messages, tod_of
 from bastion.scenario import schema
@@ -1047,16 +1046,7 @@ class LiveEngine:
                 "run_start",
                 "engine",
                 {
-                    "scenario": d.name,
-                    "site": d.site_name,
-                    "seed": 0,
-                    "version": __version__,
-                    "start": d.start.isoformat(),
-                    "duration_s": d.duration_s,
-                    "weapons_control": d.doctrine.weapons_control,
-                    "radars": [r.name for r in d.radars],
-                    "guns": [g.name for g in d.guns],
-                    "zones": [z.name for z in d.zones],
+                    **d.run_start(seed=0),
                     "live": True,
                     "feeds": [{"name": f.name, "sensor": f.sensor, "format": f.format} for f in cfg.feeds],
                 },
