@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
@@ -74,3 +75,13 @@ def shot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path))
     return path
+
+
+def until(ws, pred, limit_s: float = 60.0):
+    """Read the stream until ``pred(message)``; bounded (a status arrives at least once a second)."""
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < limit_s:
+        msg = json.loads(ws.receive_text())
+        if pred(msg):
+            return msg
+    raise AssertionError("expected message did not come")

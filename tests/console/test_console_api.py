@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 
 import pytest
 import websockets
-from console_support import FAST_HASHER, PASSWORDS
+from console_support import FAST_HASHER, PASSWORDS, until
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
@@ -26,16 +25,6 @@ def login(c: TestClient, name: str) -> str:
     r = c.post("/api/login", json={"name": name, "password": PASSWORDS[name]})
     assert r.status_code == 200, r.text
     return r.json()["csrf"]
-
-
-def until(ws, pred, limit_s: float = 60.0):
-    """Read the stream until ``pred(message)``; bounded (a status arrives at least once a second)."""
-    t0 = time.monotonic()
-    while time.monotonic() - t0 < limit_s:
-        msg = json.loads(ws.receive_text())
-        if pred(msg):
-            return msg
-    raise AssertionError("expected message did not come")
 
 
 def events_of(kind):

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import json
-import time
 
 import pytest
-from console_support import FAST_HASHER, PASSWORDS
+from console_support import FAST_HASHER, PASSWORDS, until
 from fastapi.testclient import TestClient
 
 from bastion.api import run_night
@@ -76,13 +76,7 @@ def test_cursor_plays_pauses_seeks_at_speed(recorded):
     assert cur.now() == 0.0 and cur.state()["summary"] is None
 
 
-def _until(ws, pred, limit_s=30.0):
-    t0 = time.monotonic()
-    while time.monotonic() - t0 < limit_s:
-        msg = json.loads(ws.receive_text())
-        if pred(msg):
-            return msg
-    raise AssertionError("expected message did not come")
+_until = functools.partial(until, limit_s=30.0)
 
 
 def test_replay_over_websocket(recorded, user_db):

@@ -1,4 +1,6 @@
-"""The small defended site the live-engine tests configure feeds for."""
+"""The small defended site the live-engine tests configure feeds for, and a free loopback UDP port."""
+
+import socket
 
 SITE = """
 [scenario]
@@ -32,3 +34,12 @@ name = "G1"
 type = "lpws"
 position = { east_m = 50.0, north_m = 0.0, height_m = 3.0 }
 """
+
+
+def free_udp_port() -> int:
+    """A UDP port on 127.0.0.1 that nothing holds now (bound once by the OS, then released)."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port

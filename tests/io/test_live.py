@@ -8,7 +8,7 @@ import time
 
 import numpy as np
 import pytest
-from live_site import SITE  # beside this file (pytest puts the test folder on the path)
+from live_site import SITE, free_udp_port  # beside this file (pytest puts the test folder on the path)
 
 from bastion.engine.events import EventLog
 from bastion.io import asterix as ax
@@ -21,14 +21,6 @@ NM = 1852.0
 
 
 START_TOD = 1 * 3600 + 25 * 60 + 30.0  # 04:25:30+03:00 is 01:25:30 UTC
-
-
-def free_udp_port() -> int:
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def config(feeds_toml: str, site: str = SITE) -> live.LiveSetup:

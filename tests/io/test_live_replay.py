@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from live_site import free_udp_port  # beside this file (pytest puts the test folder on the path)
 
 from bastion.cli.live import build_engine, simulate_feeds, strip_truth
 from bastion.engine.events import EventLog
@@ -42,16 +43,6 @@ DECISIONS = {
 
 def decisions(events) -> list[tuple]:
     return [(round(e.t, 6), e.kind, e.payload) for e in events if e.kind in DECISIONS]
-
-
-def free_udp_port() -> int:
-    import socket
-
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 @pytest.fixture(scope="module")
