@@ -262,3 +262,30 @@ def test_a_snapshot_does_not_change_when_the_tracker_moves_on():
     assert not np.shares_memory(tracks.x, tr.xs) and not np.shares_memory(tracks.P, tr.Ps)
     tr.step(scan(rng, 5.0, radar, straight(5.0)[None], clutter=0.0))
     assert np.array_equal(tracks.x, x) and np.array_equal(tracks.P, P)
+
+
+@pytest.mark.parametrize("common_dt", [True, False])
+def test_batched_imm_prediction_equals_mixing_then_each_mode_filter(common_dt):
+    """The tracker predicts all (track, mode) pairs in one batch (F and Q memoised for a common dt);
+    the reference mixes (BLK eq. 11.6.6-9 to -14) and runs each mode's EKF prediction on its own."""
+    from bastion.engine.pipeline import ENGINE_TRACKER
+    from bastion.track import ekf, imm
+
+    rng = np.random.default_rng(5)
+    tr = Tracker([site()], ENGINE_TRACKER)
+    K, M, n = 6, tr.n_modes, tr.dim
+    xs = rng.normal(0.0, 300.0, (K, M, n))
+    xs[..., 6] = rng.normal(0.0, 0.05, (K, M))  # turn rates
+    A = rng.normal(size=(K, M, n, n))
+    Ps = A @ np.swapaxes(A, -1, -2) + np.eye(n)
+    mu = rng.dirichlet(np.ones(M), K)
+    dt = np.full(K, 1.0) if common_dt else rng.uniform(0.5, 2.0, K)
+    for _ in range(2):  # the second call reads the memoised matrices
+        got_x, got_P, got_mu = tr._predicted(xs, Ps, mu, dt)
+    Pi = imm.transition_matrix(M, ENGINE_TRACKER.imm_switch_rate, dt)
+    x0, P0, c = imm.mix(xs, Ps, mu, Pi)
+    for k, model in enumerate(tr.models):
+        want_x, want_P = ekf.predict(model, x0[:, k], P0[:, k], dt)
+        np.testing.assert_allclose(got_x[:, k], want_x, rtol=1e-12, atol=1e-9)
+        np.testing.assert_allclose(got_P[:, k], want_P, rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(got_mu, c, rtol=1e-14)

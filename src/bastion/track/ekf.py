@@ -14,9 +14,13 @@ import numpy as np
 
 def predict(model, x: np.ndarray, P: np.ndarray, dt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """States (N, n) and covariances (N, n, n) ``dt`` (N,) seconds later: x' = f(x), P' = F P F' + Q."""
-    F = model.jacobian(x, dt)
-    P = F @ P @ F.transpose(0, 2, 1) + model.noise(x, dt)
-    return model.f(x, dt), 0.5 * (P + P.transpose(0, 2, 1))
+    return model.f(x, dt), propagate_covariance(model.jacobian(x, dt), P, model.noise(x, dt))
+
+
+def propagate_covariance(F: np.ndarray, P: np.ndarray, Q: np.ndarray) -> np.ndarray:
+    """F P F' + Q, symmetrised against round-off (any leading batch dimensions)."""
+    P = F @ P @ np.swapaxes(F, -1, -2) + Q
+    return 0.5 * (P + np.swapaxes(P, -1, -2))
 
 
 def predict_measurement(meas, x: np.ndarray, P: np.ndarray, R: np.ndarray):

@@ -7,7 +7,8 @@ Each model gives, for states ``x`` (N, n) and time steps ``dt`` (N,) [s]:
 
 * ``f(x, dt)``: the predicted states (N, n);
 * ``jacobian(x, dt)``: df/dx (N, n, n) (the transition matrix of a linear model);
-* ``noise(x, dt)``: the process-noise covariance Q (N, n, n).
+* ``noise(x, dt)``: the process-noise covariance Q (N, n, n);
+* ``transition(x, dt)``: ``f`` and ``jacobian`` together (one evaluation of shared terms).
 
 Sources: Bar-Shalom, Li and Kirubarajan, *Estimation with Applications to Tracking and
 Navigation*, Wiley 2001 (BLK): §6.2.2 continuous white-noise acceleration (CV), §6.2.3 Wiener-
@@ -74,6 +75,10 @@ class ConstantVelocity:
             out[:, 6] = 0.0
         return out
 
+    def transition(self, x: np.ndarray, dt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``f(x, dt)`` and ``jacobian(x, dt)`` together."""
+        return self.f(x, dt), self.jacobian(x, dt)
+
     def noise(self, x: np.ndarray, dt: np.ndarray) -> np.ndarray:
         dt = np.asarray(dt, dtype=float)
         Q = np.zeros((dt.size, self.dim, self.dim))
@@ -110,6 +115,10 @@ class ConstantAcceleration:
         out[:, :3] += x[:, 3:6] * dt + x[:, 6:9] * dt**2 / 2.0
         out[:, 3:6] += x[:, 6:9] * dt
         return out
+
+    def transition(self, x: np.ndarray, dt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``f(x, dt)`` and ``jacobian(x, dt)`` together."""
+        return self.f(x, dt), self.jacobian(x, dt)
 
     def noise(self, x: np.ndarray, dt: np.ndarray) -> np.ndarray:
         dt = np.asarray(dt, dtype=float)
@@ -167,8 +176,15 @@ class CoordinatedTurn:
         return a, b, da, db, s, c
 
     def f(self, x: np.ndarray, dt: np.ndarray) -> np.ndarray:
+        return self.transition(x, dt)[0]
+
+    def jacobian(self, x: np.ndarray, dt: np.ndarray) -> np.ndarray:
+        return self.transition(x, dt)[1]
+
+    def transition(self, x: np.ndarray, dt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``f(x, dt)`` and ``jacobian(x, dt)`` from one evaluation of the turn coefficients."""
         dt = np.asarray(dt, dtype=float)
-        a, b, _, _, s, c = self._coefficients(x[:, 6], dt)
+        a, b, da, db, s, c = self._coefficients(x[:, 6], dt)
         ve, vn = x[:, 3], x[:, 4]
         out = x.copy()
         out[:, 0] += a * ve - b * vn
@@ -176,19 +192,13 @@ class CoordinatedTurn:
         out[:, 2] += dt * x[:, 5]
         out[:, 3] = c * ve - s * vn
         out[:, 4] = s * ve + c * vn
-        return out
-
-    def jacobian(self, x: np.ndarray, dt: np.ndarray) -> np.ndarray:
-        dt = np.asarray(dt, dtype=float)
-        a, b, da, db, s, c = self._coefficients(x[:, 6], dt)
-        ve, vn = x[:, 3], x[:, 4]
         F = _eye_batch(7, dt.size)
         F[:, 0, 3], F[:, 0, 4], F[:, 0, 6] = a, -b, da * ve - db * vn
         F[:, 1, 3], F[:, 1, 4], F[:, 1, 6] = b, a, db * ve + da * vn
         F[:, 2, 5] = dt
         F[:, 3, 3], F[:, 3, 4], F[:, 3, 6] = c, -s, -dt * (s * ve + c * vn)
         F[:, 4, 3], F[:, 4, 4], F[:, 4, 6] = s, c, dt * (c * ve - s * vn)
-        return F
+        return out, F
 
     def noise(self, x: np.ndarray, dt: np.ndarray) -> np.ndarray:
         dt = np.asarray(dt, dtype=float)

@@ -206,6 +206,8 @@ class Tracker:
         self.adsb_updates = np.zeros(0, dtype=np.int64)
         self.icao24 = np.zeros(0, dtype="<U6")
         self.icao_of: dict[int, str] = {}  # track id -> ICAO address of the ADS-B aircraft keyed to it
+        self._transition_cache: dict[float, np.ndarray] = {}
+        self._linear_cache: dict[float, list[tuple[np.ndarray | None, np.ndarray]]] = {}
         self._track_of: dict[str, int] = {}  # ICAO address -> track id
 
     # -- public -----------------------------------------------------------------------------
@@ -370,16 +372,54 @@ class Tracker:
     # -- filtering internals ------------------------------------------------------------------
     def _predicted(self, xs, Ps, mu, dt):
         """Mode states and covariances ``dt`` (K,) later, with predicted mode probabilities (IMM mixing)."""
+        uniform = dt.size > 0 and dt.min() == dt.max()  # every track at the last scan's time: the usual case
         if self.n_modes > 1:
-            Pi = imm.transition_matrix(self.n_modes, self.config.imm_switch_rate, dt)
+            Pi = (
+                self._mode_transition(float(dt[0]), dt.size)
+                if uniform
+                else imm.transition_matrix(self.n_modes, self.config.imm_switch_rate, dt)
+            )
             xs, Ps, mu = imm.mix(xs, Ps, mu, Pi)
-        out_x, out_P = np.empty_like(xs), np.empty_like(Ps)
-        for k, model in enumerate(self.models):  # the IMM's two motion models
-            if self._filter is ukf:
+        if self._filter is ukf:
+            out_x, out_P = np.empty_like(xs), np.empty_like(Ps)
+            for k, model in enumerate(self.models):  # the IMM's motion models
                 out_x[:, k], out_P[:, k] = ukf.predict(model, xs[:, k], Ps[:, k], dt, self._ut)
-            else:
-                out_x[:, k], out_P[:, k] = ekf.predict(model, xs[:, k], Ps[:, k], dt)
-        return out_x, out_P, mu
+            return out_x, out_P, mu
+        # EKF: F P F' + Q for every (track, mode) in one batch; the linear models' F and every model's Q
+        # depend on dt alone, so with a common dt they are built once per scan interval (cached)
+        K, M, n = xs.shape
+        F = np.empty((K, M, n, n))
+        Q = np.empty((K, M, n, n))
+        out_x = np.empty_like(xs)
+        cached = self._linear_terms(float(dt[0])) if uniform else None
+        for k, model in enumerate(self.models):  # the IMM's motion models
+            x = xs[:, k]
+            Fk, Qk = cached[k] if cached is not None else (None, model.noise(x, dt))
+            out_x[:, k], F[:, k] = model.transition(x, dt) if Fk is None else (model.f(x, dt), Fk)
+            Q[:, k] = Qk
+        return out_x, ekf.propagate_covariance(F, Ps, Q), mu
+
+    def _mode_transition(self, dt: float, k: int) -> np.ndarray:
+        """IMM mode-transition matrices (k, M, M) for a common ``dt`` (memoised per dt value)."""
+        Pi = self._transition_cache.get(dt)
+        if Pi is None:
+            if len(self._transition_cache) > 64:
+                self._transition_cache.clear()
+            Pi = self._transition_cache[dt] = imm.transition_matrix(
+                self.n_modes, self.config.imm_switch_rate, np.array([dt])
+            )
+        return np.broadcast_to(Pi, (k, self.n_modes, self.n_modes))
+
+    def _linear_terms(self, dt: float) -> list[tuple[np.ndarray | None, np.ndarray]]:
+        """Per model: its transition matrix (None for a nonlinear model) and process noise for ``dt``."""
+        terms = self._linear_cache.get(dt)
+        if terms is None:
+            if len(self._linear_cache) > 64:
+                self._linear_cache.clear()
+            one, x0 = np.array([dt]), np.zeros((1, self.dim))
+            terms = [(m.jacobian(x0, one)[0] if m.linear else None, m.noise(x0, one)[0]) for m in self.models]
+            self._linear_cache[dt] = terms
+        return terms
 
     def _predict_all(self, t: float) -> None:
         if self.id.size:
@@ -388,15 +428,19 @@ class Tracker:
             self.t_state[:] = np.maximum(self.t_state, t)
 
     def _measure(self, meas, xs, Ps, R):
-        """Per-mode predicted measurements (K, M, m), innovation covariances and cross covariances."""
+        """Per-mode predicted measurements (K, M, m), innovation covariances and cross covariances.
+
+        The EKF linearises every mode of every track at once: the (K, M) estimates are one batch of
+        K*M (one call per scan instead of one per mode), R (K, m, m) repeated for each mode."""
         K, M, n = xs.shape
         m = meas.dim
+        if not (self._filter is ukf and isinstance(meas, PolarRadar)):
+            Rk = np.broadcast_to(R[:, None], (K, M, m, m)).reshape(K * M, m, m)
+            z, S, C = ekf.predict_measurement(meas, xs.reshape(K * M, n), Ps.reshape(K * M, n, n), Rk)
+            return z.reshape(K, M, m), S.reshape(K, M, m, m), C.reshape(K, M, n, m)
         zs, Ss, Cs = np.empty((K, M, m)), np.empty((K, M, m, m)), np.empty((K, M, n, m))
         for k in range(M):  # motion models
-            if self._filter is ukf and isinstance(meas, PolarRadar):
-                zs[:, k], Ss[:, k], Cs[:, k] = ukf.predict_measurement(meas, xs[:, k], Ps[:, k], R, self._ut)
-            else:
-                zs[:, k], Ss[:, k], Cs[:, k] = ekf.predict_measurement(meas, xs[:, k], Ps[:, k], R)
+            zs[:, k], Ss[:, k], Cs[:, k] = ukf.predict_measurement(meas, xs[:, k], Ps[:, k], R, self._ut)
         return zs, Ss, Cs
 
     def _gnn_stage(self, meas, z, sel, pairs, zs, Ss, Cs, hit, used, increment) -> None:
@@ -417,15 +461,20 @@ class Tracker:
         self._update_modes(meas, idx, z[assigned[idx]], zs[idx], Ss[idx], Cs[idx])
 
     def _update_modes(self, meas, idx, zi, zs, Ss, Cs) -> None:
-        """Kalman update of every mode of tracks ``idx`` with one measurement each; IMM probabilities."""
-        ll = np.empty((idx.size, self.n_modes))
-        for k in range(self.n_modes):  # motion models
-            nu = meas.residual(zi, zs[:, k])
-            self.xs[idx, k], self.Ps[idx, k] = ekf.update(self.xs[idx, k], self.Ps[idx, k], nu, Ss[:, k], Cs[:, k])
-            if self.n_modes > 1:
-                S_inv, logdet = inverse_and_logdet(Ss[:, k])
-                ll[:, k] = log_gaussian(mahalanobis2(nu, S_inv), logdet, zi.shape[1])
-        if self.n_modes > 1:
+        """Kalman update of every mode of tracks ``idx`` with one measurement each; IMM probabilities.
+
+        All (track, mode) pairs are one batch of idx.size * M updates."""
+        K, M, m = zs.shape
+        n = self.dim
+        nu = meas.residual(np.broadcast_to(zi[:, None, :], zs.shape), zs).reshape(K * M, m)
+        S = Ss.reshape(K * M, m, m)
+        x, P = ekf.update(
+            self.xs[idx].reshape(K * M, n), self.Ps[idx].reshape(K * M, n, n), nu, S, Cs.reshape(K * M, n, m)
+        )
+        self.xs[idx], self.Ps[idx] = x.reshape(K, M, n), P.reshape(K, M, n, n)
+        if M > 1:
+            S_inv, logdet = inverse_and_logdet(S)
+            ll = log_gaussian(mahalanobis2(nu, S_inv), logdet, m).reshape(K, M)
             self.mu[idx] = imm.update_probabilities(self.mu[idx], ll)
 
     def _jpda_stage(self, meas, z, sel, pairs, zs, Ss, Cs, lam, hit, used, increment) -> None:
