@@ -207,6 +207,7 @@ class Tracker:
         self.icao24 = np.zeros(0, dtype="<U6")
         self.icao_of: dict[int, str] = {}  # track id -> ICAO address of the ADS-B aircraft keyed to it
         self._transition_cache: dict[float, np.ndarray] = {}
+        self._radar_models: dict[tuple[int, bool], tuple[PolarRadar, float]] = {}
         self._linear_cache: dict[float, list[tuple[np.ndarray | None, np.ndarray]]] = {}
         self._track_of: dict[str, int] = {}  # ICAO address -> track id
 
@@ -222,18 +223,14 @@ class Tracker:
         rt = radar.type
         changes = TrackChanges()
         self._predict_all(det.t)
-        rate = cfg.use_range_rate and np.isfinite(rt.sigma_range_rate_mps) and np.isfinite(det.range_rate).all()
-        sig = [rt.sigma_range_m, rt.sigma_azimuth_rad, rt.sigma_elevation_rad] + (
-            [rt.sigma_range_rate_mps] if rate else []
-        )
-        meas = PolarRadar(radar.position, np.array(sig), bool(rate))
+        rate = bool(cfg.use_range_rate and np.isfinite(rt.sigma_range_rate_mps) and np.isfinite(det.range_rate).all())
+        meas, lam = self._radar_model(det.sensor, rate)
         m = meas.dim
         cols = [det.range, det.azimuth, det.elevation] + ([det.range_rate] if rate else [])
         z = np.stack([np.asarray(c, dtype=float) for c in cols], axis=1) if len(det) else np.zeros((0, m))
         valid = np.isfinite(z).all(axis=1) & (z[:, 0] > 0.0)
         n_tr = self.id.size
         self.detection = np.full(n_tr, -1, dtype=np.intp)
-        lam = self._clutter_density(radar, meas)
 
         # predicted measurements (per mode, then their mixture) and gates
         zs, Ss, Cs = self._measure(meas, self.xs, self.Ps, meas.noise(n_tr))
@@ -445,6 +442,8 @@ class Tracker:
 
     def _gnn_stage(self, meas, z, sel, pairs, zs, Ss, Cs, hit, used, increment) -> None:
         """Hard assignment of the gated pairs ``sel`` and the Kalman update of the tracks that got a plot."""
+        if not sel.any():
+            return
         ti, dj, log_w = (a[sel] for a in pairs)
         n_tr = self.id.size
         assigned = assign(n_tr, used.size, ti, dj, -log_w, np.full(n_tr, -self._log_miss))
@@ -607,6 +606,20 @@ class Tracker:
         self.icao24[i] = ""
 
     # -- management internals -----------------------------------------------------------------
+    def _radar_model(self, sensor: int, rate: bool) -> tuple[PolarRadar, float]:
+        """The measurement model of a radar's plots (with or without range rate) and its clutter density,
+        built on the radar's first scan and kept."""
+        key = (sensor, rate)
+        if key not in self._radar_models:
+            radar = self.radars[sensor]
+            rt = radar.type
+            sig = [rt.sigma_range_m, rt.sigma_azimuth_rad, rt.sigma_elevation_rad] + (
+                [rt.sigma_range_rate_mps] if rate else []
+            )
+            meas = PolarRadar(radar.position, np.array(sig), rate)
+            self._radar_models[key] = (meas, self._clutter_density(radar, meas))
+        return self._radar_models[key]
+
     def _clutter_density(self, radar: RadarSite, meas: PolarRadar) -> float:
         """False alarms per scan per unit measurement volume: the setting, or the radar's false-alarm
         figure spread uniformly over its coverage (and the Doppler window)."""
