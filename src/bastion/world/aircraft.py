@@ -16,6 +16,7 @@ in closed form at any time, for all aircraft at once.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -104,10 +105,13 @@ class CivilTraffic:
         pos = np.zeros((m, 3))
         vel = np.zeros((m, 3))
         exists = np.zeros(m, dtype=bool)
-        for i, f in enumerate(self.flights):  # a handful of synthetic flights: closed forms per flight
-            p, v = (_arrival if f.kind == "arrival" else _departure)(f, t)
-            pos[i], vel[i] = p, v
-            exists[i] = np.isfinite(p).all() and np.hypot(p[0], p[1]) < ACTIVE_RANGE_M
+        n = len(self.flights)
+        if n:  # a handful of synthetic flights: closed forms per flight, then one test for all
+            for i, f in enumerate(self.flights):
+                pos[i], vel[i] = (_arrival if f.kind == "arrival" else _departure)(f, t)
+            syn = pos[:n]
+            ground = np.hypot(np.ascontiguousarray(syn[:, 0]), np.ascontiguousarray(syn[:, 1]))
+            exists[:n] = np.isfinite(syn).all(axis=1) & (ground < ACTIVE_RANGE_M)
         if self.recorded:
             base, t_all, enu, start, count, first, last = self._rec
             k = np.searchsorted(t_all, t + base) - 1 - start  # sample before t, per flight
@@ -117,11 +121,19 @@ class CivilTraffic:
             t0, t1 = t_all[j0] - base, t_all[j1] - base
             dt = t1 - t0
             f = np.divide(t - t0, dt, out=np.zeros_like(dt), where=dt > 0)
-            n = len(self.flights)
             pos[n:] = enu[j0] + f[:, None] * (enu[j1] - enu[j0])
             vel[n:] = np.divide(enu[j1] - enu[j0], dt[:, None], out=np.zeros((dt.size, 3)), where=dt[:, None] > 0)
             exists[n:] = (first <= t) & (t <= last) & (count >= 2)
         return pos, vel, exists
+
+
+_TAN_GLIDE = np.tan(GLIDE_PATH)
+
+
+@lru_cache(maxsize=32)
+def _climb_trig(gradient: float) -> tuple[float, float]:
+    """cos and sin of a climb gradient (a per-type constant: computed once, not at every instant)."""
+    return np.cos(gradient), np.sin(gradient)
 
 
 def _arrival(f: FlightPlan, t: float) -> tuple[np.ndarray, np.ndarray]:
@@ -131,11 +143,9 @@ def _arrival(f: FlightPlan, t: float) -> tuple[np.ndarray, np.ndarray]:
     d = f.direction
     if s < TOUCHDOWN_M:
         height = (
-            THRESHOLD_HEIGHT_M - s * THRESHOLD_HEIGHT_M / TOUCHDOWN_M
-            if s >= 0
-            else THRESHOLD_HEIGHT_M - s * np.tan(GLIDE_PATH)
+            THRESHOLD_HEIGHT_M - s * THRESHOLD_HEIGHT_M / TOUCHDOWN_M if s >= 0 else THRESHOLD_HEIGHT_M - s * _TAN_GLIDE
         )
-        slope = THRESHOLD_HEIGHT_M / TOUCHDOWN_M if s >= 0 else np.tan(GLIDE_PATH)
+        slope = THRESHOLD_HEIGHT_M / TOUCHDOWN_M if s >= 0 else _TAN_GLIDE
         pos = f.threshold + d * s
         pos = pos + np.array([0.0, 0.0, height])
         return pos, d * v - np.array([0.0, 0.0, v * slope])
@@ -176,6 +186,6 @@ def _departure(f: FlightPlan, t: float) -> tuple[np.ndarray, np.ndarray]:
     else:
         dist = v0 * ramp + 0.5 * (v1 - v0) * ramp + v1 * (tc - ramp)
         speed = v1
-    g = ac.climb_gradient
-    pos = f.threshold + d * (s_rot + dist * np.cos(g)) + np.array([0.0, 0.0, dist * np.sin(g)])
-    return pos, d * speed * np.cos(g) + np.array([0.0, 0.0, speed * np.sin(g)])
+    cos_g, sin_g = _climb_trig(ac.climb_gradient)
+    pos = f.threshold + d * (s_rot + dist * cos_g) + np.array([0.0, 0.0, dist * sin_g])
+    return pos, d * speed * cos_g + np.array([0.0, 0.0, speed * sin_g])

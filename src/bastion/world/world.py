@@ -108,6 +108,7 @@ class World:
         self.adsb_nacp = np.concatenate([self.civil.nacp, np.full(len(spoof), 9, dtype=int)])
         self._spoof_offset = np.array([[s.offset_east_m, s.offset_north_m, 0.0] for s in spoof]).reshape(-1, 3)
         self._launched = np.zeros(len(plans), dtype=bool)
+        self._all_launched = not plans  # every threat's launch reported: skip the check
         self._civil_cache: dict[float, tuple] = {}
         self.threat_state = np.full(len(plans), WAITING, dtype=np.int8)
 
@@ -239,16 +240,8 @@ class World:
         landed_m = mu.step(t0, dt, self.scenario.defence.air)
         self.threat_state[dr.index] = dr.state
         self.threat_state[mu.index] = mu.state
-        for g in np.flatnonzero((self.threat_state != WAITING) & ~self._launched):
-            self._launched[g] = True
-            plan = self.scenario.raid.threats[g]
-            ev.append(
-                (
-                    t1,
-                    "launch",
-                    {"threat": int(g), "name": plan.name, "type": plan.type.name, "position": _r(plan.launch)},
-                )
-            )
+        if not self._all_launched:
+            ev.extend(self._launches(t1))
         for j in landed_d:
             ev.extend(self._impact(t1, int(dr.index[j]), dr.pos[j]))
         for j in landed_m:
@@ -257,8 +250,10 @@ class World:
             c0, _, on0 = self._civil_at(t0)
             c1, _, on1 = self._civil_at(t1)
             ci = np.flatnonzero(on0 & on1 & (c1[:, 2] > 1.0))
-            di = np.flatnonzero(d_air0 | np.isin(np.arange(dr.state.size), landed_d))
-            mi = np.flatnonzero(m_air0 | np.isin(np.arange(mu.state.size), landed_m))
+            # targets: threats airborne at the start of the step, with those that landed during it
+            d_air0[landed_d] = True
+            m_air0[landed_m] = True
+            di, mi = d_air0.nonzero()[0], m_air0.nonzero()[0]
             tgt0 = np.concatenate([d_before[di], m_before[mi], c0[ci]])
             tgt1 = np.concatenate([dr.pos[di], mu.pos[mi], c1[ci]])
             radius = np.concatenate([dr.vulnerable_radius[di], mu.vulnerable_radius[mi], self._civil_radius[ci]])
@@ -292,6 +287,22 @@ class World:
                 if landed.kind[j] == WARHEAD and landed.fuzes[j]:
                     ev.extend(self._warhead(t1, int(landed.source[j]), p, "ground"))
         ev.extend(self._close_bursts(t1))
+        return ev
+
+    def _launches(self, t: float) -> list[TruthEvent]:
+        """Launch events of the threats that left the WAITING state during the step ending at ``t``."""
+        ev: list[TruthEvent] = []
+        for g in np.flatnonzero((self.threat_state != WAITING) & ~self._launched):
+            self._launched[g] = True
+            plan = self.scenario.raid.threats[g]
+            ev.append(
+                (
+                    t,
+                    "launch",
+                    {"threat": int(g), "name": plan.name, "type": plan.type.name, "position": _r(plan.launch)},
+                )
+            )
+        self._all_launched = bool(self._launched.all())
         return ev
 
     # -- outcomes ------------------------------------------------------------------------------------
