@@ -44,6 +44,15 @@ DT_COARSE = 1.0  # [s] otherwise: drones and aircraft only
 TruthEvent = tuple[float, str, dict]
 
 
+def _frozen(a: np.ndarray) -> np.ndarray:
+    a.flags.writeable = False
+    return a
+
+
+# the (absent) external entities of a picture when no other simulation is connected (read-only)
+_EMPTY3, _EMPTY, _EMPTY_INT = _frozen(np.zeros((0, 3))), _frozen(np.zeros(0)), _frozen(np.zeros(0, dtype=int))
+
+
 def describe_label(label: int) -> tuple[str, int]:
     """('threat' | 'civil' | 'debris' | 'external' | 'noise', index) of a truth label."""
     if label < 0:
@@ -113,46 +122,32 @@ class World:
         self.threat_state = np.full(len(plans), WAITING, dtype=np.int8)
 
     # -- views ---------------------------------------------------------------------------------
-    def _threats_airborne(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Global index, position, velocity, RCS, Swerling case and vulnerable radius of threats in the air."""
-        dr, mu = self.drones, self.munitions
-        a, b = dr.airborne, mu.airborne
-        return (
-            np.concatenate([dr.index[a], mu.index[b]]),
-            np.concatenate([dr.pos[a], mu.pos[b]]),
-            np.concatenate([dr.vel[a], mu.vel[b]]),
-            np.concatenate([dr.rcs[a], mu.rcs[b]]),
-            np.concatenate([dr.swerling[a], mu.swerling[b]]),
-            np.concatenate([dr.vulnerable_radius[a], mu.vulnerable_radius[b]]),
-        )
-
     def picture(self, t: float) -> AirPicture:
-        """Everything airborne at ``t`` (call after advancing to ``t``)."""
-        idx, pos, vel, rcs, sw, _ = self._threats_airborne()
+        """Everything airborne at ``t`` (call after advancing to ``t``): threats (drones, then
+        munitions), civil aircraft above 1 m, debris, then entities of another simulation."""
+        dr, mu, deb = self.drones, self.munitions, self.debris
+        a, b = dr.airborne.nonzero()[0], mu.airborne.nonzero()[0]
         c_pos, c_vel, c_on = self._civil_at(t)
-        c_air = c_on & (c_pos[:, 2] > 1.0)
-        deb = self.debris
-        e_pos, e_vel, e_rcs, e_sw = np.zeros((0, 3)), np.zeros((0, 3)), np.zeros(0), np.zeros(0, dtype=int)
+        c = (c_on & (c_pos[:, 2] > 1.0)).nonzero()[0]
+        e_pos, e_vel, e_rcs, e_sw = _EMPTY3, _EMPTY3, _EMPTY, _EMPTY_INT
         if self.external is not None:
             ext = self.external(t)
             if len(ext):
                 e_pos, e_vel = np.asarray(ext.position, float), np.asarray(ext.velocity, float)
                 e_rcs, e_sw = ext.radar_signature()
+        n_deb, n_ext = len(deb), len(e_rcs)
         return AirPicture(
-            pos=np.concatenate([pos, c_pos[c_air], deb.pos, e_pos]),
-            vel=np.concatenate([vel, c_vel[c_air], deb.vel, e_vel]),
-            rcs=np.concatenate([rcs, self._civil_rcs[c_air], deb.rcs, e_rcs]),
-            swerling=np.concatenate([sw, self._civil_sw[c_air], np.ones(len(deb), dtype=int), e_sw]),
+            pos=np.concatenate([dr.pos[a], mu.pos[b], c_pos[c], deb.pos, e_pos]),
+            vel=np.concatenate([dr.vel[a], mu.vel[b], c_vel[c], deb.vel, e_vel]),
+            rcs=np.concatenate([dr.rcs[a], mu.rcs[b], self._civil_rcs[c], deb.rcs, e_rcs]),
+            swerling=np.concatenate(
+                [dr.swerling[a], mu.swerling[b], self._civil_sw[c], np.ones(n_deb, dtype=int), e_sw]
+            ),
             label=np.concatenate(
-                [
-                    idx,
-                    CIVIL_LABEL + np.flatnonzero(c_air),
-                    DEBRIS_LABEL + deb.id,
-                    EXTERNAL_LABEL + np.arange(len(e_rcs)),
-                ]
+                [dr.index[a], mu.index[b], CIVIL_LABEL + c, DEBRIS_LABEL + deb.id, EXTERNAL_LABEL + np.arange(n_ext)]
             ),
             iff=np.concatenate(
-                [np.zeros(idx.size, dtype=bool), self._civil_iff[c_air], np.zeros(len(deb) + len(e_rcs), dtype=bool)]
+                [np.zeros(a.size + b.size, dtype=bool), self._civil_iff[c], np.zeros(n_deb + n_ext, dtype=bool)]
             ),
         )
 
