@@ -125,6 +125,7 @@ class AdsbModel:
         self.site = site
         self.origin = origin
         self.rng = rng
+        self._site_en = site.position[:2].copy()
 
     def receive(
         self,
@@ -139,12 +140,14 @@ class AdsbModel:
         """Reports received in (t0, t1]; ``states(t)`` gives truth positions, velocities, existence."""
         rng = self.rng
         times = np.arange(np.floor(t0 / self.PERIOD_S) + 1, np.floor(t1 / self.PERIOD_S) + 1) * self.PERIOD_S
+        site_en, range_m = self._site_en, self.site.range_m
         rows = []
         for tm in times:
             pos, vel, exists = states(tm)
             airborne = exists & broadcasts & (pos[:, 2] > 5.0)
-            in_range = np.hypot(*(pos[:, :2] - self.site.position[:2]).T) <= self.site.range_m
-            ok = np.flatnonzero(airborne & in_range)
+            offset = pos[:, :2] - site_en
+            in_range = np.hypot(offset[:, 0], offset[:, 1]) <= range_m
+            ok = (airborne & in_range).nonzero()[0]
             # 1090 MHz reception is not perfect: about 5 % of squitters are lost (garbling, fades)
             ok = ok[rng.random(ok.size) > 0.05]
             if ok.size:
@@ -155,19 +158,21 @@ class AdsbModel:
         which = np.concatenate([r[1] for r in rows])
         pos = np.concatenate([r[2] for r in rows])
         vel = np.concatenate([r[3] for r in rows])
-        sigma = NACP_EPU_M[nacp[which]] / 2.45 / 2.0  # real GNSS error is well inside the bound
+        nacp_w = nacp[which]
+        sigma = NACP_EPU_M[nacp_w] / 2.45 / 2.0  # real GNSS error is well inside the bound
         pos_err = pos.copy()
         pos_err[:, :2] += rng.normal(0.0, 1.0, (which.size, 2)) * sigma[:, None]
         lat, lon, _ = self.origin.to_wgs84(pos_err)
+        which_list = which.tolist()
         alt_msl = pos[:, 2] + self.origin.alt_m
         alt_q = np.round(alt_msl / FT / 25.0) * 25.0 * FT
         return AdsbReports(
             t=t,
-            icao24=np.array([icao24[i] for i in which], dtype="<U6"),
-            callsign=np.array([callsign[i] for i in which], dtype="<U8"),
+            icao24=np.array([icao24[i] for i in which_list], dtype="<U6"),
+            callsign=np.array([callsign[i] for i in which_list], dtype="<U8"),
             lat=np.atleast_1d(lat),
             lon=np.atleast_1d(lon),
             altitude_m=alt_q,
             velocity=vel + rng.normal(0.0, 0.5, vel.shape),
-            nacp=nacp[which].astype(int),
+            nacp=nacp_w.astype(int),
         )

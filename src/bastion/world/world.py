@@ -395,7 +395,7 @@ class World:
         open_ = [b for b, burst in enumerate(self.bursts) if not burst.done and burst.fired]
         if not open_:
             return ev
-        live = set(np.unique(self.rounds.burst).tolist()) if len(self.rounds) else set()
+        live = set(self.rounds.burst.tolist())
         for b in open_:
             if b not in live:
                 burst = self.bursts[b]
