@@ -107,10 +107,18 @@ def acceleration(
 
     ``rho_a`` optionally gives the air density and speed of sound already looked up for ``up_m``.
     """
-    rel = vel - air.wind
-    speed = np.sqrt(np.einsum("ij,ij->i", rel, rel))
     rho, a = air.density_and_sound(up_m) if rho_a is None else rho_a
-    coeff = k * rho * drag(speed / a) * speed
+    return _acceleration(vel, k * rho, a, drag, air.wind)
+
+
+def _acceleration(
+    vel: np.ndarray, k_rho: np.ndarray, a: np.ndarray, drag: DragFunction, wind: np.ndarray
+) -> np.ndarray:
+    """:func:`acceleration` with ``k * rho`` and the speed of sound already formed (the same
+    floating-point operations in the same order; Runge–Kutta reuses them over its four stages)."""
+    rel = vel - wind
+    speed = np.sqrt(np.einsum("ij,ij->i", rel, rel))
+    coeff = k_rho * np.interp(speed / a, drag.mach, drag.cd) * speed
     return GRAVITY - coeff[:, None] * rel
 
 
@@ -127,15 +135,19 @@ def rk4_step(
     """
     dt = np.asarray(dt, dtype=float)
     h = dt[:, None] if dt.ndim else dt
-    mid = pos[:, 2] + 0.5 * (h * vel)[:, 2]
-    air_mid = air.density_and_sound(mid)
-    a1 = acceleration(vel, mid, k, drag, air, air_mid)
-    v2 = vel + 0.5 * h * a1
-    a2 = acceleration(v2, mid, k, drag, air, air_mid)
-    v3 = vel + 0.5 * h * a2
-    a3 = acceleration(v3, mid, k, drag, air, air_mid)
+    # per-step quantities shared by the four stages, formed once (same operations as inline)
+    mid = pos[:, 2] + 0.5 * (dt * vel[:, 2])
+    rho, a = air.density_and_sound(mid)
+    k_rho = k * rho
+    half_h = 0.5 * h
+    wind = air.wind
+    a1 = _acceleration(vel, k_rho, a, drag, wind)
+    v2 = vel + half_h * a1
+    a2 = _acceleration(v2, k_rho, a, drag, wind)
+    v3 = vel + half_h * a2
+    a3 = _acceleration(v3, k_rho, a, drag, wind)
     v4 = vel + h * a3
-    a4 = acceleration(v4, mid, k, drag, air, air_mid)
+    a4 = _acceleration(v4, k_rho, a, drag, wind)
     new_pos = pos + h * (vel + 2.0 * v2 + 2.0 * v3 + v4) / 6.0
     new_vel = vel + h * (a1 + 2.0 * a2 + 2.0 * a3 + a4) / 6.0
     return new_pos, new_vel

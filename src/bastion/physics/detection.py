@@ -21,10 +21,13 @@ detector statistic (:func:`square_law_detect`); tests compare the two.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 from scipy.stats import ncx2
 
 
+@lru_cache(maxsize=64)
 def threshold(pfa: float) -> float:
     """Square-law detection threshold (noise power 1) giving false-alarm probability ``pfa``."""
     return float(-np.log(pfa))
@@ -75,8 +78,12 @@ def square_law_detect(snr_inst: np.ndarray, pfa: float, rng: np.random.Generator
     """
     s = np.asarray(snr_inst, dtype=float)
     phase = rng.uniform(0.0, 2.0 * np.pi, s.shape)
-    noise = rng.normal(0.0, np.sqrt(0.5), (2, *s.shape))
-    re = np.sqrt(s) * np.cos(phase) + noise[0]
-    im = np.sqrt(s) * np.sin(phase) + noise[1]
+    noise = rng.normal(0.0, _SQRT_HALF, (2, *s.shape))
+    amplitude = np.sqrt(s)
+    re = amplitude * np.cos(phase) + noise[0]
+    im = amplitude * np.sin(phase) + noise[1]
     power = re * re + im * im
     return power > threshold(pfa), power
+
+
+_SQRT_HALF = np.sqrt(0.5)  # standard deviation of each quadrature of unit-power complex noise

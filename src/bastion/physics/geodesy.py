@@ -8,9 +8,12 @@ navigation convention: azimuth clockwise from true north, elevation up from the 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
+from math import pi
 
 import numpy as np
 import pymap3d
+from pymap3d.ellipsoid import Ellipsoid
 
 
 @dataclass(frozen=True)
@@ -36,7 +39,59 @@ class Origin:
     def to_wgs84(self, enu: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Latitude, longitude [deg] and altitude [m] of ENU points (..., 3)."""
         enu = np.asarray(enu, dtype=float)
+        if enu.ndim == 2:  # a batch of points (ADS-B reports, exports): the written-out path below
+            out = self._enu2geodetic(enu[:, 0], enu[:, 1], enu[:, 2])
+            if out is not None:
+                return out
         return pymap3d.enu2geodetic(enu[..., 0], enu[..., 1], enu[..., 2], self.lat_deg, self.lon_deg, self.alt_m)
+
+    @cached_property
+    def _frame(self) -> tuple:
+        """The origin's terms of pymap3d's ``enu2ecef`` (its ECEF position, sines and cosines of its
+        latitude and longitude) and the WGS84 axes, computed once with pymap3d's own calls."""
+        ell = Ellipsoid.from_name("wgs84")
+        x0, y0, z0 = pymap3d.geodetic2ecef(self.lat_deg, self.lon_deg, self.alt_m, ell)
+        lat0, lon0 = np.radians(self.lat_deg), np.radians(self.lon_deg)
+        trig = (np.cos(lat0), np.sin(lat0), np.cos(lon0), np.sin(lon0))
+        return x0, y0, z0, *trig, ell.semimajor_axis, ell.semiminor_axis
+
+    def _enu2geodetic(self, e: np.ndarray, n: np.ndarray, up: np.ndarray) -> tuple | None:
+        """``pymap3d.enu2geodetic`` (pymap3d 3.2: ``enu2ecef`` then You's (2000) closed-form
+        ``ecef2geodetic``) for 1-D arrays, written out with the same numpy operations in the same
+        order, so the results are bit-identical; the origin's terms come from :attr:`_frame`.
+        pymap3d spends ~60 us per call on setup and on masks for degenerate points (the earth's
+        centre, the polar axis); a batch containing such a point returns None and goes to pymap3d.
+        """
+        x0, y0, z0, cos_lat0, sin_lat0, cos_lon0, sin_lon0, a, b = self._frame
+        # enu2uvw, then enu2ecef
+        t = cos_lat0 * up - sin_lat0 * n
+        w = sin_lat0 * up + cos_lat0 * n
+        u = cos_lon0 * t - sin_lon0 * e
+        v = sin_lon0 * t + cos_lon0 * e
+        x, y, z = x0 + u, y0 + v, z0 + w
+        # ecef2geodetic
+        r = np.sqrt(x**2 + y**2 + z**2)
+        E = np.sqrt(a**2 - b**2)
+        u = np.sqrt(0.5 * (r**2 - E**2) + 0.5 * np.hypot(r**2 - E**2, 2 * E * z))
+        hxy = np.hypot(x, y)
+        if (np.abs(u) <= 1e-8).any() or (np.abs(hxy) <= 1e-8).any():  # pymap3d's isclose(., 0)
+            return None
+        huE = np.hypot(u, E)
+        beta = np.arctan(huE / u * z / hxy)
+        beta = beta + ((b * u - a * huE + E**2) * np.sin(beta)) / (a * huE * 1 / np.cos(beta) - E**2 * np.cos(beta))
+        lat = np.arctan(a / b * np.tan(beta))
+        lim_pi2 = pi / 2 - np.finfo(beta.dtype).eps
+        lat = np.where(beta >= lim_pi2, pi / 2, lat)
+        lat = np.where(beta <= -lim_pi2, -pi / 2, lat)
+        lon = np.arctan2(y, x)
+        cos_beta = np.cos(beta)
+        cos_beta = np.where(beta >= lim_pi2, 0, cos_beta)
+        cos_beta = np.where(beta <= -lim_pi2, 0, cos_beta)
+        alt = np.hypot(z - b * np.sin(beta), hxy - a * cos_beta)
+        inside = x**2 / a**2 + y**2 / a**2 + z**2 / b**2 < 1
+        if inside.any():
+            alt[inside] = -alt[inside]
+        return np.degrees(lat), np.degrees(lon), alt
 
 
 def enu_to_polar(enu: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -15,7 +15,9 @@ in closed form at any time, for all aircraft at once.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -36,6 +38,17 @@ class CivilTraffic:
     recorded: tuple[RecordedFlight, ...]
 
     def __post_init__(self) -> None:
+        # each synthetic flight's profile, with its runway threshold and direction as Python floats
+        synthetic = [
+            (
+                _arrival if f.kind == "arrival" else _departure,
+                f,
+                tuple(f.threshold.tolist()),
+                tuple(f.direction.tolist()),
+            )
+            for f in self.flights
+        ]
+        object.__setattr__(self, "_synthetic", synthetic)
         # recorded flights concatenated, with times offset per flight so one searchsorted serves all
         r = self.recorded
         if r:
@@ -104,10 +117,18 @@ class CivilTraffic:
         pos = np.zeros((m, 3))
         vel = np.zeros((m, 3))
         exists = np.zeros(m, dtype=bool)
-        for i, f in enumerate(self.flights):  # a handful of synthetic flights: closed forms per flight
-            p, v = (_arrival if f.kind == "arrival" else _departure)(f, t)
-            pos[i], vel[i] = p, v
-            exists[i] = np.isfinite(p).all() and np.hypot(p[0], p[1]) < ACTIVE_RANGE_M
+        n = len(self.flights)
+        if n:  # a handful of synthetic flights: closed forms per flight, on Python floats
+            profiles = [profile(f, thr, d, t) for profile, f, thr, d in self._synthetic]
+            pos[:n] = [p for p, _ in profiles]
+            vel[:n] = [v for _, v in profiles]
+            exists[:n] = [
+                math.isfinite(p[0])
+                and math.isfinite(p[1])
+                and math.isfinite(p[2])
+                and np.hypot(p[0], p[1]) < ACTIVE_RANGE_M
+                for p, _ in profiles
+            ]
         if self.recorded:
             base, t_all, enu, start, count, first, last = self._rec
             k = np.searchsorted(t_all, t + base) - 1 - start  # sample before t, per flight
@@ -117,28 +138,56 @@ class CivilTraffic:
             t0, t1 = t_all[j0] - base, t_all[j1] - base
             dt = t1 - t0
             f = np.divide(t - t0, dt, out=np.zeros_like(dt), where=dt > 0)
-            n = len(self.flights)
             pos[n:] = enu[j0] + f[:, None] * (enu[j1] - enu[j0])
             vel[n:] = np.divide(enu[j1] - enu[j0], dt[:, None], out=np.zeros((dt.size, 3)), where=dt[:, None] > 0)
             exists[n:] = (first <= t) & (t <= last) & (count >= 2)
         return pos, vel, exists
 
 
-def _arrival(f: FlightPlan, t: float) -> tuple[np.ndarray, np.ndarray]:
+# The profiles work on 3-vectors as tuples of floats: a handful of aircraft evaluated at thousands
+# of instants a night, where numpy's per-call overhead on 3-element arrays would dominate. The
+# helpers are the vector operations of the formulas, component by component (the same IEEE
+# operations numpy performs element-wise).
+Vec = tuple[float, float, float]
+_NAN3: Vec = (math.nan, math.nan, math.nan)
+_ZERO3: Vec = (0.0, 0.0, 0.0)
+_TAN_GLIDE = float(np.tan(GLIDE_PATH))
+
+
+def _add(a: Vec, b: Vec) -> Vec:
+    return (a[0] + b[0], a[1] + b[1], a[2] + b[2])
+
+
+def _sub(a: Vec, b: Vec) -> Vec:
+    return (a[0] - b[0], a[1] - b[1], a[2] - b[2])
+
+
+def _scale(d: Vec, s: float) -> Vec:
+    return (d[0] * s, d[1] * s, d[2] * s)
+
+
+def _along(p: Vec, d: Vec, s: float) -> Vec:
+    """``p + d * s``."""
+    return (p[0] + d[0] * s, p[1] + d[1] * s, p[2] + d[2] * s)
+
+
+@lru_cache(maxsize=32)
+def _climb_trig(gradient: float) -> tuple[float, float]:
+    """cos and sin of a climb gradient (a per-type constant: computed once, not at every instant)."""
+    return float(np.cos(gradient)), float(np.sin(gradient))
+
+
+def _arrival(f: FlightPlan, threshold: Vec, d: Vec, t: float) -> tuple[Vec, Vec]:
     ac = f.aircraft
     v = ac.approach_speed_mps
     s = (t - f.time_s) * v  # along-runway distance past the threshold [m] while airborne
-    d = f.direction
     if s < TOUCHDOWN_M:
         height = (
-            THRESHOLD_HEIGHT_M - s * THRESHOLD_HEIGHT_M / TOUCHDOWN_M
-            if s >= 0
-            else THRESHOLD_HEIGHT_M - s * np.tan(GLIDE_PATH)
+            THRESHOLD_HEIGHT_M - s * THRESHOLD_HEIGHT_M / TOUCHDOWN_M if s >= 0 else THRESHOLD_HEIGHT_M - s * _TAN_GLIDE
         )
-        slope = THRESHOLD_HEIGHT_M / TOUCHDOWN_M if s >= 0 else np.tan(GLIDE_PATH)
-        pos = f.threshold + d * s
-        pos = pos + np.array([0.0, 0.0, height])
-        return pos, d * v - np.array([0.0, 0.0, v * slope])
+        slope = THRESHOLD_HEIGHT_M / TOUCHDOWN_M if s >= 0 else _TAN_GLIDE
+        pos = _add(_along(threshold, d, s), (0.0, 0.0, height))
+        return pos, _sub(_scale(d, v), (0.0, 0.0, v * slope))
     # rollout
     tau = t - (f.time_s + TOUCHDOWN_M / v)
     a = ac.rollout_decel_mps2
@@ -150,22 +199,21 @@ def _arrival(f: FlightPlan, t: float) -> tuple[np.ndarray, np.ndarray]:
         dist = TOUCHDOWN_M + v * t_stop - 0.5 * a * t_stop**2 + TAXI_SPEED * (tau - t_stop)
         speed = TAXI_SPEED
     if dist > f.runway_length_m:
-        return np.full(3, np.nan), np.zeros(3)  # vacated the runway
-    return f.threshold + d * dist, d * speed
+        return _NAN3, _ZERO3  # vacated the runway
+    return _along(threshold, d, dist), _scale(d, speed)
 
 
-def _departure(f: FlightPlan, t: float) -> tuple[np.ndarray, np.ndarray]:
+def _departure(f: FlightPlan, threshold: Vec, d: Vec, t: float) -> tuple[Vec, Vec]:
     ac = f.aircraft
     tau = t - f.time_s
     if tau < -60.0:
-        return np.full(3, np.nan), np.zeros(3)
-    d = f.direction
+        return _NAN3, _ZERO3
     if tau <= 0:
-        return f.threshold.copy(), np.zeros(3)
+        return threshold, _ZERO3
     a = ac.takeoff_accel_mps2
     t_rot = ac.rotate_speed_mps / a
     if tau <= t_rot:
-        return f.threshold + d * (0.5 * a * tau**2), d * (a * tau)
+        return _along(threshold, d, 0.5 * a * tau**2), _scale(d, a * tau)
     s_rot = 0.5 * a * t_rot**2
     tc = tau - t_rot
     ramp = 30.0
@@ -176,6 +224,6 @@ def _departure(f: FlightPlan, t: float) -> tuple[np.ndarray, np.ndarray]:
     else:
         dist = v0 * ramp + 0.5 * (v1 - v0) * ramp + v1 * (tc - ramp)
         speed = v1
-    g = ac.climb_gradient
-    pos = f.threshold + d * (s_rot + dist * np.cos(g)) + np.array([0.0, 0.0, dist * np.sin(g)])
-    return pos, d * speed * np.cos(g) + np.array([0.0, 0.0, speed * np.sin(g)])
+    cos_g, sin_g = _climb_trig(ac.climb_gradient)
+    pos = _add(_along(threshold, d, s_rot + dist * cos_g), (0.0, 0.0, dist * sin_g))
+    return pos, _add(_scale(_scale(d, speed), cos_g), (0.0, 0.0, speed * sin_g))

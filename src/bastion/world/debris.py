@@ -107,9 +107,10 @@ class DebrisPhysics:
         p0 = debris.pos
         p1, v1 = rk4_step(p0, debris.vel, dt, debris.k, self.drag, self.air)
         down = p1[:, 2] <= 0.0
-        if down.any():
-            _, p1[down] = level_crossing(p0[down], p1[down])
         debris.pos, debris.vel = p1, v1
+        if not down.any():
+            return Debris()
+        _, p1[down] = level_crossing(p0[down], p1[down])
         landed = Debris(*(getattr(debris, name)[down] for name in Debris._FIELDS))
         debris.keep(~down)
         return landed

@@ -94,6 +94,17 @@ class RoundEvents:
     ground_dud: np.ndarray  # (n,) True: failed to self-destruct; False: hit ground before timer
 
 
+def _frozen(a: np.ndarray) -> np.ndarray:
+    a.flags.writeable = False
+    return a
+
+
+# shared results of a step in which no round hits, self-destructs or lands (read-only)
+_EMPTY3 = _frozen(np.zeros((0, 3)))
+_NONE = _frozen(np.zeros(0, dtype=int))
+_NO_DUD = _frozen(np.zeros(0, dtype=bool))
+
+
 def slew_time(site: GunSite, az0: float, el0: float, az1: float, el1: float) -> float:
     """Seconds to slew from (az0, el0) to (az1, el1) at the mount's rate limits."""
     daz = abs((az1 - az0 + np.pi) % (2 * np.pi) - np.pi)
@@ -162,49 +173,69 @@ class RoundPhysics:
         radius: np.ndarray,
     ) -> RoundEvents:
         """Advance rounds fired before ``t1`` from ``t0`` to ``t1``; targets move tgt0 -> tgt1 (M, 3)."""
-        empty3 = np.zeros((0, 3))
-        none = np.zeros(0, dtype=int)
-        flying = rounds.t_fire < t1
-        if not flying.any():
-            return RoundEvents([], empty3, none, empty3, none, np.zeros(0, dtype=bool))
-        idx = np.flatnonzero(flying)
-        start = np.maximum(rounds.t_fire[idx], t0)
-        dt = t1 - start
-        p0 = rounds.pos[idx]
-        v0 = rounds.vel[idx]
-        p1, v1 = rk4_step(p0, v0, dt, rounds.k[idx], self.drag, self.air)
-        # positions of new rounds extrapolated back to t0 so segments share the targets' timing
-        seg0 = p0 - v0 * (start - t0)[:, None]
-        remove = np.zeros(idx.size, dtype=bool)
+        n = len(rounds)
+        t_fire = rounds.t_fire
+        last = float(t_fire.max()) if n else np.inf
+        if last < t1:  # every round is in flight (the usual case): work on the arrays themselves
+            idx = None
+            p0, v0, k = rounds.pos, rounds.vel, rounds.k
+        else:
+            idx = np.flatnonzero(t_fire < t1)
+            if idx.size == 0:
+                return RoundEvents([], _EMPTY3, _NONE, _EMPTY3, _NONE, _NO_DUD)
+            p0, v0, k, t_fire = rounds.pos[idx], rounds.vel[idx], rounds.k[idx], t_fire[idx]
+        if last <= t0:
+            # every round flies the whole step: its segment starts where it is
+            p1, v1 = rk4_step(p0, v0, t1 - t0, k, self.drag, self.air)
+            seg0 = p0
+        else:
+            start = np.maximum(t_fire, t0)
+            p1, v1 = rk4_step(p0, v0, t1 - start, k, self.drag, self.air)
+            # positions of new rounds extrapolated back to t0 so segments share the targets' timing
+            seg0 = p0 - v0 * (start - t0)[:, None]
+        burst = rounds.burst if idx is None else rounds.burst[idx]
+        dud = rounds.dud if idx is None else rounds.dud[idx]
         hits: list[tuple[int, int, np.ndarray]] = []
+        remove = None
         if tgt0.shape[0]:
             hit, s = segment_sphere_hits(seg0, p1, tgt0, tgt1, radius)
             if hit.any():
                 # each round hits at most its earliest target
                 s_masked = np.where(hit, s, np.inf)
                 first = np.argmin(s_masked, axis=1)
-                rows = np.flatnonzero(hit.any(axis=1))
-                for r in rows:
+                remove = hit.any(axis=1)
+                for r in np.flatnonzero(remove):
                     c = int(first[r])
                     where = seg0[r] + s[r, c] * (p1[r] - seg0[r])
-                    hits.append((int(rounds.burst[idx[r]]), c, where))
-                remove[rows] = True
-        age = t1 - rounds.t_fire[idx]
-        sd = ~remove & ~rounds.dud[idx] & (age >= rounds.sd_time[idx])
-        ground = ~remove & ~sd & (p1[:, 2] <= 0.0)
-        _, g_pos = level_crossing(seg0[ground], p1[ground])
-        rounds.pos[idx], rounds.vel[idx] = p1, v1
-        gone = remove | sd | ground
+                    hits.append((int(burst[r]), c, where))
+        age = t1 - t_fire
+        sd = ~dud & (age >= (rounds.sd_time if idx is None else rounds.sd_time[idx]))
+        ground = p1[:, 2] <= 0.0
+        if remove is not None:
+            sd &= ~remove
+            ground &= ~remove
+        ground &= ~sd
+        any_sd, any_ground = sd.any(), ground.any()
+        if idx is None:
+            rounds.pos, rounds.vel = p1, v1
+        else:
+            rounds.pos[idx], rounds.vel[idx] = p1, v1
+        if not (hits or any_sd or any_ground):
+            return RoundEvents(hits, _EMPTY3, _NONE, _EMPTY3, _NONE, _NO_DUD)
         events = RoundEvents(
             hits=hits,
             self_destructs=p1[sd],
-            sd_bursts=rounds.burst[idx[sd]],
-            ground=g_pos,
-            ground_bursts=rounds.burst[idx[ground]],
-            ground_dud=rounds.dud[idx[ground]],
+            sd_bursts=burst[sd],
+            ground=level_crossing(seg0[ground], p1[ground])[1] if any_ground else _EMPTY3,
+            ground_bursts=burst[ground],
+            ground_dud=dud[ground],
         )
-        if gone.any():
-            keep = np.ones(len(rounds), dtype=bool)
+        gone = sd | ground
+        if remove is not None:
+            gone |= remove
+        keep = ~gone
+        if idx is not None:
+            keep = np.ones(n, dtype=bool)
             keep[idx[gone]] = False
-            rounds.keep(keep)
+        rounds.keep(keep)
         return events

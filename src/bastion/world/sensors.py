@@ -17,6 +17,7 @@ range. Reported positions carry GNSS error consistent with the aircraft's NACp (
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,6 +49,11 @@ class RadarModel:
     def __init__(self, site: RadarSite, rng: np.random.Generator) -> None:
         self.site = site
         self.rng = rng
+        rt = site.type
+        # per-radar constants of every scan
+        self._ref_snr = rt.ref_snr
+        self._threshold = detection.threshold(rt.pfa)
+        self._doppler = math.isfinite(rt.sigma_range_rate_mps)
 
     def observe(self, t: float, picture: AirPicture) -> tuple[Detections, np.ndarray]:
         """One scan at time ``t``: the plots, and the truth label of each plot (harness only)."""
@@ -58,23 +64,28 @@ class RadarModel:
         visible = (
             (r >= rt.min_range_m) & (r <= rt.max_range_m) & (el >= rt.mask_elevation_rad) & (el <= rt.max_elevation_rad)
         )
-        snr_mean = detection.snr(picture.rcs, r, rt.ref_snr, rt.ref_rcs_m2, rt.ref_range_m)
-        snr_inst = np.zeros_like(snr_mean)
-        for case in np.unique(picture.swerling):
-            sel = picture.swerling == case
-            snr_inst[sel] = detection.fluctuate(snr_mean[sel], int(case), rng)
+        snr_mean = detection.snr(picture.rcs, r, self._ref_snr, rt.ref_rcs_m2, rt.ref_range_m)
+        # Swerling draws case by case in increasing case order; one case (the usual picture) at once
+        cases = sorted(set(picture.swerling.tolist()))
+        if len(cases) == 1:
+            snr_inst = detection.fluctuate(snr_mean, cases[0], rng)
+        else:
+            snr_inst = np.zeros_like(snr_mean)
+            for case in cases:
+                sel = picture.swerling == case
+                snr_inst[sel] = detection.fluctuate(snr_mean[sel], case, rng)
         detected, power = detection.square_law_detect(snr_inst, rt.pfa, rng)
         hit = visible & detected
-        n = int(hit.sum())
-        rr = np.einsum("ij,ij->i", rel[hit], picture.vel[hit]) / np.maximum(r[hit], 1.0)
-        m_r = r[hit] + rng.normal(0.0, rt.sigma_range_m, n)
+        n = int(np.count_nonzero(hit))
+        r_hit = r[hit]
+        m_r = r_hit + rng.normal(0.0, rt.sigma_range_m, n)
         m_az = wrap_angle(az[hit] + rng.normal(0.0, rt.sigma_azimuth_rad, n))
         m_el = el[hit] + rng.normal(0.0, rt.sigma_elevation_rad, n)
-        m_rr = (
-            rr + rng.normal(0.0, rt.sigma_range_rate_mps, n)
-            if np.isfinite(rt.sigma_range_rate_mps)
-            else np.full(n, np.nan)
-        )
+        if self._doppler:
+            rr = np.einsum("ij,ij->i", rel[hit], picture.vel[hit]) / np.maximum(r_hit, 1.0)
+            m_rr = rr + rng.normal(0.0, rt.sigma_range_rate_mps, n)
+        else:
+            m_rr = np.full(n, np.nan)
         m_pow = power[hit]
         labels = picture.label[hit]
         if rt.iff:
@@ -88,9 +99,8 @@ class RadarModel:
             f_r = rng.uniform(rt.min_range_m, rt.max_range_m, k)
             f_az = rng.uniform(-np.pi, np.pi, k)
             f_el = rng.uniform(rt.mask_elevation_rad, rt.max_elevation_rad, k)
-            t_thr = detection.threshold(rt.pfa)
-            f_pow = t_thr + rng.exponential(1.0, k)  # noise exceedances above threshold
-            f_rr = rng.uniform(-150.0, 150.0, k) if np.isfinite(rt.sigma_range_rate_mps) else np.full(k, np.nan)
+            f_pow = self._threshold + rng.exponential(1.0, k)  # noise exceedances above threshold
+            f_rr = rng.uniform(-150.0, 150.0, k) if self._doppler else np.full(k, np.nan)
             cat = np.concatenate
             m_r, m_az, m_el = cat([m_r, f_r]), cat([m_az, f_az]), cat([m_el, f_el])
             m_rr, m_pow = cat([m_rr, f_rr]), cat([m_pow, f_pow])
@@ -100,7 +110,7 @@ class RadarModel:
         m_r, m_az, m_el, m_rr, m_pow, labels, m_iff = (a[order] for a in (m_r, m_az, m_el, m_rr, m_pow, labels, m_iff))
         # RCS estimate a radar makes from its own calibration: (power - noise) scaled by R^4
         rcs_est = (
-            np.maximum(m_pow - 1.0, 1e-3) / rt.ref_snr * rt.ref_rcs_m2 * (np.maximum(m_r, 1.0) / rt.ref_range_m) ** 4
+            np.maximum(m_pow - 1.0, 1e-3) / self._ref_snr * rt.ref_rcs_m2 * (np.maximum(m_r, 1.0) / rt.ref_range_m) ** 4
         )
         dets = Detections(t, self.site.index, m_r, m_az, m_el, m_rr, m_pow, rcs_est, m_iff if rt.iff else None)
         return dets, labels
@@ -115,6 +125,7 @@ class AdsbModel:
         self.site = site
         self.origin = origin
         self.rng = rng
+        self._site_en = site.position[:2].copy()
 
     def receive(
         self,
@@ -129,12 +140,14 @@ class AdsbModel:
         """Reports received in (t0, t1]; ``states(t)`` gives truth positions, velocities, existence."""
         rng = self.rng
         times = np.arange(np.floor(t0 / self.PERIOD_S) + 1, np.floor(t1 / self.PERIOD_S) + 1) * self.PERIOD_S
+        site_en, range_m = self._site_en, self.site.range_m
         rows = []
         for tm in times:
             pos, vel, exists = states(tm)
             airborne = exists & broadcasts & (pos[:, 2] > 5.0)
-            in_range = np.hypot(*(pos[:, :2] - self.site.position[:2]).T) <= self.site.range_m
-            ok = np.flatnonzero(airborne & in_range)
+            offset = pos[:, :2] - site_en
+            in_range = np.hypot(offset[:, 0], offset[:, 1]) <= range_m
+            ok = (airborne & in_range).nonzero()[0]
             # 1090 MHz reception is not perfect: about 5 % of squitters are lost (garbling, fades)
             ok = ok[rng.random(ok.size) > 0.05]
             if ok.size:
@@ -145,19 +158,21 @@ class AdsbModel:
         which = np.concatenate([r[1] for r in rows])
         pos = np.concatenate([r[2] for r in rows])
         vel = np.concatenate([r[3] for r in rows])
-        sigma = NACP_EPU_M[nacp[which]] / 2.45 / 2.0  # real GNSS error is well inside the bound
+        nacp_w = nacp[which]
+        sigma = NACP_EPU_M[nacp_w] / 2.45 / 2.0  # real GNSS error is well inside the bound
         pos_err = pos.copy()
         pos_err[:, :2] += rng.normal(0.0, 1.0, (which.size, 2)) * sigma[:, None]
         lat, lon, _ = self.origin.to_wgs84(pos_err)
+        which_list = which.tolist()
         alt_msl = pos[:, 2] + self.origin.alt_m
         alt_q = np.round(alt_msl / FT / 25.0) * 25.0 * FT
         return AdsbReports(
             t=t,
-            icao24=np.array([icao24[i] for i in which], dtype="<U6"),
-            callsign=np.array([callsign[i] for i in which], dtype="<U8"),
+            icao24=np.array([icao24[i] for i in which_list], dtype="<U6"),
+            callsign=np.array([callsign[i] for i in which_list], dtype="<U8"),
             lat=np.atleast_1d(lat),
             lon=np.atleast_1d(lon),
             altitude_m=alt_q,
             velocity=vel + rng.normal(0.0, 0.5, vel.shape),
-            nacp=nacp[which].astype(int),
+            nacp=nacp_w.astype(int),
         )

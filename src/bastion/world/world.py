@@ -44,6 +44,15 @@ DT_COARSE = 1.0  # [s] otherwise: drones and aircraft only
 TruthEvent = tuple[float, str, dict]
 
 
+def _frozen(a: np.ndarray) -> np.ndarray:
+    a.flags.writeable = False
+    return a
+
+
+# the (absent) external entities of a picture when no other simulation is connected (read-only)
+_EMPTY3, _EMPTY, _EMPTY_INT = _frozen(np.zeros((0, 3))), _frozen(np.zeros(0)), _frozen(np.zeros(0, dtype=int))
+
+
 def describe_label(label: int) -> tuple[str, int]:
     """('threat' | 'civil' | 'debris' | 'external' | 'noise', index) of a truth label."""
     if label < 0:
@@ -108,50 +117,37 @@ class World:
         self.adsb_nacp = np.concatenate([self.civil.nacp, np.full(len(spoof), 9, dtype=int)])
         self._spoof_offset = np.array([[s.offset_east_m, s.offset_north_m, 0.0] for s in spoof]).reshape(-1, 3)
         self._launched = np.zeros(len(plans), dtype=bool)
+        self._all_launched = not plans  # every threat's launch reported: skip the check
         self._civil_cache: dict[float, tuple] = {}
         self.threat_state = np.full(len(plans), WAITING, dtype=np.int8)
 
     # -- views ---------------------------------------------------------------------------------
-    def _threats_airborne(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Global index, position, velocity, RCS, Swerling case and vulnerable radius of threats in the air."""
-        dr, mu = self.drones, self.munitions
-        a, b = dr.airborne, mu.airborne
-        return (
-            np.concatenate([dr.index[a], mu.index[b]]),
-            np.concatenate([dr.pos[a], mu.pos[b]]),
-            np.concatenate([dr.vel[a], mu.vel[b]]),
-            np.concatenate([dr.rcs[a], mu.rcs[b]]),
-            np.concatenate([dr.swerling[a], mu.swerling[b]]),
-            np.concatenate([dr.vulnerable_radius[a], mu.vulnerable_radius[b]]),
-        )
-
     def picture(self, t: float) -> AirPicture:
-        """Everything airborne at ``t`` (call after advancing to ``t``)."""
-        idx, pos, vel, rcs, sw, _ = self._threats_airborne()
+        """Everything airborne at ``t`` (call after advancing to ``t``): threats (drones, then
+        munitions), civil aircraft above 1 m, debris, then entities of another simulation."""
+        dr, mu, deb = self.drones, self.munitions, self.debris
+        a, b = dr.airborne.nonzero()[0], mu.airborne.nonzero()[0]
         c_pos, c_vel, c_on = self._civil_at(t)
-        c_air = c_on & (c_pos[:, 2] > 1.0)
-        deb = self.debris
-        e_pos, e_vel, e_rcs, e_sw = np.zeros((0, 3)), np.zeros((0, 3)), np.zeros(0), np.zeros(0, dtype=int)
+        c = (c_on & (c_pos[:, 2] > 1.0)).nonzero()[0]
+        e_pos, e_vel, e_rcs, e_sw = _EMPTY3, _EMPTY3, _EMPTY, _EMPTY_INT
         if self.external is not None:
             ext = self.external(t)
             if len(ext):
                 e_pos, e_vel = np.asarray(ext.position, float), np.asarray(ext.velocity, float)
                 e_rcs, e_sw = ext.radar_signature()
+        n_deb, n_ext = len(deb), len(e_rcs)
         return AirPicture(
-            pos=np.concatenate([pos, c_pos[c_air], deb.pos, e_pos]),
-            vel=np.concatenate([vel, c_vel[c_air], deb.vel, e_vel]),
-            rcs=np.concatenate([rcs, self._civil_rcs[c_air], deb.rcs, e_rcs]),
-            swerling=np.concatenate([sw, self._civil_sw[c_air], np.ones(len(deb), dtype=int), e_sw]),
+            pos=np.concatenate([dr.pos[a], mu.pos[b], c_pos[c], deb.pos, e_pos]),
+            vel=np.concatenate([dr.vel[a], mu.vel[b], c_vel[c], deb.vel, e_vel]),
+            rcs=np.concatenate([dr.rcs[a], mu.rcs[b], self._civil_rcs[c], deb.rcs, e_rcs]),
+            swerling=np.concatenate(
+                [dr.swerling[a], mu.swerling[b], self._civil_sw[c], np.ones(n_deb, dtype=int), e_sw]
+            ),
             label=np.concatenate(
-                [
-                    idx,
-                    CIVIL_LABEL + np.flatnonzero(c_air),
-                    DEBRIS_LABEL + deb.id,
-                    EXTERNAL_LABEL + np.arange(len(e_rcs)),
-                ]
+                [dr.index[a], mu.index[b], CIVIL_LABEL + c, DEBRIS_LABEL + deb.id, EXTERNAL_LABEL + np.arange(n_ext)]
             ),
             iff=np.concatenate(
-                [np.zeros(idx.size, dtype=bool), self._civil_iff[c_air], np.zeros(len(deb) + len(e_rcs), dtype=bool)]
+                [np.zeros(a.size + b.size, dtype=bool), self._civil_iff[c], np.zeros(n_deb + n_ext, dtype=bool)]
             ),
         )
 
@@ -239,16 +235,8 @@ class World:
         landed_m = mu.step(t0, dt, self.scenario.defence.air)
         self.threat_state[dr.index] = dr.state
         self.threat_state[mu.index] = mu.state
-        for g in np.flatnonzero((self.threat_state != WAITING) & ~self._launched):
-            self._launched[g] = True
-            plan = self.scenario.raid.threats[g]
-            ev.append(
-                (
-                    t1,
-                    "launch",
-                    {"threat": int(g), "name": plan.name, "type": plan.type.name, "position": _r(plan.launch)},
-                )
-            )
+        if not self._all_launched:
+            ev.extend(self._launches(t1))
         for j in landed_d:
             ev.extend(self._impact(t1, int(dr.index[j]), dr.pos[j]))
         for j in landed_m:
@@ -257,8 +245,10 @@ class World:
             c0, _, on0 = self._civil_at(t0)
             c1, _, on1 = self._civil_at(t1)
             ci = np.flatnonzero(on0 & on1 & (c1[:, 2] > 1.0))
-            di = np.flatnonzero(d_air0 | np.isin(np.arange(dr.state.size), landed_d))
-            mi = np.flatnonzero(m_air0 | np.isin(np.arange(mu.state.size), landed_m))
+            # targets: threats airborne at the start of the step, with those that landed during it
+            d_air0[landed_d] = True
+            m_air0[landed_m] = True
+            di, mi = d_air0.nonzero()[0], m_air0.nonzero()[0]
             tgt0 = np.concatenate([d_before[di], m_before[mi], c0[ci]])
             tgt1 = np.concatenate([dr.pos[di], mu.pos[mi], c1[ci]])
             radius = np.concatenate([dr.vulnerable_radius[di], mu.vulnerable_radius[mi], self._civil_radius[ci]])
@@ -292,6 +282,22 @@ class World:
                 if landed.kind[j] == WARHEAD and landed.fuzes[j]:
                     ev.extend(self._warhead(t1, int(landed.source[j]), p, "ground"))
         ev.extend(self._close_bursts(t1))
+        return ev
+
+    def _launches(self, t: float) -> list[TruthEvent]:
+        """Launch events of the threats that left the WAITING state during the step ending at ``t``."""
+        ev: list[TruthEvent] = []
+        for g in np.flatnonzero((self.threat_state != WAITING) & ~self._launched):
+            self._launched[g] = True
+            plan = self.scenario.raid.threats[g]
+            ev.append(
+                (
+                    t,
+                    "launch",
+                    {"threat": int(g), "name": plan.name, "type": plan.type.name, "position": _r(plan.launch)},
+                )
+            )
+        self._all_launched = bool(self._launched.all())
         return ev
 
     # -- outcomes ------------------------------------------------------------------------------------
@@ -389,7 +395,7 @@ class World:
         open_ = [b for b, burst in enumerate(self.bursts) if not burst.done and burst.fired]
         if not open_:
             return ev
-        live = set(np.unique(self.rounds.burst).tolist()) if len(self.rounds) else set()
+        live = set(self.rounds.burst.tolist())
         for b in open_:
             if b not in live:
                 burst = self.bursts[b]
