@@ -262,12 +262,16 @@ class Tracker:
         used = np.zeros(len(det), dtype=bool)
         increment = np.full(n_tr, self._log_miss)
         pairs = (ti, dj, log_w)
+        took = np.zeros(n_tr, dtype=bool)  # tracks given one plot by nearest neighbour (updated together)
         if cfg.associator == "jpda":
             self._jpda_stage(meas, z, first, pairs, zs, Ss, Cs, lam, hit, used, increment)
         else:
-            self._gnn_stage(meas, z, first, pairs, zs, Ss, Cs, hit, used, increment)
+            self._gnn_stage(first, pairs, hit, used, increment, took)
         if cfg.two_stage:
-            self._gnn_stage(meas, z, ~first & ~used[dj], pairs, zs, Ss, Cs, hit, used, increment)
+            self._gnn_stage(~first & ~used[dj], pairs, hit, used, increment, took)
+        if took.any():
+            idx = np.flatnonzero(took)
+            self._update_modes(meas, idx, z[self.detection[idx]], zs[idx], Ss[idx], Cs[idx])
 
         # bookkeeping and management
         if hit.any():
@@ -440,8 +444,9 @@ class Tracker:
             zs[:, k], Ss[:, k], Cs[:, k] = ukf.predict_measurement(meas, xs[:, k], Ps[:, k], R, self._ut)
         return zs, Ss, Cs
 
-    def _gnn_stage(self, meas, z, sel, pairs, zs, Ss, Cs, hit, used, increment) -> None:
-        """Hard assignment of the gated pairs ``sel`` and the Kalman update of the tracks that got a plot."""
+    def _gnn_stage(self, sel, pairs, hit, used, increment, took) -> None:
+        """Hard assignment of the gated pairs ``sel``: marks the tracks that got a plot in ``took`` (their
+        Kalman update follows, for both stages at once) and the plots they used."""
         if not sel.any():
             return
         ti, dj, log_w = (a[sel] for a in pairs)
@@ -457,7 +462,7 @@ class Tracker:
         hit[idx] = True
         used[assigned[idx]] = True
         self.detection[idx] = assigned[idx]
-        self._update_modes(meas, idx, z[assigned[idx]], zs[idx], Ss[idx], Cs[idx])
+        took[idx] = True
 
     def _update_modes(self, meas, idx, zi, zs, Ss, Cs) -> None:
         """Kalman update of every mode of tracks ``idx`` with one measurement each; IMM probabilities.
