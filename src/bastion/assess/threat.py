@@ -181,7 +181,7 @@ def _air_breathing(tracks, i, zs: _ZoneSet, point, t_imp, axes, orient, p_zone, 
     amax, cmax = hi[:, 0], hi[:, 1]
     rc = zs.centers[None] - p[:, None, :]
     a_mid = rc[..., 0] * u[:, 0, None] + rc[..., 1] * u[:, 1, None]
-    a_hit = np.minimum(np.maximum(a_mid, np.maximum(amin, 0.0)), np.maximum(amax, 0.0))
+    a_hit = a_mid.clip(np.maximum(amin, 0.0), np.maximum(amax, 0.0))
     tgo = a_hit / spd[:, None]
     Ppp = tracks.P[i, :2, :2]
     Pvv = tracks.P[i, 3:5, 3:5]
@@ -218,7 +218,7 @@ def _air_breathing(tracks, i, zs: _ZoneSet, point, t_imp, axes, orient, p_zone, 
         i, rows, best, x, p, u, nrm, speed = i[has], rows[has], best[has], x[has], p[has], u[has], nrm[has], speed[has]
         Ppp, Pvv = Ppp[has], Pvv[has]
     tg = tgo[rows, best]
-    lateral = np.minimum(np.maximum(0.0, cmin[rows, best]), cmax[rows, best])
+    lateral = np.clip(0.0, cmin[rows, best], cmax[rows, best])
     point[i] = p + u * a_hit[rows, best][:, None] + nrm * lateral[:, None]
     h = np.maximum(x[:, 2], 0.0)
     sp = np.maximum(speed, 1.0)

@@ -44,6 +44,11 @@ few metres and points of origin within ~10 m."""
 
 ADSB_FUSION_S = 6.0
 
+# plain ints for the per-scan masks (an enum attribute look-up costs more than the comparison)
+_PENDING, _CIVIL, _FRIENDLY = int(Identity.PENDING), int(Identity.CIVIL), int(Identity.FRIENDLY)
+_HARMLESS = frozenset((Identity.CIVIL, Identity.FRIENDLY))
+_AIRCRAFT, _BALLISTIC, _FALLING = int(TrackClass.AIRCRAFT), int(TrackClass.BALLISTIC), int(TrackClass.FALLING)
+
 
 def _r(a: np.ndarray, nd: int = 2) -> list:
     return np.round(a, nd).tolist()
@@ -138,36 +143,36 @@ class DecisionPipeline:
                 self.debris_of[tid] = parent
             emit(t, "track_confirmed", "decision", {"track": tid, "position": _r(tracks.x[i, :3], 1)})
         for tid, reason in changes.deleted:
-            if self.identifier.identity.get(tid, Identity.PENDING) != Identity.PENDING:
+            if self.identifier.identity.get(tid, _PENDING) != _PENDING:
                 emit(t, "track_deleted", "decision", {"track": tid, "reason": reason})
         c1 = time.perf_counter()
         klass = classify(tracks)
         # aircraft already identified civil or friendly are no threat: nothing to predict for them
         known = self.identifier.identity
         harmless_before = np.fromiter(
-            (known.get(k) in (Identity.CIVIL, Identity.FRIENDLY) for k in tracks.id.tolist()),
-            dtype=bool,
-            count=len(tracks),
+            (known.get(k) in _HARMLESS for k in tracks.id.tolist()), dtype=bool, count=len(tracks)
         )
         g = evaluate(tracks, klass, self.defence.zones, skip=harmless_before)
-        arcs = self.arcs.update(tracks, det, klass != TrackClass.AIRCRAFT)
+        arcs = self.arcs.update(tracks, det, klass != _AIRCRAFT)
         # every scan, even with no arc left: fire control must never aim from an arc that has ended
         self.engagements.arc_fits = {tid: st.fit for tid, st in arcs.items()}
         if arcs:
             for tid in arcs:
-                klass[tracks.index_of(tid)] = TrackClass.BALLISTIC
+                klass[tracks.index_of(tid)] = _BALLISTIC
             g = with_arcs(g, tracks, arcs, self.defence.zones)
             self._emit_arcs(t, tracks, arcs, g)
         iff = np.zeros(len(tracks), dtype=bool)
         used = tracks.detection >= 0
         iff[used] = det.iff_reply[tracks.detection[used]]
-        debris = np.fromiter((k in self.debris_of for k in tracks.id.tolist()), dtype=bool, count=len(tracks))
-        if debris.any():
-            klass[debris] = TrackClass.FALLING
+        if self.debris_of:
+            debris = np.fromiter((k in self.debris_of for k in tracks.id.tolist()), dtype=bool, count=len(tracks))
+            klass[debris] = _FALLING
+        else:
+            debris = np.zeros(len(tracks), dtype=bool)
         identity, id_changes, flags = self.identifier.update(tracks, klass, g.p_reach, g.value, iff, debris)
         for kind, payload in flags:
             emit(t, kind, "decision", payload)
-        harmless = (identity == Identity.CIVIL) | (identity == Identity.FRIENDLY)
+        harmless = (identity == _CIVIL) | (identity == _FRIENDLY)
         threat_value = np.where(harmless, 0.0, g.value * g.p_reach)
         picture = ThreatPicture(
             t,
@@ -200,7 +205,7 @@ class DecisionPipeline:
             emit(t, kind, "decision", payload)
         for tid, _reason in changes.deleted:
             ended.setdefault(tid, "track lost")
-        for i in np.flatnonzero(klass == TrackClass.FALLING):
+        for i in (klass == _FALLING).nonzero()[0]:
             ended.setdefault(int(tracks.id[i]), "fallen")
         for tid in self.engagements.destroyed:  # also for the other radars' scans at the same time
             ended.setdefault(tid, "assessed destroyed")
