@@ -89,20 +89,16 @@ class Identifier:
             return
         enu = self.origin.to_enu(reports.lat, reports.lon, reports.altitude_m)
         enu[:, 2] = reports.altitude_m - self.origin.alt_m
-        for i in np.argsort(reports.t, kind="stable"):
-            icao = str(reports.icao24[i])
+        # a live feed has no velocity until an aircraft's first velocity message: hold its
+        # position (extrapolate with zero velocity) until then
+        vel = np.nan_to_num(reports.velocity, nan=0.0)
+        times, icaos, callsigns = reports.t.tolist(), reports.icao24.tolist(), reports.callsign.tolist()
+        nacps = reports.nacp.tolist()
+        for i in np.argsort(reports.t, kind="stable").tolist():
+            icao, t = str(icaos[i]), float(times[i])
             prev = self.aircraft.get(icao)
-            callsign = str(reports.callsign[i]) or (prev.callsign if prev else "")
-            # a live feed has no velocity until an aircraft's first velocity message: hold its
-            # position (extrapolate with zero velocity) until then
-            a = AdsbAircraft(
-                float(reports.t[i]),
-                enu[i],
-                np.nan_to_num(reports.velocity[i], nan=0.0),
-                int(reports.nacp[i]),
-                callsign,
-                prev.first_seen if prev else float(reports.t[i]),
-            )
+            callsign = str(callsigns[i]) or (prev.callsign if prev else "")
+            a = AdsbAircraft(t, enu[i], vel[i], int(nacps[i]), callsign, prev.first_seen if prev else t)
             if prev:
                 a.last_confirmed, a.flagged = prev.last_confirmed, prev.flagged
             self.aircraft[icao] = a
