@@ -48,7 +48,7 @@ class ArcEstimator:
         live = set(tracks.id.tolist())
         for gone in [k for k in self.states if k not in live]:
             del self.states[gone]
-        used = np.flatnonzero(tracks.detection >= 0)
+        used = (tracks.detection >= 0).nonzero()[0]
         if used.size:
             radar = self.radars[det.sensor]
             rt = radar.type
@@ -62,18 +62,25 @@ class ArcEstimator:
                 rt.sigma_azimuth_rad,
                 rt.sigma_elevation_rad,
             )
+            states = self.states
+            ids, status = tracks.id.tolist(), tracks.status.tolist()
             for n, i in enumerate(used.tolist()):
-                if tracks.status[i] == 0:
+                if status[i] == 0:
                     continue
-                st = self.states.setdefault(int(tracks.id[i]), ArcState())
+                st = states.get(ids[i])
+                if st is None:
+                    st = states[ids[i]] = ArcState()
                 st.times.append(det.t)
                 st.pos.append(pos[n])
                 st.cov.append(cov[n])
-        speed = np.linalg.norm(tracks.x[:, 3:6], axis=1)
         out: dict[int, ArcState] = {}
-        fast_small = (speed >= MIN_SPEED) & (tracks.rcs < MAX_RCS)
+        small = candidates & (tracks.rcs < MAX_RCS)
+        if not small.any():
+            return out
+        v = tracks.x[:, 3:6]
+        speed = np.sqrt(np.add.reduce(v * v, axis=-1))  # np.linalg.norm(v, axis=1)
         # a Python loop over the few fast tracks: each fit is a small batched integration
-        for i in np.flatnonzero(candidates & fast_small):
+        for i in (small & (speed >= MIN_SPEED)).nonzero()[0]:
             tid = int(tracks.id[i])
             st = self.states.get(tid)
             if st is None or len(st.times) < 6 or st.times[-1] != det.t:

@@ -91,15 +91,20 @@ def _fractions(center: np.ndarray, cov: np.ndarray, geometry: np.ndarray) -> np.
 
 
 _ZONE_SETS: dict[tuple[int, ...], _ZoneSet] = {}
+_LAST: list = [None, None]  # the zones tuple of the previous call (held) and its zone set
 
 
 def _zone_set(zones) -> _ZoneSet:
+    if zones is _LAST[0]:  # the same site's (immutable) zone tuple as the last call: every scan
+        return _LAST[1]
     key = tuple(id(z) for z in zones)
     zs = _ZONE_SETS.get(key)
     if zs is None:
         if len(_ZONE_SETS) >= 64:  # a long-lived process compiling many sites: keep the cache small
             _ZONE_SETS.clear()
         zs = _ZONE_SETS[key] = _ZoneSet(zones)
+    if type(zones) is tuple:
+        _LAST[:] = [zones, zs]
     return zs
 
 
@@ -218,14 +223,15 @@ def _air_breathing(tracks, i, zs: _ZoneSet, point, t_imp, axes, orient, p_zone, 
         i, rows, best, x, p, u, nrm, speed = i[has], rows[has], best[has], x[has], p[has], u[has], nrm[has], speed[has]
         Ppp, Pvv = Ppp[has], Pvv[has]
     tg = tgo[rows, best]
-    lateral = np.clip(0.0, cmin[rows, best], cmax[rows, best])
+    lateral = np.zeros(tg.size).clip(cmin[rows, best], cmax[rows, best])  # np.clip(0.0, ...), the same ufunc
     point[i] = p + u * a_hit[rows, best][:, None] + nrm * lateral[:, None]
     h = np.maximum(x[:, 2], 0.0)
     sp = np.maximum(speed, 1.0)
     t_imp[i] = tracks.t + tg + np.maximum(h / np.sin(DIVE_ANGLE) / sp - h / np.tan(DIVE_ANGLE) / sp, 0.0)
     sa = np.sqrt(np.einsum("nk,nkl,nl->n", u, Ppp, u) + tg**2 * np.einsum("nk,nkl,nl->n", u, Pvv, u))
     lat = s[rows, best]
-    axes[i] = _K95_1 * np.stack([np.maximum(sa, lat), np.minimum(sa, lat)], axis=1)
+    axes[i, 0] = _K95_1 * np.maximum(sa, lat)
+    axes[i, 1] = _K95_1 * np.minimum(sa, lat)
     orient[i] = np.where(sa >= lat, np.arctan2(u[:, 0], u[:, 1]), np.arctan2(nrm[:, 0], nrm[:, 1]))
 
 
