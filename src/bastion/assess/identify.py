@@ -91,7 +91,9 @@ class Identifier:
         enu[:, 2] = reports.altitude_m - self.origin.alt_m
         # a live feed has no velocity until an aircraft's first velocity message: hold its
         # position (extrapolate with zero velocity) until then
-        vel = np.nan_to_num(reports.velocity, nan=0.0)
+        vel = np.array(reports.velocity, dtype=float)
+        if not np.isfinite(vel).all():  # (np.nan_to_num is slow even on finite input)
+            vel = np.nan_to_num(vel, nan=0.0)
         times, icaos, callsigns = reports.t.tolist(), reports.icao24.tolist(), reports.callsign.tolist()
         nacps = reports.nacp.tolist()
         for i in np.argsort(reports.t, kind="stable").tolist():

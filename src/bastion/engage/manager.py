@@ -180,6 +180,8 @@ class EngagementManager:
                 continue
             if not any((g, i) in plans for g in guns):
                 events += self._say(int(tracks.id[i]), "cannot_engage", "; ".join(why))
+        if not (pk >= MIN_PK).any():  # no burst worth firing (usually: every target still out of reach)
+            return orders, events, ended
         values = picture.threat_value[cand]
         choice = self.assigner.assign(pk, values)
         for a, b in enumerate(choice):
