@@ -19,6 +19,7 @@ from bastion.assess.types import TrackClass
 from bastion.track.types import Tracks
 
 _UNKNOWN, _DRONE, _AIRCRAFT, _BALLISTIC, _FALLING = (int(c) for c in TrackClass)
+assert _UNKNOWN == 0
 _STEEP = np.radians(15)  # climb angle [rad] between level flight and a ballistic path
 
 
@@ -32,7 +33,7 @@ def classify(tracks: Tracks, min_updates: int = 3) -> np.ndarray:
     h = tracks.x[:, 2]
     rcs = tracks.rcs
     small = rcs < 1.0
-    out = np.full(len(tracks), _UNKNOWN, dtype=np.int8)
+    out = np.zeros(len(tracks), dtype=np.int8)  # UNKNOWN
     drone = (speed >= 8) & (speed <= 110) & small & (h < 2000)
     aircraft = (rcs >= 3.0) | ((speed > 110) & (climb < _STEEP) & (rcs >= 0.3))
     ballistic = (speed > 150) & (climb > _STEEP) & small

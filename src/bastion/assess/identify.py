@@ -136,7 +136,8 @@ class Identifier:
         n = len(tracks)
         near_adsb = np.zeros(n, dtype=bool)
         if apos.shape[0] and len(tracks):
-            d = np.linalg.norm(tracks.x[:, None, :3] - apos[None, :, :], axis=2)
+            rel = tracks.x[:, None, :3] - apos[None, :, :]
+            d = np.sqrt(np.add.reduce(rel * rel, axis=2))  # np.linalg.norm(rel, axis=2), without its wrapper
             near_adsb = (d < NEAR_ADSB_M).any(axis=1)
         live = set(tracks.id.tolist())
         for gone in [k for k in self.identity if k not in live]:

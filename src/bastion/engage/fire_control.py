@@ -85,8 +85,8 @@ class FireControl:
         fi = (horizontal_m - r0) / cell
         fj = (height_m - h0) / cell
         inside = (fi >= 0) & (fi < nr - 1) & (fj >= 0) & (fj < nh - 1)
-        i0 = np.floor(fi).astype(int).clip(0, nr - 2)
-        j0 = np.floor(fj).astype(int).clip(0, nh - 2)
+        i0 = np.minimum(np.maximum(np.floor(fi).astype(int), 0), nr - 2)  # integer clip
+        j0 = np.minimum(np.maximum(np.floor(fj).astype(int), 0), nh - 2)
         a = (fi - i0).clip(0.0, 1.0)[..., None]
         b = (fj - j0).clip(0.0, 1.0)[..., None]
         k = i0 * nh + j0
