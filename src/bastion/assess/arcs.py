@@ -1,10 +1,11 @@
 """Free-flight arcs of tracks: plot histories, ballistic fits, impact and origin predictions.
 
 Keeps, for every confirmed track, its recent plots (converted to the site frame, position and
-measurement covariance, when the track is fitted). Tracks moving fast enough to be rockets or mortar rounds (or already classified
-ballistic or falling) are fitted with a free-flight arc each scan (:mod:`bastion.assess.ballistic`,
-warm-started from the previous fit); a good fit classifies the track BALLISTIC and gives its
-predicted point of impact and its point of origin with 95 % ellipses.
+measurement covariance, when the track is fitted). Tracks moving fast enough to be rockets or
+mortar rounds (or already classified ballistic or falling) are fitted with a free-flight arc each
+scan (:mod:`bastion.assess.ballistic`, warm-started from the previous fit); a good fit classifies
+the track BALLISTIC and gives its predicted point of impact and its point of origin with 95 %
+ellipses.
 """
 
 from __future__ import annotations
