@@ -72,10 +72,12 @@ class FireControl:
         # flight together (see :meth:`_solve`); its origin and cell are the ones FiringTable.solve uses
         tab = self.table
         self._grid = np.stack([tab.elevation, tab.tof], axis=-1).reshape(-1, 2)
-        self._nh = tab.heights.size
+        nh = self._nh = tab.heights.size
         self._corner = np.array([tab.ranges[0], tab.heights[0]])
         self._cell = tab._cell
         self._last = np.array([tab.ranges.size - 1, tab.heights.size - 1])
+        self._last_cell = self._last - 1
+        self._corners = np.array([0, nh, 1, nh + 1])  # flat offsets of (i, j), (i+1, j), (i, j+1), (i+1, j+1)
 
     def _solve(self, rh: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Elevation, time of flight and validity to points at horizontal range and height ``rh``
@@ -85,16 +87,13 @@ class FireControl:
         elevation and time of flight are returned unmasked: use them where ``valid``."""
         f = (rh - self._corner) / self._cell  # fractional grid indices
         inside = ((f >= 0) & (f < self._last)).all(axis=-1)
-        ij = np.minimum(np.maximum(np.floor(f).astype(int), 0), self._last - 1)  # integer clip
+        ij = np.minimum(np.maximum(np.floor(f).astype(int), 0), self._last_cell)  # integer clip
         ab = (f - ij).clip(0.0, 1.0)
         a, b = ab[..., :1], ab[..., 1:]
-        nh = self._nh
-        k = ij[..., 0] * nh + ij[..., 1]
-        g = self._grid
+        c = self._grid[(ij[..., 0] * self._nh + ij[..., 1])[..., None] + self._corners]  # (..., 4, 2)
         na, nb = 1 - a, 1 - b
-        both = g[k] * na * nb + g[k + nh] * a * nb + g[k + 1] * na * b + g[k + nh + 1] * a * b
-        el, tof = both[..., 0], both[..., 1]
-        return el, tof, inside & np.isfinite(el) & np.isfinite(tof)
+        both = c[..., 0, :] * na * nb + c[..., 1, :] * a * nb + c[..., 2, :] * na * b + c[..., 3, :] * a * b
+        return both[..., 0], both[..., 1], inside & np.isfinite(both).all(axis=-1)
 
     def lead(
         self, x: np.ndarray, t_state: float, t_fire: np.ndarray, iterations: int = 6, accel: np.ndarray | None = None
