@@ -49,6 +49,7 @@ _BALLISTIC, _FALLING = int(TrackClass.BALLISTIC), int(TrackClass.FALLING)
 _FLIP = np.array([1.0, -1.0])  # (u_e, u_n) -> cross-track normal (u_n, -u_e)
 _K95_1 = confidence_scale(0.95, 1)
 _K95_2 = confidence_scale(0.95, 2)
+_SIN_DIVE, _TAN_DIVE = np.sin(DIVE_ANGLE), np.tan(DIVE_ANGLE)
 
 
 class _ZoneSet:
@@ -71,8 +72,11 @@ class _ZoneSet:
             n = max(r.shape[0] for r in rings)
             # exterior vertices padded to a common count by repeating the last (Z, V, 2)
             verts = np.stack([np.vstack([r, np.repeat(r[-1:], n - r.shape[0], axis=0)]) for r in rings])
-            self.vx, self.vy = verts[..., 0].copy(), verts[..., 1].copy()
+            self.nv = n
             self.centers = np.array([z.center for z in self.valued])
+            # each zone's centre appended as a last "vertex" (Z, V + 1): projected with the vertices
+            self.vx = np.concatenate([verts[..., 0], self.centers[:, :1]], axis=1)
+            self.vy = np.concatenate([verts[..., 1], self.centers[:, 1:]], axis=1)
             self.vals = np.array([z.value for z in self.valued])
 
     def contains(self, points: np.ndarray) -> np.ndarray:
@@ -108,6 +112,13 @@ def _zone_set(zones) -> _ZoneSet:
     return zs
 
 
+def _nans(shape) -> np.ndarray:
+    """np.full(shape, np.nan) without the Python-level wrapper (five of these per scan)."""
+    a = np.empty(shape)
+    a.fill(np.nan)
+    return a
+
+
 @dataclass(frozen=True)
 class ThreatGeometry:
     """Where and when each track would strike. Arrays over tracks (N,) and zones (Z,)."""
@@ -131,12 +142,9 @@ def evaluate(
     n = len(tracks)
     zs = _zone_set(zones)
     nz = zs.nz
-    point = np.full((n, 2), np.nan)
-    t_imp = np.full(n, np.nan)
-    axes = np.full((n, 2), np.nan)
-    orient = np.full(n, np.nan)
+    point, t_imp, axes, orient = _nans((n, 2)), _nans(n), _nans((n, 2)), _nans(n)
     p_zone = np.zeros((n, nz))
-    t_zone = np.full((n, nz), np.nan)
+    t_zone = _nans((n, nz))
     evaluated = False
     if n and zs.valued:
         # tentative tracks (mostly false alarms) are not evaluated: nothing is decided on them
@@ -178,14 +186,14 @@ def _air_breathing(tracks, i, zs: _ZoneSet, point, t_imp, axes, orient, p_zone, 
     nrm = u[:, ::-1] * _FLIP
     # the zones' vertices projected on each track's path: along-track (row 0) and cross-track (row 1)
     basis = np.concatenate([u, nrm], axis=1).reshape(n, 2, 2)[:, :, :, None, None]
-    rx = zs.vx[None] - p[:, 0, None, None]  # (n, Z, V)
+    rx = zs.vx[None] - p[:, 0, None, None]  # (n, Z, V + 1)
     ry = zs.vy[None] - p[:, 1, None, None]
-    proj = rx[:, None] * basis[:, :, 0] + ry[:, None] * basis[:, :, 1]  # (n, 2, Z, V)
-    lo, hi = proj.min(axis=3), proj.max(axis=3)
+    proj = rx[:, None] * basis[:, :, 0] + ry[:, None] * basis[:, :, 1]  # (n, 2, Z, V + 1)
+    verts = proj[..., : zs.nv]
+    lo, hi = verts.min(axis=3), verts.max(axis=3)
     amin, cmin = lo[:, 0], lo[:, 1]
     amax, cmax = hi[:, 0], hi[:, 1]
-    rc = zs.centers[None] - p[:, None, :]
-    a_mid = rc[..., 0] * u[:, 0, None] + rc[..., 1] * u[:, 1, None]
+    a_mid = proj[:, 0, :, -1]  # along-track distance to each zone's centre
     a_hit = a_mid.clip(np.maximum(amin, 0.0), np.maximum(amax, 0.0))
     tgo = a_hit / spd[:, None]
     Ppp = tracks.P[i, :2, :2]
@@ -227,7 +235,7 @@ def _air_breathing(tracks, i, zs: _ZoneSet, point, t_imp, axes, orient, p_zone, 
     point[i] = p + u * a_hit[rows, best][:, None] + nrm * lateral[:, None]
     h = np.maximum(x[:, 2], 0.0)
     sp = np.maximum(speed, 1.0)
-    t_imp[i] = tracks.t + tg + np.maximum(h / np.sin(DIVE_ANGLE) / sp - h / np.tan(DIVE_ANGLE) / sp, 0.0)
+    t_imp[i] = tracks.t + tg + np.maximum(h / _SIN_DIVE / sp - h / _TAN_DIVE / sp, 0.0)
     sa = np.sqrt(np.einsum("nk,nkl,nl->n", u, Ppp, u) + tg**2 * np.einsum("nk,nkl,nl->n", u, Pvv, u))
     lat = s[rows, best]
     axes[i, 0] = _K95_1 * np.maximum(sa, lat)
