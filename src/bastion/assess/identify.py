@@ -267,14 +267,15 @@ class Identifier:
         """Track id -> (ICAO address, consecutive correlations) for tracks correlated this scan, given
         the ADS-B aircraft heard recently (:meth:`adsb_positions` at the scan time)."""
         result: dict[int, tuple[str, int]] = {}
-        cand = np.flatnonzero(tracks.updates >= 2)
+        cand = (tracks.updates >= 2).nonzero()[0]
         if not icaos or cand.size == 0:
             self._streak = {}
             return result
         d = tracks.x[cand, None, :3] - apos[None, :, :]  # (n, a, 3)
         cov = tracks.P[cand, None, :3, :3] + np.zeros((1, len(icaos), 3, 3))
-        cov[..., 0, 0] += asig**2
-        cov[..., 1, 1] += asig**2
+        s2 = asig**2
+        cov[..., 0, 0] += s2
+        cov[..., 1, 1] += s2
         cov[..., 2, 2] += BARO_SIGMA_M**2
         d2 = np.einsum("nai,naij,naj->na", d, np.linalg.inv(cov), d)
         cost = np.where(d2 <= ADSB_GATE, d2, 1e6)
