@@ -1,10 +1,11 @@
 """Free-flight arcs of tracks: plot histories, ballistic fits, impact and origin predictions.
 
-Keeps, for every confirmed track, its recent plots in the site frame (position and measurement
-covariance). Tracks moving fast enough to be rockets or mortar rounds (or already classified
-ballistic or falling) are fitted with a free-flight arc each scan (:mod:`bastion.assess.ballistic`,
-warm-started from the previous fit); a good fit classifies the track BALLISTIC and gives its
-predicted point of impact and its point of origin with 95 % ellipses.
+Keeps, for every confirmed track, its recent plots (converted to the site frame, position and
+measurement covariance, when the track is fitted). Tracks moving fast enough to be rockets or
+mortar rounds (or already classified ballistic or falling) are fitted with a free-flight arc each
+scan (:mod:`bastion.assess.ballistic`, warm-started from the previous fit); a good fit classifies
+the track BALLISTIC and gives its predicted point of impact and its point of origin with 95 %
+ellipses.
 """
 
 from __future__ import annotations
@@ -29,8 +30,9 @@ MAX_RCS = 1.0  # [m^2] rockets and mortar bombs are small; aircraft are not cand
 @dataclass
 class ArcState:
     times: deque = field(default_factory=lambda: deque(maxlen=WINDOW))
-    pos: deque = field(default_factory=lambda: deque(maxlen=WINDOW))
-    cov: deque = field(default_factory=lambda: deque(maxlen=WINDOW))
+    # (radar index, range, azimuth, elevation) of each plot: converted to the site frame only when the
+    # track is fitted (few tracks ever are; the conversion is row by row, so its result is the same)
+    plots: deque = field(default_factory=lambda: deque(maxlen=WINDOW))
     fit: ArcFit | None = None
     impact: GroundPoint | None = None
     origin: GroundPoint | None = None  # computed on demand (:meth:`ArcEstimator.origin`)
@@ -48,32 +50,28 @@ class ArcEstimator:
         live = set(tracks.id.tolist())
         for gone in [k for k in self.states if k not in live]:
             del self.states[gone]
-        used = np.flatnonzero(tracks.detection >= 0)
+        used = (tracks.detection >= 0).nonzero()[0]
         if used.size:
-            radar = self.radars[det.sensor]
-            rt = radar.type
             j = tracks.detection[used]
-            pos = polar_to_cartesian(det.range[j], det.azimuth[j], det.elevation[j], radar.position)
-            cov = polar_to_cartesian_cov(
-                det.range[j],
-                det.azimuth[j],
-                det.elevation[j],
-                rt.sigma_range_m,
-                rt.sigma_azimuth_rad,
-                rt.sigma_elevation_rad,
-            )
+            rng, az, el = det.range[j].tolist(), det.azimuth[j].tolist(), det.elevation[j].tolist()
+            states, sensor, t = self.states, det.sensor, det.t
+            ids, status = tracks.id.tolist(), tracks.status.tolist()
             for n, i in enumerate(used.tolist()):
-                if tracks.status[i] == 0:
+                if status[i] == 0:
                     continue
-                st = self.states.setdefault(int(tracks.id[i]), ArcState())
-                st.times.append(det.t)
-                st.pos.append(pos[n])
-                st.cov.append(cov[n])
-        speed = np.linalg.norm(tracks.x[:, 3:6], axis=1)
+                st = states.get(ids[i])
+                if st is None:
+                    st = states[ids[i]] = ArcState()
+                st.times.append(t)
+                st.plots.append((sensor, rng[n], az[n], el[n]))
         out: dict[int, ArcState] = {}
-        fast_small = (speed >= MIN_SPEED) & (tracks.rcs < MAX_RCS)
+        small = candidates & (tracks.rcs < MAX_RCS)
+        if not small.any():
+            return out
+        v = tracks.x[:, 3:6]
+        speed = np.sqrt(np.add.reduce(v * v, axis=-1))  # np.linalg.norm(v, axis=1)
         # a Python loop over the few fast tracks: each fit is a small batched integration
-        for i in np.flatnonzero(candidates & fast_small):
+        for i in (small & (speed >= MIN_SPEED)).nonzero()[0]:
             tid = int(tracks.id[i])
             st = self.states.get(tid)
             if st is None or len(st.times) < 6 or st.times[-1] != det.t:
@@ -81,16 +79,32 @@ class ArcEstimator:
                     out[tid] = st
                 continue
             warm = st.fit if st.fit is not None and st.fit.ballistic else None
-            fit = fit_arc(np.array(st.times), np.array(st.pos), np.array(st.cov), self.air, previous=warm)
+            times = np.array(st.times)
+            pos, cov = self._site_frame(st)
+            fit = fit_arc(times, pos, cov, self.air, previous=warm)
             if warm is not None and (fit is None or not fit.ballistic):
                 # a warm start can stall after a manoeuvre or a bad plot: refit from scratch once
-                fit = fit_arc(np.array(st.times), np.array(st.pos), np.array(st.cov), self.air)
+                fit = fit_arc(times, pos, cov, self.air)
             st.fit = fit
             st.origin = None
             if fit is not None and fit.ballistic:
                 st.impact = ground_crossing(fit, self.air)
                 out[tid] = st
         return out
+
+    def _site_frame(self, st: ArcState) -> tuple[np.ndarray, np.ndarray]:
+        """Positions (M, 3) and measurement covariances (M, 3, 3) of a track's plots in the site frame."""
+        sensor, rng, az, el = (np.array(c) for c in zip(*st.plots, strict=True))
+        pos, cov = np.empty((rng.size, 3)), np.empty((rng.size, 3, 3))
+        for s in np.unique(sensor).tolist():
+            m = sensor == s
+            radar = self.radars[s]
+            rt = radar.type
+            pos[m] = polar_to_cartesian(rng[m], az[m], el[m], radar.position)
+            cov[m] = polar_to_cartesian_cov(
+                rng[m], az[m], el[m], rt.sigma_range_m, rt.sigma_azimuth_rad, rt.sigma_elevation_rad
+            )
+        return pos, cov
 
     def origin(self, st: ArcState) -> GroundPoint | None:
         """Point of origin of a track's current fit (the arc flown backwards to the ground)."""

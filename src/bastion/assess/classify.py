@@ -18,6 +18,10 @@ import numpy as np
 from bastion.assess.types import TrackClass
 from bastion.track.types import Tracks
 
+_UNKNOWN, _DRONE, _AIRCRAFT, _BALLISTIC, _FALLING = (int(c) for c in TrackClass)
+assert _UNKNOWN == 0
+_STEEP = np.radians(15)  # climb angle [rad] between level flight and a ballistic path
+
 
 def classify(tracks: Tracks, min_updates: int = 3) -> np.ndarray:
     """TrackClass of every track (N,)."""
@@ -25,17 +29,18 @@ def classify(tracks: Tracks, min_updates: int = 3) -> np.ndarray:
     gs = np.hypot(v[:, 0], v[:, 1])
     vu = v[:, 2]
     speed = np.hypot(gs, vu)
-    climb = np.arctan2(vu, np.maximum(gs, 1e-6))
+    climb = np.abs(np.arctan2(vu, np.maximum(gs, 1e-6)))
     h = tracks.x[:, 2]
     rcs = tracks.rcs
-    out = np.full(len(tracks), TrackClass.UNKNOWN, dtype=np.int8)
-    drone = (speed >= 8) & (speed <= 110) & (rcs < 1.0) & (h < 2000)
-    aircraft = (rcs >= 3.0) | ((speed > 110) & (np.abs(climb) < np.radians(15)) & (rcs >= 0.3))
-    ballistic = (speed > 150) & (np.abs(climb) > np.radians(15)) & (rcs < 1.0)
+    small = rcs < 1.0
+    out = np.zeros(len(tracks), dtype=np.int8)  # UNKNOWN
+    drone = (speed >= 8) & (speed <= 110) & small & (h < 2000)
+    aircraft = (rcs >= 3.0) | ((speed > 110) & (climb < _STEEP) & (rcs >= 0.3))
+    ballistic = (speed > 150) & (climb > _STEEP) & small
     falling = (vu < -5) & (gs < 40) & (h < 400)
-    out[drone] = TrackClass.DRONE
-    out[aircraft] = TrackClass.AIRCRAFT
-    out[ballistic] = TrackClass.BALLISTIC
-    out[falling] = TrackClass.FALLING
-    out[tracks.updates < min_updates] = TrackClass.UNKNOWN
+    out[drone] = _DRONE
+    out[aircraft] = _AIRCRAFT
+    out[ballistic] = _BALLISTIC
+    out[falling] = _FALLING
+    out[tracks.updates < min_updates] = _UNKNOWN
     return out

@@ -51,6 +51,13 @@ MIN_CIVIL_RCS_M2 = 0.3
 UNCONFIRMED_S = 10.0
 IFF_REPLIES = 2
 
+# plain ints and a value -> member table: enum attribute look-ups and Identity(v) calls cost a few
+# microseconds each, and these run for every track of every scan
+_PENDING, _UNKNOWN, _CIVIL, _FRIENDLY, _HOSTILE = (int(v) for v in Identity)
+_IDENTITY = tuple(Identity)
+assert [int(v) for v in _IDENTITY] == list(range(len(_IDENTITY)))
+_DRONE, _BALLISTIC = int(TrackClass.DRONE), int(TrackClass.BALLISTIC)
+
 
 @dataclass
 class AdsbAircraft:
@@ -82,20 +89,18 @@ class Identifier:
             return
         enu = self.origin.to_enu(reports.lat, reports.lon, reports.altitude_m)
         enu[:, 2] = reports.altitude_m - self.origin.alt_m
-        for i in np.argsort(reports.t, kind="stable"):
-            icao = str(reports.icao24[i])
+        # a live feed has no velocity until an aircraft's first velocity message: hold its
+        # position (extrapolate with zero velocity) until then
+        vel = np.array(reports.velocity, dtype=float)
+        if not np.isfinite(vel).all():  # (np.nan_to_num is slow even on finite input)
+            vel = np.nan_to_num(vel, nan=0.0)
+        times, icaos, callsigns = reports.t.tolist(), reports.icao24.tolist(), reports.callsign.tolist()
+        nacps = reports.nacp.tolist()
+        for i in np.argsort(reports.t, kind="stable").tolist():
+            icao, t = str(icaos[i]), float(times[i])
             prev = self.aircraft.get(icao)
-            callsign = str(reports.callsign[i]) or (prev.callsign if prev else "")
-            # a live feed has no velocity until an aircraft's first velocity message: hold its
-            # position (extrapolate with zero velocity) until then
-            a = AdsbAircraft(
-                float(reports.t[i]),
-                enu[i],
-                np.nan_to_num(reports.velocity[i], nan=0.0),
-                int(reports.nacp[i]),
-                callsign,
-                prev.first_seen if prev else float(reports.t[i]),
-            )
+            callsign = str(callsigns[i]) or (prev.callsign if prev else "")
+            a = AdsbAircraft(t, enu[i], vel[i], int(nacps[i]), callsign, prev.first_seen if prev else t)
             if prev:
                 a.last_confirmed, a.flagged = prev.last_confirmed, prev.flagged
             self.aircraft[icao] = a
@@ -126,11 +131,13 @@ class Identifier:
         ``debris`` (N,) marks tracks of the debris of an engaged target, never declared hostile."""
         changes: list[tuple[int, Identity, Identity, str]] = []
         flags: list[tuple[str, dict]] = []
-        correlated = self._correlate(tracks)
-        _, apos, _ = self.adsb_positions(tracks.t)
-        near_adsb = np.zeros(len(tracks), dtype=bool)
+        icaos, apos, asig = self.adsb_positions(tracks.t)
+        correlated = self._correlate(tracks, icaos, apos, asig)
+        n = len(tracks)
+        near_adsb = np.zeros(n, dtype=bool)
         if apos.shape[0] and len(tracks):
-            d = np.linalg.norm(tracks.x[:, None, :3] - apos[None, :, :], axis=2)
+            rel = tracks.x[:, None, :3] - apos[None, :, :]
+            d = np.sqrt(np.add.reduce(rel * rel, axis=2))  # np.linalg.norm(rel, axis=2), without its wrapper
             near_adsb = (d < NEAR_ADSB_M).any(axis=1)
         live = set(tracks.id.tolist())
         for gone in [k for k in self.identity if k not in live]:
@@ -140,31 +147,41 @@ class Identifier:
             for tid in tracks.id[iff_reply].tolist():
                 self.iff_replies[tid] = self.iff_replies.get(tid, 0) + 1
         # the rules as array masks over all tracks; Python work only for the tracks that change
+        # (no IFF reply or ADS-B correlation anywhere, the usual scan: no per-track look-up for them)
         ids = tracks.id.tolist()
-        old = np.fromiter((self.identity.get(k, Identity.PENDING) for k in ids), dtype=np.int8, count=len(ids))
-        replies = np.fromiter((self.iff_replies.get(k, 0) for k in ids), dtype=np.int64, count=len(ids))
-        sticky = (old == Identity.CIVIL) | (old == Identity.FRIENDLY)
-        friendly = (replies >= IFF_REPLIES) & (old != Identity.FRIENDLY)
-        corr = np.fromiter((k in correlated and correlated[k][1] >= 2 for k in ids), dtype=bool, count=len(ids))
-        civil = corr & ~friendly & ~sticky & (tracks.rcs >= MIN_CIVIL_RCS_M2)
-        spoof = corr & ~friendly & ~sticky & (tracks.rcs < MIN_CIVIL_RCS_M2)
+        get = self.identity.get
+        old = np.fromiter((get(k, _PENDING) for k in ids), dtype=np.int8, count=n)
+        if self.iff_replies:
+            replies = np.fromiter((self.iff_replies.get(k, 0) for k in ids), dtype=np.int64, count=n)
+            friendly = (replies >= IFF_REPLIES) & (old != _FRIENDLY)
+        else:
+            replies = np.zeros(n, dtype=np.int64)
+            friendly = np.zeros(n, dtype=bool)
         new = old.copy()
-        new[friendly] = Identity.FRIENDLY
-        new[civil] = Identity.CIVIL
-        open_ = ~np.isin(new, (Identity.CIVIL, Identity.FRIENDLY, Identity.HOSTILE))
+        if correlated:
+            sticky = (old == _CIVIL) | (old == _FRIENDLY)
+            corr = np.fromiter((k in correlated and correlated[k][1] >= 2 for k in ids), dtype=bool, count=n)
+            civil = corr & ~friendly & ~sticky & (tracks.rcs >= MIN_CIVIL_RCS_M2)
+            spoof = corr & ~friendly & ~sticky & (tracks.rcs < MIN_CIVIL_RCS_M2)
+            new[civil] = _CIVIL
+        else:
+            civil = spoof = np.zeros(n, dtype=bool)
+        new[friendly] = _FRIENDLY
+        open_ = (new != _CIVIL) & (new != _FRIENDLY) & (new != _HOSTILE)
+        confirmed = tracks.status != 0
         hostile = (
             open_
-            & (tracks.status != 0)
+            & confirmed
             & (tracks.updates >= self.min_updates_hostile)
-            & ((klass == TrackClass.DRONE) | (klass == TrackClass.BALLISTIC))
+            & ((klass == _DRONE) | (klass == _BALLISTIC))
             & (p_reach >= MIN_P_REACH)
             & (zone_value > 0)
             & ~near_adsb
         )
-        new[open_ & (tracks.status == 0)] = Identity.PENDING
-        new[open_ & (tracks.status != 0)] = Identity.UNKNOWN
-        new[hostile] = Identity.HOSTILE
-        for i in np.flatnonzero(spoof):
+        new[open_ & ~confirmed] = _PENDING
+        new[open_ & confirmed] = _UNKNOWN
+        new[hostile] = _HOSTILE
+        for i in spoof.nonzero()[0]:
             tid = ids[i]
             if tid not in self._flagged_tracks:
                 self._flagged_tracks.add(tid)
@@ -182,7 +199,7 @@ class Identifier:
                         },
                     )
                 )
-        for i in np.flatnonzero(new != old):
+        for i in (new != old).nonzero()[0]:
             tid = ids[i]
             if friendly[i]:
                 reason = f"{int(replies[i])} valid IFF Mode 5 replies"
@@ -197,16 +214,16 @@ class Identifier:
                     f"{tracks.x[i, 2]:.0f} m, RCS {tracks.rcs[i]:.3f} m^2), no ADS-B or IFF, "
                     f"inbound to a defended zone (P={p_reach[i]:.2f}), {int(tracks.updates[i])} plots"
                 )
-            elif new[i] == Identity.UNKNOWN and debris is not None and debris[i]:
+            elif new[i] == _UNKNOWN and debris is not None and debris[i]:
                 reason = "debris of an engaged target"
-            elif new[i] == Identity.UNKNOWN and old[i] == Identity.PENDING:
+            elif new[i] == _UNKNOWN and old[i] == _PENDING:
                 reason = "confirmed; hostile criteria not met"
-            elif new[i] == Identity.UNKNOWN:
+            elif new[i] == _UNKNOWN:
                 reason = "track confirmed"
             else:
                 reason = "status change"
-            changes.append((tid, Identity(int(old[i])), Identity(int(new[i])), reason))
-        self.identity.update(zip(ids, (Identity(int(v)) for v in new), strict=True))
+            changes.append((tid, _IDENTITY[old[i]], _IDENTITY[new[i]], reason))
+        self.identity.update(zip(ids, map(_IDENTITY.__getitem__, new.tolist()), strict=True))
         out = new
         flags.extend(self._unconfirmed(tracks.t))
         return out, changes, flags
@@ -244,18 +261,21 @@ class Identifier:
                 )
         return flags
 
-    def _correlate(self, tracks: Tracks) -> dict[int, tuple[str, int]]:
-        """Track id -> (ICAO address, consecutive correlations) for tracks correlated this scan."""
+    def _correlate(
+        self, tracks: Tracks, icaos: list[str], apos: np.ndarray, asig: np.ndarray
+    ) -> dict[int, tuple[str, int]]:
+        """Track id -> (ICAO address, consecutive correlations) for tracks correlated this scan, given
+        the ADS-B aircraft heard recently (:meth:`adsb_positions` at the scan time)."""
         result: dict[int, tuple[str, int]] = {}
-        icaos, apos, asig = self.adsb_positions(tracks.t)
-        cand = np.flatnonzero(tracks.updates >= 2)
+        cand = (tracks.updates >= 2).nonzero()[0]
         if not icaos or cand.size == 0:
             self._streak = {}
             return result
         d = tracks.x[cand, None, :3] - apos[None, :, :]  # (n, a, 3)
         cov = tracks.P[cand, None, :3, :3] + np.zeros((1, len(icaos), 3, 3))
-        cov[..., 0, 0] += asig**2
-        cov[..., 1, 1] += asig**2
+        s2 = asig**2
+        cov[..., 0, 0] += s2
+        cov[..., 1, 1] += s2
         cov[..., 2, 2] += BARO_SIGMA_M**2
         d2 = np.einsum("nai,naij,naj->na", d, np.linalg.inv(cov), d)
         cost = np.where(d2 <= ADSB_GATE, d2, 1e6)

@@ -44,24 +44,79 @@ DIVE_ANGLE = np.radians(30.0)  # assumed terminal dive for time-to-impact
 
 SAMPLES = 256
 
+_TENTATIVE = int(TrackStatus.TENTATIVE)
+_BALLISTIC, _FALLING = int(TrackClass.BALLISTIC), int(TrackClass.FALLING)
+_FLIP = np.array([1.0, -1.0])  # (u_e, u_n) -> cross-track normal (u_n, -u_e)
+_K95_1 = confidence_scale(0.95, 1)
+_K95_2 = confidence_scale(0.95, 2)
+_SIN_DIVE, _TAN_DIVE = np.sin(DIVE_ANGLE), np.tan(DIVE_ANGLE)
 
-_VERTS: dict[tuple[int, ...], np.ndarray] = {}
+
+class _ZoneSet:
+    """Per-site constants of the zones, built once: threat evaluation runs every scan on a handful of
+    tracks, where rebuilding these arrays (and calling GEOS once per zone) would cost more than the
+    arithmetic itself."""
+
+    def __init__(self, zones) -> None:
+        self.zones = tuple(zones)  # held: keeps the ids of the cache key from being reused
+        self.nz = len(self.zones)
+        self.valued = [z for z in self.zones if z.value > 0 and z.kind != "open"]
+        self.cols = np.array([z.index for z in self.valued], dtype=int)
+        # the valued zones are the site's zones in order (the usual case): rows are written whole
+        self.all_cols = self.cols.size == self.nz and bool((self.cols == np.arange(self.nz)).all())
+        self.values = np.array([z.value if (z.value > 0 and z.kind != "open") else 0.0 for z in self.zones])
+        self.geometry = np.array([z.geometry for z in self.valued], dtype=object)
+        self.geometry_all = np.array([z.geometry for z in self.zones], dtype=object)
+        if self.valued:
+            rings = [np.asarray(shapely.get_exterior_ring(z.geometry).coords)[:-1] for z in self.valued]
+            n = max(r.shape[0] for r in rings)
+            # exterior vertices padded to a common count by repeating the last (Z, V, 2)
+            verts = np.stack([np.vstack([r, np.repeat(r[-1:], n - r.shape[0], axis=0)]) for r in rings])
+            self.nv = n
+            self.centers = np.array([z.center for z in self.valued])
+            # each zone's centre appended as a last "vertex" (Z, V + 1): projected with the vertices
+            self.vx = np.concatenate([verts[..., 0], self.centers[:, :1]], axis=1)
+            self.vy = np.concatenate([verts[..., 1], self.centers[:, 1:]], axis=1)
+            self.vals = np.array([z.value for z in self.valued])
+
+    def contains(self, points: np.ndarray) -> np.ndarray:
+        """(N, Z) whether each point (N, 2) lies in each valued zone (one broadcast GEOS call)."""
+        return shapely.intersects_xy(self.geometry[None, :], points[:, :1], points[:, 1:2])
 
 
-def _vertices(zones: list[ZoneArea]) -> np.ndarray:
-    """Exterior vertices of each zone, padded to a common count by repeating the last (Z, V, 2)."""
+def _fractions(center: np.ndarray, cov: np.ndarray, geometry: np.ndarray) -> np.ndarray:
+    """:func:`zone_fractions` for an array of zone polygons (Z,): one broadcast GEOS call."""
+    L = np.linalg.cholesky(cov + np.eye(2) * 1e-6)
+    pts = center[:, None, :] + np.einsum("nij,sj->nsi", L, _STD_SAMPLES)  # (n, S, 2)
+    n, m = pts.shape[:2]
+    flat_e, flat_n = pts[..., 0].ravel(), pts[..., 1].ravel()
+    hits = shapely.intersects_xy(geometry[:, None], flat_e[None, :], flat_n[None, :])  # (Z, n S)
+    return hits.reshape(geometry.size, n, m).mean(axis=2).T
+
+
+_ZONE_SETS: dict[tuple[int, ...], _ZoneSet] = {}
+_LAST: list = [None, None]  # the zones tuple of the previous call (held) and its zone set
+
+
+def _zone_set(zones) -> _ZoneSet:
+    if zones is _LAST[0]:  # the same site's (immutable) zone tuple as the last call: every scan
+        return _LAST[1]
     key = tuple(id(z) for z in zones)
-    if key in _VERTS:
-        return _VERTS[key]
-    rings = [np.asarray(shapely.get_exterior_ring(z.geometry).coords)[:-1] for z in zones]
-    n = max(r.shape[0] for r in rings)
-    _VERTS[key] = np.stack([np.vstack([r, np.repeat(r[-1:], n - r.shape[0], axis=0)]) for r in rings])
-    return _VERTS[key]
+    zs = _ZONE_SETS.get(key)
+    if zs is None:
+        if len(_ZONE_SETS) >= 64:  # a long-lived process compiling many sites: keep the cache small
+            _ZONE_SETS.clear()
+        zs = _ZONE_SETS[key] = _ZoneSet(zones)
+    if type(zones) is tuple:
+        _LAST[:] = [zones, zs]
+    return zs
 
 
-def contains_many(zones: list[ZoneArea], points: np.ndarray) -> np.ndarray:
-    """(N, Z) whether each point (N, 2) lies in each zone."""
-    return np.stack([shapely.intersects_xy(z.geometry, points[:, 0], points[:, 1]) for z in zones], axis=1)
+def _nans(shape) -> np.ndarray:
+    """np.full(shape, np.nan) without the Python-level wrapper (five of these per scan)."""
+    a = np.empty(shape)
+    a.fill(np.nan)
+    return a
 
 
 @dataclass(frozen=True)
@@ -85,59 +140,62 @@ def evaluate(
     """Threat geometry of every track (see the module docstring); tracks in ``skip`` (N,) are left
     with no prediction (e.g. aircraft already identified civil)."""
     n = len(tracks)
-    nz = len(zones)
-    point = np.full((n, 2), np.nan)
-    t_imp = np.full(n, np.nan)
-    axes = np.full((n, 2), np.nan)
-    orient = np.full(n, np.nan)
+    zs = _zone_set(zones)
+    nz = zs.nz
+    point, t_imp, axes, orient = _nans((n, 2)), _nans(n), _nans((n, 2)), _nans(n)
     p_zone = np.zeros((n, nz))
-    t_zone = np.full((n, nz), np.nan)
-    valued = [z for z in zones if z.value > 0 and z.kind != "open"]
-    cols = np.array([z.index for z in valued], dtype=int)
-    if n and valued:
+    t_zone = _nans((n, nz))
+    evaluated = False
+    if n and zs.valued:
         # tentative tracks (mostly false alarms) are not evaluated: nothing is decided on them
-        live = tracks.status != TrackStatus.TENTATIVE
+        live = tracks.status != _TENTATIVE
         if skip is not None:
             live &= ~skip
-        ballistic = (klass == TrackClass.BALLISTIC) | (klass == TrackClass.FALLING)
-        air = np.flatnonzero(live & ~ballistic)
-        fall = np.flatnonzero(live & ballistic)
+        ballistic = (klass == _BALLISTIC) | (klass == _FALLING)
+        air = (live & ~ballistic).nonzero()[0]
+        fall = (live & ballistic).nonzero()[0]
         if air.size:
-            _air_breathing(tracks, air, valued, cols, point, t_imp, axes, orient, p_zone, t_zone)
+            _air_breathing(tracks, air, zs, point, t_imp, axes, orient, p_zone, t_zone)
         if fall.size:
-            _ballistic(tracks, fall, valued, cols, point, t_imp, axes, orient, p_zone, t_zone)
-    values = np.array([z.value if (z.value > 0 and z.kind != "open") else 0.0 for z in zones])
-    risk = p_zone * values[None, :] if nz else np.zeros((n, 0))
-    if nz:
-        best = np.argmax(risk, axis=1)
-        has = risk[np.arange(n), best] > 0
-        zone = np.where(has, best, -1)
-        p_reach = np.where(has, p_zone[np.arange(n), best], 0.0)
-        value = np.where(has, values[best], 0.0)
-    else:
+            _ballistic(tracks, fall, zs, point, t_imp, axes, orient, p_zone, t_zone)
+        evaluated = bool(air.size or fall.size)
+    if not evaluated:  # no zone at risk from any track (the argmax below would say the same)
         zone, p_reach, value = np.full(n, -1), np.zeros(n), np.zeros(n)
+        return ThreatGeometry(zone, point, t_imp, axes, orient, p_reach, value, p_zone, t_zone)
+    values = zs.values
+    risk = p_zone * values[None, :]
+    rows = np.arange(n)
+    best = risk.argmax(axis=1)
+    has = risk[rows, best] > 0
+    zone = np.where(has, best, -1)
+    p_reach = np.where(has, p_zone[rows, best], 0.0)
+    value = np.where(has, values[best], 0.0)
     return ThreatGeometry(zone, point, t_imp, axes, orient, p_reach, value, p_zone, t_zone)
 
 
-def _air_breathing(tracks, i, valued, cols, point, t_imp, axes, orient, p_zone, t_zone) -> None:
-    k95 = confidence_scale(0.95, 1)
-    p = tracks.x[i, :2]
-    v = tracks.x[i, 3:5]
+def _air_breathing(tracks, i, zs: _ZoneSet, point, t_imp, axes, orient, p_zone, t_zone) -> None:
+    n = i.size
+    rows = np.arange(n)
+    x = tracks.x[i]
+    p = x[:, :2]
+    v = x[:, 3:5]
     speed = np.hypot(v[:, 0], v[:, 1])
     moving = speed > 3.0
-    u = v / np.maximum(speed, 1e-6)[:, None]
-    nrm = np.stack([u[:, 1], -u[:, 0]], axis=1)
-    verts = _vertices(valued)  # (Z, V, 2)
-    centers = np.array([z.center for z in valued])
-    vals = np.array([z.value for z in valued])
-    rel_v = verts[None] - p[:, None, None, :]  # (n, Z, V, 2)
-    along_v = np.einsum("nzvk,nk->nzv", rel_v, u)
-    cross_v = np.einsum("nzvk,nk->nzv", rel_v, nrm)
-    amin, amax = along_v.min(axis=2), along_v.max(axis=2)
-    cmin, cmax = cross_v.min(axis=2), cross_v.max(axis=2)
-    a_mid = np.einsum("nzk,nk->nz", centers[None] - p[:, None, :], u)
-    a_hit = np.clip(a_mid, np.maximum(amin, 0.0), np.maximum(amax, 0.0))
-    tgo = a_hit / np.maximum(speed, 1e-6)[:, None]
+    spd = np.maximum(speed, 1e-6)
+    u = v / spd[:, None]
+    nrm = u[:, ::-1] * _FLIP
+    # the zones' vertices projected on each track's path: along-track (row 0) and cross-track (row 1)
+    basis = np.concatenate([u, nrm], axis=1).reshape(n, 2, 2)[:, :, :, None, None]
+    rx = zs.vx[None] - p[:, 0, None, None]  # (n, Z, V + 1)
+    ry = zs.vy[None] - p[:, 1, None, None]
+    proj = rx[:, None] * basis[:, :, 0] + ry[:, None] * basis[:, :, 1]  # (n, 2, Z, V + 1)
+    verts = proj[..., : zs.nv]
+    lo, hi = verts.min(axis=3), verts.max(axis=3)
+    amin, cmin = lo[:, 0], lo[:, 1]
+    amax, cmax = hi[:, 0], hi[:, 1]
+    a_mid = proj[:, 0, :, -1]  # along-track distance to each zone's centre
+    a_hit = a_mid.clip(np.maximum(amin, 0.0), np.maximum(amax, 0.0))
+    tgo = a_hit / spd[:, None]
     Ppp = tracks.P[i, :2, :2]
     Pvv = tracks.P[i, 3:5, 3:5]
     sp2 = np.einsum("nk,nkl,nl->n", nrm, Ppp, nrm)
@@ -145,37 +203,47 @@ def _air_breathing(tracks, i, valued, cols, point, t_imp, axes, orient, p_zone, 
     lat2 = sp2[:, None] + tgo**2 * sv2[:, None] + (K_INTENT * a_hit) ** 2 + 1.0
     s = np.sqrt(lat2)
     prob = ndtr(cmax / s) - ndtr(cmin / s)
-    inside = contains_many(valued, p)  # (n, Z)
+    inside = zs.contains(p)  # (n, Z)
     ahead = (amax > 0) & (tgo < HORIZON_S) & moving[:, None]
     cross = np.where(inside, 1.0, np.where(ahead, prob, 0.0))
     # a one-way-attack threat usually ends in the first valued zone it reaches: a zone further along
     # the path is reached only if the threat did not stop in the zones before it
-    order = np.argsort(np.where(cross > 0, a_hit, np.inf), axis=1)
-    c_sorted = np.take_along_axis(cross, order, axis=1)
-    before = np.cumprod(np.concatenate([np.ones((i.size, 1)), 1.0 - Q_STOP * c_sorted[:, :-1]], axis=1), axis=1)
+    order = np.where(cross > 0, a_hit, np.inf).argsort(axis=1)
+    c_sorted = cross[rows[:, None], order]
+    stop = np.empty_like(c_sorted)
+    stop[:, 0] = 1.0
+    stop[:, 1:] = 1.0 - Q_STOP * c_sorted[:, :-1]
     prob = np.empty_like(cross)
-    np.put_along_axis(prob, order, c_sorted * before, axis=1)
-    p_zone[np.ix_(i, cols)] = prob
-    t_zone[np.ix_(i, cols)] = np.where(prob > 0, tracks.t + tgo, np.nan)
-    risk = prob * vals[None, :]
-    best = np.argmax(risk, axis=1)
-    has = risk[np.arange(i.size), best] > 0
-    j, b = i[has], best[has]
-    tg = tgo[has, b]
-    lateral = np.clip(0.0, cmin[has, b], cmax[has, b])
-    point[j] = p[has] + u[has] * a_hit[has, b][:, None] + nrm[has] * lateral[:, None]
-    h = np.maximum(tracks.x[j, 2], 0.0)
-    sp = np.maximum(speed[has], 1.0)
-    t_imp[j] = tracks.t + tg + np.maximum(h / np.sin(DIVE_ANGLE) / sp - h / np.tan(DIVE_ANGLE) / sp, 0.0)
-    uu = u[has]
-    sa = np.sqrt(np.einsum("nk,nkl,nl->n", uu, Ppp[has], uu) + tg**2 * np.einsum("nk,nkl,nl->n", uu, Pvv[has], uu))
-    lat = s[has, b]
-    axes[j] = k95 * np.stack([np.maximum(sa, lat), np.minimum(sa, lat)], axis=1)
-    orient[j] = np.where(sa >= lat, np.arctan2(uu[:, 0], uu[:, 1]), np.arctan2(nrm[has, 0], nrm[has, 1]))
+    prob[rows[:, None], order] = c_sorted * stop.cumprod(axis=1)
+    reach_t = np.where(prob > 0, tracks.t + tgo, np.nan)
+    if zs.all_cols:
+        p_zone[i] = prob
+        t_zone[i] = reach_t
+    else:
+        p_zone[i[:, None], zs.cols] = prob
+        t_zone[i[:, None], zs.cols] = reach_t
+    risk = prob * zs.vals[None, :]
+    best = risk.argmax(axis=1)
+    has = risk[rows, best] > 0
+    if not has.any():
+        return
+    if not has.all():
+        i, rows, best, x, p, u, nrm, speed = i[has], rows[has], best[has], x[has], p[has], u[has], nrm[has], speed[has]
+        Ppp, Pvv = Ppp[has], Pvv[has]
+    tg = tgo[rows, best]
+    lateral = np.zeros(tg.size).clip(cmin[rows, best], cmax[rows, best])  # np.clip(0.0, ...), the same ufunc
+    point[i] = p + u * a_hit[rows, best][:, None] + nrm * lateral[:, None]
+    h = np.maximum(x[:, 2], 0.0)
+    sp = np.maximum(speed, 1.0)
+    t_imp[i] = tracks.t + tg + np.maximum(h / _SIN_DIVE / sp - h / _TAN_DIVE / sp, 0.0)
+    sa = np.sqrt(np.einsum("nk,nkl,nl->n", u, Ppp, u) + tg**2 * np.einsum("nk,nkl,nl->n", u, Pvv, u))
+    lat = s[rows, best]
+    axes[i, 0] = _K95_1 * np.maximum(sa, lat)
+    axes[i, 1] = _K95_1 * np.minimum(sa, lat)
+    orient[i] = np.where(sa >= lat, np.arctan2(u[:, 0], u[:, 1]), np.arctan2(nrm[:, 0], nrm[:, 1]))
 
 
-def _ballistic(tracks, i, valued, cols, point, t_imp, axes, orient, p_zone, t_zone) -> None:
-    k95 = confidence_scale(0.95, 2)
+def _ballistic(tracks, i, zs: _ZoneSet, point, t_imp, axes, orient, p_zone, t_zone) -> None:
     x = tracks.x[i]
     h, vu = x[:, 2], x[:, 5]
     tti = (vu + np.sqrt(vu**2 + 2 * G0 * np.maximum(h, 0.0))) / G0
@@ -183,23 +251,22 @@ def _ballistic(tracks, i, valued, cols, point, t_imp, axes, orient, p_zone, t_zo
     t_imp[i] = tracks.t + tti
     cov = tracks.P[i, :2, :2] + tti[:, None, None] ** 2 * tracks.P[i, 3:5, 3:5]
     vals_, vecs = np.linalg.eigh(cov)
-    axes[i] = k95 * np.sqrt(np.maximum(vals_[:, ::-1], 0.0))
+    axes[i] = _K95_2 * np.sqrt(np.maximum(vals_[:, ::-1], 0.0))
     orient[i] = np.arctan2(vecs[:, 0, 1], vecs[:, 1, 1])
-    frac = zone_fractions(point[i], cov, valued)
-    p_zone[np.ix_(i, cols)] = frac
-    t_zone[np.ix_(i, cols)] = np.where(frac > 0, t_imp[i][:, None], np.nan)
+    frac = _fractions(point[i], cov, zs.geometry)
+    reach_t = np.where(frac > 0, t_imp[i][:, None], np.nan)
+    if zs.all_cols:
+        p_zone[i] = frac
+        t_zone[i] = reach_t
+    else:
+        p_zone[i[:, None], zs.cols] = frac
+        t_zone[i[:, None], zs.cols] = reach_t
 
 
 def zone_fractions(center: np.ndarray, cov: np.ndarray, zones: list[ZoneArea]) -> np.ndarray:
     """Probability (N, Z) that a Gaussian impact point (centres (N, 2), covariances (N, 2, 2)) falls
     in each zone, by a fixed set of quasi-random samples (not a simulation draw: reproducible)."""
-    std = _STD_SAMPLES
-    L = np.linalg.cholesky(cov + np.eye(2) * 1e-6)
-    pts = center[:, None, :] + np.einsum("nij,sj->nsi", L, std)  # (n, S, 2)
-    flat_e, flat_n = pts[..., 0].ravel(), pts[..., 1].ravel()
-    return np.stack(
-        [shapely.intersects_xy(z.geometry, flat_e, flat_n).reshape(pts.shape[:2]).mean(axis=1) for z in zones], axis=1
-    )
+    return _fractions(center, cov, _zone_set(zones).geometry_all)
 
 
 _STD_SAMPLES = np.random.default_rng(20220103).standard_normal((SAMPLES, 2))
@@ -214,8 +281,7 @@ def with_arcs(g: ThreatGeometry, tracks: Tracks, arcs: dict, zones: tuple[ZoneAr
     zone, point, t_imp = g.zone.copy(), g.impact_point.copy(), g.impact_time.copy()
     axes, orient = g.ellipse_axes.copy(), g.ellipse_orientation.copy()
     p_reach, value, p_zone, t_zone = g.p_reach.copy(), g.value.copy(), g.p_zone.copy(), g.t_zone.copy()
-    valued = [z for z in zones if z.value > 0 and z.kind != "open"]
-    cols = np.array([z.index for z in valued], dtype=int)
+    zs = _zone_set(zones)
     for tid, st in arcs.items():
         i = tracks.index_of(tid)
         if i is None or st.impact is None:
@@ -225,12 +291,12 @@ def with_arcs(g: ThreatGeometry, tracks: Tracks, arcs: dict, zones: tuple[ZoneAr
         p_zone[i] = 0.0
         t_zone[i] = np.nan
         zone[i], p_reach[i], value[i] = -1, 0.0, 0.0
-        if valued:
-            frac = zone_fractions(imp.point[None], imp.cov[None], valued)[0]
-            p_zone[i, cols] = frac
-            t_zone[i, cols] = np.where(frac > 0, imp.time, np.nan)
-            risk = frac * np.array([z.value for z in valued])
+        if zs.valued:
+            frac = _fractions(imp.point[None], imp.cov[None], zs.geometry)[0]
+            p_zone[i, zs.cols] = frac
+            t_zone[i, zs.cols] = np.where(frac > 0, imp.time, np.nan)
+            risk = frac * zs.vals
             b = int(np.argmax(risk))
             if risk[b] > 0:
-                zone[i], p_reach[i], value[i] = valued[b].index, frac[b], valued[b].value
+                zone[i], p_reach[i], value[i] = zs.valued[b].index, frac[b], zs.valued[b].value
     return ThreatGeometry(zone, point, t_imp, axes, orient, p_reach, value, p_zone, t_zone)

@@ -19,6 +19,8 @@ from bastion.assess.types import Identity, ThreatPicture, TrackClass
 from bastion.scenario.compiled import ZoneArea
 
 WARNED_KINDS = ("populated", "military", "infrastructure")
+_UNKNOWN, _HOSTILE = int(Identity.UNKNOWN), int(Identity.HOSTILE)
+_DRONE, _BALLISTIC = int(TrackClass.DRONE), int(TrackClass.BALLISTIC)
 
 
 @dataclass
@@ -41,19 +43,27 @@ class WarningBoard:
 
     def __post_init__(self) -> None:
         self._warned = np.array([z.kind in WARNED_KINDS for z in self.zones], dtype=bool)
+        self._any_warned = bool(self._warned.any())
+
+    def _threats(self, picture: ThreatPicture, updates: np.ndarray) -> np.ndarray | None:
+        """Mask (N,) of the tracks that may sound a warning; None when there is none (most scans)."""
+        if not len(picture) or not self._any_warned:
+            return None
+        threat = (picture.identity == _HOSTILE) | (
+            (picture.identity == _UNKNOWN)
+            & ((picture.klass == _DRONE) | (picture.klass == _BALLISTIC))
+            & (updates >= self.min_updates)
+        )
+        return threat if threat.any() else None
 
     def update(self, picture: ThreatPicture, ended: dict[int, str], updates: np.ndarray) -> list[tuple[str, dict]]:
         """Warnings and all-clears for this scan; ``ended`` maps track ids to why they ended,
         ``updates`` is each track's number of plots."""
         events: list[tuple[str, dict]] = []
         t = picture.t
-        if len(picture) and self._warned.any():
+        threat = self._threats(picture, updates)
+        if threat is not None:
             tti = picture.t_zone - t  # (N, Z)
-            threat = (picture.identity == Identity.HOSTILE) | (
-                (picture.identity == Identity.UNKNOWN)
-                & ((picture.klass == TrackClass.DRONE) | (picture.klass == TrackClass.BALLISTIC))
-                & (updates >= self.min_updates)
-            )
             soon = np.isfinite(tti) & (tti <= self.horizon_s)
             hit = (picture.p_zone >= self.min_probability) & self._warned[None, :] & soon & threat[:, None]
             for i, z in zip(*np.nonzero(hit), strict=True):

@@ -17,6 +17,7 @@ readable.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -48,6 +49,12 @@ VULNERABILITY = {
     TrackClass.BALLISTIC: (0.15, 0.5),  # rocket or mortar round: fuze and warhead section
 }
 DEFAULT_VULNERABILITY = (0.3, 0.5)
+# plain ints for the per-scan masks (an enum attribute look-up costs more than the comparison)
+_UNKNOWN, _CIVIL, _FRIENDLY, _HOSTILE = (
+    int(v) for v in (Identity.UNKNOWN, Identity.CIVIL, Identity.FRIENDLY, Identity.HOSTILE)
+)
+_TENTATIVE = int(TrackStatus.TENTATIVE)
+_XYZ = np.arange(3)
 
 
 @dataclass
@@ -140,8 +147,9 @@ class EngagementManager:
         events: list[tuple[str, dict]] = []
         orders: list[FireOrder] = []
         ended: dict[int, str] = {}
+        index = {k: n for n, k in enumerate(tracks.id.tolist())} if self.fired_at else {}
         for tid in self.fired_at:
-            i = tracks.index_of(tid)
+            i = index.get(tid)
             if i is not None:
                 self.last_seen[tid] = (t, tracks.x[i, :3].copy())
         events += self._assess_kills(tracks, ended)
@@ -172,7 +180,9 @@ class EngagementManager:
                 continue
             if not any((g, i) in plans for g in guns):
                 events += self._say(int(tracks.id[i]), "cannot_engage", "; ".join(why))
-        values = np.array([picture.threat_value[i] for i in cand])
+        if not (pk >= MIN_PK).any():  # no burst worth firing (usually: every target still out of reach)
+            return orders, events, ended
+        values = picture.threat_value[cand]
         choice = self.assigner.assign(pk, values)
         for a, b in enumerate(choice):
             if b < 0 or pk[a, b] < MIN_PK:
@@ -291,33 +301,37 @@ class EngagementManager:
 
     def _candidates(self, tracks: Tracks, picture: ThreatPicture, events: list) -> list[int]:
         """Indices of hostile tracks worth engaging now (array masks; events for the few exceptions)."""
-        hostile = picture.identity == Identity.HOSTILE
+        hostile = picture.identity == _HOSTILE
         if not hostile.any():
             return []
         ids = tracks.id
-        alive = hostile & ~np.isin(ids, np.fromiter(self.destroyed, dtype=np.int64, count=len(self.destroyed)))
+        id_list = ids.tolist()
+        n = len(id_list)
+        destroyed, fired_at = self.destroyed, self.fired_at
+        alive = hostile
+        if destroyed:
+            alive = hostile & np.fromiter((k not in destroyed for k in id_list), dtype=bool, count=n)
         # a track already fired at is not "ignored" when it falls: it is the debris of an engagement
-        engaged = np.isin(ids, np.fromiter(self.fired_at, dtype=np.int64, count=len(self.fired_at)))
+        engaged = np.fromiter((k in fired_at for k in id_list), dtype=bool, count=n)
         open_ground = alive & (picture.threat_value <= 0) & ~engaged
-        for i in np.flatnonzero(open_ground):
+        for i in open_ground.nonzero()[0]:
             events += self.ignore(int(ids[i]))
         worth = alive & (picture.threat_value >= self.doctrine.engage_threshold)
-        stale = (tracks.status == TrackStatus.TENTATIVE) | (tracks.t - tracks.last_update > MAX_TRACK_AGE_S)
-        sigma = np.sqrt(np.max(np.diagonal(tracks.P[:, :3, :3], axis1=1, axis2=2), axis=1))
-        for i in np.flatnonzero(worth & stale):
+        if not worth.any():
+            return []
+        stale = (tracks.status == _TENTATIVE) | (tracks.t - tracks.last_update > MAX_TRACK_AGE_S)
+        sigma = np.sqrt(tracks.P[:, _XYZ, _XYZ].max(axis=1))  # largest position sigma
+        for i in (worth & stale).nonzero()[0]:
             events += self._say(int(ids[i]), "hold_fire", "track not current")
-        for i in np.flatnonzero(worth & ~stale & (sigma > MAX_TRACK_SIGMA_M)):
+        for i in (worth & ~stale & (sigma > MAX_TRACK_SIGMA_M)).nonzero()[0]:
             events += self._say(int(ids[i]), "hold_fire", "track too imprecise")
-        return np.flatnonzero(worth & ~stale & (sigma <= MAX_TRACK_SIGMA_M)).tolist()
+        return (worth & ~stale & (sigma <= MAX_TRACK_SIGMA_M)).nonzero()[0].tolist()
 
     def _non_hostile(self, tracks: Tracks, picture: ThreatPicture) -> np.ndarray:
         """Indices of confirmed tracks that must stay clear of the lines of fire."""
-        keep = (
-            (picture.identity == Identity.CIVIL)
-            | (picture.identity == Identity.FRIENDLY)
-            | ((picture.identity == Identity.UNKNOWN) & (tracks.rcs >= 1.0))
-        )
-        return np.flatnonzero(keep & (tracks.status != TrackStatus.TENTATIVE))
+        identity = picture.identity
+        keep = (identity == _CIVIL) | (identity == _FRIENDLY) | ((identity == _UNKNOWN) & (tracks.rcs >= 1.0))
+        return (keep & (tracks.status != _TENTATIVE)).nonzero()[0]
 
     def _plan(self, g: int, i: int, tracks: Tracks, others: np.ndarray, picture: ThreatPicture):
         gun = self.defence.guns[g]
@@ -333,7 +347,8 @@ class EngagementManager:
         burst = self.doctrine.burst_s or gt.burst_s
         # cheap reject: even flying straight at the gun it cannot be in range during this burst
         horizon = gt.reaction_s + burst + gt.self_destruct_s + np.pi / gt.slew_rate_az
-        closest = np.linalg.norm(x[:3] - gun.position) - np.linalg.norm(x[3:6]) * horizon
+        rel, vel = x[:3] - gun.position, x[3:6]
+        closest = math.sqrt(rel.dot(rel)) - math.sqrt(vel.dot(vel)) * horizon  # = np.linalg.norm's sqrt(x.x)
         if closest > gt.max_engage_range_m:
             return None, "target not yet within the engagement range"
         # when could the first round leave: reaction, spin-up, slew to the current lead

@@ -9,6 +9,7 @@ the simulator and behind a live feed; only its inputs differ.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 
@@ -44,6 +45,14 @@ few metres and points of origin within ~10 m."""
 
 ADSB_FUSION_S = 6.0
 
+# plain ints for the per-scan masks (an enum attribute look-up costs more than the comparison)
+_PENDING, _CIVIL, _FRIENDLY = int(Identity.PENDING), int(Identity.CIVIL), int(Identity.FRIENDLY)
+_HARMLESS = frozenset((Identity.CIVIL, Identity.FRIENDLY))
+_AIRCRAFT, _BALLISTIC, _FALLING = int(TrackClass.AIRCRAFT), int(TrackClass.BALLISTIC), int(TrackClass.FALLING)
+_TENTATIVE = int(TrackStatus.TENTATIVE)
+_IDENTITY_NAMES = {int(v): v.name.lower() for v in Identity}
+_CLASS_NAMES = {int(v): v.name.lower() for v in TrackClass}
+
 
 def _r(a: np.ndarray, nd: int = 2) -> list:
     return np.round(a, nd).tolist()
@@ -76,6 +85,7 @@ class DecisionPipeline:
             defence.doctrine.warning_horizon_s,
             min_updates=defence.doctrine.min_updates_hostile,
         )
+        self._zone_names = [z.name for z in defence.zones]
         self.tracks: Tracks | None = None
         self.picture: ThreatPicture | None = None
         self.stage_seconds = {"track": 0.0, "assess": 0.0, "engage": 0.0, "warn": 0.0}
@@ -138,36 +148,36 @@ class DecisionPipeline:
                 self.debris_of[tid] = parent
             emit(t, "track_confirmed", "decision", {"track": tid, "position": _r(tracks.x[i, :3], 1)})
         for tid, reason in changes.deleted:
-            if self.identifier.identity.get(tid, Identity.PENDING) != Identity.PENDING:
+            if self.identifier.identity.get(tid, _PENDING) != _PENDING:
                 emit(t, "track_deleted", "decision", {"track": tid, "reason": reason})
         c1 = time.perf_counter()
         klass = classify(tracks)
         # aircraft already identified civil or friendly are no threat: nothing to predict for them
         known = self.identifier.identity
         harmless_before = np.fromiter(
-            (known.get(k) in (Identity.CIVIL, Identity.FRIENDLY) for k in tracks.id.tolist()),
-            dtype=bool,
-            count=len(tracks),
+            (known.get(k) in _HARMLESS for k in tracks.id.tolist()), dtype=bool, count=len(tracks)
         )
         g = evaluate(tracks, klass, self.defence.zones, skip=harmless_before)
-        arcs = self.arcs.update(tracks, det, klass != TrackClass.AIRCRAFT)
+        arcs = self.arcs.update(tracks, det, klass != _AIRCRAFT)
         # every scan, even with no arc left: fire control must never aim from an arc that has ended
         self.engagements.arc_fits = {tid: st.fit for tid, st in arcs.items()}
         if arcs:
             for tid in arcs:
-                klass[tracks.index_of(tid)] = TrackClass.BALLISTIC
+                klass[tracks.index_of(tid)] = _BALLISTIC
             g = with_arcs(g, tracks, arcs, self.defence.zones)
             self._emit_arcs(t, tracks, arcs, g)
         iff = np.zeros(len(tracks), dtype=bool)
         used = tracks.detection >= 0
         iff[used] = det.iff_reply[tracks.detection[used]]
-        debris = np.fromiter((k in self.debris_of for k in tracks.id.tolist()), dtype=bool, count=len(tracks))
-        if debris.any():
-            klass[debris] = TrackClass.FALLING
+        if self.debris_of:
+            debris = np.fromiter((k in self.debris_of for k in tracks.id.tolist()), dtype=bool, count=len(tracks))
+            klass[debris] = _FALLING
+        else:
+            debris = np.zeros(len(tracks), dtype=bool)
         identity, id_changes, flags = self.identifier.update(tracks, klass, g.p_reach, g.value, iff, debris)
         for kind, payload in flags:
             emit(t, kind, "decision", payload)
-        harmless = (identity == Identity.CIVIL) | (identity == Identity.FRIENDLY)
+        harmless = (identity == _CIVIL) | (identity == _FRIENDLY)
         threat_value = np.where(harmless, 0.0, g.value * g.p_reach)
         picture = ThreatPicture(
             t,
@@ -200,7 +210,7 @@ class DecisionPipeline:
             emit(t, kind, "decision", payload)
         for tid, _reason in changes.deleted:
             ended.setdefault(tid, "track lost")
-        for i in np.flatnonzero(klass == TrackClass.FALLING):
+        for i in (klass == _FALLING).nonzero()[0]:
             ended.setdefault(int(tracks.id[i]), "fallen")
         for tid in self.engagements.destroyed:  # also for the other radars' scans at the same time
             ended.setdefault(tid, "assessed destroyed")
@@ -279,11 +289,17 @@ class DecisionPipeline:
         }
 
     def _emit_picture(self, tracks: Tracks, picture: ThreatPicture) -> None:
-        show = tracks.status != TrackStatus.TENTATIVE
+        show = tracks.status != _TENTATIVE
         if not show.any():
             return
-        i = np.flatnonzero(show)
-        tti = picture.impact_time[i] - picture.t
+        # whole-array conversions, then Python lists: this runs every scan when plots are recorded
+        i = show.nonzero()[0]
+        tti = (picture.impact_time[i] - picture.t).tolist()
+        points = picture.impact_point[i]
+        has_point = np.isfinite(points).all(axis=1).tolist()
+        axes = picture.ellipse_axes[i]
+        has_axes = np.isfinite(axes).all(axis=1).tolist()
+        zone_names = self._zone_names
         self.emit(
             picture.t,
             "tracks",
@@ -292,17 +308,17 @@ class DecisionPipeline:
                 "id": tracks.id[i].tolist(),
                 "position": _r(tracks.x[i, :3], 1),
                 "velocity": _r(tracks.x[i, 3:6], 1),
-                "sigma_m": _r(np.sqrt(np.trace(tracks.P[i, :3, :3], axis1=1, axis2=2)), 1),
-                "identity": [Identity(v).name.lower() for v in picture.identity[i]],
-                "class": [TrackClass(v).name.lower() for v in picture.klass[i]],
-                "zone": [self.defence.zones[z].name if z >= 0 else None for z in picture.zone[i]],
-                "time_to_impact_s": [round(float(v), 1) if np.isfinite(v) else None for v in tti],
-                "impact_point": [_r(p, 1) if np.isfinite(p).all() else None for p in picture.impact_point[i]],
+                "sigma_m": _r(np.sqrt(tracks.P[i, :3, :3].trace(axis1=1, axis2=2)), 1),
+                "identity": [_IDENTITY_NAMES[v] for v in picture.identity[i].tolist()],
+                "class": [_CLASS_NAMES[v] for v in picture.klass[i].tolist()],
+                "zone": [zone_names[z] if z >= 0 else None for z in picture.zone[i].tolist()],
+                "time_to_impact_s": [round(v, 1) if math.isfinite(v) else None for v in tti],
+                "impact_point": [p if ok else None for p, ok in zip(_r(points, 1), has_point, strict=True)],
                 "ellipse": [
-                    [*_r(a, 1), round(float(o), 3)] if np.isfinite(a).all() else None
-                    for a, o in zip(picture.ellipse_axes[i], picture.ellipse_orientation[i], strict=True)
+                    [*a, round(o, 3)] if ok else None
+                    for a, o, ok in zip(_r(axes, 1), picture.ellipse_orientation[i].tolist(), has_axes, strict=True)
                 ],
                 "threat_value": _r(picture.threat_value[i], 2),
-                "icao24": [self.identifier.icao_of.get(int(k)) for k in tracks.id[i]],
+                "icao24": [self.identifier.icao_of.get(k) for k in tracks.id[i].tolist()],
             },
         )
