@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bastion.physics.ballistics import Air, DragFunction, drag_factor_from_bc
-from bastion.physics.firing_table import FiringTable
+from bastion.physics.firing_table import FiringTable, wind_drift
 from bastion.scenario.compiled import GunSite
 
 _LAG_X, _LAG_W = np.polynomial.laguerre.laggauss(24)
@@ -68,32 +68,6 @@ class FireControl:
         self.gun = gun
         self.air = air
         self.table = firing_table(gun, air)
-        # the table's two grids side by side, flat: one gather per corner for elevation and time of
-        # flight together (see :meth:`_solve`); its origin and cell are the ones FiringTable.solve uses
-        tab = self.table
-        self._grid = np.stack([tab.elevation, tab.tof], axis=-1).reshape(-1, 2)
-        nh = self._nh = tab.heights.size
-        self._corner = np.array([tab.ranges[0], tab.heights[0]])
-        self._cell = tab._cell
-        self._last = np.array([tab.ranges.size - 1, tab.heights.size - 1])
-        self._last_cell = self._last - 1
-        self._corners = np.array([0, nh, 1, nh + 1])  # flat offsets of (i, j), (i+1, j), (i, j+1), (i+1, j+1)
-
-    def _solve(self, rh: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Elevation, time of flight and validity to points at horizontal range and height ``rh``
-        (..., 2): :meth:`FiringTable.solve`'s bilinear lookup, the same arithmetic element by element,
-        with both coordinates and both grids in one array each — a third of its numpy calls (it runs
-        six times per lead solution, on a handful of knots, where call overhead is all the cost). The
-        elevation and time of flight are returned unmasked: use them where ``valid``."""
-        f = (rh - self._corner) / self._cell  # fractional grid indices
-        inside = ((f >= 0) & (f < self._last)).all(axis=-1)
-        ij = np.minimum(np.maximum(np.floor(f).astype(int), 0), self._last_cell)  # integer clip
-        ab = (f - ij).clip(0.0, 1.0)
-        a, b = ab[..., :1], ab[..., 1:]
-        c = self._grid[(ij[..., 0] * self._nh + ij[..., 1])[..., None] + self._corners]  # (..., 4, 2)
-        na, nb = 1 - a, 1 - b
-        both = c[..., 0, :] * na * nb + c[..., 1, :] * a * nb + c[..., 2, :] * na * b + c[..., 3, :] * a * b
-        return both[..., 0], both[..., 1], inside & np.isfinite(both).all(axis=-1)
 
     def lead(
         self, x: np.ndarray, t_state: float, t_fire: np.ndarray, iterations: int = 6, accel: np.ndarray | None = None
@@ -112,18 +86,15 @@ class FireControl:
         tof = np.linalg.norm(rel0 - gun_pos, axis=-1) / v0
         el = np.zeros_like(tof)
         valid = np.ones_like(tof, dtype=bool)
-        wind = self.air.wind
-        w = np.array([wind[0], wind[1], 0.0])
         for _ in range(iterations):
             tau = dt + tof[..., None]
             target = pos + vel * tau if acc is None else pos + vel * tau + acc * tau**2
             rel = target - gun_pos
             slant = np.sqrt(np.add.reduce(rel * rel, axis=-1))  # np.linalg.norm(rel, axis=-1)
-            # aim upwind of the target by the round's drift (lag rule, :func:`wind_drift`)
-            aim = rel - np.maximum(tof - slant / v0, 0.0)[..., None] * w
+            aim = rel - wind_drift(self.air.wind, tof, slant, v0)  # aim upwind by the round's drift
             rh = aim[..., 1:].copy()  # (horizontal range, height)
             rh[..., 0] = np.hypot(aim[..., 0], aim[..., 1])
-            el, sol_tof, valid = self._solve(rh)
+            el, sol_tof, valid = self.table.lookup(rh)
             tof = np.where(valid, sol_tof, tof)
         el = np.where(valid, el, np.nan)
         az = np.arctan2(aim[..., 0], aim[..., 1])
