@@ -215,13 +215,7 @@ def _air_breathing(tracks, i, zs: _ZoneSet, point, t_imp, axes, orient, p_zone, 
     stop[:, 1:] = 1.0 - Q_STOP * c_sorted[:, :-1]
     prob = np.empty_like(cross)
     prob[rows[:, None], order] = c_sorted * stop.cumprod(axis=1)
-    reach_t = np.where(prob > 0, tracks.t + tgo, np.nan)
-    if zs.all_cols:
-        p_zone[i] = prob
-        t_zone[i] = reach_t
-    else:
-        p_zone[i[:, None], zs.cols] = prob
-        t_zone[i[:, None], zs.cols] = reach_t
+    _store_zones(p_zone, t_zone, i, zs, prob, np.where(prob > 0, tracks.t + tgo, np.nan))
     risk = prob * zs.vals[None, :]
     best = risk.argmax(axis=1)
     has = risk[rows, best] > 0
@@ -254,12 +248,17 @@ def _ballistic(tracks, i, zs: _ZoneSet, point, t_imp, axes, orient, p_zone, t_zo
     axes[i] = _K95_2 * np.sqrt(np.maximum(vals_[:, ::-1], 0.0))
     orient[i] = np.arctan2(vecs[:, 0, 1], vecs[:, 1, 1])
     frac = _fractions(point[i], cov, zs.geometry)
-    reach_t = np.where(frac > 0, t_imp[i][:, None], np.nan)
+    _store_zones(p_zone, t_zone, i, zs, frac, np.where(frac > 0, t_imp[i][:, None], np.nan))
+
+
+def _store_zones(p_zone, t_zone, i, zs: _ZoneSet, prob: np.ndarray, reach_t: np.ndarray) -> None:
+    """Write tracks ``i``'s probabilities and times of reaching the zone set's zones into the per-zone
+    columns (all columns at once when the set holds every zone)."""
     if zs.all_cols:
-        p_zone[i] = frac
+        p_zone[i] = prob
         t_zone[i] = reach_t
     else:
-        p_zone[i[:, None], zs.cols] = frac
+        p_zone[i[:, None], zs.cols] = prob
         t_zone[i[:, None], zs.cols] = reach_t
 
 
