@@ -24,6 +24,7 @@ from bastion.incidents.register import Incident
 from bastion.incidents.sites import SITES
 from bastion.physics.geodesy import Origin
 from bastion.report.site_map import _km, site_traces, track_traces
+from bastion.report.style import page_head
 from bastion.scenario import parse
 from bastion.scenario.compiled import compile_scenario
 from bastion.store import EventStore
@@ -402,18 +403,9 @@ def _page(inc: Incident, map_fig, timeline, note: str, defence) -> str:
     ]  # fmt: skip
     eng_cols = ["seq", "t_s", "gun", "track", "threat_seq", "rounds", "pk", "range_m", "result"]
     evidence_rows = [{**e, "file": Path(e["path"]).name, "sha256": e["sha256"]} for e in inc.evidence]
-    return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>bastion — incident {inc.incident_id}</title>
-<style>
-body {{ font-family: system-ui, sans-serif; margin: 24px; color: #222; }}
-h1 {{ margin-bottom: 4px; }} .sub {{ color: #666; margin-top: 0; }}
-table {{ border-collapse: collapse; margin: 8px 0 24px; font-size: 13px; }}
-th, td {{ border-bottom: 1px solid #ddd; padding: 3px 8px; text-align: left; vertical-align: top; }}
-.cards {{ display: flex; gap: 16px; flex-wrap: wrap; }} .card {{ padding: 10px 16px; border-radius: 6px; background: #f4f4f4; }}
-.card b {{ font-size: 24px; display: block; }} .note {{ background: #fff6dd; padding: 6px 10px; }}
-code {{ font-size: 12px; }}
-</style></head><body>
-<h1>After-action report: incident {inc.incident_id}</h1>
+    return (
+        page_head(f"bastion — incident {inc.incident_id}")
+        + f"""<h1>After-action report: incident {inc.incident_id}</h1>
 <p class="sub">{esc(inc.location)} · {esc(inc.date_local)} · {esc(inc.weapon)} · investigation {esc(inc.investigation_status)}</p>
 <div class="cards">{card_html}</div>
 {f"<p class='note'>{esc(note)}</p>" if note else ""}
@@ -430,3 +422,4 @@ code {{ font-size: 12px; }}
 <h2>Links</h2>{_table(inc.links, ["kind", "ref", "db_path", "scenario_sha256", "events_sha256", "start_local"])}
 </body></html>
 """
+    )

@@ -16,9 +16,12 @@ import numpy as np
 import plotly.graph_objects as go
 
 from bastion.report.site_map import _km, site_extent_km, site_traces, track_traces
+from bastion.report.style import page_head
 from bastion.scenario import parse
 from bastion.scenario.compiled import compile_scenario
 from bastion.store import EventStore
+
+_LOG_CSS = ".log { max-height: 480px; overflow-y: auto; display: block; }\n"  # the event log scrolls
 
 QUIET = {"detections", "tracks", "truth", "adsb"}
 
@@ -250,18 +253,9 @@ def _page(d, run, summary: dict, map_fig: go.Figure, timeline: go.Figure, events
     )
     civil = summary.get("civil_engaged", "?")
     civil_class = "ok" if civil == 0 else "bad"
-    return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>bastion — {esc(d.name)} seed {run.seed}</title>
-<style>
-body {{ font-family: system-ui, sans-serif; margin: 24px; color: #222; }}
-h1 {{ margin-bottom: 4px; }} .sub {{ color: #666; margin-top: 0; }}
-table {{ border-collapse: collapse; margin: 8px 0 24px; font-size: 14px; }}
-th, td {{ border-bottom: 1px solid #ddd; padding: 3px 10px; text-align: left; vertical-align: top; }}
-.cards {{ display: flex; gap: 16px; flex-wrap: wrap; }} .card {{ padding: 10px 16px; border-radius: 6px; background: #f4f4f4; }}
-.card b {{ font-size: 24px; display: block; }} .ok {{ background: #e3f5e1; }} .bad {{ background: #fbe0e0; }}
-.log {{ max-height: 480px; overflow-y: auto; display: block; }}
-</style></head><body>
-<h1>{esc(d.site_name)}</h1>
+    return (
+        page_head(f"bastion — {d.name} seed {run.seed}", _LOG_CSS)
+        + f"""<h1>{esc(d.site_name)}</h1>
 <p class="sub">scenario <b>{esc(d.name)}</b> · start {esc(d.start.isoformat())} · seed {run.seed} · run {esc(run.run_id)} · bastion {esc(run.version)}</p>
 <div class="cards">
 <div class="card"><b>{summary.get("hostiles_destroyed", "?")} / {summary.get("hostiles", "?")}</b>hostiles destroyed</div>
@@ -280,3 +274,4 @@ th, td {{ border-bottom: 1px solid #ddd; padding: 3px 10px; text-align: left; ve
 <table class="log"><tr><th>t [s]</th><th>source</th><th>kind</th><th>what</th></tr>{log_rows}</table>
 </body></html>
 """
+    )

@@ -18,9 +18,12 @@ import numpy as np
 import plotly.graph_objects as go
 
 from bastion.report.site_map import _km, site_traces
+from bastion.report.style import page_head
 from bastion.scenario import ScenarioError, parse
 from bastion.scenario.compiled import compile_scenario
 from bastion.sweep import analysis
+
+_CIVIL_CSS = ".civil { font-size: 20px; padding: 16px 24px; } .civil b { font-size: 40px; }\n"  # shown large
 
 MAX_SERIES = 8  # grid points drawn as their own series or map; beyond, the first ones and a note
 MAX_CELLS = 150  # heat-map cells along the longer side of the impact area
@@ -313,19 +316,9 @@ def _page(meta: dict, stats, civil: analysis.CivilSafety, failed, figures: list[
         if session.get("runs")
         else ""
     )
-    return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>bastion sweep — {esc(str(spec.get("scenario", "")))}</title>
-<style>
-body {{ font-family: system-ui, sans-serif; margin: 24px; color: #222; }}
-h1 {{ margin-bottom: 4px; }} .sub {{ color: #666; margin-top: 0; }}
-table {{ border-collapse: collapse; margin: 8px 0 24px; font-size: 14px; }}
-th, td {{ border-bottom: 1px solid #ddd; padding: 3px 10px; text-align: left; vertical-align: top; }}
-.cards {{ display: flex; gap: 16px; flex-wrap: wrap; margin-bottom: 16px; }}
-.card {{ padding: 10px 16px; border-radius: 6px; background: #f4f4f4; }}
-.card b {{ font-size: 24px; display: block; }} .ok {{ background: #e3f5e1; }} .bad {{ background: #fbe0e0; }}
-.civil {{ font-size: 20px; padding: 16px 24px; }} .civil b {{ font-size: 40px; }}
-</style></head><body>
-<h1>Sweep of {esc(str(spec.get("scenario", "")))}</h1>
+    return (
+        page_head(f"bastion sweep — {spec.get('scenario', '')}", _CIVIL_CSS)
+        + f"""<h1>Sweep of {esc(str(spec.get("scenario", "")))}</h1>
 <p class="sub">{meta.get("runs", "?")} runs per grid point · {len(stats)} grid points ·
 seeds {seed} to {seed + int(meta.get("runs", 0)) - 1} (replication r uses seed {seed} + r at every grid point)
 · --set {esc(sets)} · --grid {esc(grids)} · bastion {esc(str(meta.get("bastion", "")))}{esc(throughput)}</p>
@@ -347,3 +340,4 @@ P(populated fall): a round or debris fell on a populated zone. Intervals: Wilson
 {fail_html}
 </body></html>
 """
+    )
