@@ -208,7 +208,7 @@ class Tracker:
         self.icao_of: dict[int, str] = {}  # track id -> ICAO address of the ADS-B aircraft keyed to it
         self._transition_cache: dict[float, np.ndarray] = {}
         self._radar_models: dict[tuple[int, bool], tuple[PolarRadar, float]] = {}
-        self._linear_cache: dict[float, list[tuple[np.ndarray | None, np.ndarray]]] = {}
+        self._linear_cache: dict[float, tuple[list[np.ndarray | None], np.ndarray]] = {}
         self._track_of: dict[str, int] = {}  # ICAO address -> track id
 
     # -- public -----------------------------------------------------------------------------
@@ -387,18 +387,19 @@ class Tracker:
                 out_x[:, k], out_P[:, k] = ukf.predict(model, xs[:, k], Ps[:, k], dt, self._ut)
             return out_x, out_P, mu
         # EKF: F P F' + Q for every (track, mode) in one batch; the linear models' F and every model's Q
-        # depend on dt alone, so with a common dt they are built once per scan interval (cached)
-        K, M, n = xs.shape
-        F = np.empty((K, M, n, n))
-        Q = np.empty((K, M, n, n))
-        out_x = np.empty_like(xs)
-        cached = self._linear_terms(float(dt[0])) if uniform else None
+        # depend on dt alone, so with a common dt they are built once per scan interval (cached) and Q
+        # is added by broadcasting, never copied per track
+        out_x, out_P = np.empty_like(xs), np.empty_like(Ps)
+        if uniform:
+            Fs, Qs = self._linear_terms(float(dt[0]))
         for k, model in enumerate(self.models):  # the IMM's motion models
             x = xs[:, k]
-            Fk, Qk = cached[k] if cached is not None else (None, model.noise(x, dt))
-            out_x[:, k], F[:, k] = model.transition(x, dt) if Fk is None else (model.f(x, dt), Fk)
-            Q[:, k] = Qk
-        return out_x, ekf.propagate_covariance(F, Ps, Q), mu
+            if uniform and Fs[k] is not None:  # one F for every track: broadcast, not copied per track
+                out_x[:, k], F = model.f(x, dt), Fs[k]
+            else:
+                out_x[:, k], F = model.transition(x, dt)
+            out_P[:, k] = ekf.propagate_covariance(F, Ps[:, k], Qs[k] if uniform else model.noise(x, dt))
+        return out_x, out_P, mu
 
     def _mode_transition(self, dt: float, k: int) -> np.ndarray:
         """IMM mode-transition matrices (k, M, M) for a common ``dt`` (memoised per dt value)."""
@@ -411,15 +412,16 @@ class Tracker:
             )
         return np.broadcast_to(Pi, (k, self.n_modes, self.n_modes))
 
-    def _linear_terms(self, dt: float) -> list[tuple[np.ndarray | None, np.ndarray]]:
-        """Per model: its transition matrix (None for a nonlinear model) and process noise for ``dt``."""
+    def _linear_terms(self, dt: float) -> tuple[list[np.ndarray | None], np.ndarray]:
+        """Per model, its transition matrix for ``dt`` (None for a nonlinear model), and the process
+        noise of every model (M, n, n): memoised per dt value."""
         terms = self._linear_cache.get(dt)
         if terms is None:
             if len(self._linear_cache) > 64:
                 self._linear_cache.clear()
             one, x0 = np.array([dt]), np.zeros((1, self.dim))
-            terms = [(m.jacobian(x0, one)[0] if m.linear else None, m.noise(x0, one)[0]) for m in self.models]
-            self._linear_cache[dt] = terms
+            Fs = [m.jacobian(x0, one)[0] if m.linear else None for m in self.models]
+            terms = self._linear_cache[dt] = (Fs, np.stack([m.noise(x0, one)[0] for m in self.models]))
         return terms
 
     def _predict_all(self, t: float) -> None:
