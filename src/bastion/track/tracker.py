@@ -11,9 +11,12 @@ plots no track took.
 :meth:`Tracker.update_adsb` folds ADS-B reports into the tracks they gate with
 (:mod:`~bastion.track.fusion`), keyed by ICAO address afterwards.
 
-Everything is a batched array operation over tracks and plots; the only Python loops run over the
-motion models of an IMM (two), over multi-track clusters in association, over the few new or
-deleted tracks, and over the rounds of an ADS-B batch (the k-th report of every aircraft).
+Everything is a batched array operation over tracks and plots; with an EKF the measurement
+prediction and the Kalman update take every (track, mode) pair of an IMM as one batch. The only
+Python loops run over the motion models of an IMM in the prediction (up to three: CV, coordinated
+turn, free flight), over multi-track clusters in association, over the few new or deleted tracks,
+and over the rounds of an ADS-B batch (the k-th report of every aircraft). At a few tracks per scan
+the cost is per numpy call, not per track, which is why modes are batched rather than looped.
 """
 
 from __future__ import annotations
