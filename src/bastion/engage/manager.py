@@ -185,7 +185,7 @@ class EngagementManager:
         values = picture.threat_value[cand]
         choice = self.assigner.assign(pk, values)
         for a, b in enumerate(choice):
-            if b < 0 or pk[a, b] < MIN_PK:
+            if b < 0 or not pk[a, b] >= MIN_PK:  # (a NaN kill probability never fires: fail safe)
                 continue
             g, i = guns[a], cand[b]
             tid = int(tracks.id[i])
