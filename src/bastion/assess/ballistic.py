@@ -100,31 +100,34 @@ def fit_arc(
     W = np.linalg.inv(cov)  # (M, 3, 3)
     prior_w = 1.0 / LOG_K_PRIOR[1] ** 2
     eps = np.r_[np.full(3, 0.5), np.full(3, 0.05), 0.01]
-    for _ in range(iterations):
-        sets = np.vstack([theta, theta + np.diag(eps)])
-        pred = _propagate(sets, dts, air)
-        r = pos - pred[0]  # (M, 3)
-        J = ((pred[1:] - pred[0]) / eps[:, None, None]).transpose(1, 2, 0)  # (M, 3, 7)
-        JtW = np.einsum("mai,mab->mib", J, W)
-        H = np.einsum("mib,mbj->ij", JtW, J)
-        g = np.einsum("mib,mb->i", JtW, r)
-        H[6, 6] += prior_w
-        g[6] += prior_w * (LOG_K_PRIOR[0] - theta[6])
-        try:
-            delta = np.linalg.solve(H, g)
-        except np.linalg.LinAlgError:
+    # a diverging iterate can fly a parameter set out of range (overflow, inf - inf): its fit is then
+    # non-finite and rejected below (None), so those floating-point warnings are expected, not errors
+    with np.errstate(over="ignore", invalid="ignore"):
+        for _ in range(iterations):
+            sets = np.vstack([theta, theta + np.diag(eps)])
+            pred = _propagate(sets, dts, air)
+            r = pos - pred[0]  # (M, 3)
+            J = ((pred[1:] - pred[0]) / eps[:, None, None]).transpose(1, 2, 0)  # (M, 3, 7)
+            JtW = np.einsum("mai,mab->mib", J, W)
+            H = np.einsum("mib,mbj->ij", JtW, J)
+            g = np.einsum("mib,mb->i", JtW, r)
+            H[6, 6] += prior_w
+            g[6] += prior_w * (LOG_K_PRIOR[0] - theta[6])
+            try:
+                delta = np.linalg.solve(H, g)
+            except np.linalg.LinAlgError:
+                return None
+            theta = theta + delta
+            theta[6] = np.clip(theta[6], -16.0, 0.0)  # drag factors from feathers to bricks
+            if not np.isfinite(theta).all():
+                return None
+            if np.abs(delta[:3]).max() < 0.01 and abs(delta[6]) < 1e-3:
+                break
+        pred = _propagate(theta, dts, air)[0]
+        r = pos - pred
+        chi2 = float(np.einsum("ma,mab,mb->", r, W, r))
+        if not np.isfinite(chi2):
             return None
-        theta = theta + delta
-        theta[6] = np.clip(theta[6], -16.0, 0.0)  # drag factors from feathers to bricks
-        if not np.isfinite(theta).all():
-            return None
-        if np.abs(delta[:3]).max() < 0.01 and abs(delta[6]) < 1e-3:
-            break
-    pred = _propagate(theta, dts, air)[0]
-    r = pos - pred
-    chi2 = float(np.einsum("ma,mab,mb->", r, W, r))
-    if not np.isfinite(chi2):
-        return None
     try:
         theta_cov = np.linalg.inv(H)
     except np.linalg.LinAlgError:
