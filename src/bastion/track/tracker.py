@@ -236,7 +236,7 @@ class Tracker:
         self.detection = np.full(n_tr, -1, dtype=np.intp)
 
         # predicted measurements (per mode, then their mixture) and gates
-        zs, Ss, Cs = self._measure(meas, self.xs, self.Ps, meas.noise(n_tr))
+        zs, Ss, Cs = self._measure(meas, self.xs, self.Ps, meas.noise_cov)
         z_bar, S_bar = imm.combine_measurements(meas.residual, zs, Ss, self.mu)
         S_inv, logdet = inverse_and_logdet(S_bar)
         gate = chi2_gate(cfg.gate_probability, m)
@@ -379,7 +379,7 @@ class Tracker:
         uniform = dt.size > 0 and dt.min() == dt.max()  # every track at the last scan's time: the usual case
         if self.n_modes > 1:
             Pi = (
-                self._mode_transition(float(dt[0]), dt.size)
+                self._mode_transition(float(dt[0]))
                 if uniform
                 else imm.transition_matrix(self.n_modes, self.config.imm_switch_rate, dt)
             )
@@ -404,8 +404,8 @@ class Tracker:
             out_P[:, k] = ekf.propagate_covariance(F, Ps[:, k], Qs[k] if uniform else model.noise(x, dt))
         return out_x, out_P, mu
 
-    def _mode_transition(self, dt: float, k: int) -> np.ndarray:
-        """IMM mode-transition matrices (k, M, M) for a common ``dt`` (memoised per dt value)."""
+    def _mode_transition(self, dt: float) -> np.ndarray:
+        """IMM mode-transition matrix (1, M, M) for a common ``dt``, broadcast over tracks (memoised per dt value)."""
         Pi = self._transition_cache.get(dt)
         if Pi is None:
             if len(self._transition_cache) > 64:
@@ -413,7 +413,7 @@ class Tracker:
             Pi = self._transition_cache[dt] = imm.transition_matrix(
                 self.n_modes, self.config.imm_switch_rate, np.array([dt])
             )
-        return np.broadcast_to(Pi, (k, self.n_modes, self.n_modes))
+        return Pi
 
     def _linear_terms(self, dt: float) -> tuple[list[np.ndarray | None], np.ndarray]:
         """Per model, its transition matrix for ``dt`` (None for a nonlinear model), and the process
@@ -437,11 +437,12 @@ class Tracker:
         """Per-mode predicted measurements (K, M, m), innovation covariances and cross covariances.
 
         The EKF linearises every mode of every track at once: the (K, M) estimates are one batch of
-        K*M (one call per scan instead of one per mode), R (K, m, m) repeated for each mode."""
+        K*M (one call per scan instead of one per mode). ``R`` is one noise covariance (m, m) for every
+        plot, or one per track (K, m, m), used for each of its modes."""
         K, M, n = xs.shape
         m = meas.dim
         if not (self._filter is ukf and isinstance(meas, PolarRadar)):
-            Rk = np.broadcast_to(R[:, None], (K, M, m, m)).reshape(K * M, m, m)
+            Rk = R if R.ndim == 2 else np.repeat(R, M, axis=0)  # one R for all, or each track's for its modes
             z, S, C = ekf.predict_measurement(meas, xs.reshape(K * M, n), Ps.reshape(K * M, n, n), Rk)
             return z.reshape(K, M, m), S.reshape(K, M, m, m), C.reshape(K, M, n, m)
         zs, Ss, Cs = np.empty((K, M, m)), np.empty((K, M, m, m)), np.empty((K, M, n, m))
@@ -475,7 +476,7 @@ class Tracker:
         All (track, mode) pairs are one batch of idx.size * M updates."""
         K, M, m = zs.shape
         n = self.dim
-        nu = meas.residual(np.broadcast_to(zi[:, None, :], zs.shape), zs).reshape(K * M, m)
+        nu = meas.residual(zi[:, None, :], zs).reshape(K * M, m)
         S = Ss.reshape(K * M, m, m)
         x, P = ekf.update(
             self.xs[idx].reshape(K * M, n), self.Ps[idx].reshape(K * M, n, n), nu, S, Cs.reshape(K * M, n, m)
