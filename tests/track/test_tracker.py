@@ -6,7 +6,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from bastion.physics.geodesy import Origin, enu_to_polar, wrap_angle
+from bastion.physics.geodesy import Origin, enu_to_polar, polar_to_enu, wrap_angle
 from bastion.scenario.catalogue import RadarType
 from bastion.scenario.compiled import RadarSite
 from bastion.sense.types import AdsbReports, Detections
@@ -289,3 +289,51 @@ def test_batched_imm_prediction_equals_mixing_then_each_mode_filter(common_dt):
         np.testing.assert_allclose(got_x[:, k], want_x, rtol=1e-12, atol=1e-9)
         np.testing.assert_allclose(got_P[:, k], want_P, rtol=1e-12, atol=1e-9)
     np.testing.assert_allclose(got_mu, c, rtol=1e-14)
+
+
+def _with_rates(rng, det, radar, truth_pos, truth_vel):
+    """The scan with range rates: true radial speed plus noise for the plots near a target, uniform clutter."""
+    pos = polar_to_enu(det.range, det.azimuth, det.elevation) + radar.position
+    rr = rng.uniform(-150.0, 150.0, len(det))
+    for p, v in zip(truth_pos, truth_vel, strict=True):
+        near = np.linalg.norm(pos - p, axis=1) < 100.0
+        los = (p - radar.position) / np.linalg.norm(p - radar.position)
+        rr[near] = los @ v + rng.normal(0.0, 1.0, near.sum())
+    return dataclasses.replace(det, range_rate=rr)
+
+
+def test_replications_in_one_tracker_equal_separate_trackers_to_the_last_bit():
+    """Three replications of the same sky (targets at the same places, independent noise, clutter and
+    ADS-B) in one tracker: each replication's pictures, decisions and ADS-B keys equal those of a
+    tracker of its own, although their plots overlap in space (gating must never cross them)."""
+    from bastion.engine.pipeline import ENGINE_TRACKER
+
+    R = 3
+    radar = site()
+    origin = Origin(33.26, 44.23, 34.0)
+    rt = dataclasses.replace(RT, sigma_range_rate_mps=1.0)
+    radar = site(rt=rt)
+    alone = [Tracker([radar], ENGINE_TRACKER) for _ in range(R)]
+    together = Tracker([radar], ENGINE_TRACKER, replications=R)
+    rngs = [np.random.default_rng(100 + r) for r in range(R)]
+    v = np.array([[-20.0, 35.0, 0.0], [30.0, 5.0, -1.0]])
+    compared = 0
+    for k in range(40):
+        t = float(k)
+        truth = np.stack([straight(t), straight(t, p0=(-3000.0, 2000.0, 800.0), v=v[1])])
+        dets = [_with_rates(rngs[r], scan(rngs[r], t, radar, truth, clutter=6.0), radar, truth, v) for r in range(R)]
+        got = together.step_many(dets)
+        for r in range(R):
+            want_tracks, want_changes = alone[r].step(dets[r])
+            got_tracks, got_changes = got[r]
+            assert got_changes == want_changes
+            for f in dataclasses.fields(want_tracks):
+                a, b = getattr(got_tracks, f.name), getattr(want_tracks, f.name)
+                assert np.array_equal(a, b) if isinstance(b, np.ndarray) else a == b, f.name
+            compared += len(want_tracks)
+        if k % 5 == 4 and k >= 10:  # ADS-B of the first target, per replication (one keeps silent)
+            for r in range(R - 1):
+                rep = _adsb(origin, t - 0.3, "abc123", straight(t - 0.3) + rngs[r].normal(0, 3.0, 3), 9, v[0])
+                assert together.update_adsb(rep, origin, replica=r) == alone[r].update_adsb(rep, origin)
+    assert compared > 200
+    assert {a for a in together.icao_of.values()} == {"abc123"} and len(together.icao_of) == R - 1

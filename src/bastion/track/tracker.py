@@ -140,6 +140,8 @@ class AdsbUpdate:
 
 _ARRAYS = (
     "id",
+    "uid",
+    "replica",
     "xs",
     "Ps",
     "mu",
@@ -162,7 +164,10 @@ _ARRAYS = (
 class Tracker:
     """Tracks targets from the plots of one or several radars (``radars`` as in the site)."""
 
-    def __init__(self, radars: Sequence[RadarSite], config: TrackerConfig | None = None) -> None:
+    def __init__(self, radars: Sequence[RadarSite], config: TrackerConfig | None = None, replications: int = 1) -> None:
+        if replications < 1:
+            raise ValueError(f"Tracker: replications {replications} is not >= 1")
+        self.replications = replications
         self.radars = list(radars)
         self.config = cfg = config or TrackerConfig()
         if cfg.filter == "imm":
@@ -188,10 +193,13 @@ class Tracker:
         self.dim = self.models[0].dim
         self._reject_at, self._confirm_at = wald_thresholds(cfg.sprt_false_confirm, cfg.sprt_true_reject)
         self._log_miss = float(np.log1p(-cfg.pd * cfg.gate_probability))
-        self._next_id = 1
+        self._next_id = np.ones(replications, dtype=np.int64)  # each replication numbers its own tracks
+        self._next_uid = 1
         self.t = 0.0
         M, n = self.n_modes, self.dim
-        self.id = np.zeros(0, dtype=np.int64)
+        self.id = np.zeros(0, dtype=np.int64)  # track number within its replication (what events carry)
+        self.uid = np.zeros(0, dtype=np.int64)  # unique and increasing over all replications (internal)
+        self.replica = np.zeros(0, dtype=np.int64)  # the replication a track belongs to
         self.xs = np.zeros((0, M, n))  # mode-conditioned states
         self.Ps = np.zeros((0, M, n, n))
         self.mu = np.zeros((0, M))  # mode probabilities
@@ -208,25 +216,48 @@ class Tracker:
         self.score_max = np.zeros(0)
         self.adsb_updates = np.zeros(0, dtype=np.int64)
         self.icao24 = np.zeros(0, dtype="<U6")
-        self.icao_of: dict[int, str] = {}  # track id -> ICAO address of the ADS-B aircraft keyed to it
+        self.icao_of: dict[int, str] = {}  # track uid -> ICAO address of the ADS-B aircraft keyed to it
         self._transition_cache: dict[float, np.ndarray] = {}
         self._radar_models: dict[tuple[int, bool], tuple[PolarRadar, float]] = {}
         self._linear_cache: dict[float, tuple[list[np.ndarray | None], np.ndarray]] = {}
-        self._track_of: dict[str, int] = {}  # ICAO address -> track id
+        self._track_of: dict[tuple[int, str], int] = {}  # (replication, ICAO address) -> track uid
 
     # -- public -----------------------------------------------------------------------------
     def step(self, det: Detections) -> tuple[Tracks, TrackChanges]:
         """Process one scan of plots; return the track picture and the management decisions."""
+        if self.replications != 1:
+            raise ValueError(f"Tracker.step: this tracker holds {self.replications} replications; use step_many")
+        return self.step_many([det])[0]
+
+    def step_many(self, dets: Sequence[Detections]) -> list[tuple[Tracks, TrackChanges]]:
+        """One scan of every replication at once (the same radar at the same time, one
+        :class:`Detections` per replication, in order): each replication's picture and decisions.
+
+        Replications share the arrays and so the per-call cost, never their data: gating never pairs
+        a plot with another replication's track, so each replication's tracks, ids and decisions are
+        those a tracker of its own would give, to the last bit."""
         cfg = self.config
-        if not 0 <= det.sensor < len(self.radars):
+        R = self.replications
+        if len(dets) != R:
+            raise ValueError(f"Tracker.step_many: {len(dets)} scans for {R} replications")
+        det0 = dets[0]
+        if any(d.sensor != det0.sensor or d.t != det0.t for d in dets):
+            raise ValueError("Tracker.step_many: the replications' scans must be of one radar at one time")
+        if not 0 <= det0.sensor < len(self.radars):
             raise ValueError(
-                f"Detections.sensor {det.sensor} is not a radar of this tracker (0..{len(self.radars) - 1})"
+                f"Detections.sensor {det0.sensor} is not a radar of this tracker (0..{len(self.radars) - 1})"
             )
-        radar = self.radars[det.sensor]
+        radar = self.radars[det0.sensor]
         rt = radar.type
+        rates = {bool(np.isfinite(d.range_rate).all()) for d in dets}
+        if len(rates) > 1:
+            raise ValueError("Tracker.step_many: some replications' plots have range rates and some have not")
+        det = dets[0] if R == 1 else _concatenate(dets)
+        sizes = np.array([len(d) for d in dets])
+        det_rep = np.repeat(np.arange(R), sizes)
         changes = TrackChanges()
         self._predict_all(det.t)
-        rate = bool(cfg.use_range_rate and np.isfinite(rt.sigma_range_rate_mps) and np.isfinite(det.range_rate).all())
+        rate = bool(cfg.use_range_rate and np.isfinite(rt.sigma_range_rate_mps) and rates.pop())
         meas, lam = self._radar_model(det.sensor, rate)
         m = meas.dim
         cols = [det.range, det.azimuth, det.elevation] + ([det.range_rate] if rate else [])
@@ -248,7 +279,14 @@ class Tracker:
         pos_var = np.trace(P_bar[:, :3, :3], axis1=1, axis2=2)
         radius = np.sqrt(gate) * np.sqrt(pos_var + meas_sigma**2) * 1.05 + 1.0
         good = np.flatnonzero(valid)
-        ti, dj = candidate_pairs(x_bar[:, :3], radius, det_pos[good])
+        if R == 1:
+            ti, dj = candidate_pairs(x_bar[:, :3], radius, det_pos[good])
+        else:  # a fourth coordinate, far apart per replication: adds an exact 0 to in-replication distances
+            ti, dj = candidate_pairs(
+                np.c_[x_bar[:, :3], self.replica * _REPLICA_APART_M],
+                radius,
+                np.c_[det_pos[good], det_rep[good] * _REPLICA_APART_M],
+            )
         dj = good[dj]
         nu = meas.residual(z[dj], z_bar[ti])
         d2 = mahalanobis2(nu, S_inv[ti])
@@ -300,7 +338,7 @@ class Tracker:
             )
         self.status[confirm] = TrackStatus.CONFIRMED
         self.score_max[confirm] = self.score[confirm]
-        changes.confirmed.extend(int(i) for i in self.id[confirm])
+        changes.confirmed.extend(int(i) for i in self.uid[confirm])
         self.status[confirmed & hit] = TrackStatus.CONFIRMED
         self.status[confirmed & ~hit] = TrackStatus.COASTING
         x_bar, P_bar = imm.combine(self.xs, self.Ps, self.mu)
@@ -308,23 +346,53 @@ class Tracker:
         diverged = sigma > cfg.max_position_sigma_m
         below = x_bar[:, 2] < -50.0
         drop = reject | lost | diverged | below
+        replica_of: dict[int, tuple[int, int]] = {}  # uid -> (replication, track number) of deleted tracks
         if drop.any():
             for i in np.flatnonzero(drop):  # the few tracks deleted this scan
                 reason = "below ground"
                 for mask, why in ((diverged, "diverged"), (lost, "lost"), (reject, "not confirmed")):
                     reason = why if mask[i] else reason
-                changes.deleted.append((int(self.id[i]), reason))
+                changes.deleted.append((int(self.uid[i]), reason))
+                replica_of[int(self.uid[i])] = (int(self.replica[i]), int(self.id[i]))
             self._keep(~drop)
 
         # new tentative tracks on unused plots
         new = np.flatnonzero(valid & ~used)
         if new.size:
-            changes.initiated.extend(self._initiate(det, new, radar, det_pos, rate))
+            changes.initiated.extend(self._initiate(det, new, radar, det_pos, rate, det_rep[new]))
         self.t = det.t
-        return self.snapshot(), changes
+        if R == 1:  # alone, a track's uid is its number
+            return [(self.snapshot(), changes)]
+        return self._split(changes, replica_of, np.r_[0, np.cumsum(sizes)])
 
-    def snapshot(self) -> Tracks:
-        """The current track picture (combined IMM moments; the first six state components)."""
+    def _split(
+        self, changes: TrackChanges, replica_of: dict[int, tuple[int, int]], offsets: np.ndarray
+    ) -> list[tuple[Tracks, TrackChanges]]:
+        """Each replication's picture (its rows, detection indices into its own scan) and decisions."""
+        R = self.replications
+        live = dict(zip(self.uid.tolist(), zip(self.replica.tolist(), self.id.tolist(), strict=True), strict=True))
+        live.update(replica_of)
+        per = [TrackChanges() for _ in range(R)]
+        for uid in changes.initiated:
+            r, tid = live[uid]
+            per[r].initiated.append(tid)
+        for uid in changes.confirmed:
+            r, tid = live[uid]
+            per[r].confirmed.append(tid)
+        for uid, reason in changes.deleted:
+            r, tid = live[uid]
+            per[r].deleted.append((tid, reason))
+        local = np.where(self.detection >= 0, self.detection - offsets[self.replica], -1)
+        full = self.snapshot(detection=local)
+        out = []
+        for r in range(R):
+            rows = (self.replica == r).nonzero()[0]
+            out.append((_rows(full, rows), per[r]))
+        return out
+
+    def snapshot(self, detection: np.ndarray | None = None) -> Tracks:
+        """The current track picture (combined IMM moments; the first six state components), of every
+        replication; ``detection`` replaces the plot indices (those of each replication's own scan)."""
         x, P = imm.combine(self.xs, self.Ps, self.mu)
         rcs = np.exp(self.log_rcs_sum / np.maximum(self.updates, 1))
         return Tracks(
@@ -337,14 +405,14 @@ class Tracker:
             misses=self.misses.copy(),
             last_update=self.last_update.copy(),
             rcs=rcs,
-            detection=self.detection.copy(),
+            detection=self.detection.copy() if detection is None else detection,
             score=self.score.copy(),
             mode_probability=self.mu.copy() if self.n_modes > 1 else None,
             icao24=self.icao24.copy(),
             adsb_updates=self.adsb_updates.copy(),
         )
 
-    def update_adsb(self, reports: AdsbReports, origin: Origin) -> AdsbUpdate:
+    def update_adsb(self, reports: AdsbReports, origin: Origin, replica: int = 0) -> AdsbUpdate:
         """Update tracks with ADS-B reports (Cartesian position measurements, sigma from NACp).
 
         A report of an aircraft already keyed to a track updates that track (if it still gates at
@@ -352,7 +420,8 @@ class Tracker:
         against the confirmed tracks not yet keyed and assigned by nearest neighbour (Mahalanobis),
         which keys the track to the aircraft's ICAO address. Reports gating no track are not used
         (ADS-B alone starts no track: the radar picture is the one the engine defends with).
-        A report older than a track's state is extrapolated with its reported velocity.
+        A report older than a track's state is extrapolated with its reported velocity. ``replica``: the
+        replication the reports belong to (they update only its tracks).
         """
         if len(reports) == 0:
             return AdsbUpdate()
@@ -370,7 +439,7 @@ class Tracker:
         used = 0
         for r in range(int(rank.max()) + 1 if rank.size else 0):  # rounds: the r-th report of every aircraft
             sel = order[rank == r]
-            used += self._adsb_round(t[sel], icao[sel], enu[sel], R[sel], vel[sel], result)
+            used += self._adsb_round(t[sel], icao[sel], enu[sel], R[sel], vel[sel], result, replica)
         return AdsbUpdate(used, result.keyed, result.unkeyed, result.unusable)
 
     # -- filtering internals ------------------------------------------------------------------
@@ -525,7 +594,7 @@ class Tracker:
         used[dj[self.status[ti] != TrackStatus.TENTATIVE]] = True
 
     # -- ADS-B internals ----------------------------------------------------------------------
-    def _adsb_round(self, t, icao, pos, R, vel, result: AdsbUpdate) -> int:
+    def _adsb_round(self, t, icao, pos, R, vel, result: AdsbUpdate, replica: int = 0) -> int:
         """One report per aircraft at most: gate, assign and update; returns the reports used."""
         cfg = self.config
         n_tr = self.id.size
@@ -533,12 +602,14 @@ class Tracker:
             return 0
         # pairs of keyed aircraft with their tracks
         # dictionary look-up per aircraft of this round (tens at most, not a per-target scan path)
-        keyed_track = np.array([self._track_of.get(str(a), -1) for a in icao], dtype=np.int64)
+        keyed_track = np.array([self._track_of.get((replica, str(a)), -1) for a in icao], dtype=np.int64)
         has_key = keyed_track >= 0
-        kt = np.searchsorted(self.id, keyed_track[has_key])
+        kt = np.searchsorted(self.uid, keyed_track[has_key])
         kr = np.flatnonzero(has_key)
         # candidate pairs of the others with confirmed, unkeyed tracks
         free = (self.status != TrackStatus.TENTATIVE) & (self.icao24 == "")
+        if self.replications > 1:
+            free &= self.replica == replica
         cand = np.flatnonzero(free)
         rep = np.flatnonzero(~has_key)
         ct = cr = np.zeros(0, dtype=np.intp)
@@ -592,11 +663,11 @@ class Tracker:
         self._update_modes(meas, k, zp[p], zs[p], Ss[p], Cs[p])
         self.adsb_updates[k] += 1
         for q in p[~is_keyed[p]]:  # newly keyed aircraft (a few per batch)
-            tid, a = int(self.id[ti[q]]), str(icao[rj[q]])
+            uid, a = int(self.uid[ti[q]]), str(icao[rj[q]])
             self.icao24[ti[q]] = a
-            self.icao_of[tid] = a
-            self._track_of[a] = tid
-            result.keyed.append((tid, a))
+            self.icao_of[uid] = a
+            self._track_of[(replica, a)] = uid
+            result.keyed.append((int(self.id[ti[q]]), a))
         return int(p.size)
 
     def _adsb_predicted(self, ti, rj, t, pos, R, vel):
@@ -610,10 +681,10 @@ class Tracker:
         return xs, Ps, mu, zp, R_eff
 
     def _unkey(self, i: int) -> None:
-        tid = int(self.id[i])
-        a = self.icao_of.pop(tid, None)
-        if a is not None and self._track_of.get(a) == tid:
-            del self._track_of[a]
+        uid, key = int(self.uid[i]), int(self.replica[i])
+        a = self.icao_of.pop(uid, None)
+        if a is not None and self._track_of.get((key, a)) == uid:
+            del self._track_of[(key, a)]
         self.icao24[i] = ""
 
     # -- management internals -----------------------------------------------------------------
@@ -663,8 +734,9 @@ class Tracker:
             setattr(self, name, getattr(self, name)[keep])
 
     def _initiate(
-        self, det: Detections, new: np.ndarray, radar: RadarSite, det_pos: np.ndarray, rate: bool
+        self, det: Detections, new: np.ndarray, radar: RadarSite, det_pos: np.ndarray, rate: bool, reps: np.ndarray
     ) -> list[int]:
+        """Tentative tracks on plots ``new`` (of replications ``reps``); returns their uids."""
         cfg = self.config
         rt = radar.type
         k = new.size
@@ -704,11 +776,20 @@ class Tracker:
                 fast = np.abs(det.range_rate[new]) > cfg.ballistic_initial_speed
                 mu[fast] = (1.0 - cfg.imm_initial_cv) / (M - 1)
                 mu[fast, M - 1] = cfg.imm_initial_cv
-        ids = np.arange(self._next_id, self._next_id + k, dtype=np.int64)
-        self._next_id += k
+        uids = np.arange(self._next_uid, self._next_uid + k, dtype=np.int64)
+        self._next_uid += k
+        if self.replications == 1:
+            ids = uids
+        else:  # numbered within each replication, in plot order (plots come grouped by replication)
+            first = np.r_[True, reps[1:] != reps[:-1]]
+            start = np.maximum.accumulate(np.where(first, np.arange(k), 0))
+            ids = self._next_id[reps] + (np.arange(k) - start)
+        self._next_id += np.bincount(reps, minlength=self.replications)
         rcs = np.nan_to_num(np.asarray(det.rcs, dtype=float)[new], nan=1e-6)
         add = {
             "id": ids,
+            "uid": uids,
+            "replica": reps.astype(np.int64),
             "xs": xs,
             "Ps": Ps,
             "mu": mu,
@@ -728,7 +809,7 @@ class Tracker:
         }
         for name in _ARRAYS:
             setattr(self, name, np.concatenate([getattr(self, name), add[name]]))
-        return [int(i) for i in ids]
+        return uids.tolist()
 
 
 def _log_sum_by(group: np.ndarray, log_values: np.ndarray, n: int) -> np.ndarray:
@@ -741,3 +822,23 @@ def _log_sum_by(group: np.ndarray, log_values: np.ndarray, n: int) -> np.ndarray
     s = np.bincount(group, np.exp(log_values - top[group]), minlength=n)
     with np.errstate(divide="ignore"):
         return np.where(s > 0, top + np.log(np.where(s > 0, s, 1.0)), out)
+
+
+_REPLICA_APART_M = 1e9  # [m] gating distance between replications: farther than any gate
+
+
+def _concatenate(dets: Sequence[Detections]) -> Detections:
+    """One radar's scans of several replications as one set of plots, in replication order."""
+    d0 = dets[0]
+    iff = None if all(d.iff is None for d in dets) else np.concatenate([d.iff_reply for d in dets])
+    cols = ("range", "azimuth", "elevation", "range_rate", "power", "rcs")
+    return Detections(d0.t, d0.sensor, *(np.concatenate([getattr(d, c) for d in dets]) for c in cols), iff)
+
+
+def _rows(tracks: Tracks, rows: np.ndarray) -> Tracks:
+    """The tracks at ``rows`` of a picture."""
+    pick = {}
+    for f in fields(Tracks):
+        v = getattr(tracks, f.name)
+        pick[f.name] = v[rows] if isinstance(v, np.ndarray) else v
+    return Tracks(**pick)
