@@ -3,16 +3,17 @@
 Prints, in one run on the same machine:
 
 * the peer: the same nights simulated in a plain loop in this process (no Ray, no Parquet), after
-  one warm-up night: the median seconds per night and nights per minute on one core;
+  one warm-up night: the median seconds per night and nights per minute on one core; then the same
+  scenario in lock-step batches of MAX_CHUNK nights (``run_batch``, what a sweep worker runs);
 * sweeps with 1 worker and with 2 workers, alternated ``--repeats`` times (same seeds, same Ray
   instance, each after a warm-up chunk per worker that builds the engine's tables), so that a
   change in the machine's load during the benchmark hits both alike: runs per minute, the time per
   night inside a worker, and Ray's overhead per task (worker time not spent simulating);
 * the ratio of the median rates, 2 workers / 1 worker (target >= 1.8), and the 2-worker rate
-  against the target of >= 1,000 replications per minute; the 1-worker rate against the plain
-  loop shows what the runner itself costs.
+  against the target of >= 1,000 replications per minute; the 1-worker rate against the lock-step
+  batches in one process shows what the runner itself costs.
 
-    .venv/bin/python benchmarks/sweep.py [--runs 30] [--repeats 3] [--scenario baghdad]
+    .venv/bin/python benchmarks/sweep.py [--runs 64] [--repeats 3] [--scenario baghdad]
 
 Ray's start-up (seconds, once per sweep) is printed apart: it does not grow with the runs.
 """
@@ -25,11 +26,11 @@ import statistics
 import tempfile
 import time
 
-from bastion.engine.simulation import run
+from bastion.engine.simulation import run, run_batch
 from bastion.scenario import load
 from bastion.scenario.compiled import compile_scenario
 from bastion.sweep.overrides import build_points
-from bastion.sweep.runner import SweepRunner, SweepSpec, run_sweep
+from bastion.sweep.runner import MAX_CHUNK, SweepRunner, SweepSpec, run_sweep
 
 
 def serial(scenario: str, seeds: range) -> list[float]:
@@ -41,6 +42,16 @@ def serial(scenario: str, seeds: range) -> list[float]:
         run(compiled, seed, record_plots=False)
         walls.append(time.perf_counter() - t0)
     return walls
+
+
+def batched(scenario: str, seeds: range, size: int) -> float:
+    """Seconds per night of the same nights simulated in lock-step batches of ``size`` (run_batch), one process."""
+    compiled = compile_scenario(load(scenario))
+    run_batch(compiled, [0, 1], record_plots=False)  # warm caches
+    t0 = time.perf_counter()
+    for i in range(0, len(seeds), size):
+        run_batch(compiled, list(seeds[i : i + size]), record_plots=False)
+    return (time.perf_counter() - t0) / len(seeds)
 
 
 def swept(scenario: str, runs: int, workers: int):
@@ -61,7 +72,7 @@ def main() -> None:
     import ray
 
     ap = argparse.ArgumentParser()
-    ap.add_argument("--runs", type=int, default=30, help="runs per sweep (and nights of the plain loop / 4)")
+    ap.add_argument("--runs", type=int, default=64, help="runs per sweep (64: full chunks of 16 for 1 and 2 workers)")
     ap.add_argument("--repeats", type=int, default=3, help="1-worker and 2-worker sweeps, alternated")
     ap.add_argument("--scenario", default="baghdad")
     args = ap.parse_args()
@@ -72,6 +83,12 @@ def main() -> None:
     print(
         f"peer, plain loop in one process: median {med * 1000:.0f} ms per night over {len(walls)} nights "
         f"-> {60 / med:,.0f} nights per minute on one core"
+    )
+    per = batched(args.scenario, range(1, 33), MAX_CHUNK)
+    print(
+        f"lock-step batches of {MAX_CHUNK} in one process (run_batch, as a sweep worker runs them): "
+        f"{per * 1000:.0f} ms per night -> {60 / per:,.0f} nights per minute on one core "
+        f"({med / per:.2f}x the plain loop)"
     )
 
     t0 = time.perf_counter()
@@ -113,7 +130,7 @@ def main() -> None:
         f"2 workers: {rates[2]:,.0f} replications per minute (target >= 1,000: "
         f"{'met' if rates[2] >= 1000 else 'NOT met'}; needs <= {2 * 60 / 1000 * 1000:.0f} ms per night on 2 cores)"
     )
-    print(f"runner cost: 1 worker reaches {rates[1] / (60 / med):.2f} of the plain loop's rate")
+    print(f"runner cost: 1 worker reaches {rates[1] / (60 / per):.2f} of the lock-step batches' rate in one process")
     print(f"load average {os.getloadavg()[0]:.2f} (1 min) at end: other work on this machine slows every figure")
 
 

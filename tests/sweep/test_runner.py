@@ -28,6 +28,7 @@ from bastion.sweep.runner import (
     impacts_of,
     prepare_folder,
     run_replication,
+    run_replications,
     run_sweep,
 )
 
@@ -177,6 +178,30 @@ def test_a_run_that_raises_is_a_failed_row_and_the_sweep_goes_on(local_ray, swee
     assert rows[2]["leakers"] is None
     html = write_report(tmp_path).read_text()
     assert "runs failed" in html and "ScenarioError" in html
+
+
+def test_a_batch_that_raises_is_run_night_by_night():
+    """A chunk's nights run in lock-step; if that raises, each night runs alone and only the nights
+    at fault become failed rows (here all: there is no scenario)."""
+    rows = run_replications(None, 3, [4, 5], [6, 7])
+    assert [(r["status"], r["replication"], r["seed"]) for r in rows] == [("failed", 4, 6), ("failed", 5, 7)]
+    assert all(r["error"].startswith("AttributeError") for r in rows)
+
+
+def test_rows_of_a_batch_equal_rows_of_nights_alone(monkeypatch):
+    from bastion.api import compile_named
+    from bastion.engine import simulation
+
+    compiled = compile_named("baghdad")
+    together = run_replications(compiled, 0, [0, 1], [11, 12])
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the batch fails")
+
+    monkeypatch.setattr(simulation, "run_batch", broken)
+    alone = run_replications(compiled, 0, [0, 1], [11, 12])
+    assert [r["status"] for r in together] == ["ok", "ok"]
+    assert together == alone
 
 
 def test_run_replication_catches_the_exception():

@@ -28,7 +28,7 @@ from bastion.orders import FireOrder
 from bastion.scenario.compiled import Defence
 from bastion.sense.types import AdsbReports, Detections
 from bastion.track import Tracker, TrackerConfig, Tracks
-from bastion.track.types import TrackStatus
+from bastion.track.types import TrackChanges, TrackStatus
 
 Emit = Callable[[float, str, str, dict], object]
 
@@ -68,11 +68,17 @@ class DecisionPipeline:
         tracker_config: TrackerConfig | None = None,
         assigner: Assigner | None = None,
         record_plots: bool = True,
+        tracker: Tracker | None = None,
+        replica: int = 0,
     ) -> None:
+        """``tracker`` and ``replica``: a tracker shared by several replications of a night (one
+        pipeline each, stepped together by :func:`bastion.engine.simulation.run_batch`) and this
+        pipeline's replication in it; by default the pipeline has a tracker of its own."""
         self.defence = defence
         self.emit = emit
         self.record_plots = record_plots
-        self.tracker = Tracker(defence.radars, tracker_config or ENGINE_TRACKER)
+        self.tracker = tracker or Tracker(defence.radars, tracker_config or ENGINE_TRACKER)
+        self.replica = replica
         self.identifier = Identifier(defence.origin, defence.doctrine.min_updates_hostile, defence.radars)
         self.engagements = EngagementManager(defence, assigner or FastAssigner())
         self.arcs = ArcEstimator(defence.radars, defence.air)
@@ -98,7 +104,7 @@ class DecisionPipeline:
             # report, which keeps the fusion's cost a small part of a scan's
             if reports.t.max() - self._last_fusion >= ADSB_FUSION_S:
                 self._last_fusion = float(reports.t.max())
-                self.tracker.update_adsb(reports.latest(), self.defence.origin)
+                self.tracker.update_adsb(reports.latest(), self.defence.origin, self.replica)
             self.identifier.on_adsb(reports)
             if self.record_plots:
                 self.emit(
@@ -122,6 +128,15 @@ class DecisionPipeline:
 
     def on_radar(self, det: Detections) -> list[FireOrder]:
         """Process one radar scan; return the fire orders to send to the guns."""
+        c0 = time.perf_counter()
+        tracks, changes = self.tracker.step(det)
+        self.stage_seconds["track"] += time.perf_counter() - c0
+        return self.on_tracks(det, tracks, changes)
+
+    def on_tracks(self, det: Detections, tracks: Tracks, changes: TrackChanges) -> list[FireOrder]:
+        """Every stage after tracking, for the scan ``det`` the tracker has just turned into ``tracks``
+        and ``changes`` (:meth:`on_radar` steps the tracker first; a batch of replications steps one
+        shared tracker for all and calls this for each); returns the fire orders."""
         t = det.t
         emit = self.emit
         if self.record_plots:
@@ -138,7 +153,6 @@ class DecisionPipeline:
                 },
             )
         c0 = time.perf_counter()
-        tracks, changes = self.tracker.step(det)
         # tentative tracks (``changes.initiated``) are numerous — every false alarm starts one —
         # so they are recorded only once confirmed
         for tid in changes.confirmed:

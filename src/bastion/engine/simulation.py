@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import heapq
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -18,9 +18,10 @@ import numpy as np
 from bastion.engine.clock import Clock, SimulatedClock
 from bastion.engine.events import EventLog
 from bastion.engine.operator import Operator, SimulatedOperator
-from bastion.engine.pipeline import DecisionPipeline
+from bastion.engine.pipeline import ENGINE_TRACKER, DecisionPipeline
 from bastion.engine.rng import stream
 from bastion.scenario.compiled import CompiledScenario
+from bastion.track import Tracker
 from bastion.world.sensors import AdsbModel, RadarModel
 from bastion.world.world import World, describe_label
 
@@ -54,6 +55,133 @@ class RunResult:
     stage_seconds: dict[str, float]
 
 
+class _Night:
+    """One night's harness state: truth, sensors, operator, decision pipeline, event queue and log.
+
+    :func:`run` drives one night; :func:`run_batch` drives several in lock-step, stepping one shared
+    tracker for all their radar scans. Both take every step through these methods, in the same order,
+    so a night is the same whichever drives it.
+    """
+
+    def __init__(
+        self,
+        scenario: CompiledScenario,
+        seed: int,
+        log: EventLog,
+        record_plots: bool,
+        operator: Operator | None,
+        external: Callable[[float], object] | None,
+        tracker: Tracker | None = None,
+        replica: int = 0,
+    ) -> None:
+        self.wall0 = time.perf_counter()
+        self.scenario, self.seed, self.log = scenario, seed, log
+        self.d = d = scenario.defence
+        self.emit = emit = log.emit
+        self.record_plots = record_plots
+        self.stage = {"world": 0.0, "sensors": 0.0}
+        self.world = World(
+            scenario, stream(seed, "threats"), stream(seed, "guns"), stream(seed, "debris"), external=external
+        )
+        self.pipeline = DecisionPipeline(d, emit, record_plots=record_plots, tracker=tracker, replica=replica)
+        self.radars = [RadarModel(site, stream(seed, f"radar:{site.name}")) for site in d.radars]
+        self.receivers = [AdsbModel(site, d.origin, stream(seed, f"adsb:{site.name}")) for site in d.adsb]
+        if operator is None:
+            op = d.doctrine.operator
+            operator = SimulatedOperator(op.median_delay_s, op.sigma_log, stream(seed, "operator"))
+        self.operator = operator
+        self.record = HarnessRecord()
+        emit(0.0, "run_start", "engine", d.run_start(seed))
+        # (time, priority, sequence, kind, index): priority orders simultaneous happenings
+        self.queue: list[tuple[float, int, int, str, int]] = []
+        self._seq = 0
+        for r in d.radars:
+            self.push(r.phase_s if r.phase_s > 0 else r.scan_period_s, 2, "radar", r.index)
+        for k in range(len(self.receivers)):
+            self.push(ADSB_BATCH_S, 1, "adsb", k)
+        self.raised: set[int] = set()
+        self.t_last_adsb = [0.0] * len(self.receivers)
+
+    def push(self, t: float, prio: int, kind: str, index: int) -> None:
+        heapq.heappush(self.queue, (t, prio, self._seq, kind, index))
+        self._seq += 1
+
+    def wake(self, t: float) -> None:
+        """The world advanced to ``t``; the operator's actions due by then applied."""
+        w0 = time.perf_counter()
+        for te, tkind, payload in self.world.advance(t):
+            self.emit(te, tkind, "world", payload)
+        self.stage["world"] += time.perf_counter() - w0
+        for action in self.operator.actions(t):
+            if action.kind == "authorise":
+                self.pipeline.authorise(action.request_id, action.approved, action.user, t)
+            elif action.kind == "weapons_control":
+                self.pipeline.set_weapons_control(action.status, action.user, t)
+
+    def adsb(self, t: float, index: int) -> None:
+        """Receiver ``index`` hands over the reports decoded since its last batch."""
+        s0 = time.perf_counter()
+        world = self.world
+        reports = self.receivers[index].receive(
+            self.t_last_adsb[index],
+            t,
+            world.adsb_state,
+            world.adsb_icao24,
+            world.adsb_callsign,
+            world.adsb_broadcasts,
+            world.adsb_nacp,
+        )
+        self.t_last_adsb[index] = t
+        self.stage["sensors"] += time.perf_counter() - s0
+        self.pipeline.on_adsb(reports)
+        self.push(t + ADSB_BATCH_S, 1, "adsb", index)
+
+    def sense(self, t: float, index: int):
+        """Radar ``index``'s scan at ``t``: the plots, and (for the harness alone) their truth labels."""
+        s0 = time.perf_counter()
+        picture = self.world.picture(t)
+        det, labels = self.radars[index].observe(t, picture)
+        self.stage["sensors"] += time.perf_counter() - s0
+        _record_truth(self.record, self.d, index, det, labels, picture, t, self.emit, self.record_plots)
+        return det, labels
+
+    def react(self, t: float, index: int, labels: np.ndarray, orders: list) -> None:
+        """After the pipeline's scan: score its tracks, execute its orders, raise its requests."""
+        pipeline, world, operator = self.pipeline, self.world, self.operator
+        _vote(self.record, pipeline, labels)
+        for order in orders:
+            for te, tkind, payload in world.execute(order, t):
+                self.emit(te, tkind, "world", payload)
+            pipeline.on_gun_status(order.gun, int(world.mounts.ammunition[order.gun]))
+        for req in pipeline.engagements.pending_requests():
+            if req.id not in self.raised:
+                self.raised.add(req.id)
+                operator.on_request(req, t)
+                wake = operator.next_action_time()
+                if wake is not None:
+                    self.push(max(wake, t), 0, "operator", req.id)
+        self.push(t + self.d.radars[index].scan_period_s, 2, "radar", index)
+
+    def finish(self) -> RunResult:
+        d = self.d
+        for te, tkind, payload in self.world.advance(d.duration_s):
+            self.emit(te, tkind, "world", payload)
+        self.emit(d.duration_s, "run_end", "engine", {"wall_seconds": round(time.perf_counter() - self.wall0, 3)})
+        self.log.flush()
+        stage = dict(self.stage)
+        stage.update(self.pipeline.stage_seconds)
+        return RunResult(
+            self.scenario,
+            self.seed,
+            self.log,
+            self.world,
+            self.pipeline,
+            self.record,
+            time.perf_counter() - self.wall0,
+            stage,
+        )
+
+
 def run(
     scenario: CompiledScenario,
     seed: int,
@@ -71,101 +199,77 @@ def run(
     early when it returns True (a console closing a live run). ``external`` adds entities flown by
     another simulation (DIS in) to the truth the sensors observe and the rounds can hit.
     """
-    wall0 = time.perf_counter()
-    d = scenario.defence
-    log = log or EventLog()
+    night = _Night(scenario, seed, log or EventLog(), record_plots, operator, external)
     clock = clock or SimulatedClock()
-    emit = log.emit
-    stage = {"world": 0.0, "sensors": 0.0}
-    world = World(scenario, stream(seed, "threats"), stream(seed, "guns"), stream(seed, "debris"), external=external)
-    pipeline = DecisionPipeline(d, emit, record_plots=record_plots)
-    radars = [RadarModel(site, stream(seed, f"radar:{site.name}")) for site in d.radars]
-    receivers = [AdsbModel(site, d.origin, stream(seed, f"adsb:{site.name}")) for site in d.adsb]
-    if operator is None:
-        op = d.doctrine.operator
-        operator = SimulatedOperator(op.median_delay_s, op.sigma_log, stream(seed, "operator"))
-    record = HarnessRecord()
-
-    emit(
-        0.0,
-        "run_start",
-        "engine",
-        d.run_start(seed),
-    )
-    # (time, priority, sequence, kind, index): priority orders simultaneous happenings
-    queue: list[tuple[float, int, int, str, int]] = []
-    seq = 0
-
-    def push(t: float, prio: int, kind: str, index: int) -> None:
-        nonlocal seq
-        heapq.heappush(queue, (t, prio, seq, kind, index))
-        seq += 1
-
-    for r in d.radars:
-        push(r.phase_s if r.phase_s > 0 else r.scan_period_s, 2, "radar", r.index)
-    for k in range(len(receivers)):
-        push(ADSB_BATCH_S, 1, "adsb", k)
-    raised: set[int] = set()
-    t_last_adsb = [0.0] * len(receivers)
-
-    while queue:
-        t, _, _, kind, index = heapq.heappop(queue)
-        if t > d.duration_s or (stop is not None and stop()):
+    while night.queue:
+        t, _, _, kind, index = heapq.heappop(night.queue)
+        if t > night.d.duration_s or (stop is not None and stop()):
             break
         clock.wait_until(t)
-        w0 = time.perf_counter()
-        for te, tkind, payload in world.advance(t):
-            emit(te, tkind, "world", payload)
-        stage["world"] += time.perf_counter() - w0
-        for action in operator.actions(t):
-            if action.kind == "authorise":
-                pipeline.authorise(action.request_id, action.approved, action.user, t)
-            elif action.kind == "weapons_control":
-                pipeline.set_weapons_control(action.status, action.user, t)
-        if kind == "operator":
-            pass  # woken for the operator's actions, applied above
-        elif kind == "adsb":
-            s0 = time.perf_counter()
-            rx = receivers[index]
-            reports = rx.receive(
-                t_last_adsb[index],
-                t,
-                world.adsb_state,
-                world.adsb_icao24,
-                world.adsb_callsign,
-                world.adsb_broadcasts,
-                world.adsb_nacp,
-            )
-            t_last_adsb[index] = t
-            stage["sensors"] += time.perf_counter() - s0
-            pipeline.on_adsb(reports)
-            push(t + ADSB_BATCH_S, 1, "adsb", index)
-        else:
-            s0 = time.perf_counter()
-            picture = world.picture(t)
-            det, labels = radars[index].observe(t, picture)
-            stage["sensors"] += time.perf_counter() - s0
-            _record_truth(record, d, index, det, labels, picture, t, emit, record_plots)
-            orders = pipeline.on_radar(det)
-            _vote(record, pipeline, labels)
-            for order in orders:
-                for te, tkind, payload in world.execute(order, t):
-                    emit(te, tkind, "world", payload)
-                pipeline.on_gun_status(order.gun, int(world.mounts.ammunition[order.gun]))
-            for req in pipeline.engagements.pending_requests():
-                if req.id not in raised:
-                    raised.add(req.id)
-                    operator.on_request(req, t)
-                    wake = operator.next_action_time()
-                    if wake is not None:
-                        push(max(wake, t), 0, "operator", req.id)
-            push(t + d.radars[index].scan_period_s, 2, "radar", index)
-    for te, tkind, payload in world.advance(d.duration_s):
-        emit(te, tkind, "world", payload)
-    emit(d.duration_s, "run_end", "engine", {"wall_seconds": round(time.perf_counter() - wall0, 3)})
-    log.flush()
-    stage.update(pipeline.stage_seconds)
-    return RunResult(scenario, seed, log, world, pipeline, record, time.perf_counter() - wall0, stage)
+        night.wake(t)
+        if kind == "adsb":
+            night.adsb(t, index)
+        elif kind == "radar":
+            det, labels = night.sense(t, index)
+            night.react(t, index, labels, night.pipeline.on_radar(det))
+        # kind == "operator": woken for the operator's actions, applied by wake()
+    return night.finish()
+
+
+def run_batch(scenario: CompiledScenario, seeds: Sequence[int], record_plots: bool = False) -> list[RunResult]:
+    """Simulate one night of ``scenario`` per seed, all in lock-step, with one shared tracker.
+
+    A Monte Carlo sweep's replications of one scenario scan with the same radars at the same times;
+    stepping them together lets the tracker process all their plots in one set of arrays, paying its
+    per-call cost once per scan instead of once per night (tracking is the largest part of a night).
+    Everything else stays per night, with each night's own random streams, so each result — event
+    log, summary — is the one :func:`run` gives for its seed (tested to the last bit). Simulated
+    operator, simulated clock; the nights' logs are in memory.
+    """
+    seeds = list(seeds)
+    if not seeds:
+        return []
+    d = scenario.defence
+    tracker = Tracker(d.radars, ENGINE_TRACKER, replications=len(seeds))
+    nights = [
+        _Night(scenario, seed, EventLog(), record_plots, None, None, tracker=tracker, replica=r)
+        for r, seed in enumerate(seeds)
+    ]
+    shared_s = 0.0
+    while True:
+        # every night handles its happenings before its next radar scan, as run() would
+        due = set()
+        for night in nights:
+            queue = night.queue
+            while queue:
+                t, _, _, kind, index = queue[0]
+                if t > d.duration_s or kind == "radar":
+                    break
+                heapq.heappop(queue)
+                night.wake(t)
+                if kind == "adsb":
+                    night.adsb(t, index)
+            due.add((queue[0][0], queue[0][4]) if queue and queue[0][0] <= d.duration_s else None)
+        if due == {None}:
+            break
+        if len(due) != 1:  # cannot happen: scan times do not depend on the seed
+            raise RuntimeError(f"run_batch: the nights fell out of step ({sorted(map(str, due))})")
+        (t, index) = due.pop()
+        scans = []
+        for night in nights:
+            heapq.heappop(night.queue)
+            night.wake(t)
+            scans.append(night.sense(t, index))
+        c0 = time.perf_counter()
+        stepped = tracker.step_many([det for det, _ in scans])
+        shared_s += time.perf_counter() - c0
+        for night, (det, labels), (tracks, changes) in zip(nights, scans, stepped, strict=True):
+            night.react(t, index, labels, night.pipeline.on_tracks(det, tracks, changes))
+    results = []
+    for night in nights:
+        night.pipeline.stage_seconds["track"] += shared_s / len(nights)  # the shared tracker, split evenly
+        results.append(night.finish())
+    return results
 
 
 def _record_truth(record: HarnessRecord, d, radar: int, det, labels, picture, t: float, emit, plots: bool) -> None:

@@ -249,7 +249,9 @@ class Tracker:
             )
         radar = self.radars[det0.sensor]
         rt = radar.type
-        rates = {bool(np.isfinite(d.range_rate).all()) for d in dets}
+        # (an empty scan has "all" its range rates: it decides nothing either way, as gating is all it
+        # would use them for)
+        rates = {bool(np.isfinite(d.range_rate).all()) for d in dets if len(d)} or {True}
         if len(rates) > 1:
             raise ValueError("Tracker.step_many: some replications' plots have range rates and some have not")
         det = dets[0] if R == 1 else _concatenate(dets)
