@@ -24,7 +24,7 @@ logged, warned of nowhere, not engaged.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 import shapely
@@ -132,6 +132,10 @@ class ThreatGeometry:
     value: np.ndarray  # (N,) value of ``zone``
     p_zone: np.ndarray  # (N, Z) probability of reaching each zone (0 for zones of no value)
     t_zone: np.ndarray  # (N, Z) absolute time the threat would reach each zone [s] (NaN: never)
+
+    def rows(self, rows: slice) -> ThreatGeometry:
+        """The geometry of the tracks at ``rows`` (views)."""
+        return ThreatGeometry(*(getattr(self, f.name)[rows] for f in fields(ThreatGeometry)))
 
 
 def evaluate(

@@ -135,8 +135,20 @@ class DecisionPipeline:
 
     def on_tracks(self, det: Detections, tracks: Tracks, changes: TrackChanges) -> list[FireOrder]:
         """Every stage after tracking, for the scan ``det`` the tracker has just turned into ``tracks``
-        and ``changes`` (:meth:`on_radar` steps the tracker first; a batch of replications steps one
-        shared tracker for all and calls this for each); returns the fire orders."""
+        and ``changes`` (:meth:`on_radar` steps the tracker first); returns the fire orders.
+
+        A batch of nights in lock-step calls its parts itself: :meth:`record_tracks`, then
+        :func:`~bastion.assess.classify.classify` and :func:`~bastion.assess.threat.evaluate` (pure
+        functions of the tracks) once over every night's tracks, then :meth:`on_assessed`."""
+        self.record_tracks(det, tracks, changes)
+        c1 = time.perf_counter()
+        klass = classify(tracks)
+        g = evaluate(tracks, klass, self.defence.zones, skip=self.harmless(tracks))
+        return self.on_assessed(det, tracks, changes, klass, g, c1)
+
+    def record_tracks(self, det: Detections, tracks: Tracks, changes: TrackChanges) -> None:
+        """The scan's plots (with per-scan records), confirmed tracks (and which are debris of an
+        engaged target), and deleted tracks that had been identified."""
         t = det.t
         emit = self.emit
         if self.record_plots:
@@ -164,14 +176,20 @@ class DecisionPipeline:
         for tid, reason in changes.deleted:
             if self.identifier.identity.get(tid, _PENDING) != _PENDING:
                 emit(t, "track_deleted", "decision", {"track": tid, "reason": reason})
-        c1 = time.perf_counter()
-        klass = classify(tracks)
-        # aircraft already identified civil or friendly are no threat: nothing to predict for them
+        self.stage_seconds["track"] += time.perf_counter() - c0
+
+    def harmless(self, tracks: Tracks) -> np.ndarray:
+        """Tracks (N,) already identified civil or friendly: no threat, nothing to predict for them."""
         known = self.identifier.identity
-        harmless_before = np.fromiter(
-            (known.get(k) in _HARMLESS for k in tracks.id.tolist()), dtype=bool, count=len(tracks)
-        )
-        g = evaluate(tracks, klass, self.defence.zones, skip=harmless_before)
+        return np.fromiter((known.get(k) in _HARMLESS for k in tracks.id.tolist()), dtype=bool, count=len(tracks))
+
+    def on_assessed(
+        self, det: Detections, tracks: Tracks, changes: TrackChanges, klass: np.ndarray, g, c1: float
+    ) -> list[FireOrder]:
+        """The stages after threat evaluation (classes ``klass``, geometry ``g`` of ``tracks``): arcs,
+        identification, engagement, warnings; ``c1`` the time the assessment began (stage timing)."""
+        t = det.t
+        emit = self.emit
         arcs = self.arcs.update(tracks, det, klass != _AIRCRAFT)
         # every scan, even with no arc left: fire control must never aim from an arc that has ended
         self.engagements.arc_fits = {tid: st.fit for tid, st in arcs.items()}
@@ -236,7 +254,6 @@ class DecisionPipeline:
             self._emit_picture(tracks, picture)
         self.tracks, self.picture = tracks, picture
         st = self.stage_seconds
-        st["track"] += c1 - c0
         st["assess"] += c2 - c1
         st["engage"] += c3 - c2
         st["warn"] += c4 - c3

@@ -15,13 +15,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from bastion.assess.classify import classify
+from bastion.assess.threat import evaluate
 from bastion.engine.clock import Clock, SimulatedClock
 from bastion.engine.events import EventLog
 from bastion.engine.operator import Operator, SimulatedOperator
 from bastion.engine.pipeline import ENGINE_TRACKER, DecisionPipeline
 from bastion.engine.rng import stream
 from bastion.scenario.compiled import CompiledScenario
-from bastion.track import Tracker
+from bastion.track import Tracker, Tracks
 from bastion.world.sensors import AdsbModel, RadarModel
 from bastion.world.world import World, describe_label
 
@@ -220,9 +222,10 @@ def run_batch(scenario: CompiledScenario, seeds: Sequence[int], record_plots: bo
     """Simulate one night of ``scenario`` per seed, all in lock-step, with one shared tracker.
 
     A Monte Carlo sweep's replications of one scenario scan with the same radars at the same times;
-    stepping them together lets the tracker process all their plots in one set of arrays, paying its
-    per-call cost once per scan instead of once per night (tracking is the largest part of a night).
-    Everything else stays per night, with each night's own random streams, so each result — event
+    stepping them together lets the tracker process all their plots in one set of arrays, and
+    classification and threat evaluation all their tracks, paying their per-call cost once per scan
+    instead of once per night (tracking is the largest part of a night). Everything else stays per
+    night, with each night's own random streams, so each result — event
     log, summary — is the one :func:`run` gives for its seed (tested to the last bit). Simulated
     operator, simulated clock; the nights' logs are in memory.
     """
@@ -235,7 +238,7 @@ def run_batch(scenario: CompiledScenario, seeds: Sequence[int], record_plots: bo
         _Night(scenario, seed, EventLog(), record_plots, None, None, tracker=tracker, replica=r)
         for r, seed in enumerate(seeds)
     ]
-    shared_s = 0.0
+    shared = {"track": 0.0, "assess": 0.0}  # seconds of the stages run once for every night
     while True:
         # every night handles its happenings before its next radar scan, as run() would
         due = set()
@@ -262,12 +265,29 @@ def run_batch(scenario: CompiledScenario, seeds: Sequence[int], record_plots: bo
             scans.append(night.sense(t, index))
         c0 = time.perf_counter()
         stepped = tracker.step_many([det for det, _ in scans])
-        shared_s += time.perf_counter() - c0
+        shared["track"] += time.perf_counter() - c0
+        for night, (det, _), (tracks, changes) in zip(nights, scans, stepped, strict=True):
+            night.pipeline.record_tracks(det, tracks, changes)
+        # classification and threat evaluation are functions of the tracks alone: once for every night
+        c0 = time.perf_counter()
+        pictures = [tracks for tracks, _ in stepped]
+        skip = np.concatenate([night.pipeline.harmless(tracks) for night, tracks in zip(nights, pictures, strict=True)])
+        everything = Tracks.concatenate(pictures)
+        klass = classify(everything)
+        geometry = evaluate(everything, klass, d.zones, skip=skip)
+        shared["assess"] += time.perf_counter() - c0
+        start = 0
         for night, (det, labels), (tracks, changes) in zip(nights, scans, stepped, strict=True):
-            night.react(t, index, labels, night.pipeline.on_tracks(det, tracks, changes))
+            rows = slice(start, start + len(tracks))
+            start = rows.stop
+            orders = night.pipeline.on_assessed(
+                det, tracks, changes, klass[rows], geometry.rows(rows), time.perf_counter()
+            )
+            night.react(t, index, labels, orders)
     results = []
     for night in nights:
-        night.pipeline.stage_seconds["track"] += shared_s / len(nights)  # the shared tracker, split evenly
+        for name, seconds in shared.items():  # the shared stages' time, split evenly
+            night.pipeline.stage_seconds[name] += seconds / len(nights)
         results.append(night.finish())
     return results
 

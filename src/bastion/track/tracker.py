@@ -389,7 +389,7 @@ class Tracker:
         out = []
         for r in range(R):
             rows = (self.replica == r).nonzero()[0]
-            out.append((_rows(full, rows), per[r]))
+            out.append((full.rows(rows), per[r]))
         return out
 
     def snapshot(self, detection: np.ndarray | None = None) -> Tracks:
@@ -835,12 +835,3 @@ def _concatenate(dets: Sequence[Detections]) -> Detections:
     iff = None if all(d.iff is None for d in dets) else np.concatenate([d.iff_reply for d in dets])
     cols = ("range", "azimuth", "elevation", "range_rate", "power", "rcs")
     return Detections(d0.t, d0.sensor, *(np.concatenate([getattr(d, c) for d in dets]) for c in cols), iff)
-
-
-def _rows(tracks: Tracks, rows: np.ndarray) -> Tracks:
-    """The tracks at ``rows`` of a picture."""
-    pick = {}
-    for f in fields(Tracks):
-        v = getattr(tracks, f.name)
-        pick[f.name] = v[rows] if isinstance(v, np.ndarray) else v
-    return Tracks(**pick)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import IntEnum
 
 import numpy as np
@@ -41,6 +41,19 @@ class Tracks:
         """Mask of confirmed or coasting tracks."""
         return self.status != TrackStatus.TENTATIVE
 
+    @classmethod
+    def concatenate(cls, parts: list[Tracks]) -> Tracks:
+        """The tracks of several pictures at one time (e.g. of nights in lock-step), in order."""
+        out = {}
+        for f in fields(cls):
+            values = [getattr(p, f.name) for p in parts]
+            out[f.name] = np.concatenate(values) if isinstance(values[0], np.ndarray) else values[0]
+        return cls(**out)
+
+    def rows(self, rows: np.ndarray | slice) -> Tracks:
+        """The tracks at ``rows``."""
+        return Tracks(**{f.name: _take(getattr(self, f.name), rows) for f in fields(Tracks)})
+
     def index_of(self, track_id: int) -> int | None:
         hit = np.flatnonzero(self.id == track_id)
         return int(hit[0]) if hit.size else None
@@ -53,3 +66,7 @@ class TrackChanges:
     initiated: list[int] = field(default_factory=list)
     confirmed: list[int] = field(default_factory=list)
     deleted: list[tuple[int, str]] = field(default_factory=list)  # (id, reason)
+
+
+def _take(value, rows):
+    return value[rows] if isinstance(value, np.ndarray) else value
