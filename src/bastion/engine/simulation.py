@@ -219,15 +219,15 @@ def run(
 
 
 def run_batch(scenario: CompiledScenario, seeds: Sequence[int], record_plots: bool = False) -> list[RunResult]:
-    """Simulate one night of ``scenario`` per seed, all in lock-step, with one shared tracker.
+    """Simulate one night of ``scenario`` per seed, all in lock-step, sharing tracker and threat evaluation.
 
     A Monte Carlo sweep's replications of one scenario scan with the same radars at the same times;
     stepping them together lets the tracker process all their plots in one set of arrays, and
     classification and threat evaluation all their tracks, paying their per-call cost once per scan
     instead of once per night (tracking is the largest part of a night). Everything else stays per
-    night, with each night's own random streams, so each result — event
-    log, summary — is the one :func:`run` gives for its seed (tested to the last bit). Simulated
-    operator, simulated clock; the nights' logs are in memory.
+    night, with each night's own random streams, so each result (event log, summary) is the one
+    :func:`run` gives for its seed, to the last bit (tested). Simulated operator and clock; the
+    nights' logs are in memory.
     """
     seeds = list(seeds)
     if not seeds:
