@@ -181,3 +181,18 @@ def test_scenario_text_of_the_spoof_is_valid():
     text = SITE.format(name="x", duration=10) + DRONE.format(extra='spoof_adsb = { icao24 = "zz", callsign = "A" }')
     with pytest.raises(Exception, match="icao24"):
         parse(textwrap.dedent(text), "x.toml")
+
+
+def test_nights_in_lock_step_keep_their_own_adsb_keys(real_sky):
+    """The real sky (recorded airliners keyed to tracks by ADS-B) and a spoofer, nights in lock-step
+    sharing one tracker: every night's events equal its own run's (ADS-B keys are per night)."""
+    from bastion.engine.simulation import run_batch
+
+    extra = 'spoof_adsb = { icao24 = "3c6444", callsign = "DLH4AB", offset_east_m = 4000.0, offset_north_m = 2500.0 }'
+    spoof = compile_scenario(parse(SITE.format(name="spoof-far", duration=300) + DRONE.format(extra=extra), "s.toml"))
+    for compiled, seeds in ((real_sky, [1, 2, 5]), (spoof, [1, 3])):
+        for seed, night in zip(seeds, run_batch(compiled, seeds), strict=True):
+            alone = run(compiled, seed, record_plots=False)
+            assert [(e.t, e.kind, e.to_json()) for e in night.log.events if e.kind != "run_end"] == [
+                (e.t, e.kind, e.to_json()) for e in alone.log.events if e.kind != "run_end"
+            ]
