@@ -24,6 +24,7 @@ from bastion.engine.pipeline import ENGINE_TRACKER, DecisionPipeline
 from bastion.engine.rng import stream
 from bastion.scenario.compiled import CompiledScenario
 from bastion.track import Tracker, Tracks
+from bastion.world.aircraft import CivilTraffic
 from bastion.world.sensors import AdsbModel, RadarModel
 from bastion.world.world import World, describe_label
 
@@ -75,6 +76,7 @@ class _Night:
         external: Callable[[float], object] | None,
         tracker: Tracker | None = None,
         replica: int = 0,
+        civil: CivilTraffic | None = None,
     ) -> None:
         self.wall0 = time.perf_counter()
         self.scenario, self.seed, self.log = scenario, seed, log
@@ -83,7 +85,12 @@ class _Night:
         self.record_plots = record_plots
         self.stage = {"world": 0.0, "sensors": 0.0}
         self.world = World(
-            scenario, stream(seed, "threats"), stream(seed, "guns"), stream(seed, "debris"), external=external
+            scenario,
+            stream(seed, "threats"),
+            stream(seed, "guns"),
+            stream(seed, "debris"),
+            external=external,
+            civil=civil,
         )
         self.pipeline = DecisionPipeline(d, emit, record_plots=record_plots, tracker=tracker, replica=replica)
         self.radars = [RadarModel(site, stream(seed, f"radar:{site.name}")) for site in d.radars]
@@ -234,8 +241,9 @@ def run_batch(scenario: CompiledScenario, seeds: Sequence[int], record_plots: bo
         return []
     d = scenario.defence
     tracker = Tracker(d.radars, ENGINE_TRACKER, replications=len(seeds))
+    civil = CivilTraffic(scenario.raid.flights, scenario.raid.recorded)  # a function of time: one for all
     nights = [
-        _Night(scenario, seed, EventLog(), record_plots, None, None, tracker=tracker, replica=r)
+        _Night(scenario, seed, EventLog(), record_plots, None, None, tracker=tracker, replica=r, civil=civil)
         for r, seed in enumerate(seeds)
     ]
     shared = {"track": 0.0, "assess": 0.0}  # seconds of the stages run once for every night

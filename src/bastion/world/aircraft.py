@@ -38,6 +38,7 @@ class CivilTraffic:
     recorded: tuple[RecordedFlight, ...]
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "_memo", {})  # t -> state (see :meth:`state`)
         # each synthetic flight's profile, with its runway threshold and direction as Python floats
         synthetic = [
             (
@@ -112,7 +113,21 @@ class CivilTraffic:
         return np.array([f.friendly_iff for f in self.flights] + [r.friendly_iff for r in self.recorded], dtype=bool)
 
     def state(self, t: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Positions (M, 3), velocities (M, 3) and an 'exists' mask (M,) at time ``t``."""
+        """Positions (M, 3), velocities (M, 3) and an 'exists' mask (M,) at time ``t`` (read-only).
+
+        Civil traffic is a function of time alone (flown to the scenario's plan or recording), so the
+        states of recent instants are kept: a world asks for the same instants several times (step
+        ends, scans, ADS-B batches), and nights simulated in lock-step share one traffic."""
+        memo = self._memo
+        hit = memo.get(t)
+        if hit is None:
+            hit = tuple(_frozen(a) for a in self._state(t))
+            if len(memo) >= _MEMO:
+                del memo[next(iter(memo))]  # the oldest instant
+            memo[t] = hit
+        return hit
+
+    def _state(self, t: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         m = len(self)
         pos = np.zeros((m, 3))
         vel = np.zeros((m, 3))
@@ -142,6 +157,14 @@ class CivilTraffic:
             vel[n:] = np.divide(enu[j1] - enu[j0], dt[:, None], out=np.zeros((dt.size, 3)), where=dt[:, None] > 0)
             exists[n:] = (first <= t) & (t <= last) & (count >= 2)
         return pos, vel, exists
+
+
+_MEMO = 256  # instants of civil traffic kept (a few seconds of a night's instants, for many nights)
+
+
+def _frozen(a: np.ndarray) -> np.ndarray:
+    a.flags.writeable = False
+    return a
 
 
 # The profiles work on 3-vectors as tuples of floats: a handful of aircraft evaluated at thousands

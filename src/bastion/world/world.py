@@ -78,7 +78,6 @@ class World:
     rng_debris: np.random.Generator
     drones: DroneFleet = field(init=False)
     munitions: Munitions = field(init=False)
-    civil: CivilTraffic = field(init=False)
     mounts: Mounts = field(init=False)
     rounds: Rounds = field(default_factory=Rounds)
     bursts: list[Burst] = field(default_factory=list)
@@ -87,6 +86,7 @@ class World:
     # entities flown by another simulation (DIS in): a function of time giving an object with
     # ``position``, ``velocity`` (N, 3) ENU and ``radar_signature()`` -> (RCS, Swerling case)
     external: Callable[[float], object] | None = None
+    civil: CivilTraffic | None = None  # the scenario's civil traffic (built from it when None; shareable)
 
     def __post_init__(self) -> None:
         d = self.scenario.defence
@@ -96,7 +96,8 @@ class World:
         ball_i = np.array([i for i, p in enumerate(plans) if p.type.ballistic], dtype=int)
         self.drones = DroneFleet.launch_plan(tuple(plans[i] for i in drone_i), drone_i, self.rng_threats)
         self.munitions = Munitions.launch_plan(tuple(plans[i] for i in ball_i), ball_i, d.air, self.rng_threats)
-        self.civil = CivilTraffic(raid.flights, raid.recorded)
+        if self.civil is None:
+            self.civil = CivilTraffic(raid.flights, raid.recorded)
         self.mounts = Mounts.deploy(d.guns)
         kinds = {g.type.drag_function for g in d.guns} or {"G1"}
         if len(kinds) > 1:
@@ -118,7 +119,6 @@ class World:
         self._spoof_offset = np.array([[s.offset_east_m, s.offset_north_m, 0.0] for s in spoof]).reshape(-1, 3)
         self._launched = np.zeros(len(plans), dtype=bool)
         self._all_launched = not plans  # every threat's launch reported: skip the check
-        self._civil_cache: dict[float, tuple] = {}
         self.threat_state = np.full(len(plans), WAITING, dtype=np.int8)
 
     # -- views ---------------------------------------------------------------------------------
@@ -169,15 +169,8 @@ class World:
         return self._civil_at(t)
 
     def _civil_at(self, t: float):
-        """Civil aircraft state at ``t``, memoised for the two most recent times (step ends repeat)."""
-        cache = self._civil_cache
-        if t in cache:
-            return cache[t]
-        state = self.civil.state(t)
-        if len(cache) >= 2:
-            cache.pop(next(iter(cache)))
-        cache[t] = state
-        return state
+        """Civil aircraft state at ``t`` (memoised by the traffic itself)."""
+        return self.civil.state(t)
 
     # -- orders ----------------------------------------------------------------------------------
     def execute(self, order: FireOrder, t: float) -> list[TruthEvent]:
