@@ -22,6 +22,7 @@ from functools import lru_cache
 import numpy as np
 
 from bastion.scenario.compiled import FlightPlan, RecordedFlight
+from bastion.world.readonly import frozen
 
 GLIDE_PATH = np.radians(3.0)
 THRESHOLD_HEIGHT_M = 15.0
@@ -121,7 +122,7 @@ class CivilTraffic:
         memo = self._memo
         hit = memo.get(t)
         if hit is None:
-            hit = tuple(_frozen(a) for a in self._state(t))
+            hit = tuple(frozen(a) for a in self._state(t))
             if len(memo) >= _MEMO:
                 del memo[next(iter(memo))]  # the oldest instant
             memo[t] = hit
@@ -160,11 +161,6 @@ class CivilTraffic:
 
 
 _MEMO = 256  # instants of civil traffic kept (a few seconds of a night's instants, for many nights)
-
-
-def _frozen(a: np.ndarray) -> np.ndarray:
-    a.flags.writeable = False
-    return a
 
 
 # The profiles work on 3-vectors as tuples of floats: a handful of aircraft evaluated at thousands

@@ -14,8 +14,10 @@ from enum import IntEnum
 
 import numpy as np
 
+from bastion.physics.geodesy import wrap_angle
 from bastion.physics.geometry import level_crossing
 from bastion.scenario.compiled import ThreatPlan
+from bastion.world.readonly import NO_INDEX
 
 
 class DroneState(IntEnum):
@@ -28,9 +30,6 @@ class DroneState(IntEnum):
 
 # plain ints for the per-step path (IntEnum attribute access is slow in hot loops)
 WAITING, CRUISE, DIVE, DESTROYED, IMPACTED = (int(s) for s in DroneState)
-
-_NONE = np.zeros(0, dtype=int)
-_NONE.flags.writeable = False  # shared "no drone landed" result
 
 
 @dataclass
@@ -119,7 +118,7 @@ class DroneFleet:
         """Advance from ``t`` by ``dt`` seconds; return indices of drones that hit the ground."""
         state = self.state
         if state.size == 0 or not (state < DESTROYED).any():  # none waiting or flying: nothing moves
-            return _NONE
+            return NO_INDEX
         launch = (state == WAITING) & (self.launch_time <= t + dt)
         if launch.any():
             state[launch] = CRUISE
@@ -145,7 +144,7 @@ class DroneFleet:
         self.pos[moving] += self.vel[moving] * dt
         hit_ground = moving & (self.pos[:, 2] <= 0.0)
         if not hit_ground.any():
-            return _NONE
+            return NO_INDEX
         # the ground is crossed inside the step: interpolate to the crossing point
         f, self.pos[hit_ground] = level_crossing(before[hit_ground[moving]], self.pos[hit_ground])
         state[hit_ground] = IMPACTED
@@ -174,9 +173,8 @@ class DroneFleet:
         want = np.arctan2(to[:, 0], to[:, 1])
         max_turn = self.max_turn[i] * dt
         max_climb = self.max_climb[i]
-        # wrap_angle and clip written out: the same operations, without their call overhead
-        turn = np.pi - np.mod(np.pi - (want - heading), 2.0 * np.pi)
-        heading = heading + np.minimum(np.maximum(turn, -max_turn), max_turn)
+        turn = wrap_angle(want - heading)
+        heading = heading + np.minimum(np.maximum(turn, -max_turn), max_turn)  # np.clip, lighter on few drones
         climb = np.minimum(np.maximum((self.altitude[i] - pos[:, 2]) / max(dt, 1e-9), -max_climb), max_climb)
         new_vel = np.empty((i.size, 3))
         new_vel[:, 0] = speed * np.sin(heading)

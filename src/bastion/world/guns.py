@@ -23,6 +23,7 @@ from bastion.orders import FireOrder
 from bastion.physics.ballistics import Air, DragFunction, drag_factor_from_bc, rk4_step
 from bastion.physics.geometry import level_crossing, segment_sphere_hits
 from bastion.scenario.compiled import GunSite
+from bastion.world.readonly import EMPTY3, NO_FLAG, NO_INDEX
 
 
 @dataclass
@@ -92,17 +93,6 @@ class RoundEvents:
     ground: np.ndarray  # (n, 3) ground-impact positions (fall of shot)
     ground_bursts: np.ndarray
     ground_dud: np.ndarray  # (n,) True: failed to self-destruct; False: hit ground before timer
-
-
-def _frozen(a: np.ndarray) -> np.ndarray:
-    a.flags.writeable = False
-    return a
-
-
-# shared results of a step in which no round hits, self-destructs or lands (read-only)
-_EMPTY3 = _frozen(np.zeros((0, 3)))
-_NONE = _frozen(np.zeros(0, dtype=int))
-_NO_DUD = _frozen(np.zeros(0, dtype=bool))
 
 
 def slew_time(site: GunSite, az0: float, el0: float, az1: float, el1: float) -> float:
@@ -182,7 +172,7 @@ class RoundPhysics:
         else:
             idx = np.flatnonzero(t_fire < t1)
             if idx.size == 0:
-                return RoundEvents([], _EMPTY3, _NONE, _EMPTY3, _NONE, _NO_DUD)
+                return RoundEvents([], EMPTY3, NO_INDEX, EMPTY3, NO_INDEX, NO_FLAG)
             p0, v0, k, t_fire = rounds.pos[idx], rounds.vel[idx], rounds.k[idx], t_fire[idx]
         if last <= t0:
             # every round flies the whole step: its segment starts where it is
@@ -221,12 +211,12 @@ class RoundPhysics:
         else:
             rounds.pos[idx], rounds.vel[idx] = p1, v1
         if not (hits or any_sd or any_ground):
-            return RoundEvents(hits, _EMPTY3, _NONE, _EMPTY3, _NONE, _NO_DUD)
+            return RoundEvents(hits, EMPTY3, NO_INDEX, EMPTY3, NO_INDEX, NO_FLAG)
         events = RoundEvents(
             hits=hits,
             self_destructs=p1[sd],
             sd_bursts=burst[sd],
-            ground=level_crossing(seg0[ground], p1[ground])[1] if any_ground else _EMPTY3,
+            ground=level_crossing(seg0[ground], p1[ground])[1] if any_ground else EMPTY3,
             ground_bursts=burst[ground],
             ground_dud=dud[ground],
         )

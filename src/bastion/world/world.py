@@ -31,6 +31,7 @@ from bastion.world.debris import KIND_NAMES, WARHEAD, Debris, DebrisPhysics, bre
 from bastion.world.drones import CRUISE, DESTROYED, DIVE, IMPACTED, WAITING, DroneFleet
 from bastion.world.guns import Burst, Mounts, RoundPhysics, Rounds, fire_burst
 from bastion.world.munitions import FLYING, Munitions
+from bastion.world.readonly import EMPTY, EMPTY3, NO_INDEX
 from bastion.world.sensors import AirPicture
 
 CIVIL_LABEL = 10_000
@@ -42,15 +43,6 @@ DT_FALLING = 0.1  # [s] while only duds, debris or munitions fly
 DT_COARSE = 1.0  # [s] otherwise: drones and aircraft only
 
 TruthEvent = tuple[float, str, dict]
-
-
-def _frozen(a: np.ndarray) -> np.ndarray:
-    a.flags.writeable = False
-    return a
-
-
-# the (absent) external entities of a picture when no other simulation is connected (read-only)
-_EMPTY3, _EMPTY, _EMPTY_INT = _frozen(np.zeros((0, 3))), _frozen(np.zeros(0)), _frozen(np.zeros(0, dtype=int))
 
 
 def describe_label(label: int) -> tuple[str, int]:
@@ -129,7 +121,7 @@ class World:
         a, b = dr.airborne.nonzero()[0], mu.airborne.nonzero()[0]
         c_pos, c_vel, c_on = self._civil_at(t)
         c = (c_on & (c_pos[:, 2] > 1.0)).nonzero()[0]
-        e_pos, e_vel, e_rcs, e_sw = _EMPTY3, _EMPTY3, _EMPTY, _EMPTY_INT
+        e_pos, e_vel, e_rcs, e_sw = EMPTY3, EMPTY3, EMPTY, NO_INDEX  # no external entity
         if self.external is not None:
             ext = self.external(t)
             if len(ext):
