@@ -119,7 +119,7 @@ class World:
         munitions), civil aircraft above 1 m, debris, then entities of another simulation."""
         dr, mu, deb = self.drones, self.munitions, self.debris
         a, b = dr.airborne.nonzero()[0], mu.airborne.nonzero()[0]
-        c_pos, c_vel, c_on = self._civil_at(t)
+        c_pos, c_vel, c_on = self.civil.state(t)
         c = (c_on & (c_pos[:, 2] > 1.0)).nonzero()[0]
         e_pos, e_vel, e_rcs, e_sw = EMPTY3, EMPTY3, EMPTY, NO_INDEX  # no external entity
         if self.external is not None:
@@ -148,7 +148,7 @@ class World:
 
         Called between steps for past instants of the current interval, so a spoofer's position is
         extrapolated from its current state."""
-        c_pos, c_vel, c_on = self._civil_at(t)
+        c_pos, c_vel, c_on = self.civil.state(t)
         if self._spoofers.size == 0:
             return c_pos, c_vel, c_on
         fleet = [self._locate(int(g)) for g in self._spoofers]
@@ -156,13 +156,6 @@ class World:
         vel = np.array([f.vel[j] for f, j in fleet])
         on = np.array([f.state[j] in (CRUISE, DIVE, FLYING) for f, j in fleet], dtype=bool)
         return np.concatenate([c_pos, pos]), np.concatenate([c_vel, vel]), np.concatenate([c_on, on])
-
-    def civil_state(self, t: float):
-        return self._civil_at(t)
-
-    def _civil_at(self, t: float):
-        """Civil aircraft state at ``t`` (memoised by the traffic itself)."""
-        return self.civil.state(t)
 
     # -- orders ----------------------------------------------------------------------------------
     def execute(self, order: FireOrder, t: float) -> list[TruthEvent]:
@@ -227,8 +220,8 @@ class World:
         for j in landed_m:
             ev.extend(self._impact(t1, int(mu.index[j]), mu.pos[j]))
         if hitting:
-            c0, _, on0 = self._civil_at(t0)
-            c1, _, on1 = self._civil_at(t1)
+            c0, _, on0 = self.civil.state(t0)
+            c1, _, on1 = self.civil.state(t1)
             ci = np.flatnonzero(on0 & on1 & (c1[:, 2] > 1.0))
             # targets: threats airborne at the start of the step, with those that landed during it
             d_air0[landed_d] = True
