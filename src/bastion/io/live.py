@@ -72,6 +72,13 @@ DAY_S = asterix.DAY_S
 # Configuration
 
 
+def _host_port(v: str | None) -> str | None:
+    """A HOST:PORT field of a spec, checked when given (the validator the specs share)."""
+    if v is not None:
+        parse_address(v, "address")
+    return v
+
+
 class FeedSpec(schema._Model):
     """One sensor feed: which scenario sensor, its format and where its bytes come from."""
 
@@ -90,12 +97,7 @@ class FeedSpec(schema._Model):
         "(data; bastion's recordings) or by its arrival (arrival)",
     )
 
-    @field_validator("udp", "tcp")
-    @classmethod
-    def _address(cls, v: str | None) -> str | None:
-        if v is not None:
-            parse_address(v, "address")
-        return v
+    _addresses = field_validator("udp", "tcp")(_host_port)
 
     @model_validator(mode="after")
     def _one_source(self) -> FeedSpec:
@@ -117,12 +119,7 @@ class PublishSpec(schema._Model):
     sic: int = Field(200, ge=0, le=255, description="SIC of the published tracks")
     dis: str | None = Field(None, description="HOST:PORT for DIS PDUs: tracks, guns and fire")
 
-    @field_validator("cat062", "dis")
-    @classmethod
-    def _address(cls, v: str | None) -> str | None:
-        if v is not None:
-            parse_address(v, "address")
-        return v
+    _addresses = field_validator("cat062", "dis")(_host_port)
 
 
 class LiveSettings(schema._Model):
