@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bastion.orders import FireOrder
-from bastion.physics.ballistics import Air, DragFunction, drag_factor_from_bc, rk4_step
-from bastion.physics.geometry import level_crossing, segment_sphere_hits
+from bastion.physics import kernels
+from bastion.physics.ballistics import GRAVITY, Air, DragFunction, drag_factor_from_bc
+from bastion.physics.geometry import level_crossing
 from bastion.scenario.compiled import GunSite
 from bastion.world.readonly import EMPTY3, NO_FLAG, NO_INDEX
 
@@ -147,7 +148,12 @@ def fire_burst(
 
 
 class RoundPhysics:
-    """Flies rounds: RK4 in the true wind, segment hit tests, self-destruct, ground impact."""
+    """Flies rounds: RK4 in the true wind, segment hit tests, self-destruct, ground impact.
+
+    The per-round loop is compiled (:func:`bastion.physics.kernels.fly_rounds`): RK4 as
+    :func:`~bastion.physics.ballistics.rk4_step`, and the hit test as
+    :func:`~bastion.physics.geometry.segment_sphere_hits`, to the last bit.
+    """
 
     def __init__(self, drag_function: str, air: Air) -> None:
         self.drag = DragFunction.standard(drag_function)
@@ -164,68 +170,51 @@ class RoundPhysics:
     ) -> RoundEvents:
         """Advance rounds fired before ``t1`` from ``t0`` to ``t1``; targets move tgt0 -> tgt1 (M, 3)."""
         n = len(rounds)
-        t_fire = rounds.t_fire
-        last = float(t_fire.max()) if n else np.inf
-        if last < t1:  # every round is in flight (the usual case): work on the arrays themselves
-            idx = None
-            p0, v0, k = rounds.pos, rounds.vel, rounds.k
-        else:
-            idx = np.flatnonzero(t_fire < t1)
-            if idx.size == 0:
-                return RoundEvents([], EMPTY3, NO_INDEX, EMPTY3, NO_INDEX, NO_FLAG)
-            p0, v0, k, t_fire = rounds.pos[idx], rounds.vel[idx], rounds.k[idx], t_fire[idx]
-        if last <= t0:
-            # every round flies the whole step: its segment starts where it is
-            p1, v1 = rk4_step(p0, v0, t1 - t0, k, self.drag, self.air)
-            seg0 = p0
-        else:
-            start = np.maximum(t_fire, t0)
-            p1, v1 = rk4_step(p0, v0, t1 - start, k, self.drag, self.air)
-            # positions of new rounds extrapolated back to t0 so segments share the targets' timing
-            seg0 = p0 - v0 * (start - t0)[:, None]
-        burst = rounds.burst if idx is None else rounds.burst[idx]
-        dud = rounds.dud if idx is None else rounds.dud[idx]
-        hits: list[tuple[int, int, np.ndarray]] = []
-        remove = None
-        if tgt0.shape[0]:
-            hit, s = segment_sphere_hits(seg0, p1, tgt0, tgt1, radius)
-            if hit.any():
-                # each round hits at most its earliest target
-                s_masked = np.where(hit, s, np.inf)
-                first = np.argmin(s_masked, axis=1)
-                remove = hit.any(axis=1)
-                for r in np.flatnonzero(remove):
-                    c = int(first[r])
-                    where = seg0[r] + s[r, c] * (p1[r] - seg0[r])
-                    hits.append((int(burst[r]), c, where))
-        age = t1 - t_fire
-        sd = ~dud & (age >= (rounds.sd_time if idx is None else rounds.sd_time[idx]))
-        ground = p1[:, 2] <= 0.0
-        if remove is not None:
-            sd &= ~remove
-            ground &= ~remove
-        ground &= ~sd
-        any_sd, any_ground = sd.any(), ground.any()
-        if idx is None:
-            rounds.pos, rounds.vel = p1, v1
-        else:
-            rounds.pos[idx], rounds.vel[idx] = p1, v1
-        if not (hits or any_sd or any_ground):
-            return RoundEvents(hits, EMPTY3, NO_INDEX, EMPTY3, NO_INDEX, NO_FLAG)
+        seg0 = np.empty((n, 3))
+        fate = np.empty(n, dtype=np.int8)
+        hit_target = np.empty(n, dtype=np.int64)
+        hit_fraction = np.empty(n)
+        h_tab, rho_tab, a_tab = self.air.table()
+        kernels.fly_rounds(
+            rounds.pos,
+            rounds.vel,
+            rounds.t_fire,
+            rounds.sd_time,
+            rounds.dud,
+            rounds.k,
+            float(t0),
+            float(t1),
+            np.ascontiguousarray(tgt0, dtype=float),
+            np.ascontiguousarray(tgt1, dtype=float),
+            np.ascontiguousarray(radius, dtype=float),
+            h_tab,
+            rho_tab,
+            a_tab,
+            self.drag.mach,
+            self.drag.cd,
+            self.air.wind,
+            GRAVITY[2],
+            seg0,
+            fate,
+            hit_target,
+            hit_fraction,
+        )
+        if (fate <= kernels.FLYING).all():
+            return RoundEvents([], EMPTY3, NO_INDEX, EMPTY3, NO_INDEX, NO_FLAG)
+        p1, burst = rounds.pos, rounds.burst
+        hits = [
+            (int(burst[r]), int(hit_target[r]), seg0[r] + hit_fraction[r] * (p1[r] - seg0[r]))
+            for r in np.flatnonzero(fate == kernels.HIT)
+        ]
+        sd, ground = fate == kernels.SELF_DESTRUCTED, fate == kernels.GROUNDED
+        any_ground = ground.any()
         events = RoundEvents(
             hits=hits,
             self_destructs=p1[sd],
             sd_bursts=burst[sd],
             ground=level_crossing(seg0[ground], p1[ground])[1] if any_ground else EMPTY3,
             ground_bursts=burst[ground],
-            ground_dud=dud[ground],
+            ground_dud=rounds.dud[ground],
         )
-        gone = sd | ground
-        if remove is not None:
-            gone |= remove
-        keep = ~gone
-        if idx is not None:
-            keep = np.ones(n, dtype=bool)
-            keep[idx[gone]] = False
-        rounds.keep(keep)
+        rounds.keep(fate <= kernels.FLYING)
         return events

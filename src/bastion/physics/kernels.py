@@ -1,0 +1,179 @@
+"""Compiled inner loops (numba) of the point-mass integrator and the rounds' hit test.
+
+Why compiled: a Baghdad night steps its rounds in flight ~900 times, each step a Runge–Kutta
+step of a few hundred rounds and a hit test against a handful of targets. Written with numpy
+that is ~40 array calls per step, each costing its fixed overhead (~1 µs) whatever it computes,
+which made flying rounds the largest single cost of a Monte Carlo sweep (issue 8). One loop over
+the rows does the same arithmetic in one call.
+
+The loops perform the floating-point operations of the array formulation they replace in the same
+order, so they give the same results to the last bit (tested against the array formulas in
+``tests/physics/test_kernels.py``). In particular numpy's ``einsum`` forms a 3-vector dot product
+as ``(x·x + z·z) + y·y``, and ``np.interp`` as ``slope * (x - xp[j]) + fp[j]``; both are kept.
+No fast-math: IEEE operations only, no reassociation or fused multiply-add.
+
+The equations are the ones :mod:`bastion.physics.ballistics` and :mod:`bastion.physics.geometry`
+document; these functions hold no model of their own. Compiled once per machine and cached beside
+the source (``cache=True``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+# What a round did during one step (``fly_rounds``)
+NOT_FIRED = 0  # not yet fired by the step's end: untouched
+FLYING = 1
+HIT = 2  # passed within a target's vulnerable radius: ``hit_target`` and ``hit_fraction`` say which and where
+SELF_DESTRUCTED = 3
+GROUNDED = 4  # reached the ground (up <= 0) during the step
+
+
+@njit(cache=True, inline="always")
+def _interp(x: float, xp: np.ndarray, fp: np.ndarray) -> float:
+    """``np.interp(x, xp, fp)`` for one x (xp increasing): the same operations, the same result."""
+    n = xp.shape[0]
+    if x < xp[0]:
+        return fp[0]
+    if x >= xp[n - 1]:
+        return fp[n - 1]
+    lo, hi = 0, n - 1
+    while hi - lo > 1:
+        mid = (lo + hi) >> 1
+        if xp[mid] <= x:
+            lo = mid
+        else:
+            hi = mid
+    if xp[lo] == x:
+        return fp[lo]
+    slope = (fp[lo + 1] - fp[lo]) / (xp[lo + 1] - xp[lo])
+    return slope * (x - xp[lo]) + fp[lo]
+
+
+@njit(cache=True, inline="always")
+def _drag_acceleration(vx, vy, vz, k_rho, a, mach, cd, wind, g_up):
+    """g - k rho C(M) |v - w| (v - w), M = |v - w| / a: one body, components (east, north, up)."""
+    rx = vx - wind[0]
+    ry = vy - wind[1]
+    rz = vz - wind[2]
+    speed = np.sqrt((rx * rx + rz * rz) + ry * ry)
+    c = k_rho * _interp(speed / a, mach, cd) * speed
+    return 0.0 - c * rx, 0.0 - c * ry, g_up - c * rz
+
+
+@njit(cache=True, inline="always")
+def _rk4_row(i, pos, vel, h, k, h_tab, rho_tab, a_tab, mach, cd, wind, g_up, out_pos, out_vel, o):
+    """One classical Runge–Kutta step of row ``i`` over ``h`` seconds into row ``o`` of the outputs
+    (see ``ballistics.rk4_step``)."""
+    vx, vy, vz = vel[i, 0], vel[i, 1], vel[i, 2]
+    mid = pos[i, 2] + 0.5 * (h * vz)
+    rho = _interp(mid, h_tab, rho_tab)
+    a = _interp(mid, h_tab, a_tab)
+    k_rho = k[i] * rho
+    half_h = 0.5 * h
+    a1x, a1y, a1z = _drag_acceleration(vx, vy, vz, k_rho, a, mach, cd, wind, g_up)
+    v2x, v2y, v2z = vx + half_h * a1x, vy + half_h * a1y, vz + half_h * a1z
+    a2x, a2y, a2z = _drag_acceleration(v2x, v2y, v2z, k_rho, a, mach, cd, wind, g_up)
+    v3x, v3y, v3z = vx + half_h * a2x, vy + half_h * a2y, vz + half_h * a2z
+    a3x, a3y, a3z = _drag_acceleration(v3x, v3y, v3z, k_rho, a, mach, cd, wind, g_up)
+    v4x, v4y, v4z = vx + h * a3x, vy + h * a3y, vz + h * a3z
+    a4x, a4y, a4z = _drag_acceleration(v4x, v4y, v4z, k_rho, a, mach, cd, wind, g_up)
+    out_pos[o, 0] = pos[i, 0] + h * (vx + 2.0 * v2x + 2.0 * v3x + v4x) / 6.0
+    out_pos[o, 1] = pos[i, 1] + h * (vy + 2.0 * v2y + 2.0 * v3y + v4y) / 6.0
+    out_pos[o, 2] = pos[i, 2] + h * (vz + 2.0 * v2z + 2.0 * v3z + v4z) / 6.0
+    out_vel[o, 0] = vx + h * (a1x + 2.0 * a2x + 2.0 * a3x + a4x) / 6.0
+    out_vel[o, 1] = vy + h * (a1y + 2.0 * a2y + 2.0 * a3y + a4y) / 6.0
+    out_vel[o, 2] = vz + h * (a1z + 2.0 * a2z + 2.0 * a3z + a4z) / 6.0
+
+
+@njit(cache=True)
+def rk4(pos, vel, dt, k, h_tab, rho_tab, a_tab, mach, cd, wind, g_up, out_pos, out_vel):
+    """RK4 step of every row into ``out_pos``, ``out_vel`` (N, 3); ``dt`` has N entries or one for all.
+
+    The air's density ``rho_tab`` and speed of sound ``a_tab`` are tables over heights ``h_tab``,
+    looked up at the step's mid-point height; the drag coefficient ``cd`` is a table over ``mach``.
+    """
+    one = dt.shape[0] == 1
+    for i in range(pos.shape[0]):
+        _rk4_row(
+            i, pos, vel, dt[0] if one else dt[i], k, h_tab, rho_tab, a_tab, mach, cd, wind, g_up, out_pos, out_vel, i
+        )
+
+
+@njit(cache=True)
+def fly_rounds(
+    pos,
+    vel,
+    t_fire,
+    sd_time,
+    dud,
+    k,
+    t0,
+    t1,
+    tgt0,
+    tgt1,
+    radius,
+    h_tab,
+    rho_tab,
+    a_tab,
+    mach,
+    cd,
+    wind,
+    g_up,
+    seg0,
+    fate,
+    hit_target,
+    hit_fraction,
+):
+    """Fly every round fired before ``t1`` from ``t0`` (or its fire time) to ``t1``, in place.
+
+    Per round: ``seg0`` the start of its straight segment for the step (a round fired during the
+    step is extrapolated back to ``t0``, so segments share the targets' timing), ``fate`` (the
+    constants above), and for a hit the target (earliest along the segment, first on ties) and the
+    fraction of the step at closest approach. Targets move linearly ``tgt0 -> tgt1`` (M, 3) and
+    are spheres of ``radius`` (M,); a round hits one when their segments' closest approach
+    (``geometry.closest_approach``) is within its radius. A hit round does not self-destruct or fall;
+    a self-destructing round does not fall; duds never self-destruct.
+    """
+    n, m = pos.shape[0], tgt0.shape[0]
+    p1 = np.empty((1, 3))
+    v1 = np.empty((1, 3))
+    for i in range(n):
+        if not t_fire[i] < t1:
+            fate[i] = NOT_FIRED
+            continue
+        start = max(t_fire[i], t0)
+        back = start - t0
+        for c in range(3):
+            seg0[i, c] = pos[i, c] - vel[i, c] * back
+        _rk4_row(i, pos, vel, t1 - start, k, h_tab, rho_tab, a_tab, mach, cd, wind, g_up, p1, v1, 0)
+        best = -1
+        best_s = np.inf
+        for j in range(m):
+            d0x = seg0[i, 0] - tgt0[j, 0]
+            d0y = seg0[i, 1] - tgt0[j, 1]
+            d0z = seg0[i, 2] - tgt0[j, 2]
+            ddx = (p1[0, 0] - seg0[i, 0]) - (tgt1[j, 0] - tgt0[j, 0])
+            ddy = (p1[0, 1] - seg0[i, 1]) - (tgt1[j, 1] - tgt0[j, 1])
+            ddz = (p1[0, 2] - seg0[i, 2]) - (tgt1[j, 2] - tgt0[j, 2])
+            den = (ddx * ddx + ddz * ddz) + ddy * ddy
+            num = -((d0x * ddx + d0z * ddz) + d0y * ddy)
+            s = num / den if den > 0 else 0.0
+            s = min(max(s, 0.0), 1.0)
+            cx, cy, cz = d0x + s * ddx, d0y + s * ddy, d0z + s * ddz
+            if np.sqrt((cx * cx + cz * cz) + cy * cy) <= radius[j] and s < best_s:
+                best, best_s = j, s
+        for c in range(3):
+            pos[i, c] = p1[0, c]
+            vel[i, c] = v1[0, c]
+        if best >= 0:
+            fate[i] = HIT
+            hit_target[i] = best
+            hit_fraction[i] = best_s
+        elif not dud[i] and t1 - t_fire[i] >= sd_time[i]:
+            fate[i] = SELF_DESTRUCTED
+        elif p1[0, 2] <= 0.0:
+            fate[i] = GROUNDED
+        else:
+            fate[i] = FLYING
