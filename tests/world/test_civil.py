@@ -20,3 +20,22 @@ def test_memoised_states_equal_fresh_ones_and_cannot_be_changed(baghdad):
                 got[...] = 0  # shared between callers (and nights): read-only
     assert len(civil._memo) == _MEMO  # bounded: the oldest instants go
     assert float(times[-1]) in civil._memo and float(times[0]) not in civil._memo
+
+
+def test_civil_targets_are_the_aircraft_flying_through_the_step(baghdad):
+    """``targets(t0, t1)``: the aircraft above 1 m at both ends of the step, from the states at both
+    ends, read-only and the same object when asked again (kept like the states)."""
+    traffic = CivilTraffic(baghdad.raid.flights, baghdad.raid.recorded)
+    flying = 0
+    for t0 in np.arange(0.0, 400.0, 7.3):
+        t1 = t0 + 0.05
+        start, end, radius, index = traffic.targets(t0, t1)
+        p0, _, on0 = traffic.state(t0)
+        p1, _, on1 = traffic.state(t1)
+        want = [i for i in range(len(traffic)) if on0[i] and on1[i] and p1[i, 2] > 1.0]
+        assert index.tolist() == want
+        flying += len(want)
+        assert np.array_equal(start, p0[want]) and np.array_equal(end, p1[want])
+        assert np.array_equal(radius, traffic.vulnerable_radius[want])
+        assert not start.flags.writeable and traffic.targets(t0, t1)[0] is start
+    assert flying  # some aircraft were in the air

@@ -39,7 +39,7 @@ class CivilTraffic:
     recorded: tuple[RecordedFlight, ...]
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_memo", {})  # t -> state (see :meth:`state`)
+        object.__setattr__(self, "_memo", {})  # t -> state, (t0, t1) -> targets (see :meth:`state`)
         # each synthetic flight's profile, with its runway threshold and direction as Python floats
         synthetic = [
             (
@@ -126,6 +126,25 @@ class CivilTraffic:
             if len(memo) >= _MEMO:
                 del memo[next(iter(memo))]  # the oldest instant
             memo[t] = hit
+        return hit
+
+    def targets(self, t0: float, t1: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The aircraft rounds can hit during the step ``t0 -> t1``: those flying (above 1 m) at both
+        ends, as start (K, 3) and end (K, 3) positions, vulnerable radius (K,) and aircraft index (K,).
+
+        Read-only and kept like :meth:`state` (every night of a lock-step batch asks for the same
+        steps while its rounds fly)."""
+        memo = self._memo
+        key = (t0, t1)
+        hit = memo.get(key)
+        if hit is None:
+            c0, _, on0 = self.state(t0)
+            c1, _, on1 = self.state(t1)
+            ci = np.flatnonzero(on0 & on1 & (c1[:, 2] > 1.0))
+            hit = (frozen(c0[ci]), frozen(c1[ci]), frozen(self.vulnerable_radius[ci]), frozen(ci))
+            if len(memo) >= _MEMO:
+                del memo[next(iter(memo))]
+            memo[key] = hit
         return hit
 
     def _state(self, t: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

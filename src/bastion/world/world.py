@@ -99,7 +99,6 @@ class World:
         self._debris_next = 0
         self._civil_rcs = self.civil.rcs
         self._civil_sw = self.civil.swerling
-        self._civil_radius = self.civil.vulnerable_radius
         self._civil_iff = self.civil.friendly_iff
         # ADS-B broadcasters: civil aircraft, then threats that spoof an identity
         self._spoofers = np.array([i for i, p in enumerate(plans) if p.spoof_adsb is not None], dtype=int)
@@ -206,6 +205,7 @@ class World:
         ev: list[TruthEvent] = []
         dr, mu = self.drones, self.munitions
         hitting = len(self.rounds) > 0
+        rounds_left = False
         if hitting:
             d_before, m_before = dr.pos.copy(), mu.pos.copy()
             d_air0, m_air0 = dr.airborne, mu.airborne
@@ -220,27 +220,36 @@ class World:
         for j in landed_m:
             ev.extend(self._impact(t1, int(mu.index[j]), mu.pos[j]))
         if hitting:
-            c0, _, on0 = self.civil.state(t0)
-            c1, _, on1 = self.civil.state(t1)
-            ci = np.flatnonzero(on0 & on1 & (c1[:, 2] > 1.0))
-            # targets: threats airborne at the start of the step, with those that landed during it
+            # targets: threats airborne at the start of the step (with those that landed during it),
+            # then civil aircraft flying through it, then entities of another simulation
             d_air0[landed_d] = True
             m_air0[landed_m] = True
-            di, mi = d_air0.nonzero()[0], m_air0.nonzero()[0]
-            tgt0 = np.concatenate([d_before[di], m_before[mi], c0[ci]])
-            tgt1 = np.concatenate([dr.pos[di], mu.pos[mi], c1[ci]])
-            radius = np.concatenate([dr.vulnerable_radius[di], mu.vulnerable_radius[mi], self._civil_radius[ci]])
-            owner = np.concatenate([dr.index[di], mu.index[mi], CIVIL_LABEL + ci])
+            start, end, radius, owner = [], [], [], []
+            for fleet, before, air0 in ((dr, d_before, d_air0), (mu, m_before, m_air0)):
+                if air0.any():
+                    i = air0.nonzero()[0]
+                    start.append(before[i])
+                    end.append(fleet.pos[i])
+                    radius.append(fleet.vulnerable_radius[i])
+                    owner.append(fleet.index[i])
+            c0, c1, c_radius, ci = self.civil.targets(t0, t1)
+            start.append(c0)
+            end.append(c1)
+            radius.append(c_radius)
+            owner.append(CIVIL_LABEL + ci)
             if self.external is not None:
                 e0, e1 = self.external(t0), self.external(t1)
                 if len(e0) and len(e1) == len(e0):
-                    vuln = np.array([CATALOGUE.threats[k].vulnerable_radius_m for k in e1.threat_types()])
-                    tgt0 = np.concatenate([tgt0, np.asarray(e0.position, float)])
-                    tgt1 = np.concatenate([tgt1, np.asarray(e1.position, float)])
-                    radius = np.concatenate([radius, vuln])
-                    owner = np.concatenate([owner, EXTERNAL_LABEL + np.arange(len(e1))])
+                    start.append(np.asarray(e0.position, float))
+                    end.append(np.asarray(e1.position, float))
+                    radius.append(np.array([CATALOGUE.threats[k].vulnerable_radius_m for k in e1.threat_types()]))
+                    owner.append(EXTERNAL_LABEL + np.arange(len(e1)))
+            cat = np.concatenate
+            tgt0, tgt1, radius, owner = cat(start), cat(end), cat(radius), cat(owner)
             re = self.round_physics.step(self.rounds, t0, t1, tgt0, tgt1, radius)
-            ev.extend(self._round_events(t1, re, owner))
+            rounds_left = bool(re.hits or re.sd_bursts.size or re.ground_bursts.size)
+            if rounds_left:
+                ev.extend(self._round_events(t1, re, owner))
         if len(self.debris):
             landed = self.debris_physics.step(self.debris, dt)
             for j in range(len(landed)):
@@ -259,7 +268,8 @@ class World:
                 )
                 if landed.kind[j] == WARHEAD and landed.fuzes[j]:
                     ev.extend(self._warhead(t1, int(landed.source[j]), p, "ground"))
-        ev.extend(self._close_bursts(t1))
+        if rounds_left:
+            ev.extend(self._close_bursts(t1))
         return ev
 
     def _launches(self, t: float) -> list[TruthEvent]:
@@ -369,6 +379,8 @@ class World:
         return ev
 
     def _close_bursts(self, t: float) -> list[TruthEvent]:
+        """``burst_complete`` for every burst whose last round left the air (hit, self-destructed or
+        fell) during the step ending at ``t``: only rounds leaving can complete a burst."""
         ev: list[TruthEvent] = []
         open_ = [b for b, burst in enumerate(self.bursts) if not burst.done and burst.fired]
         if not open_:
