@@ -69,7 +69,7 @@ def run_night(
     if dis:
         from bastion.io.dis import DisEventBridge, DisSender
         from bastion.io.feeds import parse_address
-        from bastion.world.world import describe_label
+        from bastion.world.labels import describe_label
 
         sender = DisSender(*parse_address(dis, "--dis"))
         log.subscribers.append(DisEventBridge(compiled.defence, sender, describe_label))

@@ -14,7 +14,7 @@ from bastion.physics.geodesy import enu_to_polar
 from bastion.scenario import parse
 from bastion.scenario.compiled import compile_scenario
 from bastion.sense.types import Detections
-from bastion.world.world import describe_label
+from bastion.world.labels import describe_label
 
 SITE = """
 [scenario]

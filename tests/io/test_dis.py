@@ -74,7 +74,7 @@ def test_a_simulated_night_sent_as_dis_matches_its_events(baghdad):
     PDU per object of every truth event at its position (within 1 mm), one Fire PDU per burst from its
     gun with its rounds, one Detonation PDU per hit and per warhead detonation."""
     from bastion.engine.simulation import run
-    from bastion.world.world import describe_label
+    from bastion.world.labels import describe_label
 
     rx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     rx.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from bastion.world.aircraft import _MEMO, CivilTraffic
+from bastion.world.labels import CIVIL_LABEL
 
 
 def test_memoised_states_equal_fresh_ones_and_cannot_be_changed(baghdad):
@@ -39,3 +40,18 @@ def test_civil_targets_are_the_aircraft_flying_through_the_step(baghdad):
         assert np.array_equal(radius, traffic.vulnerable_radius[want])
         assert not start.flags.writeable and traffic.targets(t0, t1)[0] is start
     assert flying  # some aircraft were in the air
+
+
+def test_aircraft_in_the_air_are_those_above_one_metre_with_their_signature(baghdad):
+    traffic = CivilTraffic(baghdad.raid.flights, baghdad.raid.recorded)
+    seen = 0
+    for t in np.arange(0.0, 400.0, 9.1):
+        pos, vel, rcs, swerling, label, iff = traffic.in_the_air(t)
+        p, v, on = traffic.state(t)
+        want = np.flatnonzero(on & (p[:, 2] > 1.0))
+        assert np.array_equal(label, CIVIL_LABEL + want)
+        assert np.array_equal(pos, p[want]) and np.array_equal(vel, v[want])
+        assert np.array_equal(rcs, traffic.rcs[want]) and np.array_equal(swerling, traffic.swerling[want])
+        assert np.array_equal(iff, traffic.friendly_iff[want]) and not pos.flags.writeable
+        seen += want.size
+    assert seen

@@ -25,8 +25,9 @@ from bastion.engine.rng import stream
 from bastion.scenario.compiled import CompiledScenario
 from bastion.track import Tracker, Tracks
 from bastion.world.aircraft import CivilTraffic
+from bastion.world.labels import describe_label
 from bastion.world.sensors import AdsbModel, RadarModel
-from bastion.world.world import World, describe_label
+from bastion.world.world import World
 
 ADSB_BATCH_S = 2.0  # receiver hands over its decoded reports every 2 s (each keeps its own time)
 

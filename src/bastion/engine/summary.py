@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from bastion.engine.simulation import RunResult
-from bastion.world.world import describe_label
+from bastion.world.labels import describe_label
 
 
 def _round(x: float | None, nd: int = 3) -> float | None:

@@ -22,6 +22,7 @@ from functools import lru_cache
 import numpy as np
 
 from bastion.scenario.compiled import FlightPlan, RecordedFlight
+from bastion.world.labels import CIVIL_LABEL
 from bastion.world.readonly import frozen
 
 GLIDE_PATH = np.radians(3.0)
@@ -119,33 +120,41 @@ class CivilTraffic:
         Civil traffic is a function of time alone (flown to the scenario's plan or recording), so the
         states of recent instants are kept: a world asks for the same instants several times (step
         ends, scans, ADS-B batches), and nights simulated in lock-step share one traffic."""
-        memo = self._memo
-        hit = memo.get(t)
-        if hit is None:
-            hit = tuple(frozen(a) for a in self._state(t))
-            if len(memo) >= _MEMO:
-                del memo[next(iter(memo))]  # the oldest instant
-            memo[t] = hit
-        return hit
+        return self._kept(t, self._state, t)
+
+    def in_the_air(self, t: float) -> tuple[np.ndarray, ...]:
+        """The aircraft a radar could see at ``t`` (flying above 1 m), as the world's air picture
+        lists them: positions, velocities, mean RCS, Swerling case, truth label and friendly IFF
+        (read-only, kept like :meth:`state`)."""
+        return self._kept(("air", t), self._in_the_air, t)
 
     def targets(self, t0: float, t1: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """The aircraft rounds can hit during the step ``t0 -> t1``: those flying (above 1 m) at both
-        ends, as start (K, 3) and end (K, 3) positions, vulnerable radius (K,) and aircraft index (K,).
+        ends, as start (K, 3) and end (K, 3) positions, vulnerable radius (K,) and aircraft index (K,)
+        (read-only, kept like :meth:`state`: every night of a lock-step batch asks for the same steps
+        while its rounds fly)."""
+        return self._kept((t0, t1), self._targets, t0, t1)
 
-        Read-only and kept like :meth:`state` (every night of a lock-step batch asks for the same
-        steps while its rounds fly)."""
+    def _kept(self, key, build, *args) -> tuple[np.ndarray, ...]:
         memo = self._memo
-        key = (t0, t1)
         hit = memo.get(key)
         if hit is None:
-            c0, _, on0 = self.state(t0)
-            c1, _, on1 = self.state(t1)
-            ci = np.flatnonzero(on0 & on1 & (c1[:, 2] > 1.0))
-            hit = (frozen(c0[ci]), frozen(c1[ci]), frozen(self.vulnerable_radius[ci]), frozen(ci))
+            hit = tuple(frozen(a) for a in build(*args))
             if len(memo) >= _MEMO:
-                del memo[next(iter(memo))]
+                del memo[next(iter(memo))]  # the oldest
             memo[key] = hit
         return hit
+
+    def _in_the_air(self, t: float) -> tuple[np.ndarray, ...]:
+        pos, vel, on = self.state(t)
+        c = (on & (pos[:, 2] > 1.0)).nonzero()[0]
+        return pos[c], vel[c], self.rcs[c], self.swerling[c], CIVIL_LABEL + c, self.friendly_iff[c]
+
+    def _targets(self, t0: float, t1: float) -> tuple[np.ndarray, ...]:
+        c0, _, on0 = self.state(t0)
+        c1, _, on1 = self.state(t1)
+        ci = np.flatnonzero(on0 & on1 & (c1[:, 2] > 1.0))
+        return c0[ci], c1[ci], self.vulnerable_radius[ci], ci
 
     def _state(self, t: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         m = len(self)

@@ -30,32 +30,15 @@ from bastion.world.aircraft import CivilTraffic
 from bastion.world.debris import KIND_NAMES, WARHEAD, Debris, DebrisPhysics, break_up, damaged_zones
 from bastion.world.drones import CRUISE, DESTROYED, DIVE, IMPACTED, WAITING, DroneFleet
 from bastion.world.guns import Burst, Mounts, RoundPhysics, Rounds, fire_burst
+from bastion.world.labels import CIVIL_LABEL, DEBRIS_LABEL, EXTERNAL_LABEL, describe_label
 from bastion.world.munitions import FLYING, Munitions
-from bastion.world.readonly import EMPTY, EMPTY3, NO_INDEX
 from bastion.world.sensors import AirPicture
-
-CIVIL_LABEL = 10_000
-DEBRIS_LABEL = 20_000
-EXTERNAL_LABEL = 1_000_000  # entities of another simulation (DIS), above every debris id
 
 DT_ROUNDS = 0.05  # [s] while live rounds fly (see below)
 DT_FALLING = 0.1  # [s] while only duds, debris or munitions fly
 DT_COARSE = 1.0  # [s] otherwise: drones and aircraft only
 
 TruthEvent = tuple[float, str, dict]
-
-
-def describe_label(label: int) -> tuple[str, int]:
-    """('threat' | 'civil' | 'debris' | 'external' | 'noise', index) of a truth label."""
-    if label < 0:
-        return "noise", -1
-    if label >= EXTERNAL_LABEL:
-        return "external", label - EXTERNAL_LABEL
-    if label >= DEBRIS_LABEL:
-        return "debris", label - DEBRIS_LABEL
-    if label >= CIVIL_LABEL:
-        return "civil", label - CIVIL_LABEL
-    return "threat", label
 
 
 def _r(v: np.ndarray) -> list[float]:
@@ -97,9 +80,6 @@ class World:
         self.round_physics = RoundPhysics(kinds.pop(), d.air)
         self.debris_physics = DebrisPhysics(d.air)
         self._debris_next = 0
-        self._civil_rcs = self.civil.rcs
-        self._civil_sw = self.civil.swerling
-        self._civil_iff = self.civil.friendly_iff
         # ADS-B broadcasters: civil aircraft, then threats that spoof an identity
         self._spoofers = np.array([i for i, p in enumerate(plans) if p.spoof_adsb is not None], dtype=int)
         spoof = [plans[i].spoof_adsb for i in self._spoofers]
@@ -116,31 +96,42 @@ class World:
     def picture(self, t: float) -> AirPicture:
         """Everything airborne at ``t`` (call after advancing to ``t``): threats (drones, then
         munitions), civil aircraft above 1 m, debris, then entities of another simulation."""
-        dr, mu, deb = self.drones, self.munitions, self.debris
-        a, b = dr.airborne.nonzero()[0], mu.airborne.nonzero()[0]
-        c_pos, c_vel, c_on = self.civil.state(t)
-        c = (c_on & (c_pos[:, 2] > 1.0)).nonzero()[0]
-        e_pos, e_vel, e_rcs, e_sw = EMPTY3, EMPTY3, EMPTY, NO_INDEX  # no external entity
-        if self.external is not None:
-            ext = self.external(t)
-            if len(ext):
-                e_pos, e_vel = np.asarray(ext.position, float), np.asarray(ext.velocity, float)
-                e_rcs, e_sw = ext.radar_signature()
-        n_deb, n_ext = len(deb), len(e_rcs)
-        return AirPicture(
-            pos=np.concatenate([dr.pos[a], mu.pos[b], c_pos[c], deb.pos, e_pos]),
-            vel=np.concatenate([dr.vel[a], mu.vel[b], c_vel[c], deb.vel, e_vel]),
-            rcs=np.concatenate([dr.rcs[a], mu.rcs[b], self._civil_rcs[c], deb.rcs, e_rcs]),
-            swerling=np.concatenate(
-                [dr.swerling[a], mu.swerling[b], self._civil_sw[c], np.ones(n_deb, dtype=int), e_sw]
-            ),
-            label=np.concatenate(
-                [dr.index[a], mu.index[b], CIVIL_LABEL + c, DEBRIS_LABEL + deb.id, EXTERNAL_LABEL + np.arange(n_ext)]
-            ),
-            iff=np.concatenate(
-                [np.zeros(a.size + b.size, dtype=bool), self._civil_iff[c], np.zeros(n_deb + n_ext, dtype=bool)]
-            ),
-        )
+        parts = []
+        for fleet in (self.drones, self.munitions):
+            if fleet.state.size and (a := fleet.airborne.nonzero()[0]).size:
+                parts.append(
+                    (
+                        fleet.pos[a],
+                        fleet.vel[a],
+                        fleet.rcs[a],
+                        fleet.swerling[a],
+                        fleet.index[a],
+                        np.zeros(a.size, bool),
+                    )
+                )
+        parts.append(self.civil.in_the_air(t))
+        deb = self.debris
+        if len(deb):
+            parts.append(
+                (
+                    deb.pos,
+                    deb.vel,
+                    deb.rcs,
+                    np.ones(len(deb), dtype=int),
+                    DEBRIS_LABEL + deb.id,
+                    np.zeros(len(deb), bool),
+                )
+            )
+        if self.external is not None and len(ext := self.external(t)):
+            e_rcs, e_sw = ext.radar_signature()
+            e_pos, e_vel = np.asarray(ext.position, float), np.asarray(ext.velocity, float)
+            n_ext = len(e_rcs)
+            parts.append((e_pos, e_vel, e_rcs, e_sw, EXTERNAL_LABEL + np.arange(n_ext), np.zeros(n_ext, bool)))
+        if len(parts) == 1:  # civil aircraft alone: their shared, read-only arrays
+            pos, vel, rcs, swerling, label, iff = parts[0]
+        else:
+            pos, vel, rcs, swerling, label, iff = (np.concatenate(field) for field in zip(*parts, strict=True))
+        return AirPicture(pos=pos, vel=vel, rcs=rcs, swerling=swerling, label=label, iff=iff)
 
     def adsb_state(self, t: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Positions, velocities and existence of every ADS-B broadcaster (civil, then spoofers) at ``t``.

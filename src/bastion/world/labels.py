@@ -1,0 +1,25 @@
+"""Truth labels: which object of the world a radar plot or a round's target came from.
+
+Threats keep their number in the scenario; civil aircraft, debris pieces and entities of another
+simulation (DIS) are offset into ranges of their own; false alarms are -1. Only the harness reads
+labels (the information barrier).
+"""
+
+from __future__ import annotations
+
+CIVIL_LABEL = 10_000
+DEBRIS_LABEL = 20_000
+EXTERNAL_LABEL = 1_000_000  # entities of another simulation (DIS), above every debris id
+
+
+def describe_label(label: int) -> tuple[str, int]:
+    """('threat' | 'civil' | 'debris' | 'external' | 'noise', index) of a truth label."""
+    if label < 0:
+        return "noise", -1
+    if label >= EXTERNAL_LABEL:
+        return "external", label - EXTERNAL_LABEL
+    if label >= DEBRIS_LABEL:
+        return "debris", label - DEBRIS_LABEL
+    if label >= CIVIL_LABEL:
+        return "civil", label - CIVIL_LABEL
+    return "threat", label
