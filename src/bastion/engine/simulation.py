@@ -23,7 +23,7 @@ from bastion.engine.operator import Operator, SimulatedOperator
 from bastion.engine.pipeline import ENGINE_TRACKER, DecisionPipeline
 from bastion.engine.rng import stream
 from bastion.scenario.compiled import CompiledScenario
-from bastion.track import Tracker, Tracks
+from bastion.track import Tracker
 from bastion.world.aircraft import CivilTraffic
 from bastion.world.labels import describe_label
 from bastion.world.sensors import AdsbModel, RadarModel
@@ -279,9 +279,8 @@ def run_batch(scenario: CompiledScenario, seeds: Sequence[int], record_plots: bo
             night.pipeline.record_tracks(det, tracks, changes)
         # classification and threat evaluation are functions of the tracks alone: once for every night
         c0 = time.perf_counter()
-        pictures = [tracks for tracks, _ in stepped]
-        skip = np.concatenate([night.pipeline.harmless(tracks) for night, tracks in zip(nights, pictures, strict=True)])
-        everything = Tracks.concatenate(pictures)
+        everything = tracker.picture_of_all  # every night's tracks, night after night
+        skip = np.concatenate([n.pipeline.harmless(tracks) for n, (tracks, _) in zip(nights, stepped, strict=True)])
         klass = classify(everything)
         geometry = evaluate(everything, klass, d.zones, skip=skip)
         shared["assess"] += time.perf_counter() - c0

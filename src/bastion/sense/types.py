@@ -34,9 +34,10 @@ class Detections:
         return np.zeros(len(self), dtype=bool) if self.iff is None else self.iff
 
     @classmethod
-    def empty(cls, t: float, sensor: int) -> Detections:
+    def empty(cls, t: float, sensor: int, iff: bool = True) -> Detections:
+        """No plots, from a radar with (``iff``) or without an IFF interrogator."""
         z = np.zeros(0)
-        return cls(t, sensor, z, z, z, z, z, z, np.zeros(0, dtype=bool))
+        return cls(t, sensor, z, z, z, z, z, z, np.zeros(0, dtype=bool) if iff else None)
 
 
 @dataclass(frozen=True)

@@ -198,8 +198,8 @@ class Tracker:
         self.t = 0.0
         M, n = self.n_modes, self.dim
         self.id = np.zeros(0, dtype=np.int64)  # track number within its replication (what events carry)
-        self.uid = np.zeros(0, dtype=np.int64)  # unique and increasing over all replications (internal)
-        self.replica = np.zeros(0, dtype=np.int64)  # the replication a track belongs to
+        self.uid = np.zeros(0, dtype=np.int64)  # unique over all replications, increasing within each (internal)
+        self.replica = np.zeros(0, dtype=np.int64)  # the replication a track belongs to (rows grouped by it)
         self.xs = np.zeros((0, M, n))  # mode-conditioned states
         self.Ps = np.zeros((0, M, n, n))
         self.mu = np.zeros((0, M))  # mode probabilities
@@ -362,6 +362,12 @@ class Tracker:
         new = np.flatnonzero(valid & ~used)
         if new.size:
             changes.initiated.extend(self._initiate(det, new, radar, det_pos, rate, det_rep[new]))
+        if R > 1 and (self.replica[1:] < self.replica[:-1]).any():
+            # new tracks join their replication's rows (their order within it kept), so that each
+            # replication's picture is a slice of the whole
+            order = np.argsort(self.replica, kind="stable")
+            for name in _ARRAYS:
+                setattr(self, name, getattr(self, name)[order])
         self.t = det.t
         if R == 1:  # alone, a track's uid is its number
             return [(self.snapshot(), changes)]
@@ -386,11 +392,12 @@ class Tracker:
             per[r].deleted.append((tid, reason))
         local = np.where(self.detection >= 0, self.detection - offsets[self.replica], -1)
         full = self.snapshot(detection=local)
-        out = []
-        for r in range(R):
-            rows = (self.replica == r).nonzero()[0]
-            out.append((full.rows(rows), per[r]))
-        return out
+        for value in vars(full).values():  # every night's picture is a view of it: read-only
+            if isinstance(value, np.ndarray):
+                value.flags.writeable = False
+        self.picture_of_all = full
+        bounds = np.r_[0, np.cumsum(np.bincount(self.replica, minlength=R))].tolist()
+        return [(full.rows(slice(bounds[r], bounds[r + 1])), per[r]) for r in range(R)]
 
     def snapshot(self, detection: np.ndarray | None = None) -> Tracks:
         """The current track picture (combined IMM moments; the first six state components), of every
@@ -606,7 +613,11 @@ class Tracker:
         # dictionary look-up per aircraft of this round (tens at most, not a per-target scan path)
         keyed_track = np.array([self._track_of.get((replica, str(a)), -1) for a in icao], dtype=np.int64)
         has_key = keyed_track >= 0
-        kt = np.searchsorted(self.uid, keyed_track[has_key])
+        if self.replications == 1:
+            kt = np.searchsorted(self.uid, keyed_track[has_key])
+        else:  # rows are grouped by replication, uids increasing within each
+            lo, hi = np.searchsorted(self.replica, [replica, replica + 1])
+            kt = lo + np.searchsorted(self.uid[lo:hi], keyed_track[has_key])
         kr = np.flatnonzero(has_key)
         # candidate pairs of the others with confirmed, unkeyed tracks
         free = (self.status != TrackStatus.TENTATIVE) & (self.icao24 == "")

@@ -27,6 +27,7 @@ from bastion.physics.constants import FT
 from bastion.physics.geodesy import Origin, enu_to_polar, wrap_angle
 from bastion.scenario.compiled import AdsbSite, RadarSite
 from bastion.sense.types import NACP_EPU_M, AdsbReports, Detections
+from bastion.world.readonly import frozen
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,8 @@ class AirPicture:
 
 NOISE_LABEL = -1
 """Truth label of a false alarm."""
+
+NO_LABELS = frozen(np.zeros(0, dtype=int))
 
 
 class RadarModel:
@@ -61,52 +64,58 @@ class RadarModel:
         rng = self.rng
         rel = picture.pos - self.site.position
         r, az, el = enu_to_polar(rel)
-        visible = (
-            (r >= rt.min_range_m) & (r <= rt.max_range_m) & (el >= rt.mask_elevation_rad) & (el <= rt.max_elevation_rad)
-        )
+        visible = (r >= rt.min_range_m) & (r <= rt.max_range_m) & (el >= rt.mask_elevation_rad)
+        visible &= el <= rt.max_elevation_rad
         snr_mean = detection.snr(picture.rcs, r, self._ref_snr, rt.ref_rcs_m2, rt.ref_range_m)
         # Swerling draws case by case in increasing case order; one case (the usual picture) at once
-        cases = sorted(set(picture.swerling.tolist()))
-        if len(cases) == 1:
-            snr_inst = detection.fluctuate(snr_mean, cases[0], rng)
+        sw = picture.swerling
+        if sw.size and (sw == sw[0]).all():
+            snr_inst = detection.fluctuate(snr_mean, int(sw[0]), rng)
         else:
             snr_inst = np.zeros_like(snr_mean)
-            for case in cases:
-                sel = picture.swerling == case
+            for case in sorted(set(sw.tolist())):
+                sel = sw == case
                 snr_inst[sel] = detection.fluctuate(snr_mean[sel], case, rng)
         detected, power = detection.square_law_detect(snr_inst, rt.pfa, rng)
-        hit = visible & detected
-        n = int(np.count_nonzero(hit))
-        r_hit = r[hit]
-        m_r = r_hit + rng.normal(0.0, rt.sigma_range_m, n)
-        m_az = wrap_angle(az[hit] + rng.normal(0.0, rt.sigma_azimuth_rad, n))
-        m_el = el[hit] + rng.normal(0.0, rt.sigma_elevation_rad, n)
-        if self._doppler:
-            rr = np.einsum("ij,ij->i", rel[hit], picture.vel[hit]) / np.maximum(r_hit, 1.0)
-            m_rr = rr + rng.normal(0.0, rt.sigma_range_rate_mps, n)
-        else:
-            m_rr = np.full(n, np.nan)
-        m_pow = power[hit]
-        labels = picture.label[hit]
-        if rt.iff:
-            friendly = picture.iff[hit] if picture.iff is not None else np.zeros(n, dtype=bool)
-            m_iff = friendly & (rng.random(n) < rt.p_iff_reply)
-        else:
-            m_iff = np.zeros(n, dtype=bool)
-        # false alarms
-        k = int(rng.poisson(rt.false_alarms_per_scan))
-        if k:
-            f_r = rng.uniform(rt.min_range_m, rt.max_range_m, k)
-            f_az = rng.uniform(-np.pi, np.pi, k)
-            f_el = rng.uniform(rt.mask_elevation_rad, rt.max_elevation_rad, k)
-            f_pow = self._threshold + rng.exponential(1.0, k)  # noise exceedances above threshold
-            f_rr = rng.uniform(-150.0, 150.0, k) if self._doppler else np.full(k, np.nan)
-            cat = np.concatenate
-            m_r, m_az, m_el = cat([m_r, f_r]), cat([m_az, f_az]), cat([m_el, f_el])
-            m_rr, m_pow = cat([m_rr, f_rr]), cat([m_pow, f_pow])
-            labels = cat([labels, np.full(k, NOISE_LABEL)])
-            m_iff = cat([m_iff, np.zeros(k, dtype=bool)])
-        order = rng.permutation(m_r.size)
+        hit = (visible & detected).nonzero()[0]
+        n = hit.size
+        if n:
+            r_hit = r[hit]
+            m_r = r_hit + rng.normal(0.0, rt.sigma_range_m, n)
+            m_az = wrap_angle(az[hit] + rng.normal(0.0, rt.sigma_azimuth_rad, n))
+            m_el = el[hit] + rng.normal(0.0, rt.sigma_elevation_rad, n)
+            if self._doppler:
+                rr = np.einsum("ij,ij->i", rel[hit], picture.vel[hit]) / np.maximum(r_hit, 1.0)
+                m_rr = rr + rng.normal(0.0, rt.sigma_range_rate_mps, n)
+            else:
+                m_rr = np.full(n, np.nan)
+            m_pow = power[hit]
+            labels = picture.label[hit]
+            if rt.iff and picture.iff is not None:
+                m_iff = picture.iff[hit] & (rng.random(n) < rt.p_iff_reply)
+            else:
+                m_iff = np.zeros(n, dtype=bool)
+                if rt.iff:
+                    rng.random(n)  # the reply draws are made (and lost) as for a picture with IFF
+        k_fa = int(rng.poisson(rt.false_alarms_per_scan))
+        if k_fa:
+            f_r = rng.uniform(rt.min_range_m, rt.max_range_m, k_fa)
+            f_az = rng.uniform(-np.pi, np.pi, k_fa)
+            f_el = rng.uniform(rt.mask_elevation_rad, rt.max_elevation_rad, k_fa)
+            f_pow = self._threshold + rng.exponential(1.0, k_fa)  # noise exceedances above threshold
+            f_rr = rng.uniform(-150.0, 150.0, k_fa) if self._doppler else np.full(k_fa, np.nan)
+            if n:
+                cat = np.concatenate
+                m_r, m_az, m_el = cat([m_r, f_r]), cat([m_az, f_az]), cat([m_el, f_el])
+                m_rr, m_pow = cat([m_rr, f_rr]), cat([m_pow, f_pow])
+                labels = cat([labels, np.full(k_fa, NOISE_LABEL)])
+                m_iff = cat([m_iff, np.zeros(k_fa, dtype=bool)])
+            else:
+                m_r, m_az, m_el, m_rr, m_pow = f_r, f_az, f_el, f_rr, f_pow
+                labels, m_iff = np.full(k_fa, NOISE_LABEL), np.zeros(k_fa, dtype=bool)
+        elif not n:  # nothing to report
+            return Detections.empty(t, self.site.index, iff=rt.iff), NO_LABELS
+        order = rng.permutation(n + k_fa)
         m_r, m_az, m_el, m_rr, m_pow, labels, m_iff = (a[order] for a in (m_r, m_az, m_el, m_rr, m_pow, labels, m_iff))
         # RCS estimate a radar makes from its own calibration: (power - noise) scaled by R^4
         rcs_est = (
