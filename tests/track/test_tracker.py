@@ -10,7 +10,7 @@ from bastion.physics.geodesy import Origin, enu_to_polar, polar_to_enu, wrap_ang
 from bastion.scenario.catalogue import RadarType
 from bastion.scenario.compiled import RadarSite
 from bastion.sense.types import AdsbReports, Detections
-from bastion.track import Tracker, TrackerConfig, TrackStatus
+from bastion.track import Tracker, TrackerConfig, Tracks, TrackStatus
 
 RT = RadarType(
     name="test",
@@ -323,6 +323,10 @@ def test_replications_in_one_tracker_equal_separate_trackers_to_the_last_bit():
         truth = np.stack([straight(t), straight(t, p0=(-3000.0, 2000.0, 800.0), v=v[1])])
         dets = [_with_rates(rngs[r], scan(rngs[r], t, radar, truth, clutter=6.0), radar, truth, v) for r in range(R)]
         got = together.step_many(dets)
+        whole = Tracks.concatenate([tracks for tracks, _ in got])  # the nights' pictures are slices of the whole
+        for f in dataclasses.fields(whole):
+            a, b = getattr(whole, f.name), getattr(together.picture_of_all, f.name)
+            assert np.array_equal(a, b) if isinstance(b, np.ndarray) else a == b, f.name
         for r in range(R):
             want_tracks, want_changes = alone[r].step(dets[r])
             got_tracks, got_changes = got[r]
