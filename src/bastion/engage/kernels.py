@@ -10,7 +10,7 @@ about 0.3 ms per solution, the largest share of the engagement stage of a Monte 
 The loop performs the floating-point operations of the array formulation it replaces
 (:meth:`bastion.engage.fire_control.FireControl.lead` before it was compiled, and
 :meth:`bastion.physics.firing_table.FiringTable.lookup`) in the same order, so it gives the same
-results to the last bit (tested in ``tests/engage/test_lead_kernel.py``). In particular numpy's
+results to the last bit (tested in ``tests/engage/test_engage_kernels.py``). In particular numpy's
 ``add.reduce`` over a 3-vector sums ``(x·x + y·y) + z·z``, and ``np.hypot`` is the C library's
 ``hypot``, as is numba's. The azimuth (``arctan2``) is left to numpy, whose SIMD routine need not
 agree with the C library's to the last bit. No fast-math: IEEE operations only.
@@ -101,3 +101,37 @@ def lead_solution(
         target[k, 1] = ey
         target[k, 2] = ez
         valid[k] = ok
+
+
+@njit(cache=True)
+def footprint_points(
+    gun_e, gun_n, sin_az, cos_az, ground, tof, range_sigma_raw, sig_ang, v0, wind_e, wind_n, samples, east, north
+):
+    """Sample points [m] of the fall-of-shot footprint of every aim knot (``collateral.intact_rounds_in_zones``).
+
+    Per knot k: the footprint centre is the gun plus ``ground[k]`` along the azimuth (``sin_az``,
+    ``cos_az``) plus the lag-rule wind drift over ``tof[k]``; the range sigma is
+    ``range_sigma_raw[k] * sig_ang`` and the cross sigma ``ground[k] * sig_ang``, each at least 5 m
+    (NaN kept, as ``np.maximum``). Writes the S ``samples`` (S, 2) (standard normal: along range,
+    across) scaled to that footprint into ``east`` and ``north`` (K * S,), knot-major.
+    """
+    n_samples = samples.shape[0]
+    for k in range(ground.shape[0]):
+        s, c, g = sin_az[k], cos_az[k], ground[k]
+        lag = tof[k] - g / v0
+        if lag < 0.0:
+            lag = 0.0
+        ce = (gun_e + s * g) + lag * wind_e
+        cn = (gun_n + c * g) + lag * wind_n
+        s_range = range_sigma_raw[k] * sig_ang
+        if s_range < 5.0:
+            s_range = 5.0
+        s_cross = g * sig_ang
+        if s_cross < 5.0:
+            s_cross = 5.0
+        minus_s = -s
+        for j in range(n_samples):
+            a = samples[j, 0] * s_range
+            b = samples[j, 1] * s_cross
+            east[k * n_samples + j] = (ce + a * s) + b * c
+            north[k * n_samples + j] = (cn + a * c) + b * minus_s
