@@ -2,8 +2,8 @@
 
 ``lead_arrays`` below is the numpy formulation of ``FireControl.lead`` before its iteration was
 compiled (``FiringTable.lookup``, ``wind_drift``), ``intact_rounds_arrays`` that of
-``collateral.intact_rounds_in_zones``; any reordering of the floating-point operations in the
-kernels shows up here as a mismatch.
+``collateral.intact_rounds_in_zones`` and ``min_clearance_arrays`` that of ``safety.min_clearance``;
+any reordering of the floating-point operations in the kernels shows up here as a mismatch.
 """
 
 import numpy as np
@@ -13,6 +13,7 @@ import shapely
 from bastion.engage import collateral
 from bastion.engage.fire_control import FireControl
 from bastion.engage.kernels import footprint_points
+from bastion.engage.safety import min_clearance
 from bastion.physics.ballistics import Air
 from bastion.physics.firing_table import wind_drift
 from bastion.scenario.catalogue import CATALOGUE
@@ -158,3 +159,31 @@ def test_fall_of_shot_footprint_equals_the_array_formulas(baghdad):
             assert np.array_equal(east, e) and np.array_equal(north, n)
             hits += int((got > 0).sum())
     assert hits > 20  # rounds did fall in the zones
+
+
+def min_clearance_arrays(gun_pos, az, el, reach_m, others_pos, others_vel, t_state, times):
+    """Smallest distance between the predicted tracks and the lines of fire, with numpy."""
+    d = np.stack([np.cos(el) * np.sin(az), np.cos(el) * np.cos(az), np.sin(el)], axis=-1)
+    pts = others_pos[:, None, :] + others_vel[:, None, :] * (times - t_state)[None, :, None]
+    rel = pts - gun_pos
+    s = np.clip(np.einsum("nkj,kj->nk", rel, d), 0.0, reach_m)
+    closest = gun_pos + s[..., None] * d[None, :, :]
+    return float(np.min(np.linalg.norm(pts - closest, axis=-1)))
+
+
+def test_line_of_fire_clearance_equals_the_array_formulas():
+    rng = np.random.default_rng(9)
+    gun_pos = np.array([120.0, -40.0, 6.0])
+    for _ in range(3000):
+        n, k = int(rng.integers(1, 6)), int(rng.integers(1, 12))
+        az = rng.uniform(0.0, 2 * np.pi) + rng.normal(0.0, 0.1, k)
+        el = rng.uniform(-0.1, 1.4) + rng.normal(0.0, 0.05, k)
+        pos = gun_pos + rng.normal(0.0, 1500.0, (n, 3))
+        vel = rng.normal(0.0, 80.0, (n, 3))
+        t0 = rng.uniform(0.0, 500.0)
+        times = t0 + rng.uniform(0.0, 3.0) + 0.25 * np.arange(k)
+        got = min_clearance(gun_pos, az, el, 2400.0, pos, vel, t0, times)
+        assert got == min_clearance_arrays(gun_pos, az, el, 2400.0, pos, vel, t0, times)
+    pos[0, 1] = np.nan
+    assert np.isnan(min_clearance(gun_pos, az, el, 2400.0, pos, vel, t0, times))
+    assert min_clearance(gun_pos, az, el, 2400.0, pos[:0], vel[:0], t0, times) == np.inf

@@ -1,19 +1,23 @@
-"""Compiled inner loop (numba) of the fire-control lead solution.
+"""Compiled inner loops (numba) of the engagement planning: lead solution, line-of-fire clearance,
+fall-of-shot footprint.
 
-Why compiled: the engagement manager asks for two lead solutions per gun–target pair it plans (the
-first round's aim, then the burst's aim schedule), each six fire-control iterations over a handful
-of knots. Written with numpy that is ~20 array calls per iteration (target prediction, wind drift,
-the firing-table lookup), each costing its fixed overhead (~1 µs) on arrays of one to a dozen rows:
-about 0.3 ms per solution, the largest share of the engagement stage of a Monte Carlo sweep
-(issue 8). One loop over the knots does the same arithmetic in one call.
+Why compiled: every scan the engagement manager plans a burst for each gun and candidate target
+within reach: two lead solutions (the first round's aim, then the burst's aim schedule), each six
+fire-control iterations over a handful of knots, then the clearance of the lines of fire from
+civil aircraft and the footprint of the rounds that fail to self-destruct. Written with numpy that
+is a few hundred array calls per plan, each costing its fixed overhead (~1 µs) on arrays of one to
+a dozen rows, which made planning most of the engagement stage of a Monte Carlo sweep (issue 8).
+A loop over the knots does the same arithmetic in one call.
 
-The loop performs the floating-point operations of the array formulation it replaces
-(:meth:`bastion.engage.fire_control.FireControl.lead` before it was compiled, and
-:meth:`bastion.physics.firing_table.FiringTable.lookup`) in the same order, so it gives the same
+The loops perform the floating-point operations of the array formulations they replace
+(:meth:`bastion.engage.fire_control.FireControl.lead` with
+:meth:`bastion.physics.firing_table.FiringTable.lookup`, :func:`bastion.engage.safety.min_clearance`,
+:func:`bastion.engage.collateral.intact_rounds_in_zones`) in the same order, so they give the same
 results to the last bit (tested in ``tests/engage/test_engage_kernels.py``). In particular numpy's
-``add.reduce`` over a 3-vector sums ``(x·x + y·y) + z·z``, and ``np.hypot`` is the C library's
-``hypot``, as is numba's. The azimuth (``arctan2``) is left to numpy, whose SIMD routine need not
-agree with the C library's to the last bit. No fast-math: IEEE operations only.
+``add.reduce`` over a 3-vector sums ``(x·x + y·y) + z·z`` but its ``einsum`` ``(x·x + z·z) + y·y``,
+and ``np.hypot`` is the C library's ``hypot``, as is numba's. Sines, cosines and arc tangents are
+left to numpy, whose SIMD routines need not agree with the C library's to the last bit. No
+fast-math: IEEE operations only, no reassociation or fused multiply-add.
 """
 
 from __future__ import annotations
@@ -135,3 +139,34 @@ def footprint_points(
             b = samples[j, 1] * s_cross
             east[k * n_samples + j] = (ce + a * s) + b * c
             north[k * n_samples + j] = (cn + a * c) + b * minus_s
+
+
+@njit(cache=True)
+def min_line_clearance(gun_pos, east, north, up, reach, others_pos, others_vel, t_state, times):
+    """Smallest distance [m] between the other tracks, predicted to ``times`` (K,) with constant
+    velocity, and the lines of fire from ``gun_pos`` along the unit vectors (``east``, ``north``,
+    ``up``) (K,) of each knot, ``reach`` [m] long (``safety.min_clearance``). NaN if any distance is
+    NaN, as ``np.min``; numpy's ``einsum`` dot product ``(x·x + z·z) + y·y`` is kept."""
+    gx, gy, gz = gun_pos[0], gun_pos[1], gun_pos[2]
+    best = np.inf
+    for n in range(others_pos.shape[0]):
+        for k in range(times.shape[0]):
+            dt = times[k] - t_state
+            px = others_pos[n, 0] + others_vel[n, 0] * dt
+            py = others_pos[n, 1] + others_vel[n, 1] * dt
+            pz = others_pos[n, 2] + others_vel[n, 2] * dt
+            dx, dy, dz = east[k], north[k], up[k]
+            s = ((px - gx) * dx + (pz - gz) * dz) + (py - gy) * dy
+            if s < 0.0:  # clipped to the line's extent, NaN kept (np.clip)
+                s = 0.0
+            elif s > reach:
+                s = reach
+            ex = px - (gx + s * dx)
+            ey = py - (gy + s * dy)
+            ez = pz - (gz + s * dz)
+            d = np.sqrt((ex * ex + ey * ey) + ez * ez)
+            if d != d:
+                return np.nan
+            if d < best:
+                best = d
+    return best
