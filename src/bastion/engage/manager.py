@@ -219,7 +219,8 @@ class EngagementManager:
         targets = [self._target_state(i, ids[i], tracks) for i in cand]
         plans: dict[tuple[int, int], tuple] = {}
         planned: list[tuple[int, int, float]] = []  # (gun row, candidate column, kill probability)
-        reasons: dict[int, list[str]] = {}
+        reasons: dict[int, list[str]] = {}  # why not, per candidate, gun by gun
+        telling: set[int] = set()  # candidates with a reason worth reporting (not just "out of reach", "not yet")
         others = None
         accel: dict[int, np.ndarray | None] = {}
         for a, g in enumerate(guns):
@@ -234,14 +235,15 @@ class EngagementManager:
                     accel[i] = self._free_flight_acceleration(x, fit) if picture.klass[i] == _BALLISTIC else None
                 plan, why = self._plan(g, i, tracks, others, picture, x, P, accel[i])
                 if plan is None:
-                    reasons.setdefault(i, []).append(f"{gp.name}: {why}")
+                    why = f"{gp.name}: {why}"
+                    reasons.setdefault(i, []).append(why)
+                    if " out of reach" not in why and "not yet" not in why:
+                        telling.add(i)
                     continue
                 plans[(g, i)] = plan
                 planned.append((a, b, plan[-1]))
         for i, why in reasons.items():
-            if all(" out of reach" in w or "not yet" in w for w in why):
-                continue
-            if not any((g, i) in plans for g in guns):
+            if i in telling and not any((g, i) in plans for g in guns):
                 events += self._say(ids[i], "cannot_engage", "; ".join(why))
         if not any(p >= MIN_PK for _, _, p in planned):  # no burst worth firing (usually: all still out of reach)
             return orders, events, ended
@@ -304,6 +306,8 @@ class EngagementManager:
         return [(kind, {"track": track, "reason": reason})]
 
     def _assess_kills(self, tracks: Tracks, ended: dict[int, str]) -> list[tuple[str, dict]]:
+        if not self.looking:
+            return []
         out = []
         still = []
         for e in self.looking:
@@ -339,6 +343,8 @@ class EngagementManager:
         return out
 
     def _lapse_requests(self, t: float) -> list[tuple[str, dict]]:
+        if not self.requests:
+            return []
         out = []
         timeout = self.doctrine.operator.timeout_s
         for rid, r in list(self.requests.items()):
