@@ -55,7 +55,23 @@ _UNKNOWN, _CIVIL, _FRIENDLY, _HOSTILE = (
 )
 _TENTATIVE = int(TrackStatus.TENTATIVE)
 _BALLISTIC = int(TrackClass.BALLISTIC)
-_XYZ = np.arange(3)
+
+
+def _largest_sigma(P: np.ndarray) -> float:
+    """Largest position standard deviation [m] of a state covariance (6, 6), in Python: as numpy's
+    ``np.sqrt(P.diagonal()[:3].max())``, NaN where a variance is NaN or negative."""
+    variances = P.diagonal()[:3].tolist()
+    if any(v != v for v in variances) or max(variances) < 0.0:
+        return math.nan
+    return math.sqrt(max(variances))
+
+
+def _median(values: list[float]) -> float:
+    """``np.median`` of a few finite values, in Python (the middle one, or the mean of the middle
+    two computed as numpy does, ``(a + b) / 2``), without numpy's dozen calls."""
+    ordered = sorted(values)
+    m = len(ordered) // 2
+    return ordered[m] if len(ordered) % 2 else (ordered[m - 1] + ordered[m]) / 2
 
 
 @dataclass(frozen=True)
@@ -377,7 +393,7 @@ class EngagementManager:
         ``ids`` are the track numbers as a list. A site sees a handful of tracks and hostiles at a
         time, so past the one array mask for hostility the rows are walked in Python (array masks
         cost more in per-call overhead than they save)."""
-        hostile = (picture.identity == _HOSTILE).nonzero()[0].tolist()
+        hostile = [i for i, identity in enumerate(picture.identity.tolist()) if identity == _HOSTILE]
         if not hostile:
             return []
         destroyed, fired_at = self.destroyed, self.fired_at
@@ -405,7 +421,7 @@ class EngagementManager:
                 current.append(i)
         if not current:
             return []
-        sigma = np.sqrt(tracks.P[:, _XYZ, _XYZ].max(axis=1)).tolist()  # largest position sigma (NaN: neither)
+        sigma = {i: _largest_sigma(tracks.P[i]) for i in current}  # NaN: neither precise nor imprecise
         for i in current:
             if sigma[i] > MAX_TRACK_SIGMA_M:
                 events += self._say(ids[i], "hold_fire", "track too imprecise")
@@ -493,10 +509,10 @@ class EngagementManager:
             )
             if clear < self.doctrine.civil_clearance_m:
                 return None, f"civil or unknown aircraft within {clear:.0f} m of the line of fire"
+        n_rounds = int(min(burst * gt.rate_of_fire, self.ammunition[g]))
         populated = self._populated
         if populated:
-            n_rounds_plan = int(min(burst * gt.rate_of_fire, self.ammunition[g]))
-            per_knot = np.full(len(knots), n_rounds_plan / len(knots))
+            per_knot = np.full(len(knots), n_rounds / len(knots))
             intact = intact_rounds_in_zones(gun, self.defence.air, sol.azimuth, sol.elevation, per_knot, populated)
             worst = int(np.argmax(intact))
             if intact[worst] > self.doctrine.max_intact_rounds_populated:
@@ -505,13 +521,13 @@ class EngagementManager:
         tau = float(np.mean(knots + sol.tof) - t)
         Ppos = P[:3, :3] + tau * (P[:3, 3:] + P[3:, :3]) + tau**2 * P[3:, 3:]
         los = sol.intercept[len(knots) // 2] - gun.position
-        los = los / np.linalg.norm(los)
+        e, n, u = los.tolist()
+        los = los / math.sqrt(e * e + n * n + u * u)  # = np.linalg.norm's sqrt(los.dot(los))
         perp = np.eye(3) - np.outer(los, los)
         cross_sigma = float(np.sqrt(max(np.trace(perp @ Ppos @ perp) / 2.0, 0.0)))
-        n_rounds = int(min(burst * gt.rate_of_fire, self.ammunition[g]))
         pk = float(
             fc.burst_pk(
-                np.median(sol.slant_range),
+                _median(sol.slant_range.tolist()),
                 cross_sigma,
                 n_rounds,
                 *VULNERABILITY.get(TrackClass(picture.klass[i]), DEFAULT_VULNERABILITY),
