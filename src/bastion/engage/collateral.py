@@ -20,16 +20,21 @@ from __future__ import annotations
 import numpy as np
 import shapely
 
+from bastion.engage.kernels import footprint_points
 from bastion.physics.ballistics import Air, DragFunction, drag_factor_from_bc, impact
-from bastion.physics.firing_table import wind_drift
 from bastion.scenario.compiled import GunSite, ZoneArea
 
-_DUD_TABLES: dict[tuple, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+_DUD_TABLES: dict[tuple, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}
 _SAMPLES = np.random.default_rng(940).standard_normal((128, 2))
 
 
 def dud_table(gun: GunSite, air: Air) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(elevation [rad], ground range [m], time of flight [s]) of an intact round of this gun."""
+    return _dud_table_and_slope(gun, air)[:3]
+
+
+def _dud_table_and_slope(gun: GunSite, air: Air) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`dud_table` and the magnitude of its range's slope [m/rad] (built once per gun type and site)."""
     gt = gun.type
     key = (gt.name, round(air.ground_altitude_m, 0), round(float(gun.position[2]), 1), round(air.delta_t_k, 1))
     if key not in _DUD_TABLES:
@@ -47,7 +52,7 @@ def dud_table(gun: GunSite, air: Air) -> tuple[np.ndarray, np.ndarray, np.ndarra
             dt=0.05,
             t_max=200.0,
         )
-        _DUD_TABLES[key] = (el, p[:, 0], t)
+        _DUD_TABLES[key] = (el, p[:, 0], t, np.abs(np.gradient(p[:, 0], el)))
     return _DUD_TABLES[key]
 
 
@@ -59,28 +64,35 @@ def intact_rounds_in_zones(
     rounds_per_knot: np.ndarray,
     zones: list[ZoneArea],
 ) -> np.ndarray:
-    """Expected number of intact (dud) rounds landing in each zone (Z,) for a burst's aim knots."""
+    """Expected number of intact (dud) rounds landing in each zone (Z,) for a burst's aim knots.
+
+    The footprints' sample points are laid out by a compiled loop
+    (:func:`bastion.engage.kernels.footprint_points`, the same operations as the array formulas)."""
     if not zones:
         return np.zeros(0)
     gt = gun.type
-    el_t, rng_t, tof_t = dud_table(gun, air)
+    el_t, rng_t, tof_t, slope = _dud_table_and_slope(gun, air)
     ground = np.interp(elevation, el_t, rng_t)
     tof = np.interp(elevation, el_t, tof_t)
-    u = np.stack([np.sin(azimuth), np.cos(azimuth)], axis=1)
-    nrm = np.stack([u[:, 1], -u[:, 0]], axis=1)
-    centre = gun.position[:2] + u * ground[:, None] + wind_drift(air.wind, tof, ground, gt.muzzle_velocity)[:, :2]
     # footprint sigmas: range spread from the slope of the range table, cross spread from azimuth
-    slope = np.abs(np.gradient(rng_t, el_t))
-    sig_ang = np.hypot(gt.dispersion_rad, gt.pointing_bias_rad)
-    s_range = np.maximum(np.interp(elevation, el_t, slope) * sig_ang, 5.0)
-    s_cross = np.maximum(ground * sig_ang, 5.0)
-    pts = (
-        centre[:, None, :]
-        + _SAMPLES[None, :, :1] * s_range[:, None, None] * u[:, None, :]
-        + _SAMPLES[None, :, 1:] * s_cross[:, None, None] * nrm[:, None, :]
+    sig_ang = float(np.hypot(gt.dispersion_rad, gt.pointing_bias_rad))
+    k, s = ground.shape[0], _SAMPLES.shape[0]
+    e, n = np.empty(k * s), np.empty(k * s)
+    footprint_points(
+        float(gun.position[0]),
+        float(gun.position[1]),
+        np.sin(azimuth),
+        np.cos(azimuth),
+        ground,
+        tof,
+        np.interp(elevation, el_t, slope),
+        sig_ang,
+        float(gt.muzzle_velocity),
+        float(air.wind[0]),
+        float(air.wind[1]),
+        _SAMPLES,
+        e,
+        n,
     )
-    e, n = pts[..., 0].ravel(), pts[..., 1].ravel()
-    frac = np.stack(
-        [shapely.intersects_xy(z.geometry, e, n).reshape(pts.shape[:2]).mean(axis=1) for z in zones], axis=1
-    )
+    frac = np.stack([shapely.intersects_xy(z.geometry, e, n).reshape(k, s).mean(axis=1) for z in zones], axis=1)
     return gt.dud_fraction * (np.asarray(rounds_per_knot, dtype=float)[:, None] * frac).sum(axis=0)

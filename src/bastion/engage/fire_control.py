@@ -6,7 +6,8 @@ flight to the target's predicted position at that instant. Starting from ``T = R
 iteration predicts the target (constant velocity from the track state), shifts the aim point upwind
 by the round's wind drift (lag rule), asks the firing table for the elevation and time of flight
 to that point, and repeats; it converges in a few iterations because the target moves far slower
-than the round. Vectorised over targets and over the knots of a burst's aim schedule.
+than the round. One target at a time, over the knots of a burst's aim schedule, as a compiled
+loop (:mod:`bastion.engage.kernels`: a handful of knots, where numpy's per-call cost would dominate).
 
 Kill probability of a burst of ``n`` rounds against a target of vulnerable radius ``R`` at range
 ``r``: the aim error common to the whole burst (track prediction error across the line of fire,
@@ -23,12 +24,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bastion.engage.kernels import lead_solution
 from bastion.physics.ballistics import Air, DragFunction, drag_factor_from_bc
-from bastion.physics.firing_table import FiringTable, wind_drift
+from bastion.physics.firing_table import FiringTable
 from bastion.scenario.compiled import GunSite
 
 _LAG_X, _LAG_W = np.polynomial.laguerre.laggauss(24)
 _TABLES: dict[tuple, FiringTable] = {}
+_NO_ACCEL = np.zeros(3)
 
 
 def firing_table(gun: GunSite, air: Air) -> FiringTable:
@@ -68,37 +71,42 @@ class FireControl:
         self.gun = gun
         self.air = air
         self.table = firing_table(gun, air)
+        # the compiled lead solution's per-gun constants
+        self._gun_pos = np.asarray(gun.position, dtype=float)
+        self._v0 = float(gun.type.muzzle_velocity)
+        self._wind_e, self._wind_n = float(air.wind[0]), float(air.wind[1])
 
     def lead(
         self, x: np.ndarray, t_state: float, t_fire: np.ndarray, iterations: int = 6, accel: np.ndarray | None = None
     ) -> LeadSolution:
-        """Lead solution for target states ``x`` (..., 6) at ``t_state`` and fire times (..., K).
+        """Lead solution for one target state ``x`` (6,) at ``t_state`` [s] and fire times ``t_fire`` (K,) [s].
 
         The target is predicted with constant velocity, or with the constant acceleration ``accel``
-        (..., 3) where one is known — gravity and drag for a rocket or mortar round in free flight."""
-        v0 = self.gun.type.muzzle_velocity
-        gun_pos = self.gun.position
-        pos = x[..., None, :3]
-        vel = x[..., None, 3:6]
-        acc = None if accel is None else 0.5 * np.asarray(accel, dtype=float)[..., None, :]
-        dt = (t_fire - t_state)[..., None]
-        rel0 = pos + vel * dt if acc is None else pos + vel * dt + acc * dt**2
-        tof = np.linalg.norm(rel0 - gun_pos, axis=-1) / v0
-        el = np.zeros_like(tof)
-        valid = np.ones_like(tof, dtype=bool)
-        for _ in range(iterations):
-            tau = dt + tof[..., None]
-            target = pos + vel * tau if acc is None else pos + vel * tau + acc * tau**2
-            rel = target - gun_pos
-            slant = np.sqrt(np.add.reduce(rel * rel, axis=-1))  # np.linalg.norm(rel, axis=-1)
-            aim = rel - wind_drift(self.air.wind, tof, slant, v0)  # aim upwind by the round's drift
-            rh = aim[..., 1:].copy()  # (horizontal range, height)
-            rh[..., 0] = np.hypot(aim[..., 0], aim[..., 1])
-            el, sol_tof, valid = self.table.lookup(rh)
-            tof = np.where(valid, sol_tof, tof)
-        el = np.where(valid, el, np.nan)
-        az = np.arctan2(aim[..., 0], aim[..., 1])
-        return LeadSolution(az, el, tof, target, slant, valid & np.isfinite(el))
+        (3,) [m/s^2] where one is known — gravity and drag for a rocket or mortar round in free
+        flight. The iteration runs compiled (:func:`bastion.engage.kernels.lead_solution`); only the
+        azimuth is taken with numpy, from the last aim point."""
+        t_fire = np.asarray(t_fire, dtype=float)
+        k = t_fire.shape[0]
+        rows = np.empty((5, k))  # aim east, aim north [m], elevation [rad], time of flight [s], slant range [m]
+        target = np.empty((k, 3))
+        valid = np.empty(k, dtype=bool)
+        lead_solution(
+            np.asarray(x, dtype=float),
+            float(t_state),
+            t_fire,
+            _NO_ACCEL if accel is None else 0.5 * np.asarray(accel, dtype=float),
+            accel is not None,
+            self._gun_pos,
+            self._v0,
+            self._wind_e,
+            self._wind_n,
+            self.table.kernel_table,
+            iterations,
+            rows,
+            target,
+            valid,
+        )
+        return LeadSolution(np.arctan2(rows[0], rows[1]), rows[2], rows[3], target, rows[4], valid)
 
     def burst_pk(
         self,

@@ -33,7 +33,7 @@ from bastion.engage.wta.fast import FastAssigner
 from bastion.orders import FireOrder
 from bastion.physics.ballistics import DragFunction
 from bastion.physics.constants import G0
-from bastion.scenario.compiled import Defence
+from bastion.scenario.compiled import Defence, GunSite
 from bastion.track.types import Tracks, TrackStatus
 
 G1 = DragFunction.standard("G1")
@@ -54,7 +54,67 @@ _UNKNOWN, _CIVIL, _FRIENDLY, _HOSTILE = (
     int(v) for v in (Identity.UNKNOWN, Identity.CIVIL, Identity.FRIENDLY, Identity.HOSTILE)
 )
 _TENTATIVE = int(TrackStatus.TENTATIVE)
-_XYZ = np.arange(3)
+_BALLISTIC = int(TrackClass.BALLISTIC)
+
+
+def _largest_sigma(P: np.ndarray) -> float:
+    """Largest position standard deviation [m] of a state covariance (6, 6), in Python: as numpy's
+    ``np.sqrt(P.diagonal()[:3].max())``, NaN where a variance is NaN or negative."""
+    variances = P.diagonal()[:3].tolist()
+    if any(v != v for v in variances) or max(variances) < 0.0:
+        return math.nan
+    return math.sqrt(max(variances))
+
+
+def _median(values: list[float]) -> float:
+    """``np.median`` of a few finite values, in Python (the middle one, or the mean of the middle
+    two computed as numpy does, ``(a + b) / 2``), without numpy's dozen calls."""
+    ordered = sorted(values)
+    m = len(ordered) // 2
+    return ordered[m] if len(ordered) % 2 else (ordered[m - 1] + ordered[m]) / 2
+
+
+@dataclass(frozen=True)
+class _GunPlanning:
+    """What planning a burst of one gun needs every scan, worked out once (the gun and the doctrine
+    are fixed for a run)."""
+
+    name: str
+    east: float  # gun position [m]
+    north: float
+    up: float
+    burst: float  # burst length [s]
+    horizon: float  # [s] reaction, burst, rounds' flight and a half-turn slew: how far ahead a target may close
+    max_range: float  # [m] maximum engagement range
+    knot_offsets: np.ndarray  # [s] the aim schedule's knots after the burst's start
+    line_of_fire_m: float  # length of the lines of fire kept clear of civil aircraft [m]
+    not_yet: str  # the reason given for a target beyond reach
+
+    @classmethod
+    def of(cls, gun: GunSite, burst: float) -> _GunPlanning:
+        gt = gun.type
+        east, north, up = (float(c) for c in gun.position)
+        return cls(
+            name=gun.name,
+            east=east,
+            north=north,
+            up=up,
+            burst=burst,
+            horizon=gt.reaction_s + burst + gt.self_destruct_s + np.pi / gt.slew_rate_az,
+            max_range=gt.max_engage_range_m,
+            knot_offsets=np.arange(0.0, burst + 1e-9, KNOT_S),
+            line_of_fire_m=gt.muzzle_velocity * gt.self_destruct_s * 0.75,
+            not_yet=f"{gun.name}: target not yet within the engagement range",
+        )
+
+    def beyond_reach(self, near: tuple[float, float, float, float]) -> bool:
+        """The cheap reject: a target at ``near`` (east, north, up [m], speed [m/s]) cannot be within
+        the engagement range during a burst even flying straight at the gun. Python scalars: the
+        same operations as ``norm(rel) - norm(vel) * horizon`` with 3-vector dot products, which sum
+        ``(x·x + y·y) + z·z``, at a fraction of the cost (most pairs planned are rejected here)."""
+        e, n, u, speed = near
+        re, rn, ru = e - self.east, n - self.north, u - self.up
+        return math.sqrt(re * re + rn * rn + ru * ru) - speed * self.horizon > self.max_range
 
 
 @dataclass
@@ -88,6 +148,8 @@ class EngagementManager:
         self.doctrine = d.doctrine
         self.weapons_control = self.weapons_control or d.doctrine.weapons_control
         self.fire_control = [FireControl(g, d.air) for g in d.guns]
+        self._planning = [_GunPlanning.of(g, d.doctrine.burst_s or g.type.burst_s) for g in d.guns]
+        self._populated = [z for z in d.zones if z.kind == "populated"]
         self.ammunition = np.array([g.ammunition for g in d.guns], dtype=int)
         self.pointing = np.zeros((len(d.guns), 2))
         self.busy_until = np.full(len(d.guns), -np.inf)
@@ -147,48 +209,70 @@ class EngagementManager:
         events: list[tuple[str, dict]] = []
         orders: list[FireOrder] = []
         ended: dict[int, str] = {}
-        index = {k: n for n, k in enumerate(tracks.id.tolist())} if self.fired_at else {}
-        for tid in self.fired_at:
-            i = index.get(tid)
-            if i is not None:
-                self.last_seen[tid] = (t, tracks.x[i, :3].copy())
+        ids = tracks.id.tolist()
+        if self.fired_at:
+            index = {k: n for n, k in enumerate(ids)}
+            for tid in self.fired_at:
+                i = index.get(tid)
+                if i is not None:
+                    self.last_seen[tid] = (t, tracks.x[i, :3].copy())
         events += self._assess_kills(tracks, ended)
         events += self._lapse_requests(t)
-        cand = self._candidates(tracks, picture, events)
-        engaged = {e.track for e in self.looking}
-        cand = [i for i in cand if int(tracks.id[i]) not in engaged]
-        guns = [g for g in range(len(self.defence.guns)) if self.busy_until[g] <= t and self.ammunition[g] > 0]
-        if cand and (self.ammunition <= 0).all():
+        cand = self._candidates(tracks, picture, events, ids)
+        if cand and self.looking:
+            engaged = {e.track for e in self.looking}
+            cand = [i for i in cand if ids[i] not in engaged]
+        ammunition = self.ammunition.tolist()
+        busy_until = self.busy_until.tolist()
+        guns = [
+            g for g, (busy, rounds) in enumerate(zip(busy_until, ammunition, strict=True)) if busy <= t and rounds > 0
+        ]
+        if cand and all(rounds <= 0 for rounds in ammunition):
             for i in cand:
-                events += self._say(int(tracks.id[i]), "cannot_engage", "no ammunition on any gun")
+                events += self._say(ids[i], "cannot_engage", "no ammunition on any gun")
         if not cand or not guns:
             return orders, events, ended
+        targets = [self._target_state(i, ids[i], tracks) for i in cand]
         plans: dict[tuple[int, int], tuple] = {}
-        pk = np.zeros((len(guns), len(cand)))
-        reasons: dict[int, list[str]] = {}
-        others = self._non_hostile(tracks, picture)
+        planned: list[tuple[int, int, float]] = []  # (gun row, candidate column, kill probability)
+        reasons: dict[int, list[str]] = {}  # why not, per candidate, gun by gun
+        telling: set[int] = set()  # candidates with a reason worth reporting (not just "out of reach", "not yet")
+        others = None
+        accel: dict[int, np.ndarray | None] = {}
         for a, g in enumerate(guns):
-            for b, i in enumerate(cand):
-                plan, why = self._plan(g, i, tracks, others, picture)
+            gp = self._planning[g]
+            for b, (i, x, P, fit, near) in enumerate(targets):
+                if gp.beyond_reach(near):
+                    reasons.setdefault(i, []).append(gp.not_yet)
+                    continue
+                if others is None:
+                    others = self._non_hostile(tracks, picture)
+                if i not in accel:
+                    accel[i] = self._free_flight_acceleration(x, fit) if picture.klass[i] == _BALLISTIC else None
+                plan, why = self._plan(g, i, tracks, others, picture, x, P, accel[i])
                 if plan is None:
-                    reasons.setdefault(i, []).append(f"{self.defence.guns[g].name}: {why}")
+                    why = f"{gp.name}: {why}"
+                    reasons.setdefault(i, []).append(why)
+                    if " out of reach" not in why and "not yet" not in why:
+                        telling.add(i)
                     continue
                 plans[(g, i)] = plan
-                pk[a, b] = plan[-1]
+                planned.append((a, b, plan[-1]))
         for i, why in reasons.items():
-            if all(" out of reach" in w or "not yet" in w for w in why):
-                continue
-            if not any((g, i) in plans for g in guns):
-                events += self._say(int(tracks.id[i]), "cannot_engage", "; ".join(why))
-        if not (pk >= MIN_PK).any():  # no burst worth firing (usually: every target still out of reach)
+            if i in telling and not any((g, i) in plans for g in guns):
+                events += self._say(ids[i], "cannot_engage", "; ".join(why))
+        if not any(p >= MIN_PK for _, _, p in planned):  # no burst worth firing (usually: all still out of reach)
             return orders, events, ended
+        pk = np.zeros((len(guns), len(cand)))
+        for a, b, p in planned:
+            pk[a, b] = p
         values = picture.threat_value[cand]
         choice = self.assigner.assign(pk, values)
         for a, b in enumerate(choice):
             if b < 0 or not pk[a, b] >= MIN_PK:  # (a NaN kill probability never fires: fail safe)
                 continue
             g, i = guns[a], cand[b]
-            tid = int(tracks.id[i])
+            tid = ids[i]
             if picture.identity[i] != Identity.HOSTILE:  # belt and braces: never anything else
                 events += self._say(tid, "engagement_refused", f"identity {Identity(picture.identity[i]).name.lower()}")
                 continue
@@ -238,6 +322,8 @@ class EngagementManager:
         return [(kind, {"track": track, "reason": reason})]
 
     def _assess_kills(self, tracks: Tracks, ended: dict[int, str]) -> list[tuple[str, dict]]:
+        if not self.looking:
+            return []
         out = []
         still = []
         for e in self.looking:
@@ -273,6 +359,8 @@ class EngagementManager:
         return out
 
     def _lapse_requests(self, t: float) -> list[tuple[str, dict]]:
+        if not self.requests:
+            return []
         out = []
         timeout = self.doctrine.operator.timeout_s
         for rid, r in list(self.requests.items()):
@@ -299,33 +387,45 @@ class EngagementManager:
         self.ignored.add(tid)
         return [("threat_ignored", {"track": tid, "reason": "predicted impact in open ground", **detail})]
 
-    def _candidates(self, tracks: Tracks, picture: ThreatPicture, events: list) -> list[int]:
-        """Indices of hostile tracks worth engaging now (array masks; events for the few exceptions)."""
-        hostile = picture.identity == _HOSTILE
-        if not hostile.any():
+    def _candidates(self, tracks: Tracks, picture: ThreatPicture, events: list, ids: list[int]) -> list[int]:
+        """Indices of hostile tracks worth engaging now; events for the few exceptions.
+
+        ``ids`` are the track numbers as a list. A site sees a handful of tracks and hostiles at a
+        time, so past the one array mask for hostility the rows are walked in Python (array masks
+        cost more in per-call overhead than they save)."""
+        hostile = [i for i, identity in enumerate(picture.identity.tolist()) if identity == _HOSTILE]
+        if not hostile:
             return []
-        ids = tracks.id
-        id_list = ids.tolist()
-        n = len(id_list)
         destroyed, fired_at = self.destroyed, self.fired_at
-        alive = hostile
-        if destroyed:
-            alive = hostile & np.fromiter((k not in destroyed for k in id_list), dtype=bool, count=n)
-        # a track already fired at is not "ignored" when it falls: it is the debris of an engagement
-        engaged = np.fromiter((k in fired_at for k in id_list), dtype=bool, count=n)
-        open_ground = alive & (picture.threat_value <= 0) & ~engaged
-        for i in open_ground.nonzero()[0]:
-            events += self.ignore(int(ids[i]))
-        worth = alive & (picture.threat_value >= self.doctrine.engage_threshold)
-        if not worth.any():
+        threat = picture.threat_value.tolist()
+        threshold = self.doctrine.engage_threshold
+        worth = []
+        for i in hostile:
+            tid = ids[i]
+            if tid in destroyed:
+                continue
+            # a track already fired at is not "ignored" when it falls: it is the debris of an engagement
+            if threat[i] <= 0 and tid not in fired_at:
+                events += self.ignore(tid)
+            if threat[i] >= threshold:
+                worth.append(i)
+        if not worth:
             return []
-        stale = (tracks.status == _TENTATIVE) | (tracks.t - tracks.last_update > MAX_TRACK_AGE_S)
-        sigma = np.sqrt(tracks.P[:, _XYZ, _XYZ].max(axis=1))  # largest position sigma
-        for i in (worth & stale).nonzero()[0]:
-            events += self._say(int(ids[i]), "hold_fire", "track not current")
-        for i in (worth & ~stale & (sigma > MAX_TRACK_SIGMA_M)).nonzero()[0]:
-            events += self._say(int(ids[i]), "hold_fire", "track too imprecise")
-        return (worth & ~stale & (sigma <= MAX_TRACK_SIGMA_M)).nonzero()[0].tolist()
+        t = tracks.t
+        status, last_update = tracks.status.tolist(), tracks.last_update.tolist()
+        current = []
+        for i in worth:
+            if status[i] == _TENTATIVE or t - last_update[i] > MAX_TRACK_AGE_S:
+                events += self._say(ids[i], "hold_fire", "track not current")
+            else:
+                current.append(i)
+        if not current:
+            return []
+        sigma = {i: _largest_sigma(tracks.P[i]) for i in current}  # NaN: neither precise nor imprecise
+        for i in current:
+            if sigma[i] > MAX_TRACK_SIGMA_M:
+                events += self._say(ids[i], "hold_fire", "track too imprecise")
+        return [i for i in current if sigma[i] <= MAX_TRACK_SIGMA_M]
 
     def _non_hostile(self, tracks: Tracks, picture: ThreatPicture) -> np.ndarray:
         """Indices of confirmed tracks that must stay clear of the lines of fire."""
@@ -333,43 +433,59 @@ class EngagementManager:
         keep = (identity == _CIVIL) | (identity == _FRIENDLY) | ((identity == _UNKNOWN) & (tracks.rcs >= 1.0))
         return (keep & (tracks.status != _TENTATIVE)).nonzero()[0]
 
-    def _plan(self, g: int, i: int, tracks: Tracks, others: np.ndarray, picture: ThreatPicture):
-        gun = self.defence.guns[g]
-        gt = gun.type
-        fc = self.fire_control[g]
-        t = tracks.t
-        tid = int(tracks.id[i])
+    def _target_state(self, i: int, tid: int, tracks: Tracks):
+        """(row, state (6,), covariance (6, 6), arc fit or None, (east, north, up [m], speed [m/s]))
+        of a candidate: the arc fit's state where it was fitted at the scan time (far tighter than a
+        manoeuvre-tolerant track's own), else the track's."""
         fit = self.arc_fits.get(tid)
-        if fit is not None and abs(fit.t_ref - t) < 1e-9:
+        if fit is not None and abs(fit.t_ref - tracks.t) < 1e-9:
             x, P = fit.theta[:6], fit.cov[:6, :6]
         else:
             x, P = tracks.x[i], tracks.P[i]
-        burst = self.doctrine.burst_s or gt.burst_s
-        # cheap reject: even flying straight at the gun it cannot be in range during this burst
-        horizon = gt.reaction_s + burst + gt.self_destruct_s + np.pi / gt.slew_rate_az
-        rel, vel = x[:3] - gun.position, x[3:6]
-        closest = math.sqrt(rel.dot(rel)) - math.sqrt(vel.dot(vel)) * horizon  # = np.linalg.norm's sqrt(x.x)
-        if closest > gt.max_engage_range_m:
-            return None, "target not yet within the engagement range"
+        e, n, u, ve, vn, vu = x.tolist()
+        return i, x, P, fit, (e, n, u, math.sqrt(ve * ve + vn * vn + vu * vu))  # = math.sqrt(vel.dot(vel))
+
+    def _free_flight_acceleration(self, x: np.ndarray, fit: ArcFit | None) -> np.ndarray:
+        """Acceleration [m/s^2] (3,) of a round in free flight at state ``x``: gravity, and the drag
+        deceleration from its air speed and the arc fit's drag factor when one is known."""
+        accel = np.array([0.0, 0.0, -G0])
+        if fit is not None:
+            k = float(np.exp(fit.theta[6]))
+            v = x[3:6] - self.defence.air.wind
+            rho, a = self.defence.air.density_and_sound(np.array([x[2]]))
+            speed = float(np.linalg.norm(v))
+            accel = accel - k * float(rho[0]) * float(G1(np.array([speed / float(a[0])]))[0]) * speed * v
+        return accel
+
+    def _plan(
+        self,
+        g: int,
+        i: int,
+        tracks: Tracks,
+        others: np.ndarray,
+        picture: ThreatPicture,
+        x: np.ndarray,
+        P: np.ndarray,
+        accel: np.ndarray | None,
+    ):
+        """The burst gun ``g`` would fire at candidate row ``i`` (state ``x``, covariance ``P``,
+        predicted with ``accel`` [m/s^2] or constant velocity): ((knots, lead, rounds, kill
+        probability), "") or (None, why not). The caller has checked that the target can be within
+        reach during the burst (:meth:`_GunPlanning.beyond_reach`)."""
+        gun = self.defence.guns[g]
+        gt = gun.type
+        gp = self._planning[g]
+        fc = self.fire_control[g]
+        t = tracks.t
+        burst = gp.burst
         # when could the first round leave: reaction, spin-up, slew to the current lead
-        # a round in free flight falls under gravity and slows by drag: predict it so (the drag
-        # deceleration from the track's speed and the arc fit's drag factor when one is known)
-        accel = None
-        if picture.klass[i] == TrackClass.BALLISTIC:
-            accel = np.array([0.0, 0.0, -G0])
-            if fit is not None:
-                k = float(np.exp(fit.theta[6]))
-                v = x[3:6] - self.defence.air.wind
-                rho, a = self.defence.air.density_and_sound(np.array([x[2]]))
-                speed = float(np.linalg.norm(v))
-                accel = accel - k * float(rho[0]) * float(G1(np.array([speed / float(a[0])]))[0]) * speed * v
         first = fc.lead(x, t, np.array([t + gt.reaction_s]), accel=accel)
         if not first.valid[0]:
             return None, "target out of reach"
         daz = abs((first.azimuth[0] - self.pointing[g, 0] + np.pi) % (2 * np.pi) - np.pi)
         slew = max(daz / gt.slew_rate_az, abs(first.elevation[0] - self.pointing[g, 1]) / gt.slew_rate_el)
         t_start = t + max(gt.reaction_s, gt.spin_up_s, slew)
-        knots = t_start + np.arange(0.0, burst + 1e-9, KNOT_S)
+        knots = t_start + gp.knot_offsets
         sol = fc.lead(x, t, knots, accel=accel)
         if not sol.valid.all():
             return None, "target out of reach"
@@ -381,16 +497,22 @@ class EngagementManager:
         if bad:
             return None, bad
         if others.size:
-            reach = gt.muzzle_velocity * gt.self_destruct_s * 0.75
             clear = min_clearance(
-                gun.position, sol.azimuth, sol.elevation, reach, tracks.x[others, :3], tracks.x[others, 3:6], t, knots
+                gun.position,
+                sol.azimuth,
+                sol.elevation,
+                gp.line_of_fire_m,
+                tracks.x[others, :3],
+                tracks.x[others, 3:6],
+                t,
+                knots,
             )
             if clear < self.doctrine.civil_clearance_m:
                 return None, f"civil or unknown aircraft within {clear:.0f} m of the line of fire"
-        populated = [z for z in self.defence.zones if z.kind == "populated"]
+        n_rounds = int(min(burst * gt.rate_of_fire, self.ammunition[g]))
+        populated = self._populated
         if populated:
-            n_rounds_plan = int(min(burst * gt.rate_of_fire, self.ammunition[g]))
-            per_knot = np.full(len(knots), n_rounds_plan / len(knots))
+            per_knot = np.full(len(knots), n_rounds / len(knots))
             intact = intact_rounds_in_zones(gun, self.defence.air, sol.azimuth, sol.elevation, per_knot, populated)
             worst = int(np.argmax(intact))
             if intact[worst] > self.doctrine.max_intact_rounds_populated:
@@ -399,13 +521,13 @@ class EngagementManager:
         tau = float(np.mean(knots + sol.tof) - t)
         Ppos = P[:3, :3] + tau * (P[:3, 3:] + P[3:, :3]) + tau**2 * P[3:, 3:]
         los = sol.intercept[len(knots) // 2] - gun.position
-        los = los / np.linalg.norm(los)
+        e, n, u = los.tolist()
+        los = los / math.sqrt(e * e + n * n + u * u)  # = np.linalg.norm's sqrt(los.dot(los))
         perp = np.eye(3) - np.outer(los, los)
         cross_sigma = float(np.sqrt(max(np.trace(perp @ Ppos @ perp) / 2.0, 0.0)))
-        n_rounds = int(min(burst * gt.rate_of_fire, self.ammunition[g]))
         pk = float(
             fc.burst_pk(
-                np.median(sol.slant_range),
+                _median(sol.slant_range.tolist()),
                 cross_sigma,
                 n_rounds,
                 *VULNERABILITY.get(TrackClass(picture.klass[i]), DEFAULT_VULNERABILITY),

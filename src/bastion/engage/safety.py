@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from bastion.engage.kernels import min_line_clearance
 from bastion.scenario.compiled import GunSite
 
 
@@ -48,12 +49,22 @@ def min_clearance(
     """Smallest distance [m] between other tracks (predicted to ``times``) and the lines of fire.
 
     A line of fire runs from the gun along (az, el) for ``reach_m`` (the self-destruct distance).
+    The distances are taken in a compiled loop (:func:`bastion.engage.kernels.min_line_clearance`:
+    a few tracks and knots, where numpy's per-call cost would dominate).
     """
     if others_pos.shape[0] == 0:
         return float("inf")
-    d = np.stack([np.cos(el) * np.sin(az), np.cos(el) * np.cos(az), np.sin(el)], axis=-1)  # (K, 3)
-    pts = others_pos[:, None, :] + others_vel[:, None, :] * (times - t_state)[None, :, None]  # (N, K, 3)
-    rel = pts - gun_pos
-    s = np.clip(np.einsum("nkj,kj->nk", rel, d), 0.0, reach_m)
-    closest = gun_pos + s[..., None] * d[None, :, :]
-    return float(np.min(np.linalg.norm(pts - closest, axis=-1)))
+    cos_el = np.cos(el)
+    return float(
+        min_line_clearance(
+            gun_pos,
+            cos_el * np.sin(az),
+            cos_el * np.cos(az),
+            np.sin(el),
+            reach_m,
+            others_pos,
+            others_vel,
+            t_state,
+            times,
+        )
+    )

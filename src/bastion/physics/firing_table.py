@@ -94,6 +94,8 @@ class FiringTable:
         self._origin = np.array([self.ranges[0], self.heights[0]])
         self._last = np.array([self.ranges.size - 1, nh - 1])
         self._corners = np.array([0, nh, 1, nh + 1])  # flat offsets of (i, j), (i+1, j), (i, j+1), (i+1, j+1)
+        # the same grid and layout as plain arguments of the compiled lookup (``bastion.engage.kernels``)
+        self.kernel_table = (self._grid, nh, *map(float, self._origin), float(cell_m), *map(float, self._last))
 
     def solve(self, horizontal_m: np.ndarray, height_m: np.ndarray) -> BallisticSolution:
         """Elevation and time of flight to reach points at horizontal range and height [m] (NaN out of reach)."""

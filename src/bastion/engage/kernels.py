@@ -1,0 +1,172 @@
+"""Compiled inner loops (numba) of the engagement planning: lead solution, line-of-fire clearance,
+fall-of-shot footprint.
+
+Why compiled: every scan the engagement manager plans a burst for each gun and candidate target
+within reach: two lead solutions (the first round's aim, then the burst's aim schedule), each six
+fire-control iterations over a handful of knots, then the clearance of the lines of fire from
+civil aircraft and the footprint of the rounds that fail to self-destruct. Written with numpy that
+is a few hundred array calls per plan, each costing its fixed overhead (~1 µs) on arrays of one to
+a dozen rows, which made planning most of the engagement stage of a Monte Carlo sweep (issue 8).
+A loop over the knots does the same arithmetic in one call.
+
+The loops perform the floating-point operations of the array formulations they replace
+(:meth:`bastion.engage.fire_control.FireControl.lead` with
+:meth:`bastion.physics.firing_table.FiringTable.lookup`, :func:`bastion.engage.safety.min_clearance`,
+:func:`bastion.engage.collateral.intact_rounds_in_zones`) in the same order, so they give the same
+results to the last bit (tested in ``tests/engage/test_engage_kernels.py``). In particular numpy's
+``add.reduce`` over a 3-vector sums ``(x·x + y·y) + z·z`` but its ``einsum`` ``(x·x + z·z) + y·y``,
+and ``np.hypot`` is the C library's ``hypot``, as is numba's. Sines, cosines and arc tangents are
+left to numpy, whose SIMD routines need not agree with the C library's to the last bit. No
+fast-math: IEEE operations only, no reassociation or fused multiply-add.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True, inline="always")
+def _table_lookup(horizontal, height, grid, nh, origin_r, origin_h, cell, last_r, last_h):
+    """``FiringTable.lookup`` for one point: (elevation [rad], time of flight [s], valid).
+
+    Bilinear interpolation in the flat grid ``grid`` (cells x 2: elevation, time of flight) of
+    ``nh`` heights per range; out of the grid or in an unreachable cell: NaN, NaN, False."""
+    fr = (horizontal - origin_r) / cell
+    fh = (height - origin_h) / cell
+    if not (fr >= 0.0 and fr < last_r and fh >= 0.0 and fh < last_h):
+        return np.nan, np.nan, False
+    i = math.floor(fr)
+    j = math.floor(fh)
+    a = fr - i
+    b = fh - j
+    na = 1 - a
+    nb = 1 - b
+    c = int(i) * nh + int(j)  # corners c, c + nh, c + 1, c + nh + 1
+    el = grid[c, 0] * na * nb + grid[c + nh, 0] * a * nb + grid[c + 1, 0] * na * b + grid[c + nh + 1, 0] * a * b
+    tof = grid[c, 1] * na * nb + grid[c + nh, 1] * a * nb + grid[c + 1, 1] * na * b + grid[c + nh + 1, 1] * a * b
+    return el, tof, np.isfinite(el) and np.isfinite(tof)
+
+
+@njit(cache=True)
+def lead_solution(
+    x, t_state, t_fire, half_accel, accelerated, gun_pos, v0, wind_e, wind_n, table, iterations, rows, target, valid
+):
+    """Lead solution of one target state ``x`` (6,) at ``t_state`` for the fire times ``t_fire`` (K,).
+
+    The target is predicted as ``pos + vel tau (+ half_accel tau^2 when accelerated)``; the wind
+    is the air's east and north velocity [m/s]. Writes per knot: ``rows`` (5, K) the last aim
+    point's east and north [m] (for the azimuth), the elevation [rad, NaN where invalid], the time
+    of flight [s] and the slant range [m]; ``target`` (K, 3) the predicted intercept [m]; ``valid``
+    (K,). ``table`` is the firing table's grid with its layout (``FiringTable.kernel_table``).
+    """
+    grid, nh, origin_r, origin_h, cell, last_r, last_h = table
+    px, py, pz, vx, vy, vz = x[0], x[1], x[2], x[3], x[4], x[5]
+    ax, ay, az = half_accel[0], half_accel[1], half_accel[2]
+    gx, gy, gz = gun_pos[0], gun_pos[1], gun_pos[2]
+    for k in range(t_fire.shape[0]):
+        dt = t_fire[k] - t_state
+        ex, ey, ez = px + vx * dt, py + vy * dt, pz + vz * dt
+        if accelerated:
+            dt2 = dt * dt
+            ex, ey, ez = ex + ax * dt2, ey + ay * dt2, ez + az * dt2
+        rx, ry, rz = ex - gx, ey - gy, ez - gz
+        tof = np.sqrt((rx * rx + ry * ry) + rz * rz) / v0
+        el = 0.0
+        ok = True
+        slant = aim_e = aim_n = 0.0
+        for _ in range(iterations):
+            tau = dt + tof
+            ex, ey, ez = px + vx * tau, py + vy * tau, pz + vz * tau
+            if accelerated:
+                tau2 = tau * tau
+                ex, ey, ez = ex + ax * tau2, ey + ay * tau2, ez + az * tau2
+            rx, ry, rz = ex - gx, ey - gy, ez - gz
+            slant = np.sqrt((rx * rx + ry * ry) + rz * rz)
+            lag = tof - slant / v0  # the lag rule's drift time (``firing_table.wind_drift``), NaN kept
+            if lag < 0.0:
+                lag = 0.0
+            aim_e = rx - lag * wind_e
+            aim_n = ry - lag * wind_n
+            aim_u = rz - lag * 0.0
+            el, sol_tof, ok = _table_lookup(
+                math.hypot(aim_e, aim_n), aim_u, grid, nh, origin_r, origin_h, cell, last_r, last_h
+            )
+            if ok:
+                tof = sol_tof
+        rows[0, k] = aim_e
+        rows[1, k] = aim_n
+        rows[2, k] = el if ok else np.nan
+        rows[3, k] = tof
+        rows[4, k] = slant
+        target[k, 0] = ex
+        target[k, 1] = ey
+        target[k, 2] = ez
+        valid[k] = ok
+
+
+@njit(cache=True)
+def footprint_points(
+    gun_e, gun_n, sin_az, cos_az, ground, tof, range_sigma_raw, sig_ang, v0, wind_e, wind_n, samples, east, north
+):
+    """Sample points [m] of the fall-of-shot footprint of every aim knot (``collateral.intact_rounds_in_zones``).
+
+    Per knot k: the footprint centre is the gun plus ``ground[k]`` along the azimuth (``sin_az``,
+    ``cos_az``) plus the lag-rule wind drift over ``tof[k]``; the range sigma is
+    ``range_sigma_raw[k] * sig_ang`` and the cross sigma ``ground[k] * sig_ang``, each at least 5 m
+    (NaN kept, as ``np.maximum``). Writes the S ``samples`` (S, 2) (standard normal: along range,
+    across) scaled to that footprint into ``east`` and ``north`` (K * S,), knot-major.
+    """
+    n_samples = samples.shape[0]
+    for k in range(ground.shape[0]):
+        s, c, g = sin_az[k], cos_az[k], ground[k]
+        lag = tof[k] - g / v0
+        if lag < 0.0:
+            lag = 0.0
+        ce = (gun_e + s * g) + lag * wind_e
+        cn = (gun_n + c * g) + lag * wind_n
+        s_range = range_sigma_raw[k] * sig_ang
+        if s_range < 5.0:
+            s_range = 5.0
+        s_cross = g * sig_ang
+        if s_cross < 5.0:
+            s_cross = 5.0
+        minus_s = -s
+        for j in range(n_samples):
+            a = samples[j, 0] * s_range
+            b = samples[j, 1] * s_cross
+            east[k * n_samples + j] = (ce + a * s) + b * c
+            north[k * n_samples + j] = (cn + a * c) + b * minus_s
+
+
+@njit(cache=True)
+def min_line_clearance(gun_pos, east, north, up, reach, others_pos, others_vel, t_state, times):
+    """Smallest distance [m] between the other tracks, predicted to ``times`` (K,) with constant
+    velocity, and the lines of fire from ``gun_pos`` along the unit vectors (``east``, ``north``,
+    ``up``) (K,) of each knot, ``reach`` [m] long (``safety.min_clearance``). NaN if any distance is
+    NaN, as ``np.min``; numpy's ``einsum`` dot product ``(x·x + z·z) + y·y`` is kept."""
+    gx, gy, gz = gun_pos[0], gun_pos[1], gun_pos[2]
+    best = np.inf
+    for n in range(others_pos.shape[0]):
+        for k in range(times.shape[0]):
+            dt = times[k] - t_state
+            px = others_pos[n, 0] + others_vel[n, 0] * dt
+            py = others_pos[n, 1] + others_vel[n, 1] * dt
+            pz = others_pos[n, 2] + others_vel[n, 2] * dt
+            dx, dy, dz = east[k], north[k], up[k]
+            s = ((px - gx) * dx + (pz - gz) * dz) + (py - gy) * dy
+            if s < 0.0:  # clipped to the line's extent, NaN kept (np.clip)
+                s = 0.0
+            elif s > reach:
+                s = reach
+            ex = px - (gx + s * dx)
+            ey = py - (gy + s * dy)
+            ez = pz - (gz + s * dz)
+            d = np.sqrt((ex * ex + ey * ey) + ez * ez)
+            if d != d:
+                return np.nan
+            if d < best:
+                best = d
+    return best

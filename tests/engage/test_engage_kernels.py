@@ -1,0 +1,189 @@
+"""The engagement's compiled loops against the array formulas they replace: equal to the last bit.
+
+``lead_arrays`` below is the numpy formulation of ``FireControl.lead`` before its iteration was
+compiled (``FiringTable.lookup``, ``wind_drift``), ``intact_rounds_arrays`` that of
+``collateral.intact_rounds_in_zones`` and ``min_clearance_arrays`` that of ``safety.min_clearance``;
+any reordering of the floating-point operations in the kernels shows up here as a mismatch.
+"""
+
+import numpy as np
+import pytest
+import shapely
+
+from bastion.engage import collateral
+from bastion.engage.fire_control import FireControl
+from bastion.engage.kernels import footprint_points
+from bastion.engage.safety import min_clearance
+from bastion.physics.ballistics import Air
+from bastion.physics.firing_table import wind_drift
+from bastion.scenario.catalogue import CATALOGUE
+from bastion.scenario.compiled import GunSite, ZoneArea
+
+
+def lead_arrays(fc, x, t_state, t_fire, iterations=6, accel=None):
+    """(azimuth, elevation, tof, intercept, slant range, valid) with numpy over all knots."""
+    v0 = fc.gun.type.muzzle_velocity
+    gun_pos = fc.gun.position
+    pos = x[..., None, :3]
+    vel = x[..., None, 3:6]
+    acc = None if accel is None else 0.5 * np.asarray(accel, dtype=float)[..., None, :]
+    dt = (t_fire - t_state)[..., None]
+    rel0 = pos + vel * dt if acc is None else pos + vel * dt + acc * dt**2
+    tof = np.linalg.norm(rel0 - gun_pos, axis=-1) / v0
+    for _ in range(iterations):
+        tau = dt + tof[..., None]
+        target = pos + vel * tau if acc is None else pos + vel * tau + acc * tau**2
+        rel = target - gun_pos
+        slant = np.sqrt(np.add.reduce(rel * rel, axis=-1))
+        aim = rel - wind_drift(fc.air.wind, tof, slant, v0)
+        rh = aim[..., 1:].copy()
+        rh[..., 0] = np.hypot(aim[..., 0], aim[..., 1])
+        el, sol_tof, valid = fc.table.lookup(rh)
+        tof = np.where(valid, sol_tof, tof)
+    el = np.where(valid, el, np.nan)
+    az = np.arctan2(aim[..., 0], aim[..., 1])
+    return az, el, tof, target, slant, valid & np.isfinite(el)
+
+
+def gun(position):
+    return GunSite(0, "G", CATALOGUE.guns["lpws"], np.asarray(position, dtype=float), 1550, 0.0, 2 * np.pi, ())
+
+
+@pytest.mark.parametrize("wind", [(0.0, 0.0, 0.0), (6.0, -4.0, 0.3)])
+def test_lead_equals_the_array_formulas(wind):
+    rng = np.random.default_rng(11)
+    fc = FireControl(gun([30.0, -20.0, 4.0]), Air(35.0, 8.0, wind=np.array(wind)))
+    checked = {"valid": 0, "invalid": 0}
+    for n in range(400):
+        x = np.concatenate([rng.normal(0.0, 1500.0, 3), rng.normal(0.0, 120.0, 3)])
+        x[2] = rng.uniform(-100.0, 1500.0)
+        t0 = rng.uniform(0.0, 100.0)
+        knots = t0 + rng.uniform(0.0, 4.0) + np.arange(rng.integers(1, 12)) * 0.25
+        accel = None if n % 2 else np.array([rng.normal(0.0, 2.0), rng.normal(0.0, 2.0), -9.8 + rng.normal(0.0, 2.0)])
+        for iterations in (6, 2):
+            got = fc.lead(x, t0, knots, iterations=iterations, accel=accel)
+            want = lead_arrays(fc, x, t0, knots, iterations=iterations, accel=accel)
+            for g, w in zip(
+                (got.azimuth, got.elevation, got.tof, got.intercept, got.slant_range, got.valid), want, strict=True
+            ):
+                assert g.shape == w.shape
+                assert np.array_equal(g, w, equal_nan=True)
+            checked["valid"] += int(got.valid.sum())
+            checked["invalid"] += int((~got.valid).sum())
+    assert min(checked.values()) > 100  # both in and out of reach were exercised
+
+
+def test_lead_of_unusable_states_is_invalid_like_the_arrays():
+    fc = FireControl(gun([0.0, 0.0, 3.0]), Air(35.0, wind=np.array([3.0, 1.0, 0.0])))
+    knots = np.array([1.0, 1.25])
+    for x in (
+        np.array([np.nan, 500.0, 100.0, 0.0, 0.0, 0.0]),
+        np.array([1e300, 0.0, 100.0, 0.0, 0.0, 0.0]),
+        np.array([500.0, 0.0, 100.0, np.inf, 0.0, 0.0]),
+        np.array([0.0, 0.0, 3.0, 0.0, 0.0, 0.0]),  # at the muzzle
+    ):
+        got = fc.lead(x, 0.0, knots)
+        with np.errstate(invalid="ignore", over="ignore"):
+            want = lead_arrays(fc, x, 0.0, knots)
+        assert np.array_equal(got.valid, want[5])
+        assert np.array_equal(got.elevation, want[1], equal_nan=True)
+
+
+def intact_rounds_arrays(gun, air, azimuth, elevation, rounds_per_knot, zones):
+    """Expected intact rounds per zone with numpy over all knots and samples."""
+    gt = gun.type
+    el_t, rng_t, tof_t = collateral.dud_table(gun, air)
+    ground = np.interp(elevation, el_t, rng_t)
+    tof = np.interp(elevation, el_t, tof_t)
+    u = np.stack([np.sin(azimuth), np.cos(azimuth)], axis=1)
+    nrm = np.stack([u[:, 1], -u[:, 0]], axis=1)
+    centre = gun.position[:2] + u * ground[:, None] + wind_drift(air.wind, tof, ground, gt.muzzle_velocity)[:, :2]
+    slope = np.abs(np.gradient(rng_t, el_t))
+    sig_ang = np.hypot(gt.dispersion_rad, gt.pointing_bias_rad)
+    s_range = np.maximum(np.interp(elevation, el_t, slope) * sig_ang, 5.0)
+    s_cross = np.maximum(ground * sig_ang, 5.0)
+    samples = collateral._SAMPLES
+    pts = (
+        centre[:, None, :]
+        + samples[None, :, :1] * s_range[:, None, None] * u[:, None, :]
+        + samples[None, :, 1:] * s_cross[:, None, None] * nrm[:, None, :]
+    )
+    e, n = pts[..., 0].ravel(), pts[..., 1].ravel()
+    frac = np.stack(
+        [shapely.intersects_xy(z.geometry, e, n).reshape(pts.shape[:2]).mean(axis=1) for z in zones], axis=1
+    )
+    return gt.dud_fraction * (np.asarray(rounds_per_knot, dtype=float)[:, None] * frac).sum(axis=0), e, n
+
+
+def test_fall_of_shot_footprint_equals_the_array_formulas(baghdad):
+    rng = np.random.default_rng(5)
+    d = baghdad.defence
+    g = d.guns[0]
+    ring = (
+        shapely.Point(g.position[0], g.position[1])
+        .buffer(900.0)
+        .difference(shapely.Point(g.position[0], g.position[1]).buffer(300.0))
+    )
+    zones = [z for z in d.zones if z.kind == "populated"] + [
+        ZoneArea(99, "ring", "populated", 1.0, ring, g.position[:2].copy(), 900.0, False)
+    ]
+    hits = 0
+    for air in (d.air, Air(d.air.ground_altitude_m, d.air.delta_t_k, wind=np.array([-7.0, 2.0, 0.0]))):
+        for _ in range(150):
+            k = int(rng.integers(1, 12))
+            az = rng.uniform(0.0, 2 * np.pi) + rng.normal(0.0, 0.05, k)
+            el = np.clip(rng.uniform(-0.05, 0.6) + rng.normal(0.0, 0.02, k), g.type.min_elevation, g.type.max_elevation)
+            per_knot = np.full(k, rng.uniform(1.0, 20.0))
+            got = collateral.intact_rounds_in_zones(g, air, az, el, per_knot, zones)
+            want, e, n = intact_rounds_arrays(g, air, az, el, per_knot, zones)
+            assert np.array_equal(got, want)
+            east, north = np.empty(e.size), np.empty(e.size)
+            gt = g.type
+            table = collateral.dud_table(g, air)
+            footprint_points(
+                g.position[0],
+                g.position[1],
+                np.sin(az),
+                np.cos(az),
+                np.interp(el, table[0], table[1]),
+                np.interp(el, table[0], table[2]),
+                np.interp(el, table[0], np.abs(np.gradient(table[1], table[0]))),
+                float(np.hypot(gt.dispersion_rad, gt.pointing_bias_rad)),
+                gt.muzzle_velocity,
+                air.wind[0],
+                air.wind[1],
+                collateral._SAMPLES,
+                east,
+                north,
+            )
+            assert np.array_equal(east, e) and np.array_equal(north, n)
+            hits += int((got > 0).sum())
+    assert hits > 20  # rounds did fall in the zones
+
+
+def min_clearance_arrays(gun_pos, az, el, reach_m, others_pos, others_vel, t_state, times):
+    """Smallest distance between the predicted tracks and the lines of fire, with numpy."""
+    d = np.stack([np.cos(el) * np.sin(az), np.cos(el) * np.cos(az), np.sin(el)], axis=-1)
+    pts = others_pos[:, None, :] + others_vel[:, None, :] * (times - t_state)[None, :, None]
+    rel = pts - gun_pos
+    s = np.clip(np.einsum("nkj,kj->nk", rel, d), 0.0, reach_m)
+    closest = gun_pos + s[..., None] * d[None, :, :]
+    return float(np.min(np.linalg.norm(pts - closest, axis=-1)))
+
+
+def test_line_of_fire_clearance_equals_the_array_formulas():
+    rng = np.random.default_rng(9)
+    gun_pos = np.array([120.0, -40.0, 6.0])
+    for _ in range(3000):
+        n, k = int(rng.integers(1, 6)), int(rng.integers(1, 12))
+        az = rng.uniform(0.0, 2 * np.pi) + rng.normal(0.0, 0.1, k)
+        el = rng.uniform(-0.1, 1.4) + rng.normal(0.0, 0.05, k)
+        pos = gun_pos + rng.normal(0.0, 1500.0, (n, 3))
+        vel = rng.normal(0.0, 80.0, (n, 3))
+        t0 = rng.uniform(0.0, 500.0)
+        times = t0 + rng.uniform(0.0, 3.0) + 0.25 * np.arange(k)
+        got = min_clearance(gun_pos, az, el, 2400.0, pos, vel, t0, times)
+        assert got == min_clearance_arrays(gun_pos, az, el, 2400.0, pos, vel, t0, times)
+    pos[0, 1] = np.nan
+    assert np.isnan(min_clearance(gun_pos, az, el, 2400.0, pos, vel, t0, times))
+    assert min_clearance(gun_pos, az, el, 2400.0, pos[:0], vel[:0], t0, times) == np.inf
