@@ -184,3 +184,19 @@ def test_burst_refused_when_duds_would_fall_on_a_populated_zone(baghdad):
     orders, events, _ = m.step(tracks, picture_for(tracks, Identity.HOSTILE), 1.0)
     assert orders == []
     assert any(k == "cannot_engage" and "fall of shot" in p["reason"] and "Terminal" in p["reason"] for k, p in events)
+
+
+def test_an_aircraft_of_unknown_position_near_the_line_of_fire_holds_fire(baghdad):
+    """Fail safe: a civil track whose state is not a number cannot be shown clear of the line of fire,
+    so the gun holds (before, a NaN clearance compared as 'not too close' and the gun fired)."""
+    hostile = one_track([900.0, 0.0, 100.0], [-50.0, 0.0, 0.0])
+    two = Tracks.concatenate([hostile, dataclasses.replace(hostile, id=np.array([8]), x=np.full((1, 6), np.nan))])
+    picture = picture_for(two, Identity.HOSTILE)
+    picture = dataclasses.replace(picture, identity=np.array([Identity.HOSTILE, Identity.CIVIL], dtype=np.int8))
+    orders, events, _ = manager(baghdad, [gun()]).step(two, picture, 1.0)
+    assert orders == []
+    assert any("unknown position" in p.get("reason", "") for k, p in events if k == "cannot_engage"), events
+    # the same hostile with the aircraft at a known, distant position is engaged
+    far = dataclasses.replace(two, x=np.vstack([hostile.x, [[-20_000.0, 20_000.0, 3000.0, 0.0, 0.0, 0.0]]]))
+    orders, _, _ = manager(baghdad, [gun()]).step(far, picture, 1.0)
+    assert len(orders) == 1 and orders[0].track_id == 7

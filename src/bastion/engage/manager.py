@@ -507,6 +507,8 @@ class EngagementManager:
                 t,
                 knots,
             )
+            if math.isnan(clear):  # an aircraft whose state is unknown: cannot show the line of fire clear
+                return None, "civil or unknown aircraft of unknown position near the line of fire"
             if clear < self.doctrine.civil_clearance_m:
                 return None, f"civil or unknown aircraft within {clear:.0f} m of the line of fire"
         n_rounds = int(min(burst * gt.rate_of_fire, self.ammunition[g]))
