@@ -193,6 +193,8 @@ class Tracker:
         self.dim = self.models[0].dim
         self._reject_at, self._confirm_at = wald_thresholds(cfg.sprt_false_confirm, cfg.sprt_true_reject)
         self._log_miss = float(np.log1p(-cfg.pd * cfg.gate_probability))
+        self._adsb_gate = chi2_gate(cfg.gate_probability, 3)  # ADS-B position: 3 dof
+        self._adsb_keyed_gate = chi2_gate(cfg.adsb_keyed_gate_probability, 3)
         self._next_id = np.ones(replications, dtype=np.int64)  # each replication numbers its own tracks
         self._next_uid = 1
         self.t = 0.0
@@ -425,29 +427,45 @@ class Tracker:
         A report older than a track's state is extrapolated with its reported velocity. ``replica``: the
         replication the reports belong to (they update only its tracks).
         """
-        if len(reports) == 0:
+        n = len(reports)
+        if n == 0:
             return AdsbUpdate()
         enu, R, usable = adsb_measurements(reports, origin, self.config.adsb_vertical_sigma_m)
-        icao = np.char.lower(np.asarray(reports.icao24).astype("<U6"))
         t = np.asarray(reports.t, dtype=float)
-        vel = np.nan_to_num(np.asarray(reports.velocity, dtype=float).reshape(-1, 3))
-        good = np.flatnonzero(usable)
-        order = good[np.lexsort((t[good], icao[good]))]
-        # rank of each report among its aircraft's reports in this batch (0 = the oldest)
-        first = np.r_[True, icao[order][1:] != icao[order][:-1]]
-        start = np.maximum.accumulate(np.where(first, np.arange(order.size), 0))
-        rank = np.arange(order.size) - start
-        result = AdsbUpdate(unusable=int((~usable).sum()))
+        vel = np.asarray(reports.velocity, dtype=float).reshape(-1, 3)
+        if not np.isfinite(vel).all():  # no velocity message yet (np.nan_to_num is slow even on finite input)
+            vel = np.nan_to_num(vel)
+        # the bookkeeping is on Python lists: a batch holds a handful of reports, and numpy's per-call
+        # cost would exceed the work
+        icao = [a[:6].lower() for a in np.asarray(reports.icao24).tolist()]
+        times = t.tolist()
+        good = [i for i, ok in enumerate(usable.tolist()) if ok]
+        # rounds: the r-th report (oldest first) of every aircraft, the aircraft in address order
+        rounds: list[list[int]] = []
+        rank: dict[str, int] = {}
+        for i in sorted(good, key=lambda i: (icao[i], times[i])):
+            r = rank[icao[i]] = rank.get(icao[i], -1) + 1
+            if r == len(rounds):
+                rounds.append([])
+            rounds[r].append(i)
+        keyed: list[tuple[int, str]] = []
+        unkeyed: list[tuple[int, str]] = []
         used = 0
-        for r in range(int(rank.max()) + 1 if rank.size else 0):  # rounds: the r-th report of every aircraft
-            sel = order[rank == r]
-            used += self._adsb_round(t[sel], icao[sel], enu[sel], R[sel], vel[sel], result, replica)
-        return AdsbUpdate(used, result.keyed, result.unkeyed, result.unusable)
+        every = list(range(n))
+        for sel in rounds:
+            rows = slice(None) if sel == every else np.array(sel)  # (one report per aircraft: all, in order)
+            used += self._adsb_round(
+                t[rows], [icao[i] for i in sel], enu[rows], R[rows], vel[rows], keyed, unkeyed, replica
+            )
+        return AdsbUpdate(used, keyed, unkeyed, n - len(good))
 
     # -- filtering internals ------------------------------------------------------------------
-    def _predicted(self, xs, Ps, mu, dt):
-        """Mode states and covariances ``dt`` (K,) later, with predicted mode probabilities (IMM mixing)."""
-        uniform = dt.size > 0 and dt.min() == dt.max()  # every track at the last scan's time: the usual case
+    def _predicted(self, xs, Ps, mu, dt, memo: bool = True):
+        """Mode states and covariances ``dt`` (K,) later, with predicted mode probabilities (IMM mixing).
+
+        ``memo``: a common time step's terms are built once and kept (the scans' steps recur); off for
+        time steps that do not recur (ADS-B reports), which takes the per-track path."""
+        uniform = memo and dt.size > 0 and dt.min() == dt.max()  # every track at the last scan's time: the usual case
         if self.n_modes > 1:
             Pi = (
                 self._mode_transition(float(dt[0]))
@@ -596,90 +614,95 @@ class Tracker:
         used[dj[self.status[ti] != TrackStatus.TENTATIVE]] = True
 
     # -- ADS-B internals ----------------------------------------------------------------------
-    def _adsb_round(self, t, icao, pos, R, vel, result: AdsbUpdate, replica: int = 0) -> int:
-        """One report per aircraft at most: gate, assign and update; returns the reports used."""
-        cfg = self.config
+    def _adsb_round(self, t, icao: list[str], pos, R, vel, keyed: list, unkeyed: list, replica: int = 0) -> int:
+        """One report per aircraft at most: gate, assign and update; returns the reports used, and adds
+        the keys made and dropped to ``keyed`` and ``unkeyed``.
+
+        Pairs are the keyed aircraft with their tracks first, then the other aircraft with the confirmed
+        tracks not yet keyed that their reports may gate with. The usual round is one keyed aircraft
+        whose report updates its track: no candidate search, and no copies of the pairs' arrays."""
         n_tr = self.id.size
         if n_tr == 0 or t.size == 0:
             return 0
         # pairs of keyed aircraft with their tracks
         # dictionary look-up per aircraft of this round (tens at most, not a per-target scan path)
-        keyed_track = np.array([self._track_of.get((replica, str(a)), -1) for a in icao], dtype=np.int64)
-        has_key = keyed_track >= 0
-        kt = np.searchsorted(self.uid, keyed_track[has_key])
-        kr = np.flatnonzero(has_key)
-        # candidate pairs of the others with confirmed, unkeyed tracks
-        free = (self.status != TrackStatus.TENTATIVE) & (self.icao24 == "")
-        if self.replications > 1:
-            free &= self.replica == replica
-        cand = np.flatnonzero(free)
-        rep = np.flatnonzero(~has_key)
-        ct = cr = np.zeros(0, dtype=np.intp)
-        if cand.size and rep.size:
-            x_bar, P_bar = imm.combine(self.xs[cand], self.Ps[cand], self.mu[cand])
-            t_ref = float(t[rep].max())
-            dt = np.maximum(t_ref - self.t_state[cand], 0.0)
-            ref = x_bar[:, :3] + x_bar[:, 3:6] * dt[:, None]
-            var = (
-                np.trace(P_bar[:, :3, :3], axis1=1, axis2=2)
-                + np.trace(P_bar[:, 3:6, 3:6], axis1=1, axis2=2) * dt**2
-                + self.config.q * dt**3
-                + float(np.max(np.trace(R[rep], axis1=1, axis2=2)))
-            )
-            speed = np.linalg.norm(x_bar[:, 3:6], axis=1)
-            spread = t_ref - float(t[rep].min())
-            radius = np.sqrt(chi2_gate(cfg.gate_probability, 3) * var) * 1.05 + speed * spread + 1.0
-            a, b = candidate_pairs(ref, radius, pos[rep])
-            ct, cr = cand[a], rep[b]
-        ti = np.r_[kt, ct].astype(np.intp)
-        rj = np.r_[kr, cr].astype(np.intp)
-        if ti.size == 0:
+        track_of = self._track_of
+        key_uid = [track_of.get((replica, a), -1) for a in icao]
+        kr = [j for j, uid in enumerate(key_uid) if uid >= 0]
+        rep = [j for j, uid in enumerate(key_uid) if uid < 0]
+        n_keyed = len(kr)
+        ti = np.searchsorted(self.uid, [key_uid[j] for j in kr])
+        rj = np.array(kr, dtype=np.intp)
+        if rep:  # candidate pairs of the others with confirmed, unkeyed tracks
+            free = (self.status != _TENTATIVE) & (self.icao24 == "")
+            if self.replications > 1:
+                free &= self.replica == replica
+            cand = np.flatnonzero(free)
+            if cand.size:
+                rep_a = np.array(rep)
+                x_bar, P_bar = imm.combine(self.xs[cand], self.Ps[cand], self.mu[cand])
+                t_ref = float(t[rep_a].max())
+                dt = np.maximum(t_ref - self.t_state[cand], 0.0)
+                ref = x_bar[:, :3] + x_bar[:, 3:6] * dt[:, None]
+                var = (
+                    np.trace(P_bar[:, :3, :3], axis1=1, axis2=2)
+                    + np.trace(P_bar[:, 3:6, 3:6], axis1=1, axis2=2) * dt**2
+                    + self.config.q * dt**3
+                    + float(np.max(np.trace(R[rep_a], axis1=1, axis2=2)))
+                )
+                speed = np.linalg.norm(x_bar[:, 3:6], axis=1)
+                spread = t_ref - float(t[rep_a].min())
+                radius = np.sqrt(self._adsb_gate * var) * 1.05 + speed * spread + 1.0
+                a, b = candidate_pairs(ref, radius, pos[rep_a])
+                ti, rj = np.concatenate([ti, cand[a]]), np.concatenate([rj, rep_a[b]])
+        n_pairs = ti.size
+        if n_pairs == 0:
             return 0
-        is_keyed = np.r_[np.ones(kt.size, dtype=bool), np.zeros(ct.size, dtype=bool)]
         xs, Ps, mu, zp, R_eff = self._adsb_predicted(ti, rj, t, pos, R, vel)
-        meas = CartesianPosition()
-        zs, Ss, Cs = self._measure(meas, xs, Ps, R_eff)
-        z_bar, S_bar = imm.combine_measurements(meas.residual, zs, Ss, mu)
-        S_inv, _ = inverse_and_logdet(S_bar)
-        d2 = mahalanobis2(zp - z_bar, S_inv)
-        gate = chi2_gate(cfg.gate_probability, 3)
-        keyed_ok = is_keyed & (d2 <= chi2_gate(cfg.adsb_keyed_gate_probability, 3))
-        for p in np.flatnonzero(is_keyed & ~keyed_ok):  # keys that no longer hold (rare)
-            tid = int(self.id[ti[p]])
-            result.unkeyed.append((tid, str(icao[rj[p]])))
-            self._unkey(ti[p])
-        unk = ~is_keyed & (d2 <= gate)
-        chosen = np.zeros(ti.size, dtype=bool)
-        chosen[keyed_ok] = True
-        if unk.any():
-            u = np.flatnonzero(unk)
-            got = assign(n_tr, t.size, ti[u], rj[u], d2[u], np.full(n_tr, gate))
-            chosen[u[got[ti[u]] == rj[u]]] = True
-        p = np.flatnonzero(chosen)
-        if p.size == 0:
+        zs, Ss, Cs = self._measure(_ADSB_MEASUREMENT, xs, Ps, R_eff)
+        z_bar, S_bar = imm.combine_measurements(_ADSB_MEASUREMENT.residual, zs, Ss, mu)
+        d2 = mahalanobis2(zp - z_bar, np.linalg.inv(S_bar))
+        d2_keyed = d2[:n_keyed].tolist()
+        chosen = [p for p in range(n_keyed) if d2_keyed[p] <= self._adsb_keyed_gate]
+        if len(chosen) < n_keyed:  # keys that no longer hold (rare)
+            for p in range(n_keyed):
+                if not d2_keyed[p] <= self._adsb_keyed_gate:
+                    unkeyed.append((int(self.id[ti[p]]), icao[rj[p]]))
+                    self._unkey(ti[p])
+        n_held = len(chosen)
+        if n_pairs > n_keyed:
+            u = n_keyed + np.flatnonzero(d2[n_keyed:] <= self._adsb_gate)
+            if u.size:
+                got = assign(n_tr, t.size, ti[u], rj[u], d2[u], np.full(n_tr, self._adsb_gate))
+                chosen += u[got[ti[u]] == rj[u]].tolist()
+        if not chosen:
             return 0
+        p = slice(None) if len(chosen) == n_pairs else np.array(chosen)  # (usually every pair: no copies)
         k = ti[p]
         self.xs[k], self.Ps[k], self.t_state[k] = xs[p], Ps[p], np.maximum(self.t_state[k], t[rj[p]])
         if self.n_modes > 1:
             self.mu[k] = mu[p]
-        self._update_modes(meas, k, zp[p], zs[p], Ss[p], Cs[p])
+        self._update_modes(_ADSB_MEASUREMENT, k, zp[p], zs[p], Ss[p], Cs[p])
         self.adsb_updates[k] += 1
-        for q in p[~is_keyed[p]]:  # newly keyed aircraft (a few per batch)
-            uid, a = int(self.uid[ti[q]]), str(icao[rj[q]])
-            self.icao24[ti[q]] = a
+        for q in chosen[n_held:]:  # newly keyed aircraft (a few per batch)
+            i, a = ti[q], icao[rj[q]]
+            uid = int(self.uid[i])
+            self.icao24[i] = a
             self.icao_of[uid] = a
             self._track_of[(replica, a)] = uid
-            result.keyed.append((int(self.id[ti[q]]), a))
-        return int(p.size)
+            keyed.append((int(self.id[i]), a))
+        return len(chosen)
 
     def _adsb_predicted(self, ti, rj, t, pos, R, vel):
         """Per pair: the track predicted to the report time (or the report extrapolated to the track's)."""
         t_meas = t[rj]
-        t_eff = np.maximum(t_meas, self.t_state[ti])
+        t_track = self.t_state[ti]
+        t_eff = np.maximum(t_meas, t_track)
         age = t_eff - t_meas
         zp = pos[rj] + vel[rj] * age[:, None]
-        R_eff = R[rj] + np.eye(3) * (self.config.adsb_velocity_sigma_mps * age)[:, None, None] ** 2
-        xs, Ps, mu = self._predicted(self.xs[ti], self.Ps[ti], self.mu[ti], t_eff - self.t_state[ti])
+        R_eff = R[rj] + _EYE3 * (self.config.adsb_velocity_sigma_mps * age)[:, None, None] ** 2
+        # each pair has a time step of its own (a report's time): nothing to memoise per time step
+        xs, Ps, mu = self._predicted(self.xs[ti], self.Ps[ti], self.mu[ti], t_eff - t_track, memo=False)
         return xs, Ps, mu, zp, R_eff
 
     def _unkey(self, i: int) -> None:
@@ -825,6 +848,10 @@ def _log_sum_by(group: np.ndarray, log_values: np.ndarray, n: int) -> np.ndarray
     with np.errstate(divide="ignore"):
         return np.where(s > 0, top + np.log(np.where(s > 0, s, 1.0)), out)
 
+
+_TENTATIVE = int(TrackStatus.TENTATIVE)  # (an enum attribute look-up costs microseconds)
+_ADSB_MEASUREMENT = CartesianPosition()
+_EYE3 = np.eye(3)
 
 _REPLICA_APART_M = 1e9  # [m] gating distance between replications: farther than any gate
 
