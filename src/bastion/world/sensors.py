@@ -116,6 +116,11 @@ class RadarModel:
         return dets, labels
 
 
+_GNSS_SIGMA_M = NACP_EPU_M / 2.45 / 2.0
+"""Per-axis sigma [m] of reported positions by NACp: real GNSS error is well inside the 95 % bound
+(EPU = 2.45 sigma), at half of what the bound allows."""
+
+
 class AdsbModel:
     """An ADS-B ground receiver decoding the squitters of cooperative aircraft."""
 
@@ -174,7 +179,7 @@ class AdsbModel:
         received = np.array(rows)
         pos, vel = pos_all[received], vel_all[received]
         nacp_w = nacp[which]
-        sigma = NACP_EPU_M[nacp_w] / 2.45 / 2.0  # real GNSS error is well inside the bound
+        sigma = _GNSS_SIGMA_M[nacp_w]
         pos_err = pos.copy()
         pos_err[:, :2] += rng.normal(0.0, 1.0, (which.size, 2)) * sigma[:, None]
         lat, lon, _ = self.origin.to_wgs84(pos_err)
