@@ -341,3 +341,52 @@ def test_replications_in_one_tracker_equal_separate_trackers_to_the_last_bit():
                 assert together.update_adsb(rep, origin, replica=r) == alone[r].update_adsb(rep, origin)
     assert compared > 200
     assert {a for a in together.icao_of.values()} == {"abc123"} and len(together.icao_of) == R - 1
+
+
+def test_queued_adsb_fused_as_the_next_scan_begins_equals_fusing_it_at_once():
+    """ADS-B reports queued by several replications (two batches for one of them, several reports per
+    aircraft, an unusable one) and fused together as the next scan begins give every replication the
+    tracks that fusing them at once, in a tracker of its own, gives: to the last bit."""
+    from bastion.engine.pipeline import ENGINE_TRACKER
+
+    R = 3
+    origin = Origin(33.26, 44.23, 34.0)
+    radar = site(rt=dataclasses.replace(RT, sigma_range_rate_mps=1.0))
+    alone = [Tracker([radar], ENGINE_TRACKER) for _ in range(R)]
+    together = Tracker([radar], ENGINE_TRACKER, replications=R)
+    rngs = [np.random.default_rng(200 + r) for r in range(R)]
+    v = np.array([[-20.0, 35.0, 0.0], [30.0, 5.0, -1.0]])
+    p1 = (-3000.0, 2000.0, 800.0)
+    keyed = used = 0
+    for k in range(30):
+        t = float(k)
+        truth = np.stack([straight(t), straight(t, p0=p1, v=v[1])])
+        dets = [_with_rates(rngs[r], scan(rngs[r], t, radar, truth, clutter=6.0), radar, truth, v) for r in range(R)]
+        got = together.step_many(dets)
+        for r in range(R):
+            want, _ = alone[r].step(dets[r])
+            for f in dataclasses.fields(want):
+                a, b = getattr(got[r][0], f.name), getattr(want, f.name)
+                assert np.array_equal(a, b) if isinstance(b, np.ndarray) else a == b, f.name
+        if k >= 8 and k % 2 == 0:
+            for r in range(R - 1):  # the last replication keeps silent
+                for batch in range(2 if r == 0 else 1):
+                    ts = t + 0.2 + 0.3 * batch + np.array([0.0, 0.1, 0.15, 0.2])
+                    first = [straight(ts[0]), straight(ts[1]), straight(ts[2], p0=p1, v=v[1]), straight(ts[3])]
+                    enu = np.array(first) + rngs[r].normal(0.0, 3.0, (4, 3))
+                    lat, lon, _ = origin.to_wgs84(enu)
+                    rep = AdsbReports(
+                        ts,
+                        np.array(["abc123", "abc123", "def456", "abc123"]),
+                        np.array(["ONE", "ONE", "TWO", "ONE"]),
+                        lat,
+                        lon,
+                        enu[:, 2] + origin.alt_m,
+                        np.array([v[0], v[0], v[1], v[0]]),
+                        np.array([9, 9, 8, 0]),  # the last one without accuracy: unusable
+                    )
+                    together.queue_adsb(rep, origin, replica=r)
+                    res = alone[r].update_adsb(rep, origin)
+                    keyed, used = keyed + len(res.keyed), used + res.used
+    assert keyed == 2 * (R - 1) and used > 20  # both aircraft keyed in each replication that broadcasts
+    assert sorted(together.icao_of.values()) == ["abc123", "abc123", "def456", "def456"]

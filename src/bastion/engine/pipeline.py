@@ -101,14 +101,16 @@ class DecisionPipeline:
         if len(reports):
             # the radar updates every track each scan; ADS-B refreshes the tracks of cooperative
             # aircraft (and keys them by ICAO address) every ADSB_FUSION_S with each aircraft's newest
-            # report, which keeps the fusion's cost a small part of a scan's
-            if reports.t.max() - self._last_fusion >= ADSB_FUSION_S:
-                self._last_fusion = float(reports.t.max())
-                self.tracker.update_adsb(reports.latest(), self.defence.origin, self.replica)
+            # report, which keeps the fusion's cost a small part of a scan's; the tracker fuses them as
+            # the next scan begins, with the reports of the other nights of a batch (Tracker.queue_adsb)
+            t_newest = float(reports.t.max())
+            if t_newest - self._last_fusion >= ADSB_FUSION_S:
+                self._last_fusion = t_newest
+                self.tracker.queue_adsb(reports.latest(), self.defence.origin, self.replica)
             self.identifier.on_adsb(reports)
             if self.record_plots:
                 self.emit(
-                    float(reports.t.max()),
+                    t_newest,
                     "adsb",
                     "sensor",
                     {"icao24": sorted(set(reports.icao24.tolist())), "reports": len(reports)},

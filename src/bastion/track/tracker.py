@@ -138,6 +138,29 @@ class AdsbUpdate:
     unusable: int = 0  # reports skipped: NaN position or NACp 0
 
 
+@dataclass(frozen=True)
+class _AdsbRound:
+    """One report per aircraft at most, as measurements: times (K,), ICAO addresses, ENU positions
+    (K, 3), their covariances (K, 3, 3) and reported velocities (K, 3)."""
+
+    t: np.ndarray
+    icao: list[str]
+    pos: np.ndarray
+    R: np.ndarray
+    vel: np.ndarray
+
+
+@dataclass
+class _AdsbOutcome:
+    """What the fusion of one report batch (of replication ``replica``) has done so far."""
+
+    replica: int
+    used: int = 0
+    keyed: list[tuple[int, str]] = field(default_factory=list)
+    unkeyed: list[tuple[int, str]] = field(default_factory=list)
+    n_unusable: int = 0
+
+
 _ARRAYS = (
     "id",
     "uid",
@@ -193,6 +216,8 @@ class Tracker:
         self.dim = self.models[0].dim
         self._reject_at, self._confirm_at = wald_thresholds(cfg.sprt_false_confirm, cfg.sprt_true_reject)
         self._log_miss = float(np.log1p(-cfg.pd * cfg.gate_probability))
+        self._adsb_gate = chi2_gate(cfg.gate_probability, 3)  # ADS-B position: 3 dof
+        self._adsb_keyed_gate = chi2_gate(cfg.adsb_keyed_gate_probability, 3)
         self._next_id = np.ones(replications, dtype=np.int64)  # each replication numbers its own tracks
         self._next_uid = 1
         self.t = 0.0
@@ -221,6 +246,7 @@ class Tracker:
         self._radar_models: dict[tuple[int, bool], tuple[PolarRadar, float]] = {}
         self._linear_cache: dict[float, tuple[list[np.ndarray | None], np.ndarray]] = {}
         self._track_of: dict[tuple[int, str], int] = {}  # (replication, ICAO address) -> track uid
+        self._adsb_queue: list[tuple[AdsbReports, Origin, int]] = []  # see queue_adsb
 
     # -- public -----------------------------------------------------------------------------
     def step(self, det: Detections) -> tuple[Tracks, TrackChanges]:
@@ -257,6 +283,7 @@ class Tracker:
         det = dets[0] if R == 1 else _concatenate(dets)
         sizes = np.array([len(d) for d in dets])
         det_rep = np.repeat(np.arange(R), sizes)
+        self._flush_adsb()  # (the scan sees the tracks as they are after them)
         changes = TrackChanges()
         self._predict_all(det.t)
         rate = bool(cfg.use_range_rate and np.isfinite(rt.sigma_range_rate_mps) and rates.pop())
@@ -430,31 +457,35 @@ class Tracker:
         which keys the track to the aircraft's ICAO address. Reports gating no track are not used
         (ADS-B alone starts no track: the radar picture is the one the engine defends with).
         A report older than a track's state is extrapolated with its reported velocity. ``replica``: the
-        replication the reports belong to (they update only its tracks).
+        replication the reports belong to (they update only its tracks). Reports queued by
+        :meth:`queue_adsb` are fused first.
         """
         if len(reports) == 0:
             return AdsbUpdate()
-        enu, R, usable = adsb_measurements(reports, origin, self.config.adsb_vertical_sigma_m)
-        icao = np.char.lower(np.asarray(reports.icao24).astype("<U6"))
-        t = np.asarray(reports.t, dtype=float)
-        vel = np.nan_to_num(np.asarray(reports.velocity, dtype=float).reshape(-1, 3))
-        good = np.flatnonzero(usable)
-        order = good[np.lexsort((t[good], icao[good]))]
-        # rank of each report among its aircraft's reports in this batch (0 = the oldest)
-        first = np.r_[True, icao[order][1:] != icao[order][:-1]]
-        start = np.maximum.accumulate(np.where(first, np.arange(order.size), 0))
-        rank = np.arange(order.size) - start
-        result = AdsbUpdate(unusable=int((~usable).sum()))
-        used = 0
-        for r in range(int(rank.max()) + 1 if rank.size else 0):  # rounds: the r-th report of every aircraft
-            sel = order[rank == r]
-            used += self._adsb_round(t[sel], icao[sel], enu[sel], R[sel], vel[sel], result, replica)
-        return AdsbUpdate(used, result.keyed, result.unkeyed, result.unusable)
+        self._flush_adsb()
+        return self._fuse_adsb([(reports, origin, replica)])[0]
+
+    def queue_adsb(self, reports: AdsbReports, origin: Origin, replica: int = 0) -> None:
+        """:meth:`update_adsb` deferred to the start of the next scan (:meth:`step_many`), where the
+        reports queued by every replication are fused in one batch of arrays (one set of numpy calls
+        for all instead of one per replication: a fusion is a handful of reports).
+
+        The tracks are the same as with :meth:`update_adsb` at once, to the last bit: nothing else
+        changes or reads them in between, each replication's reports are fused in the order queued,
+        and a pair's arithmetic does not depend on the other pairs in its batch. For a caller that
+        does not need the :class:`AdsbUpdate` (the decision pipeline)."""
+        if len(reports):
+            if self._adsb_queue and self._adsb_queue[0][1] != origin:
+                self._flush_adsb()  # one site frame per batch
+            self._adsb_queue.append((reports, origin, replica))
 
     # -- filtering internals ------------------------------------------------------------------
-    def _predicted(self, xs, Ps, mu, dt):
-        """Mode states and covariances ``dt`` (K,) later, with predicted mode probabilities (IMM mixing)."""
-        uniform = dt.size > 0 and dt.min() == dt.max()  # every track at the last scan's time: the usual case
+    def _predicted(self, xs, Ps, mu, dt, memo: bool = True):
+        """Mode states and covariances ``dt`` (K,) later, with predicted mode probabilities (IMM mixing).
+
+        ``memo``: a common time step's terms are built once and kept (the scans' steps recur); off for
+        time steps that do not recur (ADS-B reports), which takes the per-track path."""
+        uniform = memo and dt.size > 0 and dt.min() == dt.max()  # every track at the last scan's time: the usual case
         if self.n_modes > 1:
             Pi = (
                 self._mode_transition(float(dt[0]))
@@ -603,94 +634,197 @@ class Tracker:
         used[dj[self.status[ti] != TrackStatus.TENTATIVE]] = True
 
     # -- ADS-B internals ----------------------------------------------------------------------
-    def _adsb_round(self, t, icao, pos, R, vel, result: AdsbUpdate, replica: int = 0) -> int:
-        """One report per aircraft at most: gate, assign and update; returns the reports used."""
-        cfg = self.config
+    def _flush_adsb(self) -> None:
+        """Fuse the reports :meth:`queue_adsb` holds."""
+        if self._adsb_queue:
+            queued, self._adsb_queue = self._adsb_queue, []
+            self._fuse_adsb(queued)
+
+    def _fuse_adsb(self, batches: list[tuple[AdsbReports, Origin, int]]) -> list[AdsbUpdate]:
+        """Fuse report batches (reports, origin, replication), in order within each replication; the
+        outcome of each. The batches share one origin (one site frame).
+
+        The r-th report (oldest first) of every aircraft of a batch is its round r; the rounds of a
+        replication's batches run in order, and each step fuses one round of several replications at
+        once (:meth:`_adsb_rounds`): the first batch of each replication, round by round, then the second..."""
+        prepared = self._adsb_prepare(batches)
+        outcomes = [_AdsbOutcome(b[2], n_unusable=n_bad) for b, (_, n_bad) in zip(batches, prepared, strict=True)]
+        wave: dict[int, int] = {}  # replication -> its batches seen
+        waves: list[list[int]] = []  # batches fused together: one of each replication at most
+        for b, (_, _, replica) in enumerate(batches):
+            w = wave[replica] = wave.get(replica, -1) + 1
+            if w == len(waves):
+                waves.append([])
+            waves[w].append(b)
+        for members in waves:
+            for r in range(max(len(prepared[b][0]) for b in members)):
+                self._adsb_rounds([(prepared[b][0][r], outcomes[b]) for b in members if r < len(prepared[b][0])])
+        return [AdsbUpdate(o.used, o.keyed, o.unkeyed, o.n_unusable) for o in outcomes]
+
+    def _adsb_prepare(self, batches: list[tuple[AdsbReports, Origin, int]]) -> list[tuple[list[_AdsbRound], int]]:
+        """Each batch's reports as measurements, split in rounds, and its number of unusable reports.
+
+        Every batch's reports go to the site frame in one conversion (a pymap3d call costs tens of
+        microseconds whatever its size); the rest is on Python lists: a batch holds a handful of
+        reports, and numpy's per-call cost would exceed the work."""
+        every = batches[0][0] if len(batches) == 1 else _concatenate_reports([b[0] for b in batches])
+        enu, R, usable = adsb_measurements(every, batches[0][1], self.config.adsb_vertical_sigma_m)
+        t = np.asarray(every.t, dtype=float)
+        vel = np.asarray(every.velocity, dtype=float).reshape(-1, 3)
+        if not np.isfinite(vel).all():  # no velocity message yet (np.nan_to_num is slow even on finite input)
+            vel = np.nan_to_num(vel)
+        icao = [a[:6].lower() for a in np.asarray(every.icao24).tolist()]
+        times, ok = t.tolist(), usable.tolist()
+        prepared = []
+        end = 0
+        for reports, _, _ in batches:
+            start, end = end, end + len(reports)
+            good = [i for i in range(start, end) if ok[i]]
+            # round r: the r-th report (oldest first) of every aircraft, the aircraft in address order
+            members: list[list[int]] = []
+            rank: dict[str, int] = {}
+            for i in sorted(good, key=lambda i: (icao[i], times[i])):
+                r = rank[icao[i]] = rank.get(icao[i], -1) + 1
+                if r == len(members):
+                    members.append([])
+                members[r].append(i)
+            rounds = []
+            for sel in members:
+                # (one report per aircraft: the batch's reports in order, a view)
+                rows = slice(start, end) if sel == list(range(start, end)) else np.array(sel)
+                rounds.append(_AdsbRound(t[rows], [icao[i] for i in sel], enu[rows], R[rows], vel[rows]))
+            prepared.append((rounds, end - start - len(good)))
+        return prepared
+
+    def _adsb_rounds(self, rounds: list[tuple[_AdsbRound, _AdsbOutcome]]) -> None:
+        """One round of several replications (one report per aircraft at most, each): gate, assign and
+        update, the outcomes added to each round's :class:`_AdsbOutcome`.
+
+        Pairs are the keyed aircraft with their tracks first, then the other aircraft with the confirmed
+        tracks not yet keyed that their reports may gate with; every pair of every round is predicted,
+        gated and updated in one batch, and only the decisions (keys held or dropped, assignment) are
+        made round by round."""
         n_tr = self.id.size
-        if n_tr == 0 or t.size == 0:
-            return 0
-        # pairs of keyed aircraft with their tracks
-        # dictionary look-up per aircraft of this round (tens at most, not a per-target scan path)
-        keyed_track = np.array([self._track_of.get((replica, str(a)), -1) for a in icao], dtype=np.int64)
-        has_key = keyed_track >= 0
-        if self.replications == 1:
-            kt = np.searchsorted(self.uid, keyed_track[has_key])
-        else:  # rows are grouped by replication, uids increasing within each
-            lo, hi = np.searchsorted(self.replica, [replica, replica + 1])
-            kt = lo + np.searchsorted(self.uid[lo:hi], keyed_track[has_key])
-        kr = np.flatnonzero(has_key)
-        # candidate pairs of the others with confirmed, unkeyed tracks
-        free = (self.status != TrackStatus.TENTATIVE) & (self.icao24 == "")
-        if self.replications > 1:
-            free &= self.replica == replica
-        cand = np.flatnonzero(free)
-        rep = np.flatnonzero(~has_key)
-        ct = cr = np.zeros(0, dtype=np.intp)
-        if cand.size and rep.size:
-            x_bar, P_bar = imm.combine(self.xs[cand], self.Ps[cand], self.mu[cand])
-            t_ref = float(t[rep].max())
-            dt = np.maximum(t_ref - self.t_state[cand], 0.0)
-            ref = x_bar[:, :3] + x_bar[:, 3:6] * dt[:, None]
-            var = (
-                np.trace(P_bar[:, :3, :3], axis1=1, axis2=2)
-                + np.trace(P_bar[:, 3:6, 3:6], axis1=1, axis2=2) * dt**2
-                + self.config.q * dt**3
-                + float(np.max(np.trace(R[rep], axis1=1, axis2=2)))
-            )
-            speed = np.linalg.norm(x_bar[:, 3:6], axis=1)
-            spread = t_ref - float(t[rep].min())
-            radius = np.sqrt(chi2_gate(cfg.gate_probability, 3) * var) * 1.05 + speed * spread + 1.0
-            a, b = candidate_pairs(ref, radius, pos[rep])
-            ct, cr = cand[a], rep[b]
-        ti = np.r_[kt, ct].astype(np.intp)
-        rj = np.r_[kr, cr].astype(np.intp)
-        if ti.size == 0:
-            return 0
-        is_keyed = np.r_[np.ones(kt.size, dtype=bool), np.zeros(ct.size, dtype=bool)]
-        xs, Ps, mu, zp, R_eff = self._adsb_predicted(ti, rj, t, pos, R, vel)
-        meas = CartesianPosition()
-        zs, Ss, Cs = self._measure(meas, xs, Ps, R_eff)
-        z_bar, S_bar = imm.combine_measurements(meas.residual, zs, Ss, mu)
-        S_inv, _ = inverse_and_logdet(S_bar)
-        d2 = mahalanobis2(zp - z_bar, S_inv)
-        gate = chi2_gate(cfg.gate_probability, 3)
-        keyed_ok = is_keyed & (d2 <= chi2_gate(cfg.adsb_keyed_gate_probability, 3))
-        for p in np.flatnonzero(is_keyed & ~keyed_ok):  # keys that no longer hold (rare)
-            tid = int(self.id[ti[p]])
-            result.unkeyed.append((tid, str(icao[rj[p]])))
-            self._unkey(ti[p])
-        unk = ~is_keyed & (d2 <= gate)
-        chosen = np.zeros(ti.size, dtype=bool)
-        chosen[keyed_ok] = True
-        if unk.any():
-            u = np.flatnonzero(unk)
-            got = assign(n_tr, t.size, ti[u], rj[u], d2[u], np.full(n_tr, gate))
-            chosen[u[got[ti[u]] == rj[u]]] = True
-        p = np.flatnonzero(chosen)
-        if p.size == 0:
-            return 0
+        if n_tr == 0:
+            return
+        ti, rj, firsts, n_keyed, offsets = [], [], [], [], []
+        offset = n_pairs = 0
+        for rnd, out in rounds:
+            tk, rk, nk = self._adsb_pairs(rnd, out.replica)
+            ti.append(tk)
+            rj.append(rk + offset)
+            firsts.append(n_pairs)
+            n_keyed.append(nk)
+            offsets.append(offset)
+            offset += rnd.t.size
+            n_pairs += tk.size
+        if n_pairs == 0:
+            return
+        cat = _first_or_concatenate
+        ti, rj = cat(ti), cat(rj)
+        t = cat([rnd.t for rnd, _ in rounds])
+        xs, Ps, mu, zp, R_eff = self._adsb_predicted(
+            ti,
+            rj,
+            t,
+            cat([rnd.pos for rnd, _ in rounds]),
+            cat([rnd.R for rnd, _ in rounds]),
+            cat([rnd.vel for rnd, _ in rounds]),
+        )
+        zs, Ss, Cs = self._measure(_ADSB_MEASUREMENT, xs, Ps, R_eff)
+        z_bar, S_bar = imm.combine_measurements(_ADSB_MEASUREMENT.residual, zs, Ss, mu)
+        d2 = mahalanobis2(zp - z_bar, np.linalg.inv(S_bar))
+        d2_list = d2.tolist()
+        chosen: list[int] = []  # pairs that update their track
+        new_keys: list[tuple[int, _AdsbRound, _AdsbOutcome, int]] = []  # (pair, round, outcome, report offset)
+        ends = [*firsts[1:], n_pairs]
+        for (rnd, out), first, end, nk, off in zip(rounds, firsts, ends, n_keyed, offsets, strict=True):
+            held = [p for p in range(first, first + nk) if d2_list[p] <= self._adsb_keyed_gate]
+            if len(held) < nk:  # keys that no longer hold (rare)
+                for p in range(first, first + nk):
+                    if not d2_list[p] <= self._adsb_keyed_gate:
+                        out.unkeyed.append((int(self.id[ti[p]]), rnd.icao[rj[p] - off]))
+                        self._unkey(ti[p])
+            chosen += held
+            out.used += len(held)
+            u = first + nk + np.flatnonzero(d2[first + nk : end] <= self._adsb_gate)
+            if u.size:
+                got = assign(n_tr, rnd.t.size, ti[u], rj[u] - off, d2[u], np.full(n_tr, self._adsb_gate))
+                taken = u[got[ti[u]] == rj[u] - off].tolist()
+                chosen += taken
+                out.used += len(taken)
+                new_keys += [(q, rnd, out, off) for q in taken]
+        if not chosen:
+            return
+        p = slice(None) if len(chosen) == n_pairs else np.array(chosen)  # (usually every pair: no copies)
         k = ti[p]
         self.xs[k], self.Ps[k], self.t_state[k] = xs[p], Ps[p], np.maximum(self.t_state[k], t[rj[p]])
         if self.n_modes > 1:
             self.mu[k] = mu[p]
-        self._update_modes(meas, k, zp[p], zs[p], Ss[p], Cs[p])
+        self._update_modes(_ADSB_MEASUREMENT, k, zp[p], zs[p], Ss[p], Cs[p])
         self.adsb_updates[k] += 1
-        for q in p[~is_keyed[p]]:  # newly keyed aircraft (a few per batch)
-            uid, a = int(self.uid[ti[q]]), str(icao[rj[q]])
-            self.icao24[ti[q]] = a
+        for q, rnd, out, off in new_keys:  # newly keyed aircraft (a few per night)
+            i, a = ti[q], rnd.icao[rj[q] - off]
+            uid = int(self.uid[i])
+            self.icao24[i] = a
             self.icao_of[uid] = a
-            self._track_of[(replica, a)] = uid
-            result.keyed.append((int(self.id[ti[q]]), a))
-        return int(p.size)
+            self._track_of[(out.replica, a)] = uid
+            out.keyed.append((int(self.id[i]), a))
+
+    def _adsb_pairs(self, rnd: _AdsbRound, replica: int) -> tuple[np.ndarray, np.ndarray, int]:
+        """Candidate (track, report) pairs of a round: tracks (P,), reports (P,), and how many of them
+        (the first) are keyed aircraft with their tracks.
+
+        The usual round is one keyed aircraft: a dictionary look-up, no candidate search."""
+        # dictionary look-up per aircraft of this round (tens at most, not a per-target scan path)
+        track_of = self._track_of
+        key_uid = [track_of.get((replica, a), -1) for a in rnd.icao]
+        kr = [j for j, uid in enumerate(key_uid) if uid >= 0]
+        rep = [j for j, uid in enumerate(key_uid) if uid < 0]
+        keyed = [key_uid[j] for j in kr]
+        if self.replications == 1:
+            ti = np.searchsorted(self.uid, keyed)
+        else:  # rows are grouped by replication, uids increasing within each
+            lo, hi = np.searchsorted(self.replica, [replica, replica + 1]).tolist()
+            ti = lo + np.searchsorted(self.uid[lo:hi], keyed)
+        rj = np.array(kr, dtype=np.intp)
+        if not rep:
+            return ti, rj, len(kr)
+        # candidate pairs of the others with confirmed, unkeyed tracks
+        free = (self.status != _TENTATIVE) & (self.icao24 == "")
+        if self.replications > 1:
+            free &= self.replica == replica
+        cand = np.flatnonzero(free)
+        if cand.size == 0:
+            return ti, rj, len(kr)
+        rep_a = np.array(rep)
+        t, R = rnd.t, rnd.R
+        x_bar, P_bar = imm.combine(self.xs[cand], self.Ps[cand], self.mu[cand])
+        t_ref = float(t[rep_a].max())
+        dt = np.maximum(t_ref - self.t_state[cand], 0.0)
+        ref = x_bar[:, :3] + x_bar[:, 3:6] * dt[:, None]
+        var = (
+            np.trace(P_bar[:, :3, :3], axis1=1, axis2=2)
+            + np.trace(P_bar[:, 3:6, 3:6], axis1=1, axis2=2) * dt**2
+            + self.config.q * dt**3
+            + float(np.max(np.trace(R[rep_a], axis1=1, axis2=2)))
+        )
+        speed = np.linalg.norm(x_bar[:, 3:6], axis=1)
+        spread = t_ref - float(t[rep_a].min())
+        radius = np.sqrt(self._adsb_gate * var) * 1.05 + speed * spread + 1.0
+        a, b = candidate_pairs(ref, radius, rnd.pos[rep_a])
+        return np.concatenate([ti, cand[a]]), np.concatenate([rj, rep_a[b]]), len(kr)
 
     def _adsb_predicted(self, ti, rj, t, pos, R, vel):
         """Per pair: the track predicted to the report time (or the report extrapolated to the track's)."""
         t_meas = t[rj]
-        t_eff = np.maximum(t_meas, self.t_state[ti])
+        t_track = self.t_state[ti]
+        t_eff = np.maximum(t_meas, t_track)
         age = t_eff - t_meas
         zp = pos[rj] + vel[rj] * age[:, None]
-        R_eff = R[rj] + np.eye(3) * (self.config.adsb_velocity_sigma_mps * age)[:, None, None] ** 2
-        xs, Ps, mu = self._predicted(self.xs[ti], self.Ps[ti], self.mu[ti], t_eff - self.t_state[ti])
+        R_eff = R[rj] + _EYE3 * (self.config.adsb_velocity_sigma_mps * age)[:, None, None] ** 2
+        # each pair has a time step of its own (a report's time): nothing to memoise per time step
+        xs, Ps, mu = self._predicted(self.xs[ti], self.Ps[ti], self.mu[ti], t_eff - t_track, memo=False)
         return xs, Ps, mu, zp, R_eff
 
     def _unkey(self, i: int) -> None:
@@ -835,6 +969,21 @@ def _log_sum_by(group: np.ndarray, log_values: np.ndarray, n: int) -> np.ndarray
     s = np.bincount(group, np.exp(log_values - top[group]), minlength=n)
     with np.errstate(divide="ignore"):
         return np.where(s > 0, top + np.log(np.where(s > 0, s, 1.0)), out)
+
+
+_TENTATIVE = int(TrackStatus.TENTATIVE)  # (an enum attribute look-up costs microseconds)
+_ADSB_MEASUREMENT = CartesianPosition()
+_EYE3 = np.eye(3)
+
+
+def _concatenate_reports(reports: list[AdsbReports]) -> AdsbReports:
+    """Report batches as one, in order."""
+    return AdsbReports(*(np.concatenate([getattr(r, f.name) for r in reports]) for f in fields(AdsbReports)))
+
+
+def _first_or_concatenate(arrays: list[np.ndarray]) -> np.ndarray:
+    """The arrays concatenated (the only one as it is: most fusion steps are one replication's)."""
+    return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
 
 
 _REPLICA_APART_M = 1e9  # [m] gating distance between replications: farther than any gate

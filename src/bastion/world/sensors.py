@@ -125,6 +125,11 @@ class RadarModel:
         return dets, labels
 
 
+_GNSS_SIGMA_M = NACP_EPU_M / 2.45 / 2.0
+"""Per-axis sigma [m] of reported positions by NACp: real GNSS error is well inside the 95 % bound
+(EPU = 2.45 sigma), at half of what the bound allows."""
+
+
 class AdsbModel:
     """An ADS-B ground receiver decoding the squitters of cooperative aircraft."""
 
@@ -146,37 +151,51 @@ class AdsbModel:
         broadcasts: np.ndarray,
         nacp: np.ndarray,
     ) -> AdsbReports:
-        """Reports received in (t0, t1]; ``states(t)`` gives truth positions, velocities, existence."""
+        """Reports received in (t0, t1]; ``states(t)`` gives truth positions, velocities, existence.
+
+        The squitter instants of the interval (a few: one every ``PERIOD_S``) are gated in one batch
+        of arrays (instant x aircraft); only the random draws go instant by instant, in the order a
+        loop over instants takes them (losses, then reception-time jitter of what is heard). A call
+        handles a handful of reports, so per-report bookkeeping is on Python lists."""
         rng = self.rng
-        times = np.arange(np.floor(t0 / self.PERIOD_S) + 1, np.floor(t1 / self.PERIOD_S) + 1) * self.PERIOD_S
-        site_en, range_m = self._site_en, self.site.range_m
-        rows = []
-        for tm in times:
-            pos, vel, exists = states(tm)
-            airborne = exists & broadcasts & (pos[:, 2] > 5.0)
-            offset = pos[:, :2] - site_en
-            in_range = np.hypot(offset[:, 0], offset[:, 1]) <= range_m
-            ok = (airborne & in_range).nonzero()[0]
+        period = self.PERIOD_S
+        times = [k * period for k in range(math.floor(t0 / period) + 1, math.floor(t1 / period) + 1)]
+        if not times:
+            return AdsbReports.empty()
+        snaps = [states(tm) for tm in times]
+        n_air = broadcasts.size
+        pos_all = np.concatenate([s[0] for s in snaps])  # (instant * aircraft, 3)
+        vel_all = np.concatenate([s[1] for s in snaps])
+        offset = pos_all[:, :2] - self._site_en
+        heard = np.concatenate([s[2] for s in snaps]) & (pos_all[:, 2] > 5.0)
+        heard &= np.hypot(offset[:, 0], offset[:, 1]) <= self.site.range_m
+        by_instant: list[list[int]] = [[] for _ in times]  # rows of pos_all heard, per instant
+        for row in np.flatnonzero(heard.reshape(len(times), n_air) & broadcasts).tolist():
+            by_instant[row // n_air].append(row)
+        rows: list[int] = []  # rows received
+        t: list[float] = []  # their reception times [s]
+        for tm, heard_rows in zip(times, by_instant, strict=True):
             # 1090 MHz reception is not perfect: about 5 % of squitters are lost (garbling, fades)
-            ok = ok[rng.random(ok.size) > 0.05]
-            if ok.size:
-                rows.append((tm + rng.uniform(0.0, 0.05, ok.size), ok, pos[ok], vel[ok]))
+            draws = rng.random(len(heard_rows)).tolist()
+            kept = [row for row, u in zip(heard_rows, draws, strict=True) if u > 0.05]
+            if kept:
+                rows += kept
+                t += [tm + u for u in rng.uniform(0.0, 0.05, len(kept)).tolist()]
         if not rows:
             return AdsbReports.empty()
-        t = np.concatenate([r[0] for r in rows])
-        which = np.concatenate([r[1] for r in rows])
-        pos = np.concatenate([r[2] for r in rows])
-        vel = np.concatenate([r[3] for r in rows])
+        which_list = [r % n_air for r in rows]
+        which = np.array(which_list)
+        received = np.array(rows)
+        pos, vel = pos_all[received], vel_all[received]
         nacp_w = nacp[which]
-        sigma = NACP_EPU_M[nacp_w] / 2.45 / 2.0  # real GNSS error is well inside the bound
+        sigma = _GNSS_SIGMA_M[nacp_w]
         pos_err = pos.copy()
         pos_err[:, :2] += rng.normal(0.0, 1.0, (which.size, 2)) * sigma[:, None]
         lat, lon, _ = self.origin.to_wgs84(pos_err)
-        which_list = which.tolist()
         alt_msl = pos[:, 2] + self.origin.alt_m
-        alt_q = np.round(alt_msl / FT / 25.0) * 25.0 * FT
+        alt_q = np.rint(alt_msl / FT / 25.0) * 25.0 * FT  # (np.round to 0 decimals is rint)
         return AdsbReports(
-            t=t,
+            t=np.array(t),
             icao24=np.array([icao24[i] for i in which_list], dtype="<U6"),
             callsign=np.array([callsign[i] for i in which_list], dtype="<U8"),
             lat=np.atleast_1d(lat),
