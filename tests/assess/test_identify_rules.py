@@ -5,7 +5,8 @@ The reference below is the mask formulation bastion used before the rules ran as
 over the tracks (issue 8), with the ADS-B correlation that always called the assignment solver.
 The random pictures place tracks on, near and away from ADS-B aircraft (several tracks on one
 aircraft, so that pairs compete), with IFF replies, debris, small and NaN radar cross-sections,
-and tracks that come and go.
+and tracks that come and go. The compiled track-aircraft pairs equal the reference's arrays to the
+last bit.
 """
 
 import copy
@@ -248,3 +249,24 @@ def test_rules_track_by_track_equal_the_array_formulation(seed, monkeypatch):
     # the picture exercised the rules: declarations both ways, and scans with and without competing pairs
     assert {Identity.UNKNOWN, Identity.FRIENDLY, Identity.HOSTILE} <= kinds_seen
     assert 0 < solver.calls < 60
+
+
+@pytest.mark.parametrize("n_tracks, n_aircraft", [(0, 1), (1, 1), (3, 1), (7, 2), (12, 5)])
+def test_pairs_equal_the_array_formulas_to_the_last_bit(n_tracks, n_aircraft):
+    rng = np.random.default_rng(n_tracks * 10 + n_aircraft)
+    x = rng.normal(0.0, 1.0, (n_tracks, 6)) * 10.0 ** rng.integers(-3, 6, (n_tracks, 6))
+    P = rng.normal(0.0, 1.0, (n_tracks, 6, 6)) * 10.0 ** rng.integers(-3, 6, (n_tracks, 6, 6))
+    P[rng.random(P.shape) < 0.1] = -0.0  # a signed zero gains its sign back from the added zero
+    P[rng.random(P.shape) < 0.02] = np.nan
+    updates = rng.integers(0, 5, n_tracks)
+    apos = rng.normal(0.0, 3000.0, (n_aircraft, 3))
+    asig = rng.uniform(1.0, 800.0, n_aircraft)
+    cand, d, cov = identify._pairs(x, P, updates, apos, asig, BARO_SIGMA_M**2)
+    want_cand = (updates >= 2).nonzero()[0]  # as reference_correlate forms them
+    want_cov = P[want_cand, None, :3, :3] + np.zeros((1, n_aircraft, 3, 3))
+    want_cov[..., 0, 0] += asig**2
+    want_cov[..., 1, 1] += asig**2
+    want_cov[..., 2, 2] += BARO_SIGMA_M**2
+    assert cand.tolist() == want_cand.tolist()
+    assert d.tobytes() == (x[want_cand, None, :3] - apos[None, :, :]).tobytes()
+    assert cov.shape == want_cov.shape and cov.tobytes() == want_cov.tobytes()

@@ -34,6 +34,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 from scipy.optimize import linear_sum_assignment
 
 from bastion.assess.types import Identity, TrackClass
@@ -262,16 +263,11 @@ class Identifier:
         the tracks' ids (a list) and the ADS-B aircraft heard recently (:meth:`adsb_positions` at the
         scan time)."""
         result: dict[int, tuple[str, int]] = {}
-        cand = (tracks.updates >= 2).nonzero()[0]
-        if not icaos or cand.size == 0:
+        pairs = _pairs(tracks.x, tracks.P, tracks.updates, apos, asig, BARO_SIGMA_M**2) if icaos else None
+        if pairs is None or pairs[0].size == 0:
             self._streak = {}
             return result
-        d = tracks.x[cand, None, :3] - apos[None, :, :]  # (n, a, 3)
-        # each aircraft's position error (a, 3, 3), added to each candidate's position covariance
-        err = np.zeros((len(icaos), 3, 3))
-        err[:, 0, 0] = err[:, 1, 1] = asig**2
-        err[:, 2, 2] = BARO_SIGMA_M**2
-        cov = tracks.P[cand, None, :3, :3] + err
+        cand, d, cov = pairs
         d2 = np.einsum("nai,naij,naj->na", d, np.linalg.inv(cov), d)
         gated = d2 <= ADSB_GATE
         rows, cols = (v.tolist() for v in gated.nonzero())
@@ -302,3 +298,39 @@ def _near_adsb(tracks: Tracks, apos: np.ndarray) -> np.ndarray:
     rel = tracks.x[:, None, :3] - apos[None, :, :]
     d = np.sqrt(np.add.reduce(rel * rel, axis=2))  # np.linalg.norm(rel, axis=2), without its wrapper
     return (d < NEAR_ADSB_M).any(axis=1)
+
+
+@njit(cache=True)
+def _pairs(
+    x: np.ndarray, P: np.ndarray, updates: np.ndarray, apos: np.ndarray, asig: np.ndarray, baro2: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The track-aircraft pairs of :meth:`Identifier._correlate`: the candidate tracks (K,) (2 plots or
+    more), their position differences from the aircraft (K, A, 3) [m] and the pairs' position
+    covariances (K, A, 3, 3) [m^2], the track's plus the aircraft's (``asig`` (A,) [m] horizontally,
+    ``baro2`` [m^2] vertically).
+
+    Compiled: a scan has a few candidates and aircraft, for which the array formulation
+    (``x[cand, None, :3] - apos`` and ``P[cand, None, :3, :3]`` plus a diagonal, five array
+    operations) costs several times this one call. The same operations, so the same values to the
+    last bit (tested)."""
+    k = 0
+    for u in updates:
+        if u >= 2:
+            k += 1
+    a = apos.shape[0]
+    cand = np.empty(k, dtype=np.int64)
+    d = np.empty((k, a, 3))
+    cov = np.empty((k, a, 3, 3))
+    n = 0
+    for r in range(updates.size):
+        if updates[r] < 2:
+            continue
+        cand[n] = r
+        for m in range(a):
+            err = (asig[m] * asig[m], asig[m] * asig[m], baro2)
+            for i in range(3):
+                d[n, m, i] = x[r, i] - apos[m, i]
+                for j in range(3):
+                    cov[n, m, i, j] = P[r, i, j] + (err[i] if i == j else 0.0)
+        n += 1
+    return cand, d, cov
