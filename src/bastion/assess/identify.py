@@ -269,17 +269,18 @@ class Identifier:
             return result
         cand, d, cov = pairs
         d2 = np.einsum("nai,naij,naj->na", d, np.linalg.inv(cov), d)
-        gated = d2 <= ADSB_GATE
-        rows, cols = (v.tolist() for v in gated.nonzero())
-        if len(set(rows)) < len(rows) or len(set(cols)) < len(cols):
+        # (candidate, aircraft) pairs within the gate
+        matched = [(r, c) for r, row in enumerate(d2.tolist()) for c, v in enumerate(row) if v <= ADSB_GATE]
+        if len({r for r, _ in matched}) < len(matched) or len({c for _, c in matched}) < len(matched):
             # pairs compete for a track or an aircraft: matched one-to-one by least total distance.
             # (Otherwise the gated pairs are that matching: ungated pairs cost more than any sum of them.)
+            gated = d2 <= ADSB_GATE
             r, c = linear_sum_assignment(np.where(gated, d2, 1e6))
             keep = gated[r, c]
-            rows, cols = r[keep].tolist(), c[keep].tolist()
+            matched = list(zip(r[keep].tolist(), c[keep].tolist(), strict=True))
         cand = cand.tolist()
         streak = {}
-        for r, c in zip(rows, cols, strict=True):
+        for r, c in matched:
             tid = ids[cand[r]]
             icao = icaos[c]
             self.aircraft[icao].last_confirmed = tracks.t
