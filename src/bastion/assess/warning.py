@@ -47,7 +47,7 @@ class WarningBoard:
         self._any_warned = any(self._warned)
 
     def _threats(self, picture: ThreatPicture, updates: np.ndarray) -> list[int]:
-        """Rows of the tracks that may sound a warning (none in most scans)."""
+        """Rows (a list) of the tracks that may sound a warning."""
         if not self._any_warned:
             return []
         identity, klass, plots = picture.identity.tolist(), picture.klass.tolist(), updates.tolist()
