@@ -10,6 +10,7 @@ ellipses.
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -38,6 +39,13 @@ class ArcState:
     origin: GroundPoint | None = None  # computed on demand (:meth:`ArcEstimator.origin`)
 
 
+def _speed(ve: float, vn: float, vu: float) -> float:
+    """|v| [m/s] of one track from its velocity (east, north, up) [m/s]: the operations of the array
+    formula ``np.sqrt(np.add.reduce(v * v, axis=-1))`` over all tracks, ``(ve^2 + vn^2) + vu^2``
+    (tested bit for bit), for the few tracks that need it (issue 8)."""
+    return math.sqrt(ve * ve + vn * vn + vu * vu)
+
+
 class ArcEstimator:
     def __init__(self, radars: list[RadarSite] | tuple[RadarSite, ...], air: Air) -> None:
         self.radars = list(radars)
@@ -46,36 +54,43 @@ class ArcEstimator:
 
     def update(self, tracks: Tracks, det: Detections, candidates: np.ndarray) -> dict[int, ArcState]:
         """Record this scan's plots; refit the ``candidates`` (mask over tracks). Returns the states of
-        tracks whose latest fit is ballistic."""
-        live = set(tracks.id.tolist())
-        for gone in [k for k in self.states if k not in live]:
-            del self.states[gone]
-        used = (tracks.detection >= 0).nonzero()[0]
-        if used.size:
-            j = tracks.detection[used]
-            rng, az, el = det.range[j].tolist(), det.azimuth[j].tolist(), det.elevation[j].tolist()
-            states, sensor, t = self.states, det.sensor, det.t
-            ids, status = tracks.id.tolist(), tracks.status.tolist()
-            for n, i in enumerate(used.tolist()):
-                if status[i] == 0:
-                    continue
-                st = states.get(ids[i])
-                if st is None:
-                    st = states[ids[i]] = ArcState()
-                st.times.append(t)
-                st.plots.append((sensor, rng[n], az[n], el[n]))
+        tracks whose latest fit is ballistic.
+
+        Per-track work is plain Python over lists: a scan has a handful of tracks, and only the few
+        confirmed ones have a state (issue 8)."""
+        ids = tracks.id.tolist()
+        states = self.states
+        live = set(ids)
+        for gone in [k for k in states if k not in live]:
+            del states[gone]
+        plots = None  # this scan's (range, azimuth, elevation) lists, read when a confirmed track has a plot
+        sensor, t = det.sensor, det.t
+        for tid, j, status in zip(ids, tracks.detection.tolist(), tracks.status.tolist(), strict=True):
+            if j < 0 or status == 0:
+                continue
+            if plots is None:
+                plots = det.range.tolist(), det.azimuth.tolist(), det.elevation.tolist()
+            st = states.get(tid)
+            if st is None:
+                st = states[tid] = ArcState()
+            st.times.append(t)
+            st.plots.append((sensor, plots[0][j], plots[1][j], plots[2][j]))
         out: dict[int, ArcState] = {}
-        small = candidates & (tracks.rcs < MAX_RCS)
-        if not small.any():
+        # small candidates with a state (confirmed, with plots): the others have nothing to fit or keep
+        candidate = candidates.tolist()
+        rcs = tracks.rcs.tolist()
+        pick = [i for i, tid in enumerate(ids) if candidate[i] and rcs[i] < MAX_RCS and tid in states]
+        if not pick:
             return out
-        v = tracks.x[:, 3:6]
-        speed = np.sqrt(np.add.reduce(v * v, axis=-1))  # np.linalg.norm(v, axis=1)
+        x = tracks.x
         # a Python loop over the few fast tracks: each fit is a small batched integration
-        for i in (small & (speed >= MIN_SPEED)).nonzero()[0]:
-            tid = int(tracks.id[i])
-            st = self.states.get(tid)
-            if st is None or len(st.times) < 6 or st.times[-1] != det.t:
-                if st is not None and st.fit is not None and st.fit.ballistic:
+        for i in pick:
+            if not _speed(*x[i, 3:6].tolist()) >= MIN_SPEED:  # (NaN: not fast)
+                continue
+            tid = ids[i]
+            st = states[tid]
+            if len(st.times) < 6 or st.times[-1] != t:
+                if st.fit is not None and st.fit.ballistic:
                     out[tid] = st
                 continue
             warm = st.fit if st.fit is not None and st.fit.ballistic else None

@@ -34,6 +34,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 from scipy.optimize import linear_sum_assignment
 
 from bastion.assess.types import Identity, TrackClass
@@ -128,105 +129,99 @@ class Identifier:
         """Identity of every track (N,), the identity changes and the flags raised this scan.
 
         ``iff_reply`` (N,) says which tracks' plots of this scan came with a friendly IFF reply;
-        ``debris`` (N,) marks tracks of the debris of an engaged target, never declared hostile."""
+        ``debris`` (N,) marks tracks of the debris of an engaged target, never declared hostile.
+
+        The rules run track by track in plain Python: a scan has a handful of tracks, for which the
+        two dozen whole-array operations of a mask formulation cost more than the loop (issue 8)."""
         changes: list[tuple[int, Identity, Identity, str]] = []
         flags: list[tuple[str, dict]] = []
+        ids = tracks.id.tolist()
         icaos, apos, asig = self.adsb_positions(tracks.t)
-        correlated = self._correlate(tracks, icaos, apos, asig)
-        n = len(tracks)
-        near_adsb = np.zeros(n, dtype=bool)
-        if apos.shape[0] and len(tracks):
-            rel = tracks.x[:, None, :3] - apos[None, :, :]
-            d = np.sqrt(np.add.reduce(rel * rel, axis=2))  # np.linalg.norm(rel, axis=2), without its wrapper
-            near_adsb = (d < NEAR_ADSB_M).any(axis=1)
-        live = set(tracks.id.tolist())
-        for gone in [k for k in self.identity if k not in live]:
-            for store in (self.identity, self._streak, self.iff_replies):
+        correlated = self._correlate(tracks, ids, icaos, apos, asig)
+        identity, iff_replies, flagged = self.identity, self.iff_replies, self._flagged_tracks
+        live = set(ids)
+        for gone in [k for k in identity if k not in live]:
+            for store in (identity, self._streak, iff_replies):
                 store.pop(gone, None)
         if iff_reply is not None and iff_reply.any():
             for tid in tracks.id[iff_reply].tolist():
-                self.iff_replies[tid] = self.iff_replies.get(tid, 0) + 1
-        # the rules as array masks over all tracks; Python work only for the tracks that change
-        # (no IFF reply or ADS-B correlation anywhere, the usual scan: no per-track look-up for them)
-        ids = tracks.id.tolist()
-        get = self.identity.get
-        old = np.fromiter((get(k, _PENDING) for k in ids), dtype=np.int8, count=n)
-        if self.iff_replies:
-            replies = np.fromiter((self.iff_replies.get(k, 0) for k in ids), dtype=np.int64, count=n)
-            friendly = (replies >= IFF_REPLIES) & (old != _FRIENDLY)
-        else:
-            replies = np.zeros(n, dtype=np.int64)
-            friendly = np.zeros(n, dtype=bool)
-        new = old.copy()
-        if correlated:
-            sticky = (old == _CIVIL) | (old == _FRIENDLY)
-            corr = np.fromiter((k in correlated and correlated[k][1] >= 2 for k in ids), dtype=bool, count=n)
-            civil = corr & ~friendly & ~sticky & (tracks.rcs >= MIN_CIVIL_RCS_M2)
-            spoof = corr & ~friendly & ~sticky & (tracks.rcs < MIN_CIVIL_RCS_M2)
-            new[civil] = _CIVIL
-        else:
-            civil = spoof = np.zeros(n, dtype=bool)
-        new[friendly] = _FRIENDLY
-        open_ = (new != _CIVIL) & (new != _FRIENDLY) & (new != _HOSTILE)
-        confirmed = tracks.status != 0
-        hostile = (
-            open_
-            & confirmed
-            & (tracks.updates >= self.min_updates_hostile)
-            & ((klass == _DRONE) | (klass == _BALLISTIC))
-            & (p_reach >= MIN_P_REACH)
-            & (zone_value > 0)
-            & ~near_adsb
-        )
-        new[open_ & ~confirmed] = _PENDING
-        new[open_ & confirmed] = _UNKNOWN
-        new[hostile] = _HOSTILE
-        for i in spoof.nonzero()[0]:
-            tid = ids[i]
-            if tid not in self._flagged_tracks:
-                self._flagged_tracks.add(tid)
-                icao = correlated[tid][0]
-                flags.append(
-                    (
-                        "adsb_implausible",
-                        {
-                            "track": tid,
-                            "icao24": icao,
-                            "callsign": self.aircraft[icao].callsign,
-                            "rcs_m2": round(float(tracks.rcs[i]), 4),
-                            "reason": "ADS-B identity on a target too small for an aircraft: "
-                            "possible spoofing; not civil",
-                        },
-                    )
-                )
-        for i in (new != old).nonzero()[0]:
-            tid = ids[i]
-            if friendly[i]:
-                reason = f"{int(replies[i])} valid IFF Mode 5 replies"
-            elif civil[i]:
-                icao = correlated[tid][0]
+                iff_replies[tid] = iff_replies.get(tid, 0) + 1
+        status, updates, rcs = tracks.status.tolist(), tracks.updates.tolist(), tracks.rcs.tolist()
+        classes, reach, value = klass.tolist(), p_reach.tolist(), zone_value.tolist()
+        near_adsb = None  # (N,) an ADS-B aircraft within NEAR_ADSB_M: computed when a track first needs it
+        new = []
+        for i, tid in enumerate(ids):
+            known = identity.get(tid)
+            old = _PENDING if known is None else int(known)
+            replies = iff_replies.get(tid, 0) if iff_replies else 0
+            friendly = replies >= IFF_REPLIES and old != _FRIENDLY
+            civil = hostile = False
+            corr = correlated.get(tid) if correlated else None
+            if corr is not None and corr[1] >= 2 and not friendly and old != _CIVIL and old != _FRIENDLY:
+                if rcs[i] >= MIN_CIVIL_RCS_M2:
+                    civil = True
+                elif rcs[i] < MIN_CIVIL_RCS_M2 and tid not in flagged:  # (a NaN RCS is neither)
+                    flagged.add(tid)
+                    flags.append(self._implausible(tid, corr[0], rcs[i]))
+            nid = _FRIENDLY if friendly else _CIVIL if civil else old
+            if nid != _CIVIL and nid != _FRIENDLY and nid != _HOSTILE:
+                if status[i] == 0:
+                    nid = _PENDING
+                elif (
+                    updates[i] >= self.min_updates_hostile
+                    and (classes[i] == _DRONE or classes[i] == _BALLISTIC)
+                    and reach[i] >= MIN_P_REACH
+                    and value[i] > 0
+                ):
+                    if near_adsb is None:
+                        near_adsb = _near_adsb(tracks, apos)
+                    hostile = not near_adsb[i]
+                    nid = _HOSTILE if hostile else _UNKNOWN
+                else:
+                    nid = _UNKNOWN
+            new.append(nid)
+            if nid == old:
+                if known is None:
+                    identity[tid] = _IDENTITY[nid]
+                continue
+            identity[tid] = _IDENTITY[nid]
+            if friendly:
+                reason = f"{replies} valid IFF Mode 5 replies"
+            elif civil:
+                icao = corr[0]
                 self.icao_of[tid] = icao
                 reason = f"ADS-B correlated with {icao} {self.aircraft[icao].callsign}".strip()
-            elif hostile[i]:
+            elif hostile:
                 v = tracks.x[i, 3:6]
                 reason = (
                     f"{TrackClass(klass[i]).name.lower()} kinematics ({np.hypot(v[0], v[1]):.0f} m/s, "
                     f"{tracks.x[i, 2]:.0f} m, RCS {tracks.rcs[i]:.3f} m^2), no ADS-B or IFF, "
                     f"inbound to a defended zone (P={p_reach[i]:.2f}), {int(tracks.updates[i])} plots"
                 )
-            elif new[i] == _UNKNOWN and debris is not None and debris[i]:
+            elif nid == _UNKNOWN and debris is not None and debris[i]:
                 reason = "debris of an engaged target"
-            elif new[i] == _UNKNOWN and old[i] == _PENDING:
+            elif nid == _UNKNOWN and old == _PENDING:
                 reason = "confirmed; hostile criteria not met"
-            elif new[i] == _UNKNOWN:
+            elif nid == _UNKNOWN:
                 reason = "track confirmed"
             else:
                 reason = "status change"
-            changes.append((tid, _IDENTITY[old[i]], _IDENTITY[new[i]], reason))
-        self.identity.update(zip(ids, map(_IDENTITY.__getitem__, new.tolist()), strict=True))
-        out = new
+            changes.append((tid, _IDENTITY[old], _IDENTITY[nid], reason))
         flags.extend(self._unconfirmed(tracks.t))
-        return out, changes, flags
+        return np.array(new, dtype=np.int8), changes, flags
+
+    def _implausible(self, tid: int, icao: str, rcs: float) -> tuple[str, dict]:
+        """The flag of a track correlated with an ADS-B aircraft but too small (RCS [m^2]) to be one."""
+        return (
+            "adsb_implausible",
+            {
+                "track": tid,
+                "icao24": icao,
+                "callsign": self.aircraft[icao].callsign,
+                "rcs_m2": round(float(rcs), 4),
+                "reason": "ADS-B identity on a target too small for an aircraft: possible spoofing; not civil",
+            },
+        )
 
     def _unconfirmed(self, t: float) -> list[tuple[str, dict]]:
         """Flag ADS-B aircraft inside radar coverage that no radar track has confirmed for a while."""
@@ -262,29 +257,31 @@ class Identifier:
         return flags
 
     def _correlate(
-        self, tracks: Tracks, icaos: list[str], apos: np.ndarray, asig: np.ndarray
+        self, tracks: Tracks, ids: list[int], icaos: list[str], apos: np.ndarray, asig: np.ndarray
     ) -> dict[int, tuple[str, int]]:
         """Track id -> (ICAO address, consecutive correlations) for tracks correlated this scan, given
-        the ADS-B aircraft heard recently (:meth:`adsb_positions` at the scan time)."""
+        the tracks' ids (a list) and the ADS-B aircraft heard recently (:meth:`adsb_positions` at the
+        scan time)."""
         result: dict[int, tuple[str, int]] = {}
-        cand = (tracks.updates >= 2).nonzero()[0]
-        if not icaos or cand.size == 0:
+        pairs = _pairs(tracks.x, tracks.P, tracks.updates, apos, asig, BARO_SIGMA_M**2) if icaos else None
+        if pairs is None or pairs[0].size == 0:
             self._streak = {}
             return result
-        d = tracks.x[cand, None, :3] - apos[None, :, :]  # (n, a, 3)
-        cov = tracks.P[cand, None, :3, :3] + np.zeros((1, len(icaos), 3, 3))
-        s2 = asig**2
-        cov[..., 0, 0] += s2
-        cov[..., 1, 1] += s2
-        cov[..., 2, 2] += BARO_SIGMA_M**2
+        cand, d, cov = pairs
         d2 = np.einsum("nai,naij,naj->na", d, np.linalg.inv(cov), d)
-        cost = np.where(d2 <= ADSB_GATE, d2, 1e6)
-        rows, cols = linear_sum_assignment(cost)
+        # (candidate, aircraft) pairs within the gate
+        matched = [(r, c) for r, row in enumerate(d2.tolist()) for c, v in enumerate(row) if v <= ADSB_GATE]
+        if len({r for r, _ in matched}) < len(matched) or len({c for _, c in matched}) < len(matched):
+            # pairs compete for a track or an aircraft: matched one-to-one by least total distance.
+            # (Otherwise the gated pairs are that matching: ungated pairs cost more than any sum of them.)
+            gated = d2 <= ADSB_GATE
+            r, c = linear_sum_assignment(np.where(gated, d2, 1e6))
+            keep = gated[r, c]
+            matched = list(zip(r[keep].tolist(), c[keep].tolist(), strict=True))
+        cand = cand.tolist()
         streak = {}
-        for r, c in zip(rows, cols, strict=True):
-            if cost[r, c] >= 1e6:
-                continue
-            tid = int(tracks.id[cand[r]])
+        for r, c in matched:
+            tid = ids[cand[r]]
             icao = icaos[c]
             self.aircraft[icao].last_confirmed = tracks.t
             prev = self._streak.get(tid)
@@ -293,3 +290,48 @@ class Identifier:
             result[tid] = (icao, n)
         self._streak = streak
         return result
+
+
+def _near_adsb(tracks: Tracks, apos: np.ndarray) -> np.ndarray:
+    """Whether an ADS-B aircraft (positions (A, 3) [m]) is within ``NEAR_ADSB_M`` of each track (N,)."""
+    if not apos.shape[0]:
+        return np.zeros(len(tracks), dtype=bool)
+    rel = tracks.x[:, None, :3] - apos[None, :, :]
+    d = np.sqrt(np.add.reduce(rel * rel, axis=2))  # np.linalg.norm(rel, axis=2), without its wrapper
+    return (d < NEAR_ADSB_M).any(axis=1)
+
+
+@njit(cache=True)
+def _pairs(
+    x: np.ndarray, P: np.ndarray, updates: np.ndarray, apos: np.ndarray, asig: np.ndarray, baro2: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The track-aircraft pairs of :meth:`Identifier._correlate`: the candidate tracks (K,) (2 plots or
+    more), their position differences from the aircraft (K, A, 3) [m] and the pairs' position
+    covariances (K, A, 3, 3) [m^2], the track's plus the aircraft's (``asig`` (A,) [m] horizontally,
+    ``baro2`` [m^2] vertically).
+
+    Compiled: a scan has a few candidates and aircraft, for which the array formulation
+    (``x[cand, None, :3] - apos`` and ``P[cand, None, :3, :3]`` plus a diagonal, five array
+    operations) costs several times this one call. The same operations, so the same values to the
+    last bit (tested)."""
+    k = 0
+    for u in updates:
+        if u >= 2:
+            k += 1
+    a = apos.shape[0]
+    cand = np.empty(k, dtype=np.int64)
+    d = np.empty((k, a, 3))
+    cov = np.empty((k, a, 3, 3))
+    n = 0
+    for r in range(updates.size):
+        if updates[r] < 2:
+            continue
+        cand[n] = r
+        for m in range(a):
+            err = (asig[m] * asig[m], asig[m] * asig[m], baro2)
+            for i in range(3):
+                d[n, m, i] = x[r, i] - apos[m, i]
+                for j in range(3):
+                    cov[n, m, i, j] = P[r, i, j] + (err[i] if i == j else 0.0)
+        n += 1
+    return cand, d, cov

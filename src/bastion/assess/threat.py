@@ -24,7 +24,7 @@ logged, warned of nowhere, not engaged.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
 import shapely
@@ -134,8 +134,11 @@ class ThreatGeometry:
     t_zone: np.ndarray  # (N, Z) absolute time the threat would reach each zone [s] (NaN: never)
 
     def rows(self, rows: slice) -> ThreatGeometry:
-        """The geometry of the tracks at ``rows`` (views)."""
-        return ThreatGeometry(*(getattr(self, f.name)[rows] for f in fields(ThreatGeometry)))
+        """The geometry of the tracks at ``rows`` (views), written straight into the new instance's
+        ``__dict__`` like :meth:`Tracks.rows <bastion.track.types.Tracks.rows>` (every night, every scan)."""
+        out = object.__new__(ThreatGeometry)
+        out.__dict__.update({k: v[rows] for k, v in self.__dict__.items()})
+        return out
 
 
 def evaluate(

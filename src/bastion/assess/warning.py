@@ -11,6 +11,7 @@ destroyed, has fallen or its track is lost, or when it has not threatened the zo
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -42,40 +43,44 @@ class WarningBoard:
     active: dict[tuple[int, int], ActiveWarning] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self._warned = np.array([z.kind in WARNED_KINDS for z in self.zones], dtype=bool)
-        self._any_warned = bool(self._warned.any())
+        self._warned = tuple(z.kind in WARNED_KINDS for z in self.zones)
+        self._any_warned = any(self._warned)
 
-    def _threats(self, picture: ThreatPicture, updates: np.ndarray) -> np.ndarray | None:
-        """Mask (N,) of the tracks that may sound a warning; None when there is none (most scans)."""
-        if not len(picture) or not self._any_warned:
-            return None
-        threat = (picture.identity == _HOSTILE) | (
-            (picture.identity == _UNKNOWN)
-            & ((picture.klass == _DRONE) | (picture.klass == _BALLISTIC))
-            & (updates >= self.min_updates)
-        )
-        return threat if threat.any() else None
+    def _threats(self, picture: ThreatPicture, updates: np.ndarray) -> list[int]:
+        """Rows (a list) of the tracks that may sound a warning."""
+        if not self._any_warned:
+            return []
+        identity, klass, plots = picture.identity.tolist(), picture.klass.tolist(), updates.tolist()
+        return [
+            i
+            for i, ident in enumerate(identity)
+            if ident == _HOSTILE
+            or (ident == _UNKNOWN and (klass[i] == _DRONE or klass[i] == _BALLISTIC) and plots[i] >= self.min_updates)
+        ]
 
     def update(self, picture: ThreatPicture, ended: dict[int, str], updates: np.ndarray) -> list[tuple[str, dict]]:
         """Warnings and all-clears for this scan; ``ended`` maps track ids to why they ended,
-        ``updates`` is each track's number of plots."""
+        ``updates`` is each track's number of plots.
+
+        Plain Python over the few threat tracks and zones: a scan has a handful of each, for which
+        whole-array operations cost more than the loop (issue 8)."""
         events: list[tuple[str, dict]] = []
         t = picture.t
-        threat = self._threats(picture, updates)
-        if threat is not None:
-            tti = picture.t_zone - t  # (N, Z)
-            soon = np.isfinite(tti) & (tti <= self.horizon_s)
-            hit = (picture.p_zone >= self.min_probability) & self._warned[None, :] & soon & threat[:, None]
-            for i, z in zip(*np.nonzero(hit), strict=True):
-                tid = int(picture.track_id[i])
-                if tid in ended:
+        for i in self._threats(picture, updates):
+            tid = int(picture.track_id[i])
+            if tid in ended:
+                continue
+            p_zone, t_zone = picture.p_zone[i].tolist(), picture.t_zone[i].tolist()
+            for z, (p, t_hit, warned) in enumerate(zip(p_zone, t_zone, self._warned, strict=True)):
+                tti = t_hit - t
+                if not (warned and p >= self.min_probability and math.isfinite(tti) and tti <= self.horizon_s):
                     continue
-                key = (int(z), tid)
+                key = (z, tid)
                 w = self.active.get(key)
                 if w is not None:
-                    w.last_seen, w.impact_time = t, float(picture.t_zone[i, z])
+                    w.last_seen, w.impact_time = t, t_hit
                     continue
-                self.active[key] = ActiveWarning(int(z), tid, t, float(picture.t_zone[i, z]), t)
+                self.active[key] = ActiveWarning(z, tid, t, t_hit, t)
                 zone = self.zones[z]
                 events.append(
                     (
@@ -85,10 +90,10 @@ class WarningBoard:
                             "zone_kind": zone.kind,
                             "track": tid,
                             "identity": Identity(picture.identity[i]).name.lower(),
-                            "warning_time_s": round(float(tti[i, z]), 2),
-                            "impact_time": round(float(picture.t_zone[i, z]), 2),
+                            "warning_time_s": round(tti, 2),
+                            "impact_time": round(t_hit, 2),
                             "impact_point": [round(float(c), 1) for c in picture.impact_point[i]],
-                            "p_reach": round(float(picture.p_zone[i, z]), 3),
+                            "p_reach": round(p, 3),
                         },
                     )
                 )

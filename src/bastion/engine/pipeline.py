@@ -46,8 +46,9 @@ few metres and points of origin within ~10 m."""
 ADSB_FUSION_S = 6.0
 
 # plain ints for the per-scan masks (an enum attribute look-up costs more than the comparison)
-_PENDING, _CIVIL, _FRIENDLY = int(Identity.PENDING), int(Identity.CIVIL), int(Identity.FRIENDLY)
+_PENDING = int(Identity.PENDING)
 _HARMLESS = frozenset((Identity.CIVIL, Identity.FRIENDLY))
+_HARMLESS_CODE = np.array([Identity(v) in _HARMLESS for v in range(len(Identity))])  # identity code -> civil/friendly
 _AIRCRAFT, _BALLISTIC, _FALLING = int(TrackClass.AIRCRAFT), int(TrackClass.BALLISTIC), int(TrackClass.FALLING)
 _TENTATIVE = int(TrackStatus.TENTATIVE)
 _IDENTITY_NAMES = {int(v): v.name.lower() for v in Identity}
@@ -200,19 +201,20 @@ class DecisionPipeline:
                 klass[tracks.index_of(tid)] = _BALLISTIC
             g = with_arcs(g, tracks, arcs, self.defence.zones)
             self._emit_arcs(t, tracks, arcs, g)
-        iff = np.zeros(len(tracks), dtype=bool)
-        used = tracks.detection >= 0
-        iff[used] = det.iff_reply[tracks.detection[used]]
+        # IFF replies and debris per track, left out (None) in the usual scan that has neither
+        ids = tracks.id.tolist()
+        iff = debris = None
+        if det.iff is not None and det.iff.any():
+            iff = np.zeros(len(tracks), dtype=bool)
+            used = tracks.detection >= 0
+            iff[used] = det.iff[tracks.detection[used]]
         if self.debris_of:
-            debris = np.fromiter((k in self.debris_of for k in tracks.id.tolist()), dtype=bool, count=len(tracks))
+            debris = np.fromiter((k in self.debris_of for k in ids), dtype=bool, count=len(ids))
             klass[debris] = _FALLING
-        else:
-            debris = np.zeros(len(tracks), dtype=bool)
         identity, id_changes, flags = self.identifier.update(tracks, klass, g.p_reach, g.value, iff, debris)
         for kind, payload in flags:
             emit(t, kind, "decision", payload)
-        harmless = (identity == _CIVIL) | (identity == _FRIENDLY)
-        threat_value = np.where(harmless, 0.0, g.value * g.p_reach)
+        threat_value = np.where(_HARMLESS_CODE[identity], 0.0, g.value * g.p_reach)
         picture = ThreatPicture(
             t,
             tracks.id,
@@ -244,8 +246,9 @@ class DecisionPipeline:
             emit(t, kind, "decision", payload)
         for tid, _reason in changes.deleted:
             ended.setdefault(tid, "track lost")
-        for i in (klass == _FALLING).nonzero()[0]:
-            ended.setdefault(int(tracks.id[i]), "fallen")
+        for tid, k in zip(ids, klass.tolist(), strict=True):
+            if k == _FALLING:
+                ended.setdefault(tid, "fallen")
         for tid in self.engagements.destroyed:  # also for the other radars' scans at the same time
             ended.setdefault(tid, "assessed destroyed")
         c3 = time.perf_counter()

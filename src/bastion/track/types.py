@@ -51,8 +51,14 @@ class Tracks:
         return cls(**out)
 
     def rows(self, rows: np.ndarray | slice) -> Tracks:
-        """The tracks at ``rows``."""
-        return Tracks(**{f.name: _take(getattr(self, f.name), rows) for f in fields(Tracks)})
+        """The tracks at ``rows`` (views for a slice).
+
+        Written straight into the new instance's ``__dict__``: the frozen dataclass's ``__init__``
+        sets its fields one ``object.__setattr__`` at a time, which costs more than the slicing
+        itself, and a batch of nights splits its tracks this way every scan (issue 8)."""
+        out = object.__new__(Tracks)
+        out.__dict__.update({k: v[rows] if isinstance(v, np.ndarray) else v for k, v in self.__dict__.items()})
+        return out
 
     def index_of(self, track_id: int) -> int | None:
         hit = np.flatnonzero(self.id == track_id)
@@ -66,7 +72,3 @@ class TrackChanges:
     initiated: list[int] = field(default_factory=list)
     confirmed: list[int] = field(default_factory=list)
     deleted: list[tuple[int, str]] = field(default_factory=list)  # (id, reason)
-
-
-def _take(value, rows):
-    return value[rows] if isinstance(value, np.ndarray) else value
