@@ -58,12 +58,16 @@ def test_rk4_equals_the_array_formulas(drag):
             assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
 
 
-def test_interp_equals_numpy_at_nodes_between_and_outside():
+def test_interp_equals_numpy_at_nodes_between_and_outside_whatever_the_hint():
     xp = np.array([0.0, 0.5, 0.9, 1.2, 3.0])
     fp = np.array([0.3, 0.2, 0.4, 0.35, 0.25])
-    xs = np.concatenate([xp, [-1.0, 4.0, np.nextafter(3.0, 0.0)], np.random.default_rng(1).uniform(-0.5, 3.5, 500)])
-    got = np.array([kernels._interp.py_func(x, xp, fp) for x in xs])
-    assert np.array_equal(got, np.interp(xs, xp, fp))
+    xs = np.concatenate(
+        [xp, [-1.0, 4.0, np.nextafter(3.0, 0.0), np.nan], np.random.default_rng(1).uniform(-0.5, 3.5, 500)]
+    )
+    want = np.interp(xs, xp, fp)
+    for hint in (-1, 0, 2, 3, 4, 99):  # no hint, right or wrong hints, out of the table
+        got = [kernels._interp_in.py_func(x, xp, fp, kernels._bracket.py_func(x, xp, hint)) for x in xs]
+        assert np.array_equal(got, want, equal_nan=True)
 
 
 def fly_rounds_arrays(pos, vel, t_fire, sd_time, dud, k, t0, t1, tgt0, tgt1, radius, drag, air):

@@ -31,13 +31,17 @@ GROUNDED = 4  # reached the ground (up <= 0) during the step
 
 
 @njit(cache=True, inline="always")
-def _interp(x: float, xp: np.ndarray, fp: np.ndarray) -> float:
-    """``np.interp(x, xp, fp)`` for one x (xp increasing): the same operations, the same result."""
+def _bracket(x: float, xp: np.ndarray, hint: int) -> int:
+    """The interval of ``xp`` (increasing) holding ``x``: ``j`` with ``xp[j] <= x < xp[j + 1]``, -1 below
+    the table, ``len(xp) - 1`` at or above its end. ``hint`` is tried first (a neighbouring lookup's
+    interval, or a guess), then a binary search: the interval is the same either way."""
     n = xp.shape[0]
     if x < xp[0]:
-        return fp[0]
+        return -1
     if x >= xp[n - 1]:
-        return fp[n - 1]
+        return n - 1
+    if 0 <= hint < n - 1 and xp[hint] <= x and x < xp[hint + 1]:
+        return hint
     lo, hi = 0, n - 1
     while hi - lo > 1:
         mid = (lo + hi) >> 1
@@ -45,40 +49,57 @@ def _interp(x: float, xp: np.ndarray, fp: np.ndarray) -> float:
             lo = mid
         else:
             hi = mid
-    if xp[lo] == x:
-        return fp[lo]
-    slope = (fp[lo + 1] - fp[lo]) / (xp[lo + 1] - xp[lo])
-    return slope * (x - xp[lo]) + fp[lo]
+    return lo
 
 
 @njit(cache=True, inline="always")
-def _drag_acceleration(vx, vy, vz, k_rho, a, mach, cd, wind, g_up):
-    """g - k rho C(M) |v - w| (v - w), M = |v - w| / a: one body, components (east, north, up)."""
+def _interp_in(x: float, xp: np.ndarray, fp: np.ndarray, j: int) -> float:
+    """``np.interp(x, xp, fp)`` for one x in interval ``j`` of ``xp`` (:func:`_bracket`): the same
+    operations as numpy's, so the same result to the last bit."""
+    if j < 0:
+        return fp[0]
+    if j >= xp.shape[0] - 1:
+        return fp[xp.shape[0] - 1]
+    if xp[j] == x:
+        return fp[j]
+    slope = (fp[j + 1] - fp[j]) / (xp[j + 1] - xp[j])
+    return slope * (x - xp[j]) + fp[j]
+
+
+@njit(cache=True, inline="always")
+def _drag_acceleration(vx, vy, vz, k_rho, a, mach, cd, wind, g_up, j):
+    """g - k rho C(M) |v - w| (v - w), M = |v - w| / a: one body, components (east, north, up), and
+    the Mach table's interval used (``j``: a hint, the previous stage's)."""
     rx = vx - wind[0]
     ry = vy - wind[1]
     rz = vz - wind[2]
     speed = np.sqrt((rx * rx + rz * rz) + ry * ry)
-    c = k_rho * _interp(speed / a, mach, cd) * speed
-    return 0.0 - c * rx, 0.0 - c * ry, g_up - c * rz
+    m = speed / a
+    j = _bracket(m, mach, j)
+    c = k_rho * _interp_in(m, mach, cd, j) * speed
+    return 0.0 - c * rx, 0.0 - c * ry, g_up - c * rz, j
 
 
 @njit(cache=True, inline="always")
 def _rk4_row(i, pos, vel, h, k, h_tab, rho_tab, a_tab, mach, cd, wind, g_up, out_pos, out_vel, o):
     """One classical Runge–Kutta step of row ``i`` over ``h`` seconds into row ``o`` of the outputs
-    (see ``ballistics.rk4_step``)."""
+    (see ``ballistics.rk4_step``). The air table is entered at a guess from its first spacing, the
+    Mach table at the previous stage's interval: lookups cost a comparison, not a search."""
     vx, vy, vz = vel[i, 0], vel[i, 1], vel[i, 2]
     mid = pos[i, 2] + 0.5 * (h * vz)
-    rho = _interp(mid, h_tab, rho_tab)
-    a = _interp(mid, h_tab, a_tab)
+    guess = (mid - h_tab[0]) / (h_tab[1] - h_tab[0])
+    j = _bracket(mid, h_tab, int(guess) if 0.0 <= guess < h_tab.shape[0] else -1)
+    rho = _interp_in(mid, h_tab, rho_tab, j)
+    a = _interp_in(mid, h_tab, a_tab, j)
     k_rho = k[i] * rho
     half_h = 0.5 * h
-    a1x, a1y, a1z = _drag_acceleration(vx, vy, vz, k_rho, a, mach, cd, wind, g_up)
+    a1x, a1y, a1z, jm = _drag_acceleration(vx, vy, vz, k_rho, a, mach, cd, wind, g_up, -1)
     v2x, v2y, v2z = vx + half_h * a1x, vy + half_h * a1y, vz + half_h * a1z
-    a2x, a2y, a2z = _drag_acceleration(v2x, v2y, v2z, k_rho, a, mach, cd, wind, g_up)
+    a2x, a2y, a2z, jm = _drag_acceleration(v2x, v2y, v2z, k_rho, a, mach, cd, wind, g_up, jm)
     v3x, v3y, v3z = vx + half_h * a2x, vy + half_h * a2y, vz + half_h * a2z
-    a3x, a3y, a3z = _drag_acceleration(v3x, v3y, v3z, k_rho, a, mach, cd, wind, g_up)
+    a3x, a3y, a3z, jm = _drag_acceleration(v3x, v3y, v3z, k_rho, a, mach, cd, wind, g_up, jm)
     v4x, v4y, v4z = vx + h * a3x, vy + h * a3y, vz + h * a3z
-    a4x, a4y, a4z = _drag_acceleration(v4x, v4y, v4z, k_rho, a, mach, cd, wind, g_up)
+    a4x, a4y, a4z, jm = _drag_acceleration(v4x, v4y, v4z, k_rho, a, mach, cd, wind, g_up, jm)
     out_pos[o, 0] = pos[i, 0] + h * (vx + 2.0 * v2x + 2.0 * v3x + v4x) / 6.0
     out_pos[o, 1] = pos[i, 1] + h * (vy + 2.0 * v2y + 2.0 * v3y + v4y) / 6.0
     out_pos[o, 2] = pos[i, 2] + h * (vz + 2.0 * v2z + 2.0 * v3z + v4z) / 6.0
