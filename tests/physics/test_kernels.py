@@ -71,17 +71,27 @@ def test_interp_equals_numpy_at_nodes_between_and_outside_whatever_the_hint():
 
 
 def fly_rounds_arrays(pos, vel, t_fire, sd_time, dud, k, t0, t1, tgt0, tgt1, radius, drag, air):
-    """What ``fly_rounds`` computes, with array operations: (pos, vel, seg0, fate, target, fraction)."""
+    """What ``fly_rounds`` computes, with array operations: (pos, vel, seg0, fate, target, fraction).
+
+    Each round flies to the step's end or to its self-destruct time if that comes first; the hit test
+    is ``segment_sphere_hits`` of its segment against the targets' over the same share of the step."""
     fired = t_fire < t1
     start = np.maximum(t_fire, t0)
     seg0 = pos - vel * (start - t0)[:, None]
-    p1, v1 = rk4_arrays(pos, vel, t1 - start, k, drag, air)
-    hit, s = segment_sphere_hits(seg0, p1, tgt0, tgt1, radius)
-    hit &= fired[:, None]
-    first = np.argmin(np.where(hit, s, np.inf), axis=1) if len(tgt0) else np.zeros(len(pos), dtype=int)
+    t_burst = t_fire + sd_time
+    bursts = ~dud & (t_burst <= t1)
+    t_end = np.where(bursts, np.maximum(t_burst, start), t1)
+    p1, v1 = rk4_arrays(pos, vel, t_end - start, k, drag, air)
+    n, m = len(pos), len(tgt0)
+    hit, s = np.zeros((n, m), dtype=bool), np.zeros((n, m))
+    for i in np.flatnonzero(fired):  # the targets' end points depend on the round's share of the step
+        f = (t_end[i] - t0) / (t1 - t0) if t_end[i] < t1 else 1.0
+        end = tgt1 if f == 1.0 else tgt0 + f * (tgt1 - tgt0)
+        hit[i], s[i] = (a[0] for a in segment_sphere_hits(seg0[i : i + 1], p1[i : i + 1], tgt0, end, radius))
+    first = np.argmin(np.where(hit, s, np.inf), axis=1) if m else np.zeros(n, dtype=int)
     any_hit = hit.any(axis=1)
-    sd = fired & ~any_hit & ~dud & (t1 - t_fire >= sd_time)
-    ground = fired & ~any_hit & ~sd & (p1[:, 2] <= 0.0)
+    ground = fired & ~any_hit & (p1[:, 2] <= 0.0)
+    sd = fired & ~any_hit & ~ground & bursts
     fate = np.where(fired, kernels.FLYING, kernels.NOT_FIRED)
     fate[any_hit], fate[sd], fate[ground] = kernels.HIT, kernels.SELF_DESTRUCTED, kernels.GROUNDED
     keep = fired[:, None]
@@ -91,20 +101,20 @@ def fly_rounds_arrays(pos, vel, t_fire, sd_time, dud, k, t0, t1, tgt0, tgt1, rad
         seg0,
         fate,
         first,
-        s[np.arange(len(first)), first] if len(tgt0) else np.zeros(len(pos)),
+        s[np.arange(n), first] if m else np.zeros(n),
     )
 
 
 def test_fly_rounds_equals_rk4_and_the_segment_hit_test():
     rng = np.random.default_rng(11)
     drag = DragFunction.standard("G2")
-    t0, t1 = 100.0, 100.05
+    t0, t1 = 100.0, 100.1
     seen = set()
     for n, m in ((1, 1), (40, 3), (300, 6), (5, 0)):
         pos, vel, k = random_rounds(rng, n)
         pos[: n // 4, 2] = rng.uniform(0.0, 2.0, n // 4)  # some reach the ground
         t_fire = rng.uniform(96.0, 100.2, n)  # some fired during the step, some after it
-        sd_time = rng.uniform(2.0, 5.5, n)
+        sd_time = 100.0 - t_fire + np.maximum(rng.uniform(-0.5, 0.15, n), 0.001)  # some run out in the step
         dud = rng.random(n) < 0.2
         # targets on some rounds' paths, so hits (and ties of several targets) happen
         on_path = rng.integers(0, n, m)

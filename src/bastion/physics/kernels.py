@@ -147,19 +147,23 @@ def fly_rounds(
     hit_target,
     hit_fraction,
 ):
-    """Fly every round fired before ``t1`` from ``t0`` (or its fire time) to ``t1``, in place.
+    """Fly every round fired before ``t1`` from ``t0`` (or its fire time) to ``t1`` (or its
+    self-destruct time, if that comes first), in place.
 
     Per round: ``seg0`` the start of its straight segment for the step (a round fired during the
     step is extrapolated back to ``t0``, so segments share the targets' timing), ``fate`` (the
     constants above), and for a hit the target (earliest along the segment, first on ties) and the
-    fraction of the step at closest approach. Targets move linearly ``tgt0 -> tgt1`` (M, 3) and
-    are spheres of ``radius`` (M,); a round hits one when their segments' closest approach
-    (``geometry.closest_approach``) is within its radius. A hit round does not self-destruct or fall;
-    a self-destructing round does not fall; duds never self-destruct.
+    fraction of the segment at closest approach. Targets move linearly ``tgt0 -> tgt1`` (M, 3) over
+    the step and are spheres of ``radius`` (M,); a round hits one when the closest approach of the
+    two over the round's flight within the step (``geometry.closest_approach``) is within its
+    radius. A round whose timer runs out in the step flies to that instant and no further (it can
+    hit nothing after it), and bursts there unless it is a dud or reached the ground first. A hit
+    round does not self-destruct or fall.
     """
     n, m = pos.shape[0], tgt0.shape[0]
     p1 = np.empty((1, 3))
     v1 = np.empty((1, 3))
+    step = t1 - t0
     for i in range(n):
         if not t_fire[i] < t1:
             fate[i] = NOT_FIRED
@@ -168,16 +172,27 @@ def fly_rounds(
         back = start - t0
         for c in range(3):
             seg0[i, c] = pos[i, c] - vel[i, c] * back
-        _rk4_row(i, pos, vel, t1 - start, k, h_tab, rho_tab, a_tab, mach, cd, wind, g_up, p1, v1, 0)
+        t_burst = t_fire[i] + sd_time[i]
+        bursts = not dud[i] and t_burst <= t1
+        t_end = max(t_burst, start) if bursts else t1
+        _rk4_row(i, pos, vel, t_end - start, k, h_tab, rho_tab, a_tab, mach, cd, wind, g_up, p1, v1, 0)
+        # the targets move with the round over its share of the step: to where they are at t_end
+        f = (t_end - t0) / step if t_end < t1 else 1.0
         best = -1
         best_s = np.inf
         for j in range(m):
+            if f == 1.0:
+                ex, ey, ez = tgt1[j, 0], tgt1[j, 1], tgt1[j, 2]
+            else:
+                ex = tgt0[j, 0] + f * (tgt1[j, 0] - tgt0[j, 0])
+                ey = tgt0[j, 1] + f * (tgt1[j, 1] - tgt0[j, 1])
+                ez = tgt0[j, 2] + f * (tgt1[j, 2] - tgt0[j, 2])
             d0x = seg0[i, 0] - tgt0[j, 0]
             d0y = seg0[i, 1] - tgt0[j, 1]
             d0z = seg0[i, 2] - tgt0[j, 2]
-            ddx = (p1[0, 0] - seg0[i, 0]) - (tgt1[j, 0] - tgt0[j, 0])
-            ddy = (p1[0, 1] - seg0[i, 1]) - (tgt1[j, 1] - tgt0[j, 1])
-            ddz = (p1[0, 2] - seg0[i, 2]) - (tgt1[j, 2] - tgt0[j, 2])
+            ddx = (p1[0, 0] - seg0[i, 0]) - (ex - tgt0[j, 0])
+            ddy = (p1[0, 1] - seg0[i, 1]) - (ey - tgt0[j, 1])
+            ddz = (p1[0, 2] - seg0[i, 2]) - (ez - tgt0[j, 2])
             den = (ddx * ddx + ddz * ddz) + ddy * ddy
             num = -((d0x * ddx + d0z * ddz) + d0y * ddy)
             s = num / den if den > 0 else 0.0
@@ -192,9 +207,9 @@ def fly_rounds(
             fate[i] = HIT
             hit_target[i] = best
             hit_fraction[i] = best_s
-        elif not dud[i] and t1 - t_fire[i] >= sd_time[i]:
-            fate[i] = SELF_DESTRUCTED
         elif p1[0, 2] <= 0.0:
             fate[i] = GROUNDED
+        elif bursts:
+            fate[i] = SELF_DESTRUCTED
         else:
             fate[i] = FLYING
