@@ -8,7 +8,7 @@ from bastion.physics.geodesy import Origin, polar_to_enu
 from bastion.scenario.catalogue import CATALOGUE
 from bastion.scenario.compiled import AdsbSite, RadarSite
 from bastion.sense.types import NACP_EPU_M
-from bastion.world.sensors import NOISE_LABEL, AdsbModel, AirPicture, RadarModel
+from bastion.world.sensors import NOISE_LABEL, AdsbModel, AirPicture, RadarModel, observe_scans
 
 RT = CATALOGUE.radars["kurfs"]
 
@@ -85,3 +85,33 @@ def test_adsb_positions_within_their_nacp_bound():
         # at least 95 % of reports inside the NACp 95 % bound (the model draws well inside it)
         assert np.mean(err[which == w] <= NACP_EPU_M[nacp]) >= 0.95
     assert np.all(np.abs(reps.altitude_m - (truth[which, 2] + 35.0)) <= 0.3048 * 12.5 + 1e-6)
+
+
+@pytest.mark.parametrize("radar_type", ["kurfs", "sentinel", "lcmr"])
+def test_scans_of_several_replications_equal_each_scan_alone(radar_type):
+    """``observe_scans`` (a lock-step batch's radar scan) against each replication's own ``observe``,
+    to the last bit: pictures of different sizes (none, one, many objects), mixed Swerling cases,
+    friendly IFF, plots and false alarms; the random streams end in the same state."""
+    rt = CATALOGUE.radars[radar_type]
+    site = RadarSite(0, "R", rt, np.array([10.0, -20.0, 5.0]), 1.0, 0.0)
+    rng = np.random.default_rng(3)
+    for scan in range(30):
+        pictures = []
+        for _ in range(5):
+            n = int(rng.choice([0, 1, 4, 12]))
+            pos = polar_to_enu(rng.uniform(200.0, 9000.0, n), rng.uniform(-np.pi, np.pi, n), rng.uniform(0.0, 0.5, n))
+            vel = rng.normal(0.0, 40.0, (n, 3))
+            swerling = rng.choice([0, 1, 3], n) if scan % 2 else np.ones(n, dtype=int)
+            iff = rng.random(n) < 0.3 if scan % 3 else None
+            pictures.append(AirPicture(pos, vel, rng.uniform(0.01, 10.0, n), swerling, np.arange(n) + 100, iff))
+        seeds = rng.integers(0, 2**32, len(pictures))
+        together = [RadarModel(site, np.random.default_rng(s)) for s in seeds]
+        alone = [RadarModel(site, np.random.default_rng(s)) for s in seeds]
+        got = observe_scans(together, float(scan), pictures)
+        for model, picture, (det, labels), a, b in zip(alone, pictures, got, together, alone, strict=True):
+            want_det, want_labels = model.observe(float(scan), picture)
+            assert np.array_equal(labels, want_labels)
+            for name in ("range", "azimuth", "elevation", "range_rate", "power", "rcs", "iff"):
+                x, y = getattr(det, name), getattr(want_det, name)
+                assert (x is None and y is None) or np.array_equal(x, y, equal_nan=True), name
+            assert a.rng.random() == b.rng.random()  # the same draws were made

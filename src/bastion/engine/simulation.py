@@ -26,7 +26,7 @@ from bastion.scenario.compiled import CompiledScenario
 from bastion.track import Tracker
 from bastion.world.aircraft import CivilTraffic
 from bastion.world.labels import describe_label
-from bastion.world.sensors import AdsbModel, RadarModel
+from bastion.world.sensors import AdsbModel, RadarModel, observe_scans
 from bastion.world.world import World
 
 ADSB_BATCH_S = 2.0  # receiver hands over its decoded reports every 2 s (each keeps its own time)
@@ -152,8 +152,12 @@ class _Night:
         picture = self.world.picture(t)
         det, labels = self.radars[index].observe(t, picture)
         self.stage["sensors"] += time.perf_counter() - s0
-        _record_truth(self.record, self.d, index, det, labels, picture, t, self.emit, self.record_plots)
+        self.record_scan(t, index, det, labels, picture)
         return det, labels
+
+    def record_scan(self, t: float, index: int, det, labels: np.ndarray, picture) -> None:
+        """The harness's truth record of a scan: first detections, civil aircraft seen, per-scan truth."""
+        _record_truth(self.record, self.d, index, det, labels, picture, t, self.emit, self.record_plots)
 
     def react(self, t: float, index: int, labels: np.ndarray, orders: list) -> None:
         """After the pipeline's scan: score its tracks, execute its orders, raise its requests."""
@@ -247,7 +251,7 @@ def run_batch(scenario: CompiledScenario, seeds: Sequence[int], record_plots: bo
         _Night(scenario, seed, EventLog(), record_plots, None, None, tracker=tracker, replica=r, civil=civil)
         for r, seed in enumerate(seeds)
     ]
-    shared = {"track": 0.0, "assess": 0.0}  # seconds of the stages run once for every night
+    shared = {"track": 0.0, "assess": 0.0, "sensors": 0.0}  # seconds of the stages run once for every night
     while True:
         # every night handles its happenings before its next radar scan, as run() would
         due = set()
@@ -267,11 +271,16 @@ def run_batch(scenario: CompiledScenario, seeds: Sequence[int], record_plots: bo
         if len(due) != 1:  # cannot happen: scan times do not depend on the seed
             raise RuntimeError(f"run_batch: the nights fell out of step ({sorted(map(str, due))})")
         (t, index) = due.pop()
-        scans = []
         for night in nights:
             heapq.heappop(night.queue)
             night.wake(t)
-            scans.append(night.sense(t, index))
+        # every night's scan of this radar at once (each with its own draws), then each night's record
+        c0 = time.perf_counter()
+        pictures = [night.world.picture(t) for night in nights]
+        scans = observe_scans([night.radars[index] for night in nights], t, pictures)
+        shared["sensors"] += time.perf_counter() - c0
+        for night, (det, labels), picture in zip(nights, scans, pictures, strict=True):
+            night.record_scan(t, index, det, labels, picture)
         c0 = time.perf_counter()
         stepped = tracker.step_many([det for det, _ in scans])
         shared["track"] += time.perf_counter() - c0
@@ -295,7 +304,8 @@ def run_batch(scenario: CompiledScenario, seeds: Sequence[int], record_plots: bo
     results = []
     for night in nights:
         for name, seconds in shared.items():  # the shared stages' time, split evenly
-            night.pipeline.stage_seconds[name] += seconds / len(nights)
+            stages = night.stage if name in night.stage else night.pipeline.stage_seconds
+            stages[name] += seconds / len(nights)
         results.append(night.finish())
     return results
 

@@ -61,12 +61,19 @@ def snr_for_pd(pd: float, pfa: float) -> float:
 def fluctuate(snr_mean: np.ndarray, case: int, rng: np.random.Generator) -> np.ndarray:
     """Draw the instantaneous SNR of each target for one dwell (Swerling cases 0, 1, 3; scan-to-scan)."""
     s = np.asarray(snr_mean, dtype=float)
+    return s * fluctuation(case, s.shape, rng)
+
+
+def fluctuation(case: int, shape, rng: np.random.Generator) -> np.ndarray:
+    """The factor (of mean 1) by which each target's RCS fluctuates for one dwell: exactly 1 for a
+    steady target (case 0), exponential for case 1 (Rayleigh amplitude), chi-square with 4 degrees
+    of freedom over 4 for case 3 (one dominant scatterer)."""
     if case == 0:
-        return s.copy()
+        return np.ones(shape)
     if case == 1:
-        return s * rng.exponential(1.0, s.shape)
+        return rng.exponential(1.0, shape)
     if case == 3:
-        return s * rng.gamma(2.0, 0.5, s.shape)
+        return rng.gamma(2.0, 0.5, shape)
     raise ValueError(f"Swerling case must be 0, 1 or 3, not {case}")
 
 
@@ -77,9 +84,20 @@ def square_law_detect(snr_inst: np.ndarray, pfa: float, rng: np.random.Generator
     a radar reports), and ``detected`` is ``power > -ln(pfa)``.
     """
     s = np.asarray(snr_inst, dtype=float)
-    phase = rng.uniform(0.0, 2.0 * np.pi, s.shape)
-    noise = rng.normal(0.0, _SQRT_HALF, (2, *s.shape))
-    amplitude = np.sqrt(s)
+    phase, noise = detector_draws(s.shape, rng)
+    return square_law(s, phase, noise, pfa)
+
+
+def detector_draws(shape, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """The random part of a square-law detection: the signal's phase [rad] and the noise's two
+    quadratures (2, ...), each of variance 1/2 (unit noise power)."""
+    return rng.uniform(0.0, 2.0 * np.pi, shape), rng.normal(0.0, _SQRT_HALF, (2, *shape))
+
+
+def square_law(snr_inst: np.ndarray, phase: np.ndarray, noise: np.ndarray, pfa: float) -> tuple[np.ndarray, np.ndarray]:
+    """The detector's output for signals of power ``snr_inst`` with the given phase and noise
+    (:func:`detector_draws`): ``(detected, power)`` as :func:`square_law_detect`."""
+    amplitude = np.sqrt(snr_inst)
     re = amplitude * np.cos(phase) + noise[0]
     im = amplitude * np.sin(phase) + noise[1]
     power = re * re + im * im

@@ -18,6 +18,7 @@ range. Reported positions carry GNSS error consistent with the aircraft's NACp (
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,7 +28,7 @@ from bastion.physics.constants import FT
 from bastion.physics.geodesy import Origin, enu_to_polar, wrap_angle
 from bastion.scenario.compiled import AdsbSite, RadarSite
 from bastion.sense.types import NACP_EPU_M, AdsbReports, Detections
-from bastion.world.readonly import frozen
+from bastion.world.readonly import EMPTY, NO_INDEX, frozen
 
 
 @dataclass(frozen=True)
@@ -45,84 +46,156 @@ class AirPicture:
 NOISE_LABEL = -1
 """Truth label of a false alarm."""
 
-NO_LABELS = frozen(np.zeros(0, dtype=int))
-
 
 class RadarModel:
+    """A radar's scans of the truth, with its own random stream (see the module docstring)."""
+
     def __init__(self, site: RadarSite, rng: np.random.Generator) -> None:
         self.site = site
         self.rng = rng
-        rt = site.type
-        # per-radar constants of every scan
-        self._ref_snr = rt.ref_snr
-        self._threshold = detection.threshold(rt.pfa)
-        self._doppler = math.isfinite(rt.sigma_range_rate_mps)
 
     def observe(self, t: float, picture: AirPicture) -> tuple[Detections, np.ndarray]:
         """One scan at time ``t``: the plots, and the truth label of each plot (harness only)."""
-        rt = self.site.type
-        rng = self.rng
-        rel = picture.pos - self.site.position
-        r, az, el = enu_to_polar(rel)
-        visible = (r >= rt.min_range_m) & (r <= rt.max_range_m) & (el >= rt.mask_elevation_rad)
-        visible &= el <= rt.max_elevation_rad
-        snr_mean = detection.snr(picture.rcs, r, self._ref_snr, rt.ref_rcs_m2, rt.ref_range_m)
-        # Swerling draws case by case in increasing case order; one case (the usual picture) at once
-        sw = picture.swerling
-        if sw.size and (sw == sw[0]).all():
-            snr_inst = detection.fluctuate(snr_mean, int(sw[0]), rng)
-        else:
-            snr_inst = np.zeros_like(snr_mean)
-            for case in sorted(set(sw.tolist())):
-                sel = sw == case
-                snr_inst[sel] = detection.fluctuate(snr_mean[sel], case, rng)
-        detected, power = detection.square_law_detect(snr_inst, rt.pfa, rng)
-        hit = (visible & detected).nonzero()[0]
-        n = hit.size
+        return observe_scans([self], t, [picture])[0]
+
+
+def observe_scans(
+    models: Sequence[RadarModel], t: float, pictures: Sequence[AirPicture]
+) -> list[tuple[Detections, np.ndarray]]:
+    """One scan at ``t`` of the same radar in several replications of a night, each with its own
+    model (its own random stream) and picture: every replication's plots and truth labels.
+
+    The geometry, detection and measurement arithmetic is done once over every replication's
+    objects; the random draws are made per replication, in the order a scan of its own makes them
+    (fluctuation, detector phase and noise, measurement noise of the plots, false alarms, shuffle),
+    so each replication's scan is the one it would get alone, to the last bit."""
+    site = models[0].site
+    if any(m.site is not site for m in models):
+        raise ValueError("observe_scans: the replications' models must be of one radar")
+    rt = site.type
+    doppler, iff = math.isfinite(rt.sigma_range_rate_mps), rt.iff
+    pic = pictures[0] if len(pictures) == 1 else _concatenate_pictures(pictures)
+    bounds = np.cumsum([0] + [len(p.rcs) for p in pictures]).tolist()
+    rel = pic.pos - site.position
+    r, az, el = enu_to_polar(rel)
+    visible = (r >= rt.min_range_m) & (r <= rt.max_range_m) & (el >= rt.mask_elevation_rad)
+    visible &= el <= rt.max_elevation_rad
+    snr_mean = detection.snr(pic.rcs, r, rt.ref_snr, rt.ref_rcs_m2, rt.ref_range_m)
+    # first draws of each replication: the targets' fluctuation, then the detector's phase and noise
+    factor, phase, noise = [], [], []
+    for model, a, b in zip(models, bounds[:-1], bounds[1:], strict=True):
+        factor.append(_fluctuation(pic.swerling[a:b], model.rng))
+        p, q = detection.detector_draws((b - a,), model.rng)
+        phase.append(p)
+        noise.append(q)
+    cat = np.concatenate
+    if len(models) > 1:
+        factor, phase, noise = cat(factor), cat(phase), cat(noise, axis=1)
+    else:
+        factor, phase, noise = factor[0], phase[0], noise[0]
+    detected, power = detection.square_law(snr_mean * factor, phase, noise, rt.pfa)
+    hit = (visible & detected).nonzero()[0]
+    hit_bounds = [0, len(hit)] if len(models) == 1 else np.searchsorted(hit, bounds).tolist()
+    # then each replication's measurement noise of its plots, its false alarms and its shuffle
+    e_r, e_az, e_el, e_rr, iff_draw = [], [], [], [], []
+    f_r, f_az, f_el, f_pow, f_rr = [], [], [], [], []
+    shuffles, n_plots, n_fa = [], [], []
+    for r_, model in enumerate(models):
+        rng = model.rng
+        n = hit_bounds[r_ + 1] - hit_bounds[r_]
         if n:
-            r_hit = r[hit]
-            m_r = r_hit + rng.normal(0.0, rt.sigma_range_m, n)
-            m_az = wrap_angle(az[hit] + rng.normal(0.0, rt.sigma_azimuth_rad, n))
-            m_el = el[hit] + rng.normal(0.0, rt.sigma_elevation_rad, n)
-            if self._doppler:
-                rr = np.einsum("ij,ij->i", rel[hit], picture.vel[hit]) / np.maximum(r_hit, 1.0)
-                m_rr = rr + rng.normal(0.0, rt.sigma_range_rate_mps, n)
-            else:
-                m_rr = np.full(n, np.nan)
-            m_pow = power[hit]
-            labels = picture.label[hit]
-            if rt.iff and picture.iff is not None:
-                m_iff = picture.iff[hit] & (rng.random(n) < rt.p_iff_reply)
-            else:
-                m_iff = np.zeros(n, dtype=bool)
-                if rt.iff:
-                    rng.random(n)  # the reply draws are made (and lost) as for a picture with IFF
-        k_fa = int(rng.poisson(rt.false_alarms_per_scan))
-        if k_fa:
-            f_r = rng.uniform(rt.min_range_m, rt.max_range_m, k_fa)
-            f_az = rng.uniform(-np.pi, np.pi, k_fa)
-            f_el = rng.uniform(rt.mask_elevation_rad, rt.max_elevation_rad, k_fa)
-            f_pow = self._threshold + rng.exponential(1.0, k_fa)  # noise exceedances above threshold
-            f_rr = rng.uniform(-150.0, 150.0, k_fa) if self._doppler else np.full(k_fa, np.nan)
-            if n:
-                cat = np.concatenate
-                m_r, m_az, m_el = cat([m_r, f_r]), cat([m_az, f_az]), cat([m_el, f_el])
-                m_rr, m_pow = cat([m_rr, f_rr]), cat([m_pow, f_pow])
-                labels = cat([labels, np.full(k_fa, NOISE_LABEL)])
-                m_iff = cat([m_iff, np.zeros(k_fa, dtype=bool)])
-            else:
-                m_r, m_az, m_el, m_rr, m_pow = f_r, f_az, f_el, f_rr, f_pow
-                labels, m_iff = np.full(k_fa, NOISE_LABEL), np.zeros(k_fa, dtype=bool)
-        elif not n:  # nothing to report
-            return Detections.empty(t, self.site.index, iff=rt.iff), NO_LABELS
-        order = rng.permutation(n + k_fa)
-        m_r, m_az, m_el, m_rr, m_pow, labels, m_iff = (a[order] for a in (m_r, m_az, m_el, m_rr, m_pow, labels, m_iff))
-        # RCS estimate a radar makes from its own calibration: (power - noise) scaled by R^4
-        rcs_est = (
-            np.maximum(m_pow - 1.0, 1e-3) / self._ref_snr * rt.ref_rcs_m2 * (np.maximum(m_r, 1.0) / rt.ref_range_m) ** 4
+            e_r.append(rng.normal(0.0, rt.sigma_range_m, n))
+            e_az.append(rng.normal(0.0, rt.sigma_azimuth_rad, n))
+            e_el.append(rng.normal(0.0, rt.sigma_elevation_rad, n))
+            if doppler:
+                e_rr.append(rng.normal(0.0, rt.sigma_range_rate_mps, n))
+            if iff:
+                iff_draw.append(rng.random(n))
+        k = int(rng.poisson(rt.false_alarms_per_scan))
+        if k:  # uniform over the coverage, noise exceedances above the threshold
+            f_r.append(rng.uniform(rt.min_range_m, rt.max_range_m, k))
+            f_az.append(rng.uniform(-np.pi, np.pi, k))
+            f_el.append(rng.uniform(rt.mask_elevation_rad, rt.max_elevation_rad, k))
+            f_pow.append(rng.exponential(1.0, k))
+            if doppler:
+                f_rr.append(rng.uniform(-150.0, 150.0, k))
+        # the scan's plots (its hits, then its false alarms) shuffled, so that order reveals nothing
+        shuffles.append(rng.permutation(n + k) if n + k else NO_INDEX)
+        n_plots.append(n + k)
+        n_fa.append(k)
+    n_hits, n_false = len(hit), sum(n_fa)
+    order = _scan_order(shuffles, n_plots, hit_bounds, n_fa, n_hits)
+    r_hit = r[hit]
+    m_r = [r_hit + cat(e_r)] if n_hits else []
+    m_az = [wrap_angle(az[hit] + cat(e_az))] if n_hits else []
+    m_el = [el[hit] + cat(e_el)] if n_hits else []
+    if doppler:
+        m_rr = [np.einsum("ij,ij->i", rel[hit], pic.vel[hit]) / np.maximum(r_hit, 1.0) + cat(e_rr)] if n_hits else []
+        m_rr += f_rr
+    else:
+        m_rr = [np.full(n_hits + n_false, np.nan)]
+    m_iff = [np.zeros(n_hits + n_false, dtype=bool)]
+    if iff and n_hits and pic.iff is not None:
+        m_iff = [pic.iff[hit] & (cat(iff_draw) < rt.p_iff_reply), np.zeros(n_false, dtype=bool)]
+    labels = [pic.label[hit], np.full(n_false, NOISE_LABEL)]
+    m_pow = [power[hit]] + ([detection.threshold(rt.pfa) + cat(f_pow)] if n_false else [])
+    fields = [m_r + f_r, m_az + f_az, m_el + f_el, m_rr, m_pow, labels, m_iff]
+    m_r, m_az, m_el, m_rr, m_pow, labels, m_iff = (
+        frozen((cat(f) if len(f) > 1 else f[0] if f else EMPTY)[order]) for f in fields
+    )
+    # RCS estimate a radar makes from its own calibration: (power - noise) scaled by R^4
+    rcs_est = frozen(
+        np.maximum(m_pow - 1.0, 1e-3) / rt.ref_snr * rt.ref_rcs_m2 * (np.maximum(m_r, 1.0) / rt.ref_range_m) ** 4
+    )
+    out = []
+    end = 0
+    for n in n_plots:
+        s_ = slice(end, end := end + n)
+        dets = Detections(
+            t, site.index, m_r[s_], m_az[s_], m_el[s_], m_rr[s_], m_pow[s_], rcs_est[s_], m_iff[s_] if iff else None
         )
-        dets = Detections(t, self.site.index, m_r, m_az, m_el, m_rr, m_pow, rcs_est, m_iff if rt.iff else None)
-        return dets, labels
+        out.append((dets, labels[s_]))
+    return out
+
+
+def _scan_order(shuffles: list[np.ndarray], n_plots: list[int], hit_bounds: list[int], n_fa: list[int], n_hits: int):
+    """Where each replication's shuffled plots come from, in rows of (every hit, then every false
+    alarm): replication after replication, each one's shuffle of (its hits, then its false alarms)."""
+    if len(shuffles) == 1:
+        return shuffles[0]
+    offsets = np.cumsum([0, *n_plots]).tolist()
+    fa_offsets = np.cumsum([n_hits, *n_fa]).tolist()
+    source = np.empty(offsets[-1], dtype=np.intp)
+    for r, (start, n_fa_r) in enumerate(zip(offsets[:-1], n_fa, strict=True)):
+        h0, h1 = hit_bounds[r], hit_bounds[r + 1]
+        source[start : start + h1 - h0] = np.arange(h0, h1)
+        source[start + h1 - h0 : offsets[r + 1]] = np.arange(fa_offsets[r], fa_offsets[r] + n_fa_r)
+    return source[np.concatenate([s + o for s, o in zip(shuffles, offsets, strict=False)])]
+
+
+def _fluctuation(swerling: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Each target's RCS fluctuation factor, drawn case by case in increasing case order (one case,
+    the usual picture, at once)."""
+    if swerling.size and (swerling == swerling[0]).all():
+        return detection.fluctuation(int(swerling[0]), swerling.shape, rng)
+    factor = np.ones(swerling.shape)
+    for case in sorted(set(swerling.tolist())):
+        sel = swerling == case
+        factor[sel] = detection.fluctuation(case, (int(sel.sum()),), rng)
+    return factor
+
+
+def _concatenate_pictures(pictures: Sequence[AirPicture]) -> AirPicture:
+    cat = np.concatenate
+    iff = [p.iff if p.iff is not None else np.zeros(len(p.rcs), dtype=bool) for p in pictures]
+    return AirPicture(
+        pos=cat([p.pos for p in pictures]),
+        vel=cat([p.vel for p in pictures]),
+        rcs=cat([p.rcs for p in pictures]),
+        swerling=cat([p.swerling for p in pictures]),
+        label=cat([p.label for p in pictures]),
+        iff=cat(iff),
+    )
 
 
 _GNSS_SIGMA_M = NACP_EPU_M / 2.45 / 2.0
