@@ -1,0 +1,64 @@
+"""The compiled IMM loops against the array formulas they replace: equal to the last bit.
+
+The array versions below are the ``einsum`` formulation :mod:`bastion.track.imm` used before the
+loops were compiled; any reordering of the floating-point operations in the kernels shows up here
+as a mismatch."""
+
+import numpy as np
+import pytest
+
+from bastion.track import imm, kernels
+
+
+def mix_arrays(xs, Ps, mu, Pi):
+    joint = Pi * mu[:, :, None]
+    c = joint.sum(axis=1)
+    w = joint / np.maximum(c[:, None, :], 1e-300)
+    x0 = np.einsum("kij,kin->kjn", w, xs)
+    d = xs[:, :, None, :] - x0[:, None, :, :]
+    P0 = np.einsum("kij,kinm->kjnm", w, Ps) + np.einsum("kij,kijn,kijm->kjnm", w, d, d)
+    return x0, P0, c
+
+
+def combine_arrays(xs, Ps, mu):
+    x = np.einsum("kj,kjn->kn", mu, xs)
+    d = xs - x[:, None, :]
+    P = np.einsum("kj,kjnm->knm", mu, Ps) + np.einsum("kj,kjn,kjm->knm", mu, d, d)
+    return x, P
+
+
+def bits(a):
+    return np.ascontiguousarray(a).view(np.uint64)
+
+
+def random_modes(rng, K, M, n):
+    """Estimates over many magnitudes, and probabilities down to the IMM's floor (and exact zeros)."""
+    xs = rng.normal(size=(K, M, n)) * 10.0 ** rng.uniform(-3, 5, size=(K, M, n))
+    A = rng.normal(size=(K, M, n, n)) * 10.0 ** rng.uniform(-2, 3, size=(K, M, 1, n))
+    Ps = A @ np.swapaxes(A, -1, -2)
+    mu = rng.dirichlet(np.full(M, 0.3), size=K)
+    mu[rng.random((K, M)) < 0.1] = 1e-9
+    mu[0] = 0.0  # a track whose mixing weights all vanish: the 1e-300 floor
+    return xs, Ps, mu
+
+
+@pytest.mark.parametrize("M, n", [(2, 6), (2, 7), (3, 7), (3, 9)])
+def test_mix_equals_the_array_formulas(M, n):
+    rng = np.random.default_rng(3)
+    for K in (1, 5, 300):
+        xs, Ps, mu = random_modes(rng, K, M, n)
+        for Pi in (
+            imm.transition_matrix(M, 0.05, np.array([1.0])),
+            imm.transition_matrix(M, 0.05, rng.uniform(0.0, 30.0, K)),
+        ):
+            for got, want in zip(kernels.mix(xs, Ps, mu, Pi), mix_arrays(xs, Ps, mu, Pi), strict=True):
+                assert np.array_equal(bits(got), bits(want))
+
+
+@pytest.mark.parametrize("M, n", [(2, 6), (3, 7), (3, 9)])
+def test_combine_equals_the_array_formulas(M, n):
+    rng = np.random.default_rng(4)
+    for K in (1, 5, 300):
+        xs, Ps, mu = random_modes(rng, K, M, n)
+        for got, want in zip(kernels.combine(xs, Ps, mu), combine_arrays(xs, Ps, mu), strict=True):
+            assert np.array_equal(bits(got), bits(want))
