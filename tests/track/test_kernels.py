@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from bastion.track import imm, kernels
+from bastion.track.models import ConstantAcceleration, ConstantVelocity, CoordinatedTurn, FreeFall
 
 
 def mix_arrays(xs, Ps, mu, Pi):
@@ -62,3 +63,32 @@ def test_combine_equals_the_array_formulas(M, n):
         xs, Ps, mu = random_modes(rng, K, M, n)
         for got, want in zip(kernels.combine(xs, Ps, mu), combine_arrays(xs, Ps, mu), strict=True):
             assert np.array_equal(bits(got), bits(want))
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        ConstantVelocity(0.5),
+        ConstantVelocity(0.5, turn_state=True),
+        FreeFall(150.0, turn_state=True),
+        CoordinatedTurn(0.5, 1e-4),
+        ConstantAcceleration(1.0),
+    ],
+)
+def test_predict_into_equals_transition_and_noise(model):
+    rng = np.random.default_rng(5)
+    for K in (1, 7, 300):
+        x = rng.normal(0.0, 300.0, (K, model.dim))
+        if model.dim == 7:  # turn rates from none (the series) to a few degrees a second
+            x[:, 6] = rng.normal(0.0, 0.05, K) * (rng.random(K) < 0.7)
+            x[: K // 3, 6] *= 1e-4
+        for dt in (np.full(K, 1.0), rng.uniform(0.0, 30.0, K), np.zeros(K)):
+            out_x, F, Q = (
+                np.empty((K, model.dim)),
+                np.empty((K, model.dim, model.dim)),
+                np.empty((K, model.dim, model.dim)),
+            )
+            model.predict_into(x, dt, dt**3, out_x, F, Q)
+            want_x, want_F = model.transition(x, dt)
+            for got, want in ((out_x, want_x), (F, want_F), (Q, model.noise(x, dt))):
+                assert np.array_equal(bits(got), bits(want))

@@ -93,3 +93,98 @@ def combine(xs: np.ndarray, Ps: np.ndarray, mu: np.ndarray):
                     spread += (mu[k, j] * d[j, a]) * d[j, b]
                 P[k, a, b] = own + spread
     return x, P
+
+
+@njit(cache=True)
+def _white_acceleration(Q: np.ndarray, k: int, dt: float, dt3: float, q: float) -> None:
+    """Row ``k`` of Q (zeros) gets q [[dt^3/3, dt^2/2], [dt^2/2, dt]] on (position, velocity) of each axis."""
+    a = q * dt3 / 3.0
+    b = q * (dt * dt) / 2.0
+    c = q * dt
+    for i in range(3):
+        Q[k, i, i] += a
+        Q[k, i, i + 3] += b
+        Q[k, i + 3, i] += b
+        Q[k, i + 3, i + 3] += c
+
+
+@njit(cache=True)
+def constant_velocity(x, dt, dt3, q, turn_sigma2, gravity, turn_state, out_x, F, Q) -> None:
+    """A (nearly) constant-velocity model's prediction of states ``x`` (K, n) over ``dt`` (K,) [s]
+    (``dt3``: dt**3 as numpy forms it, whose power the compiled one does not match to the last bit):
+    the states ``out_x``, transition matrices ``F`` and process noise ``Q`` (K, n, n), written in place.
+
+    ``gravity`` [m/s^2]: 0 for :class:`~bastion.track.models.ConstantVelocity`, g0 for
+    :class:`~bastion.track.models.FreeFall`; ``turn_state``: the 7th component, a turn rate held at
+    zero with variance ``turn_sigma2``."""
+    K, n = x.shape
+    for k in range(K):
+        h = dt[k]
+        for a in range(n):
+            out_x[k, a] = x[k, a]
+            for b in range(n):
+                F[k, a, b] = 1.0 if a == b else 0.0
+                Q[k, a, b] = 0.0
+        for a in range(3):
+            out_x[k, a] += x[k, a + 3] * h
+            F[k, a, a + 3] = h
+        if gravity != 0.0:
+            out_x[k, 2] -= 0.5 * gravity * (h * h)
+            out_x[k, 5] -= gravity * h
+        _white_acceleration(Q, k, h, dt3[k], q)
+        if turn_state:
+            out_x[k, 6] = 0.0
+            F[k, 6, 6] = 0.0
+            Q[k, 6, 6] = turn_sigma2
+
+
+@njit(cache=True)
+def coordinated_turn(x, dt, dt3, dt4, w3, q, q_turn, out_x, F, Q) -> None:
+    """The coordinated-turn model's prediction of states ``x`` (K, 7) over ``dt`` (K,) [s], in place
+    as :func:`constant_velocity`; ``dt3``, ``dt4`` and ``w3`` = (omega dt)**3 as numpy forms them.
+
+    The formulas of :class:`~bastion.track.models.CoordinatedTurn` (its series below |omega dt| < 1e-3)."""
+    K = x.shape[0]
+    for k in range(K):
+        h = dt[k]
+        omega = x[k, 6]
+        w = omega * h
+        s = np.sin(w)
+        c = np.cos(w)
+        if abs(w) < 1e-3:
+            ca = h * (1.0 - w * w / 6.0)
+            cb = h * (w / 2.0 - w3[k] / 24.0)
+            da = -omega * dt3[k] / 3.0
+            db = h * h / 2.0 - omega * omega * dt4[k] / 8.0
+        else:
+            ca = s / omega
+            cb = (1.0 - c) / omega
+            da = (h * c * omega - s) / (omega * omega)
+            db = (h * s * omega - (1.0 - c)) / (omega * omega)
+        ve = x[k, 3]
+        vn = x[k, 4]
+        for a in range(7):
+            out_x[k, a] = x[k, a]
+            for b in range(7):
+                F[k, a, b] = 1.0 if a == b else 0.0
+                Q[k, a, b] = 0.0
+        out_x[k, 0] += ca * ve - cb * vn
+        out_x[k, 1] += cb * ve + ca * vn
+        out_x[k, 2] += h * x[k, 5]
+        out_x[k, 3] = c * ve - s * vn
+        out_x[k, 4] = s * ve + c * vn
+        F[k, 0, 3] = ca
+        F[k, 0, 4] = -cb
+        F[k, 0, 6] = da * ve - db * vn
+        F[k, 1, 3] = cb
+        F[k, 1, 4] = ca
+        F[k, 1, 6] = db * ve + da * vn
+        F[k, 2, 5] = h
+        F[k, 3, 3] = c
+        F[k, 3, 4] = -s
+        F[k, 3, 6] = -h * (s * ve + c * vn)
+        F[k, 4, 3] = s
+        F[k, 4, 4] = c
+        F[k, 4, 6] = h * (c * ve - s * vn)
+        _white_acceleration(Q, k, h, dt3[k], q)
+        Q[k, 6, 6] = q_turn * h

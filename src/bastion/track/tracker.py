@@ -244,7 +244,6 @@ class Tracker:
         self.icao_of: dict[int, str] = {}  # track uid -> ICAO address of the ADS-B aircraft keyed to it
         self._transition_cache: dict[float, np.ndarray] = {}
         self._radar_models: dict[tuple[int, bool], tuple[PolarRadar, float]] = {}
-        self._linear_cache: dict[float, tuple[list[np.ndarray | None], np.ndarray]] = {}
         self._track_of: dict[tuple[int, str], int] = {}  # (replication, ICAO address) -> track uid
         self._adsb_queue: list[tuple[AdsbReports, Origin, int]] = []  # see queue_adsb
 
@@ -483,8 +482,8 @@ class Tracker:
     def _predicted(self, xs, Ps, mu, dt, memo: bool = True):
         """Mode states and covariances ``dt`` (K,) later, with predicted mode probabilities (IMM mixing).
 
-        ``memo``: a common time step's terms are built once and kept (the scans' steps recur); off for
-        time steps that do not recur (ADS-B reports), which takes the per-track path."""
+        ``memo``: a common time step's mode-transition matrix is built once and kept (the scans' steps
+        recur); off for time steps that do not recur (ADS-B reports), which take one matrix per track."""
         uniform = memo and dt.size > 0 and dt.min() == dt.max()  # every track at the last scan's time: the usual case
         if self.n_modes > 1:
             Pi = (
@@ -498,20 +497,13 @@ class Tracker:
             for k, model in enumerate(self.models):  # the IMM's motion models
                 out_x[:, k], out_P[:, k] = ukf.predict(model, xs[:, k], Ps[:, k], dt, self._ut)
             return out_x, out_P, mu
-        # EKF: F P F' + Q for every (track, mode) in one batch; the linear models' F and every model's Q
-        # depend on dt alone, so with a common dt they are built once per scan interval (cached) and Q
-        # is added by broadcasting, never copied per track
-        out_x, out_P = np.empty_like(xs), np.empty_like(Ps)
-        if uniform:
-            Fs, Qs = self._linear_terms(float(dt[0]))
+        # EKF: each model's states, transition matrices and process noise for every track (one compiled
+        # loop per model), then F P F' + Q for every (track, mode) in one batch
+        out_x, F, Q = np.empty_like(xs), np.empty_like(Ps), np.empty_like(Ps)
+        dt3 = dt**3
         for k, model in enumerate(self.models):  # the IMM's motion models
-            x = xs[:, k]
-            if uniform and Fs[k] is not None:  # one F for every track: broadcast, not copied per track
-                out_x[:, k], F = model.f(x, dt), Fs[k]
-            else:
-                out_x[:, k], F = model.transition(x, dt)
-            out_P[:, k] = ekf.propagate_covariance(F, Ps[:, k], Qs[k] if uniform else model.noise(x, dt))
-        return out_x, out_P, mu
+            model.predict_into(xs[:, k], dt, dt3, out_x[:, k], F[:, k], Q[:, k])
+        return out_x, ekf.propagate_covariance(F, Ps, Q), mu
 
     def _mode_transition(self, dt: float) -> np.ndarray:
         """IMM mode-transition matrix (1, M, M) for a common ``dt``, broadcast over tracks (memoised per dt value)."""
@@ -523,18 +515,6 @@ class Tracker:
                 self.n_modes, self.config.imm_switch_rate, np.array([dt])
             )
         return Pi
-
-    def _linear_terms(self, dt: float) -> tuple[list[np.ndarray | None], np.ndarray]:
-        """Per model, its transition matrix for ``dt`` (None for a nonlinear model), and the process
-        noise of every model (M, n, n): memoised per dt value."""
-        terms = self._linear_cache.get(dt)
-        if terms is None:
-            if len(self._linear_cache) > 64:
-                self._linear_cache.clear()
-            one, x0 = np.array([dt]), np.zeros((1, self.dim))
-            Fs = [m.jacobian(x0, one)[0] if m.linear else None for m in self.models]
-            terms = self._linear_cache[dt] = (Fs, np.stack([m.noise(x0, one)[0] for m in self.models]))
-        return terms
 
     def _predict_all(self, t: float) -> None:
         if self.id.size:
