@@ -274,12 +274,16 @@ class Tracker:
             )
         radar = self.radars[det0.sensor]
         rt = radar.type
-        # (an empty scan has "all" its range rates: it decides nothing either way, as gating is all it
-        # would use them for)
-        rates = {bool(np.isfinite(d.range_rate).all()) for d in dets if len(d)} or {True}
+        det = dets[0] if R == 1 else _concatenate(dets)
+        # (every plot with a range rate: the usual case, one test; an empty scan has "all" its range
+        # rates: it decides nothing either way, as gating is all it would use them for)
+        rates = (
+            {True}
+            if np.isfinite(det.range_rate).all()
+            else {bool(np.isfinite(d.range_rate).all()) for d in dets if len(d)}
+        )
         if len(rates) > 1:
             raise ValueError("Tracker.step_many: some replications' plots have range rates and some have not")
-        det = dets[0] if R == 1 else _concatenate(dets)
         sizes = np.array([len(d) for d in dets])
         det_rep = np.repeat(np.arange(R), sizes)
         self._flush_adsb()  # (the scan sees the tracks as they are after them)
@@ -376,12 +380,14 @@ class Tracker:
         drop = reject | lost | diverged | below
         replica_of: dict[int, tuple[int, int]] = {}  # uid -> (replication, track number) of deleted tracks
         if drop.any():
-            for i in np.flatnonzero(drop):  # the few tracks deleted this scan
-                reason = "below ground"
-                for mask, why in ((diverged, "diverged"), (lost, "lost"), (reject, "not confirmed")):
-                    reason = why if mask[i] else reason
-                changes.deleted.append((int(self.uid[i]), reason))
-                replica_of[int(self.uid[i])] = (int(self.replica[i]), int(self.id[i]))
+            gone = np.flatnonzero(drop)  # (tens a scan in a batch: mostly tentative tracks on clutter)
+            # the reason of each, the last that applies in this order
+            why = np.where(reject[gone], 3, np.where(lost[gone], 2, np.where(diverged[gone], 1, 0))).tolist()
+            uids = self.uid[gone].tolist()
+            changes.deleted.extend(zip(uids, [_DELETED_BECAUSE[w] for w in why], strict=True))
+            replica_of.update(
+                zip(uids, zip(self.replica[gone].tolist(), self.id[gone].tolist(), strict=True), strict=True)
+            )
             self._keep(~drop)
 
         # new tentative tracks on unused plots
@@ -423,7 +429,7 @@ class Tracker:
                 value.flags.writeable = False
         self.picture_of_all = full
         bounds = np.r_[0, np.cumsum(np.bincount(self.replica, minlength=R))].tolist()
-        return [(full.rows(slice(bounds[r], bounds[r + 1])), per[r]) for r in range(R)]
+        return list(zip(full.split(bounds), per, strict=True))
 
     def snapshot(self, detection: np.ndarray | None = None) -> Tracks:
         """The current track picture (combined IMM moments; the first six state components), of every
@@ -951,6 +957,7 @@ def _log_sum_by(group: np.ndarray, log_values: np.ndarray, n: int) -> np.ndarray
         return np.where(s > 0, top + np.log(np.where(s > 0, s, 1.0)), out)
 
 
+_DELETED_BECAUSE = ("below ground", "diverged", "lost", "not confirmed")  # TrackChanges.deleted reasons
 _TENTATIVE = int(TrackStatus.TENTATIVE)  # (an enum attribute look-up costs microseconds)
 _ADSB_MEASUREMENT = CartesianPosition()
 _EYE3 = np.eye(3)
