@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from bastion.track import imm, kernels
+from bastion.track.measurements import PolarRadar
 from bastion.track.models import ConstantAcceleration, ConstantVelocity, CoordinatedTurn, FreeFall
 
 
@@ -92,3 +93,37 @@ def test_predict_into_equals_transition_and_noise(model):
             want_x, want_F = model.transition(x, dt)
             for got, want in ((out_x, want_x), (F, want_F), (Q, model.noise(x, dt))):
                 assert np.array_equal(bits(got), bits(want))
+
+
+def polar_jacobian_arrays(meas, x):
+    rel = x[:, :3] - meas.position
+    e, n, u = rel[:, 0], rel[:, 1], rel[:, 2]
+    rho2 = np.maximum(e * e + n * n, 1e-6)
+    rho = np.sqrt(rho2)
+    r2 = rho2 + u * u
+    r = np.sqrt(r2)
+    H = np.zeros((x.shape[0], meas.dim, x.shape[1]))
+    H[:, 0, 0:3] = rel / r[:, None]
+    H[:, 1, 0] = n / rho2
+    H[:, 1, 1] = -e / rho2
+    H[:, 2, 0] = -e * u / (r2 * rho)
+    H[:, 2, 1] = -n * u / (r2 * rho)
+    H[:, 2, 2] = rho / r2
+    if meas.with_rate:
+        v = x[:, 3:6]
+        rdot = np.einsum("ij,ij->i", rel, v) / r
+        H[:, 3, 0:3] = (v - rdot[:, None] * rel / r[:, None]) / r[:, None]
+        H[:, 3, 3:6] = rel / r[:, None]
+    return H
+
+
+@pytest.mark.parametrize("rate", [False, True])
+def test_polar_jacobian_equals_the_array_formulas(rate):
+    rng = np.random.default_rng(6)
+    meas = PolarRadar(np.array([120.0, -40.0, 12.0]), np.array([5.0, 1e-3, 1e-3, 1.0][: 4 if rate else 3]), rate)
+    for K in (1, 9, 900):
+        x = rng.normal(0.0, 3000.0, (K, 7))
+        x[:, 3:6] = rng.normal(0.0, 100.0, (K, 3))
+        x[0, :3] = meas.position  # over the radar: the horizontal-range floor
+        for states in (x, x[:, :6].copy()):
+            assert np.array_equal(bits(meas.jacobian(states)), bits(polar_jacobian_arrays(meas, states)))

@@ -188,3 +188,42 @@ def coordinated_turn(x, dt, dt3, dt4, w3, q, q_turn, out_x, F, Q) -> None:
         F[k, 4, 6] = h * (c * ve - s * vn)
         _white_acceleration(Q, k, h, dt3[k], q)
         Q[k, 6, 6] = q_turn * h
+
+
+@njit(cache=True)
+def polar_jacobian(x: np.ndarray, position: np.ndarray, m: int) -> np.ndarray:
+    """dh/dx (K, m, n) of a radar's (range, azimuth, elevation[, range rate]) measurement at ``position``
+    (3,) ENU [m], at states ``x`` (K, n): the formulas of :meth:`bastion.track.measurements.PolarRadar.jacobian`
+    (its range rate's dot product summed as numpy's ``einsum`` does, ``(e ve + u vu) + n vn``)."""
+    K, n = x.shape
+    H = np.zeros((K, m, n))
+    for k in range(K):
+        e = x[k, 0] - position[0]
+        nn = x[k, 1] - position[1]
+        u = x[k, 2] - position[2]
+        rho2 = e * e + nn * nn
+        if rho2 < 1e-6:
+            rho2 = 1e-6
+        rho = np.sqrt(rho2)
+        r2 = rho2 + u * u
+        r = np.sqrt(r2)
+        H[k, 0, 0] = e / r
+        H[k, 0, 1] = nn / r
+        H[k, 0, 2] = u / r
+        H[k, 1, 0] = nn / rho2
+        H[k, 1, 1] = -e / rho2
+        H[k, 2, 0] = -e * u / (r2 * rho)
+        H[k, 2, 1] = -nn * u / (r2 * rho)
+        H[k, 2, 2] = rho / r2
+        if m == 4:
+            ve = x[k, 3]
+            vn = x[k, 4]
+            vu = x[k, 5]
+            rdot = ((e * ve + u * vu) + nn * vn) / r
+            H[k, 3, 0] = (ve - rdot * e / r) / r
+            H[k, 3, 1] = (vn - rdot * nn / r) / r
+            H[k, 3, 2] = (vu - rdot * u / r) / r
+            H[k, 3, 3] = e / r
+            H[k, 3, 4] = nn / r
+            H[k, 3, 5] = u / r
+    return H
