@@ -54,6 +54,18 @@ def test_rows_of_concatenated_tracks_are_the_parts():
         assert (picked.score is None) is not with_optional
 
 
+def test_split_of_concatenated_tracks_is_the_parts():
+    for with_optional in (False, True):
+        parts = [tracks(3, 1, with_optional), tracks(0, 10, with_optional), tracks(5, 20, with_optional)]
+        everything = Tracks.concatenate(parts)
+        split = everything.split([0, 3, 3, 8])
+        assert len(split) == 3
+        for got, part in zip(split, parts, strict=True):
+            assert_same(got, part)
+            assert list(vars(got)) == list(vars(part))
+        assert np.shares_memory(split[2].x, everything.x)
+
+
 def test_rows_of_threat_geometry_are_views_of_the_rows():
     rng = np.random.default_rng(3)
     n, z = 6, 4

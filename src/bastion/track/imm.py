@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from bastion.track import kernels
+
 
 def transition_matrix(n_modes: int, rate: float, dt: np.ndarray) -> np.ndarray:
     """Mode transition probabilities Pi[k, i, j] = P(mode j at t + dt | mode i at t), shape (N, M, M)."""
@@ -32,14 +34,10 @@ def mix(xs: np.ndarray, Ps: np.ndarray, mu: np.ndarray, Pi: np.ndarray):
 
     c_j = sum_i Pi_ij mu_i;  mu_{i|j} = Pi_ij mu_i / c_j;  x0_j = sum_i mu_{i|j} x_i;
     P0_j = sum_i mu_{i|j} (P_i + (x_i - x0_j)(x_i - x0_j)')   (BLK eq. 11.6.6-9 to -14).
+
+    ``Pi`` (N, M, M), or (1, M, M) for every track; a compiled loop (:func:`bastion.track.kernels.mix`).
     """
-    joint = Pi * mu[:, :, None]  # (N, i, j)
-    c = joint.sum(axis=1)
-    w = joint / np.maximum(c[:, None, :], 1e-300)  # mu_{i|j}
-    x0 = np.einsum("kij,kin->kjn", w, xs)
-    d = xs[:, :, None, :] - x0[:, None, :, :]  # (N, i, j, n)
-    P0 = np.einsum("kij,kinm->kjnm", w, Ps) + np.einsum("kij,kijn,kijm->kjnm", w, d, d)
-    return x0, P0, c
+    return kernels.mix(xs, Ps, mu, Pi)
 
 
 def update_probabilities(c: np.ndarray, log_likelihood: np.ndarray, floor: float = 1e-9) -> np.ndarray:
@@ -54,13 +52,11 @@ def update_probabilities(c: np.ndarray, log_likelihood: np.ndarray, floor: float
 
 
 def combine(xs: np.ndarray, Ps: np.ndarray, mu: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Moment-matched combination: x = sum mu_j x_j, P = sum mu_j (P_j + (x_j - x)(x_j - x)')."""
+    """Moment-matched combination: x = sum mu_j x_j, P = sum mu_j (P_j + (x_j - x)(x_j - x)') (a compiled
+    loop, :func:`bastion.track.kernels.combine`; a single model's estimates as they are)."""
     if xs.shape[1] == 1:
         return xs[:, 0], Ps[:, 0]
-    x = np.einsum("kj,kjn->kn", mu, xs)
-    d = xs - x[:, None, :]
-    P = np.einsum("kj,kjnm->knm", mu, Ps) + np.einsum("kj,kjn,kjm->knm", mu, d, d)
-    return x, P
+    return kernels.combine(xs, Ps, mu)
 
 
 def combine_measurements(residual, zs: np.ndarray, Ss: np.ndarray, mu: np.ndarray):

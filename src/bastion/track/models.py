@@ -8,7 +8,9 @@ Each model gives, for states ``x`` (N, n) and time steps ``dt`` (N,) [s]:
 * ``f(x, dt)``: the predicted states (N, n);
 * ``jacobian(x, dt)``: df/dx (N, n, n) (the transition matrix of a linear model);
 * ``noise(x, dt)``: the process-noise covariance Q (N, n, n);
-* ``transition(x, dt)``: ``f`` and ``jacobian`` together (one evaluation of shared terms).
+* ``transition(x, dt)``: ``f`` and ``jacobian`` together (one evaluation of shared terms);
+* ``predict_into(x, dt, dt3, out_x, F, Q)``: ``f``, ``jacobian`` and ``noise`` at once, written into
+  the arrays given (the EKF's prediction, a compiled loop where the model has one; ``dt3`` = dt**3).
 
 Sources: Bar-Shalom, Li and Kirubarajan, *Estimation with Applications to Tracking and
 Navigation*, Wiley 2001 (BLK): §6.2.2 continuous white-noise acceleration (CV), §6.2.3 Wiener-
@@ -24,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bastion.physics.constants import G0
+from bastion.track import kernels
 
 
 def _eye_batch(n: int, k: int) -> np.ndarray:
@@ -55,6 +58,7 @@ class ConstantVelocity:
     turn_state: bool = False
     turn_sigma: float = 1e-3
     linear = True
+    _gravity = 0.0  # [m/s^2] known acceleration down (FreeFall's)
 
     @property
     def dim(self) -> int:
@@ -86,6 +90,11 @@ class ConstantVelocity:
         if self.turn_state:
             Q[:, 6, 6] = self.turn_sigma**2
         return Q
+
+    def predict_into(self, x, dt, dt3, out_x, F, Q) -> None:
+        """``f``, ``jacobian`` and ``noise`` into ``out_x`` (K, n), ``F`` and ``Q`` (K, n, n): one compiled loop."""
+        turn = self.turn_state
+        kernels.constant_velocity(x, dt, dt3, self.q, self.turn_sigma**2, self._gravity, turn, out_x, F, Q)
 
 
 @dataclass(frozen=True)
@@ -137,6 +146,11 @@ class ConstantAcceleration:
                 Q[:, i + 3 * a, i + 3 * b] = q * v
                 Q[:, i + 3 * b, i + 3 * a] = q * v
         return Q
+
+    def predict_into(self, x, dt, dt3, out_x, F, Q) -> None:
+        """``f``, ``jacobian`` and ``noise`` into ``out_x`` (K, 9), ``F`` and ``Q`` (K, 9, 9)."""
+        out_x[:], F[:] = self.transition(x, dt)
+        Q[:] = self.noise(x, dt)
 
 
 @dataclass(frozen=True)
@@ -207,6 +221,12 @@ class CoordinatedTurn:
         Q[:, 6, 6] = self.q_turn * dt
         return Q
 
+    def predict_into(self, x, dt, dt3, out_x, F, Q) -> None:
+        """``f``, ``jacobian`` and ``noise`` into ``out_x`` (K, 7), ``F`` and ``Q`` (K, 7, 7): one compiled
+        loop (numpy forms the series' powers, which the compiled power does not match to the last bit)."""
+        w3 = (x[:, 6] * dt) ** 3
+        kernels.coordinated_turn(x, dt, dt3, dt**4, w3, self.q, self.q_turn, out_x, F, Q)
+
 
 @dataclass(frozen=True)
 class FreeFall(ConstantVelocity):
@@ -218,6 +238,8 @@ class FreeFall(ConstantVelocity):
     [m^2/s^3]. With ``turn_state`` the state carries a turn rate held at zero, so that this model can
     be a mode of an IMM beside a :class:`CoordinatedTurn` (as :class:`ConstantVelocity` does).
     """
+
+    _gravity = G0
 
     def f(self, x: np.ndarray, dt: np.ndarray) -> np.ndarray:
         dt = np.asarray(dt, dtype=float)

@@ -244,7 +244,6 @@ class Tracker:
         self.icao_of: dict[int, str] = {}  # track uid -> ICAO address of the ADS-B aircraft keyed to it
         self._transition_cache: dict[float, np.ndarray] = {}
         self._radar_models: dict[tuple[int, bool], tuple[PolarRadar, float]] = {}
-        self._linear_cache: dict[float, tuple[list[np.ndarray | None], np.ndarray]] = {}
         self._track_of: dict[tuple[int, str], int] = {}  # (replication, ICAO address) -> track uid
         self._adsb_queue: list[tuple[AdsbReports, Origin, int]] = []  # see queue_adsb
 
@@ -275,12 +274,16 @@ class Tracker:
             )
         radar = self.radars[det0.sensor]
         rt = radar.type
-        # (an empty scan has "all" its range rates: it decides nothing either way, as gating is all it
-        # would use them for)
-        rates = {bool(np.isfinite(d.range_rate).all()) for d in dets if len(d)} or {True}
+        det = dets[0] if R == 1 else _concatenate(dets)
+        # (every plot with a range rate: the usual case, one test; an empty scan has "all" its range
+        # rates: it decides nothing either way, as gating is all it would use them for)
+        rates = (
+            {True}
+            if np.isfinite(det.range_rate).all()
+            else {bool(np.isfinite(d.range_rate).all()) for d in dets if len(d)}
+        )
         if len(rates) > 1:
             raise ValueError("Tracker.step_many: some replications' plots have range rates and some have not")
-        det = dets[0] if R == 1 else _concatenate(dets)
         sizes = np.array([len(d) for d in dets])
         det_rep = np.repeat(np.arange(R), sizes)
         self._flush_adsb()  # (the scan sees the tracks as they are after them)
@@ -377,12 +380,14 @@ class Tracker:
         drop = reject | lost | diverged | below
         replica_of: dict[int, tuple[int, int]] = {}  # uid -> (replication, track number) of deleted tracks
         if drop.any():
-            for i in np.flatnonzero(drop):  # the few tracks deleted this scan
-                reason = "below ground"
-                for mask, why in ((diverged, "diverged"), (lost, "lost"), (reject, "not confirmed")):
-                    reason = why if mask[i] else reason
-                changes.deleted.append((int(self.uid[i]), reason))
-                replica_of[int(self.uid[i])] = (int(self.replica[i]), int(self.id[i]))
+            gone = np.flatnonzero(drop)  # (tens a scan in a batch: mostly tentative tracks on clutter)
+            # the reason of each, the last that applies in this order
+            why = np.where(reject[gone], 3, np.where(lost[gone], 2, np.where(diverged[gone], 1, 0))).tolist()
+            uids = self.uid[gone].tolist()
+            changes.deleted.extend(zip(uids, [_DELETED_BECAUSE[w] for w in why], strict=True))
+            replica_of.update(
+                zip(uids, zip(self.replica[gone].tolist(), self.id[gone].tolist(), strict=True), strict=True)
+            )
             self._keep(~drop)
 
         # new tentative tracks on unused plots
@@ -424,7 +429,7 @@ class Tracker:
                 value.flags.writeable = False
         self.picture_of_all = full
         bounds = np.r_[0, np.cumsum(np.bincount(self.replica, minlength=R))].tolist()
-        return [(full.rows(slice(bounds[r], bounds[r + 1])), per[r]) for r in range(R)]
+        return list(zip(full.split(bounds), per, strict=True))
 
     def snapshot(self, detection: np.ndarray | None = None) -> Tracks:
         """The current track picture (combined IMM moments; the first six state components), of every
@@ -483,8 +488,8 @@ class Tracker:
     def _predicted(self, xs, Ps, mu, dt, memo: bool = True):
         """Mode states and covariances ``dt`` (K,) later, with predicted mode probabilities (IMM mixing).
 
-        ``memo``: a common time step's terms are built once and kept (the scans' steps recur); off for
-        time steps that do not recur (ADS-B reports), which takes the per-track path."""
+        ``memo``: a common time step's mode-transition matrix is built once and kept (the scans' steps
+        recur); off for time steps that do not recur (ADS-B reports), which take one matrix per track."""
         uniform = memo and dt.size > 0 and dt.min() == dt.max()  # every track at the last scan's time: the usual case
         if self.n_modes > 1:
             Pi = (
@@ -498,20 +503,13 @@ class Tracker:
             for k, model in enumerate(self.models):  # the IMM's motion models
                 out_x[:, k], out_P[:, k] = ukf.predict(model, xs[:, k], Ps[:, k], dt, self._ut)
             return out_x, out_P, mu
-        # EKF: F P F' + Q for every (track, mode) in one batch; the linear models' F and every model's Q
-        # depend on dt alone, so with a common dt they are built once per scan interval (cached) and Q
-        # is added by broadcasting, never copied per track
-        out_x, out_P = np.empty_like(xs), np.empty_like(Ps)
-        if uniform:
-            Fs, Qs = self._linear_terms(float(dt[0]))
+        # EKF: each model's states, transition matrices and process noise for every track (one compiled
+        # loop per model), then F P F' + Q for every (track, mode) in one batch
+        out_x, F, Q = np.empty_like(xs), np.empty_like(Ps), np.empty_like(Ps)
+        dt3 = dt**3
         for k, model in enumerate(self.models):  # the IMM's motion models
-            x = xs[:, k]
-            if uniform and Fs[k] is not None:  # one F for every track: broadcast, not copied per track
-                out_x[:, k], F = model.f(x, dt), Fs[k]
-            else:
-                out_x[:, k], F = model.transition(x, dt)
-            out_P[:, k] = ekf.propagate_covariance(F, Ps[:, k], Qs[k] if uniform else model.noise(x, dt))
-        return out_x, out_P, mu
+            model.predict_into(xs[:, k], dt, dt3, out_x[:, k], F[:, k], Q[:, k])
+        return out_x, ekf.propagate_covariance(F, Ps, Q), mu
 
     def _mode_transition(self, dt: float) -> np.ndarray:
         """IMM mode-transition matrix (1, M, M) for a common ``dt``, broadcast over tracks (memoised per dt value)."""
@@ -523,18 +521,6 @@ class Tracker:
                 self.n_modes, self.config.imm_switch_rate, np.array([dt])
             )
         return Pi
-
-    def _linear_terms(self, dt: float) -> tuple[list[np.ndarray | None], np.ndarray]:
-        """Per model, its transition matrix for ``dt`` (None for a nonlinear model), and the process
-        noise of every model (M, n, n): memoised per dt value."""
-        terms = self._linear_cache.get(dt)
-        if terms is None:
-            if len(self._linear_cache) > 64:
-                self._linear_cache.clear()
-            one, x0 = np.array([dt]), np.zeros((1, self.dim))
-            Fs = [m.jacobian(x0, one)[0] if m.linear else None for m in self.models]
-            terms = self._linear_cache[dt] = (Fs, np.stack([m.noise(x0, one)[0] for m in self.models]))
-        return terms
 
     def _predict_all(self, t: float) -> None:
         if self.id.size:
@@ -971,6 +957,7 @@ def _log_sum_by(group: np.ndarray, log_values: np.ndarray, n: int) -> np.ndarray
         return np.where(s > 0, top + np.log(np.where(s > 0, s, 1.0)), out)
 
 
+_DELETED_BECAUSE = ("below ground", "diverged", "lost", "not confirmed")  # TrackChanges.deleted reasons
 _TENTATIVE = int(TrackStatus.TENTATIVE)  # (an enum attribute look-up costs microseconds)
 _ADSB_MEASUREMENT = CartesianPosition()
 _EYE3 = np.eye(3)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 from enum import IntEnum
+from itertools import pairwise
 
 import numpy as np
 
@@ -59,6 +60,17 @@ class Tracks:
         out = object.__new__(Tracks)
         out.__dict__.update({k: v[rows] if isinstance(v, np.ndarray) else v for k, v in self.__dict__.items()})
         return out
+
+    def split(self, bounds: list[int]) -> list[Tracks]:
+        """The tracks of rows ``bounds[r]:bounds[r + 1]`` for each r (views), as :meth:`rows` gives them:
+        each night's of a batch, every scan (the fields that are arrays found once for all)."""
+        items = [(k, v, isinstance(v, np.ndarray)) for k, v in self.__dict__.items()]
+        parts = []
+        for a, b in pairwise(bounds):
+            out = object.__new__(Tracks)
+            out.__dict__.update({k: v[a:b] if array else v for k, v, array in items})
+            parts.append(out)
+        return parts
 
     def index_of(self, track_id: int) -> int | None:
         hit = np.flatnonzero(self.id == track_id)
