@@ -8,7 +8,7 @@ from bastion.physics.geodesy import Origin, polar_to_enu
 from bastion.scenario.catalogue import CATALOGUE
 from bastion.scenario.compiled import AdsbSite, RadarSite
 from bastion.sense.types import NACP_EPU_M
-from bastion.world.sensors import NOISE_LABEL, AdsbModel, AirPicture, RadarModel, observe_scans
+from bastion.world.sensors import NOISE_LABEL, AdsbModel, AirPicture, RadarModel, observe_scans, receive_batches
 
 RT = CATALOGUE.radars["kurfs"]
 
@@ -114,4 +114,36 @@ def test_scans_of_several_replications_equal_each_scan_alone(radar_type):
             for name in ("range", "azimuth", "elevation", "range_rate", "power", "rcs", "iff"):
                 x, y = getattr(det, name), getattr(want_det, name)
                 assert (x is None and y is None) or np.array_equal(x, y, equal_nan=True), name
+            assert a.rng.random() == b.rng.random()  # the same draws were made
+
+
+def test_adsb_batches_of_several_replications_equal_each_batch_alone():
+    """``receive_batches`` (a lock-step batch's ADS-B hand-over) against each receiver's own
+    ``receive``, to the last bit: skies of their own (some empty, some out of range), intervals of
+    different lengths, lost squitters; the random streams end in the same state."""
+    origin = Origin(33.2625, 44.23444, 35.0)
+    site = AdsbSite("A", np.array([100.0, 50.0, 0.0]), 60_000.0)
+    rng = np.random.default_rng(8)
+    for batch in range(20):
+        sources = []
+        for _ in range(6):
+            n = int(rng.choice([0, 1, 3]))
+            truth = rng.normal(0.0, 40_000.0, (n, 3))
+            truth[:, 2] = rng.uniform(0.0, 9000.0, n)
+            vel, on = rng.normal(0.0, 100.0, (n, 3)), rng.random(n) < 0.9
+
+            def states(t, truth=truth, vel=vel, on=on):
+                return truth + vel * t, vel, on
+
+            icao = [f"{i:06x}" for i in rng.integers(0, 2**24, n)]
+            sources.append((states, icao, [f"F{i}" for i in range(n)], rng.random(n) < 0.9, rng.integers(5, 11, n)))
+        t0 = [float(rng.choice([0.0, 1.0, 1.9])) for _ in sources]
+        seeds = rng.integers(0, 2**32, len(sources))
+        together = [AdsbModel(site, origin, np.random.default_rng(s)) for s in seeds]
+        alone = [AdsbModel(site, origin, np.random.default_rng(s)) for s in seeds]
+        got = receive_batches(together, t0, 2.0 + batch, sources)
+        for model, start, source, reports, a, b in zip(alone, t0, sources, got, together, alone, strict=True):
+            want = model.receive(start, 2.0 + batch, *source)
+            for name in ("t", "icao24", "callsign", "lat", "lon", "altitude_m", "velocity", "nacp"):
+                assert np.array_equal(getattr(reports, name), getattr(want, name)), name
             assert a.rng.random() == b.rng.random()  # the same draws were made

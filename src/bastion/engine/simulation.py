@@ -26,7 +26,7 @@ from bastion.scenario.compiled import CompiledScenario
 from bastion.track import Tracker
 from bastion.world.aircraft import CivilTraffic
 from bastion.world.labels import describe_label
-from bastion.world.sensors import AdsbModel, RadarModel, observe_scans
+from bastion.world.sensors import AdsbModel, RadarModel, observe_scans, receive_batches
 from bastion.world.world import World
 
 ADSB_BATCH_S = 2.0  # receiver hands over its decoded reports every 2 s (each keeps its own time)
@@ -131,18 +131,19 @@ class _Night:
     def adsb(self, t: float, index: int) -> None:
         """Receiver ``index`` hands over the reports decoded since its last batch."""
         s0 = time.perf_counter()
-        world = self.world
-        reports = self.receivers[index].receive(
-            self.t_last_adsb[index],
-            t,
-            world.adsb_state,
-            world.adsb_icao24,
-            world.adsb_callsign,
-            world.adsb_broadcasts,
-            world.adsb_nacp,
-        )
-        self.t_last_adsb[index] = t
+        reports = self.receivers[index].receive(self.t_last_adsb[index], t, *self.adsb_sources())
         self.stage["sensors"] += time.perf_counter() - s0
+        self.handed_over(t, index, reports)
+
+    def adsb_sources(self) -> tuple:
+        """What the ADS-B receivers hear: states(t) of the broadcasters, their addresses, flight ids,
+        whether each broadcasts, and their NACp (as :meth:`AdsbModel.receive` takes them)."""
+        w = self.world
+        return w.adsb_state, w.adsb_icao24, w.adsb_callsign, w.adsb_broadcasts, w.adsb_nacp
+
+    def handed_over(self, t: float, index: int, reports) -> None:
+        """Receiver ``index``'s batch at ``t`` goes to the pipeline; its next one is due."""
+        self.t_last_adsb[index] = t
         self.pipeline.on_adsb(reports)
         self.push(t + ADSB_BATCH_S, 1, "adsb", index)
 
@@ -253,27 +254,34 @@ def run_batch(scenario: CompiledScenario, seeds: Sequence[int], record_plots: bo
     ]
     shared = {"track": 0.0, "assess": 0.0, "sensors": 0.0}  # seconds of the stages run once for every night
     while True:
-        # every night handles its happenings before its next radar scan, as run() would
+        # every night handles its operator's happenings before the next shared one (an ADS-B batch or a
+        # radar scan, at the same time in every night), in its queue's order, as run() would
         due = set()
         for night in nights:
             queue = night.queue
-            while queue:
-                t, _, _, kind, index = queue[0]
-                if t > d.duration_s or kind == "radar":
-                    break
-                heapq.heappop(queue)
-                night.wake(t)
-                if kind == "adsb":
-                    night.adsb(t, index)
-            due.add((queue[0][0], queue[0][4]) if queue and queue[0][0] <= d.duration_s else None)
+            while queue and queue[0][3] == "operator" and queue[0][0] <= d.duration_s:
+                night.wake(heapq.heappop(queue)[0])
+            due.add(queue[0][:2] + queue[0][3:] if queue and queue[0][0] <= d.duration_s else None)
         if due == {None}:
             break
-        if len(due) != 1:  # cannot happen: scan times do not depend on the seed
+        if len(due) != 1:  # cannot happen: scan and batch times do not depend on the seed
             raise RuntimeError(f"run_batch: the nights fell out of step ({sorted(map(str, due))})")
-        (t, index) = due.pop()
+        (t, _, kind, index) = due.pop()
         for night in nights:
             heapq.heappop(night.queue)
             night.wake(t)
+        if kind == "adsb":  # every night's receiver hands over its batch: drawn per night, converted once
+            c0 = time.perf_counter()
+            batches = receive_batches(
+                [night.receivers[index] for night in nights],
+                [night.t_last_adsb[index] for night in nights],
+                t,
+                [night.adsb_sources() for night in nights],
+            )
+            shared["sensors"] += time.perf_counter() - c0
+            for night, reports in zip(nights, batches, strict=True):
+                night.handed_over(t, index, reports)
+            continue
         # every night's scan of this radar at once (each with its own draws), then each night's record
         c0 = time.perf_counter()
         pictures = [night.world.picture(t) for night in nights]

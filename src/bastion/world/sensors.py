@@ -224,17 +224,22 @@ class AdsbModel:
         broadcasts: np.ndarray,
         nacp: np.ndarray,
     ) -> AdsbReports:
-        """Reports received in (t0, t1]; ``states(t)`` gives truth positions, velocities, existence.
+        """Reports received in (t0, t1]; ``states(t)`` gives truth positions, velocities, existence of
+        the aircraft (ICAO addresses ``icao24``, flight ids ``callsign``, whether each ``broadcasts``
+        and its ``nacp``)."""
+        return receive_batches([self], [t0], t1, [(states, icao24, callsign, broadcasts, nacp)])[0]
+
+    def _heard(self, t0: float, t1: float, states, broadcasts: np.ndarray, rng: np.random.Generator):
+        """The squitters received in (t0, t1]: (reception times, rows of the stacked instant x
+        aircraft states, positions and velocities of those states), or None.
 
         The squitter instants of the interval (a few: one every ``PERIOD_S``) are gated in one batch
         of arrays (instant x aircraft); only the random draws go instant by instant, in the order a
-        loop over instants takes them (losses, then reception-time jitter of what is heard). A call
-        handles a handful of reports, so per-report bookkeeping is on Python lists."""
-        rng = self.rng
+        loop over instants takes them (losses, then reception-time jitter of what is heard)."""
         period = self.PERIOD_S
         times = [k * period for k in range(math.floor(t0 / period) + 1, math.floor(t1 / period) + 1)]
         if not times:
-            return AdsbReports.empty()
+            return None
         snaps = [states(tm) for tm in times]
         n_air = broadcasts.size
         pos_all = np.concatenate([s[0] for s in snaps])  # (instant * aircraft, 3)
@@ -255,25 +260,67 @@ class AdsbModel:
                 rows += kept
                 t += [tm + u for u in rng.uniform(0.0, 0.05, len(kept)).tolist()]
         if not rows:
-            return AdsbReports.empty()
-        which_list = [r % n_air for r in rows]
-        which = np.array(which_list)
+            return None
         received = np.array(rows)
-        pos, vel = pos_all[received], vel_all[received]
+        return t, rows, pos_all[received], vel_all[received]
+
+
+def receive_batches(
+    models: Sequence[AdsbModel], t0: Sequence[float], t1: float, sources: Sequence[tuple]
+) -> list[AdsbReports]:
+    """The batches of reports several receivers hand over at ``t1`` (one per replication of a night,
+    each with its own random stream and its own sky: ``sources`` as :meth:`AdsbModel.receive` takes
+    them), each received since its ``t0``.
+
+    Draws are made per receiver in the order a batch of its own makes them; the arithmetic, above all
+    the conversion of the reported positions to WGS84 (a few tens of microseconds a call whatever its
+    size), is done once for all, so each batch is the one its receiver would give alone, to the last
+    bit. A call handles a handful of reports per receiver, so per-report bookkeeping is on lists."""
+    heard = []
+    for model, start, (states, _, _, broadcasts, nacp) in zip(models, t0, sources, strict=True):
+        got = model._heard(start, t1, states, broadcasts, model.rng)
+        if got is None:
+            heard.append(None)
+            continue
+        t, rows, pos, vel = got
+        which = [r % broadcasts.size for r in rows]
         nacp_w = nacp[which]
-        sigma = _GNSS_SIGMA_M[nacp_w]
-        pos_err = pos.copy()
-        pos_err[:, :2] += rng.normal(0.0, 1.0, (which.size, 2)) * sigma[:, None]
-        lat, lon, _ = self.origin.to_wgs84(pos_err)
-        alt_msl = pos[:, 2] + self.origin.alt_m
-        alt_q = np.rint(alt_msl / FT / 25.0) * 25.0 * FT  # (np.round to 0 decimals is rint)
-        return AdsbReports(
-            t=np.array(t),
-            icao24=np.array([icao24[i] for i in which_list], dtype="<U6"),
-            callsign=np.array([callsign[i] for i in which_list], dtype="<U8"),
-            lat=np.atleast_1d(lat),
-            lon=np.atleast_1d(lon),
-            altitude_m=alt_q,
-            velocity=vel + rng.normal(0.0, 0.5, vel.shape),
-            nacp=nacp_w.astype(int),
+        gnss = model.rng.normal(0.0, 1.0, (len(rows), 2))
+        vel_noise = model.rng.normal(0.0, 0.5, vel.shape)
+        heard.append((t, which, pos, vel, nacp_w, gnss, vel_noise))
+    some = [h for h in heard if h is not None]
+    if not some:
+        return [AdsbReports.empty() for _ in models]
+    cat = np.concatenate
+    pos, vel, nacp_w, gnss, vel_noise = (
+        some[0][2:] if len(some) == 1 else [cat([h[k] for h in some]) for k in range(2, 7)]
+    )
+    origin = models[0].origin
+    pos_err = pos.copy()
+    pos_err[:, :2] += gnss * _GNSS_SIGMA_M[nacp_w][:, None]
+    lat, lon, _ = origin.to_wgs84(pos_err)
+    lat, lon = np.atleast_1d(lat), np.atleast_1d(lon)
+    alt_q = np.rint((pos[:, 2] + origin.alt_m) / FT / 25.0) * 25.0 * FT  # barometric, 25 ft (rint: np.round)
+    velocity = vel + vel_noise
+    nacp_w = nacp_w.astype(int)
+    out = []
+    end = 0
+    for h, (_, icao24, callsign, _, _) in zip(heard, sources, strict=True):
+        if h is None:
+            out.append(AdsbReports.empty())
+            continue
+        t, which = h[0], h[1]
+        rows = slice(end, end := end + len(t))
+        out.append(
+            AdsbReports(
+                t=np.array(t),
+                icao24=np.array([icao24[i] for i in which], dtype="<U6"),
+                callsign=np.array([callsign[i] for i in which], dtype="<U8"),
+                lat=lat[rows],
+                lon=lon[rows],
+                altitude_m=alt_q[rows],
+                velocity=velocity[rows],
+                nacp=nacp_w[rows],
+            )
         )
+    return out
