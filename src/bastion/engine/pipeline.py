@@ -59,6 +59,24 @@ def _r(a: np.ndarray, nd: int = 2) -> list:
     return np.round(a, nd).tolist()
 
 
+def _rows(reports: AdsbReports, rows: list[int]) -> AdsbReports:
+    """The reports at ``rows`` (ascending): all of them as they are, as ``AdsbReports.latest`` returns a
+    batch with one report per aircraft (its own array look-ups cost ~25 us a batch)."""
+    if len(rows) == len(reports):
+        return reports
+    keep = np.array(rows)
+    return AdsbReports(
+        reports.t[keep],
+        reports.icao24[keep],
+        reports.callsign[keep],
+        reports.lat[keep],
+        reports.lon[keep],
+        reports.altitude_m[keep],
+        reports.velocity[keep],
+        reports.nacp[keep],
+    )
+
+
 class DecisionPipeline:
     """Decision side of the kill chain for one defended site."""
 
@@ -105,10 +123,10 @@ class DecisionPipeline:
             # report, which keeps the fusion's cost a small part of a scan's; the tracker fuses them as
             # the next scan begins, with the reports of the other nights of a batch (Tracker.queue_adsb)
             t_newest = float(reports.t.max())
+            newest = self.identifier.on_adsb(reports)  # the rows reports.latest() keeps
             if t_newest - self._last_fusion >= ADSB_FUSION_S:
                 self._last_fusion = t_newest
-                self.tracker.queue_adsb(reports.latest(), self.defence.origin, self.replica)
-            self.identifier.on_adsb(reports)
+                self.tracker.queue_adsb(_rows(reports, newest), self.defence.origin, self.replica)
             if self.record_plots:
                 self.emit(
                     t_newest,
