@@ -59,6 +59,7 @@ _PENDING, _UNKNOWN, _CIVIL, _FRIENDLY, _HOSTILE = (int(v) for v in Identity)
 _IDENTITY = tuple(Identity)
 assert [int(v) for v in _IDENTITY] == list(range(len(_IDENTITY)))
 _DRONE, _BALLISTIC = int(TrackClass.DRONE), int(TrackClass.BALLISTIC)
+_EPU_M = NACP_EPU_M.tolist()  # the NACp table as Python floats (read per aircraft per scan)
 
 
 @dataclass
@@ -136,8 +137,9 @@ class Identifier:
             age = t - a.t
             if -1.0 <= age <= ADSB_MAX_AGE_S:
                 icaos.append(icao)
-                pos.append(a.pos + a.vel * age)
-                sig.append(min(NACP_EPU_M[a.nacp], 2_000.0) / 2.45 + 2.0 * abs(age))
+                # Python floats: the operations of ``a.pos + a.vel * age``, without two array calls
+                pos.append([p + v * age for p, v in zip(a.pos.tolist(), a.vel.tolist(), strict=True)])
+                sig.append(min(_EPU_M[a.nacp], 2_000.0) / 2.45 + 2.0 * abs(age))
         return icaos, np.array(pos).reshape(-1, 3), np.array(sig)
 
     def update(
@@ -175,6 +177,18 @@ class Identifier:
         new = []
         for i, tid in enumerate(ids):
             known = identity.get(tid)
+            if (
+                status[i] == 0
+                and (known is None or known == _PENDING)
+                and tid not in iff_replies
+                and (tid not in correlated or correlated[tid][1] < 2)
+            ):
+                # the usual track (most are false alarms): tentative, pending, no IFF reply and not yet
+                # correlated twice with an ADS-B aircraft, so pending still (the rules below, in short)
+                new.append(_PENDING)
+                if known is None:
+                    identity[tid] = _IDENTITY[_PENDING]
+                continue
             old = _PENDING if known is None else int(known)
             replies = iff_replies.get(tid, 0) if iff_replies else 0
             friendly = replies >= IFF_REPLIES and old != _FRIENDLY

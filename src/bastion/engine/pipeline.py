@@ -202,7 +202,7 @@ class DecisionPipeline:
     def harmless(self, tracks: Tracks) -> np.ndarray:
         """Tracks (N,) already identified civil or friendly: no threat, nothing to predict for them."""
         known = self.identifier.identity
-        return np.fromiter((known.get(k) in _HARMLESS for k in tracks.id.tolist()), dtype=bool, count=len(tracks))
+        return np.array([known.get(k) in _HARMLESS for k in tracks.id.tolist()], dtype=bool)
 
     def on_assessed(
         self, det: Detections, tracks: Tracks, changes: TrackChanges, klass: np.ndarray, g, c1: float
@@ -233,7 +233,7 @@ class DecisionPipeline:
         for kind, payload in flags:
             emit(t, kind, "decision", payload)
         threat_value = np.where(_HARMLESS_CODE[identity], 0.0, g.value * g.p_reach)
-        picture = ThreatPicture(
+        picture = ThreatPicture.of(
             t,
             tracks.id,
             identity,
