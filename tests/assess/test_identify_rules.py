@@ -12,6 +12,7 @@ last bit.
 import copy
 
 import numpy as np
+import pymap3d
 import pytest
 from scipy.optimize import linear_sum_assignment
 
@@ -28,6 +29,7 @@ from bastion.assess.identify import (
 )
 from bastion.assess.types import Identity, TrackClass
 from bastion.physics.geodesy import Origin
+from bastion.sense.types import AdsbReports
 from bastion.track.types import Tracks
 
 _PENDING, _UNKNOWN, _CIVIL, _FRIENDLY, _HOSTILE = (int(v) for v in Identity)
@@ -270,3 +272,107 @@ def test_pairs_equal_the_array_formulas_to_the_last_bit(n_tracks, n_aircraft):
     assert cand.tolist() == want_cand.tolist()
     assert d.tobytes() == (x[want_cand, None, :3] - apos[None, :, :]).tobytes()
     assert cov.shape == want_cov.shape and cov.tobytes() == want_cov.tobytes()
+
+
+def reference_on_adsb(self, reports):
+    """The report-by-report loop bastion used before on_adsb kept only each aircraft's newest report,
+    with pymap3d's conversion."""
+    if not len(reports):
+        return
+    o = self.origin
+    enu = np.stack(
+        pymap3d.geodetic2enu(reports.lat, reports.lon, reports.altitude_m, o.lat_deg, o.lon_deg, o.alt_m), -1
+    )
+    enu[:, 2] = reports.altitude_m - o.alt_m
+    vel = np.nan_to_num(np.array(reports.velocity, dtype=float), nan=0.0)
+    for i in np.argsort(reports.t, kind="stable").tolist():
+        icao, t = str(reports.icao24[i]), float(reports.t[i])
+        prev = self.aircraft.get(icao)
+        callsign = str(reports.callsign[i]) or (prev.callsign if prev else "")
+        a = AdsbAircraft(t, enu[i], vel[i], int(reports.nacp[i]), callsign, prev.first_seen if prev else t)
+        if prev:
+            a.last_confirmed, a.flagged = prev.last_confirmed, prev.flagged
+        self.aircraft[icao] = a
+
+
+def random_reports(rng, t0):
+    """A batch of ADS-B reports of a few aircraft: repeated addresses, equal and unordered times, a
+    NaN time now and then, callsigns not yet received, velocities not yet received."""
+    n = int(rng.integers(0, 9))
+    t = t0 + rng.integers(0, 4, n) * 0.5
+    if rng.random() < 0.5:
+        t.sort()
+    if n and rng.random() < 0.1:
+        t[rng.integers(0, n)] = np.nan
+    vel = rng.normal(0.0, 100.0, (n, 3))
+    vel[rng.random(n) < 0.2] = np.nan
+    return AdsbReports(
+        t=t,
+        icao24=rng.choice(["a00001", "a00002", "b00003"], n),
+        callsign=rng.choice(["", "", "IAW123", "QTR8"], n),
+        lat=33.3 + rng.normal(0.0, 0.3, n),
+        lon=44.4 + rng.normal(0.0, 0.3, n),
+        altitude_m=rng.uniform(100.0, 12_000.0, n),
+        velocity=vel,
+        nacp=rng.integers(5, 12, n),
+    )
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_on_adsb_keeps_each_aircraft_as_the_report_by_report_loop(seed):
+    rng = np.random.default_rng(seed)
+    origin = Origin(33.3, 44.4, 40.0)
+    new, ref = Identifier(origin, 5), Identifier(origin, 5)
+    for batch in range(40):
+        reports = random_reports(rng, 10.0 * batch)
+        rows = new.on_adsb(reports)
+        reference_on_adsb(ref, reports)
+        assert list(new.aircraft) == list(ref.aircraft)
+        for icao, a in ref.aircraft.items():
+            b = new.aircraft[icao]
+            assert (b.t, b.nacp, b.callsign, b.first_seen, b.last_confirmed, b.flagged) == (
+                a.t,
+                a.nacp,
+                a.callsign,
+                a.first_seen,
+                a.last_confirmed,
+                a.flagged,
+            ) or (np.isnan(a.t) and np.isnan(b.t))
+            assert b.pos.tobytes() == a.pos.tobytes() and b.vel.tobytes() == a.vel.tobytes()
+        # the rows of each aircraft's newest report: those AdsbReports.latest keeps
+        latest = reports.latest()
+        assert np.array_equal(reports.t[rows], latest.t, equal_nan=True)
+        assert reports.icao24[rows].tolist() == latest.icao24.tolist()
+        assert reports.lat[rows].tobytes() == latest.lat.tobytes()
+        for a in [*new.aircraft.values(), *ref.aircraft.values()]:  # as a radar track would confirm them
+            a.last_confirmed = 10.0 * batch
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_screened_gate_decisions_are_lapacks(seed):
+    """Where the compiled screen is sure, its pairs gated are LAPACK's; pairs put on the gate itself,
+    ill-conditioned, singular and NaN covariances make it unsure (the caller then takes LAPACK's)."""
+    rng = np.random.default_rng(seed)
+    k, a = 40, 6
+    m = rng.normal(0.0, 1.0, (k, a, 3, 3))
+    cov = np.einsum("naij,nakj->naik", m, m) * 10.0 ** rng.uniform(0, 4, (k, a, 1, 1))
+    cov += np.eye(3) * 10.0 ** rng.uniform(-6, 3, (k, a, 1, 1))  # from well- to ill-conditioned
+    d = rng.normal(0.0, 1.0, (k, a, 3)) * np.sqrt(cov[..., 0, 0, None]) * rng.uniform(0.5, 6.0, (k, a, 1))
+    exact = identify._lapack_d2(d, cov)
+    d2, sure = identify._screen(d, cov, ADSB_GATE)
+    assert sure and ((d2 <= ADSB_GATE) == (exact <= ADSB_GATE)).all()
+    assert 0.05 < (exact <= ADSB_GATE).mean() < 0.95  # both sides of the gate
+    # one pair on the gate (to the last bits): not sure
+    on_gate = d.copy()
+    on_gate[3, 2] *= np.sqrt(ADSB_GATE / exact[3, 2])
+    assert abs(identify._lapack_d2(on_gate, cov)[3, 2] - ADSB_GATE) < 1e-9
+    assert not identify._screen(on_gate, cov, ADSB_GATE)[1]
+    for bad in (np.nan, 0.0):  # a NaN or singular covariance
+        broken = cov.copy()
+        broken[5, 1] = bad
+        assert not identify._screen(d, broken, ADSB_GATE)[1]
+    ill = cov.copy()
+    ill[7, 4] = np.diag([1e12, 1.0, 1e-6])
+    ill_d = d.copy()
+    ill_d[7, 4] = [0.0, 4.0, 0.0]  # d2 = 16 (next to the gate) under a condition number of 1e18
+    assert not identify._screen(ill_d, ill, ADSB_GATE)[1]

@@ -38,3 +38,34 @@ def test_single_point_keeps_pymap3d_shapes():
     ref = pymap3d.enu2geodetic(100.0, 200.0, 300.0, o.lat_deg, o.lon_deg, o.alt_m)
     assert np.shape(lat) == np.shape(ref[0]) and float(lat) == float(ref[0])
     assert float(lon) == float(ref[1]) and float(alt) == float(ref[2])
+
+
+@pytest.mark.parametrize("origin", ORIGINS)
+def test_to_enu_is_bit_identical_to_pymap3d(origin):
+    """WGS84 -> ENU: the compiled loop gives pymap3d's coordinates to the last bit, points near the
+    origin and anywhere on the globe, NaN included."""
+    rng = np.random.default_rng(11)
+    for n in (0, 1, 3, 50):
+        for spread in (0.01, 1.0, 180.0):
+            lat = np.clip(origin.lat_deg + rng.normal(0.0, spread, n), -90.0, 90.0)
+            lon = origin.lon_deg + rng.normal(0.0, spread, n)
+            alt = rng.normal(0.0, 1.0, n) * 10.0 ** rng.integers(0, 5, n)
+            if n > 2:
+                lat[1], lon[2] = np.nan, np.inf
+            with np.errstate(invalid="ignore"):
+                ref = pymap3d.geodetic2enu(lat, lon, alt, origin.lat_deg, origin.lon_deg, origin.alt_m)
+            ref = np.stack(ref, axis=-1)
+            got = origin.to_enu(lat, lon, alt)
+            assert got.shape == ref.shape and np.array_equal(got, ref, equal_nan=True)
+            assert got.tobytes() == ref.tobytes() or np.isnan(ref).any()
+
+
+def test_to_enu_broadcasts_like_pymap3d():
+    o = ORIGINS[0]
+    lat = np.array([[33.3, 33.4], [33.1, 33.0]])
+    ref = np.stack(np.broadcast_arrays(*pymap3d.geodetic2enu(lat, 44.2, 120.0, o.lat_deg, o.lon_deg, o.alt_m)), axis=-1)
+    got = o.to_enu(lat, 44.2, 120.0)
+    assert got.shape == (2, 2, 3) and got.tobytes() == ref.tobytes()
+    one = o.to_enu(33.3, 44.2, 120.0)
+    ref_one = pymap3d.geodetic2enu(33.3, 44.2, 120.0, o.lat_deg, o.lon_deg, o.alt_m)
+    assert one.shape == (3,) and one.tolist() == [float(c) for c in ref_one]

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 from numba import njit
@@ -58,6 +59,7 @@ _PENDING, _UNKNOWN, _CIVIL, _FRIENDLY, _HOSTILE = (int(v) for v in Identity)
 _IDENTITY = tuple(Identity)
 assert [int(v) for v in _IDENTITY] == list(range(len(_IDENTITY)))
 _DRONE, _BALLISTIC = int(TrackClass.DRONE), int(TrackClass.BALLISTIC)
+_EPU_M = NACP_EPU_M.tolist()  # the NACp table as Python floats (read per aircraft per scan)
 
 
 @dataclass
@@ -84,10 +86,30 @@ class Identifier:
         self._streak: dict[int, tuple[str, int]] = {}
         self._flagged_tracks: set[int] = set()
 
-    def on_adsb(self, reports: AdsbReports) -> None:
-        """Keep the latest report of each aircraft (converted to the site's ENU frame)."""
+    def on_adsb(self, reports: AdsbReports) -> list[int]:
+        """Keep the latest report of each aircraft (converted to the site's ENU frame); return the rows
+        of those reports (ascending: the reports a ``reports.latest()`` would keep).
+
+        The reports are taken in time order (stable: of equal times, the later row last; a NaN time
+        last) and each aircraft's last one kept, with its last non-empty callsign and the time it was
+        first heard. Python lists: a batch is a handful of reports of one or two aircraft (issue 8)."""
         if not len(reports):
-            return
+            return []
+        times, icaos, callsigns = reports.t.tolist(), reports.icao24.tolist(), reports.callsign.tolist()
+        if all(a <= b for a, b in pairwise(times)):  # already in time order (the usual case; NaN is not)
+            order = range(len(times))
+        else:
+            order = np.argsort(reports.t, kind="stable").tolist()
+        first: dict[str, float] = {}  # aircraft -> time of its first report here, in the order first heard
+        newest: dict[str, int] = {}
+        named: dict[str, str] = {}  # aircraft -> its last non-empty callsign here
+        for i in order:
+            icao = str(icaos[i])
+            first.setdefault(icao, float(times[i]))
+            newest[icao] = i
+            callsign = str(callsigns[i])
+            if callsign:
+                named[icao] = callsign
         enu = self.origin.to_enu(reports.lat, reports.lon, reports.altitude_m)
         enu[:, 2] = reports.altitude_m - self.origin.alt_m
         # a live feed has no velocity until an aircraft's first velocity message: hold its
@@ -95,16 +117,18 @@ class Identifier:
         vel = np.array(reports.velocity, dtype=float)
         if not np.isfinite(vel).all():  # (np.nan_to_num is slow even on finite input)
             vel = np.nan_to_num(vel, nan=0.0)
-        times, icaos, callsigns = reports.t.tolist(), reports.icao24.tolist(), reports.callsign.tolist()
         nacps = reports.nacp.tolist()
-        for i in np.argsort(reports.t, kind="stable").tolist():
-            icao, t = str(icaos[i]), float(times[i])
+        for icao, t_first in first.items():
+            i = newest[icao]
             prev = self.aircraft.get(icao)
-            callsign = str(callsigns[i]) or (prev.callsign if prev else "")
-            a = AdsbAircraft(t, enu[i], vel[i], int(nacps[i]), callsign, prev.first_seen if prev else t)
+            callsign = named.get(icao) or (prev.callsign if prev else "")
+            a = AdsbAircraft(
+                float(times[i]), enu[i], vel[i], int(nacps[i]), callsign, prev.first_seen if prev else t_first
+            )
             if prev:
                 a.last_confirmed, a.flagged = prev.last_confirmed, prev.flagged
             self.aircraft[icao] = a
+        return sorted(newest.values())
 
     def adsb_positions(self, t: float) -> tuple[list[str], np.ndarray, np.ndarray]:
         """ICAO addresses, ENU positions extrapolated to ``t`` and their 1-sigma horizontal errors."""
@@ -113,8 +137,9 @@ class Identifier:
             age = t - a.t
             if -1.0 <= age <= ADSB_MAX_AGE_S:
                 icaos.append(icao)
-                pos.append(a.pos + a.vel * age)
-                sig.append(min(NACP_EPU_M[a.nacp], 2_000.0) / 2.45 + 2.0 * abs(age))
+                # Python floats: the operations of ``a.pos + a.vel * age``, without two array calls
+                pos.append([p + v * age for p, v in zip(a.pos.tolist(), a.vel.tolist(), strict=True)])
+                sig.append(min(_EPU_M[a.nacp], 2_000.0) / 2.45 + 2.0 * abs(age))
         return icaos, np.array(pos).reshape(-1, 3), np.array(sig)
 
     def update(
@@ -152,6 +177,18 @@ class Identifier:
         new = []
         for i, tid in enumerate(ids):
             known = identity.get(tid)
+            if (
+                status[i] == 0
+                and (known is None or known == _PENDING)
+                and tid not in iff_replies
+                and (tid not in correlated or correlated[tid][1] < 2)
+            ):
+                # the usual track (most are false alarms): tentative, pending, no IFF reply and not yet
+                # correlated twice with an ADS-B aircraft, so pending still (the rules below, in short)
+                new.append(_PENDING)
+                if known is None:
+                    identity[tid] = _IDENTITY[_PENDING]
+                continue
             old = _PENDING if known is None else int(known)
             replies = iff_replies.get(tid, 0) if iff_replies else 0
             friendly = replies >= IFF_REPLIES and old != _FRIENDLY
@@ -268,12 +305,19 @@ class Identifier:
             self._streak = {}
             return result
         cand, d, cov = pairs
-        d2 = np.einsum("nai,naij,naj->na", d, np.linalg.inv(cov), d)
+        # the pairs' squared Mahalanobis distances, screened against the gate; where a distance is too
+        # close to the gate for the screen to say which side LAPACK's falls, LAPACK's decide
+        d2, sure = _screen(d, cov, ADSB_GATE)
+        if not sure:
+            d2 = _lapack_d2(d, cov)
         # (candidate, aircraft) pairs within the gate
         matched = [(r, c) for r, row in enumerate(d2.tolist()) for c, v in enumerate(row) if v <= ADSB_GATE]
         if len({r for r, _ in matched}) < len(matched) or len({c for _, c in matched}) < len(matched):
-            # pairs compete for a track or an aircraft: matched one-to-one by least total distance.
-            # (Otherwise the gated pairs are that matching: ungated pairs cost more than any sum of them.)
+            # pairs compete for a track or an aircraft: matched one-to-one by least total distance
+            # (LAPACK's distances). (Otherwise the gated pairs are that matching: ungated pairs cost
+            # more than any sum of them.)
+            if sure:
+                d2 = _lapack_d2(d, cov)
             gated = d2 <= ADSB_GATE
             r, c = linear_sum_assignment(np.where(gated, d2, 1e6))
             keep = gated[r, c]
@@ -290,6 +334,83 @@ class Identifier:
             result[tid] = (icao, n)
         self._streak = streak
         return result
+
+
+def _lapack_d2(d: np.ndarray, cov: np.ndarray) -> np.ndarray:
+    """Squared Mahalanobis distances (K, A) of differences ``d`` (K, A, 3) under covariances ``cov``
+    (K, A, 3, 3): numpy's inverse (LAPACK) and einsum, the distances the correlation is defined by."""
+    return np.einsum("nai,naij,naj->na", d, np.linalg.inv(cov), d)
+
+
+SCREEN_MARGIN = 1e4
+"""How many times the rounding-error bound a screened distance must be from the gate (:func:`_screen`)."""
+
+
+@njit(cache=True, error_model="numpy")  # a zero pivot gives inf or NaN, not an exception
+def _screen(d: np.ndarray, cov: np.ndarray, gate: float) -> tuple[np.ndarray, bool]:
+    """Squared Mahalanobis distances (K, A) of differences ``d`` (K, A, 3) under covariances ``cov``
+    (K, A, 3, 3), and whether every one is certainly on the same side of ``gate`` as
+    :func:`_lapack_d2`'s.
+
+    Compiled: numpy's inverse and einsum cost ~6 us a scan for one or two pairs (issue 8). Each
+    covariance is inverted here by Gaussian elimination with partial pivoting, as LAPACK does, though
+    not in its order of operations, so the distances may differ from LAPACK's in the last bits. Both
+    are backward stable: each differs from the exact distance by at most a small multiple of
+    ``eps * cond(C) * |d|^2 * |C^-1|`` (Frobenius norms, cond(C) = |C| |C^-1|). A distance within
+    ``SCREEN_MARGIN`` times that bound of the gate, or not finite (a singular or NaN covariance), is not
+    sure: the caller then takes LAPACK's, so the pairs gated are always LAPACK's."""
+    k, a = d.shape[0], d.shape[1]
+    d2 = np.empty((k, a))
+    lu = np.empty((3, 3))
+    inv = np.empty((3, 3))
+    eps = np.finfo(np.float64).eps
+    sure = True
+    for r in range(k):
+        for m in range(a):
+            c = cov[r, m]
+            for i in range(3):
+                for j in range(3):
+                    lu[i, j] = c[i, j]
+            perm = [0, 1, 2]
+            for col in range(3):  # LU factorisation, partial pivoting
+                p = col
+                for i in range(col + 1, 3):
+                    if abs(lu[i, col]) > abs(lu[p, col]):
+                        p = i
+                if p != col:
+                    for j in range(3):
+                        lu[col, j], lu[p, j] = lu[p, j], lu[col, j]
+                    perm[col], perm[p] = perm[p], perm[col]
+                for i in range(col + 1, 3):
+                    lu[i, col] /= lu[col, col]
+                    for j in range(col + 1, 3):
+                        lu[i, j] -= lu[i, col] * lu[col, j]
+            for e in range(3):  # column e of the inverse: solve L U x = P e_e
+                y = np.zeros(3)
+                for i in range(3):
+                    s = 1.0 if perm[i] == e else 0.0
+                    for j in range(i):
+                        s -= lu[i, j] * y[j]
+                    y[i] = s
+                for i in range(2, -1, -1):
+                    s = y[i]
+                    for j in range(i + 1, 3):
+                        s -= lu[i, j] * inv[j, e]
+                    inv[i, e] = s / lu[i, i]
+            q = 0.0
+            norm_c = 0.0
+            norm_inv = 0.0
+            for i in range(3):
+                for j in range(3):
+                    q += d[r, m, i] * inv[i, j] * d[r, m, j]
+                    norm_c += c[i, j] * c[i, j]
+                    norm_inv += inv[i, j] * inv[i, j]
+            dd = d[r, m, 0] * d[r, m, 0] + d[r, m, 1] * d[r, m, 1] + d[r, m, 2] * d[r, m, 2]
+            bound = SCREEN_MARGIN * eps * np.sqrt(norm_c) * norm_inv * dd
+            if not (np.isfinite(q) and np.isfinite(bound) and abs(q - gate) > bound):
+                sure = False
+            d2[r, m] = q
+    return d2, sure
 
 
 def _near_adsb(tracks: Tracks, apos: np.ndarray) -> np.ndarray:

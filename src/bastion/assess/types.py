@@ -47,3 +47,15 @@ class ThreatPicture:
 
     def __len__(self) -> int:
         return int(self.track_id.size)
+
+    @classmethod
+    def of(cls, *values) -> ThreatPicture:
+        """The picture of ``values`` (the fields in order), written straight into the new instance's
+        ``__dict__`` like :meth:`Tracks.rows <bastion.track.types.Tracks.rows>`: a frozen dataclass's
+        ``__init__`` sets its fourteen fields one ``object.__setattr__`` at a time (every night, every scan)."""
+        out = object.__new__(cls)
+        out.__dict__.update(zip(_PICTURE_FIELDS, values, strict=True))
+        return out
+
+
+_PICTURE_FIELDS = tuple(ThreatPicture.__dataclass_fields__)

@@ -59,6 +59,24 @@ def _r(a: np.ndarray, nd: int = 2) -> list:
     return np.round(a, nd).tolist()
 
 
+def _rows(reports: AdsbReports, rows: list[int]) -> AdsbReports:
+    """The reports at ``rows`` (ascending): all of them as they are, as ``AdsbReports.latest`` returns a
+    batch with one report per aircraft (its own array look-ups cost ~25 us a batch)."""
+    if len(rows) == len(reports):
+        return reports
+    keep = np.array(rows)
+    return AdsbReports(
+        reports.t[keep],
+        reports.icao24[keep],
+        reports.callsign[keep],
+        reports.lat[keep],
+        reports.lon[keep],
+        reports.altitude_m[keep],
+        reports.velocity[keep],
+        reports.nacp[keep],
+    )
+
+
 class DecisionPipeline:
     """Decision side of the kill chain for one defended site."""
 
@@ -105,10 +123,10 @@ class DecisionPipeline:
             # report, which keeps the fusion's cost a small part of a scan's; the tracker fuses them as
             # the next scan begins, with the reports of the other nights of a batch (Tracker.queue_adsb)
             t_newest = float(reports.t.max())
+            newest = self.identifier.on_adsb(reports)  # the rows reports.latest() keeps
             if t_newest - self._last_fusion >= ADSB_FUSION_S:
                 self._last_fusion = t_newest
-                self.tracker.queue_adsb(reports.latest(), self.defence.origin, self.replica)
-            self.identifier.on_adsb(reports)
+                self.tracker.queue_adsb(_rows(reports, newest), self.defence.origin, self.replica)
             if self.record_plots:
                 self.emit(
                     t_newest,
@@ -184,7 +202,7 @@ class DecisionPipeline:
     def harmless(self, tracks: Tracks) -> np.ndarray:
         """Tracks (N,) already identified civil or friendly: no threat, nothing to predict for them."""
         known = self.identifier.identity
-        return np.fromiter((known.get(k) in _HARMLESS for k in tracks.id.tolist()), dtype=bool, count=len(tracks))
+        return np.array([known.get(k) in _HARMLESS for k in tracks.id.tolist()], dtype=bool)
 
     def on_assessed(
         self, det: Detections, tracks: Tracks, changes: TrackChanges, klass: np.ndarray, g, c1: float
@@ -215,7 +233,7 @@ class DecisionPipeline:
         for kind, payload in flags:
             emit(t, kind, "decision", payload)
         threat_value = np.where(_HARMLESS_CODE[identity], 0.0, g.value * g.p_reach)
-        picture = ThreatPicture(
+        picture = ThreatPicture.of(
             t,
             tracks.id,
             identity,
