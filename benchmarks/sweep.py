@@ -13,7 +13,7 @@ Prints, in one run on the same machine:
   against the target of >= 1,000 replications per minute; the 1-worker rate against the lock-step
   batches in one process shows what the runner itself costs.
 
-    .venv/bin/python benchmarks/sweep.py [--runs 64] [--repeats 3] [--scenario baghdad]
+    .venv/bin/python benchmarks/sweep.py [--runs 128] [--repeats 3] [--scenario baghdad]
 
 Ray's start-up (seconds, once per sweep) is printed apart: it does not grow with the runs.
 """
@@ -72,7 +72,7 @@ def main() -> None:
     import ray
 
     ap = argparse.ArgumentParser()
-    ap.add_argument("--runs", type=int, default=64, help="runs per sweep (64: full chunks of 16 for 1 and 2 workers)")
+    ap.add_argument("--runs", type=int, default=128, help="runs per sweep (128: full chunks of 32 for 1 and 2 workers)")
     ap.add_argument("--repeats", type=int, default=3, help="1-worker and 2-worker sweeps, alternated")
     ap.add_argument("--scenario", default="baghdad")
     args = ap.parse_args()
@@ -84,7 +84,7 @@ def main() -> None:
         f"peer, plain loop in one process: median {med * 1000:.0f} ms per night over {len(walls)} nights "
         f"-> {60 / med:,.0f} nights per minute on one core"
     )
-    per = batched(args.scenario, range(1, 33), MAX_CHUNK)
+    per = batched(args.scenario, range(1, 2 * MAX_CHUNK + 1), MAX_CHUNK)
     print(
         f"lock-step batches of {MAX_CHUNK} in one process (run_batch, as a sweep worker runs them): "
         f"{per * 1000:.0f} ms per night -> {60 / per:,.0f} nights per minute on one core "

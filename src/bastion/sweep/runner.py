@@ -63,7 +63,7 @@ IN_FLIGHT_PER_WORKER = 2  # chunks queued per actor: one running, one waiting, s
 # replications per task at most: a task's nights run in lock-step (run_batch), sharing the tracker
 # and the threat evaluation of every scan; that gains little beyond ~16 nights (Baghdad, measured:
 # 351 ms a night at 16, 338 at 32, 589 alone)
-MAX_CHUNK = 16
+MAX_CHUNK = 32
 FLUSH_ROWS = 2_000  # write a part file after this many rows...
 FLUSH_S = 5.0  # ...or this many seconds, whichever comes first
 IMPACT_KINDS = ("fall_of_shot", "debris_impact")
