@@ -139,7 +139,7 @@ class _Night:
         """What the ADS-B receivers hear: states(t) of the broadcasters, their addresses, flight ids,
         whether each broadcasts, and their NACp (as :meth:`AdsbModel.receive` takes them)."""
         w = self.world
-        return w.adsb_state, w.adsb_icao24, w.adsb_callsign, w.adsb_broadcasts, w.adsb_nacp
+        return w.adsb_states, w.adsb_icao24, w.adsb_callsign, w.adsb_broadcasts, w.adsb_nacp
 
     def handed_over(self, t: float, index: int, reports) -> None:
         """Receiver ``index``'s batch at ``t`` goes to the pipeline; its next one is due."""

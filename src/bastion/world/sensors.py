@@ -229,13 +229,12 @@ class AdsbModel:
         and its ``nacp``)."""
         return receive_batches([self], [t0], t1, [(states, icao24, callsign, broadcasts, nacp)])[0]
 
-    def _heard(self, t0: float, t1: float, states, broadcasts: np.ndarray, rng: np.random.Generator):
-        """The squitters received in (t0, t1]: (reception times, rows of the stacked instant x
-        aircraft states, positions and velocities of those states), or None.
+    def _squitters(self, t0: float, t1: float, states, broadcasts: np.ndarray) -> tuple | None:
+        """The squitters sent in (t0, t1] and within the receiver's reach: their instants, the stacked
+        instant x aircraft positions and velocities, and per instant the rows heard (or None).
 
         The squitter instants of the interval (a few: one every ``PERIOD_S``) are gated in one batch
-        of arrays (instant x aircraft); only the random draws go instant by instant, in the order a
-        loop over instants takes them (losses, then reception-time jitter of what is heard)."""
+        of arrays (instant x aircraft). This depends on the sky alone, not on the receiver's draws."""
         period = self.PERIOD_S
         times = [k * period for k in range(math.floor(t0 / period) + 1, math.floor(t1 / period) + 1)]
         if not times:
@@ -250,6 +249,16 @@ class AdsbModel:
         by_instant: list[list[int]] = [[] for _ in times]  # rows of pos_all heard, per instant
         for row in np.flatnonzero(heard.reshape(len(times), n_air) & broadcasts).tolist():
             by_instant[row // n_air].append(row)
+        return times, pos_all, vel_all, by_instant
+
+    def _heard(self, squitters: tuple | None):
+        """The squitters this receiver decodes: (reception times, rows of the stacked states,
+        positions and velocities of those states), or None. Draws instant by instant, in the order a
+        loop over instants takes them (losses, then reception-time jitter of what is heard)."""
+        if squitters is None:
+            return None
+        times, pos_all, vel_all, by_instant = squitters
+        rng = self.rng
         rows: list[int] = []  # rows received
         t: list[float] = []  # their reception times [s]
         for tm, heard_rows in zip(times, by_instant, strict=True):
@@ -277,8 +286,19 @@ def receive_batches(
     size), is done once for all, so each batch is the one its receiver would give alone, to the last
     bit. A call handles a handful of reports per receiver, so per-report bookkeeping is on lists."""
     heard = []
+    skies: dict[tuple, tuple | None] = {}  # the squitters of a sky, heard by one receiver since one time
     for model, start, (states, _, _, broadcasts, nacp) in zip(models, t0, sources, strict=True):
-        got = model._heard(start, t1, states, broadcasts, model.rng)
+        # replications whose sky is one object (civil traffic alone) share its squitters
+        sky = (
+            id(getattr(states, "__self__", states)),
+            getattr(states, "__func__", None),
+            broadcasts.tobytes(),
+            id(model.site),
+            start,
+        )
+        if sky not in skies:
+            skies[sky] = model._squitters(start, t1, states, broadcasts)
+        got = model._heard(skies[sky])
         if got is None:
             heard.append(None)
             continue

@@ -134,6 +134,13 @@ class World:
             pos, vel, rcs, swerling, label, iff = (np.concatenate(field) for field in zip(*parts, strict=True))
         return AirPicture(pos=pos, vel=vel, rcs=rcs, swerling=swerling, label=label, iff=iff)
 
+    @property
+    def adsb_states(self):
+        """The function of time giving the ADS-B broadcasters' states (:meth:`adsb_state`): the
+        civil traffic's own when no threat spoofs an identity (then shared by every world flying
+        that traffic, and what they hear can be worked out once)."""
+        return self.civil.state if self._spoofers.size == 0 else self.adsb_state
+
     def adsb_state(self, t: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Positions, velocities and existence of every ADS-B broadcaster (civil, then spoofers) at ``t``.
 
