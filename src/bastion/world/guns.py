@@ -168,7 +168,8 @@ class RoundPhysics:
         tgt1: np.ndarray,
         radius: np.ndarray,
     ) -> RoundEvents:
-        """Advance rounds fired before ``t1`` from ``t0`` to ``t1``; targets move tgt0 -> tgt1 (M, 3)."""
+        """Advance rounds fired before ``t1`` from ``t0`` to ``t1``; targets move tgt0 -> tgt1 (M, 3),
+        spheres of ``radius`` (M,) (float arrays, C order)."""
         n = len(rounds)
         seg0 = np.empty((n, 3))
         fate = np.empty(n, dtype=np.int8)
@@ -184,9 +185,9 @@ class RoundPhysics:
             rounds.k,
             float(t0),
             float(t1),
-            np.ascontiguousarray(tgt0, dtype=float),
-            np.ascontiguousarray(tgt1, dtype=float),
-            np.ascontiguousarray(radius, dtype=float),
+            tgt0,
+            tgt1,
+            radius,
             h_tab,
             rho_tab,
             a_tab,

@@ -34,6 +34,7 @@ from bastion.world.drones import CRUISE, DESTROYED, DIVE, IMPACTED, WAITING, Dro
 from bastion.world.guns import Burst, Mounts, RoundPhysics, Rounds, fire_burst
 from bastion.world.labels import CIVIL_LABEL, DEBRIS_LABEL, EXTERNAL_LABEL, describe_label
 from bastion.world.munitions import FLYING, Munitions
+from bastion.world.readonly import NO_INDEX
 from bastion.world.sensors import AirPicture
 
 DT_FINE = 0.1  # [s] while rounds, debris or munitions fly (see above)
@@ -202,10 +203,13 @@ class World:
         if hitting:
             d_before, m_before = dr.pos.copy(), mu.pos.copy()
             d_air0, m_air0 = dr.airborne, mu.airborne
-        landed_d = dr.step(t0, dt)
-        landed_m = mu.step(t0, dt, self.scenario.defence.air)
-        self.threat_state[dr.index] = dr.state
-        self.threat_state[mu.index] = mu.state
+        landed_d = landed_m = NO_INDEX
+        if dr.index.size:
+            landed_d = dr.step(t0, dt)
+            self.threat_state[dr.index] = dr.state
+        if mu.index.size:
+            landed_m = mu.step(t0, dt, self.scenario.defence.air)
+            self.threat_state[mu.index] = mu.state
         if not self._all_launched:
             ev.extend(self._launches(t1))
         for j in landed_d:
