@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from bastion.api import run_night, summary_digest
-from bastion.engine.simulation import run, run_batch
+from bastion.engine.simulation import HarnessRecord, run, run_batch
 from bastion.engine.summary import summarise
 
 
@@ -86,3 +86,28 @@ def test_over_twenty_seeds_no_civil_engaged_and_drones_mostly_destroyed(baghdad)
     # the README; this only guards against a collapse)
     assert np.mean(destroyed) >= 0.6
     assert sum(d == 0 for d in damaged) >= 12
+
+
+def test_harness_votes_count_each_tracks_plots_by_truth():
+    """The harness's record of which truth fed each track: counts per (track, label) as a plot-by-plot
+    tally gives them, the majority label as the track's truth, the lowest label on a tie."""
+    from collections import Counter
+
+
+    rng = np.random.default_rng(4)
+    record, tally = HarnessRecord(), Counter()
+    for _ in range(200):
+        n = int(rng.integers(0, 6))
+        tracks, labels = rng.integers(1, 12, n), rng.choice([-1, 0, 1, 10_003, 20_000], n)
+        record.vote(tracks, labels)
+        tally.update(zip(tracks.tolist(), labels.tolist(), strict=True))
+    want: dict[int, dict[int, int]] = {}
+    for (tid, lab), count in tally.items():
+        want.setdefault(tid, {})[lab] = count
+    assert record.track_votes == want
+    for tid, votes in want.items():
+        top = max(votes.values())
+        assert record.truth_of(tid) == min(lab for lab, c in votes.items() if c == top)
+    assert record.truth_of(999) is None
+    record.vote(np.array([999]), np.array([7]))  # a later vote is counted too
+    assert record.truth_of(999) == 7

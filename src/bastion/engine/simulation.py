@@ -25,7 +25,7 @@ from bastion.engine.rng import stream
 from bastion.scenario.compiled import CompiledScenario
 from bastion.track import Tracker
 from bastion.world.aircraft import CivilTraffic
-from bastion.world.labels import describe_label
+from bastion.world.labels import CIVIL_LABEL, DEBRIS_LABEL
 from bastion.world.sensors import AdsbModel, RadarModel, observe_scans, receive_batches
 from bastion.world.world import World
 
@@ -37,10 +37,32 @@ class HarnessRecord:
     """What only the harness knows: which truth object each plot and track came from."""
 
     first_detection: dict[int, tuple[float, float]] = field(default_factory=dict)  # threat -> (t, range)
-    track_votes: dict[int, dict[int, int]] = field(default_factory=dict)  # track -> label -> plots
     civil_seen: set[int] = field(default_factory=set)
+    # per scan, the tracks updated by a plot and that plot's truth label (counted when asked)
+    _plots_of_tracks: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
+    _votes: dict[int, dict[int, int]] | None = None
+
+    def vote(self, tracks: np.ndarray, labels: np.ndarray) -> None:
+        """Tracks ``tracks`` were each updated by a plot of truth ``labels`` this scan."""
+        self._plots_of_tracks.append((tracks, labels))
+        self._votes = None
+
+    @property
+    def track_votes(self) -> dict[int, dict[int, int]]:
+        """Track -> truth label -> plots of that truth the track was updated with."""
+        if self._votes is None:
+            votes: dict[int, dict[int, int]] = {}
+            if self._plots_of_tracks:
+                tracks = np.concatenate([a for a, _ in self._plots_of_tracks])
+                labels = np.concatenate([b for _, b in self._plots_of_tracks])
+                pairs, counts = np.unique(np.stack([tracks, labels], axis=1), axis=0, return_counts=True)
+                for (tid, lab), n in zip(pairs.tolist(), counts.tolist(), strict=True):
+                    votes.setdefault(tid, {})[lab] = n
+            self._votes = votes
+        return self._votes
 
     def truth_of(self, track: int) -> int | None:
+        """The truth a track followed: the label of most of its plots (the lowest label on a tie)."""
         votes = self.track_votes.get(track)
         if not votes:
             return None
@@ -319,15 +341,19 @@ def run_batch(scenario: CompiledScenario, seeds: Sequence[int], record_plots: bo
 
 
 def _record_truth(record: HarnessRecord, d, radar: int, det, labels, picture, t: float, emit, plots: bool) -> None:
-    for lab, rng_ in zip(labels.tolist(), det.range.tolist(), strict=True):
-        kind, i = describe_label(lab)
-        if kind == "threat" and i not in record.first_detection:
-            record.first_detection[i] = (t, rng_)
-            emit(t, "first_detection", "world", {"threat": i, "range_m": round(rng_, 1), "radar": d.radars[radar].name})
-    for lab in picture.label.tolist():
-        kind, i = describe_label(lab)
-        if kind == "civil":
-            record.civil_seen.add(i)
+    threat = (labels >= 0) & (labels < CIVIL_LABEL)
+    if threat.any():  # threats seen: the first plot of each is its first detection
+        for j in np.flatnonzero(threat).tolist():
+            i = int(labels[j])
+            if i not in record.first_detection:
+                rng_ = float(det.range[j])
+                record.first_detection[i] = (t, rng_)
+                payload = {"threat": i, "range_m": round(rng_, 1), "radar": d.radars[radar].name}
+                emit(t, "first_detection", "world", payload)
+    seen = picture.label
+    civil = seen[(seen >= CIVIL_LABEL) & (seen < DEBRIS_LABEL)]
+    if civil.size:
+        record.civil_seen.update((civil - CIVIL_LABEL).tolist())
     if plots:
         emit(
             t,
@@ -345,7 +371,5 @@ def _vote(record: HarnessRecord, pipeline: DecisionPipeline, labels: np.ndarray)
     if tracks is None:
         return
     used = tracks.detection >= 0
-    for tid, j in zip(tracks.id[used].tolist(), tracks.detection[used].tolist(), strict=True):
-        votes = record.track_votes.setdefault(tid, {})
-        lab = int(labels[j])
-        votes[lab] = votes.get(lab, 0) + 1
+    if used.any():
+        record.vote(tracks.id[used], labels[tracks.detection[used]])
