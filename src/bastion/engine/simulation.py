@@ -341,19 +341,17 @@ def run_batch(scenario: CompiledScenario, seeds: Sequence[int], record_plots: bo
 
 
 def _record_truth(record: HarnessRecord, d, radar: int, det, labels, picture, t: float, emit, plots: bool) -> None:
-    threat = (labels >= 0) & (labels < CIVIL_LABEL)
-    if threat.any():  # threats seen: the first plot of each is its first detection
-        for j in np.flatnonzero(threat).tolist():
-            i = int(labels[j])
-            if i not in record.first_detection:
-                rng_ = float(det.range[j])
-                record.first_detection[i] = (t, rng_)
-                payload = {"threat": i, "range_m": round(rng_, 1), "radar": d.radars[radar].name}
-                emit(t, "first_detection", "world", payload)
-    seen = picture.label
-    civil = seen[(seen >= CIVIL_LABEL) & (seen < DEBRIS_LABEL)]
-    if civil.size:
-        record.civil_seen.update((civil - CIVIL_LABEL).tolist())
+    first = record.first_detection
+    for j, lab in enumerate(labels.tolist()):  # a handful of plots: plain Python is the cheapest
+        if 0 <= lab < CIVIL_LABEL and lab not in first:  # a threat's first plot: its first detection
+            rng_ = float(det.range[j])
+            first[lab] = (t, rng_)
+            emit(
+                t, "first_detection", "world", {"threat": lab, "range_m": round(rng_, 1), "radar": d.radars[radar].name}
+            )
+    for lab in picture.label.tolist():
+        if CIVIL_LABEL <= lab < DEBRIS_LABEL:
+            record.civil_seen.add(lab - CIVIL_LABEL)
     if plots:
         emit(
             t,
