@@ -13,7 +13,7 @@ Prints, in one run on the same machine:
   against the target of >= 1,000 replications per minute; the 1-worker rate against the lock-step
   batches in one process shows what the runner itself costs.
 
-    .venv/bin/python benchmarks/sweep.py [--runs 128] [--repeats 3] [--scenario baghdad]
+    .venv/bin/python benchmarks/sweep.py [--runs 256] [--repeats 3] [--scenario baghdad]
 
 Ray's start-up (seconds, once per sweep) is printed apart: it does not grow with the runs.
 """
@@ -72,13 +72,15 @@ def main() -> None:
     import ray
 
     ap = argparse.ArgumentParser()
-    ap.add_argument("--runs", type=int, default=128, help="runs per sweep (128: full chunks of 32 for 1 and 2 workers)")
+    ap.add_argument(
+        "--runs", type=int, default=256, help="runs per sweep (256: full chunks of 32, 4 per worker with 2 workers)"
+    )
     ap.add_argument("--repeats", type=int, default=3, help="1-worker and 2-worker sweeps, alternated")
     ap.add_argument("--scenario", default="baghdad")
     args = ap.parse_args()
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} (1 min) at start")
 
-    walls = serial(args.scenario, range(1, max(3, args.runs // 4) + 1))
+    walls = serial(args.scenario, range(1, max(3, min(args.runs // 4, 32)) + 1))
     med = statistics.median(walls)
     print(
         f"peer, plain loop in one process: median {med * 1000:.0f} ms per night over {len(walls)} nights "
