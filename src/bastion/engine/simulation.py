@@ -254,15 +254,16 @@ def run(
 
 
 def run_batch(scenario: CompiledScenario, seeds: Sequence[int], record_plots: bool = False) -> list[RunResult]:
-    """Simulate one night of ``scenario`` per seed, all in lock-step, sharing tracker and threat evaluation.
+    """Simulate one night of ``scenario`` per seed, all in lock-step, sharing the per-scan work.
 
-    A Monte Carlo sweep's replications of one scenario scan with the same radars at the same times;
-    stepping them together lets the tracker process all their plots in one set of arrays, and
-    classification and threat evaluation all their tracks, paying their per-call cost once per scan
-    instead of once per night (tracking is the largest part of a night). Everything else stays per
-    night, with each night's own random streams, so each result (event log, summary) is the one
-    :func:`run` gives for its seed, to the last bit (tested). Simulated operator and clock; the
-    nights' logs are in memory.
+    A Monte Carlo sweep's replications of one scenario scan with the same radars and hand over ADS-B
+    batches at the same times; stepping them together lets each radar scan and each ADS-B batch be
+    drawn for every night at once (each night's draws from its own streams, the arithmetic once), the
+    tracker process all their plots in one set of arrays, and classification and threat evaluation
+    all their tracks, paying numpy's per-call cost once per scan instead of once per night. Each
+    night's world, operator and decision stages after threat evaluation stay its own, so each result
+    (event log, summary) is the one :func:`run` gives for its seed, to the last bit (tested).
+    Simulated operator and clock; the nights' logs are in memory.
     """
     seeds = list(seeds)
     if not seeds:
