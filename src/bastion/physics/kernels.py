@@ -1,6 +1,6 @@
 """Compiled inner loops (numba) of the point-mass integrator and the rounds' hit test.
 
-Why compiled: a Baghdad night steps its rounds in flight ~900 times, each step a Runge–Kutta
+Why compiled: a Baghdad night steps its rounds in flight ~400 times, each step a Runge–Kutta
 step of a few hundred rounds and a hit test against a handful of targets. Written with numpy
 that is ~40 array calls per step, each costing its fixed overhead (~1 µs) whatever it computes,
 which made flying rounds the largest single cost of a Monte Carlo sweep (issue 8). One loop over

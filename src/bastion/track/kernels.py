@@ -8,7 +8,7 @@ some 300 tracks of 3 modes per batched scan. One loop over the tracks does the s
 
 The loops perform the floating-point operations of the array formulation they replace in the same
 order, so they give the same results to the last bit (tested against the array formulas in
-``tests/track/test_kernels.py``): ``einsum`` sums over the modes in mode order starting from 0.0,
+``tests/track/test_track_kernels.py``): ``einsum`` sums over the modes in mode order starting from 0.0,
 forms a three-operand product as ``(a * b) * c``, and a sum over a middle axis adds its rows in
 order. No fast-math: IEEE operations only, no reassociation or fused multiply-add.
 
