@@ -59,24 +59,6 @@ def _r(a: np.ndarray, nd: int = 2) -> list:
     return np.round(a, nd).tolist()
 
 
-def _rows(reports: AdsbReports, rows: list[int]) -> AdsbReports:
-    """The reports at ``rows`` (ascending): all of them as they are, as ``AdsbReports.latest`` returns a
-    batch with one report per aircraft (its own array look-ups cost ~25 us a batch)."""
-    if len(rows) == len(reports):
-        return reports
-    keep = np.array(rows)
-    return AdsbReports(
-        reports.t[keep],
-        reports.icao24[keep],
-        reports.callsign[keep],
-        reports.lat[keep],
-        reports.lon[keep],
-        reports.altitude_m[keep],
-        reports.velocity[keep],
-        reports.nacp[keep],
-    )
-
-
 class DecisionPipeline:
     """Decision side of the kill chain for one defended site."""
 
@@ -126,7 +108,9 @@ class DecisionPipeline:
             newest = self.identifier.on_adsb(reports)  # the rows reports.latest() keeps
             if t_newest - self._last_fusion >= ADSB_FUSION_S:
                 self._last_fusion = t_newest
-                self.tracker.queue_adsb(_rows(reports, newest), self.defence.origin, self.replica)
+                # (every report as it is when each aircraft sent one: no copy)
+                latest = reports if len(newest) == len(reports) else reports.rows(np.array(newest))
+                self.tracker.queue_adsb(latest, self.defence.origin, self.replica)
             if self.record_plots:
                 self.emit(
                     t_newest,

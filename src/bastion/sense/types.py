@@ -65,7 +65,10 @@ class AdsbReports:
             return self
         order = np.lexsort((self.t, self.icao24))
         last = np.r_[self.icao24[order][1:] != self.icao24[order][:-1], True]
-        keep = np.sort(order[last])
+        return self.rows(np.sort(order[last]))
+
+    def rows(self, keep: np.ndarray) -> AdsbReports:
+        """The reports at ``keep`` (indices or a mask), in that order."""
         return AdsbReports(
             self.t[keep],
             self.icao24[keep],
