@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 
@@ -85,34 +85,39 @@ class CivilTraffic:
         return [f.callsign for f in self.flights] + [r.callsign for r in self.recorded]
 
     def _per_aircraft(self, attr: str, dtype=float) -> np.ndarray:
-        return np.array(
-            [getattr(f.aircraft, attr) for f in self.flights] + [getattr(r.aircraft, attr) for r in self.recorded],
-            dtype=dtype,
+        return frozen(
+            np.array(
+                [getattr(f.aircraft, attr) for f in self.flights] + [getattr(r.aircraft, attr) for r in self.recorded],
+                dtype=dtype,
+            )
         )
 
-    @property
+    # the aircraft's constant figures, built once (read-only): the air picture and the rounds' targets
+    # take rows of them at every instant they are asked for
+    @cached_property
     def rcs(self) -> np.ndarray:
         return self._per_aircraft("rcs_m2")
 
-    @property
+    @cached_property
     def swerling(self) -> np.ndarray:
         return self._per_aircraft("swerling", int)
 
-    @property
+    @cached_property
     def vulnerable_radius(self) -> np.ndarray:
         return self._per_aircraft("vulnerable_radius_m")
 
-    @property
+    @cached_property
     def nacp(self) -> np.ndarray:
         return self._per_aircraft("adsb_nacp", int)
 
-    @property
+    @cached_property
     def broadcasts_adsb(self) -> np.ndarray:
-        return np.array([f.adsb for f in self.flights] + [r.adsb for r in self.recorded], dtype=bool)
+        return frozen(np.array([f.adsb for f in self.flights] + [r.adsb for r in self.recorded], dtype=bool))
 
-    @property
+    @cached_property
     def friendly_iff(self) -> np.ndarray:
-        return np.array([f.friendly_iff for f in self.flights] + [r.friendly_iff for r in self.recorded], dtype=bool)
+        flags = [f.friendly_iff for f in self.flights] + [r.friendly_iff for r in self.recorded]
+        return frozen(np.array(flags, dtype=bool))
 
     def state(self, t: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Positions (M, 3), velocities (M, 3) and an 'exists' mask (M,) at time ``t`` (read-only).
