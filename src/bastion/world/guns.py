@@ -152,7 +152,8 @@ class RoundPhysics:
 
     The per-round loop is compiled (:func:`bastion.physics.kernels.fly_rounds`): RK4 as
     :func:`~bastion.physics.ballistics.rk4_step`, and the hit test as
-    :func:`~bastion.physics.geometry.segment_sphere_hits`, to the last bit.
+    :func:`~bastion.physics.geometry.segment_sphere_hits` over the share of the step each round
+    flies (to its self-destruct instant at most), to the last bit (tested).
     """
 
     def __init__(self, drag_function: str, air: Air) -> None:
