@@ -14,24 +14,50 @@ from bastion.scenario.compiled import GunSite
 
 
 def in_sector(az: np.ndarray, start: float, stop: float) -> np.ndarray:
-    """Whether azimuths lie in the clockwise sector from ``start`` to ``stop`` [rad]."""
+    """Whether azimuths lie in the clockwise sector from ``start`` to ``stop`` [rad].
+
+    False wherever ``az``, ``start`` or ``stop`` is NaN (never inside an arc that cannot be stated).
+    """
     az = np.asarray(az, dtype=float)
     if stop - start >= 2 * np.pi - 1e-9:
-        return np.ones(az.shape, dtype=bool)
+        return np.isfinite(az)
     width = (stop - start) % (2 * np.pi)
     return (az - start) % (2 * np.pi) <= width
 
 
+def outside_sector(az: np.ndarray, start: float, stop: float) -> np.ndarray:
+    """Whether azimuths lie certainly outside the clockwise sector [rad]: False wherever a value is NaN.
+
+    Not ``~in_sector``: a no-fire sector must hold when its bounds or the aim are unknown, so only a
+    comparison that is true on finite numbers may clear an aim.
+    """
+    az = np.asarray(az, dtype=float)
+    if stop - start >= 2 * np.pi - 1e-9:
+        return np.zeros(az.shape, dtype=bool)
+    width = (stop - start) % (2 * np.pi)
+    return (az - start) % (2 * np.pi) > width
+
+
 def mount_violations(gun: GunSite, az: np.ndarray, el: np.ndarray) -> str | None:
-    """The first reason the aim schedule (az, el) breaks the gun's arc, limits or no-fire sectors."""
+    """The first reason the aim schedule (az, el) breaks the gun's arc, limits or no-fire sectors.
+
+    Fail safe: every comparison is written so that it is true only for finite numbers that pass
+    (``x >= lo`` rather than ``not x < lo``), so a NaN aim or a NaN limit refuses the burst.
+    """
     gt = gun.type
+    az = np.asarray(az, dtype=float)
+    el = np.asarray(el, dtype=float)
+    if not (np.isfinite(az).all() and np.isfinite(el).all()):
+        return "aim is not a finite direction"
     if not in_sector(az, gun.arc_from, gun.arc_to).all():
         return "outside the gun's arc"
-    if (el < gt.min_elevation).any() or (el > gt.max_elevation).any():
+    if not ((el >= gt.min_elevation) & (el <= gt.max_elevation)).all():
         return "outside the mount's elevation limits"
     for nf in gun.no_fire:
-        bad = in_sector(az, nf.azimuth_from, nf.azimuth_to) & (el < nf.below_elevation)
-        if bad.any():
+        if not np.isfinite([nf.azimuth_from, nf.azimuth_to, nf.below_elevation]).all():
+            return "a no-fire sector is not stated in finite numbers (corrupt configuration): hold fire"
+        clear = outside_sector(az, nf.azimuth_from, nf.azimuth_to) | (el >= nf.below_elevation)
+        if not clear.all():
             return f"no-fire sector ({nf.reason})" if nf.reason else "no-fire sector"
     return None
 

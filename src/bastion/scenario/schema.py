@@ -15,9 +15,20 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from bastion.scenario.catalogue import CATALOGUE
 
+# Bounds that no real site needs to pass, so that an absurd value (a typo, a unit slip) is an error
+# that names its field instead of a silent nonsense night. NaN and infinities are refused for every
+# float (``allow_inf_nan=False``): a NaN in a safety limit would compare false and switch it off.
+MAX_LOCAL_M = 1_000_000.0  # a site's flat ENU frame is not meant for points 1,000 km away [m]
+MIN_HEIGHT_M, MAX_HEIGHT_M = -2_000.0, 50_000.0  # height relative to the site's ground [m]
+MIN_GROUND_M, MAX_GROUND_M = -500.0, 9_000.0  # ground elevation AMSL: Dead Sea shore -430 m, Everest 8,849 m
+AZ_MIN_DEG, AZ_MAX_DEG = -360.0, 720.0  # azimuths wrap; [-30, 30] and [330, 390] are the same sector
+CIVIL_WINDOW_S = 1_800.0  # a civil flight's time must fall within the night +- this [s]
+
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    """Base of every scenario model: unknown keys are errors, NaN and infinities are refused."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Position(_Model):
@@ -25,9 +36,9 @@ class Position(_Model):
 
     lat: float | None = Field(None, ge=-90, le=90, description="latitude [deg]")
     lon: float | None = Field(None, ge=-180, le=180, description="longitude [deg]")
-    east_m: float | None = Field(None, description="east of the site origin [m]")
-    north_m: float | None = Field(None, description="north of the site origin [m]")
-    height_m: float = Field(0.0, description="height above the site ground level [m]")
+    east_m: float | None = Field(None, ge=-MAX_LOCAL_M, le=MAX_LOCAL_M, description="east of the site origin [m]")
+    north_m: float | None = Field(None, ge=-MAX_LOCAL_M, le=MAX_LOCAL_M, description="north of the site origin [m]")
+    height_m: float = Field(0.0, ge=MIN_HEIGHT_M, le=MAX_HEIGHT_M, description="height above the site ground [m]")
 
     @model_validator(mode="after")
     def _one_form(self) -> Position:
@@ -45,7 +56,9 @@ class Position(_Model):
 class Origin(_Model):
     lat: float = Field(ge=-90, le=90, description="latitude [deg]")
     lon: float = Field(ge=-180, le=180, description="longitude [deg]")
-    elevation_m: float = Field(0.0, description="ground elevation above mean sea level [m]")
+    elevation_m: float = Field(
+        0.0, ge=MIN_GROUND_M, le=MAX_GROUND_M, description="ground elevation above mean sea level [m]"
+    )
 
 
 class Meta(_Model):
@@ -105,7 +118,7 @@ class RunwayEnd(_Model):
 class Runway(_Model):
     name: str
     ends: tuple[RunwayEnd, RunwayEnd]
-    width_m: float = Field(45.0, gt=0)
+    width_m: float = Field(45.0, gt=0, le=200)
     value: float = Field(20.0, ge=0, description="value as a defended zone")
 
 
@@ -114,8 +127,8 @@ class Radar(_Model):
     name: str
     type: str
     position: Position
-    scan_period_s: float | None = Field(None, gt=0)
-    phase_s: float = Field(0.0, ge=0, description="time of the first scan after start [s]")
+    scan_period_s: float | None = Field(None, gt=0, le=3_600)
+    phase_s: float = Field(0.0, ge=0, le=3_600, description="time of the first scan after start [s]")
 
     @model_validator(mode="after")
     def _known_type(self) -> Radar:
@@ -128,7 +141,7 @@ class AdsbReceiver(_Model):
     kind: Literal["adsb"]
     name: str
     position: Position
-    range_m: float = Field(200_000.0, gt=0)
+    range_m: float = Field(200_000.0, gt=0, le=MAX_LOCAL_M)
 
 
 Sensor = Annotated[Radar | AdsbReceiver, Field(discriminator="kind")]
@@ -137,8 +150,10 @@ Sensor = Annotated[Radar | AdsbReceiver, Field(discriminator="kind")]
 class NoFireSector(_Model):
     """Directions a gun must not fire: an azimuth sector below an elevation."""
 
-    azimuth_deg: tuple[float, float] = Field(description="[from, to] clockwise from north")
-    below_elevation_deg: float = Field(90.0, description="applies below this elevation")
+    azimuth_deg: tuple[
+        Annotated[float, Field(ge=AZ_MIN_DEG, le=AZ_MAX_DEG)], Annotated[float, Field(ge=AZ_MIN_DEG, le=AZ_MAX_DEG)]
+    ] = Field(description="[from, to] clockwise from north [deg]")
+    below_elevation_deg: float = Field(90.0, ge=-90, le=90, description="applies below this elevation [deg]")
     reason: str = ""
 
 
@@ -147,7 +162,9 @@ class Weapon(_Model):
     type: str
     position: Position
     ammunition: int | None = Field(None, ge=0, description="rounds loaded; magazine size if absent")
-    arc_deg: tuple[float, float] = Field((0.0, 360.0), description="[from, to] azimuth clockwise")
+    arc_deg: tuple[
+        Annotated[float, Field(ge=AZ_MIN_DEG, le=AZ_MAX_DEG)], Annotated[float, Field(ge=AZ_MIN_DEG, le=AZ_MAX_DEG)]
+    ] = Field((0.0, 360.0), description="[from, to] azimuth clockwise [deg]")
     no_fire: list[NoFireSector] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -162,8 +179,8 @@ class SpoofedAdsb(_Model):
 
     icao24: str = Field(pattern=r"^[0-9a-fA-F]{6}$")
     callsign: str = Field("", max_length=8)
-    offset_east_m: float = 0.0
-    offset_north_m: float = 0.0
+    offset_east_m: float = Field(0.0, ge=-100_000, le=100_000)
+    offset_north_m: float = Field(0.0, ge=-100_000, le=100_000)
 
 
 class Threat(_Model):
@@ -172,12 +189,12 @@ class Threat(_Model):
     name: str
     type: str
     launch: Position
-    launch_time_s: float = Field(0.0, ge=0)
+    launch_time_s: float = Field(0.0, ge=0, le=86_400)
     route: list[Position] = Field(default_factory=list, description="waypoints before the target")
     target: Position | None = None
     target_zone: str | None = Field(None, description="aim at this zone's centre")
-    cruise_altitude_m: float | None = Field(None, gt=0, description="AGL; catalogue range if absent")
-    speed_mps: float | None = Field(None, gt=0, description="cruise speed; catalogue range if absent")
+    cruise_altitude_m: float | None = Field(None, gt=0, le=30_000, description="AGL; catalogue range if absent")
+    speed_mps: float | None = Field(None, gt=0, le=3_000, description="cruise speed; catalogue range if absent")
     spoof_adsb: SpoofedAdsb | None = Field(None, description="broadcast false ADS-B (drones only)")
 
     @model_validator(mode="after")
@@ -197,7 +214,9 @@ class SyntheticFlight(_Model):
     icao24: str = Field(pattern=r"^[0-9a-fA-F]{6}$")
     aircraft: str = "a320"
     runway: str = Field(description="runway end ident used, e.g. '33R'")
-    time_s: float = Field(description="arrival: threshold crossing; departure: brake release [s]")
+    time_s: float = Field(
+        ge=-86_400, le=86_400, description="arrival: threshold crossing; departure: brake release [s]"
+    )
     adsb: bool = True
     friendly_iff: bool = Field(False, description="a friendly military aircraft answering IFF Mode 5")
 
@@ -218,7 +237,7 @@ class RecordedTraffic(_Model):
 
     kind: Literal["recorded"]
     file: str
-    time_offset_s: float = 0.0
+    time_offset_s: float = Field(0.0, ge=-86_400, le=86_400)
     anchor: Position | None = None
     icao24: list[str] | None = Field(None, description="only these aircraft")
     aircraft: str = "a320"
@@ -288,8 +307,25 @@ def cross_reference_problems(s: Scenario) -> list[tuple[tuple[str | int, ...], s
                     f"{t.target_zone!r} is not a zone (zones: {', '.join(sorted(zones)) or 'none'})",
                 )
             )
+    duration = s.scenario.duration_s
+    for i, t in enumerate(s.threats):
+        if t.launch_time_s > duration:
+            problems.append(
+                (
+                    ("threats", i, "launch_time_s"),
+                    f"{t.launch_time_s:g} s is after the scenario ends ({duration:g} s): it would never launch",
+                )
+            )
     ends = {e.ident for r in s.runways for e in r.ends}
     for i, c in enumerate(s.civil):
+        if isinstance(c, SyntheticFlight) and not -CIVIL_WINDOW_S <= c.time_s <= duration + CIVIL_WINDOW_S:
+            problems.append(
+                (
+                    ("civil", i, "time_s"),
+                    f"{c.time_s:g} s is more than {CIVIL_WINDOW_S:g} s outside the scenario (0 to {duration:g} s): "
+                    "the aircraft would never be near the site",
+                )
+            )
         if isinstance(c, SyntheticFlight) and c.runway not in ends:
             problems.append(
                 (
