@@ -147,7 +147,8 @@ def live(
     out = out or Path("runs") / f"live-{d.name}-{stamp}"
     out.mkdir(parents=True, exist_ok=True)
     run_id = f"live-{d.name}-{stamp}"
-    log = EventLog(flush_every=100_000)  # the engine flushes after every report
+    # the engine flushes after every report; the store keeps the events, so memory does not grow with them
+    log = EventLog(flush_every=100_000, retain=False)
     store = EventStore(out / "events.sqlite")
     store.begin_run(run_id, d.name, setup.compiled.loaded.sha256, setup.scenario_text, seed, __version__)
     log.subscribers.append(lambda batch: store.append(run_id, batch))

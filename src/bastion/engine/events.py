@@ -39,16 +39,28 @@ def _default(o):
 
 
 class EventLog:
-    """In-memory, ordered event log with subscribers called on every flush."""
+    """In-memory, ordered event log with subscribers called on every flush.
 
-    def __init__(self, flush_every: int = 2_000) -> None:
+    ``retain=False`` (a live engine, which runs for days): events handed to the subscribers (the
+    SQLite store) are dropped from memory at the flush, so the log's memory stays bounded; ``events``
+    then holds only those not yet flushed and ``count`` numbers them all.
+    """
+
+    def __init__(self, flush_every: int = 2_000, retain: bool = True) -> None:
         self.events: list[Event] = []
         self.subscribers: list[Callable[[list[Event]], None]] = []
         self._flushed = 0
+        self._dropped = 0  # events flushed and let go (retain=False)
         self.flush_every = flush_every
+        self.retain = retain
+
+    @property
+    def count(self) -> int:
+        """Events emitted so far (the next event's sequence number)."""
+        return self._dropped + len(self.events)
 
     def emit(self, t: float, kind: str, source: str, payload: dict) -> Event:
-        ev = Event(len(self.events), round(float(t), 6), kind, source, payload)
+        ev = Event(self.count, round(float(t), 6), kind, source, payload)
         self.events.append(ev)
         if len(self.events) - self._flushed >= self.flush_every:
             self.flush()
@@ -60,6 +72,10 @@ class EventLog:
         if batch:
             for s in self.subscribers:
                 s(batch)
+        if not self.retain:
+            self._dropped += len(self.events)
+            self.events = []
+            self._flushed = 0
 
     def of_kind(self, *kinds: str) -> list[Event]:
         return [e for e in self.events if e.kind in kinds]
