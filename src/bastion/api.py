@@ -30,6 +30,7 @@ class NightResult:
     result: RunResult
     out: Path | None
     incident_id: int | None = None
+    cot: dict | None = None  # CoT documents sent, dropped (queue full) and failed, when published
 
 
 def compile_named(scenario: str | Path) -> CompiledScenario:
@@ -51,6 +52,7 @@ def run_night(
     dis: str | None = None,
     dis_in: str | None = None,
     speed: float | None = None,
+    cot: str | None = None,
 ) -> NightResult:
     """Simulate one night; with ``out``, write events.sqlite, summary.json and report.html there.
 
@@ -58,12 +60,14 @@ def run_night(
     fire and detonation); ``dis_in`` ("HOST:PORT" to listen on) flies the entities another DIS
     simulation sends as extra truth objects the radars see and the guns may hit. ``speed`` paces
     the night in wall-clock time (1 = real time; ``dis_in`` defaults it to 1). ValueError for a
-    malformed address.
+    malformed address. ``cot`` (a pytak ``COT_URL``: ``udp://HOST:PORT``, ``tcp://HOST:PORT``…)
+    publishes the defenders' picture as Cursor on Target as it happens (:mod:`bastion.io.cot`); the
+    publisher's counts are in ``NightResult.cot``. OSError if the CoT destination cannot be opened.
     """
     compiled = scenario if isinstance(scenario, CompiledScenario) else compile_named(scenario)
     run_id = run_id_for(compiled, seed)
-    log = EventLog(flush_every=50 if dis else 2_000)  # DIS PDUs go out as events happen
-    sender = receiver = None
+    log = EventLog(flush_every=50 if dis or cot else 2_000)  # DIS PDUs and CoT go out as events happen
+    sender = receiver = cot_publisher = None
     clock = None
     external = None
     if dis:
@@ -73,6 +77,11 @@ def run_night(
 
         sender = DisSender(*parse_address(dis, "--dis"))
         log.subscribers.append(DisEventBridge(compiled.defence, sender, describe_label))
+    if cot:
+        from bastion.io.cot import CotBuilder, CotPublisher
+
+        cot_publisher = CotPublisher(cot, CotBuilder(compiled.defence, uid_prefix=run_id))
+        log.subscribers.append(cot_publisher)
     if dis_in:
         from bastion.io.dis import DisReceiver
         from bastion.io.feeds import parse_address
@@ -113,6 +122,8 @@ def run_night(
             sender.close()
         if receiver is not None:
             receiver.sock.close()
+        if cot_publisher is not None:
+            cot_publisher.close()
     summary = summarise(result)
     incident_id = None
     if out_dir is not None and store is not None:
@@ -124,7 +135,10 @@ def run_night(
         (out_dir / "scenario.toml").write_text(compiled.loaded.text)
         if report:
             write_report(out_dir / "events.sqlite", run_id, out_dir / "report.html")
-    return NightResult(run_id, summary, result, out_dir, incident_id)
+    cot_counts = None
+    if cot_publisher is not None:
+        cot_counts = {"sent": cot_publisher.sent, "dropped": cot_publisher.dropped, "errors": cot_publisher.errors}
+    return NightResult(run_id, summary, result, out_dir, incident_id, cot_counts)
 
 
 def summary_digest(summary: dict) -> str:

@@ -122,6 +122,14 @@ def live(
     operator: Annotated[str, typer.Option(help="who authorises engagements: none | simulated")] = "none",
     seed: Annotated[int, typer.Option(help="seed of the simulated operator")] = 1,
     quiet: Annotated[bool, typer.Option(help="print only the output directory")] = False,
+    cot: Annotated[
+        str | None,
+        typer.Option(
+            "--cot",
+            help="publish the picture as Cursor on Target to a pytak COT_URL (udp://HOST:PORT, "
+            "udp://239.2.3.1:6969 multicast, tcp://HOST:PORT, tls://...)",
+        ),
+    ] = None,
 ) -> None:
     """Run the engine on live sensor feeds (UDP, TCP or recordings) in real time; events go to SQLite."""
     import signal
@@ -160,6 +168,16 @@ def live(
 
         sender = DisSender(*parse_address(setup.config.publish.dis, "dis"))
         log.subscribers.append(DisEventBridge(d, sender, truth=False, tracks=True))
+    cot_publisher = None
+    if cot:
+        from bastion.io.cot import CotBuilder, CotPublisher
+
+        try:
+            cot_publisher = CotPublisher(cot, CotBuilder(d, uid_prefix=run_id))
+        except OSError as exc:
+            store.finish_run(run_id, "failed", None)
+            fail(str(exc))
+        log.subscribers.append(cot_publisher)
     try:
         engine = build_engine(setup, log, operator, seed, speed)
     except OSError as exc:
@@ -182,7 +200,11 @@ def live(
         signal.signal(signal.SIGINT, previous)
         if sender is not None:
             sender.close()
+        if cot_publisher is not None:
+            cot_publisher.close()
     summary = live_summary(report)
+    if cot_publisher is not None:
+        summary["cot"] = {"sent": cot_publisher.sent, "dropped": cot_publisher.dropped, "errors": cot_publisher.errors}
     store.finish_run(run_id, "complete", summary)
     store.close()
     if quiet:

@@ -68,6 +68,14 @@ def run_cmd(
         float | None,
         typer.Option(help="pace the night in wall-clock time (1 = real time); default: as fast as possible"),
     ] = None,
+    cot: Annotated[
+        str | None,
+        typer.Option(
+            "--cot",
+            help="publish tracks, impact/origin ellipses, warnings and engagements as Cursor on Target to a "
+            "pytak COT_URL (udp://HOST:PORT, udp://239.2.3.1:6969 multicast, tcp://HOST:PORT, tls://...)",
+        ),
+    ] = None,
 ) -> None:
     """Simulate a night; write events.sqlite, summary.json and report.html."""
     from bastion.api import compile_named, run_night
@@ -79,11 +87,14 @@ def run_cmd(
     out = out or Path("runs") / f"{compiled.defence.name}-seed{seed}"
     with console.status(f"simulating {compiled.defence.name} (seed {seed})…", spinner="dots") if not quiet else _null():
         try:
-            night = run_night(compiled, seed, out, report=report, dis=dis, dis_in=dis_in, speed=speed)
+            night = run_night(compiled, seed, out, report=report, dis=dis, dis_in=dis_in, speed=speed, cot=cot)
         except ValueError as exc:
             fail(str(exc))
         except OSError as exc:
-            fail(f"cannot open the DIS socket: {exc.strerror or exc}")
+            fail(f"cannot open the DIS or CoT destination: {exc.strerror or exc}")
+    if night.cot is not None and not quiet:
+        c = night.cot
+        console.print(f"CoT to {cot}: {c['sent']} sent, {c['dropped']} dropped, {c['errors']} failed")
     if quiet:
         console.print(str(out))
         return
