@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SEED   ?= 1
 
-.PHONY: demo test lint contracts pytest bench clean
+.PHONY: demo test lint contracts pytest bench clean fuzz
 
 $(STAMP): pyproject.toml overrides.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) on PATH (or make PYTHON=/path/to/python3.11)"; exit 1; }
@@ -36,3 +36,10 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache .ruff_cache .import_linter_cache
+
+# coverage-guided fuzzing of the decoders (atheris; outside CI's time): new inputs that add coverage
+# join tests/io/fuzz_corpus, crashes are written there as crash-* (keep them after the fix)
+FUZZ_S ?= 600
+fuzz: $(STAMP)
+	$(BIN)/uv pip install --quiet --python $(BIN)/python atheris
+	cd tests/io && ../../$(BIN)/python decoder_fuzz.py fuzz_corpus -max_total_time=$(FUZZ_S) -artifact_prefix=fuzz_corpus/
