@@ -496,6 +496,11 @@ class EngagementManager:
         bad = mount_violations(gun, sol.azimuth, sol.elevation)
         if bad:
             return None, bad
+        # the rounds fly above the straight chord to the intercept (the gun aims up to allow for
+        # gravity drop), so a chord clear of terrain and obstacles is a conservative test
+        surface = self.defence.surface
+        if surface is not None and not surface.clear(gun.position, sol.intercept).all():
+            return None, "line of fire blocked by terrain or an obstacle"
         if others.size:
             clear = min_clearance(
                 gun.position,

@@ -116,7 +116,7 @@ class _Night:
             civil=civil,
         )
         self.pipeline = DecisionPipeline(d, emit, record_plots=record_plots, tracker=tracker, replica=replica)
-        self.radars = [RadarModel(site, stream(seed, f"radar:{site.name}")) for site in d.radars]
+        self.radars = [RadarModel(site, stream(seed, f"radar:{site.name}"), d.surface) for site in d.radars]
         self.receivers = [AdsbModel(site, d.origin, stream(seed, f"adsb:{site.name}")) for site in d.adsb]
         if operator is None:
             op = d.doctrine.operator

@@ -23,9 +23,11 @@ from bastion.physics.ballistics import Air
 from bastion.physics.constants import FT
 from bastion.physics.geodesy import Origin
 from bastion.physics.geometry import circle_polygon
+from bastion.physics.terrain import Surface
 from bastion.scenario import schema
 from bastion.scenario.catalogue import CATALOGUE, AircraftType, GunType, RadarType, ThreatType
 from bastion.scenario.loader import LoadedScenario, ScenarioError
+from bastion.scenario.terrain import build_surface
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,7 @@ class Defence:
     adsb: tuple[AdsbSite, ...]
     guns: tuple[GunSite, ...]
     doctrine: schema.Defence
+    surface: Surface | None = None  # terrain and obstacles for line of sight; None: the flat datum
 
     def run_start(self, seed: int) -> dict:
         """The payload of a run's "run_start" event: what ran, where, from when, with which sensors,
@@ -300,6 +303,7 @@ def compile_scenario(loaded: LoadedScenario, read_traffic: bool = True) -> Compi
         adsb=tuple(adsb),
         guns=tuple(guns),
         doctrine=s.defence,
+        surface=build_surface(s, origin, loaded.directory, loaded.source),
     )
 
     by_name = {z.name: z for z in zones}

@@ -248,6 +248,36 @@ class RecordedTraffic(_Model):
 Civil = Annotated[SyntheticFlight | RecordedTraffic, Field(discriminator="kind")]
 
 
+class Terrain(_Model):
+    """The ground around the site: a digital elevation model (GeoTIFF, heights above mean sea level,
+    any CRS rasterio can transform from WGS84), gridded for line-of-sight tests. Without one the
+    ground is the flat datum at the origin's elevation."""
+
+    dem: str | None = Field(None, description="GeoTIFF path, relative to the scenario file")
+    cell_m: float = Field(30.0, ge=1, le=1_000, description="grid spacing of the line-of-sight surface [m]")
+    extent_m: float = Field(
+        30_000.0, ge=100, le=200_000, description="half-width of the square gridded around the origin [m]"
+    )
+    k_factor: float = Field(4.0 / 3.0, ge=0.5, le=10, description="effective earth-radius factor (refraction)")
+
+
+class Obstacle(_Model):
+    """A building, tower or wall: a footprint and the height of its top above the site ground."""
+
+    name: str
+    height_m: float = Field(gt=0, le=1_000, description="top above the site ground [m]")
+    polygon: list[tuple[float, float]] | None = Field(None, description="[[lat, lon], ...]")
+    polygon_enu: list[tuple[float, float]] | None = Field(None, description="[[east_m, north_m], ...]")
+
+    @model_validator(mode="after")
+    def _one_footprint(self) -> Obstacle:
+        if (self.polygon is None) == (self.polygon_enu is None):
+            raise ValueError("give exactly one of polygon or polygon_enu")
+        if len(self.polygon or self.polygon_enu or []) < 3:
+            raise ValueError("a footprint needs at least 3 vertices")
+        return self
+
+
 class SimulatedOperator(_Model):
     """How the simulated operator answers engagement requests in weapons-control 'tight'."""
 
@@ -293,6 +323,8 @@ class Scenario(_Model):
     defence: Defence = Field(default_factory=Defence)
     threats: list[Threat] = Field(default_factory=list)
     civil: list[Civil] = Field(default_factory=list)
+    terrain: Terrain = Field(default_factory=Terrain)
+    obstacles: list[Obstacle] = Field(default_factory=list)
 
 
 def cross_reference_problems(s: Scenario) -> list[tuple[tuple[str | int, ...], str]]:

@@ -1,8 +1,10 @@
 """Sensor models: truth in, :mod:`bastion.sense` data out (plus truth labels for the harness).
 
 Radar: for every object in the air the model computes the geometry from the radar, applies the
-coverage (minimum and maximum range, the masking elevation below which terrain and buildings hide
-low targets, the maximum elevation), draws the target's Swerling fluctuation, the receiver noise
+coverage (minimum and maximum range, the masking elevation below which the site's clutter fence and
+nearby buildings hide low targets, the maximum elevation, and where the site has a surface, the
+terrain and obstacles between the radar and the target: :mod:`bastion.physics.terrain`), draws the
+target's Swerling fluctuation, the receiver noise
 and the square-law detector output (:mod:`bastion.physics.detection`): detection is the detector
 crossing its threshold, so Pd follows from the radar equation, not from a table. Detected plots
 get Gaussian measurement noise in range, azimuth, elevation (and range rate where measured).
@@ -26,6 +28,7 @@ import numpy as np
 from bastion.physics import detection
 from bastion.physics.constants import FT
 from bastion.physics.geodesy import Origin, enu_to_polar, wrap_angle
+from bastion.physics.terrain import Surface
 from bastion.scenario.compiled import AdsbSite, RadarSite
 from bastion.sense.types import NACP_EPU_M, AdsbReports, Detections
 from bastion.world.readonly import EMPTY, NO_INDEX, frozen
@@ -50,9 +53,10 @@ NOISE_LABEL = -1
 class RadarModel:
     """A radar's scans of the truth, with its own random stream (see the module docstring)."""
 
-    def __init__(self, site: RadarSite, rng: np.random.Generator) -> None:
+    def __init__(self, site: RadarSite, rng: np.random.Generator, surface: Surface | None = None) -> None:
         self.site = site
         self.rng = rng
+        self.surface = surface  # terrain and obstacles that hide targets (None: the flat datum)
 
     def observe(self, t: float, picture: AirPicture) -> tuple[Detections, np.ndarray]:
         """One scan at time ``t``: the plots, and the truth label of each plot (harness only)."""
@@ -80,6 +84,10 @@ def observe_scans(
     r, az, el = enu_to_polar(rel)
     visible = (r >= rt.min_range_m) & (r <= rt.max_range_m) & (el >= rt.mask_elevation_rad)
     visible &= el <= rt.max_elevation_rad
+    surface = models[0].surface
+    if surface is not None:  # terrain and buildings hide what lies behind them (4/3 earth)
+        seen = visible.nonzero()[0]
+        visible[seen] = surface.clear(site.position, pic.pos[seen])
     snr_mean = detection.snr(pic.rcs, r, rt.ref_snr, rt.ref_rcs_m2, rt.ref_range_m)
     # first draws of each replication: the targets' fluctuation, then the detector's phase and noise
     factor, phase, noise = [], [], []
