@@ -295,6 +295,8 @@ def create_app(config: ConsoleConfig) -> FastAPI:
 
     # -- who is asking --------------------------------------------------------------------------------
     def client_of(request: Request) -> str:
+        # the TCP peer, or what a proxy named with ``bastion console --trusted-proxy`` forwarded (uvicorn
+        # believes X-Forwarded-For/-Proto only from those; see bastion.cli.console.uvicorn_options)
         return request.client.host if request.client else "?"
 
     def authenticated(request: Request) -> Session:
@@ -345,17 +347,18 @@ def create_app(config: ConsoleConfig) -> FastAPI:
         if not request.headers.get("content-type", "").startswith("application/json"):
             raise HTTPException(415, "login takes a JSON body")
         keys = [f"ip:{client}", f"user:{body.name.lower()}"]
-        wait = console.limiter.retry_after(keys)
+        # check and count the attempt in one step before the slow hash: parallel guesses cannot all pass
+        wait, stamp = console.limiter.reserve(keys)
         if wait > 0:
             console.users.audit(body.name, "login", "rate-limited", "", client)
             raise HTTPException(
                 429, f"too many failed logins: try again in {wait:.0f} s", headers={"Retry-After": str(int(wait) + 1)}
             )
         user = console.users.verify(body.name, body.password)
-        if user is None:
-            console.limiter.failed(keys)
+        if user is None:  # already counted by reserve
             console.users.audit(body.name, "login", "failed", "", client)
             raise HTTPException(401, "wrong name or password")
+        console.limiter.release(keys, stamp)
         console.limiter.succeeded([f"user:{body.name.lower()}"])
         token, session = console.sessions.create(user)
         response.set_cookie(
