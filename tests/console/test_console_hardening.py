@@ -112,3 +112,50 @@ def test_trusted_proxy_option(tmp_path, user_db):
     assert opts["proxy_headers"] is True and opts["forwarded_allow_ips"] == "10.0.0.0/24,10.1.2.3"
     r = CliRunner().invoke(cli_app, ["console", "--scenario", "baghdad", "--db", str(user_db), "--trusted-proxy", "x"])
     assert r.exit_code == 2 and "--trusted-proxy" in r.output
+
+
+# -- numbers from a browser --------------------------------------------------------------------------
+@pytest.mark.parametrize("t", ["nan", "NaN", float("nan"), float("inf"), "1e400", None, True, "12", -1.0, 1e9])
+def test_seek_refuses_anything_but_a_finite_time_in_the_run(t):
+    from ws_fakes import drive, strict
+
+    client, ws = drive([json.dumps({"type": "replay", "action": "seek", "t": t})])
+    errors = [strict(m) for m in ws.sent]
+    assert len(errors) == 1 and errors[0]["type"] == "error", errors
+    # a Python NaN or infinity is written as a NaN/Infinity literal, which is not JSON at all
+    assert errors[0]["message"].startswith("not a JSON" if isinstance(t, float) and t != t or t in (float("inf"),) else "t:")
+    assert client.cursor.now() == 0.0
+    assert strict(json.dumps(client.cursor.state()))["t"] == 0.0
+
+
+def test_nan_literals_are_not_json_to_the_console():
+    from ws_fakes import drive, strict
+
+    client, ws = drive(
+        [
+            '{"type": "replay", "action": "seek", "t": NaN}',
+            '{"type": "replay", "action": "seek", "t": 1e400}',
+            '{"type":"replay","action":"seek","t":12.5}',
+        ]
+    )
+    first, second = (strict(m) for m in ws.sent)
+    assert first["type"] == "error" and "NaN" in first["message"]
+    assert second["type"] == "error" and second["message"].startswith("t:")
+    assert client.cursor.now() == 12.5
+
+
+def test_browser_json_refuses_nan():
+    from bastion.console.app import dumps
+
+    with pytest.raises(ValueError):
+        dumps({"type": "status", "t": float("nan")})
+
+
+def test_clock_speed_refuses_nan(user_db):
+    config = ConsoleConfig(db=user_db, scenario="baghdad", hasher=FAST_HASHER, engine=False)
+    with TestClient(create_app(config)) as c:
+        csrf = c.post("/api/login", json={"name": "op", "password": PASSWORDS["op"]}).json()["csrf"]
+        for bad in ('{"action": "speed", "speed": NaN}', '{"action": "speed", "speed": Infinity}'):
+            r = c.post("/api/clock", content=bad, headers={"X-CSRF-Token": csrf, "Content-Type": "application/json"})
+            assert r.status_code == 422, r.text
+        assert c.app.state.console.live.state()["speed"] == 1.0
