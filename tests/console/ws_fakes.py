@@ -4,6 +4,7 @@ handling (``bastion.console.app._receive``) directly and quickly."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from pathlib import Path
 
@@ -54,10 +55,8 @@ def drive(messages: list[str]) -> tuple[Client, FakeWs]:
     client = Client(ws, "token", User("obs", "observer"), cursor=ReplayCursor(recorded_run()))
 
     async def run() -> None:
-        try:
+        with contextlib.suppress(WebSocketDisconnect):
             await _receive(FakeConsole(), client)
-        except WebSocketDisconnect:
-            pass
 
     asyncio.run(run())
     return client, ws

@@ -298,7 +298,9 @@ def create_app(config: ConsoleConfig) -> FastAPI:
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
         # FastAPI's own answer echoes the offending input, which may be a NaN (not JSON: the answer
         # itself would fail) or a password; say where and what, never the value
-        detail = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")} for e in exc.errors()]
+        detail = [
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")} for e in exc.errors()
+        ]
         return JSONResponse({"detail": detail}, status_code=422)
 
     @app.middleware("http")
