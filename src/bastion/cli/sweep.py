@@ -151,7 +151,17 @@ def sweep(
     )
     try:
         with _sigterm_interrupts(), bar.progress:
-            outcome = run_sweep(points, spec, runs, out, workers, address, resume, progress=bar)
+            outcome = run_sweep(
+                points,
+                spec,
+                runs,
+                out,
+                workers,
+                address,
+                resume,
+                progress=bar,
+                warn=lambda m: err.print(f"[yellow]warning:[/] {m}", highlight=False, soft_wrap=True),
+            )
     except SweepError as exc:
         fail(str(exc))
     except WorkersLost as exc:

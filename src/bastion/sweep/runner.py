@@ -310,6 +310,30 @@ def _read_sql(files: list[str], filename: bool = False) -> str:
     return f"read_parquet([{listed}], union_by_name = true{', filename = true' if filename else ''})"
 
 
+def set_aside_damaged(folder: Path) -> list[Path]:
+    """Rename every Parquet file of the folder's rows that pyarrow cannot read whole (a part truncated
+    by a full disk or a copy cut short, a damaged ``results.parquet``) to ``NAME.damaged``, so that a
+    resume re-runs its runs instead of dying in DuckDB. Returns the new names (kept for inspection)."""
+    import pyarrow.parquet as pq
+
+    moved = []
+    for name in _sources(folder):
+        path = Path(name)
+        try:  # footer, schema and every page, a row group at a time (memory stays flat)
+            with pq.ParquetFile(path) as pf:
+                for i in range(pf.num_row_groups):
+                    pf.read_row_group(i)
+        except Exception:  # any failure to read (ArrowInvalid, OSError, ...) means the file is unusable
+            target = path.with_name(path.name + ".damaged")
+            k = 1
+            while target.exists():
+                target = path.with_name(f"{path.name}.{k}.damaged")
+                k += 1
+            os.replace(path, target)
+            moved.append(target)
+    return moved
+
+
 def completed(folder: Path, n_points: int, runs: int) -> np.ndarray:
     """Which (grid point, replication) runs the folder already holds: bool array (n_points, runs)."""
     done = np.zeros((n_points, runs), dtype=bool)
@@ -681,6 +705,7 @@ class SweepOutcome:
     session: Session
     points: list[GridPoint]
     runs: int
+    damaged: list[Path] = field(default_factory=list)  # unreadable files set aside as *.damaged
 
 
 def parameter_columns(points: list[GridPoint]) -> dict[int, dict[str, Any]]:
@@ -758,16 +783,25 @@ def run_sweep(
     resume: bool = False,
     progress: Progress | None = None,
     runner: SweepRunner | None = None,
+    warn: Callable[[str], None] | None = None,
 ) -> SweepOutcome:
     """Run ``runs`` seeded replications of every grid point into ``folder`` (see the module doc).
 
     Interrupted (KeyboardInterrupt), the finished rows are compacted into ``results.parquet``
-    before the interrupt propagates; ``resume=True`` runs only what the folder lacks."""
+    before the interrupt propagates; ``resume=True`` runs only what the folder lacks. A Parquet file
+    that cannot be read is renamed ``*.damaged`` (``warn`` is told which; default: the log) and its
+    runs are run again."""
     folder = Path(folder)
     if address and runner is None:
         check_address(address)  # before the folder is touched
     meta = prepare_folder(folder, spec, points, runs, resume)
     runs = int(meta["runs"])
+    damaged = set_aside_damaged(folder)
+    if damaged:
+        names = ", ".join(str(p) for p in damaged)
+        (warn or logging.getLogger(__name__).warning)(
+            f"{len(damaged)} unreadable result file(s) set aside, their runs will be run again: {names}"
+        )
     done = completed(folder, len(points), runs)
     todo = ~done
     remaining = int(todo.sum())
@@ -809,4 +843,4 @@ def run_sweep(
         rows = compact(folder, param_cols)
         meta.setdefault("sessions", []).append(session.to_json())
         _write_json(folder / "sweep.json", meta)
-    return SweepOutcome(folder, rows, session, points, runs)
+    return SweepOutcome(folder, rows, session, points, runs, damaged)
