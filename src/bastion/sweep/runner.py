@@ -20,8 +20,9 @@ Storage, in the sweep folder:
 
 * ``parts/part-*.parquet``: rows as they arrive, a file every few seconds, each written to a
   temporary name and renamed (so a file is complete or absent); a killed sweep keeps them (Ctrl-C
-  or SIGTERM compact them and shut Ray down; after a SIGKILL two of Ray's agent processes may
-  outlive the sweep for a while);
+  or SIGTERM compact them and shut Ray down). A part that cannot be read all the same (truncated
+  by a full disk, copied half-way) is renamed ``*.damaged`` by ``--resume``, which says so and runs
+  its runs again;
 * ``results.parquet``: one row per run, ordered by grid point and replication, made from the parts
   (and the previous ``results.parquet`` on resume) by DuckDB when the sweep ends or is interrupted,
   or by ``--resume``: the parts are deleted once it is written;
@@ -29,6 +30,14 @@ Storage, in the sweep folder:
   zone), derived from ``results.parquet``;
 * ``sweep.json``: what was swept (scenario hash, assignments, runs, seed, grid points) and how
   (sessions: workers, wall time, time inside the simulation, tasks).
+
+Ray's processes after a SIGKILL: the local Ray is started without its dashboard
+(``include_dashboard=False``), and Ctrl-C or SIGTERM end in ``ray.shutdown()``. A process killed
+with SIGKILL cannot clean up: Ray's GCS and raylet die with it (Ray ties them to their parent), but
+the raylet's DashboardAgent and RuntimeEnvAgent, which Ray 2.x always starts and offers no setting
+to leave out, notice that their raylet is gone only at their next check and may linger until then.
+``ray stop`` removes every Ray process of this user at once (do not run it while another Ray of
+yours is in use); killing the sweep's whole process group (``kill -9 -PGID``) also takes them.
 
 Columns of ``results.parquet``: ``point``, ``replication``, ``seed``, ``status`` (``ok`` or
 ``failed``), ``error``, ``point_label``, one ``param.PATH`` column per assignment, then every
@@ -547,10 +556,14 @@ class SweepRunner:
                     **common,
                 )
             self._owns_ray = True
-        n = self.workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
-        actor = ray.remote(num_cpus=1, max_restarts=-1, max_task_retries=0)(SweepWorker)
-        self.actors = [actor.remote() for _ in range(n)]
-        ray.get([a.ready.remote() for a in self.actors])
+        try:
+            n = self.workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
+            actor = ray.remote(num_cpus=1, max_restarts=-1, max_task_retries=0)(SweepWorker)
+            self.actors = [actor.remote() for _ in range(n)]
+            ray.get([a.ready.remote() for a in self.actors])
+        except BaseException:  # Ctrl-C or SIGTERM while the actors start: shut the Ray we started down
+            self.__exit__(None, None, None)
+            raise
         self.ray_start_s = time.perf_counter() - t0
         return self
 
