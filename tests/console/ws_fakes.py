@@ -36,7 +36,7 @@ class FakeConsole:
 
 
 def recorded_run(duration_s: float = 360.0) -> RecordedRun:
-    info = RunInfo("r1", "baghdad", "0" * 64, 1, "test", "2026-01-01T00:00:00+00:00", "finished", None, Path("."))
+    info = RunInfo("r1", "baghdad", "0" * 64, 1, "test", "2026-01-01T00:00:00+00:00", "complete", None, Path("."))
     return RecordedRun(info, None, (), (), duration_s)
 
 
