@@ -57,15 +57,6 @@ from bastion.console.view import ViewEvent, site_json
 
 STATIC = Path(__file__).parent / "static"
 
-
-def dumps(obj: object) -> str:
-    """JSON for a browser: NaN and infinities raise ValueError instead of leaking as invalid JSON."""
-    return json.dumps(obj, allow_nan=False)
-
-
-def _no_constant(name: str) -> float:
-    raise ValueError(f"{name} is not JSON")  # json.loads would otherwise accept NaN and Infinity
-
 COOKIE = "bastion_session"
 STATUS_EVERY_S = 1.0
 MAX_PENDING = 20_000  # event fragments queued for one browser before it is resynchronised instead
@@ -74,6 +65,15 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 )
+
+
+def dumps(obj: object) -> str:
+    """JSON for a browser: NaN and infinities raise ValueError instead of leaking as invalid JSON."""
+    return json.dumps(obj, allow_nan=False)
+
+
+def _no_constant(name: str) -> float:
+    raise ValueError(f"{name} is not JSON")  # json.loads would otherwise accept NaN and Infinity
 
 
 @dataclass
