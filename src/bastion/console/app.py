@@ -56,7 +56,6 @@ from bastion.console.replay import RecordedRun, ReplayCursor, list_runs
 from bastion.console.view import ViewEvent, site_json
 
 STATIC = Path(__file__).parent / "static"
-
 COOKIE = "bastion_session"
 STATUS_EVERY_S = 1.0
 MAX_PENDING = 20_000  # event fragments queued for one browser before it is resynchronised instead
