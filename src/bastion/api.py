@@ -97,6 +97,9 @@ def run_night(
 
     if speed:
         clock = WallClock(speed)
+        # a paced night lasts minutes of wall time: store its events as they come (every 50), so a
+        # killed run keeps what it had seen, not nothing (``bastion runs`` then shows it interrupted)
+        log.flush_every = min(log.flush_every, 50)
     store = None
     out_dir = None
     if out is not None:

@@ -55,8 +55,8 @@ def test_shared_instance(shared, tmp_path):
 @pytest.mark.parametrize(
     ("instance", "named"),
     [
-        ({"values": [1.0, 2.0], "pk": [[0.5, 1.2]]}, "pk[0][1] = 1.2 is outside [0, 1]"),
-        ({"values": [1.0, 2.0], "pk": [[0.5, -0.1]]}, "pk[0][1] = -0.1 is outside [0, 1]"),
+        ({"values": [1.0, 2.0], "pk": [[0.5, 1.2]]}, "pk[0][1] = 1.2 is outside [0, 1)"),
+        ({"values": [1.0, 2.0], "pk": [[0.5, -0.1]]}, "pk[0][1] = -0.1 is outside [0, 1)"),
         ({"values": [1.0, -3.0], "pk": [[0.5, 0.5]]}, "values[1] = -3.0 is negative"),
         ({"values": [1.0, 2.0], "pk": [[0.5, 0.5], [0.5]]}, "pk[1] has 1 entries, expected 2"),
         ('{"values": [1.0, 2.0], "pk": [[0.5, NaN]]}', "pk[0][1] is NaN"),

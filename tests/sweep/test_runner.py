@@ -137,6 +137,26 @@ def test_killed_sweep_resumes_from_its_parts(two_workers, sweep_points, tmp_path
     assert rows_of(tmp_path) == rows_of(two_workers)
 
 
+def test_resume_sets_aside_a_damaged_part_and_reruns_its_runs(two_workers, sweep_points, tmp_path):
+    """A part cut short (a full disk, a copy interrupted) used to stop --resume in a DuckDB traceback."""
+    loaded, points = sweep_points
+    shutil.copy(two_workers / "sweep.json", tmp_path / "sweep.json")
+    shutil.copytree(two_workers / "scenarios", tmp_path / "scenarios")
+    parts = tmp_path / "parts"
+    parts.mkdir()
+    full = pq.read_table(two_workers / "results.parquet")
+    pq.write_table(full.filter(pc.field("replication") == 0), parts / "part-a-00000.parquet")
+    pq.write_table(full.filter(pc.field("replication") == 1), parts / "part-a-00001.parquet")
+    whole = (parts / "part-a-00001.parquet").read_bytes()
+    (parts / "part-a-00001.parquet").write_bytes(whole[: len(whole) // 2])
+    warned: list[str] = []
+    outcome = run_sweep(points, spec_of(loaded), RUNS, tmp_path, workers=1, resume=True, warn=warned.append)
+    assert outcome.damaged == [parts / "part-a-00001.parquet.damaged"] and outcome.damaged[0].is_file()
+    assert len(warned) == 1 and "part-a-00001.parquet.damaged" in warned[0]
+    assert outcome.session.runs == 4  # replications 1 and 2 of both grid points
+    assert rows_of(tmp_path) == rows_of(two_workers)
+
+
 def test_a_worker_killed_mid_sweep_costs_no_run(two_workers, sweep_points, local_ray, tmp_path):
     """Ray restarts the actor; the chunks it held run again, so the rows are those of a clean sweep."""
     loaded, points = sweep_points

@@ -1,6 +1,7 @@
 """``bastion assign``: solve a static weapon-target assignment instance (``shared/bench/wta/FORMAT.md``).
 
-Bad instances (a probability outside [0, 1], a negative value, ragged rows, NaN, broken JSON) exit
+Bad instances (a probability outside [0, 1) as FORMAT.md says: 1 is refused, see
+:mod:`bastion.engage.wta.instance`; a negative value, ragged rows, NaN, broken JSON) exit
 with code 2 and a message naming the entry.
 """
 
@@ -24,7 +25,12 @@ def register(app: typer.Typer) -> None:
 
 
 def assign(
-    instance: Annotated[Path, typer.Argument(help="instance JSON file (values, pk)", metavar="INSTANCE.json")],
+    instance: Annotated[
+        Path,
+        typer.Argument(
+            help="instance JSON file: values (>= 0) and pk (kill probabilities in [0, 1))", metavar="INSTANCE.json"
+        ),
+    ],
     method: Annotated[Method, typer.Option(help="exact: proven optimum and bound; fast: real-time heuristic")] = (
         Method.exact
     ),

@@ -25,6 +25,21 @@ def _loopback(host: str) -> bool:
         return False
 
 
+def uvicorn_options(trusted_proxies: list[str]) -> dict:
+    """uvicorn's proxy settings for the console: ``X-Forwarded-For``/``-Proto`` are believed only from
+    the proxies named with ``--trusted-proxy`` (addresses or networks). uvicorn's own default trusts
+    them from 127.0.0.1, which would let any local client (or anything a loopback proxy passes
+    through unchanged) forge its address past the login rate limit and into the audit log."""
+    for p in trusted_proxies:
+        try:
+            ipaddress.ip_network(p, strict=False)
+        except ValueError:
+            fail(f"--trusted-proxy: {p!r} is not an IP address or network")
+    if not trusted_proxies:
+        return {"proxy_headers": False, "forwarded_allow_ips": ""}
+    return {"proxy_headers": True, "forwarded_allow_ips": ",".join(trusted_proxies)}
+
+
 def console_cmd(
     scenario: Annotated[str | None, typer.Option("--scenario", help="run this night live (name or .toml)")] = None,
     replay: Annotated[str | None, typer.Option("--replay", help="run id, run directory or events.sqlite")] = None,
@@ -35,6 +50,14 @@ def console_cmd(
     db: DbOption = Path("bastion.sqlite"),
     root: Annotated[Path, typer.Option(help="folder searched for run ids (--replay)")] = Path("runs"),
     record: Annotated[bool, typer.Option(help="record live nights in --db (replay them later)")] = True,
+    trusted_proxy: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--trusted-proxy",
+            help="address or network of a reverse proxy whose X-Forwarded-For/-Proto headers are believed "
+            "(repeatable; none by default: the client is the TCP peer)",
+        ),
+    ] = None,
 ) -> None:
     """Serve the operator console: map, threats, warnings, weapons control, authorisation, replay."""
     import uvicorn
@@ -49,6 +72,7 @@ def console_cmd(
         fail(f"--speed: {speed:g} is outside x1 to x100")
     if not 1 <= port <= 65535:
         fail(f"--port: {port} is not a TCP port (1-65535)")
+    proxy = uvicorn_options(list(trusted_proxy or []))
     if not UserStore(db).users():
         fail(f"no users in {db}: add one first, e.g. bastion users add NAME --role commander --db {db}")
     loopback = _loopback(host)
@@ -76,7 +100,7 @@ def console_cmd(
         )
     shown = f"[{host}]" if ":" in host else host
     out.print(f"bastion console ({'live: ' + scenario if scenario else 'replay: ' + replay}) on http://{shown}:{port}/")
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    uvicorn.run(app, host=host, port=port, log_level="warning", **proxy)
 
 
 users_app = typer.Typer(

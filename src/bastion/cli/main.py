@@ -165,6 +165,8 @@ def runs(
                                 "seed": r.seed,
                                 "created_utc": r.created_utc,
                                 "status": r.status,
+                                "finished": r.finished,
+                                "last_t": r.last_t,
                                 "path": str(db.parent),
                                 "summary": s,
                             }
@@ -176,7 +178,7 @@ def runs(
                     r.scenario,
                     str(r.seed),
                     r.created_utc,
-                    r.status,
+                    r.status if r.finished else f"[bold yellow]{r.status}[/] (last event t = {r.last_t or 0:.1f} s)",
                     f"{s.get('hostiles_destroyed', '-')}/{s.get('hostiles', '-')}",
                     str(s.get("leakers", "-")),
                     str(s.get("civil_engaged", "-")),
@@ -207,6 +209,9 @@ def replay(
         fail(str(exc))
     wanted = set(kinds.split(",")) if kinds else None
     with EventStore(db) as store:
+        info = next(r for r in store.runs() if r.run_id == run_id)
+        if info.last_t is None:  # nothing at all to show: say so, not a silent success
+            fail(f"{db}: {info.unfinished_note() or f'run {run_id} holds no events'}", code=1)
         for e in store.events(run_id, wanted):
             if wanted is None and not all_events and e.kind in QUIET:
                 continue
@@ -217,6 +222,9 @@ def replay(
                     e.source, "white"
                 )
                 console.print(f"[{colour}]{e.t:8.2f}  {e.source:<8} {e.kind:<22}[/] {_describe(e)}", highlight=False)
+    note = info.unfinished_note()
+    if note:
+        err.print(f"[bold yellow]warning:[/] {note}", highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -233,6 +241,13 @@ def report(
         db, run_id = find_run(run, root)
     except LookupError as exc:
         fail(str(exc))
+    from bastion.store import EventStore
+
+    with EventStore(db) as store:
+        info = next(r for r in store.runs() if r.run_id == run_id)
+    note = info.unfinished_note()
+    if note:
+        err.print(f"[bold yellow]warning:[/] {note} (the report says so)", highlight=False, soft_wrap=True)
     console.print(f"wrote {write_report(db, run_id, out)}")
 
 

@@ -71,16 +71,20 @@ class _Bar:
 
 @contextmanager
 def _sigterm_interrupts():
-    """Turn SIGTERM into KeyboardInterrupt so a killed sweep keeps what finished."""
+    """Turn SIGTERM (and SIGHUP: the terminal closed) into KeyboardInterrupt, as Ctrl-C is, so a killed
+    sweep keeps what finished and shuts its Ray down (SIGKILL cannot be caught: see
+    :mod:`bastion.sweep.runner` on Ray processes left behind, and ``ray stop``)."""
 
     def handler(signum, frame):
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, handler)
+    caught = [signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
+    previous = {s: signal.signal(s, handler) for s in caught}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for s, h in previous.items():
+            signal.signal(s, h)
 
 
 def _points_or_fail(scenario: str, sets: list[str], grids: list[str]):
@@ -130,7 +134,12 @@ def sweep(
         str | None, typer.Option(help="address of an existing Ray cluster (default: a local Ray)")
     ] = None,
     seed: Annotated[int, typer.Option(help="replication r of every grid point uses seed SEED + r")] = 1,
-    resume: Annotated[bool, typer.Option(help="complete the sweep already in --out")] = False,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            help="complete the sweep already in --out (unreadable part files are set aside as *.damaged and re-run)"
+        ),
+    ] = False,
     report: Annotated[bool, typer.Option(help="write report.html")] = True,
 ) -> None:
     """Seeded replications of a scenario over a parameter grid, on Ray; results stream to Parquet."""
@@ -151,7 +160,17 @@ def sweep(
     )
     try:
         with _sigterm_interrupts(), bar.progress:
-            outcome = run_sweep(points, spec, runs, out, workers, address, resume, progress=bar)
+            outcome = run_sweep(
+                points,
+                spec,
+                runs,
+                out,
+                workers,
+                address,
+                resume,
+                progress=bar,
+                warn=lambda m: err.print(f"[yellow]warning:[/] {m}", highlight=False, soft_wrap=True),
+            )
     except SweepError as exc:
         fail(str(exc))
     except WorkersLost as exc:

@@ -42,15 +42,16 @@ from typing import Literal
 import anyio
 from argon2 import PasswordHasher
 from fastapi import Depends, FastAPI, HTTPException, Request, Response, WebSocket
-from fastapi.responses import FileResponse
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.websockets import WebSocketDisconnect
 
 from bastion.api import compile_named
 from bastion.console.auth import LoginLimiter, Session, Sessions, User, UserStore, same_origin
-from bastion.console.live import LiveRun, clamp_speed
+from bastion.console.live import LiveRun, clamp_speed, finite_number
 from bastion.console.replay import RecordedRun, ReplayCursor, list_runs
 from bastion.console.view import ViewEvent, site_json
 
@@ -63,6 +64,15 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 )
+
+
+def dumps(obj: object) -> str:
+    """JSON for a browser: NaN and infinities raise ValueError instead of leaking as invalid JSON."""
+    return json.dumps(obj, allow_nan=False)
+
+
+def _no_constant(name: str) -> float:
+    raise ValueError(f"{name} is not JSON")  # json.loads would otherwise accept NaN and Infinity
 
 
 @dataclass
@@ -250,6 +260,8 @@ class WeaponsControlBody(BaseModel):
 
 
 class ClockBody(BaseModel):
+    model_config = ConfigDict(allow_inf_nan=False)
+
     action: Literal["play", "pause", "speed"]
     speed: float | None = Field(default=None, ge=1.0, le=100.0)
 
@@ -281,6 +293,15 @@ def create_app(config: ConsoleConfig) -> FastAPI:
     if config.allowed_hosts:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=config.allowed_hosts)
 
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # FastAPI's own answer echoes the offending input, which may be a NaN (not JSON: the answer
+        # itself would fail) or a password; say where and what, never the value
+        detail = [
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")} for e in exc.errors()
+        ]
+        return JSONResponse({"detail": detail}, status_code=422)
+
     @app.middleware("http")
     async def security_headers(request: Request, call_next):
         response = await call_next(request)
@@ -295,6 +316,8 @@ def create_app(config: ConsoleConfig) -> FastAPI:
 
     # -- who is asking --------------------------------------------------------------------------------
     def client_of(request: Request) -> str:
+        # the TCP peer, or what a proxy named with ``bastion console --trusted-proxy`` forwarded (uvicorn
+        # believes X-Forwarded-For/-Proto only from those; see bastion.cli.console.uvicorn_options)
         return request.client.host if request.client else "?"
 
     def authenticated(request: Request) -> Session:
@@ -345,17 +368,18 @@ def create_app(config: ConsoleConfig) -> FastAPI:
         if not request.headers.get("content-type", "").startswith("application/json"):
             raise HTTPException(415, "login takes a JSON body")
         keys = [f"ip:{client}", f"user:{body.name.lower()}"]
-        wait = console.limiter.retry_after(keys)
+        # check and count the attempt in one step before the slow hash: parallel guesses cannot all pass
+        wait, stamp = console.limiter.reserve(keys)
         if wait > 0:
             console.users.audit(body.name, "login", "rate-limited", "", client)
             raise HTTPException(
                 429, f"too many failed logins: try again in {wait:.0f} s", headers={"Retry-After": str(int(wait) + 1)}
             )
         user = console.users.verify(body.name, body.password)
-        if user is None:
-            console.limiter.failed(keys)
+        if user is None:  # already counted by reserve
             console.users.audit(body.name, "login", "failed", "", client)
             raise HTTPException(401, "wrong name or password")
+        console.limiter.release(keys, stamp)
         console.limiter.succeeded([f"user:{body.name.lower()}"])
         token, session = console.sessions.create(user)
         response.set_cookie(
@@ -477,7 +501,7 @@ def create_app(config: ConsoleConfig) -> FastAPI:
         console.clients.add(client)
         try:
             hello = {"type": "hello", "user": session.user.name, "role": session.user.role, "mode": console.mode}
-            await ws.send_text(json.dumps(hello))
+            await ws.send_text(dumps(hello))
             client.wake.set()
             async with anyio.create_task_group() as tg:
 
@@ -523,12 +547,12 @@ async def _send(console: Console, client: Client) -> None:
             client.status_due = True
         if client.pending:
             fragments, client.pending = client.pending, []
-            head = json.dumps({"type": "events", "wall_ms": client.wall_ms})
+            head = dumps({"type": "events", "wall_ms": client.wall_ms})
             await ws.send_text(head[:-1] + ',"events":[' + ",".join(fragments) + "]}")
         if client.status_due:
             client.status_due = False
             last_status = loop.time()
-            await ws.send_text(json.dumps({"type": "status", **console.state(client)}))
+            await ws.send_text(dumps({"type": "status", **console.state(client)}))
 
 
 async def _receive(console: Console, client: Client) -> None:
@@ -538,15 +562,16 @@ async def _receive(console: Console, client: Client) -> None:
         if len(text) > MAX_CLIENT_MESSAGE:
             continue
         try:
-            msg = json.loads(text)
-        except ValueError:
+            msg = json.loads(text, parse_constant=_no_constant)
+        except (ValueError, RecursionError) as exc:
+            await client.ws.send_text(dumps({"type": "error", "message": f"not a JSON message: {exc}"[:200]}))
             continue
         if not isinstance(msg, dict) or msg.get("type") != "replay" or client.cursor is None:
             continue
         try:
             _replay_control(console, client, msg)
         except (ValueError, KeyError, TypeError) as exc:
-            await client.ws.send_text(json.dumps({"type": "error", "message": str(exc)}))
+            await client.ws.send_text(dumps({"type": "error", "message": str(exc)}))
         client.status_due = True
         client.control.set()
         client.wake.set()
@@ -562,7 +587,7 @@ def _replay_control(console: Console, client: Client, msg: dict) -> None:
     elif action == "speed":
         cursor.set_speed(msg.get("speed"))
     elif action == "seek":
-        cursor.seek(float(msg.get("t")))
+        cursor.seek(finite_number(msg.get("t"), "t", 0.0, cursor.run.duration_s))
         client.pending.clear()
         client.resync = True
     elif action == "load":

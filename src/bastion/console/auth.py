@@ -15,7 +15,9 @@ weapons-control status).
   a page on another origin can neither read it nor set a custom header without a CORS preflight the
   console never grants), and a browser's ``Origin`` header, when sent, must be the console's own.
 - Failed logins are limited per client address and per name (sliding window); past the limit the
-  login answers 429 with ``Retry-After`` without checking the password.
+  login answers 429 with ``Retry-After`` without checking the password. Each attempt is reserved
+  (counted as a failure) atomically *before* the slow hash and released only when it succeeds, so
+  parallel guesses cannot all pass the check while earlier ones are still hashing.
 - Every login, logout and refused action is written to the ``audit`` table.
 """
 
@@ -247,29 +249,58 @@ class LoginLimiter:
     _failures: dict[str, deque] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
+    def _wait(self, keys: list[str], now: float) -> float:
+        wait = 0.0
+        for k in keys:
+            q = self._failures.get(k)
+            if not q:
+                continue
+            while q and now - q[0] > self.window_s:
+                q.popleft()
+            if len(q) >= self.max_failures:
+                wait = max(wait, self.window_s - (now - q[0]))
+        return wait
+
     def retry_after(self, keys: list[str]) -> float:
         """Seconds until every key may try again (0: allowed now)."""
         now = self.clock()
-        wait = 0.0
+        with self._lock:
+            return self._wait(keys, now)
+
+    def reserve(self, keys: list[str]) -> tuple[float, float]:
+        """Check and count one attempt in a single step: ``(wait, stamp)``. ``wait > 0``: refused, nothing
+        counted. Otherwise the attempt is already counted as a failure (``stamp`` is its time) before the
+        caller checks the password, so at most ``max_failures`` attempts per key can be in flight or
+        failed in a window however many arrive at once; a successful one is handed back with
+        :meth:`release` (and :meth:`succeeded`)."""
+        now = self.clock()
+        with self._lock:
+            wait = self._wait(keys, now)
+            if wait > 0:
+                return wait, now
+            self._record(keys, now)
+        return 0.0, now
+
+    def release(self, keys: list[str], stamp: float) -> None:
+        """Un-count a reserved attempt that succeeded (one entry of time ``stamp`` per key)."""
         with self._lock:
             for k in keys:
                 q = self._failures.get(k)
-                if not q:
-                    continue
-                while q and now - q[0] > self.window_s:
-                    q.popleft()
-                if len(q) >= self.max_failures:
-                    wait = max(wait, self.window_s - (now - q[0]))
-        return wait
+                if q and stamp in q:
+                    q.remove(stamp)
+
+    def _record(self, keys: list[str], now: float) -> None:
+        for k in keys:
+            self._failures.setdefault(k, deque()).append(now)
+        if len(self._failures) > 10_000:  # forget idle keys so a scan of names cannot fill memory
+            for k in [k for k, q in self._failures.items() if not q or now - q[-1] > self.window_s]:
+                del self._failures[k]
 
     def failed(self, keys: list[str]) -> None:
+        """Count one failure (an attempt made without :meth:`reserve`)."""
         now = self.clock()
         with self._lock:
-            for k in keys:
-                self._failures.setdefault(k, deque()).append(now)
-            if len(self._failures) > 10_000:  # forget idle keys so a scan of names cannot fill memory
-                for k in [k for k, q in self._failures.items() if not q or now - q[-1] > self.window_s]:
-                    del self._failures[k]
+            self._record(keys, now)
 
     def succeeded(self, keys: list[str]) -> None:
         with self._lock:

@@ -16,6 +16,7 @@ clock people control, with real people answering the engagement requests.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 import traceback
@@ -139,13 +140,32 @@ class ConsoleClock:
             self._waiting = False
 
 
+def finite_number(value: object, name: str, lo: float, hi: float) -> float:
+    """``value`` as a float when it is a finite number (int or float, not bool or text) in [lo, hi];
+    else ValueError naming the field. Everything numeric a browser sends passes through here: a NaN
+    would compare false with every bound and then be echoed to every browser as invalid JSON."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"{name}: {value!r} is not a number")
+    try:
+        v = float(value)
+    except OverflowError:  # an integer too large for a float
+        raise ValueError(f"{name}: not a finite number") from None
+    if not math.isfinite(v):
+        raise ValueError(f"{name}: {value!r} is not a finite number")
+    if not lo <= v <= hi:
+        raise ValueError(f"{name}: {v:g} is outside {lo:g} to {hi:g}")
+    return v
+
+
 def clamp_speed(speed: float) -> float:
     """Check a speed factor (x1 to x100); ValueError names the field."""
+    if isinstance(speed, str):
+        raise ValueError(f"speed: {speed!r} is not a number")
     try:
         s = float(speed)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise ValueError(f"speed: {speed!r} is not a number") from None
-    if not MIN_SPEED <= s <= MAX_SPEED:
+    if not MIN_SPEED <= s <= MAX_SPEED:  # false for NaN too
         raise ValueError(f"speed: {s:g} is outside x{MIN_SPEED:g} to x{MAX_SPEED:g}")
     return s
 

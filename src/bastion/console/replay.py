@@ -9,6 +9,7 @@ each browser plays, pauses, changes speed and seeks on its own.
 from __future__ import annotations
 
 import bisect
+import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,8 +105,12 @@ class ReplayCursor:
         self.speed = clamp_speed(speed)
 
     def seek(self, t: float) -> float:
-        """Jump to ``t`` (clamped to the run); the caller sends ``run.snapshot(t)``."""
-        t = min(max(float(t), 0.0), self.run.duration_s)
+        """Jump to ``t`` (clamped to the run); the caller sends ``run.snapshot(t)``. ValueError for a
+        time that is not a finite number (a NaN would pass the clamp and reach every browser)."""
+        t = float(t)
+        if not math.isfinite(t):
+            raise ValueError(f"t: {t!r} is not a finite time")
+        t = min(max(t, 0.0), self.run.duration_s)
         self._t_anchor, self._wall_anchor = t, self.clock()
         self.sent = self.run.index_at(t)
         return t

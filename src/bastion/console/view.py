@@ -318,6 +318,6 @@ class PictureLog:
         live = set(self._last_tracks.payload.get("id", [])) if self._last_tracks is not None else set()
         trails = {k: v for k, v in trails.items() if k in live}
         head = {"type": "snapshot", "seq": seq, "t": t, "trails": trails, **(extra or {})}
-        body = json.dumps(head, separators=(",", ":"), default=_default)
+        body = json.dumps(head, separators=(",", ":"), default=_default, allow_nan=False)
         fragments = ",".join(events[k].fragment for k in sorted(events))
         return body[:-1] + ',"events":[' + fragments + "]}"

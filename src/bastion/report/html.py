@@ -230,6 +230,18 @@ def _describe(e) -> str:
     return ", ".join(f"{a}={b}" for a, b in p.items() if not isinstance(b, list | dict))[:200]
 
 
+def _unfinished_banner(run) -> str:
+    """A visible warning at the top of the report of a run that did not finish ('' otherwise)."""
+    note = run.unfinished_note()
+    if note is None:
+        return ""
+    style = "background:#fde2e1;border:2px solid #b3261e;color:#410e0b;padding:.6em 1em;margin:.5em 0;font-weight:bold"
+    return (
+        f'<div class="unfinished" role="alert" style="{style}">UNFINISHED RUN: {html.escape(note)}. '
+        "The summary below is missing or partial; the map and log show the events stored until then.</div>\n"
+    )
+
+
 def _page(d, run, summary: dict, map_fig: go.Figure, timeline: go.Figure, events) -> str:
     esc = html.escape
     rows = "".join(
@@ -256,7 +268,7 @@ def _page(d, run, summary: dict, map_fig: go.Figure, timeline: go.Figure, events
     return (
         page_head(f"bastion — {d.name} seed {run.seed}", _LOG_CSS)
         + f"""<h1>{esc(d.site_name)}</h1>
-<p class="sub">scenario <b>{esc(d.name)}</b> · start {esc(d.start.isoformat())} · seed {run.seed} · run {esc(run.run_id)} · bastion {esc(run.version)}</p>
+{_unfinished_banner(run)}<p class="sub">scenario <b>{esc(d.name)}</b> · start {esc(d.start.isoformat())} · seed {run.seed} · run {esc(run.run_id)} · bastion {esc(run.version)}</p>
 <div class="cards">
 <div class="card"><b>{summary.get("hostiles_destroyed", "?")} / {summary.get("hostiles", "?")}</b>hostiles destroyed</div>
 <div class="card"><b>{summary.get("leakers", "?")}</b>leakers</div>

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
+from bastion.files import read_utf8
 from bastion.scenario.locate import key_lines, line_of
 from bastion.scenario.schema import Scenario, cross_reference_problems
 
@@ -56,7 +57,7 @@ def load(name_or_path: str | Path) -> LoadedScenario:
     if path.suffix == ".toml" or path.exists():
         if not path.is_file():
             raise ScenarioError([f"{path}: no such scenario file"])
-        text = path.read_text("utf-8")
+        text = read_utf8(path, lambda message: ScenarioError([message]))  # TOML is UTF-8 by definition
         return parse(text, str(path), path.resolve().parent)
     if str(name_or_path) in builtin_names():
         return parse(builtin_text(str(name_or_path)), f"builtin:{name_or_path}", None)
@@ -70,13 +71,19 @@ def validate_toml(text: str, source: str, model_class: type[BaseModel]):
     becomes a ``FILE:LINE: field: message`` line of a :class:`ScenarioError`."""
     try:
         data = tomllib.loads(text)
+        lines = key_lines(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError([f"{source}: TOML syntax error: {exc}"]) from None
-    lines = key_lines(text)
+    except RecursionError:  # tomllib recurses once per level of nested arrays or inline tables
+        raise ScenarioError([f"{source}: arrays or tables nested too deeply to read"]) from None
+    except ValueError as exc:  # e.g. an integer of more than 4300 digits
+        raise ScenarioError([f"{source}: not a usable TOML document ({str(exc).splitlines()[0]})"]) from None
     try:
         return model_class.model_validate(data), lines
     except ValidationError as exc:
         raise ScenarioError(_describe(exc, source, lines, model_class)) from None
+    except RecursionError:
+        raise ScenarioError([f"{source}: values nested too deeply to check"]) from None
 
 
 def parse(text: str, source: str = "<string>", directory: Path | None = None) -> LoadedScenario:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from bastion.scenario.catalogue import CATALOGUE
 
@@ -97,6 +97,34 @@ class Zone(_Model):
     polygon_enu: list[tuple[float, float]] | None = Field(None, description="[[east_m, north_m], ...]")
     circle: Circle | None = None
     notional: bool = Field(False, description="position is notional (not public)")
+
+    @field_validator("polygon", "polygon_enu")
+    @classmethod
+    def _simple_polygon(cls, pts: list[tuple[float, float]] | None, info) -> list[tuple[float, float]] | None:
+        """A polygon must bound an area: finite vertices (lat/lon in range), at least 3 distinct ones,
+        non-zero area and no self-intersection (shapely's validity test, the OGC simple-feature
+        rules). A degenerate one would make a zone that contains nothing, or break the geometry code
+        downstream (a ring of one repeated point collapses to a Point)."""
+        import math
+
+        import shapely
+
+        if pts is None:
+            return pts
+        for k, (a, b) in enumerate(pts):
+            if not (math.isfinite(a) and math.isfinite(b)):
+                raise ValueError(f"vertex {k} = [{a}, {b}] is not a pair of finite numbers")
+            if info.field_name == "polygon" and not (-90.0 <= a <= 90.0 and -180.0 <= b <= 180.0):
+                raise ValueError(f"vertex {k} = [{a:g}, {b:g}] is not a [lat, lon] in degrees")
+        if len(set(pts)) < 3:
+            raise ValueError(f"a polygon needs at least 3 distinct vertices, got {len(set(pts))}")
+        ring = shapely.Polygon(pts)
+        if not ring.is_valid:
+            reason = shapely.is_valid_reason(ring)
+            raise ValueError(f"not a simple polygon ({reason}): its edges must not cross or overlap")
+        if not ring.area > 0.0:
+            raise ValueError("the polygon has zero area (its vertices are in a line)")
+        return pts
 
     @model_validator(mode="after")
     def _one_geometry(self) -> Zone:

@@ -5,11 +5,19 @@ version, creation time, status, summary) and ``events`` (run id, sequence number
 kind, source, JSON payload). WAL journal with ``synchronous=NORMAL``: each committed batch survives
 the process being killed (kill -9); a batch being written when it dies is lost whole, never half.
 Triggers refuse UPDATE and DELETE on events, so the log is append-only.
+
+A run's row says ``running`` from :meth:`EventStore.begin_run` until :meth:`EventStore.finish_run`
+sets ``complete``, ``failed`` or ``stopped``. A process killed outright (``kill -9``, power loss) never
+gets there, so the row also records its writer (``owner``: host, process id and the process's start
+time) and :meth:`EventStore.runs` reports a ``running`` run whose writer on this host is gone as
+``interrupted``; :attr:`RunInfo.last_t` is the time of its last stored event.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import socket
 import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -26,7 +34,8 @@ CREATE TABLE IF NOT EXISTS runs (
     version       TEXT NOT NULL,
     created_utc   TEXT NOT NULL,
     status        TEXT NOT NULL DEFAULT 'running',
-    summary_json  TEXT
+    summary_json  TEXT,
+    owner         TEXT
 );
 CREATE TABLE IF NOT EXISTS events (
     run_id  TEXT NOT NULL REFERENCES runs(run_id),
@@ -53,9 +62,63 @@ class RunInfo:
     seed: int
     version: str
     created_utc: str
-    status: str
+    status: str  # running | complete | failed | stopped | interrupted (writer gone without finishing)
     summary: dict | None
     path: Path
+    last_t: float | None = None  # simulation time of the last stored event [s] (None: no events)
+
+    @property
+    def finished(self) -> bool:
+        """The run ended and said so (complete, or stopped by its operator)."""
+        return self.status in ("complete", "stopped")
+
+    def unfinished_note(self) -> str | None:
+        """One line saying that and how the run did not finish (None for a finished run)."""
+        if self.finished:
+            return None
+        last = "no events stored" if self.last_t is None else f"last event at t = {self.last_t:.2f} s"
+        why = {
+            "interrupted": "did not finish: its process ended without closing the run (killed?)",
+            "running": "has not finished: still running, or its process died elsewhere",
+            "failed": "did not finish: it failed",
+        }.get(self.status, f"did not finish (status {self.status})")
+        return f"run {self.run_id} {why}; {last}"
+
+
+def _process_start(pid: int) -> str:
+    """The start time of process ``pid`` in clock ticks since boot (Linux /proc; '' elsewhere), so a
+    recycled process id is not mistaken for the run's writer."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read()
+        return stat[stat.rindex(b")") + 2 :].split()[19].decode()
+    except (OSError, ValueError, IndexError):
+        return ""
+
+
+def _owner() -> str:
+    pid = os.getpid()
+    return f"{socket.gethostname()}|{pid}|{_process_start(pid)}"
+
+
+def _writer_gone(owner: str | None) -> bool:
+    """True when ``owner`` names a process on this host that no longer exists (False when unknown)."""
+    if not owner:
+        return False
+    try:
+        host, pid_text, start = owner.split("|")
+        pid = int(pid_text)
+    except ValueError:
+        return False
+    if host != socket.gethostname():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        pass  # exists, another user's
+    return bool(start) and _process_start(pid) not in ("", start)  # the id now belongs to another process
 
 
 @dataclass(frozen=True)
@@ -77,6 +140,9 @@ class EventStore:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
+        columns = {r[1] for r in self.db.execute("PRAGMA table_info(runs)")}
+        if "owner" not in columns:  # a database written before runs recorded their writer
+            self.db.execute("ALTER TABLE runs ADD COLUMN owner TEXT")
         self.db.commit()
 
     def close(self) -> None:
@@ -92,9 +158,9 @@ class EventStore:
         now = datetime.now(UTC).isoformat(timespec="seconds")
         with self.db:
             self.db.execute(
-                "INSERT INTO runs (run_id, scenario, scenario_sha256, scenario_text, seed, version, created_utc)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (run_id, scenario, sha256, text, seed, version, now),
+                "INSERT INTO runs (run_id, scenario, scenario_sha256, scenario_text, seed, version, created_utc, owner)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (run_id, scenario, sha256, text, seed, version, now, _owner()),
             )
 
     def append(self, run_id: str, events: Iterable) -> None:
@@ -113,14 +179,18 @@ class EventStore:
             )
 
     def runs(self) -> list[RunInfo]:
+        """Every run, oldest first; a ``running`` run whose writer is gone is reported ``interrupted``."""
         cur = self.db.execute(
-            "SELECT run_id, scenario, scenario_sha256, seed, version, created_utc, status, summary_json"
+            "SELECT run_id, scenario, scenario_sha256, seed, version, created_utc, status, summary_json, owner,"
+            " (SELECT t FROM events e WHERE e.run_id = runs.run_id ORDER BY seq DESC LIMIT 1)"
             " FROM runs ORDER BY created_utc, run_id"
         )
-        return [
-            RunInfo(r[0], r[1], r[2], r[3], r[4], r[5], r[6], json.loads(r[7]) if r[7] else None, self.path)
-            for r in cur
-        ]
+        out = []
+        for r in cur:
+            status = "interrupted" if r[6] == "running" and _writer_gone(r[8]) else r[6]
+            summary = json.loads(r[7]) if r[7] else None
+            out.append(RunInfo(r[0], r[1], r[2], r[3], r[4], r[5], status, summary, self.path, r[9]))
+        return out
 
     def scenario_text(self, run_id: str) -> str:
         row = self.db.execute("SELECT scenario_text FROM runs WHERE run_id = ?", (run_id,)).fetchone()

@@ -20,8 +20,9 @@ Storage, in the sweep folder:
 
 * ``parts/part-*.parquet``: rows as they arrive, a file every few seconds, each written to a
   temporary name and renamed (so a file is complete or absent); a killed sweep keeps them (Ctrl-C
-  or SIGTERM compact them and shut Ray down; after a SIGKILL two of Ray's agent processes may
-  outlive the sweep for a while);
+  or SIGTERM compact them and shut Ray down). A part that cannot be read all the same (truncated
+  by a full disk, copied half-way) is renamed ``*.damaged`` by ``--resume``, which says so and runs
+  its runs again;
 * ``results.parquet``: one row per run, ordered by grid point and replication, made from the parts
   (and the previous ``results.parquet`` on resume) by DuckDB when the sweep ends or is interrupted,
   or by ``--resume``: the parts are deleted once it is written;
@@ -29,6 +30,14 @@ Storage, in the sweep folder:
   zone), derived from ``results.parquet``;
 * ``sweep.json``: what was swept (scenario hash, assignments, runs, seed, grid points) and how
   (sessions: workers, wall time, time inside the simulation, tasks).
+
+Ray's processes after a SIGKILL: the local Ray is started without its dashboard
+(``include_dashboard=False``), and Ctrl-C or SIGTERM end in ``ray.shutdown()``. A process killed
+with SIGKILL cannot clean up: Ray's GCS and raylet die with it (Ray ties them to their parent), but
+the raylet's DashboardAgent and RuntimeEnvAgent, which Ray 2.x always starts and offers no setting
+to leave out, notice that their raylet is gone only at their next check and may linger until then.
+``ray stop`` removes every Ray process of this user at once (do not run it while another Ray of
+yours is in use); killing the sweep's whole process group (``kill -9 -PGID``) also takes them.
 
 Columns of ``results.parquet``: ``point``, ``replication``, ``seed``, ``status`` (``ok`` or
 ``failed``), ``error``, ``point_label``, one ``param.PATH`` column per assignment, then every
@@ -310,6 +319,30 @@ def _read_sql(files: list[str], filename: bool = False) -> str:
     return f"read_parquet([{listed}], union_by_name = true{', filename = true' if filename else ''})"
 
 
+def set_aside_damaged(folder: Path) -> list[Path]:
+    """Rename every Parquet file of the folder's rows that pyarrow cannot read whole (a part truncated
+    by a full disk or a copy cut short, a damaged ``results.parquet``) to ``NAME.damaged``, so that a
+    resume re-runs its runs instead of dying in DuckDB. Returns the new names (kept for inspection)."""
+    import pyarrow.parquet as pq
+
+    moved = []
+    for name in _sources(folder):
+        path = Path(name)
+        try:  # footer, schema and every page, a row group at a time (memory stays flat)
+            with pq.ParquetFile(path) as pf:
+                for i in range(pf.num_row_groups):
+                    pf.read_row_group(i)
+        except Exception:  # any failure to read (ArrowInvalid, OSError, ...) means the file is unusable
+            target = path.with_name(path.name + ".damaged")
+            k = 1
+            while target.exists():
+                target = path.with_name(f"{path.name}.{k}.damaged")
+                k += 1
+            os.replace(path, target)
+            moved.append(target)
+    return moved
+
+
 def completed(folder: Path, n_points: int, runs: int) -> np.ndarray:
     """Which (grid point, replication) runs the folder already holds: bool array (n_points, runs)."""
     done = np.zeros((n_points, runs), dtype=bool)
@@ -523,10 +556,14 @@ class SweepRunner:
                     **common,
                 )
             self._owns_ray = True
-        n = self.workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
-        actor = ray.remote(num_cpus=1, max_restarts=-1, max_task_retries=0)(SweepWorker)
-        self.actors = [actor.remote() for _ in range(n)]
-        ray.get([a.ready.remote() for a in self.actors])
+        try:
+            n = self.workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
+            actor = ray.remote(num_cpus=1, max_restarts=-1, max_task_retries=0)(SweepWorker)
+            self.actors = [actor.remote() for _ in range(n)]
+            ray.get([a.ready.remote() for a in self.actors])
+        except BaseException:  # Ctrl-C or SIGTERM while the actors start: shut the Ray we started down
+            self.__exit__(None, None, None)
+            raise
         self.ray_start_s = time.perf_counter() - t0
         return self
 
@@ -681,6 +718,7 @@ class SweepOutcome:
     session: Session
     points: list[GridPoint]
     runs: int
+    damaged: list[Path] = field(default_factory=list)  # unreadable files set aside as *.damaged
 
 
 def parameter_columns(points: list[GridPoint]) -> dict[int, dict[str, Any]]:
@@ -758,16 +796,25 @@ def run_sweep(
     resume: bool = False,
     progress: Progress | None = None,
     runner: SweepRunner | None = None,
+    warn: Callable[[str], None] | None = None,
 ) -> SweepOutcome:
     """Run ``runs`` seeded replications of every grid point into ``folder`` (see the module doc).
 
     Interrupted (KeyboardInterrupt), the finished rows are compacted into ``results.parquet``
-    before the interrupt propagates; ``resume=True`` runs only what the folder lacks."""
+    before the interrupt propagates; ``resume=True`` runs only what the folder lacks. A Parquet file
+    that cannot be read is renamed ``*.damaged`` (``warn`` is told which; default: the log) and its
+    runs are run again."""
     folder = Path(folder)
     if address and runner is None:
         check_address(address)  # before the folder is touched
     meta = prepare_folder(folder, spec, points, runs, resume)
     runs = int(meta["runs"])
+    damaged = set_aside_damaged(folder)
+    if damaged:
+        names = ", ".join(str(p) for p in damaged)
+        (warn or logging.getLogger(__name__).warning)(
+            f"{len(damaged)} unreadable result file(s) set aside, their runs will be run again: {names}"
+        )
     done = completed(folder, len(points), runs)
     todo = ~done
     remaining = int(todo.sum())
@@ -809,4 +856,4 @@ def run_sweep(
         rows = compact(folder, param_cols)
         meta.setdefault("sessions", []).append(session.to_json())
         _write_json(folder / "sweep.json", meta)
-    return SweepOutcome(folder, rows, session, points, runs)
+    return SweepOutcome(folder, rows, session, points, runs, damaged)

@@ -12,16 +12,26 @@ of a local ENU frame.
 * ``tracks.csv`` (written): ``time_s,track_id,east_m,north_m,up_m,ve_mps,vn_mps,vu_mps``, one row per
   reported track per scan.
 
-Bad input: a missing column or key, or a timestamp earlier than the row before it, raises
-:class:`TestbedError` naming it; rows with unparseable, NaN or physically impossible values (range
-<= 0, |azimuth| > 2 pi, |elevation| > pi/2) are counted by reason and skipped. Scans without any
-plot (missing from the file) are still processed when ``scan_period_s`` is known, so tracks miss.
+Bad input: a file that is not UTF-8 text or not CSV, a missing column or key, or a timestamp earlier
+than the row before it, raises :class:`TestbedError` naming it; rows with unparseable, NaN or
+physically impossible values (range <= 0, |azimuth| > 2 pi, |elevation| > pi/2, |time_s| beyond
+:data:`MAX_TIME_S`) are counted by reason and skipped.
+
+Scans without any plot (missing from the file) are still processed when ``scan_period_s`` is known,
+so tracks miss -- but at most :data:`MAX_EMPTY_SCANS` of them in a row: after a longer gap the
+tracker steps straight to the next plot's time. That is what a tracker should do with a gap: the
+empty scans only count misses, and after that many every track has been deleted (M-of-N after
+``max_misses`` = 4; SPRT after delete_drop / -ln(1 - P_D P_G) = 9 / 0.22 = 41 misses even at
+P_D = 0.2), so further empty scans change nothing but the run time; a track that somehow survives
+is predicted across the gap in one step, its covariance grows as dt^3 and it is deleted as diverged
+(``max_position_sigma_m``). A clock jump (one row at t = 1e7 s) therefore costs 2 x MAX_EMPTY_SCANS
+scans, not one scan per missing period (1e7 scans: a hang).
 """
 
 from __future__ import annotations
 
 import csv
-import json
+import io
 import math
 import time
 from collections import Counter
@@ -30,6 +40,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bastion.files import parse_json, read_utf8
 from bastion.scenario.catalogue import RadarType
 from bastion.scenario.compiled import RadarSite
 from bastion.sense.types import Detections
@@ -39,6 +50,10 @@ from bastion.track.types import TrackStatus
 DETECTION_COLUMNS = ("time_s", "range_m", "azimuth_rad", "elevation_rad")
 TRUTH_COLUMNS = ("time_s", "target_id", "east_m", "north_m", "up_m")
 TRACK_COLUMNS = ("time_s", "track_id", "east_m", "north_m", "up_m", "ve_mps", "vn_mps", "vu_mps")
+
+
+MAX_EMPTY_SCANS = 50  # empty scans processed in a row before stepping to the next plot (module docstring)
+MAX_TIME_S = 1e9  # |time_s| beyond this (31 years) is a clock fault, not a scan: counted and skipped
 
 
 class TestbedError(ValueError):
@@ -76,12 +91,7 @@ class DetectionTable:
 def read_meta(path: str | Path) -> Meta:
     """Read meta.json; missing or invalid keys raise :class:`TestbedError` naming them."""
     path = Path(path)
-    try:
-        raw = json.loads(path.read_text())
-    except OSError as exc:
-        raise TestbedError(f"{path}: cannot read ({exc.strerror})") from None
-    except json.JSONDecodeError as exc:
-        raise TestbedError(f"{path}: not JSON (line {exc.lineno}: {exc.msg})") from None
+    raw = parse_json(read_utf8(path, TestbedError), str(path), TestbedError)
     if not isinstance(raw, dict):
         raise TestbedError(f"{path}: expected a JSON object")
 
@@ -153,19 +163,32 @@ def testbed_config(meta: Meta, **choices) -> TrackerConfig:
     return replace(base, **choices)
 
 
-def _open(path: Path):
-    """Open a CSV file for reading, or raise :class:`TestbedError` saying why not."""
-    try:
-        return open(path, newline="")  # the caller closes it in a with statement
-    except OSError as exc:
-        raise TestbedError(f"{path}: cannot read ({exc.strerror})") from None
+def _open(path: Path) -> io.StringIO:
+    """A CSV file's text (UTF-8), or :class:`TestbedError` saying why not."""
+    return io.StringIO(read_utf8(path, TestbedError), newline="")
+
+
+def _rows(path: Path, fh: io.StringIO):
+    """(line, row) of a CSV file; a line that is not CSV (e.g. a field over the csv module's limit of
+    131,072 characters) raises :class:`TestbedError` naming it."""
+    reader = csv.reader(fh)
+    line = 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise TestbedError(f"{path}: line {reader.line_num}: not CSV ({exc})") from None
+        yield line, row
+        line += 1
 
 
 def _header(path: Path, reader, required: tuple[str, ...]) -> list[str]:
-    header = next(reader, None)
-    if header is None:
+    first = next(reader, None)
+    if first is None:
         raise TestbedError(f"{path}: empty file (expected a header {','.join(required)})")
-    header = [h.strip() for h in header]
+    header = [h.strip() for h in first[1]]
     missing = [c for c in required if c not in header]
     if missing:
         raise TestbedError(f"{path}: missing column(s) {', '.join(repr(c) for c in missing)} in the header")
@@ -176,7 +199,7 @@ def read_detections(path: str | Path) -> DetectionTable:
     """Read a detections file; see the module docstring for what is an error and what is skipped."""
     path = Path(path)
     with _open(path) as fh:
-        reader = csv.reader(fh)
+        reader = _rows(path, fh)
         header = _header(path, reader, DETECTION_COLUMNS)
         cols = [header.index(c) for c in DETECTION_COLUMNS]
         rate_col = header.index("range_rate_mps") if "range_rate_mps" in header else None
@@ -187,7 +210,7 @@ def read_detections(path: str | Path) -> DetectionTable:
         skipped: Counter = Counter()
         last_t, last_line = -math.inf, 0
         rows = 0
-        for line, row in enumerate(reader, start=2):  # line 1 is the header
+        for line, row in reader:  # line 1 was the header
             if not row:
                 continue
             rows += 1
@@ -202,6 +225,9 @@ def read_detections(path: str | Path) -> DetectionTable:
             t = vals[0]
             if not math.isfinite(t):
                 skipped["time_s not finite"] += 1
+                continue
+            if abs(t) > MAX_TIME_S:
+                skipped[f"time_s beyond +-{MAX_TIME_S:g} s (a clock fault)"] += 1
                 continue
             if t < last_t:
                 raise TestbedError(
@@ -223,13 +249,23 @@ def read_detections(path: str | Path) -> DetectionTable:
     return DetectionTable(a[:, 0], a[:, 1], a[:, 2], a[:, 3], a[:, 4] if rate_col is not None else None, skipped, rows)
 
 
-def scan_times(table: DetectionTable, meta: Meta) -> np.ndarray:
-    """Scan times: those of the plots, and the empty scans between and after them on the scan grid."""
+def scan_times(table: DetectionTable, meta: Meta, max_empty: int = MAX_EMPTY_SCANS) -> np.ndarray:
+    """Scan times: those of the plots, and the empty scans between and after them on the scan grid
+    (at most ``max_empty`` in a row after the start or a plot; see the module docstring)."""
     times = np.unique(table.time)
     if meta.scan_period_s:
+        period = meta.scan_period_s
         start = 0.0 if not times.size else min(0.0, float(times[0]))
         end = max(float(times[-1]) if times.size else 0.0, meta.duration_s or 0.0)
-        grid = start + meta.scan_period_s * np.arange(int(np.floor((end - start) / meta.scan_period_s + 1e-9)) + 1)
+        # grid indices k (time start + k period): the runs from the start and after each plot up to the
+        # next plot (or the end), each cut to max_empty; built without materialising the whole grid
+        last = float(math.floor((end - start) / period + 1e-9))
+        on = np.floor((times - start) / period + 1e-9)  # grid index at or before each plot
+        run_from = np.concatenate([[0.0], on + 1.0])
+        run_to = np.concatenate([on, [last]])  # inclusive
+        n = np.clip(run_to - run_from + 1.0, 0.0, float(max_empty)).astype(np.int64)
+        offset = np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n)
+        grid = start + period * (np.repeat(run_from, n) + offset)
         if times.size:  # grid times that are not already a scan (to the millisecond of the file)
             hi = np.clip(np.searchsorted(times, grid), 0, times.size - 1)
             lo = np.clip(hi - 1, 0, times.size - 1)
@@ -309,10 +345,10 @@ def read_positions(path: str | Path, id_column: str) -> dict[float, tuple[np.nda
     need = ("time_s", id_column, "east_m", "north_m", "up_m")
     by_t: dict[float, list] = {}
     with _open(path) as fh:
-        reader = csv.reader(fh)
+        reader = _rows(path, fh)
         header = _header(path, reader, need)
         cols = [header.index(c) for c in need]
-        for line, row in enumerate(reader, start=2):
+        for line, row in reader:
             if not row:
                 continue
             try:

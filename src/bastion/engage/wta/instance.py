@@ -1,7 +1,7 @@
 """Static weapon-target assignment instances and solutions, checked at the edge.
 
 Problem (Manne 1958; Ahuja, Kumar, Jha and Orlin 2007): W weapons, T targets; target j has value
-V_j >= 0, weapon i kills target j with probability p_ij in [0, 1]; each weapon engages at most one
+V_j >= 0, weapon i kills target j with probability p_ij in [0, 1); each weapon engages at most one
 target. Minimise the expected surviving value
 
     f(x) = sum_j V_j prod_i (1 - p_ij)^x_ij.
@@ -16,7 +16,15 @@ The JSON formats are those of the team's benchmark (``shared/bench/wta/FORMAT.md
 dimensionless (a value is whatever the defence protects, e.g. threat value).
 
 Bad input never reaches the solvers: :func:`parse_instance` and :func:`check_arrays` raise
-:class:`InstanceError` naming each bad entry (``pk[3][7] = 1.2 is outside [0, 1]``).
+:class:`InstanceError` naming each bad entry (``pk[3][7] = 1.2 is outside [0, 1)``).
+
+Why an instance file's kill probabilities lie in [0, 1), as FORMAT.md says, and 1 is refused: the
+convex formulation minimises sum_j V_j exp(sum_i x_ij log(1 - p_ij)), and p = 1 makes
+log(1 - p) = -inf, so the objective's gradient and the reference solver (``wta_exact.py``) break
+down on it; and no weapon kills with certainty, so a 1 in a file is a data error (a rounded or
+clipped figure) rather than a measurement. Write 0.999999 for "almost certain". The in-process
+solver API (:func:`check_arrays`, :func:`sanitise`) still takes p = 1, which the engine's clipping can
+produce, and caps its logarithm (``bounds.A_CAP``).
 """
 
 from __future__ import annotations
@@ -28,6 +36,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from bastion.files import parse_json, read_utf8
 
 MAX_PROBLEMS = 12  # entries named in one error message; the rest are counted
 
@@ -100,7 +110,17 @@ def _number(x) -> bool:
     return isinstance(x, int | float) and not isinstance(x, bool)
 
 
+def _finite(x) -> bool:
+    """True for a finite number (an integer too large for a float is not)."""
+    try:
+        return math.isfinite(x)
+    except OverflowError:
+        return False
+
+
 def _describe(x) -> str:
+    if isinstance(x, int) and not isinstance(x, bool) and abs(x) > 10**15:
+        return f"an integer of {len(str(abs(x)))} digits"
     if isinstance(x, float) and math.isnan(x):
         return "NaN"
     return json.dumps(x) if not isinstance(x, float) else repr(x)
@@ -116,7 +136,8 @@ def parse_instance(data: object, source: str = "instance") -> Instance:
     """Check a decoded JSON instance and return it; :class:`InstanceError` names every bad entry.
 
     Rules: ``values`` is a list of finite numbers >= 0 (one per target); ``pk`` is a list of W rows,
-    each a list of exactly T finite numbers in [0, 1]. NaN and infinities are refused (Python's
+    each a list of exactly T finite numbers in [0, 1) (FORMAT.md; see the module docstring for why 1
+    is refused). NaN and infinities are refused (Python's
     ``json`` module reads the non-standard literals ``NaN`` and ``Infinity``).
     """
     if not isinstance(data, Mapping):
@@ -139,7 +160,7 @@ def parse_instance(data: object, source: str = "instance") -> Instance:
     for j, v in enumerate(values):
         if not _number(v):
             problems.append(f"values[{j}] = {_describe(v)} is not a number")
-        elif not math.isfinite(v):
+        elif not _finite(v):
             problems.append(f"values[{j}] = {_describe(v)} is not a finite number")
         elif v < 0:
             problems.append(f"values[{j}] = {_describe(v)} is negative (target values must be >= 0)")
@@ -155,10 +176,15 @@ def parse_instance(data: object, source: str = "instance") -> Instance:
         for j, p in enumerate(row):
             if not _number(p):
                 problems.append(f"pk[{i}][{j}] = {_describe(p)} is not a number")
-            elif math.isnan(p):
+            elif isinstance(p, float) and math.isnan(p):
                 problems.append(f"pk[{i}][{j}] is NaN")
-            elif not 0.0 <= p <= 1.0:
-                problems.append(f"pk[{i}][{j}] = {_describe(p)} is outside [0, 1]")
+            elif p == 1:
+                problems.append(
+                    f"pk[{i}][{j}] = {_describe(p)} is outside [0, 1): no weapon kills with certainty, and "
+                    "log(1 - p) would be -inf (write e.g. 0.999999 for 'almost certain')"
+                )
+            elif not 0.0 <= p < 1.0:
+                problems.append(f"pk[{i}][{j}] = {_describe(p)} is outside [0, 1)")
     if problems:
         raise InstanceError(_cap(problems))
     v = np.asarray(values, dtype=float)
@@ -166,17 +192,14 @@ def parse_instance(data: object, source: str = "instance") -> Instance:
     return Instance(values=v, pk=p, name=str(name))
 
 
+def _one_problem(message: str) -> InstanceError:
+    return InstanceError([message])
+
+
 def load_instance(path: str | Path) -> Instance:
     """Read and check an instance file; errors name the file and the entry."""
     path = Path(path)
-    try:
-        text = path.read_text()
-    except OSError as exc:
-        raise InstanceError([f"{path}: cannot read ({exc.strerror or exc})"]) from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InstanceError([f"{path}: line {exc.lineno} column {exc.colno}: invalid JSON ({exc.msg})"]) from None
+    data = parse_json(read_utf8(path, _one_problem), str(path), _one_problem)
     try:
         inst = parse_instance(data, source=str(path))
     except InstanceError as exc:
