@@ -4,9 +4,17 @@ A zone (populated, military or infrastructure) is warned when a threat track —
 and classified drone or ballistic with at least ``min_updates`` plots (so debris and clutter do not
 sound alarms) — has a probability of reaching that zone of at least ``min_probability`` and a
 predicted time to impact within ``horizon_s``. The warning carries the expected warning time: the
-predicted time to impact when it was issued. The all-clear is given when the threat is assessed
+predicted time to impact when it was issued, less the siren chain's latency ``latency_s`` (radar
+confirm, C2, radio to the speaker heads): the time people have once they hear it.
+
+All-clears. A drone's (or an unclassified threat's) warning ends when the threat is assessed
 destroyed, has fallen or its track is lost, or when it has not threatened the zone for
-``clear_after_s`` seconds.
+``clear_after_s`` seconds. A ballistic round's warning (the threat was classified BALLISTIC when it
+was warned, or since) holds until its predicted impact time plus ``hold_margin_s`` unless the round
+is assessed destroyed: track loss says nothing about a round (it may drop below the radar's mask,
+or the tracker may lose it) and "fallen" is what every round does on its descending leg. It ends
+early only while its track is still held and has predicted impact elsewhere for ``clear_after_s``
+seconds (issue 15: 53 all-clears were followed by an impact in the same zone).
 """
 
 from __future__ import annotations
@@ -17,6 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bastion.assess.types import Identity, ThreatPicture, TrackClass
+from bastion.scenario.catalogue import SIREN_CHAIN_LATENCY_S
 from bastion.scenario.compiled import ZoneArea
 
 WARNED_KINDS = ("populated", "military", "infrastructure")
@@ -31,6 +40,7 @@ class ActiveWarning:
     issued: float
     impact_time: float
     last_seen: float
+    ballistic: bool = False  # held until impact unless assessed destroyed
 
 
 @dataclass
@@ -40,6 +50,11 @@ class WarningBoard:
     horizon_s: float = 120.0
     clear_after_s: float = 10.0
     min_updates: int = 5
+    latency_s: float = SIREN_CHAIN_LATENCY_S  # sensor -> C2 -> siren: when a warning is heard
+    # a ballistic warning holds until the predicted impact time plus this [s]: a labelled assumption
+    # (L) covering the error of the predicted impact time (a fraction of a second within the last
+    # ~20 s of a tracked arc) and the fall of debris or a warhead after a late intercept
+    hold_margin_s: float = 5.0
     active: dict[tuple[int, int], ActiveWarning] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -66,10 +81,12 @@ class WarningBoard:
         whole-array operations cost more than the loop (issue 8)."""
         events: list[tuple[str, dict]] = []
         t = picture.t
+        klass = picture.klass.tolist()
         for i in self._threats(picture, updates):
             tid = int(picture.track_id[i])
             if tid in ended:
                 continue
+            ballistic = klass[i] == _BALLISTIC
             p_zone, t_zone = picture.p_zone[i].tolist(), picture.t_zone[i].tolist()
             for z, (p, t_hit, warned) in enumerate(zip(p_zone, t_zone, self._warned, strict=True)):
                 tti = t_hit - t
@@ -79,8 +96,9 @@ class WarningBoard:
                 w = self.active.get(key)
                 if w is not None:
                     w.last_seen, w.impact_time = t, t_hit
+                    w.ballistic = w.ballistic or ballistic
                     continue
-                self.active[key] = ActiveWarning(z, tid, t, t_hit, t)
+                self.active[key] = ActiveWarning(z, tid, t, t_hit, t, ballistic)
                 zone = self.zones[z]
                 events.append(
                     (
@@ -90,16 +108,31 @@ class WarningBoard:
                             "zone_kind": zone.kind,
                             "track": tid,
                             "identity": Identity(picture.identity[i]).name.lower(),
-                            "warning_time_s": round(tti, 2),
+                            "warning_time_s": round(tti - self.latency_s, 2),
+                            "issued_time_to_impact_s": round(tti, 2),
+                            "heard_at": round(t + self.latency_s, 2),
+                            "latency_s": self.latency_s,
+                            "ballistic": ballistic,
                             "impact_time": round(t_hit, 2),
                             "impact_point": [round(float(c), 1) for c in picture.impact_point[i]],
                             "p_reach": round(p, 3),
                         },
                     )
                 )
+        live = None
         for key, w in list(self.active.items()):
             reason = ended.get(w.track)
-            if reason is None and t - w.last_seen >= self.clear_after_s:
+            if w.ballistic:
+                if reason != "assessed destroyed":
+                    if live is None:
+                        live = set(picture.track_id.tolist())
+                    if t >= w.impact_time + self.hold_margin_s:
+                        reason = "predicted impact time passed"
+                    elif w.track in live and w.track not in ended and t - w.last_seen >= self.clear_after_s:
+                        reason = "no longer threatened"
+                    else:
+                        reason = None
+            elif reason is None and t - w.last_seen >= self.clear_after_s:
                 reason = "no longer threatened"
             if reason is not None:
                 del self.active[key]

@@ -55,9 +55,7 @@ MIN_POST_PLOTS = 2  # plots after the last round's arrival needed to say "surviv
 SWERLING3_LOG_VAR = float(polygamma(1, 2))  # var of ln of a chi-square-4 (Swerling 3) RCS: pi^2/6 - 1
 
 
-def arc_nis(
-    fit: ArcFit | None, times: np.ndarray, pos: np.ndarray, cov: np.ndarray, air: Air
-) -> tuple[float, int]:
+def arc_nis(fit: ArcFit | None, times: np.ndarray, pos: np.ndarray, cov: np.ndarray, air: Air) -> tuple[float, int]:
     """Normalised innovation squared of plots at ``times`` (K,), positions (K, 3) and measurement
     covariances (K, 3, 3) against the arc ``fit`` predicted forward, and its degrees of freedom 3K.
     NaN when there is no arc or the prediction fails (a parameter set flown out of range):
@@ -121,13 +119,15 @@ def assess(
     evidence (not a kill, see the module's docstring)."""
     nis, dof = arc_nis(fit, times, pos, cov, air)
     if dof and math.isfinite(nis) and nis > arc_threshold(dof):
-        return "destroyed", f"left its arc: NIS {nis:.0f} > {arc_threshold(dof):.0f} (chi-square {dof} dof, Pfa {PFA_ARC:g})"
+        limit = arc_threshold(dof)
+        return "destroyed", f"left its arc: NIS {nis:.0f} > {limit:.0f} (chi-square {dof} dof, Pfa {PFA_ARC:g})"
     z, drop = rcs_drop(rcs_before, rcs_after)
     if math.isfinite(z) and z > norm.ppf(1.0 - PFA_RCS):
         return "destroyed", f"RCS collapsed: {10 * drop / math.log(10):.1f} dB down ({z:.1f} standard errors)"
     loose = dof and math.isfinite(nis) and nis > arc_threshold(dof, PFA_CONSISTENT)
     if fragments >= MIN_FRAGMENTS and (loose or not alive):
-        return "destroyed", f"broke up: {fragments} new plots near it and its track {'inconsistent' if alive else 'lost'}"
+        state = "inconsistent" if alive else "lost"
+        return "destroyed", f"broke up: {fragments} new plots near it and its track {state}"
     after_last = int((times >= t_last_arrival - 1e-9).sum())
     if after_last >= MIN_POST_PLOTS and math.isfinite(nis):
         return "survived", f"on its arc: NIS {nis:.0f} of {dof} dof over {times.size} plots"

@@ -591,7 +591,9 @@ class EngagementManager:
         )
         return (knots, sol, n_rounds, pk), ""
 
-    def _fire(self, g: int, i: int, tracks: Tracks, plan, ballistic: bool = False) -> tuple[FireOrder, tuple[str, dict]]:
+    def _fire(
+        self, g: int, i: int, tracks: Tracks, plan, ballistic: bool = False
+    ) -> tuple[FireOrder, tuple[str, dict]]:
         knots, sol, n_rounds, pk = plan
         gun = self.defence.guns[g]
         gt = gun.type
