@@ -197,3 +197,9 @@ def predict_positions(fit: ArcFit, times: np.ndarray, air: Air) -> tuple[np.ndar
     d = flat - mean
     joint = np.einsum("s,si,sj->ij", w, d, d)
     return mean.reshape(-1, 3), joint
+
+
+def arc_positions(fit: ArcFit, times: np.ndarray, air: Air) -> np.ndarray:
+    """Positions (K, 3) of the fitted arc's mean at ``times`` (K,) [s] (no covariance: a quick look
+    along the arc, e.g. whether it ever enters a gun's envelope)."""
+    return _propagate(fit.theta, np.asarray(times, dtype=float) - fit.t_ref, air)[0]

@@ -56,6 +56,7 @@ class WarningBoard:
     # ~20 s of a tracked arc) and the fall of debris or a warhead after a late intercept
     hold_margin_s: float = 5.0
     active: dict[tuple[int, int], ActiveWarning] = field(default_factory=dict)
+    ballistic: set[int] = field(default_factory=set)  # threat tracks classified ballistic at some scan
 
     def __post_init__(self) -> None:
         self._warned = tuple(z.kind in WARNED_KINDS for z in self.zones)
@@ -86,7 +87,9 @@ class WarningBoard:
             tid = int(picture.track_id[i])
             if tid in ended:
                 continue
-            ballistic = klass[i] == _BALLISTIC
+            if klass[i] == _BALLISTIC:
+                self.ballistic.add(tid)
+            ballistic = tid in self.ballistic
             p_zone, t_zone = picture.p_zone[i].tolist(), picture.t_zone[i].tolist()
             for z, (p, t_hit, warned) in enumerate(zip(p_zone, t_zone, self._warned, strict=True)):
                 tti = t_hit - t
@@ -122,6 +125,7 @@ class WarningBoard:
         live = None
         for key, w in list(self.active.items()):
             reason = ended.get(w.track)
+            w.ballistic = w.ballistic or w.track in self.ballistic
             if w.ballistic:
                 if reason != "assessed destroyed":
                     if live is None:

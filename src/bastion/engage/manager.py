@@ -28,6 +28,7 @@ from bastion.engage import ballistic_kill, kill_assessment
 from bastion.engage.assign import Assigner
 from bastion.engage.collateral import intact_rounds_in_zones
 from bastion.engage.fire_control import FireControl
+from bastion.engage.reach import cannot_reach
 from bastion.engage.safety import min_clearance, mount_violations
 from bastion.engage.wta.fast import FastAssigner
 from bastion.orders import FireOrder
@@ -42,6 +43,7 @@ MIN_PK = 0.02  # no burst with a lower estimated kill probability
 MAX_EXTRA_LOOK_S = 3.0
 MAX_TRACK_SIGMA_M = 30.0
 MAX_TRACK_AGE_S = 2.5
+REACH_MIN_PLOTS = 8  # plots in a round's arc fit before telling which guns cannot reach it
 # the defenders' own estimates of how hard a target is to kill (not the truth's figures): the radius
 # of the sphere a 20 mm HEI-T round must pass through, and the probability such a hit kills
 VULNERABILITY = {
@@ -180,6 +182,7 @@ class EngagementManager:
         # tracks, for the kill assessment of ballistic rounds; None: no plots, no ballistic evidence
         self.arcs = None
         self._next_request = 1
+        self._reach_checked: set[int] = set()  # ballistic tracks whose reach by every gun was told
 
     # -- operator interface ------------------------------------------------------------------
     def set_weapons_control(self, status: str) -> None:
@@ -232,6 +235,8 @@ class EngagementManager:
         events += self._assess_kills(tracks, ended)
         events += self._lapse_requests(t)
         cand = self._candidates(tracks, picture, events, ids)
+        if cand:
+            events += self._tell_reach(cand, ids, picture, t)
         if cand and self.looking:
             engaged = {e.track for e in self.looking}
             cand = [i for i in cand if ids[i] not in engaged]
@@ -378,6 +383,28 @@ class EngagementManager:
                 self.destroyed.add(e.track)
                 ended[e.track] = "assessed destroyed"
         self.looking = [e for e in still if e.track not in self.destroyed]
+        return out
+
+    def _tell_reach(self, cand: list[int], ids: list[int], picture: ThreatPicture, t: float) -> list[tuple[str, dict]]:
+        """A "cannot_reach" event, once per ballistic round and gun, for each gun that cannot engage
+        the round anywhere on its predicted arc before impact (:mod:`bastion.engage.reach`); told when
+        the round's arc fit first has ``REACH_MIN_PLOTS`` plots."""
+        out: list[tuple[str, dict]] = []
+        klass = picture.klass
+        for i in cand:
+            tid = ids[i]
+            if tid in self._reach_checked or klass[i] != _BALLISTIC:
+                continue
+            fit = self.arc_fits.get(tid)
+            if fit is None or not fit.ballistic or fit.n_plots < REACH_MIN_PLOTS:
+                continue
+            self._reach_checked.add(tid)
+            impact = float(picture.impact_time[i])
+            for gun in self.defence.guns:
+                why = cannot_reach(gun, fit, t, impact, self.defence.air)
+                if why is not None:
+                    payload = {"track": tid, "gun": gun.name, "reason": why, "time_to_impact_s": round(impact - t, 1)}
+                    out.append(("cannot_reach", payload))
         return out
 
     def _assess_round(self, e: Engagement, alive: bool) -> tuple[str, str]:
