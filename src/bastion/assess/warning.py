@@ -85,10 +85,10 @@ class WarningBoard:
         klass = picture.klass.tolist()
         for i in self._threats(picture, updates):
             tid = int(picture.track_id[i])
-            if tid in ended:
-                continue
             if klass[i] == _BALLISTIC:
                 self.ballistic.add(tid)
+            if tid in ended:
+                continue
             ballistic = tid in self.ballistic
             p_zone, t_zone = picture.p_zone[i].tolist(), picture.t_zone[i].tolist()
             for z, (p, t_hit, warned) in enumerate(zip(p_zone, t_zone, self._warned, strict=True)):
