@@ -15,7 +15,7 @@ from bastion.scenario.compiled import ZoneArea
 
 
 class ArrayBoard(WarningBoard):
-    def update(self, picture, ended, updates):
+    def update(self, picture, ended, updates, heights=None):
         events = []
         t = picture.t
         warned = np.array(self._warned, dtype=bool)
@@ -29,6 +29,8 @@ class ArrayBoard(WarningBoard):
             threat = threat if threat.any() else None
         if threat is not None:
             self.ballistic.update(picture.track_id[threat & (picture.klass == _BALLISTIC)].tolist())
+            if heights is not None:
+                self.height.update(zip(picture.track_id[threat].tolist(), heights[threat].tolist(), strict=True))
             tti = picture.t_zone - t
             soon = np.isfinite(tti) & (tti <= self.horizon_s)
             hit = (picture.p_zone >= self.min_probability) & warned[None, :] & soon & threat[:, None]
@@ -68,7 +70,12 @@ class ArrayBoard(WarningBoard):
         for key, w in list(self.active.items()):
             reason = ended.get(w.track)
             w.ballistic = w.ballistic or w.track in self.ballistic
-            if w.ballistic and reason != "assessed destroyed":
+            if w.ballistic and reason == "assessed destroyed" and w.debris_down == np.inf:
+                h = max(self.height.get(w.track, 1000.0), 0.0)
+                w.debris_down = t + h / self.debris_fall_speed_mps + self.hold_margin_s
+            if w.ballistic and w.debris_down < np.inf:
+                reason = "assessed destroyed, its debris down" if t >= w.debris_down else None
+            elif w.ballistic:
                 held = w.track in live and w.track not in ended
                 reason = (
                     "predicted impact time passed"
@@ -134,7 +141,8 @@ def test_board_track_by_track_equals_the_array_formulation(seed):
             k: str(rng.choice(["track lost", "assessed destroyed", "fallen"])) for k in live if rng.random() < 0.05
         }
         updates = rng.integers(0, 9, n)
-        got, want = new.update(picture, ended, updates), ref.update(picture, ended, updates)
+        heights = rng.uniform(-10.0, 900.0, n) if scan % 2 else None
+        got, want = new.update(picture, ended, updates, heights), ref.update(picture, ended, updates, heights)
         assert got == want
         assert new.active == ref.active and list(new.active) == list(ref.active)
         warnings += sum(kind == "warning" for kind, _ in got)

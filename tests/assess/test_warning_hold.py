@@ -54,11 +54,14 @@ def test_a_ballistic_warning_holds_through_track_loss_until_impact_plus_margin()
     assert kinds(ev) == [("all_clear", "predicted impact time passed")]
 
 
-def test_a_ballistic_warning_ends_when_the_round_is_assessed_destroyed():
+def test_a_destroyed_rounds_warning_ends_when_its_debris_is_down():
+    """Destroyed at 400 m: the warning holds 400 / 20 + 5 = 25 s more (the debris may still fuze)."""
     board = WarningBoard((ZONE,))
-    board.update(picture(10.0, [7]), {}, np.array([9]))
-    ev = board.update(picture(15.0, [7]), {7: "assessed destroyed"}, np.array([10]))
-    assert kinds(ev) == [("all_clear", "assessed destroyed")]
+    board.update(picture(10.0, [7]), {}, np.array([9]), np.array([900.0]))
+    assert board.update(picture(15.0, [7]), {7: "assessed destroyed"}, np.array([10]), np.array([400.0])) == []
+    assert board.update(picture(39.0, []), {7: "assessed destroyed"}, np.zeros(0), np.zeros(0)) == []
+    ev = board.update(picture(40.0, []), {7: "assessed destroyed"}, np.zeros(0), np.zeros(0))
+    assert kinds(ev) == [("all_clear", "assessed destroyed, its debris down")]
 
 
 def test_a_held_track_predicted_elsewhere_clears_after_clear_after_s():

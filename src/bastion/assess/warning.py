@@ -9,12 +9,14 @@ confirm, C2, radio to the speaker heads): the time people have once they hear it
 
 All-clears. A drone's (or an unclassified threat's) warning ends when the threat is assessed
 destroyed, has fallen or its track is lost, or when it has not threatened the zone for
-``clear_after_s`` seconds. A ballistic round's warning (the threat was classified BALLISTIC when it
-was warned, or since) holds until its predicted impact time plus ``hold_margin_s`` unless the round
-is assessed destroyed: track loss says nothing about a round (it may drop below the radar's mask,
-or the tracker may lose it) and "fallen" is what every round does on its descending leg. It ends
-early only while its track is still held and has predicted impact elsewhere for ``clear_after_s``
-seconds (issue 15: 53 all-clears were followed by an impact in the same zone).
+``clear_after_s`` seconds. A ballistic round's warning (its track classified BALLISTIC at some
+scan) holds until its predicted impact time plus ``hold_margin_s``: track loss says nothing about a
+round (it may drop below the radar's mask, or the tracker may lose it) and "fallen" is what every
+round does on its descending leg. It ends early only while its track is still held and has
+predicted impact elsewhere for ``clear_after_s`` seconds. Assessed destroyed, it ends once the
+debris has had time to fall from the height the round was destroyed at (``debris_fall_speed_mps``;
+a warhead may fall intact and fuze on the ground) — issue 15: 53 all-clears were followed by an
+impact in the same zone.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ class ActiveWarning:
     impact_time: float
     last_seen: float
     ballistic: bool = False  # held until impact unless assessed destroyed
+    debris_down: float = math.inf  # a destroyed round's warning: when its debris has had time to fall
 
 
 @dataclass
@@ -55,8 +58,14 @@ class WarningBoard:
     # (L) covering the error of the predicted impact time (a fraction of a second within the last
     # ~20 s of a tracked arc) and the fall of debris or a warhead after a late intercept
     hold_margin_s: float = 5.0
+    # the slowest a destroyed round's heavy pieces (warhead section, motor casing) fall [m/s]: a
+    # labelled assumption (L; a tumbling body of a few kg at 20-60 m/s terminal speed), the slow end
+    # so that a destroyed round's warning holds until its debris — which may still fuze on the
+    # ground — is down: h / this + ``hold_margin_s`` after the kill is assessed at height h
+    debris_fall_speed_mps: float = 20.0
     active: dict[tuple[int, int], ActiveWarning] = field(default_factory=dict)
     ballistic: set[int] = field(default_factory=set)  # threat tracks classified ballistic at some scan
+    height: dict[int, float] = field(default_factory=dict)  # threat track -> its last height [m]
 
     def __post_init__(self) -> None:
         self._warned = tuple(z.kind in WARNED_KINDS for z in self.zones)
@@ -74,9 +83,12 @@ class WarningBoard:
             or (ident == _UNKNOWN and (klass[i] == _DRONE or klass[i] == _BALLISTIC) and plots[i] >= self.min_updates)
         ]
 
-    def update(self, picture: ThreatPicture, ended: dict[int, str], updates: np.ndarray) -> list[tuple[str, dict]]:
+    def update(
+        self, picture: ThreatPicture, ended: dict[int, str], updates: np.ndarray, heights: np.ndarray | None = None
+    ) -> list[tuple[str, dict]]:
         """Warnings and all-clears for this scan; ``ended`` maps track ids to why they ended,
-        ``updates`` is each track's number of plots.
+        ``updates`` is each track's number of plots, ``heights`` each track's height [m] (None: not
+        known; a destroyed round's debris is then taken to fall from 1,000 m).
 
         Plain Python over the few threat tracks and zones: a scan has a handful of each, for which
         whole-array operations cost more than the loop (issue 8)."""
@@ -87,6 +99,8 @@ class WarningBoard:
             tid = int(picture.track_id[i])
             if klass[i] == _BALLISTIC:
                 self.ballistic.add(tid)
+            if heights is not None:
+                self.height[tid] = float(heights[i])
             if tid in ended:
                 continue
             ballistic = tid in self.ballistic
@@ -127,7 +141,12 @@ class WarningBoard:
             reason = ended.get(w.track)
             w.ballistic = w.ballistic or w.track in self.ballistic
             if w.ballistic:
-                if reason != "assessed destroyed":
+                if reason == "assessed destroyed" and w.debris_down == math.inf:
+                    h = max(self.height.get(w.track, 1000.0), 0.0)
+                    w.debris_down = t + h / self.debris_fall_speed_mps + self.hold_margin_s
+                if w.debris_down < math.inf:
+                    reason = "assessed destroyed, its debris down" if t >= w.debris_down else None
+                else:
                     if live is None:
                         live = set(picture.track_id.tolist())
                     if t >= w.impact_time + self.hold_margin_s:
