@@ -80,3 +80,14 @@ def test_a_drone_warning_still_ends_with_its_track():
     board.update(picture(10.0, [3], klass=TrackClass.DRONE, impact=60.0), {}, np.array([9]))
     ev = board.update(picture(11.0, [], klass=TrackClass.DRONE), {3: "track lost"}, np.zeros(0))
     assert kinds(ev) == [("all_clear", "track lost")]
+
+
+def test_a_destroyed_rounds_debris_falls_from_where_it_was_hit():
+    """The engagement says the round was hit no sooner than 12 s at up to 600 m: down by 12 + 30 + 5."""
+    board = WarningBoard((ZONE,))
+    board.update(picture(10.0, [7]), {}, np.array([9]), np.array([700.0]))
+    ended = {7: "assessed destroyed"}
+    assert board.update(picture(16.0, [7]), ended, np.array([10]), np.array([300.0]), {7: (12.0, 600.0)}) == []
+    assert board.update(picture(46.0, []), ended, np.zeros(0), np.zeros(0), {7: (12.0, 600.0)}) == []
+    ev = board.update(picture(47.0, []), ended, np.zeros(0), np.zeros(0), {7: (12.0, 600.0)})
+    assert kinds(ev) == [("all_clear", "assessed destroyed, its debris down")]

@@ -84,11 +84,17 @@ class WarningBoard:
         ]
 
     def update(
-        self, picture: ThreatPicture, ended: dict[int, str], updates: np.ndarray, heights: np.ndarray | None = None
+        self,
+        picture: ThreatPicture,
+        ended: dict[int, str],
+        updates: np.ndarray,
+        heights: np.ndarray | None = None,
+        debris_from: dict[int, tuple[float, float]] | None = None,
     ) -> list[tuple[str, dict]]:
         """Warnings and all-clears for this scan; ``ended`` maps track ids to why they ended,
         ``updates`` is each track's number of plots, ``heights`` each track's height [m] (None: not
-        known; a destroyed round's debris is then taken to fall from 1,000 m).
+        known), ``debris_from`` the (time [s], height [m]) from which a destroyed round's debris
+        falls (the engagement's first possible hit; else the round's last height now, else 1,000 m).
 
         Plain Python over the few threat tracks and zones: a scan has a handful of each, for which
         whole-array operations cost more than the loop (issue 8)."""
@@ -142,8 +148,8 @@ class WarningBoard:
             w.ballistic = w.ballistic or w.track in self.ballistic
             if w.ballistic:
                 if reason == "assessed destroyed" and w.debris_down == math.inf:
-                    h = max(self.height.get(w.track, 1000.0), 0.0)
-                    w.debris_down = t + h / self.debris_fall_speed_mps + self.hold_margin_s
+                    t_k, h = (debris_from or {}).get(w.track, (t, self.height.get(w.track, 1000.0)))
+                    w.debris_down = t_k + max(h, 0.0) / self.debris_fall_speed_mps + self.hold_margin_s
                 if w.debris_down < math.inf:
                     reason = "assessed destroyed, its debris down" if t >= w.debris_down else None
                 else:

@@ -170,6 +170,10 @@ class EngagementManager:
         self.denied: set[int] = set()
         self.requests: dict[int, Request] = {}
         self.destroyed: set[int] = set()
+        # destroyed ballistic round -> (time, height [m]) its debris falls from: the burst's first
+        # possible hit and the highest the round was seen since the burst began (the warning holds
+        # until that debris is down)
+        self.debris_from: dict[int, tuple[float, float]] = {}
         self.fired_at: set[int] = set()  # tracks engaged at least once
         self.last_seen: dict[int, tuple[float, np.ndarray]] = {}  # engaged track -> (time, position)
         self.ignored: set[int] = set()
@@ -381,6 +385,10 @@ class EngagementManager:
             )
             if destroyed:
                 self.destroyed.add(e.track)
+                if e.ballistic:
+                    heights = [p[2] for tt, p in e.history if tt >= e.order.t_start] or [p[2] for _, p in e.history]
+                    if heights:
+                        self.debris_from[e.track] = (min(e.t_first, tracks.t), float(max(heights)))
                 ended[e.track] = "assessed destroyed"
         self.looking = [e for e in still if e.track not in self.destroyed]
         return out

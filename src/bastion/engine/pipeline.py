@@ -257,7 +257,8 @@ class DecisionPipeline:
         for tid in self.engagements.destroyed:  # also for the other radars' scans at the same time
             ended.setdefault(tid, "assessed destroyed")
         c3 = time.perf_counter()
-        for kind, payload in self.warnings.update(picture, ended, tracks.updates, tracks.x[:, 2]):
+        debris_from = self.engagements.debris_from
+        for kind, payload in self.warnings.update(picture, ended, tracks.updates, tracks.x[:, 2], debris_from):
             emit(t, kind, "decision", payload)
         c4 = time.perf_counter()
         if self.record_plots:
