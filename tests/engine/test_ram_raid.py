@@ -75,4 +75,7 @@ def test_raid_no_all_clear_before_an_impact(seed):
     assert s["kill_assessments"] > 0
     said = [(e.payload["track"], e.payload["gun"]) for e in result.log.events if e.kind == "cannot_reach"]
     assert len(said) == len(set(said))
+    # a gun that said it cannot reach a round never fires at it (the round goes to the guns that can)
+    fired = {(e.payload["track"], e.payload["gun"]) for e in result.log.events if e.kind == "fire_order"}
+    assert not fired & set(said)
     assert s["civil_engaged"] == 0
