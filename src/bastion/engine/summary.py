@@ -16,6 +16,19 @@ def _round(x: float | None, nd: int = 3) -> float | None:
     return None if x is None or not np.isfinite(x) else round(float(x), nd)
 
 
+def first_warnings(warnings: list, truth) -> dict[tuple[str, tuple[str, int]], float]:
+    """(zone, who) -> the warning time [s] of the first warning the zone received for each threat,
+    in log order: a re-warning (a new track of the same round, after its first was lost) is not the
+    warning people had. ``truth(track)`` names what a track followed; a track of no threat counts as
+    a threat of its own."""
+    first: dict[tuple[str, tuple[str, int]], float] = {}
+    for w in warnings:
+        kind, i = truth(w.payload["track"])
+        who = (kind, i) if kind == "threat" else ("track", w.payload["track"])
+        first.setdefault((w.payload["zone"], who), w.payload["warning_time_s"])
+    return first
+
+
 def summarise(result: RunResult) -> dict:
     """summary.json of a run (see README for every key)."""
     log = result.log
@@ -55,13 +68,7 @@ def summarise(result: RunResult) -> dict:
             false_engaged += 1
     rounds = sum(e.payload["rounds"] for e in of("gun_fired"))
     warnings = of("warning")
-    # the first warning each zone received for each threat (a re-warning, on a new track of the same
-    # round, is not the warning people had); a track of no threat counts as a threat of its own
-    first_warning: dict[tuple[str, tuple[str, int]], float] = {}
-    for w in warnings:
-        kind, i = truth(w.payload["track"])
-        who = (kind, i) if kind == "threat" else ("track", w.payload["track"])
-        first_warning.setdefault((w.payload["zone"], who), w.payload["warning_time_s"])
+    first_warning = first_warnings(warnings, truth)
     per_zone: dict[str, float] = {}
     for (z, _), v in first_warning.items():
         per_zone[z] = min(per_zone.get(z, np.inf), v)
