@@ -2,7 +2,9 @@
 warnings and all-clears, scan after scan, on random pictures.
 
 ``ArrayBoard`` below is the mask formulation bastion used before the board looped over the threat
-tracks in plain Python (issue 8)."""
+tracks in plain Python (issue 8), with the rules of issue 15 added: a ballistic round's warning
+(its track classified ballistic at some scan) holds until its predicted impact plus the margin
+unless assessed destroyed, and the siren chain's latency is taken off the warning time."""
 
 import numpy as np
 import pytest
@@ -13,7 +15,7 @@ from bastion.scenario.compiled import ZoneArea
 
 
 class ArrayBoard(WarningBoard):
-    def update(self, picture, ended, updates):
+    def update(self, picture, ended, updates, heights=None):
         events = []
         t = picture.t
         warned = np.array(self._warned, dtype=bool)
@@ -26,6 +28,9 @@ class ArrayBoard(WarningBoard):
             )
             threat = threat if threat.any() else None
         if threat is not None:
+            self.ballistic.update(picture.track_id[threat & (picture.klass == _BALLISTIC)].tolist())
+            if heights is not None:
+                self.height.update(zip(picture.track_id[threat].tolist(), heights[threat].tolist(), strict=True))
             tti = picture.t_zone - t
             soon = np.isfinite(tti) & (tti <= self.horizon_s)
             hit = (picture.p_zone >= self.min_probability) & warned[None, :] & soon & threat[:, None]
@@ -35,10 +40,12 @@ class ArrayBoard(WarningBoard):
                     continue
                 key = (int(z), tid)
                 w = self.active.get(key)
+                ballistic = tid in self.ballistic
                 if w is not None:
                     w.last_seen, w.impact_time = t, float(picture.t_zone[i, z])
+                    w.ballistic = w.ballistic or ballistic
                     continue
-                self.active[key] = ActiveWarning(int(z), tid, t, float(picture.t_zone[i, z]), t)
+                self.active[key] = ActiveWarning(int(z), tid, t, float(picture.t_zone[i, z]), t, ballistic)
                 zone = self.zones[z]
                 events.append(
                     (
@@ -48,16 +55,36 @@ class ArrayBoard(WarningBoard):
                             "zone_kind": zone.kind,
                             "track": tid,
                             "identity": Identity(picture.identity[i]).name.lower(),
-                            "warning_time_s": round(float(tti[i, z]), 2),
+                            "warning_time_s": round(float(tti[i, z]) - self.latency_s, 2),
+                            "issued_time_to_impact_s": round(float(tti[i, z]), 2),
+                            "heard_at": round(t + self.latency_s, 2),
+                            "latency_s": self.latency_s,
+                            "ballistic": ballistic,
                             "impact_time": round(float(picture.t_zone[i, z]), 2),
                             "impact_point": [round(float(c), 1) for c in picture.impact_point[i]],
                             "p_reach": round(float(picture.p_zone[i, z]), 3),
                         },
                     )
                 )
+        live = set(picture.track_id.tolist())
         for key, w in list(self.active.items()):
             reason = ended.get(w.track)
-            if reason is None and t - w.last_seen >= self.clear_after_s:
+            w.ballistic = w.ballistic or w.track in self.ballistic
+            if w.ballistic and reason == "assessed destroyed" and w.debris_down == np.inf:
+                h = max(self.height.get(w.track, 1000.0), 0.0)
+                w.debris_down = t + h / self.debris_fall_speed_mps + self.hold_margin_s
+            if w.ballistic and w.debris_down < np.inf:
+                reason = "assessed destroyed, its debris down" if t >= w.debris_down else None
+            elif w.ballistic:
+                held = w.track in live and w.track not in ended
+                reason = (
+                    "predicted impact time passed"
+                    if t >= w.impact_time + self.hold_margin_s
+                    else "no longer threatened"
+                    if held and t - w.last_seen >= self.clear_after_s
+                    else None
+                )
+            elif reason is None and t - w.last_seen >= self.clear_after_s:
                 reason = "no longer threatened"
             if reason is not None:
                 del self.active[key]
@@ -110,9 +137,12 @@ def test_board_track_by_track_equals_the_array_formulation(seed):
             rng.choice([0.0, 0.05, 0.1, 0.5, 1.0, np.nan], (n, nz)),
             t_zone,
         )
-        ended = {k: "track lost" for k in live if rng.random() < 0.05}
+        ended = {
+            k: str(rng.choice(["track lost", "assessed destroyed", "fallen"])) for k in live if rng.random() < 0.05
+        }
         updates = rng.integers(0, 9, n)
-        got, want = new.update(picture, ended, updates), ref.update(picture, ended, updates)
+        heights = rng.uniform(-10.0, 900.0, n) if scan % 2 else None
+        got, want = new.update(picture, ended, updates, heights), ref.update(picture, ended, updates, heights)
         assert got == want
         assert new.active == ref.active and list(new.active) == list(ref.active)
         warnings += sum(kind == "warning" for kind, _ in got)

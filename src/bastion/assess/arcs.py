@@ -34,6 +34,7 @@ class ArcState:
     # (radar index, range, azimuth, elevation) of each plot: converted to the site frame only when the
     # track is fitted (few tracks ever are; the conversion is row by row, so its result is the same)
     plots: deque = field(default_factory=lambda: deque(maxlen=WINDOW))
+    rcs: deque = field(default_factory=lambda: deque(maxlen=WINDOW))  # each plot's RCS estimate [m^2]
     fit: ArcFit | None = None
     impact: GroundPoint | None = None
     origin: GroundPoint | None = None  # computed on demand (:meth:`ArcEstimator.origin`)
@@ -69,12 +70,13 @@ class ArcEstimator:
             if j < 0 or status == 0:
                 continue
             if plots is None:
-                plots = det.range.tolist(), det.azimuth.tolist(), det.elevation.tolist()
+                plots = det.range.tolist(), det.azimuth.tolist(), det.elevation.tolist(), det.rcs.tolist()
             st = states.get(tid)
             if st is None:
                 st = states[tid] = ArcState()
             st.times.append(t)
             st.plots.append((sensor, plots[0][j], plots[1][j], plots[2][j]))
+            st.rcs.append(plots[3][j])
         out: dict[int, ArcState] = {}
         # small candidates with a state (confirmed, with plots): the others have nothing to fit or keep
         candidate = candidates.tolist()
@@ -109,7 +111,12 @@ class ArcEstimator:
 
     def _site_frame(self, st: ArcState) -> tuple[np.ndarray, np.ndarray]:
         """Positions (M, 3) and measurement covariances (M, 3, 3) of a track's plots in the site frame."""
-        sensor, rng, az, el = (np.array(c) for c in zip(*st.plots, strict=True))
+        return self.site_frame(st.plots)
+
+    def site_frame(self, plots) -> tuple[np.ndarray, np.ndarray]:
+        """Positions (M, 3) and measurement covariances (M, 3, 3) in the site frame of ``plots``, a
+        sequence of (radar index, range, azimuth, elevation) as :class:`ArcState` keeps them."""
+        sensor, rng, az, el = (np.array(c) for c in zip(*plots, strict=True))
         pos, cov = np.empty((rng.size, 3)), np.empty((rng.size, 3, 3))
         for s in np.unique(sensor).tolist():
             m = sensor == s

@@ -178,3 +178,28 @@ def ground_crossing(
     cov = np.einsum("s,si,sj->ij", w, d, d)
     axes, orient = error_ellipse(cov, 0.95)
     return GroundPoint(mean, fit.t_ref + float(w @ t_hit), cov, axes, float(orient))
+
+
+def predict_positions(fit: ArcFit, times: np.ndarray, air: Air) -> tuple[np.ndarray, np.ndarray]:
+    """Where the fitted arc puts the round at ``times`` (K,) [s], and how sure it is: mean positions
+    (K, 3) and their *joint* covariance (3K, 3K) (row ``3k + a`` is axis ``a`` at time ``k``).
+
+    The unscented transform (:func:`_sigma_points`) of the fit's parameter covariance, scaled by its
+    reduced chi-square when that exceeds 1 (the usual allowance for a model that fits its plots a
+    little worse than their noise says; Bevington and Robinson 2003, §11.5), flown through the same
+    point-mass model as the fit. The predictions at different times share the fit's errors, so their
+    covariance is joint, not block-diagonal: a residual test over several plots must use it whole."""
+    cov = fit.cov * max(1.0, fit.chi2_per_dof)
+    pts, w = _sigma_points(fit.theta, cov)
+    pred = _propagate(pts, np.asarray(times, dtype=float) - fit.t_ref, air)  # (S, K, 3)
+    flat = pred.reshape(pts.shape[0], -1)
+    mean = w @ flat
+    d = flat - mean
+    joint = np.einsum("s,si,sj->ij", w, d, d)
+    return mean.reshape(-1, 3), joint
+
+
+def arc_positions(fit: ArcFit, times: np.ndarray, air: Air) -> np.ndarray:
+    """Positions (K, 3) of the fitted arc's mean at ``times`` (K,) [s] (no covariance: a quick look
+    along the arc, e.g. whether it ever enters a gun's envelope)."""
+    return _propagate(fit.theta, np.asarray(times, dtype=float) - fit.t_ref, air)[0]

@@ -1,4 +1,6 @@
-"""Kill assessment after a burst (shoot–look–shoot): did the target fall, or was its track lost?
+"""Kill assessment after a burst (shoot–look–shoot) of a drone or other air-breathing target: did it
+fall, or was its track lost? (A ballistic round — rocket, artillery, mortar — falls whatever
+happens to it: it is assessed on sensor evidence by :mod:`bastion.engage.ballistic_kill`.)
 
 Looked at once the burst's last round has had time to arrive plus a look period. The filtered
 velocity of a constant-velocity track lags a sudden change, so the assessment also fits the

@@ -24,10 +24,11 @@ import numpy as np
 
 from bastion.assess.ballistic import ArcFit
 from bastion.assess.types import Identity, ThreatPicture, TrackClass
-from bastion.engage import kill_assessment
+from bastion.engage import ballistic_kill, kill_assessment
 from bastion.engage.assign import Assigner
 from bastion.engage.collateral import intact_rounds_in_zones
 from bastion.engage.fire_control import FireControl
+from bastion.engage.reach import cannot_reach
 from bastion.engage.safety import min_clearance, mount_violations
 from bastion.engage.wta.fast import FastAssigner
 from bastion.orders import FireOrder
@@ -42,6 +43,7 @@ MIN_PK = 0.02  # no burst with a lower estimated kill probability
 MAX_EXTRA_LOOK_S = 3.0
 MAX_TRACK_SIGMA_M = 30.0
 MAX_TRACK_AGE_S = 2.5
+REACH_MIN_PLOTS = 8  # plots in a round's arc fit before telling which guns cannot reach it
 # the defenders' own estimates of how hard a target is to kill (not the truth's figures): the radius
 # of the sphere a 20 mm HEI-T round must pass through, and the probability such a hit kills
 VULNERABILITY = {
@@ -126,6 +128,16 @@ class Engagement:
     look_until: float
     speed_before: float
     history: list = field(default_factory=list)  # (t, position) of the track since the order
+    # a ballistic round (the decision side's class at the order) is assessed on sensor evidence
+    # (:mod:`bastion.engage.ballistic_kill`): its arc fitted before the burst, the RCS estimates of its
+    # plots before it, when the burst's first and last rounds could arrive, and what was seen since
+    ballistic: bool = False
+    fit: ArcFit | None = None
+    rcs_before: list = field(default_factory=list)
+    t_first: float = math.inf
+    t_last: float = math.inf
+    post: list = field(default_factory=list)  # ((radar, range, azimuth, elevation), t, RCS) since t_first
+    fragments: int = 0  # new plots near the round since t_first
 
 
 @dataclass
@@ -158,6 +170,10 @@ class EngagementManager:
         self.denied: set[int] = set()
         self.requests: dict[int, Request] = {}
         self.destroyed: set[int] = set()
+        # destroyed ballistic round -> (time, height [m]) its debris falls from: the burst's first
+        # possible hit and the highest the round was seen since the burst began (the warning holds
+        # until that debris is down)
+        self.debris_from: dict[int, tuple[float, float]] = {}
         self.fired_at: set[int] = set()  # tracks engaged at least once
         self.last_seen: dict[int, tuple[float, np.ndarray]] = {}  # engaged track -> (time, position)
         self.ignored: set[int] = set()
@@ -166,7 +182,11 @@ class EngagementManager:
         # track id -> its current free-flight arc fit (set by the caller every scan): the drag factor,
         # and, when fitted at the scan time, a state far tighter than a manoeuvre-tolerant track's own
         self.arc_fits: dict[int, ArcFit] = {}
+        # the pipeline's arc estimator (:class:`bastion.assess.arcs.ArcEstimator`): the plots of the
+        # tracks, for the kill assessment of ballistic rounds; None: no plots, no ballistic evidence
+        self.arcs = None
         self._next_request = 1
+        self._reach_checked: set[int] = set()  # ballistic tracks whose reach by every gun was told
 
     # -- operator interface ------------------------------------------------------------------
     def set_weapons_control(self, status: str) -> None:
@@ -219,6 +239,8 @@ class EngagementManager:
         events += self._assess_kills(tracks, ended)
         events += self._lapse_requests(t)
         cand = self._candidates(tracks, picture, events, ids)
+        if cand:
+            events += self._tell_reach(cand, ids, picture, t)
         if cand and self.looking:
             engaged = {e.track for e in self.looking}
             cand = [i for i in cand if ids[i] not in engaged]
@@ -301,7 +323,7 @@ class EngagementManager:
                         )
                     )
                 continue
-            order, eng_event = self._fire(g, i, tracks, plans[(g, i)])
+            order, eng_event = self._fire(g, i, tracks, plans[(g, i)], picture.klass[i] == _BALLISTIC)
             orders.append(order)
             events.append(eng_event)
         return orders, events, ended
@@ -330,12 +352,19 @@ class EngagementManager:
             i = tracks.index_of(e.track)
             if i is not None:
                 e.history.append((tracks.t, tracks.x[i, :3].copy()))
+                if e.ballistic and tracks.t >= e.t_first and tracks.detection[i] >= 0 and self.arcs is not None:
+                    st = self.arcs.states.get(e.track)
+                    if st is not None and st.times and st.times[-1] == tracks.t:
+                        e.post.append((st.plots[-1], tracks.t, st.rcs[-1]))
             if tracks.t < e.look_until:
                 still.append(e)
                 continue
             if e.track in self.destroyed:  # another gun's engagement of it was assessed this scan
                 continue
-            verdict, reason = kill_assessment.assess(tracks, e.track, e.speed_before, e.history)
+            if e.ballistic:
+                verdict, reason = self._assess_round(e, i is not None)
+            else:
+                verdict, reason = kill_assessment.assess(tracks, e.track, e.speed_before, e.history)
             if verdict == "undetermined" and tracks.t < e.look_until + MAX_EXTRA_LOOK_S:
                 still.append(e)
                 continue
@@ -348,15 +377,75 @@ class EngagementManager:
                         "gun": self.defence.guns[e.gun].name,
                         "order": e.order.order_id,
                         "destroyed": destroyed,
+                        "class": "ballistic" if e.ballistic else "other",
+                        "verdict": verdict,
                         "reason": reason,
                     },
                 )
             )
             if destroyed:
                 self.destroyed.add(e.track)
+                if e.ballistic:
+                    heights = [p[2] for tt, p in e.history if tt >= e.order.t_start] or [p[2] for _, p in e.history]
+                    if heights:
+                        self.debris_from[e.track] = (min(e.t_first, tracks.t), float(max(heights)))
                 ended[e.track] = "assessed destroyed"
         self.looking = [e for e in still if e.track not in self.destroyed]
         return out
+
+    def _tell_reach(self, cand: list[int], ids: list[int], picture: ThreatPicture, t: float) -> list[tuple[str, dict]]:
+        """A "cannot_reach" event, once per ballistic round and gun, for each gun that cannot engage
+        the round anywhere on its predicted arc before impact (:mod:`bastion.engage.reach`); told when
+        the round's arc fit first has ``REACH_MIN_PLOTS`` plots."""
+        out: list[tuple[str, dict]] = []
+        klass = picture.klass
+        for i in cand:
+            tid = ids[i]
+            if tid in self._reach_checked or klass[i] != _BALLISTIC:
+                continue
+            fit = self.arc_fits.get(tid)
+            if fit is None or not fit.ballistic or fit.n_plots < REACH_MIN_PLOTS:
+                continue
+            self._reach_checked.add(tid)
+            impact = float(picture.impact_time[i])
+            for gun in self.defence.guns:
+                why = cannot_reach(gun, fit, t, impact, self.defence.air)
+                if why is not None:
+                    payload = {"track": tid, "gun": gun.name, "reason": why, "time_to_impact_s": round(impact - t, 1)}
+                    out.append(("cannot_reach", payload))
+        return out
+
+    def _assess_round(self, e: Engagement, alive: bool) -> tuple[str, str]:
+        """Verdict on a ballistic round (:func:`bastion.engage.ballistic_kill.assess`) from the plots
+        collected since its burst's first round could arrive."""
+        if e.post and self.arcs is not None:
+            pos, cov = self.arcs.site_frame([p for p, _, _ in e.post])
+            times = np.array([t for _, t, _ in e.post])
+            rcs_after = [r for _, _, r in e.post]
+        else:
+            pos, cov, times, rcs_after = np.zeros((0, 3)), np.zeros((0, 3, 3)), np.zeros(0), []
+        return ballistic_kill.assess(
+            e.fit, times, pos, cov, e.rcs_before, rcs_after, e.t_last, e.fragments, alive, self.defence.air
+        )
+
+    def note_new_plots(self, tracks: Tracks, initiated: list[int]) -> None:
+        """Count the plots no track took this scan (each started a tentative track, ``initiated``) that
+        lie near a ballistic round under assessment: the fragments of a round breaking up."""
+        if not initiated or not any(e.ballistic for e in self.looking):
+            return
+        t = tracks.t
+        new = [j for j in (tracks.index_of(k) for k in initiated) if j is not None]
+        if not new:
+            return
+        where = tracks.x[new, :3]
+        for e in self.looking:
+            if not e.ballistic or t < e.t_first:
+                continue
+            i = tracks.index_of(e.track)
+            centre = tracks.x[i, :3] if i is not None else (self.last_seen.get(e.track, (0.0, None))[1])
+            if centre is None:
+                continue
+            e.fragments += int((np.linalg.norm(where - centre, axis=1) <= ballistic_kill.FRAGMENT_RADIUS_M).sum())
 
     def _lapse_requests(self, t: float) -> list[tuple[str, dict]]:
         if not self.requests:
@@ -542,7 +631,9 @@ class EngagementManager:
         )
         return (knots, sol, n_rounds, pk), ""
 
-    def _fire(self, g: int, i: int, tracks: Tracks, plan) -> tuple[FireOrder, tuple[str, dict]]:
+    def _fire(
+        self, g: int, i: int, tracks: Tracks, plan, ballistic: bool = False
+    ) -> tuple[FireOrder, tuple[str, dict]]:
         knots, sol, n_rounds, pk = plan
         gun = self.defence.guns[g]
         gt = gun.type
@@ -564,7 +655,16 @@ class EngagementManager:
         self.ammunition[g] -= n_rounds
         look = order.t_end + float(sol.tof[-1]) + self.doctrine.look_s
         v = tracks.x[i, 3:6]
-        self.looking.append(Engagement(order.order_id, tid, g, order, look, float(np.hypot(v[0], v[1]))))
+        eng = Engagement(order.order_id, tid, g, order, look, float(np.hypot(v[0], v[1])))
+        if ballistic:
+            eng.ballistic = True
+            fit = self.arc_fits.get(tid)
+            eng.fit = fit if fit is not None and fit.ballistic else None
+            st = self.arcs.states.get(tid) if self.arcs is not None else None
+            eng.rcs_before = list(st.rcs) if st is not None else []
+            eng.t_first = float(knots[0] + sol.tof[0])
+            eng.t_last = float(order.t_end + sol.tof[-1])
+        self.looking.append(eng)
         mid = len(knots) // 2
         return order, (
             "fire_order",

@@ -83,6 +83,7 @@ class DecisionPipeline:
         self.identifier = Identifier(defence.origin, defence.doctrine.min_updates_hostile, defence.radars)
         self.engagements = EngagementManager(defence, assigner or FastAssigner())
         self.arcs = ArcEstimator(defence.radars, defence.air)
+        self.engagements.arcs = self.arcs  # the plots behind a ballistic round's kill assessment
         self._last_fusion = -np.inf
         self.debris_of: dict[int, int] = {}  # track -> the engaged track it is debris of
         self._origin_reported: dict[int, int] = {}
@@ -243,6 +244,8 @@ class DecisionPipeline:
                 i = tracks.index_of(tid)
                 emit(t, "threat", "decision", self._threat_payload(picture, tracks, i))
         c2 = time.perf_counter()
+        if self.engagements.looking and changes.initiated:
+            self.engagements.note_new_plots(tracks, changes.initiated)
         orders, events, ended = self.engagements.step(tracks, picture, self.defence.radars[det.sensor].scan_period_s)
         for kind, payload in events:
             emit(t, kind, "decision", payload)
@@ -254,7 +257,8 @@ class DecisionPipeline:
         for tid in self.engagements.destroyed:  # also for the other radars' scans at the same time
             ended.setdefault(tid, "assessed destroyed")
         c3 = time.perf_counter()
-        for kind, payload in self.warnings.update(picture, ended, tracks.updates):
+        debris_from = self.engagements.debris_from
+        for kind, payload in self.warnings.update(picture, ended, tracks.updates, tracks.x[:, 2], debris_from):
             emit(t, kind, "decision", payload)
         c4 = time.perf_counter()
         if self.record_plots:

@@ -16,6 +16,19 @@ def _round(x: float | None, nd: int = 3) -> float | None:
     return None if x is None or not np.isfinite(x) else round(float(x), nd)
 
 
+def first_warnings(warnings: list, truth) -> dict[tuple[str, tuple[str, int]], float]:
+    """(zone, who) -> the warning time [s] of the first warning the zone received for each threat,
+    in log order: a re-warning (a new track of the same round, after its first was lost) is not the
+    warning people had. ``truth(track)`` names what a track followed; a track of no threat counts as
+    a threat of its own."""
+    first: dict[tuple[str, tuple[str, int]], float] = {}
+    for w in warnings:
+        kind, i = truth(w.payload["track"])
+        who = (kind, i) if kind == "threat" else ("track", w.payload["track"])
+        first.setdefault((w.payload["zone"], who), w.payload["warning_time_s"])
+    return first
+
+
 def summarise(result: RunResult) -> dict:
     """summary.json of a run (see README for every key)."""
     log = result.log
@@ -55,10 +68,26 @@ def summarise(result: RunResult) -> dict:
             false_engaged += 1
     rounds = sum(e.payload["rounds"] for e in of("gun_fired"))
     warnings = of("warning")
+    first_warning = first_warnings(warnings, truth)
     per_zone: dict[str, float] = {}
-    for w in warnings:
-        z = w.payload["zone"]
-        per_zone[z] = min(per_zone.get(z, np.inf), w.payload["warning_time_s"])
+    for (z, _), v in first_warning.items():
+        per_zone[z] = min(per_zone.get(z, np.inf), v)
+    kill_times: dict[int, float] = {}
+    for e in of("kill"):
+        kill_times.setdefault(e.payload["threat"], e.t)
+    false_kills = missed_kills = 0
+    for e in of("kill_assessment"):
+        kind, i = truth(e.payload["track"])
+        if kind == "debris":  # a track that followed a piece of a destroyed threat
+            destroyed = True
+        elif kind == "threat":
+            destroyed = kill_times.get(i, np.inf) <= e.t
+        else:
+            continue
+        if e.payload["destroyed"] and not destroyed:
+            false_kills += 1
+        elif not e.payload["destroyed"] and destroyed:
+            missed_kills += 1
     det_range = [rec.first_detection[i][1] for i in sorted(rec.first_detection)]
     det_to_fire = [first_fire[i] - rec.first_detection[i][0] for i in sorted(first_fire) if i in rec.first_detection]
     falls = of("fall_of_shot")
@@ -119,8 +148,11 @@ def summarise(result: RunResult) -> dict:
         "rounds_fired": int(rounds),
         "bursts": len(of("gun_fired")),
         "rounds_per_kill": _round(rounds / len(killed), 1) if killed else None,
+        "kill_assessments": len(of("kill_assessment")),
+        "false_kill_assessments": false_kills,
+        "missed_kill_assessments": missed_kills,
         "warnings_issued": len(warnings),
-        "min_warning_time_s": _round(min((w.payload["warning_time_s"] for w in warnings), default=None)),
+        "min_warning_time_s": _round(min(first_warning.values(), default=None)),
         "warning_time_s": {z: _round(v, 2) for z, v in sorted(per_zone.items())},
         "damage_events": len(of("damage")),
         "threats_ignored_open_area": len(

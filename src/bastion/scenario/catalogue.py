@@ -470,3 +470,10 @@ class Catalogue:
 
 
 CATALOGUE = Catalogue()
+
+
+SIREN_CHAIN_LATENCY_S = 2.0
+"""Latency [s] from a confirmed threat track to an audible local alarm (radar confirm, C2, radio to
+the speaker heads): shared/domain/ram-and-layers.md §3, "Siren-chain latency (track to audible
+alarm): Not public. Assumption: 1-3 s" — the middle of that range, a labelled assumption (L). A
+warning's time to impact is counted from when it is heard (:class:`bastion.assess.warning.WarningBoard`)."""

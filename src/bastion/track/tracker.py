@@ -310,6 +310,14 @@ class Tracker:
         meas_sigma = np.maximum(rt.sigma_range_m, z_bar[:, 0] * max(rt.sigma_azimuth_rad, rt.sigma_elevation_rad))
         pos_var = np.trace(P_bar[:, :3, :3], axis1=1, axis2=2)
         radius = np.sqrt(gate) * np.sqrt(pos_var + meas_sigma**2) * 1.05 + 1.0
+        per_mode = self.n_modes > 1 and cfg.imm_ballistic
+        if per_mode and n_tr:
+            # each mode's own gate must fit in the search radius too: a free-flight mode of small
+            # probability may predict the plot far from the mixture (see the per-mode gate below)
+            dev = np.linalg.norm(self.xs[:, :, :3] - x_bar[:, None, :3], axis=2)  # (N, M)
+            var_j = np.trace(self.Ps[:, :, :3, :3], axis1=2, axis2=3)
+            radius_j = np.sqrt(gate) * np.sqrt(var_j + meas_sigma[:, None] ** 2) * 1.05 + dev + 1.0
+            radius = np.maximum(radius, radius_j.max(axis=1))
         good = np.flatnonzero(valid)
         if R == 1:
             ti, dj = candidate_pairs(x_bar[:, :3], radius, det_pos[good])
@@ -322,9 +330,31 @@ class Tracker:
         dj = good[dj]
         nu = meas.residual(z[dj], z_bar[ti])
         d2 = mahalanobis2(nu, S_inv[ti])
+        log_g = log_gaussian(d2, logdet[ti], m)
         ok = d2 <= gate
+        if per_mode and not ok.all():
+            # Per-mode gate (IMM with a free-flight mode): a plot outside the mixture's gate still
+            # gates when it lies inside one mode's own gate. Near a rocket's apogee the nearly
+            # constant-velocity mode fits for a few scans and takes most of the probability; as the
+            # round then falls away under gravity the mixture's prediction lags it and every plot
+            # misses the mixture gate, although the free-flight mode predicts it well: the track was
+            # lost while the round was seen on every scan (issue 15, rocket-salvo seed 3, R3-BDSC).
+            # Such a pair is scored with the exact IMM likelihood, sum_j mu_j N(nu_j; 0, S_j)
+            # (Bar-Shalom, Willett and Tian 2011, §11.6); pairs inside the mixture gate keep theirs.
+            out = np.flatnonzero(~ok)
+            to, do = ti[out], dj[out]
+            M = self.n_modes
+            nu_j = meas.residual(np.repeat(z[do], M, axis=0), zs[to].reshape(-1, m))
+            Sj_inv, logdet_j = inverse_and_logdet(Ss[to].reshape(-1, m, m))
+            d2_j = mahalanobis2(nu_j, Sj_inv).reshape(-1, M)
+            inside = (d2_j <= gate).any(axis=1)
+            if inside.any():
+                ll_j = log_gaussian(d2_j, logdet_j.reshape(-1, M), m) + np.log(np.maximum(self.mu[to], 1e-300))
+                top = ll_j.max(axis=1)
+                log_g[out] = top + np.log(np.exp(ll_j - top[:, None]).sum(axis=1))
+                ok[out[inside]] = True
         ti, dj, nu = ti[ok], dj[ok], nu[ok]
-        log_w = np.log(cfg.pd) + log_gaussian(d2[ok], logdet[ti], m) - np.log(lam)
+        log_w = np.log(cfg.pd) + log_g[ok] - np.log(lam)
 
         # association: confirmed tracks first (GNN or JPDA), then tentative tracks by GNN on the plots
         # left over. Tentative tracks always take hard decisions: a soft (JPDA) update of a track fed
