@@ -1,4 +1,10 @@
-"""``bastion`` commands. Bad input exits with code 2 and a message naming what is wrong."""
+"""``bastion`` commands. Bad input exits with code 2 and a message naming what is wrong.
+
+Start-up cost: this module and the command modules import only typer and rich at the top; each
+command imports what it runs (numpy, pydantic, scipy, ray, fastapi, …) inside its function, so
+``bastion --help`` starts at once and a command pays only for what it uses
+(``tests/cli/test_startup.py`` checks it, ``benchmarks/cli_start.py`` times it).
+"""
 
 from __future__ import annotations
 
@@ -9,8 +15,6 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
-
-from bastion.scenario import ScenarioError
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, help="bastion: counter-RAM / counter-UAS defence simulator."
@@ -40,6 +44,7 @@ def scenarios() -> None:
 def validate(scenario: Annotated[str, typer.Argument(help="built-in name or .toml path")]) -> None:
     """Check a scenario file; print its contents in brief or every problem with its line."""
     from bastion.api import compile_named
+    from bastion.scenario import ScenarioError
 
     try:
         c = compile_named(scenario)
@@ -71,6 +76,7 @@ def run_cmd(
 ) -> None:
     """Simulate a night; write events.sqlite, summary.json and report.html."""
     from bastion.api import compile_named, run_night
+    from bastion.scenario import ScenarioError
 
     try:
         compiled = compile_named(scenario)
