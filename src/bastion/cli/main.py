@@ -75,6 +75,12 @@ def run_cmd(
     ] = None,
 ) -> None:
     """Simulate a night; write events.sqlite, summary.json and report.html."""
+    from bastion.cli.extras import need
+
+    if report:
+        need("report", "report.html (or pass --no-report)")
+    if dis or dis_in:
+        need("dis", "--dis" if dis else "--dis-in")
     from bastion.api import compile_named, run_night
     from bastion.scenario import ScenarioError
 
@@ -193,7 +199,7 @@ def replay(
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object per event")] = False,
 ) -> None:
     """Print a recorded run's timeline."""
-    from bastion.report.html import QUIET, _describe
+    from bastion.report.describe import QUIET, describe
     from bastion.store import EventStore, find_run
 
     try:
@@ -211,7 +217,7 @@ def replay(
                 colour = {"world": "dim", "decision": "cyan", "operator": "yellow", "sensor": "blue"}.get(
                     e.source, "white"
                 )
-                console.print(f"[{colour}]{e.t:8.2f}  {e.source:<8} {e.kind:<22}[/] {_describe(e)}", highlight=False)
+                console.print(f"[{colour}]{e.t:8.2f}  {e.source:<8} {e.kind:<22}[/] {describe(e)}", highlight=False)
 
 
 @app.command()
@@ -221,6 +227,9 @@ def report(
     root: Annotated[Path, typer.Option(help="folder searched for run ids")] = Path("runs"),
 ) -> None:
     """(Re)write the HTML report of a recorded run."""
+    from bastion.cli.extras import need
+
+    need("report", "bastion report")
     from bastion.report.html import write_report
     from bastion.store import find_run
 
