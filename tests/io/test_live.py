@@ -276,17 +276,18 @@ def _beast_stream(n=40) -> bytes:
     return modes_stream.write_beast(frames, ts, np.full(len(frames), 0x1A))
 
 
-def test_split_beast_matches_pymodes_remainder_at_every_cut():
+def test_beast_stream_tail_matches_pymodes_remainder_at_every_cut():
     from pyModeS.cli._source import _parse_beast_buffer  # the library's (private) stream parser
 
     data = _beast_stream()
     assert data.count(b"\x1a\x1a") > 20
     whole, _ = modes_stream.read_beast(data)
     for cut in range(len(data) + 1):
-        complete, tail = live.split_beast(data[:cut])
+        first, st1, tail = modes_stream.read_beast_stream(data[:cut])
+        complete = data[: cut - len(tail)]
         assert complete + tail == data[:cut]
         assert tail == _parse_beast_buffer(data[:cut])[1], cut
-        first, st1 = modes_stream.read_beast(complete)
+        assert modes_stream.read_beast(complete)[0].frame.tolist() == first.frame.tolist()
         rest, st2 = modes_stream.read_beast(tail + data[cut:])
         assert st1.malformed == st2.malformed == 0
         assert first.frame.tolist() + rest.frame.tolist() == whole.frame.tolist()

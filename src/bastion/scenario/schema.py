@@ -304,3 +304,8 @@ def cross_reference_problems(s: Scenario) -> list[tuple[tuple[str | int, ...], s
                 problems.append(((kind, i, "name"), f"duplicate name {item.name!r}"))
             seen.add(item.name)
     return problems
+
+
+StrictModel = _Model
+"""The public base of bastion's TOML tables (unknown keys refused, values frozen): other file formats
+built on the scenario's (the live configuration, :mod:`bastion.io.live.config`) subclass this."""
