@@ -8,9 +8,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bastion.io import asterix, feeds, modes_stream
-from bastion.io.asterix import DAY_S
-from bastion.io.feeds import read_service_messages
+from bastion.io import asterix, modes_stream
+from bastion.io.asterix import DAY_S, read_service_messages
 from bastion.io.live.config import FeedSpec
 from bastion.sense.adsb_frames import AdsbDecoder
 from bastion.sense.types import AdsbReports, Detections
@@ -135,7 +134,7 @@ class RadarFeed:
         for m in msgs:
             if self.source is not None and (m.sac, m.sic) != self.source:
                 continue
-            if m.message_type != feeds.CAT034_NORTH_MARKER or not math.isfinite(m.time_of_day):
+            if m.message_type != asterix.CAT034_NORTH_MARKER or not math.isfinite(m.time_of_day):
                 continue
             t = self._t(m.time_of_day)
             for t_old in sorted(x for x in self.pending if x <= t):
