@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from bastion.doctrine import WeaponsControl
 from bastion.scenario.catalogue import CATALOGUE
 
 
@@ -240,7 +241,7 @@ class SimulatedOperator(_Model):
 class Defence(_Model):
     """Doctrine of the defended site."""
 
-    weapons_control: Literal["hold", "tight", "free"] = "tight"
+    weapons_control: WeaponsControl = WeaponsControl.TIGHT
     auto_engage_ballistic: bool = Field(
         True,
         description="in 'tight', engage hostile rockets and mortar rounds without a per-target authorisation "

@@ -171,7 +171,7 @@ class RadarFeed:
                 return []
         self.suspect_t = None
         self.last_t = t
-        det = chunks[0] if len(chunks) == 1 else _concat(chunks)
+        det = Detections.concatenate(chunks)
         st.scans += 1
         st.plots += len(det)
         return [ScanItem(det)]
@@ -199,23 +199,6 @@ class RadarFeed:
         return Detections(
             d.t, d.sensor, d.range[ok], d.azimuth[ok], d.elevation[ok], d.range_rate[ok], d.power[ok], d.rcs[ok]
         )
-
-
-def _concat(chunks: list[Detections]) -> Detections:
-    c = chunks[0]
-    cat = np.concatenate
-    iff = None if any(x.iff is None for x in chunks) else cat([x.iff for x in chunks])
-    return Detections(
-        c.t,
-        c.sensor,
-        cat([x.range for x in chunks]),
-        cat([x.azimuth for x in chunks]),
-        cat([x.elevation for x in chunks]),
-        cat([x.range_rate for x in chunks]),
-        cat([x.power for x in chunks]),
-        cat([x.rcs for x in chunks]),
-        iff,
-    )
 
 
 class Cat021Feed:
