@@ -33,7 +33,7 @@ bit-flipped float) are dropped and counted; a radar scan older than the radar's 
 new time (one corrupted time of day cannot stall a radar). Operator actions (the engine's operator
 protocol) take effect before the next sensor report is processed, as in the simulation.
 
-This module sits under ``bastion.engine`` in the layer contract: the decision pipeline, the event
+This package sits under ``bastion.engine`` in the layer contract: the decision pipeline, the event
 log and the clock are handed in (see ``bastion.cli.live``), so io never imports the engine.
 
 One module per job: :mod:`~bastion.io.live.config` (the configuration file),
