@@ -10,17 +10,17 @@ import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bastion import __version__
-from bastion.engine.clock import WallClock
-from bastion.engine.events import EventLog
-from bastion.engine.simulation import RunResult, run
-from bastion.engine.summary import summarise
-from bastion.incidents import record_incident_from_run
-from bastion.report.html import write_report
 from bastion.scenario import load
 from bastion.scenario.compiled import CompiledScenario, compile_scenario
-from bastion.store import EventStore
+
+if TYPE_CHECKING:
+    from bastion.engine.simulation import RunResult
+
+# The engine, the store, the incident register and the report (plotly) are imported by the
+# functions that use them: ``compile_named`` (``bastion validate``) needs only the scenario.
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,12 @@ def run_night(
     publishes the defenders' picture as Cursor on Target as it happens (:mod:`bastion.io.cot`); the
     publisher's counts are in ``NightResult.cot``. OSError if the CoT destination cannot be opened.
     """
+    from bastion.engine.clock import WallClock
+    from bastion.engine.events import EventLog
+    from bastion.engine.simulation import run
+    from bastion.engine.summary import summarise
+    from bastion.store import EventStore
+
     compiled = scenario if isinstance(scenario, CompiledScenario) else compile_named(scenario)
     run_id = run_id_for(compiled, seed)
     log = EventLog(flush_every=50 if dis or cot else 2_000)  # DIS PDUs and CoT go out as events happen
@@ -132,11 +138,15 @@ def run_night(
     if out_dir is not None and store is not None:
         store.finish_run(run_id, "complete", summary)
         store.close()
+        from bastion.incidents import record_incident_from_run
+
         # every simulated engagement becomes an incident, in the same database as its events
         incident_id = record_incident_from_run(out_dir / "events.sqlite", run_id)
         (out_dir / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=False) + "\n")
         (out_dir / "scenario.toml").write_text(compiled.loaded.text)
         if report:
+            from bastion.report.html import write_report
+
             write_report(out_dir / "events.sqlite", run_id, out_dir / "report.html")
     cot_counts = None
     if cot_publisher is not None:

@@ -143,7 +143,7 @@ def _reports(rng, n=40) -> AdsbReports:
 
 def test_cat021_encoding_read_by_libasterix_and_bastion():
     r = _reports(np.random.default_rng(21))
-    blocks = feeds.encode_cat021(r, sac=7, sic=9, start_tod_s=START_TOD, max_datagram=500)
+    blocks = ax.encode_cat021(r, sac=7, sic=9, start_tod_s=START_TOD, max_datagram=500)
     assert len(blocks) > 1 and all(len(b) <= 500 for b in blocks)
     ref = _lib_records(blocks, lib.Cat_021_2_6)
     assert len(ref) == len(r)
@@ -172,11 +172,11 @@ def test_cat021_encoding_read_by_libasterix_and_bastion():
 
 
 def test_cat034_north_marker_read_by_libasterix_and_back():
-    m = feeds.encode_north_marker(3, 4, START_TOD + 12.5, rotation_period_s=1.0)
+    m = ax.encode_north_marker(3, 4, START_TOD + 12.5, rotation_period_s=1.0)
     (rec,) = _lib_records([m], lib.Cat_034_1_29)
     assert _q(rec, "030", None, "s") == START_TOD + 12.5
     assert rec.get_item("000").variation.content.as_uint() == 1 and _q(rec, "041", None, "s") == 1.0
-    msgs, bad = feeds.read_service_messages(m)
+    msgs, bad = ax.read_service_messages(m)
     assert bad == 0 and len(msgs) == 1
     assert (msgs[0].sac, msgs[0].sic, msgs[0].message_type, msgs[0].time_of_day) == (3, 4, 1, START_TOD + 12.5)
     assert ax.decode(m).stats.records == {34: 1}
@@ -201,13 +201,13 @@ def test_scans_split_over_datagrams_close_at_the_north_marker():
     for b in blocks:
         out += feed.decode(b, 0.0)
     assert out == []  # the scan is still open: more plots may come
-    out += feed.decode(feeds.encode_north_marker(0, 1, START_TOD + 12.0), 0.0)
+    out += feed.decode(ax.encode_north_marker(0, 1, START_TOD + 12.0), 0.0)
     (item,) = out
     assert item.det.t == 12.0 and len(item.det) == 120
     np.testing.assert_allclose(item.det.range, det.range, rtol=1e-7)  # the SP field's float32
     np.testing.assert_allclose(item.det.azimuth, det.azimuth, rtol=1e-7, atol=1e-7)
     # an empty scan is a marker alone: the tracker must see it to count its misses
-    (empty,) = feed.decode(feeds.encode_north_marker(0, 1, START_TOD + 13.0), 0.0)
+    (empty,) = feed.decode(ax.encode_north_marker(0, 1, START_TOD + 13.0), 0.0)
     assert empty.det.t == 13.0 and len(empty.det) == 0
     assert feed.stats.scans == 2 and feed.stats.bad_packets == 0
 
@@ -228,7 +228,7 @@ def test_scans_without_markers_close_on_a_later_time_or_after_a_quiet_spell():
 def test_stale_scans_and_time_jumps_are_dropped_and_counted():
     setup = config(RADAR_FEED.format(port=4000))
     feed = _radar_feed(setup)
-    marker = lambda t: feeds.encode_north_marker(0, 1, START_TOD + t)  # noqa: E731
+    marker = lambda t: ax.encode_north_marker(0, 1, START_TOD + t)  # noqa: E731
     assert len(feed.decode(marker(10.0), 0.0)) == 1
     assert feed.decode(marker(9.0), 0.0) == [] and feed.stats.stale_scans == 0  # never opened: older than last
     assert feed.decode(marker(5000.0), 0.0) == [] and feed.stats.time_jumps == 1  # one corrupted time: held
@@ -259,7 +259,7 @@ def test_implausible_plot_values_are_dropped():
     dg = _poke_sp(dg, 2, 0, 3.0e38)  # a bit-flipped float32 range
     dg = _poke_sp(dg, 5, 2, 3.0)  # an elevation beyond the zenith
     out = feed.decode(dg, 0.0)
-    out += feed.decode(feeds.encode_north_marker(0, 1, START_TOD + 3.0), 0.0)
+    out += feed.decode(ax.encode_north_marker(0, 1, START_TOD + 3.0), 0.0)
     assert len(out[0].det) == 8 and feed.stats.implausible == 2
     assert np.isin(out[0].det.range.astype(np.float32), det.range[[0, 1, 3, 4, 6, 7, 8, 9]].astype(np.float32)).all()
 
@@ -276,17 +276,18 @@ def _beast_stream(n=40) -> bytes:
     return modes_stream.write_beast(frames, ts, np.full(len(frames), 0x1A))
 
 
-def test_split_beast_matches_pymodes_remainder_at_every_cut():
+def test_beast_stream_tail_matches_pymodes_remainder_at_every_cut():
     from pyModeS.cli._source import _parse_beast_buffer  # the library's (private) stream parser
 
     data = _beast_stream()
     assert data.count(b"\x1a\x1a") > 20
     whole, _ = modes_stream.read_beast(data)
     for cut in range(len(data) + 1):
-        complete, tail = live.split_beast(data[:cut])
+        first, st1, tail = modes_stream.read_beast_stream(data[:cut])
+        complete = data[: cut - len(tail)]
         assert complete + tail == data[:cut]
         assert tail == _parse_beast_buffer(data[:cut])[1], cut
-        first, st1 = modes_stream.read_beast(complete)
+        assert modes_stream.read_beast(complete)[0].frame.tolist() == first.frame.tolist()
         rest, st2 = modes_stream.read_beast(tail + data[cut:])
         assert st1.malformed == st2.malformed == 0
         assert first.frame.tolist() + rest.frame.tolist() == whole.frame.tolist()
@@ -371,7 +372,7 @@ def test_raw_streams_are_timed_by_their_content(tmp_path):
     stream = b"".join(
         b
         for t in (1.0, 2.0, 3.0)
-        for b in [*ax.encode_cat048(scan(rng, t), 0, 1, 86_399.0, 0.0), feeds.encode_north_marker(0, 1, 86_399.0 + t)]
+        for b in [*ax.encode_cat048(scan(rng, t), 0, 1, 86_399.0, 0.0), ax.encode_north_marker(0, 1, 86_399.0 + t)]
     )  # start 86399 s: the scans fall at 0, 1 and 2 s after midnight
     path = tmp_path / "raw.ast"
     path.write_bytes(stream)

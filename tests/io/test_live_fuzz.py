@@ -13,7 +13,7 @@ from live_site import SITE  # beside this file (pytest puts the test folder on t
 from bastion.engine.events import EventLog
 from bastion.engine.pipeline import DecisionPipeline
 from bastion.io import asterix as ax
-from bastion.io import feeds, live, modes_stream
+from bastion.io import live, modes_stream
 from bastion.sense.adsb_frames import encode_reports, to_hex
 from bastion.sense.types import AdsbReports, Detections
 
@@ -92,8 +92,8 @@ def _frames_bytes():
 
 BEAST_FRAMES, AVR_LINES = _frames_bytes()
 SEEDS = {
-    RADAR: [*ax.encode_cat048(_scan(1.0), 0, 1, START_TOD, 43.0), feeds.encode_north_marker(0, 1, START_TOD + 1.0)],
-    CAT021: feeds.encode_cat021(_reports(1.0), 0, 101, START_TOD),
+    RADAR: [*ax.encode_cat048(_scan(1.0), 0, 1, START_TOD, 43.0), ax.encode_north_marker(0, 1, START_TOD + 1.0)],
+    CAT021: ax.encode_cat021(_reports(1.0), 0, 101, START_TOD),
     BEAST: [b"".join(BEAST_FRAMES)],
     AVR: [b"".join(AVR_LINES)],
 }
@@ -117,7 +117,7 @@ def _good_scan_still_decided(eng: live.LiveEngine) -> None:
     before = eng.scans
     for dg in [
         *ax.encode_cat048(_scan(t, seed=int(t)), 0, 1, START_TOD, 43.0),
-        feeds.encode_north_marker(0, 1, START_TOD + t),
+        ax.encode_north_marker(0, 1, START_TOD + t),
     ]:
         eng.handle(RADAR, dg, 0.0, t)
     assert eng.scans == before + 1

@@ -43,3 +43,15 @@ def test_error_ellipse_axes_and_orientation():
     k = np.sqrt(-2 * np.log(0.05))  # 2-D chi-square(2) 95 % radius
     assert axes == pytest.approx([10 * k, 2 * k])
     assert abs(np.sin(orient)) == pytest.approx(1.0)  # major axis east-west
+
+
+def test_chi2_ppf_is_scipy_stats_chi2_ppf_bit_for_bit():
+    """The start-up-cheap quantile (gammaincinv) is the very number scipy.stats.chi2.ppf gives."""
+    from scipy.stats import chi2
+
+    from bastion.physics.geometry import chi2_ppf
+
+    rng = np.random.default_rng(7)
+    for dof in range(1, 7):
+        for p in [*rng.random(200), 0.5, 0.9, 0.95, 0.99, 0.997, 0.9999]:
+            assert chi2_ppf(float(p), dof) == float(chi2.ppf(p, dof))

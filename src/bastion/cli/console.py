@@ -60,6 +60,9 @@ def console_cmd(
     ] = None,
 ) -> None:
     """Serve the operator console: map, threats, warnings, weapons control, authorisation, replay."""
+    from bastion.cli.extras import need
+
+    need("console", "bastion console")
     import uvicorn
 
     from bastion.console import ConsoleConfig, create_app
@@ -117,6 +120,9 @@ def users_add(
     replace: Annotated[bool, typer.Option(help="change an existing user's role and password")] = False,
 ) -> None:
     """Add a user; the password is asked for (or read from the first line of stdin when piped)."""
+    from bastion.cli.extras import need
+
+    need("console", "bastion users")
     from bastion.console.auth import UserError, UserStore, check_name, check_role
 
     try:
@@ -138,6 +144,9 @@ def users_add(
 @users_app.command("list")
 def users_list(db: DbOption = Path("bastion.sqlite")) -> None:
     """List the console's users."""
+    from bastion.cli.extras import need
+
+    need("console", "bastion users")
     from rich.table import Table
 
     from bastion.console.auth import UserStore
@@ -151,6 +160,9 @@ def users_list(db: DbOption = Path("bastion.sqlite")) -> None:
 @users_app.command("remove")
 def users_remove(name: Annotated[str, typer.Argument(help="user name")], db: DbOption = Path("bastion.sqlite")) -> None:
     """Remove a user (their open sessions end when the console restarts)."""
+    from bastion.cli.extras import need
+
+    need("console", "bastion users")
     from bastion.console.auth import UserStore
 
     if not UserStore(db).remove(name):

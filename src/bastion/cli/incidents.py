@@ -210,6 +210,9 @@ def report_cmd(
     db: DbOption = None,
 ) -> None:
     """Write the after-action report (self-contained HTML)."""
+    from bastion.cli.extras import need
+
+    need("report", "bastion incidents report")
     from bastion.incidents.after_action import write_after_action
 
     with _open(db) as reg:
@@ -272,6 +275,9 @@ def trends_cmd(
     db: DbOption = None,
 ) -> None:
     """Attacks per period by weapon and site, a change-point model with intervals, calendar dates."""
+    from bastion.cli.extras import need
+
+    need("report", "bastion incidents trends")
     from datetime import date
 
     from bastion.incidents.trends import CalendarError, analyse, read_calendar

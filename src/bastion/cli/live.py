@@ -136,6 +136,7 @@ def live(
     from datetime import UTC, datetime
 
     from bastion import __version__
+    from bastion.cli.extras import need
     from bastion.cli.main import console, fail
     from bastion.engine.events import EventLog
     from bastion.io.live import live_summary, load_live
@@ -163,6 +164,7 @@ def live(
     (out / "scenario.toml").write_text(setup.scenario_text)
     sender = None
     if setup.config.publish.dis is not None:
+        need("dis", "[publish] dis")
         from bastion.io.dis import DisEventBridge, DisSender
         from bastion.io.feeds import parse_address
 
@@ -347,6 +349,7 @@ def export(
     root: Annotated[Path, typer.Option(help="folder searched for run ids")] = Path("runs"),
 ) -> None:
     """Export a recorded run: tracks, impact ellipses, warnings, engagements, debris."""
+    from bastion.cli.extras import need
     from bastion.cli.main import console, fail
     from bastion.report.exports import FORMATS, ExportError, export_run
     from bastion.store import find_run
@@ -354,6 +357,8 @@ def export(
     fmt = format.lower()
     if fmt not in FORMATS:
         fail(f"--format {format!r}: choose {', '.join(FORMATS)}")
+    if fmt in ("czml", "kml"):  # czml3 / simplekml; GeoJSON is plain JSON
+        need("report", f"bastion export --format {fmt}")
     try:
         db, run_id = find_run(run, root)
     except LookupError as exc:

@@ -1,4 +1,10 @@
-"""``bastion`` commands. Bad input exits with code 2 and a message naming what is wrong."""
+"""``bastion`` commands. Bad input exits with code 2 and a message naming what is wrong.
+
+Start-up cost: this module and the command modules import only typer and rich at the top; each
+command imports what it runs (numpy, pydantic, scipy, ray, fastapi, …) inside its function, so
+``bastion --help`` starts at once and a command pays only for what it uses
+(``tests/cli/test_startup.py`` checks it, ``benchmarks/cli_start.py`` times it).
+"""
 
 from __future__ import annotations
 
@@ -9,8 +15,6 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
-
-from bastion.scenario import ScenarioError
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, help="bastion: counter-RAM / counter-UAS defence simulator."
@@ -40,6 +44,7 @@ def scenarios() -> None:
 def validate(scenario: Annotated[str, typer.Argument(help="built-in name or .toml path")]) -> None:
     """Check a scenario file; print its contents in brief or every problem with its line."""
     from bastion.api import compile_named
+    from bastion.scenario import ScenarioError
 
     try:
         c = compile_named(scenario)
@@ -78,7 +83,14 @@ def run_cmd(
     ] = None,
 ) -> None:
     """Simulate a night; write events.sqlite, summary.json and report.html."""
+    from bastion.cli.extras import need
+
+    if report:
+        need("report", "report.html (or pass --no-report)")
+    if dis or dis_in:
+        need("dis", "--dis" if dis else "--dis-in")
     from bastion.api import compile_named, run_night
+    from bastion.scenario import ScenarioError
 
     try:
         compiled = compile_named(scenario)
@@ -200,7 +212,7 @@ def replay(
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object per event")] = False,
 ) -> None:
     """Print a recorded run's timeline."""
-    from bastion.report.html import QUIET, _describe
+    from bastion.report.describe import QUIET, describe
     from bastion.store import EventStore, find_run
 
     try:
@@ -221,7 +233,7 @@ def replay(
                 colour = {"world": "dim", "decision": "cyan", "operator": "yellow", "sensor": "blue"}.get(
                     e.source, "white"
                 )
-                console.print(f"[{colour}]{e.t:8.2f}  {e.source:<8} {e.kind:<22}[/] {_describe(e)}", highlight=False)
+                console.print(f"[{colour}]{e.t:8.2f}  {e.source:<8} {e.kind:<22}[/] {describe(e)}", highlight=False)
     note = info.unfinished_note()
     if note:
         err.print(f"[bold yellow]warning:[/] {note}", highlight=False, soft_wrap=True)
@@ -234,6 +246,9 @@ def report(
     root: Annotated[Path, typer.Option(help="folder searched for run ids")] = Path("runs"),
 ) -> None:
     """(Re)write the HTML report of a recorded run."""
+    from bastion.cli.extras import need
+
+    need("report", "bastion report")
     from bastion.report.html import write_report
     from bastion.store import find_run
 

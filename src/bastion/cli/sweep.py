@@ -143,6 +143,11 @@ def sweep(
     report: Annotated[bool, typer.Option(help="write report.html")] = True,
 ) -> None:
     """Seeded replications of a scenario over a parameter grid, on Ray; results stream to Parquet."""
+    from bastion.cli.extras import need
+
+    need("sweep", "bastion sweep")
+    if report:
+        need("report", "bastion sweep's report.html (or pass --no-report)")
     from rich.table import Table
 
     from bastion.cli.main import console, err, fail
@@ -234,6 +239,10 @@ def plan_cmd(
     resume: Annotated[bool, typer.Option(help="complete the plan already in --out")] = False,
 ) -> None:
     """Choose gun positions among candidate sites: minimise P(leak) within a fall-of-shot risk limit."""
+    from bastion.cli.extras import need
+
+    need("sweep", "bastion plan")
+    need("report", "bastion plan (its report.html)")
     from rich.table import Table
 
     from bastion.cli.main import console, err, fail

@@ -54,6 +54,7 @@ from bastion.console.auth import LoginLimiter, Session, Sessions, User, UserStor
 from bastion.console.live import LiveRun, clamp_speed, finite_number
 from bastion.console.replay import RecordedRun, ReplayCursor, list_runs
 from bastion.console.view import ViewEvent, site_json
+from bastion.doctrine import WeaponsControl
 
 STATIC = Path(__file__).parent / "static"
 COOKIE = "bastion_session"
@@ -256,7 +257,7 @@ class AuthoriseBody(BaseModel):
 
 
 class WeaponsControlBody(BaseModel):
-    status: Literal["hold", "tight", "free"]
+    status: WeaponsControl
 
 
 class ClockBody(BaseModel):

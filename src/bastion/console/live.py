@@ -28,6 +28,7 @@ from pathlib import Path
 from bastion import __version__
 from bastion.api import run_id_for
 from bastion.console.view import PictureLog, ViewEvent, to_view
+from bastion.doctrine import WeaponsControl
 from bastion.engine.events import Event, EventLog
 from bastion.engine.operator import OperatorAction
 from bastion.engine.simulation import run
@@ -37,7 +38,7 @@ from bastion.store import EventStore
 
 MIN_SPEED = 1.0
 MAX_SPEED = 100.0
-WEAPONS_CONTROL = ("hold", "tight", "free")
+WEAPONS_CONTROL = tuple(WeaponsControl)
 LAG_RESYNC_S = 0.5  # engine more than this behind the clock: the clock waits for it
 POLL_S = 0.1  # longest sleep of a waiting engine, so pause, speed and stop take effect promptly
 

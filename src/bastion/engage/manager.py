@@ -24,6 +24,7 @@ import numpy as np
 
 from bastion.assess.ballistic import ArcFit
 from bastion.assess.types import Identity, ThreatPicture, TrackClass
+from bastion.doctrine import WeaponsControl
 from bastion.engage import ballistic_kill, kill_assessment
 from bastion.engage.assign import Assigner
 from bastion.engage.collateral import intact_rounds_in_zones
@@ -190,8 +191,8 @@ class EngagementManager:
 
     # -- operator interface ------------------------------------------------------------------
     def set_weapons_control(self, status: str) -> None:
-        if status not in ("hold", "tight", "free"):
-            raise ValueError(f"weapons-control status must be hold, tight or free, not {status!r}")
+        if status not in tuple(WeaponsControl):
+            raise ValueError(f"weapons-control status must be {', '.join(WeaponsControl)}, not {status!r}")
         self.weapons_control = status
 
     def authorise(self, request_id: int, approved: bool, user: str, t: float) -> list[tuple[str, dict]]:

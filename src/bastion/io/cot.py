@@ -49,6 +49,7 @@ UNKNOWN_ERROR_M = 9999999.0  # TAK's "unknown" for ce / le
 AFFILIATION = {"hostile": "h", "friendly": "f", "civil": "n", "neutral": "n"}  # else "u"
 SPOT = "b-m-p-s-m"
 DELETE = "t-x-d-d"
+VERDICTS = {"destroyed": "assessed destroyed", "survived": "survived: re-engage", "lost": "track lost: not a kill"}
 
 
 def track_type(identity: str | None, klass: str | None) -> str:
@@ -247,7 +248,8 @@ class CotBuilder:
         known = self._intercepts.get(p["order"])
         if known is None:
             return []
-        verdict = "assessed destroyed" if p.get("destroyed") else "survived: re-engage"
+        said = p.get("verdict") or ("destroyed" if p.get("destroyed") else "survived")
+        verdict = VERDICTS.get(said, said)
         return [
             self._marker(
                 f"{self.uid_prefix}-engagement-{p['order']}",

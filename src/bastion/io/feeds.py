@@ -20,7 +20,6 @@ encodes one record at a time, ~7,000 records/s; the tests read these encoders' o
 
 from __future__ import annotations
 
-import math
 import socket
 import time
 from collections.abc import Callable, Sequence
@@ -31,212 +30,15 @@ from pathlib import Path
 import numpy as np
 
 from bastion.io import asterix, modes_stream, pcap
-from bastion.io.asterix import DAY_S, FPM, FT, NM
-from bastion.sense.adsb_frames import encode_reports, icao_to_int, to_hex
+from bastion.io.asterix import DAY_S, MAX_DATAGRAM, encode_cat021, encode_north_marker, read_service_messages
+from bastion.sense.adsb_frames import encode_reports, to_hex
 from bastion.sense.types import AdsbReports, Detections
-
-MAX_DATAGRAM = 1400  # [bytes] payload that fits an Ethernet frame with IPv4 and UDP headers
-_CHARS6 = "#ABCDEFGHIJKLMNOPQRSTUVWXYZ##### ###############0123456789######"
-
-CAT034_NORTH_MARKER = 1
-CAT034_SECTOR_CROSSING = 2
 
 
 def tod_of(moment: datetime) -> float:
     """Seconds after midnight UTC [s] of an aware datetime (bastion's t = 0 on the wire)."""
     utc = moment.astimezone(UTC)
     return (utc - utc.replace(hour=0, minute=0, second=0, microsecond=0)).total_seconds()
-
-
-# ----------------------------------------------------------------------------------------------
-# ASTERIX writing helpers: records of optional items, packed into data blocks
-
-
-def _be(values, nbytes: int) -> np.ndarray:
-    """Big-endian bytes (N, nbytes) of integers (two's complement for negatives)."""
-    v = np.asarray(values, dtype=np.int64) & ((1 << (8 * nbytes)) - 1)
-    return np.stack([(v >> (8 * (nbytes - 1 - k))) & 0xFF for k in range(nbytes)], axis=1).astype(np.uint8)
-
-
-def _pack(cat: int, items: list[tuple[int, np.ndarray, np.ndarray]], max_datagram: int) -> list[bytes]:
-    """Data blocks of ``cat`` whose records hold ``items``: (FRN, bytes (N, w), present (N,)), FRNs ascending.
-
-    Each record gets the FSPEC of its present items (as many octets as its highest FRN needs, FX
-    set on all but the last); records are packed whole into blocks of at most ``max_datagram`` bytes.
-    """
-    n = items[0][1].shape[0]
-    top = max(frn for frn, _, _ in items)
-    n_oct = (top + 6) // 7
-    fs = np.zeros((n, n_oct), dtype=np.uint8)
-    last = np.zeros(n, dtype=int)  # highest present FRN per record
-    for frn, _, present in items:
-        k, bit = divmod(frn - 1, 7)
-        fs[:, k] |= np.where(present, 0x80 >> bit, 0).astype(np.uint8)
-        last = np.where(present, frn, last)
-    used = (last + 6) // 7  # FSPEC octets per record
-    octet = np.arange(n_oct)[None, :]
-    fs |= (octet < used[:, None] - 1).astype(np.uint8)  # FX: another octet follows
-    cols = [fs] + [b for _, b, _ in items]
-    mask = [octet < used[:, None]] + [np.broadcast_to(p[:, None], b.shape) for _, b, p in items]
-    flat = np.concatenate(cols, axis=1)[np.concatenate(mask, axis=1)]  # row-major: record after record
-    lengths = np.concatenate(mask, axis=1).sum(axis=1)
-    cum = np.concatenate([[0], np.cumsum(lengths)])
-    blocks, start = [], 0
-    while start < n:
-        stop = int(np.searchsorted(cum, cum[start] + max_datagram - 3, side="right")) - 1
-        stop = max(stop, start + 1)
-        body = flat[cum[start] : cum[stop]].tobytes()
-        blocks.append(bytes([cat]) + (3 + len(body)).to_bytes(2, "big") + body)
-        start = stop
-    return blocks
-
-
-def _chars6(text: np.ndarray) -> np.ndarray:
-    """Callsigns (N,) as the 6-byte ICAO 6-bit character code of I021/170 (8 characters, space padded)."""
-    code = {c: i for i, c in enumerate(_CHARS6) if c != "#"}
-    out = np.zeros((len(text), 6), dtype=np.uint8)
-    for r, s in enumerate(text.tolist()):  # strings: a loop over the (few) aircraft of a batch
-        v = 0
-        for ch in (str(s).upper() + " " * 8)[:8]:
-            v = (v << 6) | code.get(ch, 32)
-        out[r] = list(v.to_bytes(6, "big"))
-    return out
-
-
-def encode_cat021(
-    reports: AdsbReports,
-    sac: int,
-    sic: int,
-    start_tod_s: float = 0.0,
-    simulated: bool = True,
-    max_datagram: int = MAX_DATAGRAM,
-) -> list[bytes]:
-    """ADS-B reports as CAT021 (ed. 2.x) datagrams, one data block of whole records each.
-
-    Items: I021/010 (SAC, SIC), /040 (ATP = 24-bit ICAO address, ARC = 25 ft; first extension
-    with SIM when ``simulated``), /131 high-resolution position (180/2^30 deg), /080 target address,
-    /073 time of message reception of position (1/128 s), /090 quality indicators (NACp in the
-    first extension), /210 MOPS version (VN 2 = DO-260B, LTT 2 = 1090 ES), /145 flight level (the
-    barometric altitude, 1/4 FL = 25 ft, as a transponder reports it), /157 geometric vertical rate
-    (6.25 ft/min) and /160 airborne ground vector (2^-14 NM/s, 360/2^16 deg) where the velocity is
-    known, and /170 target identification where a callsign was received.
-    """
-    n = len(reports)
-    if n == 0:
-        return []
-    tod = np.round(np.mod(start_tod_s + reports.t, DAY_S) * 128.0).astype(np.int64) & 0xFFFFFF
-    lat = np.round(reports.lat / 180.0 * 2**30).astype(np.int64)
-    lon = np.round(reports.lon / 180.0 * 2**30).astype(np.int64)
-    fl = np.clip(np.round(reports.altitude_m / (25.0 * FT)), -(2**15), 2**15 - 1).astype(np.int64)
-    v = reports.velocity
-    has_v = np.isfinite(v[:, :2]).all(axis=1)
-    gs = np.hypot(v[:, 0], v[:, 1])
-    gs_raw = np.round(np.nan_to_num(gs) / (2.0**-14 * NM)).astype(np.int64)
-    gs_re = gs_raw > 0x7FFF  # beyond the field: RE bit set, value saturated
-    trk = np.round(np.mod(np.arctan2(np.nan_to_num(v[:, 0]), np.nan_to_num(v[:, 1])), 2 * np.pi) / (2 * np.pi) * 65536)
-    has_vr = np.isfinite(v[:, 2])
-    vr_raw = np.round(np.nan_to_num(v[:, 2]) / (6.25 * FPM)).astype(np.int64)
-    vr_re = np.abs(vr_raw) > 2**14 - 1
-    nacp = np.clip(np.asarray(reports.nacp, dtype=np.int64), 0, 15)
-    has_cs = np.char.str_len(reports.callsign.astype(str)) > 0
-    every = np.ones(n, dtype=bool)
-    i040 = np.tile(np.array([0x20 | 0x08 | (1 if simulated else 0), 0x20 if simulated else 0], np.uint8), (n, 1))
-    items = [
-        (1, np.tile(np.array([sac & 0xFF, sic & 0xFF], np.uint8), (n, 1)), every),
-        (2, i040 if simulated else i040[:, :1], every),
-        (7, np.concatenate([_be(lat, 4), _be(lon, 4)], axis=1), every),
-        (11, _be(icao_to_int(reports.icao24), 3), every),
-        (12, _be(tod, 3), every),
-        (17, np.column_stack([np.ones(n, np.uint8), (nacp << 1).astype(np.uint8)]), every),
-        (18, np.full((n, 1), (2 << 3) | 2, np.uint8), every),
-        (21, _be(fl, 2), every),
-        (25, _be(np.where(vr_re, 0x8000, vr_raw & 0x7FFF), 2), has_vr),
-        (26, np.concatenate([_be(np.where(gs_re, 0xFFFF, gs_raw), 2), _be(trk.astype(np.int64), 2)], axis=1), has_v),
-        (29, _chars6(reports.callsign), has_cs),
-    ]
-    return _pack(21, items, max_datagram)
-
-
-def encode_north_marker(sac: int, sic: int, tod_s: float, rotation_period_s: float | None = None) -> bytes:
-    """One CAT034 North marker (I034/000 = 1) at time of day ``tod_s``: the end of a radar scan.
-
-    Items: I034/010 (SAC, SIC), /000 message type, /030 time of day (1/128 s) and, when given,
-    /041 antenna rotation period (1/128 s).
-    """
-    tod = round(math.fmod(tod_s, DAY_S) * 128.0) & 0xFFFFFF
-    body = bytes([sac & 0xFF, sic & 0xFF, CAT034_NORTH_MARKER]) + tod.to_bytes(3, "big")
-    fspec = 0xE0
-    if rotation_period_s is not None:
-        fspec |= 0x08
-        body += (min(round(rotation_period_s * 128.0), 0xFFFF)).to_bytes(2, "big")
-    record = bytes([fspec]) + body
-    return bytes([34]) + (3 + len(record)).to_bytes(2, "big") + record
-
-
-@dataclass(frozen=True)
-class ServiceMessage:
-    """A CAT034 record: source, message type (1 North marker, 2 sector crossing, ...) and time of day [s]."""
-
-    sac: int
-    sic: int
-    message_type: int  # -1 when I034/000 is absent
-    time_of_day: float  # NaN when I034/030 is absent
-    sector_deg: float  # I034/020 sector azimuth [deg], NaN when absent
-
-
-def read_service_messages(datagram: bytes) -> tuple[list[ServiceMessage], int]:
-    """The CAT034 records of a datagram and the number of CAT034 blocks found damaged (skipped).
-
-    Walks only the CAT034 blocks (the other categories go to :func:`bastion.io.asterix.decode`,
-    which counts their damage); item lengths come from that module's CAT034 UAP and item walker.
-    """
-    out: list[ServiceMessage] = []
-    bad = 0
-    p, n = 0, len(datagram)
-    while p + 3 <= n:
-        cat, length = datagram[p], int.from_bytes(datagram[p + 1 : p + 3], "big")
-        if length < 3 or p + length > n:
-            break  # damaged block header: asterix.decode counts it
-        if cat == 34:
-            q, end = p + 3, p + length
-            try:
-                while q < end:
-                    q, message = _cat034_record(datagram, q, end)
-                    out.append(message)
-            except (IndexError, asterix._Bad):  # the walker's signals of a damaged record
-                bad += 1
-        p += length
-    return out, bad
-
-
-def _cat034_record(data: bytes, q: int, end: int) -> tuple[int, ServiceMessage]:
-    """One CAT034 record starting at ``q``: (offset after it, its message). IndexError when damaged."""
-    uap = asterix.UAP[34]
-    fs_end = q
-    while data[fs_end] & 1:
-        fs_end += 1
-    fspec, q = data[q : fs_end + 1], fs_end + 1
-    at: dict[int, int] = {}  # FRN -> offset of the item
-    for k, byte in enumerate(fspec):
-        for bit in range(7):
-            if byte & (0x80 >> bit):
-                frn = 7 * k + bit + 1
-                spec = uap[frn - 1] if frn <= len(uap) else None
-                if spec is None:
-                    raise IndexError(f"FRN {frn} is spare or beyond the CAT034 UAP")
-                at[frn] = q
-                q = asterix._item_end(data, q, *spec)
-    if q > end:
-        raise IndexError("item past the block")
-    src = int.from_bytes(data[at[1] : at[1] + 2], "big") if 1 in at else -1
-    tod = int.from_bytes(data[at[3] : at[3] + 3], "big") / 128.0 if 3 in at else math.nan
-    return q, ServiceMessage(
-        src >> 8 if src >= 0 else -1,
-        src & 0xFF if src >= 0 else -1,
-        data[at[2]] if 2 in at else -1,
-        tod,
-        data[at[4]] * 360.0 / 256.0 if 4 in at else math.nan,
-    )
 
 
 # ----------------------------------------------------------------------------------------------

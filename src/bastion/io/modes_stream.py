@@ -21,7 +21,8 @@ import numpy as np
 BEAST_CLOCK_HZ = 12_000_000.0
 """Beast timestamp rate of dump1090 / readsb [Hz] (Radarcape GPS-timestamped receivers differ)."""
 
-_BEAST_PAYLOAD = {0x31: 2, 0x32: 7, 0x33: 14}
+_BEAST_PAYLOAD = {0x31: 2, 0x32: 7, 0x33: 14}  # frame type -> payload bytes (Mode A/C, Mode S short, long)
+_BEAST_TYPE = {n: kind for kind, n in _BEAST_PAYLOAD.items()}
 _HEX = frozenset("0123456789abcdefABCDEF")
 
 
@@ -92,10 +93,29 @@ def read_avr(text: str | bytes) -> tuple[ModesFrames, StreamStats]:
 
 def read_beast(data: bytes) -> tuple[ModesFrames, StreamStats]:
     """Mode S frames of a Beast binary stream; Mode A/C and status frames are counted and skipped."""
+    frames, st, _ = _walk_beast(data, stream=False)
+    return frames, st
+
+
+def read_beast_stream(data: bytes) -> tuple[ModesFrames, StreamStats, bytes]:
+    """As :func:`read_beast` for a stream cut anywhere (e.g. a TCP chunk), plus the incomplete tail.
+
+    The tail starts at the frame marker (0x1A and a Mode A/C or Mode S frame type) whose escaped
+    body runs past the end of ``data``, or at a final 0x1A whose meaning the next byte decides; it
+    is to be put before the next chunk (pyModeS's stream parser keeps the same remainder; the tests
+    compare them at every cut). A frame cut short on the wire (an unescaped marker inside its body)
+    is not a tail: it is counted malformed, as :func:`read_beast` does.
+    """
+    return _walk_beast(data, stream=True)
+
+
+def _walk_beast(data: bytes, stream: bool) -> tuple[ModesFrames, StreamStats, bytes]:
+    """The one Beast framer: frames, counts and (``stream``) the incomplete tail of ``data``."""
     st = StreamStats()
     rows: list[tuple[str, float, int]] = []
     n = len(data)
     i = 0
+    tail = b""
     # Byte-stuffed framing: each frame's length is known only after un-escaping it, so the walk is
     # sequential by nature (no array form); frames are ~20 bytes, a capture of 1e6 frames takes ~2 s.
     while i < n:
@@ -106,6 +126,9 @@ def read_beast(data: bytes) -> tuple[ModesFrames, StreamStats]:
             i = j
             continue
         if i + 1 >= n:
+            if stream:  # the next chunk's first byte says what this 0x1A is
+                tail = data[i:]
+                break
             st.note(f"byte {i}: stream ends inside a frame")
             break
         kind = data[i + 1]
@@ -143,6 +166,9 @@ def read_beast(data: bytes) -> tuple[ModesFrames, StreamStats]:
             i = k
             continue
         if len(body) < body_len:
+            if stream and (not cut or j + 1 >= n):  # the body runs past the chunk: the rest is to come
+                tail = data[i:]
+                break
             st.note(f"byte {i}: frame of type {chr(kind)!r} truncated ({len(body)} of {body_len} bytes)")
             i = j if cut else n
             continue
@@ -153,7 +179,7 @@ def read_beast(data: bytes) -> tuple[ModesFrames, StreamStats]:
         ts = int.from_bytes(body[:6], "big") / BEAST_CLOCK_HZ
         rows.append((bytes(body[7:]).hex().upper(), ts, body[6]))
     st.frames = len(rows)
-    return _frames(rows), st
+    return _frames(rows), st, tail
 
 
 def write_avr(frames, timestamps=None) -> str:
@@ -173,7 +199,7 @@ def write_beast(frames, timestamps, signal=None) -> bytes:
     out = bytearray()
     for k, f in enumerate(frames):
         payload = bytes.fromhex(str(f))
-        kind = {7: 0x32, 14: 0x33, 2: 0x31}.get(len(payload))
+        kind = _BEAST_TYPE.get(len(payload))
         if kind is None:
             raise ValueError(f"frame {k}: {len(payload)} bytes, not a Mode S or Mode A/C frame")
         tick = round(float(timestamps[k]) * BEAST_CLOCK_HZ) & 0xFFFFFFFFFFFF

@@ -11,7 +11,7 @@ from functools import lru_cache
 
 import numpy as np
 import shapely
-from scipy.stats import chi2
+from scipy.special import gammaincinv
 
 
 def closest_approach(p0: np.ndarray, p1: np.ndarray, c0: np.ndarray, c1: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -55,10 +55,20 @@ def segment_sphere_hits(
     return dist <= np.asarray(radius)[None, :], s
 
 
+def chi2_ppf(probability: float, dof: int) -> float:
+    """Quantile of the chi-square distribution with ``dof`` degrees of freedom.
+
+    ``2 * gammaincinv(dof / 2, p)``: the very expression ``scipy.stats.chi2.ppf`` evaluates (scipy
+    1.17 ``chi2_gen._ppf``; ``tests/physics/test_geometry.py`` checks the two agree bit for bit),
+    without importing ``scipy.stats``, which costs about a second at start-up.
+    """
+    return float(2.0 * gammaincinv(0.5 * dof, probability))
+
+
 @lru_cache(maxsize=64)
 def confidence_scale(probability: float, dof: int = 2) -> float:
     """Mahalanobis radius enclosing ``probability`` of a Gaussian in ``dof`` dimensions."""
-    return float(np.sqrt(chi2.ppf(probability, dof)))
+    return float(np.sqrt(chi2_ppf(probability, dof)))
 
 
 def error_ellipse(cov2: np.ndarray, probability: float = 0.95) -> tuple[np.ndarray, np.ndarray]:

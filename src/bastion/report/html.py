@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import plotly.graph_objects as go
 
+from bastion.report.describe import QUIET, describe
 from bastion.report.site_map import _km, site_extent_km, site_traces, track_traces
 from bastion.report.style import page_head
 from bastion.scenario import parse
@@ -22,9 +23,6 @@ from bastion.scenario.compiled import compile_scenario
 from bastion.store import EventStore
 
 _LOG_CSS = ".log { max-height: 480px; overflow-y: auto; display: block; }\n"  # the event log scrolls
-
-QUIET = {"detections", "tracks", "truth", "adsb"}
-
 
 def write_report(db_path: str | Path, run_id: str, out: str | Path) -> Path:
     with EventStore(db_path) as store:
@@ -177,7 +175,7 @@ def _timeline(events) -> go.Figure:
                     "color": colours[kind],
                     "symbol": "line-ns-open" if kind == "gun_fired" else "circle",
                 },
-                hovertext=[_describe(e) for e in evs],
+                hovertext=[describe(e) for e in evs],
                 hoverinfo="text+x",
             )
         )
@@ -202,32 +200,6 @@ def _timeline(events) -> go.Figure:
         margin={"l": 120, "r": 60, "t": 50, "b": 40},
     )
     return fig
-
-
-def _describe(e) -> str:
-    p = e.payload
-    k = e.kind
-    if k == "warning":
-        return f"WARN {p['zone']}: track {p['track']}, {p['warning_time_s']} s to impact"
-    if k == "all_clear":
-        return f"ALL CLEAR {p['zone']} (track {p['track']}: {p['reason']})"
-    if k == "identification":
-        return f"track {p['track']}: {p['from']} -> {p['to']} ({p['reason']})"
-    if k == "gun_fired":
-        return f"gun {p['gun']} fired {p['rounds']} rounds (order {p['order']})"
-    if k == "fire_order":
-        return (
-            f"{p['gun']} ordered to fire at track {p['track']}: {p['rounds']} rds, range {p['range_m']} m, Pk {p['pk']}"
-        )
-    if k == "kill":
-        return f"{p['name']} destroyed"
-    if k == "leak":
-        return f"{p['name']} reached the ground (zone {p['zone']})"
-    if k == "kill_assessment":
-        return f"track {p['track']}: {'destroyed' if p['destroyed'] else 'survived'} ({p['reason']})"
-    if k == "debris_impact":
-        return f"debris ({p['piece']}) of threat {p['threat']} at {p['position'][:2]} in {p['zone'] or 'open ground'}"
-    return ", ".join(f"{a}={b}" for a, b in p.items() if not isinstance(b, list | dict))[:200]
 
 
 def _unfinished_banner(run) -> str:
@@ -259,7 +231,7 @@ def _page(d, run, summary: dict, map_fig: go.Figure, timeline: go.Figure, events
         for t in summary.get("threats", [])
     )
     log_rows = "".join(
-        f"<tr><td>{e.t:8.2f}</td><td>{esc(e.source)}</td><td>{esc(e.kind)}</td><td>{esc(_describe(e))}</td></tr>"
+        f"<tr><td>{e.t:8.2f}</td><td>{esc(e.source)}</td><td>{esc(e.kind)}</td><td>{esc(describe(e))}</td></tr>"
         for e in events
         if e.kind not in QUIET
     )

@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from bastion.doctrine import WeaponsControl
 from bastion.scenario.catalogue import CATALOGUE
 
 # Bounds that no real site needs to pass, so that an absurd value (a typo, a unit slip) is an error
@@ -317,7 +318,7 @@ class SimulatedOperator(_Model):
 class Defence(_Model):
     """Doctrine of the defended site."""
 
-    weapons_control: Literal["hold", "tight", "free"] = "tight"
+    weapons_control: WeaponsControl = WeaponsControl.TIGHT
     auto_engage_ballistic: bool = Field(
         True,
         description="in 'tight', engage hostile rockets and mortar rounds without a per-target authorisation "
@@ -400,3 +401,8 @@ def cross_reference_problems(s: Scenario) -> list[tuple[tuple[str | int, ...], s
                 problems.append(((kind, i, "name"), f"duplicate name {item.name!r}"))
             seen.add(item.name)
     return problems
+
+
+StrictModel = _Model
+"""The public base of bastion's TOML tables (unknown keys refused, values frozen): other file formats
+built on the scenario's (the live configuration, :mod:`bastion.io.live.config`) subclass this."""

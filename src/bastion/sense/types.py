@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,6 +33,23 @@ class Detections:
     def iff_reply(self) -> np.ndarray:
         """IFF replies (N,) as booleans (all False when the radar has no interrogator)."""
         return np.zeros(len(self), dtype=bool) if self.iff is None else self.iff
+
+    @classmethod
+    def concatenate(cls, scans: Sequence[Detections]) -> Detections:
+        """One radar's plots of one time given in parts (a scan's datagrams, the replications' scans of a
+        batch), as one set of plots in the parts' order; time and sensor are the first part's.
+
+        IFF: None (no interrogator) only when no part has IFF data; otherwise every part's replies,
+        with False ("no reply") for the plots of a part without them. Keeping the parts that have
+        replies is what safety needs: a valid friendly reply must never be dropped because another
+        part of the scan carried no IFF field (the live engine's own copy of this did drop them).
+        """
+        if len(scans) == 1:
+            return scans[0]
+        d0 = scans[0]
+        iff = None if all(d.iff is None for d in scans) else np.concatenate([d.iff_reply for d in scans])
+        cols = ("range", "azimuth", "elevation", "range_rate", "power", "rcs")
+        return cls(d0.t, d0.sensor, *(np.concatenate([getattr(d, c) for d in scans]) for c in cols), iff)
 
     @classmethod
     def empty(cls, t: float, sensor: int, iff: bool = True) -> Detections:

@@ -19,7 +19,8 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
-from scipy.stats import chi2
+
+from bastion.physics.geometry import chi2_ppf
 
 LOG_2PI = float(np.log(2.0 * np.pi))
 
@@ -27,7 +28,7 @@ LOG_2PI = float(np.log(2.0 * np.pi))
 @lru_cache(maxsize=64)
 def chi2_gate(probability: float, dof: int) -> float:
     """Squared Mahalanobis gate holding ``probability`` of a correct measurement."""
-    return float(chi2.ppf(probability, dof))
+    return chi2_ppf(probability, dof)
 
 
 def candidate_pairs(track_pos: np.ndarray, radius: np.ndarray, det_pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -274,7 +274,7 @@ class Tracker:
             )
         radar = self.radars[det0.sensor]
         rt = radar.type
-        det = dets[0] if R == 1 else _concatenate(dets)
+        det = Detections.concatenate(dets)
         # (every plot with a range rate: the usual case, one test; an empty scan has "all" its range
         # rates: it decides nothing either way, as gating is all it would use them for)
         rates = (
@@ -1004,11 +1004,3 @@ def _first_or_concatenate(arrays: list[np.ndarray]) -> np.ndarray:
 
 
 _REPLICA_APART_M = 1e9  # [m] gating distance between replications: farther than any gate
-
-
-def _concatenate(dets: Sequence[Detections]) -> Detections:
-    """One radar's scans of several replications as one set of plots, in replication order."""
-    d0 = dets[0]
-    iff = None if all(d.iff is None for d in dets) else np.concatenate([d.iff_reply for d in dets])
-    cols = ("range", "azimuth", "elevation", "range_rate", "power", "rcs")
-    return Detections(d0.t, d0.sensor, *(np.concatenate([getattr(d, c) for d in dets]) for c in cols), iff)
