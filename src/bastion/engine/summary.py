@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from bastion.engine.fault_summary import with_faults
 from bastion.engine.simulation import RunResult
 from bastion.world.labels import describe_label
 
@@ -16,6 +17,7 @@ def _round(x: float | None, nd: int = 3) -> float | None:
     return None if x is None or not np.isfinite(x) else round(float(x), nd)
 
 
+@with_faults
 def summarise(result: RunResult) -> dict:
     """summary.json of a run (see README for every key)."""
     log = result.log
