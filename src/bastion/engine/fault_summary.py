@@ -5,7 +5,8 @@ its keys): ``faults`` (each {kind, target, start_s, duration_s}, and jump_s for 
 ``holds_for_faults`` (decisions to hold fire a fault caused: "hold_fire" events whose reason is a
 gun or sensor fault, and authorisation requests that lapsed because the operator's console was
 disconnected when they were raised or answered), ``reassignments`` (targets re-assigned to another
-gun after theirs failed) and ``fault_consequences`` (counts of every kind of consequence).
+gun after theirs failed) and ``fault_consequences`` (counts of every kind of consequence). The
+rounds (and bursts) a gun fault kept in the barrel are taken off ``rounds_fired`` (and ``bursts``).
 """
 
 from __future__ import annotations
@@ -33,8 +34,12 @@ def fault_summary(result, summary: dict) -> dict:
     # an answer lost in a disconnect: the request it answered lapses too
     lost_answers = len(of("operator_action_lost"))
     not_fired = sum(e.payload["rounds_not_fired"] for e in of("gun_fault"))
-    if not_fired and "rounds_fired" in summary:
+    if not_fired and "rounds_fired" in summary:  # "gun_fired" counted them as the order was executed
         summary["rounds_fired"] -= not_fired
+        stopped = {order: n for e in of("gun_fault") for order, n in e.payload["orders_stopped"]}
+        emptied = sum(1 for e in of("gun_fired") if stopped.get(e.payload["order"], -1) == e.payload["rounds"])
+        if "bursts" in summary:
+            summary["bursts"] -= emptied
     listed = []
     for f in faults:
         item = {

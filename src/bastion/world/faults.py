@@ -109,7 +109,8 @@ class FaultSchedule:
         mounts = world.mounts
         if code % 2:
             return g, [(t, "gun_fault_cleared", {"gun": g, "kind": f.kind})]
-        cut = self._stop_bursts(world, g, t)
+        stopped = self._stop_bursts(world, g, t)
+        cut = sum(stopped.values())
         if f.kind == "magazine_empty":
             mounts.ammunition[g] = 0
         else:
@@ -120,29 +121,32 @@ class FaultSchedule:
             "kind": f.kind,
             "reason": REASONS[f.kind],
             "rounds_not_fired": cut,
+            "orders_stopped": [[order, n] for order, n in sorted(stopped.items())],
             "ammunition_left": int(mounts.ammunition[g]),
             "until": None if not np.isfinite(f.end_s) else f.end_s,
         }
         return g, [(t, "gun_fault", payload)]
 
     @staticmethod
-    def _stop_bursts(world, g: int, t: float) -> int:
-        """Remove mount ``g``'s rounds not yet fired at ``t`` (a burst under way stops): how many."""
+    def _stop_bursts(world, g: int, t: float) -> dict[int, int]:
+        """Remove mount ``g``'s rounds not yet fired at ``t`` (a burst under way stops): how many, per
+        order. A burst none of whose rounds left is marked ``done`` with ``fired`` 0."""
         rounds = world.rounds
         if not len(rounds):
-            return 0
+            return {}
         of_gun = np.array([world.bursts[b].order.gun == g for b in rounds.burst.tolist()], dtype=bool)
         unfired = of_gun & (rounds.t_fire >= t)
-        n = int(unfired.sum())
-        if not n:
-            return 0
+        if not unfired.any():
+            return {}
+        stopped = {}
         for b, k in zip(*np.unique(rounds.burst[unfired], return_counts=True), strict=True):
             burst = world.bursts[int(b)]
             burst.fired -= int(k)
+            stopped[burst.order.order_id] = int(k)
             left = rounds.t_fire[(rounds.burst == b) & ~unfired]
             burst.t_last = float(left.max()) if left.size else float("nan")
             if burst.fired == 0:
                 burst.done = True
         rounds.keep(~unfired)
         world.mounts.busy_until[g] = t
-        return n
+        return stopped
