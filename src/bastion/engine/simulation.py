@@ -150,8 +150,7 @@ class _Night:
             self.emit(te, tkind, "world", payload)
         self.stage["world"] += time.perf_counter() - w0
         faults = self.faults
-        if faults:
-            self.pipeline.check_sensors(t)
+        self.pipeline.check_sensors(t)  # the decision side's own watch on its sensors
         for action in self.operator.actions(t):
             if faults and faults.console_out(action.t):  # the console is disconnected: the answer is lost
                 self.emit(t, "operator_action_lost", "world", {"kind": action.kind, "reason": "console disconnected"})
@@ -179,10 +178,7 @@ class _Night:
     def handed_over(self, t: float, index: int, reports) -> None:
         """Receiver ``index``'s batch at ``t`` goes to the pipeline; its next one is due."""
         self.t_last_adsb[index] = t
-        if self.faults:
-            self.pipeline.on_adsb(reports, index, now=t)
-        else:
-            self.pipeline.on_adsb(reports)
+        self.pipeline.on_adsb(reports, index, now=t)
         self.push(t + ADSB_BATCH_S, 1, "adsb", index)
 
     def adsb_lost(self, t: float, index: int) -> bool:
@@ -208,9 +204,8 @@ class _Night:
 
     def refused(self, t: float, index: int, det) -> bool:
         """The pipeline's input check refuses the scan ``det`` received at ``t``: nothing is done with
-        it; the radar's next scan is due. Only checked with faults injected (a fault-free night's scans
-        are on time by construction, and its event log stays as it was)."""
-        if not self.faults or self.pipeline.admit(det, t):
+        it; the radar's next scan is due."""
+        if self.pipeline.admit(det, t):
             return False
         self.push(t + self.d.radars[index].scan_period_s, 2, "radar", index)
         return True
@@ -223,13 +218,10 @@ class _Night:
         self.report_gun(g, t)
 
     def report_gun(self, g: int, t: float) -> None:
-        """Mount ``g`` reports its rounds left (and, with faults injected, whether it can fire)."""
+        """Mount ``g`` reports its rounds left and whether it can fire (its built-in test)."""
         rounds = int(self.world.mounts.ammunition[g])
-        if self.faults:
-            available, reason = self.faults.gun_status(g, t, rounds)
-            self.pipeline.on_gun_status(g, rounds, available, reason, t)
-        else:
-            self.pipeline.on_gun_status(g, rounds)
+        available, reason = self.faults.gun_status(g, t, rounds)
+        self.pipeline.on_gun_status(g, rounds, available, reason, t)
 
     def sense(self, t: float, index: int):
         """Radar ``index``'s scan at ``t``: the plots, and (for the harness alone) their truth labels."""
@@ -393,13 +385,13 @@ def run_batch(scenario: CompiledScenario, seeds: Sequence[int], record_plots: bo
         shared["sensors"] += time.perf_counter() - c0
         for night, (det, labels), picture in zip(nights, scans, pictures, strict=True):
             night.record_scan(t, index, det, labels, picture)
-        if nights[0].faults:  # an injected clock jump, and the pipelines' input check: the same in every night
-            scans = [(night.stamped(t, index, det), labels) for night, (det, labels) in zip(nights, scans, strict=True)]
-            refused = [night.refused(t, index, det) for night, (det, _) in zip(nights, scans, strict=True)]
-            if any(refused):
-                if not all(refused):
-                    raise RuntimeError("run_batch: the nights' input checks disagree on a scan")
-                continue
+        # an injected clock jump, and the pipelines' input check: the same in every night
+        scans = [(night.stamped(t, index, det), labels) for night, (det, labels) in zip(nights, scans, strict=True)]
+        refused = [night.refused(t, index, det) for night, (det, _) in zip(nights, scans, strict=True)]
+        if any(refused):
+            if not all(refused):
+                raise RuntimeError("run_batch: the nights' input checks disagree on a scan")
+            continue
         c0 = time.perf_counter()
         stepped = tracker.step_many([det for det, _ in scans])
         shared["track"] += time.perf_counter() - c0
