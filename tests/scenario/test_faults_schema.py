@@ -146,3 +146,22 @@ def test_bounds_nan_and_unknown_kind_are_refused():
     ]
     _, msgs = problems_of('\n[[faults]]\nkind = "clock_jump"\nsensor = "R1"\nat_s = 1.0\njump_s = 0.0\n')
     assert any("faults[0].jump_s: a clock jump of 0 s is no fault" in m for m in msgs)
+
+
+def test_a_live_configuration_holds_no_faults():
+    from bastion.cli.live import strip_truth
+    from bastion.io.live import parse_live
+    from bastion.scenario.loader import builtin_text
+
+    site = (
+        GOOD.split("[[threats]]")[0]
+        + "\n[[feeds]]\nname = 'r'\nsensor = 'R1'\nformat = 'asterix'\nudp = '127.0.0.1:4001'\n"
+    )
+    text = site + '\n[[faults]]\nkind = "console_disconnect"\nstart_s = 1.0\n'
+    with pytest.raises(ScenarioError) as exc:
+        parse_live(text, "live.toml")
+    line = line_of(text, "[[faults]]")
+    assert exc.value.problems == [
+        f"live.toml:{line}: faults: a live configuration holds no truth: faults belong to a simulated night"
+    ]
+    assert "[[faults]]" not in strip_truth(builtin_text("baghdad-faults"))

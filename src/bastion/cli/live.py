@@ -22,11 +22,11 @@ def register(app: typer.Typer) -> None:
 
 
 def strip_truth(text: str) -> str:
-    """A scenario's text without its truth tables (``[[threats]]``, ``[[civil]]``): the site a live
-    engine defends."""
+    """A scenario's text without its truth tables (``[[threats]]``, ``[[civil]]``, ``[[faults]]``): the
+    site a live engine defends."""
     from bastion.io.live import strip_tables
 
-    return strip_tables(text, ("threats", "civil"))
+    return strip_tables(text, ("threats", "civil", "faults"))
 
 
 @dataclass
