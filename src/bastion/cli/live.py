@@ -53,9 +53,9 @@ def _tap_pipeline_inputs(recorder, clock):
             recorder.on_radar(det, clock.t)
             return super().on_radar(det)
 
-        def on_adsb(self, reports):
+        def on_adsb(self, reports, *args, **kwargs):
             recorder.on_adsb(reports, clock.t, receiver["index"])
-            return super().on_adsb(reports)
+            return super().on_adsb(reports, *args, **kwargs)
 
     class TaggedReceiver(adsb_cls):
         def receive(self, *args, **kwargs):
