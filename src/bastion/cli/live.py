@@ -22,11 +22,11 @@ def register(app: typer.Typer) -> None:
 
 
 def strip_truth(text: str) -> str:
-    """A scenario's text without its truth tables (``[[threats]]``, ``[[civil]]``): the site a live
-    engine defends."""
+    """A scenario's text without its truth tables (``[[threats]]``, ``[[civil]]``, ``[[faults]]``): the
+    site a live engine defends."""
     from bastion.io.live import strip_tables
 
-    return strip_tables(text, ("threats", "civil"))
+    return strip_tables(text, ("threats", "civil", "faults"))
 
 
 @dataclass
@@ -53,9 +53,9 @@ def _tap_pipeline_inputs(recorder, clock):
             recorder.on_radar(det, clock.t)
             return super().on_radar(det)
 
-        def on_adsb(self, reports):
+        def on_adsb(self, reports, *args, **kwargs):
             recorder.on_adsb(reports, clock.t, receiver["index"])
-            return super().on_adsb(reports)
+            return super().on_adsb(reports, *args, **kwargs)
 
     class TaggedReceiver(adsb_cls):
         def receive(self, *args, **kwargs):

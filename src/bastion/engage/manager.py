@@ -27,6 +27,7 @@ from bastion.assess.types import Identity, ThreatPicture, TrackClass
 from bastion.doctrine import WeaponsControl
 from bastion.engage import ballistic_kill, kill_assessment
 from bastion.engage.assign import Assigner
+from bastion.engage.availability import GunAvailability
 from bastion.engage.collateral import intact_rounds_in_zones
 from bastion.engage.fire_control import FireControl
 from bastion.engage.reach import cannot_reach
@@ -188,6 +189,7 @@ class EngagementManager:
         self.arcs = None
         self._next_request = 1
         self._reach_checked: set[int] = set()  # ballistic tracks whose reach by every gun was told
+        self.availability = GunAvailability([g.name for g in d.guns])  # the mounts' status reports
 
     # -- operator interface ------------------------------------------------------------------
     def set_weapons_control(self, status: str) -> None:
@@ -219,9 +221,14 @@ class EngagementManager:
     def pending_requests(self) -> list[Request]:
         return list(self.requests.values())
 
-    def gun_status(self, gun: int, ammunition: int) -> None:
-        """Rounds remaining as reported by a mount."""
+    def gun_status(
+        self, gun: int, ammunition: int, available: bool = True, reason: str = "", t: float | None = None
+    ) -> list[tuple[str, dict]]:
+        """Rounds remaining, and whether the mount can fire (``reason`` when not), as it reports at ``t``:
+        an unavailable gun gets no burst; its engagement cut short frees the target for another gun."""
         self.ammunition[gun] = ammunition
+        self.looking, events = self.availability.report(gun, available, reason, self.looking, t)
+        return events
 
     # -- per scan ----------------------------------------------------------------------------
     def step(self, tracks: Tracks, picture: ThreatPicture, scan_period: float):
@@ -247,12 +254,18 @@ class EngagementManager:
             cand = [i for i in cand if ids[i] not in engaged]
         ammunition = self.ammunition.tolist()
         busy_until = self.busy_until.tolist()
+        up = self.availability.up
         guns = [
-            g for g, (busy, rounds) in enumerate(zip(busy_until, ammunition, strict=True)) if busy <= t and rounds > 0
+            g
+            for g, (busy, rounds) in enumerate(zip(busy_until, ammunition, strict=True))
+            if busy <= t and rounds > 0 and up[g]
         ]
         if cand and all(rounds <= 0 for rounds in ammunition):
             for i in cand:
                 events += self._say(ids[i], "cannot_engage", "no ammunition on any gun")
+        elif cand and not any(u and rounds > 0 for u, rounds in zip(up, ammunition, strict=True)):
+            for i in cand:  # every gun with rounds left is down: fail safe, and say why
+                events += self._say(ids[i], "hold_fire", self.availability.down_reason())
         if not cand or not guns:
             return orders, events, ended
         targets = [self._target_state(i, ids[i], tracks) for i in cand]
@@ -327,6 +340,8 @@ class EngagementManager:
             order, eng_event = self._fire(g, i, tracks, plans[(g, i)], picture.klass[i] == _BALLISTIC)
             orders.append(order)
             events.append(eng_event)
+            if self.availability.cut_short:
+                events += self.availability.fired(tid, g)
         return orders, events, ended
 
     def engaged_near(self, pos: np.ndarray, t: float, within_m: float = 800.0, within_s: float = 15.0) -> int | None:

@@ -22,10 +22,12 @@ from bastion.assess.threat import evaluate, with_arcs
 from bastion.assess.types import Identity, ThreatPicture, TrackClass
 from bastion.assess.warning import WarningBoard
 from bastion.engage.assign import Assigner
+from bastion.engage.availability import SENSOR_HOLD
 from bastion.engage.manager import EngagementManager
 from bastion.engage.wta.fast import FastAssigner
 from bastion.orders import FireOrder
 from bastion.scenario.compiled import Defence
+from bastion.sense.health import SensorHealth
 from bastion.sense.types import AdsbReports, Detections
 from bastion.track import Tracker, TrackerConfig, Tracks
 from bastion.track.types import TrackChanges, TrackStatus
@@ -97,9 +99,15 @@ class DecisionPipeline:
         self.tracks: Tracks | None = None
         self.picture: ThreatPicture | None = None
         self.stage_seconds = {"track": 0.0, "assess": 0.0, "engage": 0.0, "warn": 0.0}
+        self.health = SensorHealth(defence.radars, [a.name for a in defence.adsb])
 
     # -- inputs --------------------------------------------------------------------------------
-    def on_adsb(self, reports: AdsbReports) -> None:
+    def on_adsb(self, reports: AdsbReports, receiver: int = 0, now: float | None = None) -> None:
+        """Receiver ``receiver``'s batch of ``reports``, handed over at ``now`` by the system's clock
+        (given: the batch, even an empty one, is the receiver's heartbeat for :meth:`check_sensors`)."""
+        if now is not None:
+            for kind, payload in self.health.heard_adsb(receiver, now):
+                self.emit(now, kind, "sensor", payload)
         if len(reports):
             # the radar updates every track each scan; ADS-B refreshes the tracks of cooperative
             # aircraft (and keys them by ICAO address) every ADSB_FUSION_S with each aircraft's newest
@@ -120,8 +128,36 @@ class DecisionPipeline:
                     {"icao24": sorted(set(reports.icao24.tolist())), "reports": len(reports)},
                 )
 
-    def on_gun_status(self, gun: int, ammunition: int) -> None:
-        self.engagements.gun_status(gun, ammunition)
+    def on_gun_status(
+        self, gun: int, ammunition: int, available: bool = True, reason: str = "", t: float | None = None
+    ) -> None:
+        """A mount's status report at ``t``: rounds left, and whether it can fire (its built-in test:
+        ``reason`` when not, e.g. jammed, mount failed, magazine empty)."""
+        for kind, payload in self.engagements.gun_status(gun, ammunition, available, reason, t):
+            self.emit(t if t is not None else 0.0, kind, "decision", payload)
+
+    def admit(self, det: Detections, now: float | None = None) -> bool:
+        """The input check of a radar scan received at ``now`` by the system's clock: refused (with an
+        event saying why) when its time is out of order, far from the clock, or an unconfirmed jump
+        (:class:`~bastion.sense.health.SensorHealth`); a refused scan must not be passed on."""
+        ok, events = self.health.admit(det.sensor, det.t, now)
+        for kind, payload in events:
+            self.emit(det.t if now is None else now, kind, "sensor", payload)
+        return ok
+
+    def check_sensors(self, now: float) -> None:
+        """At ``now`` by the system's clock: declare out the sensors silent too long (event
+        ``sensor_outage`` with the reason). With no radar left, hostile tracks only coast: hold fire
+        on each and say why (a stale track is never engaged in any case)."""
+        events, radars = self.health.check(now)
+        for kind, payload in events:
+            self.emit(now, kind, "sensor", payload)
+        if radars and self.health.all_radars_out and self.picture is not None:
+            names = ", ".join(r.name for r in self.defence.radars)
+            for tid, identity in zip(self.picture.track_id.tolist(), self.picture.identity.tolist(), strict=True):
+                if identity == int(Identity.HOSTILE) and tid not in self.engagements.destroyed:
+                    for kind, payload in self.engagements._say(tid, "hold_fire", f"{SENSOR_HOLD}: {names} out"):
+                        self.emit(now, kind, "decision", payload)
 
     def authorise(self, request_id: int, approved: bool, user: str, t: float) -> None:
         for kind, payload in self.engagements.authorise(request_id, approved, user, t):

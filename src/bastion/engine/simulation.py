@@ -11,7 +11,7 @@ from __future__ import annotations
 import heapq
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -25,6 +25,7 @@ from bastion.engine.rng import stream
 from bastion.scenario.compiled import CompiledScenario
 from bastion.track import Tracker
 from bastion.world.aircraft import CivilTraffic
+from bastion.world.faults import FaultSchedule
 from bastion.world.labels import CIVIL_LABEL, DEBRIS_LABEL
 from bastion.world.sensors import AdsbModel, RadarModel, observe_scans, receive_batches
 from bastion.world.world import World
@@ -133,6 +134,10 @@ class _Night:
             self.push(ADSB_BATCH_S, 1, "adsb", k)
         self.raised: set[int] = set()
         self.t_last_adsb = [0.0] * len(self.receivers)
+        # injected faults (truth): the gun faults' onsets and clearings are instants to wake at
+        self.faults = FaultSchedule(scenario.raid.faults)
+        for t_fault, code in self.faults.transitions():
+            self.push(t_fault, -1, "fault", code)
 
     def push(self, t: float, prio: int, kind: str, index: int) -> None:
         heapq.heappush(self.queue, (t, prio, self._seq, kind, index))
@@ -144,7 +149,12 @@ class _Night:
         for te, tkind, payload in self.world.advance(t):
             self.emit(te, tkind, "world", payload)
         self.stage["world"] += time.perf_counter() - w0
+        faults = self.faults
+        self.pipeline.check_sensors(t)  # the decision side's own watch on its sensors
         for action in self.operator.actions(t):
+            if faults and faults.console_out(action.t):  # the console is disconnected: the answer is lost
+                self.emit(t, "operator_action_lost", "world", {"kind": action.kind, "reason": "console disconnected"})
+                continue
             if action.kind == "authorise":
                 self.pipeline.authorise(action.request_id, action.approved, action.user, t)
             elif action.kind == "weapons_control":
@@ -152,6 +162,8 @@ class _Night:
 
     def adsb(self, t: float, index: int) -> None:
         """Receiver ``index`` hands over the reports decoded since its last batch."""
+        if self.adsb_lost(t, index):
+            return
         s0 = time.perf_counter()
         reports = self.receivers[index].receive(self.t_last_adsb[index], t, *self.adsb_sources())
         self.stage["sensors"] += time.perf_counter() - s0
@@ -166,8 +178,50 @@ class _Night:
     def handed_over(self, t: float, index: int, reports) -> None:
         """Receiver ``index``'s batch at ``t`` goes to the pipeline; its next one is due."""
         self.t_last_adsb[index] = t
-        self.pipeline.on_adsb(reports)
+        self.pipeline.on_adsb(reports, index, now=t)
         self.push(t + ADSB_BATCH_S, 1, "adsb", index)
+
+    def adsb_lost(self, t: float, index: int) -> bool:
+        """Receiver ``index`` is out at ``t`` (an injected fault): its reports since the last batch are
+        lost, nothing is handed over, its next batch is due."""
+        if not (self.faults and self.faults.adsb_out(index, t)):
+            return False
+        self.t_last_adsb[index] = t
+        self.push(t + ADSB_BATCH_S, 1, "adsb", index)
+        return True
+
+    def radar_lost(self, t: float, index: int) -> bool:
+        """Radar ``index`` is out at ``t`` (an injected fault): no scan; its next one is due."""
+        if not (self.faults and self.faults.radar_out(index, t)):
+            return False
+        self.push(t + self.d.radars[index].scan_period_s, 2, "radar", index)
+        return True
+
+    def stamped(self, t: float, index: int, det):
+        """The scan as radar ``index`` reports it: its clock may be wrong (an injected clock jump)."""
+        offset = self.faults.clock_offset(index, t) if self.faults else 0.0
+        return replace(det, t=det.t + offset) if offset else det
+
+    def refused(self, t: float, index: int, det) -> bool:
+        """The pipeline's input check refuses the scan ``det`` received at ``t``: nothing is done with
+        it; the radar's next scan is due."""
+        if self.pipeline.admit(det, t):
+            return False
+        self.push(t + self.d.radars[index].scan_period_s, 2, "radar", index)
+        return True
+
+    def fault(self, t: float, code: int) -> None:
+        """A gun fault's onset or clearing (:meth:`FaultSchedule.act`); the mount reports its status."""
+        g, events = self.faults.act(self.world, code, t)
+        for te, tkind, payload in events:
+            self.emit(te, tkind, "world", payload)
+        self.report_gun(g, t)
+
+    def report_gun(self, g: int, t: float) -> None:
+        """Mount ``g`` reports its rounds left and whether it can fire (its built-in test)."""
+        rounds = int(self.world.mounts.ammunition[g])
+        available, reason = self.faults.gun_status(g, t, rounds)
+        self.pipeline.on_gun_status(g, rounds, available, reason, t)
 
     def sense(self, t: float, index: int):
         """Radar ``index``'s scan at ``t``: the plots, and (for the harness alone) their truth labels."""
@@ -186,13 +240,17 @@ class _Night:
         """After the pipeline's scan: score its tracks, execute its orders, raise its requests."""
         pipeline, world, operator = self.pipeline, self.world, self.operator
         _vote(self.record, pipeline, labels)
+        faults = self.faults
         for order in orders:
-            for te, tkind, payload in world.execute(order, t):
+            for te, tkind, payload in faults.execute(world, order, t) if faults else world.execute(order, t):
                 self.emit(te, tkind, "world", payload)
-            pipeline.on_gun_status(order.gun, int(world.mounts.ammunition[order.gun]))
+            self.report_gun(order.gun, t)
         for req in pipeline.engagements.pending_requests():
             if req.id not in self.raised:
                 self.raised.add(req.id)
+                if faults and faults.console_out(t):  # never shown: it lapses unanswered
+                    self.emit(t, "request_not_shown", "world", {"request": req.id, "reason": "console disconnected"})
+                    continue
                 operator.on_request(req, t)
                 wake = operator.next_action_time()
                 if wake is not None:
@@ -247,8 +305,15 @@ def run(
         if kind == "adsb":
             night.adsb(t, index)
         elif kind == "radar":
+            if night.radar_lost(t, index):
+                continue
             det, labels = night.sense(t, index)
+            det = night.stamped(t, index, det)
+            if night.refused(t, index, det):
+                continue
             night.react(t, index, labels, night.pipeline.on_radar(det))
+        elif kind == "fault":
+            night.fault(t, index)
         # kind == "operator": woken for the operator's actions, applied by wake()
     return night.finish()
 
@@ -293,6 +358,14 @@ def run_batch(scenario: CompiledScenario, seeds: Sequence[int], record_plots: bo
         for night in nights:
             heapq.heappop(night.queue)
             night.wake(t)
+        if kind == "fault":  # the same fault, at the same time, in every night
+            for night in nights:
+                night.fault(t, index)
+            continue
+        if kind == "adsb" and any([night.adsb_lost(t, index) for night in nights]):  # a fault: in every night
+            continue
+        if kind == "radar" and any([night.radar_lost(t, index) for night in nights]):
+            continue
         if kind == "adsb":  # every night's receiver hands over its batch: drawn per night, converted once
             c0 = time.perf_counter()
             batches = receive_batches(
@@ -312,6 +385,13 @@ def run_batch(scenario: CompiledScenario, seeds: Sequence[int], record_plots: bo
         shared["sensors"] += time.perf_counter() - c0
         for night, (det, labels), picture in zip(nights, scans, pictures, strict=True):
             night.record_scan(t, index, det, labels, picture)
+        # an injected clock jump, and the pipelines' input check: the same in every night
+        scans = [(night.stamped(t, index, det), labels) for night, (det, labels) in zip(nights, scans, strict=True)]
+        refused = [night.refused(t, index, det) for night, (det, _) in zip(nights, scans, strict=True)]
+        if any(refused):
+            if not all(refused):
+                raise RuntimeError("run_batch: the nights' input checks disagree on a scan")
+            continue
         c0 = time.perf_counter()
         stepped = tracker.step_many([det for det, _ in scans])
         shared["track"] += time.perf_counter() - c0

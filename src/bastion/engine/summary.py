@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from bastion.engine.fault_summary import with_faults
 from bastion.engine.simulation import RunResult
 from bastion.world.labels import describe_label
 
@@ -29,6 +30,7 @@ def first_warnings(warnings: list, truth) -> dict[tuple[str, tuple[str, int]], f
     return first
 
 
+@with_faults
 def summarise(result: RunResult) -> dict:
     """summary.json of a run (see README for every key)."""
     log = result.log

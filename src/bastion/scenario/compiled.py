@@ -174,12 +174,39 @@ class RecordedFlight:
 
 
 @dataclass(frozen=True)
+class FaultPlan:
+    """A fault injected into the night (truth; see :class:`bastion.scenario.schema.Fault`).
+
+    ``target`` names the sensor or gun at fault ("" for the console, or every ADS-B receiver) and
+    ``index`` is its index among the site's radars, ADS-B receivers or guns (-1: none or all).
+    The fault holds from ``start_s`` until ``end_s`` (inf: the rest of the night); a clock jump
+    offsets the radar's scan times by ``jump_s``."""
+
+    kind: str
+    target: str
+    index: int
+    start_s: float
+    end_s: float
+    jump_s: float = 0.0
+
+    @property
+    def duration_s(self) -> float | None:
+        """How long it lasts [s]; None for the rest of the night (or a magazine that stays empty)."""
+        return None if self.end_s == float("inf") else self.end_s - self.start_s
+
+    def active(self, t: float) -> bool:
+        """The fault holds at ``t`` [s]."""
+        return self.start_s <= t < self.end_s
+
+
+@dataclass(frozen=True)
 class Raid:
-    """Truth: the threats launched and the civil traffic flying during the scenario."""
+    """Truth: the threats launched, the civil traffic flying and the faults injected during the scenario."""
 
     threats: tuple[ThreatPlan, ...]
     flights: tuple[FlightPlan, ...]
     recorded: tuple[RecordedFlight, ...]
+    faults: tuple[FaultPlan, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -349,8 +376,29 @@ def compile_scenario(loaded: LoadedScenario, read_traffic: bool = True) -> Compi
             )
         elif read_traffic:
             recorded.extend(_read_recorded(i, c, origin, loaded))
-    raid = Raid(tuple(threats), tuple(flights), tuple(recorded))
+    raid = Raid(tuple(threats), tuple(flights), tuple(recorded), _faults(s, radars, adsb, guns))
     return CompiledScenario(loaded, defence, raid)
+
+
+def _faults(s: schema.Scenario, radars: list, adsb: list, guns: list) -> tuple[FaultPlan, ...]:
+    """The scenario's faults, naming indices (the names were checked when the file was loaded)."""
+    out = []
+    for f in s.faults:
+        if f.kind in ("gun_jam", "mount_failure", "magazine_empty"):
+            target = f.weapon or ""
+            index = [g.name for g in guns].index(target)
+        elif f.kind == "adsb_outage":
+            target = f.sensor or ""
+            index = [a.name for a in adsb].index(target) if target else -1
+        elif f.kind in ("radar_outage", "clock_jump"):
+            target = f.sensor or ""
+            index = [r.name for r in radars].index(target)
+        else:
+            target, index = "", -1
+        start = f.begins_s
+        end = float("inf") if f.duration_s is None or f.kind == "magazine_empty" else start + f.duration_s
+        out.append(FaultPlan(f.kind, target, index, start, end, float(f.jump_s or 0.0)))
+    return tuple(out)
 
 
 _COLUMNS = ("timestamp", "icao24", "callsign", "latitude", "longitude", "altitude")

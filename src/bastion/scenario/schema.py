@@ -339,6 +339,50 @@ class Defence(_Model):
     )
 
 
+FaultKind = Literal[
+    "radar_outage", "adsb_outage", "gun_jam", "mount_failure", "magazine_empty", "console_disconnect", "clock_jump"
+]
+# which keys each kind of fault takes: (required, optional); any other key given is an error naming it
+FAULT_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "radar_outage": (("sensor", "start_s"), ("duration_s",)),
+    "adsb_outage": (("start_s",), ("sensor", "duration_s")),
+    "gun_jam": (("weapon", "start_s"), ("duration_s",)),
+    "mount_failure": (("weapon", "start_s"), ("duration_s",)),
+    "magazine_empty": (("weapon", "start_s"), ()),
+    "console_disconnect": (("start_s",), ("duration_s",)),
+    "clock_jump": (("sensor", "at_s", "jump_s"), ("duration_s",)),
+}
+
+
+class Fault(_Model):
+    """A fault injected into the night (truth: the decision side learns of it only as a real system
+    would, from missing or refused data, a mount's status report or an operator who does not answer).
+
+    ``radar_outage`` (``sensor``: a radar) and ``adsb_outage`` (``sensor``: a receiver; every receiver
+    if absent): no scans or reports in the window. ``gun_jam`` and ``mount_failure`` (``weapon``): the
+    mount cannot fire (a burst under way stops) until cleared; no ``duration_s``: for the rest of the
+    night. ``magazine_empty``: the mount's ammunition falls to 0 at ``start_s`` (a failed reload or
+    feed). ``console_disconnect``: the operator's console shows and answers nothing in the window.
+    ``clock_jump`` (``sensor``: a radar): its scans carry times offset by ``jump_s`` from ``at_s`` on
+    (for ``duration_s`` if given, when the clock is put right).
+    """
+
+    kind: FaultKind
+    sensor: str | None = Field(None, description="the radar or ADS-B receiver at fault (its name)")
+    weapon: str | None = Field(None, description="the gun at fault (its name)")
+    start_s: float | None = Field(None, ge=0, le=86_400, description="the fault begins [s after the start]")
+    duration_s: float | None = Field(
+        None, gt=0, le=86_400, description="how long it lasts [s]; absent: to the end of the night"
+    )
+    at_s: float | None = Field(None, ge=0, le=86_400, description="clock_jump: the jump happens [s after the start]")
+    jump_s: float | None = Field(None, ge=-86_400, le=86_400, description="clock_jump: the offset [s], not 0")
+
+    @property
+    def begins_s(self) -> float:
+        """When the fault begins [s]."""
+        return float(self.at_s if self.kind == "clock_jump" else self.start_s)  # type: ignore[arg-type]
+
+
 class Scenario(_Model):
     """A whole scenario file."""
 
@@ -354,6 +398,7 @@ class Scenario(_Model):
     civil: list[Civil] = Field(default_factory=list)
     terrain: Terrain = Field(default_factory=Terrain)
     obstacles: list[Obstacle] = Field(default_factory=list)
+    faults: list[Fault] = Field(default_factory=list)
 
 
 def cross_reference_problems(s: Scenario) -> list[tuple[tuple[str | int, ...], str]]:
@@ -400,6 +445,48 @@ def cross_reference_problems(s: Scenario) -> list[tuple[tuple[str | int, ...], s
             if item.name in seen:
                 problems.append(((kind, i, "name"), f"duplicate name {item.name!r}"))
             seen.add(item.name)
+    problems += _fault_problems(s)
+    return problems
+
+
+def _fault_problems(s: Scenario) -> list[tuple[tuple[str | int, ...], str]]:
+    """Each fault's keys for its kind, the sensor or weapon it names, and its times within the night."""
+    problems: list[tuple[tuple[str | int, ...], str]] = []
+    radars = [x.name for x in s.sensors if isinstance(x, Radar)]
+    receivers = [x.name for x in s.sensors if isinstance(x, AdsbReceiver)]
+    weapons = [w.name for w in s.weapons]
+    duration = s.scenario.duration_s
+    for i, f in enumerate(s.faults):
+        required, optional = FAULT_KEYS[f.kind]
+        given = {
+            k for k in ("sensor", "weapon", "start_s", "duration_s", "at_s", "jump_s") if getattr(f, k) is not None
+        }
+        for key in required:
+            if key not in given:
+                problems.append((("faults", i, key), f"a {f.kind} fault needs {key}"))
+        for key in sorted(given - set(required) - set(optional)):
+            problems.append(
+                (("faults", i, key), f"not used by a {f.kind} fault (it takes {', '.join(required + optional)})")
+            )
+        if f.sensor is not None and "sensor" in required + optional:
+            known = receivers if f.kind == "adsb_outage" else radars
+            what = "an ADS-B receiver" if f.kind == "adsb_outage" else "a radar"
+            if f.sensor not in known:
+                problems.append(
+                    (("faults", i, "sensor"), f"{f.sensor!r} is not {what} (known: {', '.join(known) or 'none'})")
+                )
+        if f.weapon is not None and "weapon" in required and f.weapon not in weapons:
+            problems.append(
+                (("faults", i, "weapon"), f"{f.weapon!r} is not a weapon (known: {', '.join(weapons) or 'none'})")
+            )
+        for key in ("start_s", "at_s"):
+            v = getattr(f, key)
+            if v is not None and key in required and v > duration:
+                problems.append(
+                    (("faults", i, key), f"{v:g} s is after the scenario ends ({duration:g} s): it would never happen")
+                )
+        if f.jump_s is not None and f.kind == "clock_jump" and f.jump_s == 0:
+            problems.append((("faults", i, "jump_s"), "a clock jump of 0 s is no fault"))
     return problems
 
 

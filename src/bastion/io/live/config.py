@@ -140,6 +140,10 @@ def parse_live(text: str, source: str = "<string>", directory: Path | None = Non
         problems.append(
             f"{where(('civil',))}: a live configuration holds no truth: civil traffic comes from the sensors"
         )
+    if cfg.faults:
+        problems.append(
+            f"{where(('faults',))}: a live configuration holds no truth: faults belong to a simulated night"
+        )
     radars = {s.name for s in cfg.sensors if isinstance(s, schema.Radar)}
     receivers = {s.name for s in cfg.sensors if isinstance(s, schema.AdsbReceiver)}
     seen_names: set[str] = set()
