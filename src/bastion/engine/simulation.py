@@ -114,6 +114,7 @@ class _Night:
             stream(seed, "debris"),
             external=external,
             civil=civil,
+            rng_fire_control=stream(seed, "fire-control"),
         )
         self.pipeline = DecisionPipeline(d, emit, record_plots=record_plots, tracker=tracker, replica=replica)
         self.radars = [RadarModel(site, stream(seed, f"radar:{site.name}")) for site in d.radars]
@@ -139,16 +140,39 @@ class _Night:
         self._seq += 1
 
     def wake(self, t: float) -> None:
-        """The world advanced to ``t``; the operator's actions due by then applied."""
-        w0 = time.perf_counter()
-        for te, tkind, payload in self.world.advance(t):
-            self.emit(te, tkind, "world", payload)
-        self.stage["world"] += time.perf_counter() - w0
+        """The world advanced to ``t`` (:meth:`advance`); the operator's actions due by then applied."""
+        self.advance(t)
         for action in self.operator.actions(t):
             if action.kind == "authorise":
                 self.pipeline.authorise(action.request_id, action.approved, action.user, t)
             elif action.kind == "weapons_control":
                 self.pipeline.set_weapons_control(action.status, action.user, t)
+
+    def advance(self, t: float) -> None:
+        """The world advanced to ``t``.
+
+        On the way, fire orders reach their mounts (after the sensor -> C2 -> gun latency) and the
+        mounts' fire-control radars report at their own rate: the world stops at each such instant,
+        the pipeline answers the radars' reports with new aim schedules for the bursts in progress
+        (closed-loop fire control), and the world carries on with them."""
+        w0 = time.perf_counter()
+        world, pipeline = self.world, self.pipeline
+        fc0 = pipeline.stage_seconds["fire_control"]  # (the decision side's share is its own stage)
+        while (tk := world.next_fire_control()) <= t:
+            self.truth_events(world.advance(tk))
+            reports = world.fire_control_reports(tk)
+            if reports:
+                for update in pipeline.on_fire_control(reports):
+                    world.reaim(update)
+        self.truth_events(world.advance(t))
+        self.stage["world"] += time.perf_counter() - w0 - (pipeline.stage_seconds["fire_control"] - fc0)
+
+    def truth_events(self, events) -> None:
+        """Log the world's events; a mount that fired reports its rounds left to the pipeline."""
+        for te, tkind, payload in events:
+            self.emit(te, tkind, "world", payload)
+            if tkind == "gun_fired":
+                self.pipeline.on_gun_status(payload["gun"], payload["ammunition_left"])
 
     def adsb(self, t: float, index: int) -> None:
         """Receiver ``index`` hands over the reports decoded since its last batch."""
@@ -186,10 +210,8 @@ class _Night:
         """After the pipeline's scan: score its tracks, execute its orders, raise its requests."""
         pipeline, world, operator = self.pipeline, self.world, self.operator
         _vote(self.record, pipeline, labels)
-        for order in orders:
-            for te, tkind, payload in world.execute(order, t):
-                self.emit(te, tkind, "world", payload)
-            pipeline.on_gun_status(order.gun, int(world.mounts.ammunition[order.gun]))
+        for order in orders:  # (each mount reports its rounds left when the order reaches it and it fires)
+            self.truth_events(world.execute(order, t))
         for req in pipeline.engagements.pending_requests():
             if req.id not in self.raised:
                 self.raised.add(req.id)
@@ -201,8 +223,7 @@ class _Night:
 
     def finish(self) -> RunResult:
         d = self.d
-        for te, tkind, payload in self.world.advance(d.duration_s):
-            self.emit(te, tkind, "world", payload)
+        self.advance(d.duration_s)
         self.emit(d.duration_s, "run_end", "engine", {"wall_seconds": round(time.perf_counter() - self.wall0, 3)})
         self.log.flush()
         stage = dict(self.stage)
