@@ -7,7 +7,7 @@ intercepted. "Would land on a defended zone" is decided by running the same seed
 the threats' flights come from their own random stream, so each flies the same path in both runs
 until it is hit. For Baghdad: both drones destroyed, civil tracks engaged, rounds per kill.
 
-    PYTHONPATH=src .venv/bin/python benchmarks/fire_control.py --scenario benchmarks/scenarios/ram-raid-bdsc.toml --seeds 1-12
+    PYTHONPATH=src .venv/bin/python benchmarks/fire_control.py --seeds 1-12  # the test raid at BDSC
     PYTHONPATH=src .venv/bin/python benchmarks/fire_control.py --scenario baghdad --seeds 1-5
 """
 

@@ -183,9 +183,7 @@ class FireControlRadars:
                 up = up + radar.sigma_miss_rad * rng.normal(0.0, 1.0, n)
                 t_fire = t_fire_all[due]
                 keep = ~due
-                lk.passes = (
-                    [(t_cpa[keep], t_fire_all[keep], offset[keep], where[keep])] if keep.any() else []
-                )
+                lk.passes = [(t_cpa[keep], t_fire_all[keep], offset[keep], where[keep])] if keep.any() else []
         return FireControlReport(
             t=t,
             gun=lk.gun,

@@ -29,10 +29,10 @@ import shapely
 from bastion.orders import AimUpdate, FireOrder
 from bastion.scenario.catalogue import CATALOGUE
 from bastion.scenario.compiled import CompiledScenario
+from bastion.sense.types import FireControlReport
 from bastion.world.aircraft import CivilTraffic
 from bastion.world.debris import KIND_NAMES, WARHEAD, Debris, DebrisPhysics, break_up, damaged_zones
 from bastion.world.drones import CRUISE, DESTROYED, DIVE, IMPACTED, WAITING, DroneFleet
-from bastion.sense.types import FireControlReport
 from bastion.world.fire_control_radar import FireControlRadars
 from bastion.world.guns import Burst, Mounts, RoundPhysics, Rounds, fire_burst, reaim_burst
 from bastion.world.labels import CIVIL_LABEL, DEBRIS_LABEL, EXTERNAL_LABEL, describe_label
