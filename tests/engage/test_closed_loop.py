@@ -158,3 +158,20 @@ def test_fire_control_track_refuses_a_plot_outside_its_gate():
     assert not trk.update(np.array([np.nan, 0.0, 0.0]), np.eye(3))
     np.testing.assert_array_equal(trk.x, np.zeros(6))
     assert trk.update(np.array([0.5, 0.0, 0.0]), np.eye(3))
+
+
+def test_information_barrier_closed_loop_never_loads_the_world():
+    """The closed loop runs on FireControlReports alone: importing the decision side (pipeline and fire
+    control) loads no bastion.world module, and the report carries measurements, no truth label."""
+    import dataclasses
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, bastion.engine.pipeline, bastion.engage.fire_control, bastion.sense.types;"
+        "print(sorted(m for m in sys.modules if m.startswith('bastion.world')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+    fields = {f.name for f in dataclasses.fields(FireControlReport)}
+    assert not fields & {"label", "truth", "threat", "pos", "position", "vel"}
