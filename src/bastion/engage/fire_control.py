@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -137,6 +138,19 @@ _I3 = np.eye(3)
 _GATE_CHI2_3 = 16.27  # chi-square, 3 degrees of freedom, 99.9 %: an FCR plot this far from the track is refused
 
 
+@lru_cache(maxsize=64)
+def _transition(dt: float, q: float) -> tuple[np.ndarray, np.ndarray]:
+    """The CV transition matrix (6, 6) over ``dt`` [s] and the process noise of white-noise
+    acceleration ``q`` [m^2/s^3] (read-only; the radar's period recurs, so they are built once)."""
+    F = np.eye(6)
+    F[:3, 3:] = dt * _I3
+    a = abs(dt)
+    Q = np.block([[a**3 / 3.0 * _I3, dt * dt / 2.0 * _I3], [dt * dt / 2.0 * _I3, a * _I3]]) * q
+    F.flags.writeable = False
+    Q.flags.writeable = False
+    return F, Q
+
+
 class FireControlTrack:
     """The fire-control computer's own track of its target from the mount's radar: a Kalman filter of
     position and velocity (6,) about a known acceleration ``accel`` (gravity and drag for a rocket or
@@ -157,13 +171,10 @@ class FireControlTrack:
         dt = float(t) - self.t
         if dt == 0.0:
             return
-        F = np.eye(6)
-        F[:3, 3:] = dt * _I3
+        F, Q = _transition(dt, self.q)
         self.x = F @ self.x
         self.x[:3] += 0.5 * dt * dt * self.accel
         self.x[3:] += dt * self.accel
-        q = self.q * abs(dt)
-        Q = np.block([[dt * dt / 3.0 * _I3, dt / 2.0 * _I3], [dt / 2.0 * _I3, _I3]]) * q
         self.P = F @ self.P @ F.T + Q
         self.t = float(t)
 

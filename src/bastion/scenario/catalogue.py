@@ -262,7 +262,7 @@ RADARS: dict[str, RadarType] = {
 FIRE_CONTROL_RADARS: dict[str, FireControlRadarType] = {
     "phalanx-ku": FireControlRadarType(
         name="phalanx-ku",
-        rate_hz=20.0,
+        rate_hz=10.0,
         ref_range_m=5_000.0,
         ref_rcs_m2=0.01,
         ref_pd=0.9,
@@ -272,21 +272,21 @@ FIRE_CONTROL_RADARS: dict[str, FireControlRadarType] = {
         sigma_miss_rad=0.5 * _MRAD,
         acquisition_gate_m=100.0,
         latency_s=0.05,
-        spotting_gain=0.3,
+        spotting_gain=0.5,
         max_correction_rad=30 * _MRAD,
         process_noise=4.0,
         source=(
             "shared/domain/guns.md §1, ram-and-layers.md §1.2: Phalanx/LPWS carries its own Ku-band "
             "search and track radar on the mount (M-H) and corrects its aim from the measured miss of "
             "its own stream of rounds ('closed-loop spotting', L: widely described, details not public). "
-            "Every figure here is a PLACEHOLDER (not public; assumptions, L): 20 Hz track and miss "
-            "updates (brief's 10-50 Hz); Pd 0.9 on a 0.01 m^2 mortar bomb at 5 km (a short-range "
+            "Every figure here is a PLACEHOLDER (not public; assumptions, L): 10 Hz track and miss "
+            "updates (the low end of an assumed 10-50 Hz; the rounds' physics step is 0.1 s); Pd 0.9 on a 0.01 m^2 mortar bomb at 5 km (a short-range "
             "Ku-band tracker: beyond the gun's 1.5 km reach); 1 m range and 1 mrad angle noise per "
             "update (a monopulse tracker at ~1/20 of a ~1-1.5 deg Ku-band beam); a round's miss "
             "measured to 0.5 mrad (the stream is tracked differentially against the target in the "
             "same beam); acquisition within 100 m of the C2 cue; 50 ms from measurement to the "
-            "corrected aim at the mount; bias gain 0.3 per 50 ms report: the bias correction "
-            "converges (95 %) in ~0.4 s of measured misses (ram-and-layers.md §1.2: 'converges "
+            "corrected aim at the mount; bias gain 0.5 per 0.1 s report: the bias correction "
+            "converges (95 %) in 0.5 s of measured misses (5 reports) (ram-and-layers.md §1.2: 'converges "
             "over about 0.2-0.5 s of firing', assumption L); corrections limited to 30 mrad from the "
             "planned, safety-checked aim (fail safe); track filter white-noise acceleration "
             "4 m^2/s^3 about the predicted (gravity and drag) acceleration."

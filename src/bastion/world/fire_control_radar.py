@@ -14,9 +14,11 @@ and from then on, at its own rate (a fixed grid of instants ``k / rate_hz``, sha
   and vertical), with Gaussian noise. The closest approach comes from the rounds' and the object's
   straight segments of each physics step (the segments the hit test uses).
 
-An object destroyed or landed is no longer seen. The radar stops following a burst once its last
-round has flown its self-destruct time. Output: :class:`~bastion.sense.types.FireControlReport` s,
-the only thing that crosses to the decision side; which object was locked stays here.
+An object destroyed or landed is no longer seen. The radar stops following a burst when its last
+round leaves the muzzle: after that no correction can reach a round (the misses of the rounds still
+in flight would correct nothing; kill assessment is the C2's, from its own radars). Output:
+:class:`~bastion.sense.types.FireControlReport` s, the only thing that crosses to the decision side;
+which object was locked stays here.
 """
 
 from __future__ import annotations
@@ -87,7 +89,7 @@ class FireControlRadars:
             cue_t=float(order.cue_t),
             period=period,
             next_t=grid_after(t, period),
-            t_close=t_last + self.guns[order.gun].type.self_destruct_s,
+            t_close=t_last,
         )
 
     def record_passes(
