@@ -5,7 +5,9 @@ points to the order's first aim (the first round leaves no earlier than the slew
 barrels have spun up), then fires at its rate of fire while ammunition lasts, each round aimed
 along the order's schedule plus a pointing bias drawn once per burst and a round-to-round
 dispersion (Gaussian, per axis; shared/domain/guns.md §3 recommends modelling dispersion per
-round rather than a single Pk). Muzzle velocity varies round to round.
+round rather than a single Pk). Muzzle velocity varies round to round. In closed-loop fire control the
+mount re-aims the rounds of its burst not yet fired when the fire-control computer sends a new aim
+schedule (:func:`reaim_burst`); each round keeps its own pointing error and muzzle velocity.
 
 Rounds are point masses (:mod:`bastion.physics.ballistics`) flown in the true wind. Each step tests
 every round against every target with the analytic closest approach of their straight segments,
