@@ -275,6 +275,9 @@ class ClosedLoop:
         radar = fc.gun.type.fire_control_radar
         if radar is None:
             return
+        # (a loop whose radar never reported, as behind a live feed with no mount radar, lapses)
+        for oid in [k for k, lp in self.loops.items() if lp.order.t_end < t - 30.0]:
+            del self.loops[oid]
         track = FireControlTrack(x, P, t, accel, radar.process_noise)
         self.loops[order.order_id] = _Loop(
             order, fc, track, accel, BiasEstimator(radar.spotting_gain), [(-math.inf, order)]
