@@ -39,6 +39,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--scenario", default="benchmarks/scenarios/ram-raid-bdsc.toml")
     ap.add_argument("--seeds", default="1-12")
+    ap.add_argument("--modes", default="open-loop,closed-loop")
     args = ap.parse_args()
     base = compile_named(args.scenario)
     seeds = _seeds(args.seeds)
@@ -48,7 +49,7 @@ def main() -> None:
         for s in seeds:
             log = run(held, s, record_plots=False).log
             threatening[s] = {e.payload["threat"] for e in log.of_kind("leak")}
-    for mode in ("open-loop", "closed-loop"):
+    for mode in args.modes.split(","):
         c = _with(base, fire_control=mode)
         rows = []
         for s in seeds:
