@@ -278,7 +278,8 @@ class ClosedLoop:
         # (a loop whose radar never reported, as behind a live feed with no mount radar, lapses)
         for oid in [k for k, lp in self.loops.items() if lp.order.t_end < t - 30.0]:
             del self.loops[oid]
-        track = FireControlTrack(x, P, t, accel, radar.process_noise)
+        q = radar.process_noise if accel is None else radar.process_noise_ballistic
+        track = FireControlTrack(x, P, t, accel, q)
         self.loops[order.order_id] = _Loop(
             order, fc, track, accel, BiasEstimator(radar.spotting_gain), [(-math.inf, order)]
         )

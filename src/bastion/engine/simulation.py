@@ -4,7 +4,8 @@ Event-driven in time: the next thing to happen is the earliest of the radars' sc
 receivers' batches and the simulated operator's answers; the world advances to it (with its own
 adaptive physics step), the sensor produces its data, and the pipeline reacts. Orders reach the
 guns after the sensor -> C2 -> gun latency; while a mount fires, its own fire-control radar reports
-at its rate and the pipeline answers with new aim schedules (closed-loop fire control). The harness alone keeps the truth label of every plot, to score the run afterwards.
+at its rate and the pipeline answers with new aim schedules (closed-loop fire control). The harness
+alone keeps the truth label of every plot, to score the run afterwards.
 """
 
 from __future__ import annotations

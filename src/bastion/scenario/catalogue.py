@@ -110,7 +110,8 @@ class FireControlRadarType:
     latency_s: float  # [s] measurement -> corrected aim at the mount
     spotting_gain: float  # bias-estimate gain per report carrying misses (0..1)
     max_correction_rad: float  # largest change to the planned aim the loop may make (fail safe)
-    process_noise: float  # [m^2/s^3] white-noise acceleration of the fire-control track filter
+    process_noise: float  # [m^2/s^3] white-noise acceleration of the fire-control track filter (drones)
+    process_noise_ballistic: float  # [m^2/s^3] the same about a rocket's or mortar bomb's predicted acceleration
     source: str = ""
 
     @property
@@ -275,12 +276,14 @@ FIRE_CONTROL_RADARS: dict[str, FireControlRadarType] = {
         spotting_gain=0.5,
         max_correction_rad=30 * _MRAD,
         process_noise=4.0,
+        process_noise_ballistic=0.5,
         source=(
             "shared/domain/guns.md §1, ram-and-layers.md §1.2: Phalanx/LPWS carries its own Ku-band "
             "search and track radar on the mount (M-H) and corrects its aim from the measured miss of "
             "its own stream of rounds ('closed-loop spotting', L: widely described, details not public). "
             "Every figure here is a PLACEHOLDER (not public; assumptions, L): 10 Hz track and miss "
-            "updates (the low end of an assumed 10-50 Hz; the rounds' physics step is 0.1 s); Pd 0.9 on a 0.01 m^2 mortar bomb at 5 km (a short-range "
+            "updates (the low end of an assumed 10-50 Hz; the rounds' physics step is 0.1 s); "
+            "Pd 0.9 on a 0.01 m^2 mortar bomb at 5 km (a short-range "
             "Ku-band tracker: beyond the gun's 1.5 km reach); 1 m range and 1 mrad angle noise per "
             "update (a monopulse tracker at ~1/20 of a ~1-1.5 deg Ku-band beam); a round's miss "
             "measured to 0.5 mrad (the stream is tracked differentially against the target in the "
@@ -289,7 +292,11 @@ FIRE_CONTROL_RADARS: dict[str, FireControlRadarType] = {
             "converges (95 %) in 0.5 s of measured misses (5 reports) (ram-and-layers.md §1.2: 'converges "
             "over about 0.2-0.5 s of firing', assumption L); corrections limited to 30 mrad from the "
             "planned, safety-checked aim (fail safe); track filter white-noise acceleration "
-            "4 m^2/s^3 about the predicted (gravity and drag) acceleration."
+            "(Bar-Shalom et al. 2001 §6.2.2: sqrt(q T) of the order of the unmodelled change of "
+            "velocity per update) 4 m^2/s^3 for a drone (turns of a few m/s^2) and 0.5 m^2/s^3 about "
+            "a rocket's or mortar bomb's predicted gravity and drag, whose unmodelled part (the drag's "
+            "change over a few seconds) is a fraction of 1 m/s^2. With 1 mrad at 1.3 km the steady "
+            "state (DARE) predicts 1.3 s ahead to 1.9 mrad (q = 4) or 1.0 mrad (q = 0.5)."
         ),
     ),
 }
