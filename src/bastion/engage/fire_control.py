@@ -246,6 +246,7 @@ class _Loop:
     accel: np.ndarray | None
     bias: BiasEstimator
     schedules: list  # the aim schedules commanded: (t_from, FireOrder or AimUpdate), oldest first
+    plan_azimuth: np.ndarray  # the order's knots' azimuths, unwrapped (the planned schedule, interpolated)
     updates: int = 0
     plots: int = 0
     misses: int = 0
@@ -281,7 +282,13 @@ class ClosedLoop:
         q = radar.process_noise if accel is None else radar.process_noise_ballistic
         track = FireControlTrack(x, P, t, accel, q)
         self.loops[order.order_id] = _Loop(
-            order, fc, track, accel, BiasEstimator(radar.spotting_gain), [(-math.inf, order)]
+            order,
+            fc,
+            track,
+            accel,
+            BiasEstimator(radar.spotting_gain),
+            [(-math.inf, order)],
+            np.unwrap(order.knot_azimuth),
         )
 
     def on_reports(self, reports) -> tuple[list[AimUpdate], list[tuple[str, dict]]]:
@@ -357,7 +364,8 @@ class ClosedLoop:
             return None
         el = sol.elevation - loop.bias.bias[1]
         az = sol.azimuth - loop.bias.bias[0] / np.maximum(np.cos(el), 0.05)
-        plan_az, plan_el = order.aim_at(knots)
+        plan_az = np.interp(knots, order.knot_t, loop.plan_azimuth)  # = order.aim_at(knots), unwrapped once
+        plan_el = np.interp(knots, order.knot_t, order.knot_elevation)
         limit = radar.max_correction_rad
         d_az = np.clip((az - plan_az + np.pi) % (2 * np.pi) - np.pi, -limit, limit)
         el = plan_el + np.clip(el - plan_el, -limit, limit)
