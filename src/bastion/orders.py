@@ -23,11 +23,36 @@ class FireOrder:
     knot_t: np.ndarray  # (K,) times of the aim schedule [s]
     knot_azimuth: np.ndarray  # (K,) [rad] clockwise from north
     knot_elevation: np.ndarray  # (K,) [rad]
+    # closed-loop fire control: the C2 track's cue for the mount's own fire-control radar, the target's
+    # position, velocity and predicted acceleration (9,) [m, m/s, m/s^2] at ``cue_t`` [s]; None: open loop
+    cue: np.ndarray | None = None
+    cue_t: float = float("nan")
 
     def aim_at(self, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Azimuth and elevation [rad] of the aim schedule at times ``t`` (linear in between)."""
-        az = np.unwrap(self.knot_azimuth)
-        return np.interp(t, self.knot_t, az), np.interp(t, self.knot_t, self.knot_elevation)
+        return _aim_at(self.knot_t, self.knot_azimuth, self.knot_elevation, t)
+
+
+@dataclass(frozen=True)
+class AimUpdate:
+    """Closed-loop fire control: a new aim schedule for the rounds of a burst in progress that leave
+    the muzzle at or after ``t_from`` [s] (the rounds already fired fly on)."""
+
+    gun: int
+    order_id: int
+    t_from: float
+    knot_t: np.ndarray  # (K,) [s]
+    knot_azimuth: np.ndarray  # (K,) [rad]
+    knot_elevation: np.ndarray  # (K,) [rad]
+
+    def aim_at(self, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Azimuth and elevation [rad] of the new schedule at times ``t`` (linear in between)."""
+        return _aim_at(self.knot_t, self.knot_azimuth, self.knot_elevation, t)
+
+
+def _aim_at(knot_t: np.ndarray, knot_az: np.ndarray, knot_el: np.ndarray, t: np.ndarray):
+    az = np.unwrap(knot_az)
+    return np.interp(t, knot_t, az), np.interp(t, knot_t, knot_el)
 
 
 @dataclass(frozen=True)

@@ -20,11 +20,15 @@ one-dimensional Gauss–Laguerre quadrature.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
 from bastion.engage.kernels import lead_solution
+from bastion.engage.safety import mount_violations
+from bastion.orders import AimUpdate, FireOrder
 from bastion.physics.ballistics import Air, DragFunction, drag_factor_from_bc
 from bastion.physics.firing_table import FiringTable
 from bastion.scenario.compiled import GunSite
@@ -127,3 +131,248 @@ class FireControl:
         p = np.clip(c[..., None] * np.exp(-_LAG_X * ratio[..., None]), 0.0, 1.0) * p_kill_given_hit
         miss_all = (1.0 - p) ** n_rounds
         return 1.0 - np.sum(_LAG_W * miss_all, axis=-1)
+
+
+# -- closed-loop fire control ----------------------------------------------------------------------
+_I3 = np.eye(3)
+_GATE_CHI2_3 = 16.27  # chi-square, 3 degrees of freedom, 99.9 %: an FCR plot this far from the track is refused
+
+
+@lru_cache(maxsize=64)
+def _transition(dt: float, q: float) -> tuple[np.ndarray, np.ndarray]:
+    """The CV transition matrix (6, 6) over ``dt`` [s] and the process noise of white-noise
+    acceleration ``q`` [m^2/s^3] (read-only; the radar's period recurs, so they are built once)."""
+    F = np.eye(6)
+    F[:3, 3:] = dt * _I3
+    a = abs(dt)
+    Q = np.block([[a**3 / 3.0 * _I3, dt * dt / 2.0 * _I3], [dt * dt / 2.0 * _I3, a * _I3]]) * q
+    F.flags.writeable = False
+    Q.flags.writeable = False
+    return F, Q
+
+
+class FireControlTrack:
+    """The fire-control computer's own track of its target from the mount's radar: a Kalman filter of
+    position and velocity (6,) about a known acceleration ``accel`` (gravity and drag for a rocket or
+    mortar bomb, none for a drone), with continuous white-noise acceleration of spectral density ``q``
+    [m^2/s^3] (Bar-Shalom, Li & Kirubarajan 2001, §6.2.2: per axis ``Q = q [[T^3/3, T^2/2], [T^2/2, T]]``).
+    Measurements are the radar's range, azimuth and elevation converted to ENU with their covariance
+    carried through the conversion's Jacobian (converted-measurement filter; Bar-Shalom et al. §10.4).
+    """
+
+    def __init__(self, x: np.ndarray, P: np.ndarray, t: float, accel: np.ndarray | None, q: float) -> None:
+        self.x = np.array(x, dtype=float)
+        self.P = np.array(P, dtype=float)
+        self.t = float(t)
+        self.accel = np.zeros(3) if accel is None else np.asarray(accel, dtype=float)
+        self.q = float(q)
+
+    def predict(self, t: float) -> None:
+        dt = float(t) - self.t
+        if dt == 0.0:
+            return
+        F, Q = _transition(dt, self.q)
+        self.x = F @ self.x
+        self.x[:3] += 0.5 * dt * dt * self.accel
+        self.x[3:] += dt * self.accel
+        self.P = F @ self.P @ F.T + Q
+        self.t = float(t)
+
+    def update(self, z: np.ndarray, R: np.ndarray) -> bool:
+        """Update with a position measurement ``z`` (3,) of covariance ``R`` (3, 3); False (and no
+        update) when it falls outside the 99.9 % gate or is not finite."""
+        innov = z - self.x[:3]
+        S = self.P[:3, :3] + R
+        if not (np.isfinite(innov).all() and np.isfinite(S).all()):
+            return False
+        Sinv = np.linalg.inv(S)
+        if float(innov @ Sinv @ innov) > _GATE_CHI2_3:
+            return False
+        K = self.P[:, :3] @ Sinv
+        self.x = self.x + K @ innov
+        IKH = np.eye(6)
+        IKH[:, :3] -= K
+        self.P = IKH @ self.P @ IKH.T + K @ R @ K.T  # Joseph form
+        return True
+
+
+def converted_measurement(
+    origin: np.ndarray, r: float, az: float, el: float, sigma_r: float, sigma_angle: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """ENU position (3,) of a polar measurement from ``origin`` and its covariance (3, 3) by the
+    Jacobian of the conversion (azimuth noise ``sigma_angle / cos(el)``, elevation ``sigma_angle``)."""
+    ce, se, ca, sa = math.cos(el), math.sin(el), math.cos(az), math.sin(az)
+    z = np.asarray(origin, dtype=float) + r * np.array([ce * sa, ce * ca, se])
+    J = np.array(
+        [
+            [ce * sa, r * ce * ca, -r * se * sa],
+            [ce * ca, -r * ce * sa, -r * se * ca],
+            [se, 0.0, r * ce],
+        ]
+    )
+    s_az = sigma_angle / max(ce, 0.05)
+    return z, J @ np.diag([sigma_r**2, s_az**2, sigma_angle**2]) @ J.T
+
+
+class BiasEstimator:
+    """Closed-loop spotting: the aim bias (2,) [rad] (across the line of sight horizontally, and
+    vertically) estimated from the measured misses of the burst's own rounds.
+
+    Each report's misses, corrected for the difference between the aim each round was fired with
+    and the aim the current track gives for it, sample the bias of the current solution; the estimate
+    moves toward their mean by ``gain`` per report (an exponential average: after ``n`` reports a
+    constant bias ``b`` is estimated as ``b (1 - (1 - gain)^n)``)."""
+
+    def __init__(self, gain: float) -> None:
+        self.gain = float(gain)
+        self.bias = np.zeros(2)
+        self.reports = 0
+
+    def update(self, samples_across: np.ndarray, samples_up: np.ndarray) -> None:
+        if not samples_across.size:
+            return
+        mean = np.array([samples_across.mean(), samples_up.mean()])
+        if not np.isfinite(mean).all():
+            return
+        self.bias += self.gain * (mean - self.bias)
+        self.reports += 1
+
+
+@dataclass
+class _Loop:
+    order: FireOrder
+    fc: FireControl
+    track: FireControlTrack
+    accel: np.ndarray | None
+    bias: BiasEstimator
+    schedules: list  # the aim schedules commanded: (t_from, FireOrder or AimUpdate), oldest first
+    plan_azimuth: np.ndarray  # the order's knots' azimuths, unwrapped (the planned schedule, interpolated)
+    updates: int = 0
+    plots: int = 0
+    misses: int = 0
+    refused: int = 0
+
+
+class ClosedLoop:
+    """Closed-loop fire control of a site's guns: per burst in progress, the mount radar's reports in,
+    new aim schedules for the rest of the burst out.
+
+    At every report: predict the fire-control track to the report's time and update it with the
+    radar's plot; fold the measured misses into the bias estimate; then re-solve the lead for the
+    rest of the burst (knots every ``knot_s`` from the instant the correction can reach the mount,
+    the report's time plus the radar's ``latency_s``) from the filtered track, minus the estimated
+    bias. Fail safe: a correction is limited to ``max_correction_rad`` about the planned,
+    safety-checked schedule, and a schedule that is not finite or leaves the mount's arc, elevation
+    limits or no-fire sectors is not sent (the burst keeps its last schedule)."""
+
+    def __init__(self, fire_control: list[FireControl], knot_s: float = 0.25) -> None:
+        self.fire_control = fire_control
+        self.knot_s = knot_s
+        self.loops: dict[int, _Loop] = {}  # order id -> loop
+
+    def open(self, order: FireOrder, x: np.ndarray, P: np.ndarray, t: float, accel: np.ndarray | None) -> None:
+        """A burst was ordered from the track state ``x``, ``P`` at ``t``, predicted with ``accel``."""
+        fc = self.fire_control[order.gun]
+        radar = fc.gun.type.fire_control_radar
+        if radar is None:
+            return
+        # (a loop whose radar never reported, as behind a live feed with no mount radar, lapses)
+        for oid in [k for k, lp in self.loops.items() if lp.order.t_end < t - 30.0]:
+            del self.loops[oid]
+        q = radar.process_noise if accel is None else radar.process_noise_ballistic
+        track = FireControlTrack(x, P, t, accel, q)
+        self.loops[order.order_id] = _Loop(
+            order,
+            fc,
+            track,
+            accel,
+            BiasEstimator(radar.spotting_gain),
+            [(-math.inf, order)],
+            np.unwrap(order.knot_azimuth),
+        )
+
+    def on_reports(self, reports) -> tuple[list[AimUpdate], list[tuple[str, dict]]]:
+        updates, events = [], []
+        for rep in reports:
+            loop = self.loops.get(rep.order_id)
+            if loop is None:
+                continue
+            update = self._report(loop, rep)
+            if update is not None:
+                updates.append(update)
+            if rep.final:
+                del self.loops[rep.order_id]
+                events.append(
+                    (
+                        "fire_control_loop",
+                        {
+                            "order": rep.order_id,
+                            "gun": loop.fc.gun.name,
+                            "plots": loop.plots,
+                            "plots_refused": loop.refused,
+                            "misses_measured": loop.misses,
+                            "aim_updates": loop.updates,
+                            "bias_mrad": [round(float(b) * 1e3, 2) for b in loop.bias.bias],
+                        },
+                    )
+                )
+        return updates, events
+
+    def _commanded(self, loop: _Loop, t_fire: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The aim each round fired at ``t_fire`` was commanded with (the latest schedule in force)."""
+        az = np.empty(t_fire.size)
+        el = np.empty(t_fire.size)
+        starts = np.array([s for s, _ in loop.schedules])
+        which = np.searchsorted(starts, t_fire + 1e-9, side="right") - 1
+        for k in np.unique(which):
+            rows = which == k
+            az[rows], el[rows] = loop.schedules[int(k)][1].aim_at(t_fire[rows])
+        return az, el
+
+    def _report(self, loop: _Loop, rep) -> AimUpdate | None:
+        fc = loop.fc
+        gun = fc.gun
+        radar = gun.type.fire_control_radar
+        track = loop.track
+        track.predict(rep.t)
+        if rep.detected:
+            z, R = converted_measurement(
+                gun.position, rep.range, rep.azimuth, rep.elevation, radar.sigma_range_m, radar.sigma_angle_rad
+            )
+            if track.update(z, R):
+                loop.plots += 1
+            else:
+                loop.refused += 1
+        if rep.n_misses:
+            loop.misses += rep.n_misses
+            ideal = fc.lead(track.x, track.t, rep.miss_t_fire, accel=loop.accel)
+            cmd_az, cmd_el = self._commanded(loop, rep.miss_t_fire)
+            d_az = (cmd_az - ideal.azimuth + np.pi) % (2 * np.pi) - np.pi
+            ok = ideal.valid
+            loop.bias.update(
+                (rep.miss_across - d_az * np.cos(ideal.elevation))[ok], (rep.miss_up - (cmd_el - ideal.elevation))[ok]
+            )
+        order = loop.order
+        t_from = rep.t + radar.latency_s
+        if rep.final or t_from > order.t_end:
+            return None
+        knots = t_from + np.arange(0.0, order.t_end - t_from + self.knot_s, self.knot_s)
+        if knots.size < 2:
+            knots = np.array([t_from, t_from + self.knot_s])
+        sol = fc.lead(track.x, track.t, knots, accel=loop.accel)
+        if not sol.valid.all():
+            return None
+        el = sol.elevation - loop.bias.bias[1]
+        az = sol.azimuth - loop.bias.bias[0] / np.maximum(np.cos(el), 0.05)
+        plan_az = np.interp(knots, order.knot_t, loop.plan_azimuth)  # = order.aim_at(knots), unwrapped once
+        plan_el = np.interp(knots, order.knot_t, order.knot_elevation)
+        limit = radar.max_correction_rad
+        d_az = np.clip((az - plan_az + np.pi) % (2 * np.pi) - np.pi, -limit, limit)
+        el = plan_el + np.clip(el - plan_el, -limit, limit)
+        az = plan_az + d_az
+        if not (np.isfinite(az).all() and np.isfinite(el).all()) or mount_violations(gun, az, el):
+            return None
+        update = AimUpdate(order.gun, order.order_id, float(t_from), knots, az, el)
+        loop.schedules.append((float(t_from), update))
+        loop.updates += 1
+        return update

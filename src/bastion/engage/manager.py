@@ -29,7 +29,7 @@ from bastion.engage import ballistic_kill, kill_assessment
 from bastion.engage.assign import Assigner
 from bastion.engage.availability import GunAvailability
 from bastion.engage.collateral import intact_rounds_in_zones
-from bastion.engage.fire_control import FireControl
+from bastion.engage.fire_control import ClosedLoop, FireControl
 from bastion.engage.reach import cannot_reach
 from bastion.engage.safety import min_clearance, mount_violations
 from bastion.engage.wta.fast import FastAssigner
@@ -162,6 +162,8 @@ class EngagementManager:
         self.doctrine = d.doctrine
         self.weapons_control = self.weapons_control or d.doctrine.weapons_control
         self.fire_control = [FireControl(g, d.air) for g in d.guns]
+        # closed-loop fire control (the mounts' own radars re-aim bursts in progress); None: open loop
+        self.closed_loop = ClosedLoop(self.fire_control, KNOT_S) if d.doctrine.fire_control == "closed-loop" else None
         self._planning = [_GunPlanning.of(g, d.doctrine.burst_s or g.type.burst_s) for g in d.guns]
         self._populated = [z for z in d.zones if z.kind == "populated"]
         self.ammunition = np.array([g.ammunition for g in d.guns], dtype=int)
@@ -350,6 +352,12 @@ class EngagementManager:
             if 0.0 <= t - ts <= within_s and np.linalg.norm(pos - p) <= within_m:
                 return tid
         return None
+
+    def on_fire_control(self, reports) -> tuple[list, list[tuple[str, dict]]]:
+        """The mounts' fire-control radar reports: new aim schedules for bursts in progress, and events."""
+        if self.closed_loop is None:
+            return [], []
+        return self.closed_loop.on_reports(reports)
 
     # -- internals -----------------------------------------------------------------------------
     def _say(self, track: int, kind: str, reason: str) -> list[tuple[str, dict]]:
@@ -589,7 +597,8 @@ class EngagementManager:
             return None, "target out of reach"
         daz = abs((first.azimuth[0] - self.pointing[g, 0] + np.pi) % (2 * np.pi) - np.pi)
         slew = max(daz / gt.slew_rate_az, abs(first.elevation[0] - self.pointing[g, 1]) / gt.slew_rate_el)
-        t_start = t + max(gt.reaction_s, gt.spin_up_s, slew)
+        # the order reaches the mount c2_latency_s after the scan; the mount then slews and spins up
+        t_start = t + max(gt.reaction_s, gt.c2_latency_s + max(gt.spin_up_s, slew))
         knots = t_start + gp.knot_offsets
         sol = fc.lead(x, t, knots, accel=accel)
         if not sol.valid.all():
@@ -645,15 +654,17 @@ class EngagementManager:
                 *VULNERABILITY.get(TrackClass(picture.klass[i]), DEFAULT_VULNERABILITY),
             )
         )
-        return (knots, sol, n_rounds, pk), ""
+        return (knots, sol, n_rounds, (x, P, accel), pk), ""
 
     def _fire(
         self, g: int, i: int, tracks: Tracks, plan, ballistic: bool = False
     ) -> tuple[FireOrder, tuple[str, dict]]:
-        knots, sol, n_rounds, pk = plan
+        knots, sol, n_rounds, (x, P, accel), pk = plan
         gun = self.defence.guns[g]
         gt = gun.type
         tid = int(tracks.id[i])
+        closed = self.closed_loop is not None and gt.fire_control_radar is not None
+        cue = np.concatenate([x, np.zeros(3) if accel is None else accel]) if closed else None
         order = FireOrder(
             order_id=self._next_order,
             gun=g,
@@ -663,8 +674,12 @@ class EngagementManager:
             knot_t=knots,
             knot_azimuth=sol.azimuth,
             knot_elevation=sol.elevation,
+            cue=cue,
+            cue_t=tracks.t if closed else float("nan"),
         )
         self._next_order += 1
+        if closed:
+            self.closed_loop.open(order, x, P, tracks.t, accel)
         self.fired_at.add(tid)
         self.busy_until[g] = order.t_end
         self.pointing[g] = (sol.azimuth[-1], sol.elevation[-1])

@@ -25,10 +25,10 @@ from bastion.engage.assign import Assigner
 from bastion.engage.availability import SENSOR_HOLD
 from bastion.engage.manager import EngagementManager
 from bastion.engage.wta.fast import FastAssigner
-from bastion.orders import FireOrder
+from bastion.orders import AimUpdate, FireOrder
 from bastion.scenario.compiled import Defence
 from bastion.sense.health import SensorHealth
-from bastion.sense.types import AdsbReports, Detections
+from bastion.sense.types import AdsbReports, Detections, FireControlReport
 from bastion.track import Tracker, TrackerConfig, Tracks
 from bastion.track.types import TrackChanges, TrackStatus
 
@@ -98,7 +98,7 @@ class DecisionPipeline:
         self._zone_names = [z.name for z in defence.zones]
         self.tracks: Tracks | None = None
         self.picture: ThreatPicture | None = None
-        self.stage_seconds = {"track": 0.0, "assess": 0.0, "engage": 0.0, "warn": 0.0}
+        self.stage_seconds = {"track": 0.0, "assess": 0.0, "engage": 0.0, "warn": 0.0, "fire_control": 0.0}
         self.health = SensorHealth(defence.radars, [a.name for a in defence.adsb])
 
     # -- inputs --------------------------------------------------------------------------------
@@ -158,6 +158,16 @@ class DecisionPipeline:
                 if identity == int(Identity.HOSTILE) and tid not in self.engagements.destroyed:
                     for kind, payload in self.engagements._say(tid, "hold_fire", f"{SENSOR_HOLD}: {names} out"):
                         self.emit(now, kind, "decision", payload)
+
+    def on_fire_control(self, reports: list[FireControlReport]) -> list[AimUpdate]:
+        """The mounts' fire-control radar reports (closed-loop fire control): new aim schedules for
+        the bursts in progress (none in open loop)."""
+        c0 = time.perf_counter()
+        updates, events = self.engagements.on_fire_control(reports)
+        for kind, payload in events:
+            self.emit(reports[0].t, kind, "engage", payload)
+        self.stage_seconds["fire_control"] += time.perf_counter() - c0
+        return updates
 
     def authorise(self, request_id: int, approved: bool, user: str, t: float) -> None:
         for kind, payload in self.engagements.authorise(request_id, approved, user, t):

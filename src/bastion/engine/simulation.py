@@ -2,8 +2,10 @@
 
 Event-driven in time: the next thing to happen is the earliest of the radars' scans, the ADS-B
 receivers' batches and the simulated operator's answers; the world advances to it (with its own
-adaptive physics step), the sensor produces its data, and the pipeline reacts. Orders go straight
-to the guns. The harness alone keeps the truth label of every plot, to score the run afterwards.
+adaptive physics step), the sensor produces its data, and the pipeline reacts. Orders reach the
+guns after the sensor -> C2 -> gun latency; while a mount fires, its own fire-control radar reports
+at its rate and the pipeline answers with new aim schedules (closed-loop fire control). The harness
+alone keeps the truth label of every plot, to score the run afterwards.
 """
 
 from __future__ import annotations
@@ -115,6 +117,7 @@ class _Night:
             stream(seed, "debris"),
             external=external,
             civil=civil,
+            rng_fire_control=stream(seed, "fire-control"),
         )
         self.pipeline = DecisionPipeline(d, emit, record_plots=record_plots, tracker=tracker, replica=replica)
         self.radars = [RadarModel(site, stream(seed, f"radar:{site.name}"), d.surface) for site in d.radars]
@@ -144,11 +147,8 @@ class _Night:
         self._seq += 1
 
     def wake(self, t: float) -> None:
-        """The world advanced to ``t``; the operator's actions due by then applied."""
-        w0 = time.perf_counter()
-        for te, tkind, payload in self.world.advance(t):
-            self.emit(te, tkind, "world", payload)
-        self.stage["world"] += time.perf_counter() - w0
+        """The world advanced to ``t`` (:meth:`advance`); the operator's actions due by then applied."""
+        self.advance(t)
         faults = self.faults
         self.pipeline.check_sensors(t)  # the decision side's own watch on its sensors
         for action in self.operator.actions(t):
@@ -159,6 +159,34 @@ class _Night:
                 self.pipeline.authorise(action.request_id, action.approved, action.user, t)
             elif action.kind == "weapons_control":
                 self.pipeline.set_weapons_control(action.status, action.user, t)
+
+    def advance(self, t: float) -> None:
+        """The world advanced to ``t``.
+
+        On the way, fire orders reach their mounts (after the sensor -> C2 -> gun latency) and the
+        mounts' fire-control radars report at their own rate: the world stops at each such instant,
+        the pipeline answers the radars' reports with new aim schedules for the bursts in progress
+        (closed-loop fire control), and the world carries on with them."""
+        w0 = time.perf_counter()
+        world, pipeline = self.world, self.pipeline
+        fc0 = pipeline.stage_seconds["fire_control"]  # (the decision side's share is its own stage)
+        while (tk := world.next_fire_control()) <= t:
+            self.truth_events(world.advance(tk))
+            reports = world.fire_control_reports(tk)
+            if reports:
+                for update in pipeline.on_fire_control(reports):
+                    world.reaim(update)
+        self.truth_events(world.advance(t))
+        self.stage["world"] += time.perf_counter() - w0 - (pipeline.stage_seconds["fire_control"] - fc0)
+
+    def truth_events(self, events) -> None:
+        """Log the world's events; a mount that fired reports its rounds left to the pipeline."""
+        for te, tkind, payload in events:
+            self.emit(te, tkind, "world", payload)
+            if tkind == "gun_fired":
+                g, rounds = payload["gun"], payload["ammunition_left"]
+                available, reason = self.faults.gun_status(g, te, rounds) if self.faults else (True, "")
+                self.pipeline.on_gun_status(g, rounds, available, reason, te)
 
     def adsb(self, t: float, index: int) -> None:
         """Receiver ``index`` hands over the reports decoded since its last batch."""
@@ -241,10 +269,11 @@ class _Night:
         pipeline, world, operator = self.pipeline, self.world, self.operator
         _vote(self.record, pipeline, labels)
         faults = self.faults
-        for order in orders:
-            for te, tkind, payload in faults.execute(world, order, t) if faults else world.execute(order, t):
-                self.emit(te, tkind, "world", payload)
-            self.report_gun(order.gun, t)
+        for order in orders:  # (each mount reports its rounds left when the order reaches it and it fires)
+            events = faults.execute(world, order, t) if faults else world.execute(order, t)
+            self.truth_events(events)
+            if any(kind == "order_refused" for _, kind, _ in events):  # a down mount's built-in test answers
+                self.report_gun(order.gun, t)
         for req in pipeline.engagements.pending_requests():
             if req.id not in self.raised:
                 self.raised.add(req.id)
@@ -259,8 +288,7 @@ class _Night:
 
     def finish(self) -> RunResult:
         d = self.d
-        for te, tkind, payload in self.world.advance(d.duration_s):
-            self.emit(te, tkind, "world", payload)
+        self.advance(d.duration_s)
         self.emit(d.duration_s, "run_end", "engine", {"wall_seconds": round(time.perf_counter() - self.wall0, 3)})
         self.log.flush()
         stage = dict(self.stage)

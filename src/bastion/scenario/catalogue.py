@@ -78,6 +78,46 @@ class GunType:
     pointing_bias_rad: float  # burst-to-burst mount pointing error, 1 sigma per axis
     burst_s: float  # default burst length [s]
     source: str = ""
+    # the mount's own fire-control radar (closed-loop fire control); None: the gun has none
+    fire_control_radar: FireControlRadarType | None = None
+    c2_latency_s: float = 0.0  # [s] sensor -> C2 -> gun: a fire order reaches the mount this long after its scan
+
+
+@dataclass(frozen=True)
+class FireControlRadarType:
+    """The search-and-track radar on a gun mount (Phalanx: Ku-band, on the mount), and how the mount
+    uses it to close the fire-control loop.
+
+    Cued by the C2 track of the engaged target, it acquires the target, tracks it at ``rate_hz`` with
+    its own noise (detection from the radar equation, :mod:`bastion.physics.detection`, through the
+    reference point ``ref_*``), and measures where each of its own rounds passes the target (the
+    angular miss across the line of sight, ``sigma_miss_rad``). The fire-control computer re-aims the
+    rest of the burst from its own filtered track plus the measured mean miss (a bias correction of
+    gain ``spotting_gain`` per report); a correction reaches the rounds ``latency_s`` after the
+    measurement.
+    """
+
+    name: str
+    rate_hz: float  # track and miss-measurement update rate [Hz]
+    ref_range_m: float  # Pd = ref_pd against a Swerling 1 target of ref_rcs_m2 at this range
+    ref_rcs_m2: float
+    ref_pd: float
+    pfa: float
+    sigma_range_m: float
+    sigma_angle_rad: float  # per axis (azimuth x cos(elevation), elevation)
+    sigma_miss_rad: float  # a round's measured angular miss, per axis
+    acquisition_gate_m: float  # the cue must fall this close to the target for the radar to lock on
+    latency_s: float  # [s] measurement -> corrected aim at the mount
+    spotting_gain: float  # bias-estimate gain per report carrying misses (0..1)
+    max_correction_rad: float  # largest change to the planned aim the loop may make (fail safe)
+    process_noise: float  # [m^2/s^3] white-noise acceleration of the fire-control track filter (drones)
+    process_noise_ballistic: float  # [m^2/s^3] the same about a rocket's or mortar bomb's predicted acceleration
+    source: str = ""
+
+    @property
+    def ref_snr(self) -> float:
+        """Mean SNR [linear] at the reference point (Swerling 1 inverse)."""
+        return snr_for_pd(self.ref_pd, self.pfa)
 
 
 @dataclass(frozen=True)
@@ -220,6 +260,47 @@ RADARS: dict[str, RadarType] = {
     ),
 }
 
+FIRE_CONTROL_RADARS: dict[str, FireControlRadarType] = {
+    "phalanx-ku": FireControlRadarType(
+        name="phalanx-ku",
+        rate_hz=10.0,
+        ref_range_m=5_000.0,
+        ref_rcs_m2=0.01,
+        ref_pd=0.9,
+        pfa=1e-6,
+        sigma_range_m=1.0,
+        sigma_angle_rad=1.0 * _MRAD,
+        sigma_miss_rad=0.5 * _MRAD,
+        acquisition_gate_m=100.0,
+        latency_s=0.05,
+        spotting_gain=0.5,
+        max_correction_rad=30 * _MRAD,
+        process_noise=4.0,
+        process_noise_ballistic=0.5,
+        source=(
+            "shared/domain/guns.md §1, ram-and-layers.md §1.2: Phalanx/LPWS carries its own Ku-band "
+            "search and track radar on the mount (M-H) and corrects its aim from the measured miss of "
+            "its own stream of rounds ('closed-loop spotting', L: widely described, details not public). "
+            "Every figure here is a PLACEHOLDER (not public; assumptions, L): 10 Hz track and miss "
+            "updates (the low end of an assumed 10-50 Hz; the rounds' physics step is 0.1 s); "
+            "Pd 0.9 on a 0.01 m^2 mortar bomb at 5 km (a short-range "
+            "Ku-band tracker: beyond the gun's 1.5 km reach); 1 m range and 1 mrad angle noise per "
+            "update (a monopulse tracker at ~1/20 of a ~1-1.5 deg Ku-band beam); a round's miss "
+            "measured to 0.5 mrad (the stream is tracked differentially against the target in the "
+            "same beam); acquisition within 100 m of the C2 cue; 50 ms from measurement to the "
+            "corrected aim at the mount; bias gain 0.5 per 0.1 s report: the bias correction "
+            "converges (95 %) in 0.5 s of measured misses (5 reports) (ram-and-layers.md §1.2: 'converges "
+            "over about 0.2-0.5 s of firing', assumption L); corrections limited to 30 mrad from the "
+            "planned, safety-checked aim (fail safe); track filter white-noise acceleration "
+            "(Bar-Shalom et al. 2001 §6.2.2: sqrt(q T) of the order of the unmodelled change of "
+            "velocity per update) 4 m^2/s^3 for a drone (turns of a few m/s^2) and 0.5 m^2/s^3 about "
+            "a rocket's or mortar bomb's predicted gravity and drag, whose unmodelled part (the drag's "
+            "change over a few seconds) is a fraction of 1 m/s^2. With 1 mrad at 1.3 km the steady "
+            "state (DARE) predicts 1.3 s ahead to 1.9 mrad (q = 4) or 1.0 mrad (q = 0.5)."
+        ),
+    ),
+}
+
 GUNS: dict[str, GunType] = {
     "lpws": GunType(
         name="lpws",
@@ -248,8 +329,14 @@ GUNS: dict[str, GunType] = {
             "(artillery-shell) drag function with BC 0.42 lb/in^2 gives 3.1 s to 2 km, so the "
             "self-destruct timer is 3.2 s; max engagement range 1,500 m (L); magazine 1,550 (L); "
             "slew 100/90 deg/s, elevation -10..+85 deg (L); M61A1 dispersion 2.2-8 mrad (L-M), "
-            "the tight 2.2 mrad per axis here; reaction 2-5 s (L), 2 s here; 2 % self-destruct failures (L)."
+            "the tight 2.2 mrad per axis here; reaction 2-5 s (L), 2 s here; 2 % self-destruct failures (L). "
+            "Fire-control radar: see FIRE_CONTROL_RADARS['phalanx-ku']. Sensor -> C2 -> gun latency "
+            "0.5 s (NOT public, placeholder L: ram-and-layers.md §1.2 gives C2 threat evaluation and "
+            "weapon assignment 0.5-2 s; the machine part of it, plot processing and the link to the "
+            "mount, is taken at its low end; the operator's share is modelled by the operator)."
         ),
+        fire_control_radar=FIRE_CONTROL_RADARS["phalanx-ku"],
+        c2_latency_s=0.5,
     ),
 }
 

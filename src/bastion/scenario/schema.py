@@ -337,6 +337,11 @@ class Defence(_Model):
     max_intact_rounds_populated: float = Field(
         0.5, ge=0, description="refuse a burst expected to drop more intact rounds than this on a populated zone"
     )
+    fire_control: Literal["closed-loop", "open-loop"] = Field(
+        "closed-loop",
+        description="closed-loop: each mount's own fire-control radar tracks the target and its rounds and "
+        "re-aims the burst in flight; open-loop: the burst is aimed once from the C2 track",
+    )
 
 
 FaultKind = Literal[

@@ -110,3 +110,32 @@ NACP_EPU_M = np.array([np.inf, 18_520.0, 7_408.0, 3_704.0, 1_852.0, 926.0, 555.6
 
 RTCA DO-260B / MASPS table 3.2.11a (shared/domain/sensors.md §3): 0: >= 10 NM, 1: < 10 NM, ...
 8: < 0.05 NM, 9: < 30 m, 10: < 10 m, 11: < 3 m."""
+
+
+@dataclass(frozen=True)
+class FireControlReport:
+    """One update of a gun mount's own fire-control radar (closed-loop fire control).
+
+    The radar, cued by the C2 track, reports the engaged target's position in polar coordinates from
+    the mount (NaN while it has not acquired it or misses it this update), and, for each of the
+    mount's rounds that passed the target since the last update, the round's angular offset from the
+    target at its closest approach as the radar sees it: across the line of sight, horizontally
+    (``miss_across`` = azimuth offset x cos(elevation), positive clockwise) and vertically
+    (``miss_up``, positive up), with the fire time of that round. Round arrays have shape (M,).
+    """
+
+    t: float  # [s since scenario start]
+    gun: int  # gun index in the site's guns
+    order_id: int  # the fire order whose burst the radar follows
+    detected: bool
+    range: float  # [m]
+    azimuth: float  # [rad] clockwise from north
+    elevation: float  # [rad]
+    miss_t_fire: np.ndarray  # (M,) fire time of each round measured [s]
+    miss_across: np.ndarray  # (M,) [rad]
+    miss_up: np.ndarray  # (M,) [rad]
+    final: bool = False  # the burst is over: the radar stops following it after this report
+
+    @property
+    def n_misses(self) -> int:
+        return int(self.miss_t_fire.size)

@@ -5,7 +5,9 @@ points to the order's first aim (the first round leaves no earlier than the slew
 barrels have spun up), then fires at its rate of fire while ammunition lasts, each round aimed
 along the order's schedule plus a pointing bias drawn once per burst and a round-to-round
 dispersion (Gaussian, per axis; shared/domain/guns.md §3 recommends modelling dispersion per
-round rather than a single Pk). Muzzle velocity varies round to round.
+round rather than a single Pk). Muzzle velocity varies round to round. In closed-loop fire control the
+mount re-aims the rounds of its burst not yet fired when the fire-control computer sends a new aim
+schedule (:func:`reaim_burst`); each round keeps its own pointing error and muzzle velocity.
 
 Rounds are point masses (:mod:`bastion.physics.ballistics`) flown in the true wind. Each step tests
 every round against every target with the analytic closest approach of their straight segments,
@@ -39,6 +41,11 @@ class Burst:
     t_first: float = float("nan")
     t_last: float = float("nan")
     done: bool = False
+    # each round's own pointing error (the burst's bias plus its dispersion) across azimuth (before
+    # the division by cos(elevation)) and in elevation [rad], and its muzzle velocity [m/s]: what
+    # stays when the burst is re-aimed in flight (closed-loop fire control)
+    aim_error: np.ndarray | None = None  # (n, 2)
+    v0: np.ndarray | None = None  # (n,)
 
 
 @dataclass
@@ -96,6 +103,29 @@ class RoundEvents:
     ground_dud: np.ndarray  # (n,) True: failed to self-destruct; False: hit ground before timer
 
 
+def reaim_burst(mounts: Mounts, rounds: Rounds, bursts: list[Burst], b: int, update) -> int:
+    """Closed-loop fire control: the rounds of burst ``b`` that leave at or after ``update.t_from``
+    follow the new aim schedule ``update`` (:class:`~bastion.orders.AimUpdate`), each keeping its own
+    pointing error and muzzle velocity. Returns the number of rounds re-aimed."""
+    burst = bursts[b]
+    if burst.aim_error is None or burst.done:
+        return 0
+    rows = np.flatnonzero((rounds.burst == b) & (rounds.t_fire >= update.t_from - 1e-9))
+    if not rows.size:
+        return 0
+    gt = mounts.sites[update.gun].type
+    t_fire = rounds.t_fire[rows]
+    k = np.clip(np.rint((t_fire - burst.t_first) * gt.rate_of_fire).astype(int), 0, burst.fired - 1)
+    az, el = update.aim_at(t_fire)
+    az = az + burst.aim_error[k, 0] / np.maximum(np.cos(el), 0.05)
+    el = el + burst.aim_error[k, 1]
+    direction = np.stack([np.cos(el) * np.sin(az), np.cos(el) * np.cos(az), np.sin(el)], axis=1)
+    rounds.vel[rows] = direction * burst.v0[k, None]
+    last = int(np.argmax(t_fire))
+    mounts.azimuth[update.gun], mounts.elevation[update.gun] = float(az[last]), float(el[last])
+    return int(rows.size)
+
+
 def slew_time(site: GunSite, az0: float, el0: float, az1: float, el1: float) -> float:
     """Seconds to slew from (az0, el0) to (az1, el1) at the mount's rate limits."""
     daz = abs((az1 - az0 + np.pi) % (2 * np.pi) - np.pi)
@@ -127,10 +157,14 @@ def fire_burst(
     times = start + np.arange(n) / gt.rate_of_fire
     az, el = order.aim_at(times)
     bias = rng.normal(0.0, gt.pointing_bias_rad, 2)
-    az = az + (bias[0] + rng.normal(0.0, gt.dispersion_rad, n)) / np.maximum(np.cos(el), 0.05)
-    el = el + bias[1] + rng.normal(0.0, gt.dispersion_rad, n)
+    err_az = bias[0] + rng.normal(0.0, gt.dispersion_rad, n)
+    az = az + err_az / np.maximum(np.cos(el), 0.05)
+    err_el = bias[1] + rng.normal(0.0, gt.dispersion_rad, n)
+    el = el + err_el
     v0 = gt.muzzle_velocity + rng.normal(0.0, gt.sigma_muzzle_velocity, n)
     direction = np.stack([np.cos(el) * np.sin(az), np.cos(el) * np.cos(az), np.sin(el)], axis=1)
+    burst.aim_error = np.stack([err_az, err_el], axis=1)
+    burst.v0 = v0
     mounts.ammunition[g] -= n
     mounts.azimuth[g], mounts.elevation[g] = float(az[-1]), float(el[-1])
     mounts.busy_until[g] = times[-1]
@@ -177,6 +211,9 @@ class RoundPhysics:
         hit_target = np.empty(n, dtype=np.int64)
         hit_fraction = np.empty(n)
         h_tab, rho_tab, a_tab = self.air.table()
+        seg1 = rounds.pos  # moved in place to the step's end; kept (with the step's other arrays) for
+        # the fire-control radars' closest approaches (the rounds' arrays are replaced, not changed, below)
+        self.last_step = (seg0, seg1, rounds.burst, fate, rounds.t_fire)
         kernels.fly_rounds(
             rounds.pos,
             rounds.vel,

@@ -19,19 +19,22 @@ Threats are numbered as in the scenario; drones (:mod:`.drones`) and rockets and
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 import shapely
 
-from bastion.orders import FireOrder
+from bastion.orders import AimUpdate, FireOrder
 from bastion.scenario.catalogue import CATALOGUE
 from bastion.scenario.compiled import CompiledScenario
+from bastion.sense.types import FireControlReport
 from bastion.world.aircraft import CivilTraffic
 from bastion.world.debris import KIND_NAMES, WARHEAD, Debris, DebrisPhysics, break_up, damaged_zones
 from bastion.world.drones import CRUISE, DESTROYED, DIVE, IMPACTED, WAITING, DroneFleet
-from bastion.world.guns import Burst, Mounts, RoundPhysics, Rounds, fire_burst
+from bastion.world.fire_control_radar import FireControlRadars
+from bastion.world.guns import Burst, Mounts, RoundPhysics, Rounds, fire_burst, reaim_burst
 from bastion.world.labels import CIVIL_LABEL, DEBRIS_LABEL, EXTERNAL_LABEL, describe_label
 from bastion.world.munitions import FLYING, Munitions
 from bastion.world.readonly import NO_INDEX
@@ -64,6 +67,7 @@ class World:
     # ``position``, ``velocity`` (N, 3) ENU and ``radar_signature()`` -> (RCS, Swerling case)
     external: Callable[[float], object] | None = None
     civil: CivilTraffic | None = None  # the scenario's civil traffic (built from it when None; shareable)
+    rng_fire_control: np.random.Generator | None = None  # the mounts' radars (None: spawned from rng_guns')
 
     def __post_init__(self) -> None:
         d = self.scenario.defence
@@ -76,6 +80,13 @@ class World:
         if self.civil is None:
             self.civil = CivilTraffic(raid.flights, raid.recorded)
         self.mounts = Mounts.deploy(d.guns)
+        if self.rng_fire_control is None:
+            self.rng_fire_control = np.random.default_rng(self.rng_guns.bit_generator.seed_seq.spawn(1)[0])
+        self.fire_control_radars = FireControlRadars(d.guns, self.rng_fire_control)
+        # fire orders on their way to the mounts (sensor -> C2 -> gun latency): (arrival, sequence, order)
+        self._inbox: list[tuple[float, int, FireOrder]] = []
+        self._inbox_seq = 0
+        self._burst_of_order: dict[int, int] = {}
         kinds = {g.type.drag_function for g in d.guns} or {"G1"}
         if len(kinds) > 1:
             raise ValueError(f"the guns of one site must share a round drag function, got {sorted(kinds)}")
@@ -158,10 +169,24 @@ class World:
 
     # -- orders ----------------------------------------------------------------------------------
     def execute(self, order: FireOrder, t: float) -> list[TruthEvent]:
-        """A gun receives a fire order at time ``t``."""
+        """The decision side sends a fire order at time ``t``: it reaches the mount after the gun's
+        sensor -> C2 -> gun latency (``GunType.c2_latency_s``; executed now when that is zero, else
+        by :meth:`advance` when the world reaches its arrival)."""
+        latency = self.scenario.defence.guns[order.gun].type.c2_latency_s
+        if latency <= 0.0:
+            return self._deliver(order, t)
+        heapq.heappush(self._inbox, (t + latency, self._inbox_seq, order))
+        self._inbox_seq += 1
+        return []
+
+    def _deliver(self, order: FireOrder, t: float) -> list[TruthEvent]:
+        """A mount receives a fire order at time ``t`` and fires it."""
         new = fire_burst(self.mounts, self.bursts, order, t, self.scenario.defence.air, self.rng_guns)
         self.rounds.append(new)
         b = self.bursts[-1]
+        self._burst_of_order[order.order_id] = len(self.bursts) - 1
+        if b.fired:
+            self.fire_control_radars.follow(order, len(self.bursts) - 1, t, b.t_last)
         return [
             (
                 t,
@@ -178,6 +203,25 @@ class World:
             )
         ]
 
+    # -- closed-loop fire control ---------------------------------------------------------------
+    def next_fire_control(self) -> float:
+        """Instant [s] of the next fire-control radar update or fire-order arrival (inf: none due)."""
+        t = self.fire_control_radars.next_update() if self.fire_control_radars.locks else np.inf
+        return min(t, self._inbox[0][0]) if self._inbox else t
+
+    def fire_control_reports(self, t: float) -> list[FireControlReport]:
+        """The mounts' radar updates due at ``t`` (call after advancing to ``t``)."""
+        if not self.fire_control_radars.locks:
+            return []
+        return self.fire_control_radars.observe(t, self.picture(t))
+
+    def reaim(self, update: AimUpdate) -> int:
+        """A mount receives a new aim schedule for the rest of its burst; returns the rounds re-aimed."""
+        b = self._burst_of_order.get(update.order_id)
+        if b is None:
+            return 0
+        return reaim_burst(self.mounts, self.rounds, self.bursts, b, update)
+
     # -- time --------------------------------------------------------------------------------------
     def next_step(self, t: float, t_end: float) -> float:
         """End of the next physics step (see the module docstring)."""
@@ -185,11 +229,18 @@ class World:
         return min(t + (DT_FINE if fine else DT_COARSE), t_end)
 
     def advance(self, t1: float) -> list[TruthEvent]:
-        """Move the world from its current time to ``t1``."""
+        """Move the world from its current time to ``t1`` (delivering the fire orders that arrive on the way)."""
         events: list[TruthEvent] = []
-        while self.t < t1 - 1e-12:
+        inbox = self._inbox
+        while True:
+            while inbox and inbox[0][0] <= self.t + 1e-12:
+                events.extend(self._deliver(heapq.heappop(inbox)[2], self.t))
+            if not self.t < t1 - 1e-12:
+                break
             t0 = self.t
             t_next = self.next_step(t0, t1)
+            if inbox and inbox[0][0] < t_next:
+                t_next = max(inbox[0][0], t0)
             events.extend(self._step(t0, t_next))
             self.t = t_next
         return events
@@ -244,6 +295,8 @@ class World:
             cat = np.concatenate
             tgt0, tgt1, radius, owner = cat(start), cat(end), cat(radius), cat(owner)
             re = self.round_physics.step(self.rounds, t0, t1, tgt0, tgt1, radius)
+            if self.fire_control_radars.locks:
+                self.fire_control_radars.record_passes(t0, t1, *self.round_physics.last_step, tgt0, tgt1, owner)
             rounds_left = bool(re.hits or re.sd_bursts.size or re.ground_bursts.size)
             if rounds_left:
                 ev.extend(self._round_events(t1, re, owner))
