@@ -93,6 +93,7 @@ def test_harness_votes_count_each_tracks_plots_by_truth():
     tally gives them, the majority label as the track's truth, the lowest label on a tie."""
     from collections import Counter
 
+
     rng = np.random.default_rng(4)
     record, tally = HarnessRecord(), Counter()
     for _ in range(200):
