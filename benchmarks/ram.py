@@ -12,7 +12,9 @@ For a scenario (a built-in name or a TOML path) simulated over ``--seeds`` seeds
 * ``all_clear_then_impact`` pairs (a zone told all-clear for a round that then landed in it), and
   rounds that landed in a defended zone without any warning of that zone for them beforehand;
 * rounds fired per kill (all rounds fired over all nights / all threats destroyed);
-* warning times per zone: median and minimum of every warning issued for the zone, over the nights.
+* warning times per zone: median and minimum over the nights of the first warning the zone received
+  for each threat (a re-warning of the same round on a new track is not the warning people had; a
+  track of no threat counts as a threat of its own), as summary.json's ``warning_time_s`` counts them.
 
 With ``--modes open-loop,closed-loop`` the same seeds run once per fire-control mode (the scenario's
 ``defence.fire_control``, set through the sweep's ``--set`` machinery) and are shown side by side; if
@@ -73,10 +75,13 @@ def night_record(result) -> dict:
 
     warnings = [e for e in ev if e.kind == "warning"]
     warned_before: dict[tuple[str, int], float] = {}  # (zone, threat) -> first warning time
+    first_warning: dict[tuple[str, object], float] = {}  # (zone, threat or track) -> its warning time
     for e in warnings:
         i = threat_of(e.payload["track"])
         if i is not None:
             warned_before.setdefault((e.payload["zone"], i), e.t)
+        who = ("threat", i) if i is not None else ("track", e.payload["track"])
+        first_warning.setdefault((e.payload["zone"], who), e.payload["warning_time_s"])
     defended = defended_zones(result.scenario.defence.zones)
     unwarned = 0
     for e in ev:
@@ -91,26 +96,36 @@ def night_record(result) -> dict:
                     break
     return {
         "seed": result.seed,
-        "wall_s": result.wall_seconds,
         "would_hit": s["ram_would_hit_defended"],
         "intercepted": s["ram_intercepted_of_those"],
         "all_clear_then_impact": s["all_clear_then_impact"],
         "unwarned_impacts": unwarned,
         "rounds_fired": s["rounds_fired"],
         "destroyed": s["hostiles_destroyed"],
-        "warning_times": [(e.payload["zone"], e.payload["warning_time_s"]) for e in warnings],
+        "warning_times": [(z, wt) for (z, _), wt in first_warning.items()],
         **{k: s[k] for k in OPTIONAL_KEYS if k in s},
     }
 
 
 def run_job(job: Job) -> list[dict]:
     """Simulate ``job``'s seeds in lock-step and return each night's record."""
-    from bastion.engine.simulation import run_batch
+    from bastion.engine.simulation import run, run_batch
     from bastion.scenario.compiled import compile_scenario
 
     loaded = parse(job.text, job.source, Path(job.directory) if job.directory else None)
     compiled = compile_scenario(loaded)
-    return [night_record(r) for r in run_batch(compiled, list(job.seeds))]
+    t0 = time.perf_counter()
+    # one night alone through run(), as the sweep runner does (run_batch of one seed fails: Tracker.step_many
+    # returns early for one replication without setting picture_of_all)
+    if len(job.seeds) == 1:
+        results = [run(compiled, job.seeds[0], record_plots=False)]
+    else:
+        results = run_batch(compiled, list(job.seeds))
+    per_night = (time.perf_counter() - t0) / len(job.seeds)  # the batch's nights run together: its share
+    records = [night_record(r) for r in results]
+    for rec in records:
+        rec["wall_s"] = per_night
+    return records
 
 
 def wilson(k: int, n: int) -> tuple[float, float]:
@@ -271,6 +286,7 @@ def main(argv: list[str] | None = None) -> int:
             nights = evaluate(variant, seeds, args.workers, args.batch)
             results[label] = aggregate(nights)
             results[label]["wall_s_total"] = time.perf_counter() - t0
+            results[label]["per_night"] = nights
         print_table(f"{scenario}: seeds {seeds[0]}..{seeds[-1]}", results)
         report[scenario] = results
     if args.json:
