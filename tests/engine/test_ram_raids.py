@@ -11,8 +11,6 @@ import shapely
 from typer.testing import CliRunner
 
 from bastion.cli.main import app
-from bastion.engine.simulation import run
-from bastion.engine.summary import summarise
 from bastion.physics.firing_table import elevation_for_range
 from bastion.scenario import load
 from bastion.scenario.compiled import compile_scenario
@@ -42,9 +40,13 @@ def test_raids_validate_and_every_round_is_within_its_weapons_range(name):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", NEW_BUILTINS)
-def test_new_builtins_run_and_are_scored(name):
+def test_new_builtins_run_and_are_scored(name, tmp_path):
+    """`bastion run` on each new built-in: the summary scores its rounds and the table shows them."""
     c = compile_scenario(load(name))
-    s = summarise(run(c, 1, record_plots=False))
+    res = CliRunner().invoke(app, ["run", name, "--seed", "1", "--out", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    assert "rounds at defended zones / intercepted" in res.output and "all-clear then impact" in res.output
+    s = json.loads((tmp_path / "summary.json").read_text())
     assert s["hostiles"] == len(c.raid.threats)
     assert 0 < s["ram_would_hit_defended"] <= s["hostiles"]
     assert 0 <= s["ram_intercepted_of_those"] <= s["ram_would_hit_defended"]
