@@ -25,6 +25,7 @@ runs) of up to ``--batch`` seeds, on ``--workers`` processes.
 
     PYTHONPATH=src .venv/bin/python benchmarks/ram.py mortar-barrage [--seeds 30] [--workers 2]
         [--modes open-loop,closed-loop] [--json out.json]
+    PYTHONPATH=src .venv/bin/python benchmarks/ram.py --combine a.json b.json [--json pooled.json]
 """
 
 from __future__ import annotations
@@ -261,6 +262,27 @@ def print_table(name: str, results: dict[str, dict]) -> None:
         print("  " + title.ljust(w0) + "  " + "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)))
 
 
+def combine(paths: list[Path], out: Path | None) -> int:
+    """Pool the nights of several ``--json`` reports (e.g. seeds 1-10 and 11-30, run apart) and print them."""
+    pooled: dict[str, dict[str, list[dict]]] = {}
+    for path in paths:
+        for scenario, labels in json.loads(path.read_text()).items():
+            for label, figures in labels.items():
+                pooled.setdefault(scenario, {}).setdefault(label, []).extend(figures["per_night"])
+    report: dict[str, dict] = {}
+    for scenario, labels in pooled.items():
+        results = {}
+        for label, nights in labels.items():
+            nights = sorted({r["seed"]: r for r in nights}.values(), key=lambda r: r["seed"])  # a seed once
+            results[label] = aggregate(nights) | {"per_night": nights}
+        seeds = [r["seed"] for r in next(iter(labels.values()))]
+        print_table(f"{scenario}: {len(set(seeds))} seeds {min(seeds)}..{max(seeds)}", results)
+        report[scenario] = results
+    if out:
+        out.write_text(json.dumps(report, indent=1))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("scenarios", nargs="+", help="built-in names or TOML paths")
@@ -269,8 +291,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=1, help="processes (default 1)")
     ap.add_argument("--batch", type=int, default=16, help="nights per lock-step batch at most (default 16)")
     ap.add_argument("--modes", default="", help="fire-control modes side by side, e.g. open-loop,closed-loop")
-    ap.add_argument("--json", type=Path, help="write the pooled figures here")
+    ap.add_argument("--json", type=Path, help="write the pooled figures (and every night's record) here")
+    ap.add_argument(
+        "--combine", action="store_true", help="the arguments are --json reports of runs (other seeds): pool them"
+    )
     args = ap.parse_args(argv)
+    if args.combine:
+        return combine([Path(p) for p in args.scenarios], args.json)
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
     report: dict[str, dict] = {}
