@@ -7,8 +7,10 @@ For a scenario (a built-in name or a TOML path) simulated over ``--seeds`` seeds
   pooled over the seeds) and how many of them were intercepted, with the Wilson 95 % interval of
   the fraction (scipy's ``binomtest``; the rounds are pooled as if independent, which they are not
   quite: the rounds of one night share its defence's state);
-* kill assessments and false kill assessments (``kill_assessments``, ``false_kill_assessments``,
-  when the summary has them; "n/a" otherwise);
+* kill assessments and false kill assessments (summary.json's ``kill_assessments`` and
+  ``false_kill_assessments``; where the summary has no such keys, the kit scores the ``kill_assessment``
+  events itself the same way: an assessment "destroyed" of a track whose truth — a threat, or its
+  debris — was not destroyed by then is false);
 * ``all_clear_then_impact`` pairs (a zone told all-clear for a round that then landed in it), and
   rounds that landed in a defended zone without any warning of that zone for them beforehand;
 * rounds fired per kill (all rounds fired over all nights / all threats destroyed);
@@ -95,6 +97,21 @@ def night_record(result) -> dict:
                 if t_w is None or t_w >= e.t:
                     unwarned += 1
                     break
+    if not all(k in s for k in OPTIONAL_KEYS):  # the summary does not score kill assessments yet
+        kill_t: dict[int, float] = {}
+        for e in ev:
+            if e.kind == "kill":
+                kill_t.setdefault(e.payload["threat"], e.t)
+        assessments = [e for e in ev if e.kind == "kill_assessment"]
+        false = 0
+        for e in assessments:
+            lab = rec.truth_of(e.payload["track"])
+            kind, i = describe_label(lab) if lab is not None else ("noise", -1)
+            # a track of a destroyed threat's debris: destroyed; of a threat: destroyed by then
+            destroyed = kind == "debris" or (kind == "threat" and kill_t.get(i, float("inf")) <= e.t)
+            if e.payload.get("destroyed") and not destroyed and kind in ("debris", "threat"):
+                false += 1
+        s = {**s, "kill_assessments": len(assessments), "false_kill_assessments": false}
     return {
         "seed": result.seed,
         "would_hit": s["ram_would_hit_defended"],
@@ -163,9 +180,10 @@ def aggregate(nights: list[dict]) -> dict:
         },
         "wall_s_per_night_median": statistics.median(r["wall_s"] for r in nights) if nights else None,
     }
-    for key in OPTIONAL_KEYS:
+    for key in OPTIONAL_KEYS:  # (nights recorded by an older kit may lack them: pooled over those that have them)
         vals = [r[key] for r in nights if key in r]
-        out[key] = sum(vals) if len(vals) == len(nights) and nights else None
+        out[key] = sum(vals) if vals else None
+    out["nights_with_kill_assessment_scores"] = sum(1 for r in nights if all(k in r for k in OPTIONAL_KEYS))
     return out
 
 
@@ -234,6 +252,11 @@ def print_table(name: str, results: dict[str, dict]) -> None:
             if a["kill_assessments"] is None
             else f"{a['false_kill_assessments']} / {a['kill_assessments']}"
             + (f" ({a['false_kill_assessments'] / a['kill_assessments']:.3f})" if a["kill_assessments"] else "")
+            + (
+                f" [{a['nights_with_kill_assessment_scores']} nights]"
+                if a.get("nights_with_kill_assessment_scores", a["nights"]) != a["nights"]
+                else ""
+            )
         ),
     )
     row(
