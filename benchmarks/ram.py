@@ -135,14 +135,25 @@ def run_job(job: Job) -> list[dict]:
     t0 = time.perf_counter()
     # one night alone through run(), as the sweep runner does (run_batch of one seed fails: Tracker.step_many
     # returns early for one replication without setting picture_of_all)
-    if len(job.seeds) == 1:
-        results = [run(compiled, job.seeds[0], record_plots=False)]
-    else:
-        results = run_batch(compiled, list(job.seeds))
-    per_night = (time.perf_counter() - t0) / len(job.seeds)  # the batch's nights run together: its share
-    records = [night_record(r) for r in results]
-    for rec in records:
-        rec["wall_s"] = per_night
+    if len(job.seeds) > 1:
+        try:
+            results = run_batch(compiled, list(job.seeds))
+            per_night = (time.perf_counter() - t0) / len(job.seeds)  # the batch's nights run together: its share
+            records = [night_record(r) for r in results]
+            for rec in records:
+                rec["wall_s"] = per_night
+            return records
+        except Exception as exc:  # find the night at fault, as the sweep runner does: one by one
+            print(f"note: a batch of seeds {job.seeds} raised {type(exc).__name__}: {exc}; running them one by one")
+    records = []
+    for seed in job.seeds:
+        t0 = time.perf_counter()
+        try:
+            rec = night_record(run(compiled, seed, record_plots=False))
+        except Exception as exc:  # a night that raises is reported and left out of the figures
+            rec = {"seed": seed, "error": f"{type(exc).__name__}: {exc}"}
+        rec["wall_s"] = time.perf_counter() - t0
+        records.append(rec)
     return records
 
 
@@ -154,7 +165,9 @@ def wilson(k: int, n: int) -> tuple[float, float]:
 
 
 def aggregate(nights: list[dict]) -> dict:
-    """Pooled figures of a scenario (and mode) over its nights."""
+    """Pooled figures of a scenario (and mode) over its nights (a night that raised is counted apart)."""
+    failed = [r for r in nights if "error" in r]
+    nights = [r for r in nights if "error" not in r]
     n = sum(r["would_hit"] for r in nights)
     k = sum(r["intercepted"] for r in nights)
     lo, hi = wilson(k, n)
@@ -166,6 +179,7 @@ def aggregate(nights: list[dict]) -> dict:
             zones.setdefault(z, []).append(wt)
     out = {
         "nights": len(nights),
+        "failed_nights": {r["seed"]: r["error"] for r in failed},
         "would_hit_defended": n,
         "intercepted": k,
         "intercept_fraction": k / n if n else None,
@@ -234,7 +248,10 @@ def print_table(name: str, results: dict[str, dict]) -> None:
     def row(title: str, f) -> None:
         rows.append((title, [f(results[m]) for m in labels]))
 
-    row("nights", lambda a: str(a["nights"]))
+    row(
+        "nights",
+        lambda a: str(a["nights"]) + (f" ({len(a['failed_nights'])} failed)" if a.get("failed_nights") else ""),
+    )
     row("rounds at defended zones", lambda a: str(a["would_hit_defended"]))
     row("intercepted", lambda a: str(a["intercepted"]))
     row(
