@@ -44,7 +44,7 @@ GOOD = textwrap.dedent("""
 
 
 def test_builtins_load_and_compile():
-    assert {"baghdad", "rocket-salvo"} <= set(builtin_names())
+    assert {"baghdad", "rocket-salvo", "mortar-barrage", "rocket-salvo-large"} <= set(builtin_names())
     for name in builtin_names():
         c = compile_scenario(load(name))
         assert c.defence.radars and c.defence.guns and c.raid.threats

@@ -139,6 +139,13 @@ def _print_summary(night) -> None:
     t.add_row("detection to fire", f"{s['detection_to_fire_s']} s")
     t.add_row("rounds fired (bursts)", f"{s['rounds_fired']} ({s['bursts']})")
     t.add_row("rounds per kill", str(s["rounds_per_kill"]))
+    if any(p.type.ballistic for p in r.scenario.raid.threats):  # truth-side C-RAM scores (issue 15)
+        t.add_row(
+            "rounds at defended zones / intercepted",
+            f"{s['ram_would_hit_defended']} / {s['ram_intercepted_of_those']} ({s['ram_intercept_fraction']})",
+        )
+        bad = "green" if s["all_clear_then_impact"] == 0 else "bold red"
+        t.add_row("all-clear then impact", f"[{bad}]{s['all_clear_then_impact']}[/]")
     for zone, wt in s["warning_time_s"].items():
         t.add_row(f"warning time: {zone}", f"{wt} s")
     t.add_row("damage events", str(s["damage_events"]))

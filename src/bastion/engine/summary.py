@@ -7,6 +7,7 @@ here feeds back into decisions. Keys are stable so sweeps can aggregate them.
 from __future__ import annotations
 
 import numpy as np
+import shapely
 
 from bastion.engine.fault_summary import with_faults
 from bastion.engine.simulation import RunResult
@@ -134,7 +135,7 @@ def summarise(result: RunResult) -> dict:
                 "detection_to_fire_s": _round(first_fire[i] - fd[0]) if fd and i in first_fire else None,
             }
         )
-    return {
+    summary = {
         "scenario": d.name,
         "seed": result.seed,
         "duration_s": d.duration_s,
@@ -173,3 +174,72 @@ def summarise(result: RunResult) -> dict:
         "tracks_confirmed": len(of("track_confirmed")),
         "threats": threats,
     }
+    ram, would_land_in = ram_scores(result, kinds, truth, killed)
+    summary.update(ram)
+    for g, zone in would_land_in.items():
+        threats[g]["would_land_in"] = zone
+    return summary
+
+
+def defended_zones(zones) -> list:
+    """The zones a round landing in counts against the defence: value > 0 and kind other than "open"."""
+    return [z for z in zones if z.value > 0 and z.kind != "open"]
+
+
+def zone_containing(zones, point) -> str | None:
+    """Name of the most valuable of ``zones`` whose area holds ``point`` (east, north) [m]; None if none."""
+    pt = shapely.Point(float(point[0]), float(point[1]))
+    inside = [z for z in zones if z.geometry.intersects(pt)]
+    return max(inside, key=lambda z: z.value).name if inside else None
+
+
+def ram_scores(
+    result: RunResult, kinds: dict[str, list], truth, killed: set[int]
+) -> tuple[dict, dict[int, str | None]]:
+    """Truth-side scoring of the defence against rockets and mortar bombs (issue 15).
+
+    * ``ram_would_hit_defended``: ballistic threats whose undisturbed impact point (their launch state
+      flown on to the ground with the world's own physics,
+      :meth:`~bastion.world.munitions.Munitions.undisturbed_impacts`) lies inside a defended zone
+      (:func:`defended_zones`);
+    * ``ram_intercepted_of_those``: how many of them were destroyed in the air (a ``kill`` event);
+      ``ram_intercept_fraction`` the ratio (None when no round would have hit);
+    * ``all_clear_then_impact``: (zone, threat) pairs where the zone was given an all-clear for a
+      track that followed the threat (the harness's truth of the track) strictly before the threat's
+      round reached the ground inside that zone — a false all-clear, whatever was said in between.
+
+    Also returns, per ballistic threat (index), the defended zone its undisturbed impact is in (None:
+    outside every defended zone), which the summary gives as the threat's ``would_land_in``.
+    """
+    d = result.scenario.defence
+    mu = result.world.munitions
+    defended = defended_zones(d.zones)
+    would: dict[int, str | None] = {}
+    if mu.index.size:
+        impacts = mu.undisturbed_impacts(d.air)
+        for j, g in enumerate(mu.index.tolist()):
+            p = impacts[j]
+            would[g] = zone_containing(defended, p) if np.isfinite(p).all() else None
+    hit_defended = [g for g, z in would.items() if z is not None]
+    intercepted = [g for g in hit_defended if g in killed]
+    landed = {
+        e.payload["threat"]: (e.t, e.payload["position"])
+        for e in kinds.get("leak", []) + kinds.get("impact_open_ground", [])
+    }
+    zone_by_name = {z.name: z for z in d.zones}
+    false_clear: set[tuple[str, int]] = set()
+    for e in kinds.get("all_clear", []) + kinds.get("warning_cleared", []):
+        kind, i = truth(e.payload["track"])
+        zone = zone_by_name.get(e.payload.get("zone"))
+        if kind != "threat" or zone is None or i not in landed:
+            continue
+        t_impact, pos = landed[i]
+        if e.t < t_impact and zone.geometry.intersects(shapely.Point(float(pos[0]), float(pos[1]))):
+            false_clear.add((zone.name, i))
+    scores = {
+        "ram_would_hit_defended": len(hit_defended),
+        "ram_intercepted_of_those": len(intercepted),
+        "ram_intercept_fraction": _round(len(intercepted) / len(hit_defended)) if hit_defended else None,
+        "all_clear_then_impact": len(false_clear),
+    }
+    return scores, would

@@ -144,3 +144,34 @@ class Munitions:
     def destroy(self, j: np.ndarray, t: float) -> None:
         self.state[j] = DESTROYED
         self.end_time[j] = t
+
+    def undisturbed_impacts(self, air: Air, dt: float = 0.1, max_time_s: float = 600.0) -> np.ndarray:
+        """Where each munition (M, 3) would reach the ground if nothing hit it (scoring, truth side).
+
+        After launch a munition's flight is deterministic (the attacker's dispersion is drawn into
+        ``launch_vel`` at launch; the wind is uniform and steady), so this flies the launch state on
+        with the same equations, integrator (:func:`rk4_step`) and ground crossing as :meth:`step`,
+        in steps of ``dt`` (the world's fine step, 0.1 s): for a round that was not destroyed it is
+        where it did land, to well under a metre (the world's steps are the same length except
+        where cut short at a wake-up, which changes the RK4 truncation error only). A munition still
+        above ground after ``max_time_s`` of flight (none of the catalogue's: their flights last
+        under two minutes) gets NaN.
+        """
+        m = self.state.size
+        out = np.full((m, 3), np.nan)
+        if m == 0:
+            return out
+        pos = np.array([p.launch for p in self.plans], dtype=float).reshape(m, 3)
+        vel = self.launch_vel.copy()
+        fly = np.arange(m)
+        for _ in range(int(np.ceil(max_time_s / dt))):
+            p1, v1 = rk4_step(pos[fly], vel[fly], dt, self.k[fly], self.drag, air)
+            down = p1[:, 2] <= 0.0
+            if down.any():
+                _, ground = level_crossing(pos[fly[down]], p1[down])
+                out[fly[down]] = ground
+            pos[fly], vel[fly] = p1, v1
+            fly = fly[~down]
+            if fly.size == 0:
+                break
+        return out
