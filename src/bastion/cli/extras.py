@@ -19,9 +19,11 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "sweep": ("ray", "duckdb", "pyarrow"),
     "report": ("plotly", "czml3", "simplekml"),
     "dis": ("opendis",),
+    "tak": ("pytak",),
 }
 """What each extra makes available: console (``bastion console``, ``users``), sweep (``sweep``,
-``plan``), report (report.html, ``report``, ``export``, incident reports and trends), dis (``--dis``)."""
+``plan``), report (report.html, ``report``, ``export``, incident reports and trends), dis (``--dis``), tak
+(``--cot``: Cursor on Target)."""
 
 
 def missing(extra: str) -> list[str]:

@@ -147,6 +147,10 @@ def live(
         fail(f"--operator {operator!r}: choose none or simulated")
     if speed < 0:
         fail(f"--speed {speed}: must be 0 (unpaced) or more")
+    if cot:
+        from bastion.cli.extras import need
+
+        need("tak", "--cot")
     try:
         setup = load_live(config)
     except ScenarioError as exc:

@@ -89,6 +89,8 @@ def run_cmd(
         need("report", "report.html (or pass --no-report)")
     if dis or dis_in:
         need("dis", "--dis" if dis else "--dis-in")
+    if cot:
+        need("tak", "--cot")
     from bastion.api import compile_named, run_night
     from bastion.scenario import ScenarioError
 
