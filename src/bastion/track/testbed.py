@@ -258,15 +258,22 @@ def in_region(meta: Meta, pos: np.ndarray) -> np.ndarray:
     return (np.hypot(pos[:, 0], pos[:, 1]) <= meta.max_range_m) & (np.linalg.norm(pos, axis=1) >= meta.min_range_m)
 
 
-def run_tracker(table: DetectionTable, meta: Meta, config: TrackerConfig, report_max_misses: int = 2) -> TrackRun:
+def run_tracker(
+    table: DetectionTable, meta: Meta, config: TrackerConfig, report_max_misses: int = 2, lag: int = 0
+) -> TrackRun:
     """Run a tracker over the scans and report, at each scan, the confirmed tracks missed at most
     ``report_max_misses`` scans in a row whose position is inside the surveillance region (a
-    coasting track is kept for association but not reported beyond that)."""
+    coasting track is kept for association but not reported beyond that).
+
+    ``lag`` > 0: the rows are written ``lag`` scans late, smoothed, back-filled to each confirmed
+    track's first plot and trimmed after its last (:func:`bastion.track.smoothing.fixed_lag_report`,
+    with the tracker's constant-velocity process noise ``config.q``)."""
     radar = testbed_radar(meta)
     tracker = Tracker([radar], config)
     times = scan_times(table, meta)
     bounds = np.searchsorted(table.time, times, side="left"), np.searchsorted(table.time, times, side="right")
     out_t, out_id, out_x, wall = [], [], [], []
+    rows: list = []  # (scan, picture) for the fixed-lag report
     confirmed = 0
     for k, t in enumerate(times):  # one tracker step per scan
         a, b = bounds[0][k], bounds[1][k]
@@ -279,6 +286,9 @@ def run_tracker(table: DetectionTable, meta: Meta, config: TrackerConfig, report
         tracks, changes = tracker.step(det)
         wall.append(time.perf_counter() - c0)
         confirmed += len(changes.confirmed)
+        if lag:
+            rows.append((k, tracks))
+            continue
         show = (tracks.status != TrackStatus.TENTATIVE) & (tracks.misses <= report_max_misses)
         show &= in_region(meta, tracks.x[:, :3])
         if show.any():
@@ -288,6 +298,23 @@ def run_tracker(table: DetectionTable, meta: Meta, config: TrackerConfig, report
 
     def cat(parts: list, shape: tuple) -> np.ndarray:
         return np.concatenate(parts) if parts else np.zeros(shape)
+
+    if lag:
+        from bastion.track.smoothing import TrackHistory, fixed_lag_report
+
+        hist = TrackHistory(
+            times=times,
+            scan=cat([np.full(p.id.size, k) for k, p in rows], (0,)).astype(np.int64),
+            uid=cat([p.id for _, p in rows], (0,)).astype(np.int64),
+            x=cat([p.x for _, p in rows], (0, 6)),
+            P=cat([p.P for _, p in rows], (0, 6, 6)),
+            hit=cat([p.detection >= 0 for _, p in rows], (0,)).astype(bool),
+            misses=cat([p.misses for _, p in rows], (0,)).astype(np.int64),
+            confirmed=cat([p.status != TrackStatus.TENTATIVE for _, p in rows], (0,)).astype(bool),
+        )
+        rep = fixed_lag_report(hist, lag, config.q, report_max_misses)
+        show = in_region(meta, rep.state[:, :3])
+        return TrackRun(rep.time[show], rep.uid[show], rep.state[show], np.array(wall), confirmed)
 
     return TrackRun(cat(out_t, (0,)), cat(out_id, (0,)).astype(np.int64), cat(out_x, (0, 6)), np.array(wall), confirmed)
 
