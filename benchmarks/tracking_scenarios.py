@@ -219,8 +219,11 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--duration", type=float, default=120.0)
     ap.add_argument("--clutter", type=float, default=5.0)
-    ap.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data" / "flights"
-                    / "paris_2021-10-07.csv.gz")
+    ap.add_argument(
+        "--data",
+        type=Path,
+        default=Path(__file__).resolve().parents[2] / "shared" / "data" / "flights" / "paris_2021-10-07.csv.gz",
+    )
     ap.add_argument("--out", type=Path, required=True)
     a = ap.parse_args()
     make(a.family, a.out, a.targets, a.seed, a.duration, clutter=a.clutter, data=a.data)

@@ -182,8 +182,11 @@ def test_default_track_file_beats_stone_soup_by_5_percent(shared, tmp_path):
     ours = score_sequence(truth, tb.read_positions(out, "track_id")).summary()
     assert ours["gospa"] < 0.95 * STONE_SOUP_N10_S1
     # the live picture (lag 0) is Stone Soup's algorithm: the same figure to round-off
-    live = tb.run_tracker(tb.read_detections(d / "detections.csv"), tb.read_meta(d / "meta.json"),
-                          tb.testbed_config(tb.read_meta(d / "meta.json")))
+    live = tb.run_tracker(
+        tb.read_detections(d / "detections.csv"),
+        tb.read_meta(d / "meta.json"),
+        tb.testbed_config(tb.read_meta(d / "meta.json")),
+    )
     got = {t: (i, p) for t, i, p in _by_time(live)}
     assert score_sequence(truth, got).summary()["gospa"] == pytest.approx(STONE_SOUP_N10_S1, abs=0.1)
 

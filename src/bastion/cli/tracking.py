@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+DEFAULT_LAG = 5  # scans: the track file's rows are fixed-lag smoothed over the next five scans (--lag)
+
 
 def register(app: typer.Typer) -> None:
     app.command("track")(track)
@@ -27,7 +29,7 @@ def track(
             help="write each row this many scans late: fixed-lag RTS smoothed, back-filled to a confirmed "
             "track's first plot, trimmed after its last (0: the live picture as it was at each scan)"
         ),
-    ] = 5,
+    ] = DEFAULT_LAG,
 ) -> None:
     """Track a testbed scenario: plots in, confirmed tracks per scan out (bad rows counted and skipped)."""
     import numpy as np

@@ -214,10 +214,8 @@ def _read_detections_fast(path: Path) -> DetectionTable | None:
     t, r, az, el = a[:, 0], a[:, 1], a[:, 2], a[:, 3]
     if (np.diff(t) < 0).any() or (r <= 0).any() or (np.abs(az) > 2 * math.pi).any() or (np.abs(el) > math.pi / 2).any():
         return None
-    a = np.ascontiguousarray(a)
-    return DetectionTable(
-        a[:, 0].copy(), a[:, 1].copy(), a[:, 2].copy(), a[:, 3].copy(), a[:, 4].copy() if rate else None, Counter(), a.shape[0]
-    )
+    c = [np.ascontiguousarray(a[:, j]) for j in range(a.shape[1])]
+    return DetectionTable(c[0], c[1], c[2], c[3], c[4] if rate else None, Counter(), a.shape[0])
 
 
 def _read_detections_rows(path: Path) -> DetectionTable:
