@@ -98,56 +98,67 @@ def fixed_lag_report(hist: TrackHistory, lag: int, q: float, report_max_misses: 
     if lag == 0 or hist.scan.size == 0:
         keep = hist.confirmed & (hist.misses <= report_max_misses)
         return Report(hist.times[hist.scan[keep]], hist.uid[keep], hist.x[keep])
-    # scan at which each ever-confirmed track was first confirmed
+    # the rows of ever-confirmed tracks, sorted by track then scan (a track's scans are consecutive:
+    # it is in the picture at every scan from its first plot until it is deleted)
     conf_uid = np.unique(hist.uid[hist.confirmed])
-    sel = np.isin(hist.uid, conf_uid)
+    sel = np.flatnonzero(np.isin(hist.uid, conf_uid))
+    sel = sel[np.lexsort((hist.scan[sel], hist.uid[sel]))]
     scan, uid = hist.scan[sel], hist.uid[sel]
-    u = np.searchsorted(conf_uid, uid)
-    U = conf_uid.size
-    present = np.zeros((U, K), dtype=bool)
-    present[u, scan] = True
-    X = np.zeros((U, K, 6))
-    X[u, scan] = hist.x[sel]
-    P = np.broadcast_to(np.eye(6), (U, K, 6, 6)).copy()
-    P[u, scan] = hist.P[sel]
-    hit = np.zeros((U, K), dtype=bool)
-    hit[u, scan] = hist.hit[sel]
-    misses = np.zeros((U, K), dtype=np.int64)
-    misses[u, scan] = hist.misses[sel]
-    conf_scan = np.full(U, K, dtype=np.int64)
-    np.minimum.at(conf_scan, u[hist.confirmed[sel]], scan[hist.confirmed[sel]])
-    last = K - 1 - np.argmax(present[:, ::-1], axis=1)
+    x, P, hit, misses = hist.x[sel], hist.P[sel], hist.hit[sel], hist.misses[sel]
+    n = sel.size
+    if n == 0:
+        return Report(np.zeros(0), np.zeros(0, dtype=np.int64), np.zeros((0, 6)))
+    first = np.r_[True, uid[1:] != uid[:-1]]
+    start = np.flatnonzero(first)  # first row of each track
+    track = np.cumsum(first) - 1  # track number of each row
+    last_row = np.r_[start[1:], n] - 1
+    last = scan[last_row][track]  # last scan of the row's track
+    conf_scan = np.full(start.size, K, dtype=np.int64)
+    c = hist.confirmed[sel]
+    np.minimum.at(conf_scan, track[c], scan[c])
 
-    ks = np.arange(K)
-    h_data = np.minimum(ks + lag, K - 1)  # the last scan whose plots a row at scan k may use
-    # hits within [k, k + lag]: cumulative counts along each track
-    cum = np.cumsum(hit, axis=1)
-    before = np.where(ks > 0, cum[:, np.maximum(ks - 1, 0)], 0)
-    hit_ahead = (cum[:, h_data] - before) > 0
-    alive_ahead = present[:, h_data]
-    report = present & (conf_scan[:, None] <= h_data[None, :]) & (misses <= report_max_misses)
-    report &= hit_ahead | alive_ahead
-    # horizon of each row: the last scan of its track that it may use
-    horizon = np.minimum(h_data[None, :], last[:, None])
+    h_data = np.minimum(scan + lag, K - 1)  # the last scan whose plots the row may use
+    horizon = np.minimum(h_data, last)
+    # a plot within [k, k + lag]: cumulative hit counts along each track (rows of a track consecutive)
+    cum = np.cumsum(hit)
+    base = np.r_[0, cum][start][track]  # hits before the track's first row
+    upto = cum[np.minimum(np.arange(n) + (h_data - scan), last_row[track])]  # hits to the horizon row
+    before = np.r_[0, cum[:-1]]  # hits before this row
+    hit_ahead = upto - np.maximum(before, base) > 0
+    alive_ahead = last >= h_data
+    report = (conf_scan[track] <= h_data) & (misses <= report_max_misses) & (hit_ahead | alive_ahead)
 
-    # RTS gains of every row, one batched solve: G = P F' (F P F' + Q)^-1 (uniform scans: one F, Q)
-    Fs, Qs = np.zeros((K - 1, 6, 6)), np.zeros((K - 1, 6, 6))
-    for j, dt in enumerate(np.diff(hist.times).tolist()):  # (scans, not tracks)
-        Fs[j], Qs[j] = cv_transition(dt, q)
-    Xk, Pk = X[:, :-1], P[:, :-1]
-    FP = Fs[None] @ Pk
-    P_pred = FP @ np.swapaxes(Fs, 1, 2)[None] + Qs[None]
-    G = np.swapaxes(np.linalg.solve(P_pred, FP), 2, 3)  # (U, K-1, 6, 6)
-    pred = np.einsum("kij,ukj->uki", Fs, Xk)  # F x_{k|k}
-    # Y_s[u, h] = x_{h-s | h}: the mean recursion of RTS, all tracks and horizons at once per step s
-    Xs = X.copy()
-    Y = X.copy()
-    for step in range(1, min(lag, K - 1) + 1):
-        k = slice(0, K - step)  # rows k = h - step for horizons h = step..K-1
-        Y = Xk[:, k] + np.einsum("ukij,ukj->uki", G[:, k], Y[:, 1:] - pred[:, k])
-        mine = horizon[:, k] == np.arange(step, K)[None, :]
-        Xs[:, k][mine] = Y[mine]
-    ui, ki = np.nonzero(report)
-    order = np.lexsort((conf_uid[ui], ki))
-    ui, ki = ui[order], ki[order]
-    return Report(hist.times[ki], conf_uid[ui], Xs[ui, ki])
+    # RTS mean recursion on every row with a successor: gains G = P F' (F P F' + Q)^-1 in one batched
+    # solve, then Y_s[r] = x_{k | k+s} = x_r + G_r (Y_{s-1}[r + 1] - F x_r), all rows at once per step s
+    steps = horizon - scan
+    inner = np.flatnonzero(steps > 0)
+    Xs = x.copy()
+    if inner.size:
+        # F P F' + Q by the blocks of F = [[I, dt I], [0, I]] (elementwise: no stacked 6 x 6 products)
+        dt = np.diff(hist.times)[scan[inner]][:, None, None]
+        Pi = P[inner]
+        FP = Pi.copy()
+        FP[:, :3, :] += dt * Pi[:, 3:, :]
+        P_pred = FP.copy()
+        P_pred[:, :, :3] += dt * FP[:, :, 3:]
+        d = dt[:, 0, 0]
+        for i in range(3):  # + Q (BLK eq. 6.2.2-12), per axis
+            P_pred[:, i, i] += q * d**3 / 3.0
+            P_pred[:, i, i + 3] += q * d**2 / 2.0
+            P_pred[:, i + 3, i] += q * d**2 / 2.0
+            P_pred[:, i + 3, i + 3] += q * d
+        G = np.swapaxes(np.linalg.solve(P_pred, FP), 1, 2)
+        pred = x[inner].copy()
+        pred[:, :3] += d[:, None] * pred[:, 3:6]
+        Y = x.copy()
+        for step in range(1, int(steps.max()) + 1):
+            live = steps[inner] >= step
+            r = inner[live]
+            Y_new = Y.copy()
+            Y_new[r] = x[r] + np.einsum("rij,rj->ri", G[live], Y[r + 1] - pred[live])
+            done = steps[r] == step
+            Xs[r[done]] = Y_new[r[done]]
+            Y = Y_new
+    rows = np.flatnonzero(report)
+    rows = rows[np.lexsort((uid[rows], scan[rows]))]
+    return Report(hist.times[scan[rows]], uid[rows], Xs[rows])
