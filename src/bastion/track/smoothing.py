@@ -13,7 +13,8 @@ follow, each of which lowers GOSPA (p = 1, c = 100 m, alpha = 2) for a different
   from j = h - 1 down to k (H. E. Rauch, F. Tung and C. T. Striebel, "Maximum likelihood estimates of
   linear dynamic systems", AIAA J. 3(8), 1965; BLK §8.6, the fixed-lag form §8.7). F and Q are those of
   the tracker's constant-velocity model (BLK §6.2.2), with the filtered moments of an EKF (extended RTS:
-  the EKF's linearisation is kept) or the combined moments of an IMM (then an approximation).
+  the EKF's linearisation is kept); with an IMM's combined moments or a CA/CT model's first six
+  components it is an approximation (the smoother assumes nearly constant velocity between scans).
 * **Back-filling** (missed): a track confirmed by scan k + lag is reported from its first plot, not
   only from its confirmation — the target was there while the track was tentative.
 * **Trimming** (false): a track that gets no further plot before it is deleted, within the lag, is not
