@@ -104,3 +104,14 @@ def test_pda_update_is_the_moment_matched_mixture_of_the_hypotheses():
     mean = sum(w * c[0] for w, c in zip(weights, comps, strict=True))
     cov = sum(w * (c[1] + np.outer(c[0] - mean, c[0] - mean)) for w, c in zip(weights, comps, strict=True))
     assert np.allclose(got_x[0], mean, atol=1e-12) and np.allclose(got_P[0], cov, atol=1e-10)
+
+
+def test_chi2_gate_is_scipy_chi2_ppf_to_the_last_bit():
+    from scipy.stats import chi2
+
+    from bastion.track.gating import chi2_gate
+
+    rng = np.random.default_rng(7)
+    for p in [0.9995, 0.999999, 0.99, 0.95, *rng.uniform(0.01, 0.999999, 50).tolist()]:
+        for dof in (1, 2, 3, 4, 6):
+            assert chi2_gate(p, dof) == float(chi2.ppf(p, dof))

@@ -148,3 +148,19 @@ def test_empty_scans_on_the_grid_are_processed(tmp_path):
     det, meta = write(tmp_path, ["0,5000,0.1,0.05", "1,5001,0.1,0.05", "4,5004,0.1,0.05"])
     times = tb.scan_times(tb.read_detections(det), tb.read_meta(meta))
     assert np.allclose(times, [0, 1, 2, 3, 4])
+
+
+def test_fast_and_row_by_row_readers_give_the_same_table(shared, tmp_path):
+    d = generate(shared, tmp_path / "s", 20, 4, "--duration", "20")
+    path = d / "detections.csv"
+    fast, rows = tb._read_detections_fast(path), tb._read_detections_rows(path)
+    assert fast is not None
+    for name in ("time", "range", "azimuth", "elevation"):
+        np.testing.assert_array_equal(getattr(fast, name), getattr(rows, name))
+    assert fast.rows == rows.rows and fast.skipped == rows.skipped == {}
+    # one bad row sends the file to the row-by-row reader
+    lines = path.read_text().splitlines()
+    lines[5] = lines[5].split(",")[0] + ",nan,0.1,0.1"
+    path.write_text("\n".join(lines) + "\n")
+    assert tb._read_detections_fast(path) is None
+    assert tb.read_detections(path).skipped == {"NaN or infinite value": 1}

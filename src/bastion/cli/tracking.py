@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+DEFAULT_LAG = 5  # scans: the track file's rows are fixed-lag smoothed over the next five scans (--lag)
+
 
 def register(app: typer.Typer) -> None:
     app.command("track")(track)
@@ -21,6 +23,13 @@ def track(
     associator: Annotated[str, typer.Option(help="gnn | jpda")] = "gnn",
     management: Annotated[str, typer.Option(help="mofn (3 of 4) | sprt (track score)")] = "mofn",
     q: Annotated[float | None, typer.Option(help="CV process-noise density [m^2/s^3] (default 8)")] = None,
+    lag: Annotated[
+        int,
+        typer.Option(
+            help="write each row this many scans late: fixed-lag RTS smoothed, back-filled to a confirmed "
+            "track's first plot, trimmed after its last (0: the live picture as it was at each scan)"
+        ),
+    ] = DEFAULT_LAG,
 ) -> None:
     """Track a testbed scenario: plots in, confirmed tracks per scan out (bad rows counted and skipped)."""
     import numpy as np
@@ -38,6 +47,8 @@ def track(
             fail(f"{name} {value!r}: choose {', '.join(allowed)}")
     if q is not None and not (np.isfinite(q) and q > 0):
         fail(f"--q {q}: must be a positive number")
+    if lag < 0:
+        fail(f"--lag {lag}: must be 0 or more scans")
     try:
         m = tb.read_meta(meta)
         table = tb.read_detections(detections)
@@ -46,7 +57,7 @@ def track(
     choices = {"filter": filter, "associator": associator, "management": management}
     if q is not None:
         choices["q"] = q
-    run = tb.run_tracker(table, m, tb.testbed_config(m, **choices))
+    run = tb.run_tracker(table, m, tb.testbed_config(m, **choices), lag=lag)
     try:
         tb.write_tracks(out, run)
     except OSError as exc:
@@ -60,7 +71,7 @@ def track(
     )
     if ms.size:
         console.print(
-            f"tracker ({filter}, {associator}, {management}): "
+            f"tracker ({filter}, {associator}, {management}, lag {lag}): "
             f"median {np.median(ms):.2f} ms/scan, max {ms.max():.2f} ms",
             highlight=False,
         )

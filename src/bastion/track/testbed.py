@@ -41,8 +41,6 @@ from pathlib import Path
 import numpy as np
 
 from bastion.files import parse_json, read_utf8
-from bastion.scenario.catalogue import RadarType
-from bastion.scenario.compiled import RadarSite
 from bastion.sense.types import Detections
 from bastion.track.tracker import Tracker, TrackerConfig
 from bastion.track.types import TrackStatus
@@ -132,27 +130,43 @@ def read_meta(path: str | Path) -> Meta:
     return meta
 
 
-def testbed_radar(meta: Meta) -> RadarSite:
+@dataclass(frozen=True)
+class TestbedRadarType:
+    """The testbed radar's figures that the tracker reads: the fields of
+    :class:`bastion.scenario.catalogue.RadarType` it uses, under the same names (a track command need
+    not import the scenario package, its schema and its detection physics: most of its start-up)."""
+
+    sigma_range_m: float
+    sigma_azimuth_rad: float
+    sigma_elevation_rad: float
+    false_alarms_per_scan: float
+    sigma_range_rate_mps: float = math.nan  # the testbed's plots carry no Doppler unless a column says so
+    min_range_m: float = 0.0
+    max_range_m: float = math.inf
+    mask_elevation_rad: float = -math.pi / 2
+    max_elevation_rad: float = math.pi / 2
+
+
+@dataclass(frozen=True)
+class TestbedRadar:
+    """The testbed's radar site (what :class:`bastion.scenario.compiled.RadarSite` gives the tracker)."""
+
+    type: TestbedRadarType
+    position: np.ndarray  # (3,) ENU [m]
+    index: int = 0
+    name: str = "testbed"
+
+
+def testbed_radar(meta: Meta) -> TestbedRadar:
     """The testbed's radar at the ENU origin. Its coverage for counting misses is the whole sky (the
     testbed's region bounds where targets fly and where false alarms fall, not where the radar sees)."""
-    rt = RadarType(
-        name="testbed",
-        description="tracking-testbed radar (shared/bench/tracking/FORMAT.md)",
-        scan_period_s=meta.scan_period_s or 1.0,
-        ref_range_m=meta.max_range_m,
-        ref_rcs_m2=1.0,
-        ref_pd=meta.pd,
-        pfa=1e-6,
-        false_alarms_per_scan=meta.clutter_per_scan,
+    rt = TestbedRadarType(
         sigma_range_m=meta.sigma_range_m,
         sigma_azimuth_rad=meta.sigma_azimuth_rad,
         sigma_elevation_rad=meta.sigma_elevation_rad,
-        min_range_m=0.0,
-        max_range_m=math.inf,
-        max_elevation_rad=math.pi / 2,
-        mask_elevation_rad=-math.pi / 2,
+        false_alarms_per_scan=meta.clutter_per_scan,
     )
-    return RadarSite(0, "testbed", rt, np.zeros(3), rt.scan_period_s, 0.0)
+    return TestbedRadar(rt, np.zeros(3))
 
 
 def testbed_config(meta: Meta, **choices) -> TrackerConfig:
@@ -196,8 +210,39 @@ def _header(path: Path, reader, required: tuple[str, ...]) -> list[str]:
 
 
 def read_detections(path: str | Path) -> DetectionTable:
-    """Read a detections file; see the module docstring for what is an error and what is skipped."""
+    """Read a detections file; see the module docstring for what is an error and what is skipped.
+
+    A well-formed file (every row complete, finite, physically possible and in time order: the usual
+    case) is parsed in one compiled pass (``numpy.loadtxt``); any other falls back to the row-by-row
+    reader that counts, skips and names what is wrong. Both give the same table (tested)."""
     path = Path(path)
+    fast = _read_detections_fast(path)
+    return fast if fast is not None else _read_detections_rows(path)
+
+
+def _read_detections_fast(path: Path) -> DetectionTable | None:
+    """The table of a well-formed detections file, or None where anything needs the row-by-row reader."""
+    with _open(path) as fh:
+        header = _header(path, csv.reader([fh.readline()]), DETECTION_COLUMNS)
+        cols = [header.index(c) for c in DETECTION_COLUMNS]
+        rate = "range_rate_mps" in header
+        if rate:
+            cols.append(header.index("range_rate_mps"))
+        try:
+            a = np.loadtxt(fh, delimiter=",", usecols=cols, ndmin=2, dtype=float, comments=None)
+        except ValueError:
+            return None
+    if a.size == 0 or not np.isfinite(a).all():
+        return None
+    t, r, az, el = a[:, 0], a[:, 1], a[:, 2], a[:, 3]
+    if (np.diff(t) < 0).any() or (r <= 0).any() or (np.abs(az) > 2 * math.pi).any() or (np.abs(el) > math.pi / 2).any():
+        return None
+    c = [np.ascontiguousarray(a[:, j]) for j in range(a.shape[1])]
+    return DetectionTable(c[0], c[1], c[2], c[3], c[4] if rate else None, Counter(), a.shape[0])
+
+
+def _read_detections_rows(path: Path) -> DetectionTable:
+    """Row by row: errors name the row, bad rows are counted by reason and skipped."""
     with _open(path) as fh:
         reader = _rows(path, fh)
         header = _header(path, reader, DETECTION_COLUMNS)
@@ -294,15 +339,22 @@ def in_region(meta: Meta, pos: np.ndarray) -> np.ndarray:
     return (np.hypot(pos[:, 0], pos[:, 1]) <= meta.max_range_m) & (np.linalg.norm(pos, axis=1) >= meta.min_range_m)
 
 
-def run_tracker(table: DetectionTable, meta: Meta, config: TrackerConfig, report_max_misses: int = 2) -> TrackRun:
+def run_tracker(
+    table: DetectionTable, meta: Meta, config: TrackerConfig, report_max_misses: int = 2, lag: int = 0
+) -> TrackRun:
     """Run a tracker over the scans and report, at each scan, the confirmed tracks missed at most
     ``report_max_misses`` scans in a row whose position is inside the surveillance region (a
-    coasting track is kept for association but not reported beyond that)."""
+    coasting track is kept for association but not reported beyond that).
+
+    ``lag`` > 0: the rows are written ``lag`` scans late, smoothed, back-filled to each confirmed
+    track's first plot and trimmed after its last (:func:`bastion.track.smoothing.fixed_lag_report`,
+    with the tracker's constant-velocity process noise ``config.q``)."""
     radar = testbed_radar(meta)
     tracker = Tracker([radar], config)
     times = scan_times(table, meta)
     bounds = np.searchsorted(table.time, times, side="left"), np.searchsorted(table.time, times, side="right")
     out_t, out_id, out_x, wall = [], [], [], []
+    rows: list = []  # (scan, picture) for the fixed-lag report
     confirmed = 0
     for k, t in enumerate(times):  # one tracker step per scan
         a, b = bounds[0][k], bounds[1][k]
@@ -315,6 +367,9 @@ def run_tracker(table: DetectionTable, meta: Meta, config: TrackerConfig, report
         tracks, changes = tracker.step(det)
         wall.append(time.perf_counter() - c0)
         confirmed += len(changes.confirmed)
+        if lag:
+            rows.append((k, tracks))
+            continue
         show = (tracks.status != TrackStatus.TENTATIVE) & (tracks.misses <= report_max_misses)
         show &= in_region(meta, tracks.x[:, :3])
         if show.any():
@@ -325,15 +380,33 @@ def run_tracker(table: DetectionTable, meta: Meta, config: TrackerConfig, report
     def cat(parts: list, shape: tuple) -> np.ndarray:
         return np.concatenate(parts) if parts else np.zeros(shape)
 
+    if lag:
+        from bastion.track.smoothing import TrackHistory, fixed_lag_report
+
+        hist = TrackHistory(
+            times=times,
+            scan=cat([np.full(p.id.size, k) for k, p in rows], (0,)).astype(np.int64),
+            uid=cat([p.id for _, p in rows], (0,)).astype(np.int64),
+            x=cat([p.x for _, p in rows], (0, 6)),
+            P=cat([p.P for _, p in rows], (0, 6, 6)),
+            hit=cat([p.detection >= 0 for _, p in rows], (0,)).astype(bool),
+            misses=cat([p.misses for _, p in rows], (0,)).astype(np.int64),
+            confirmed=cat([p.status != TrackStatus.TENTATIVE for _, p in rows], (0,)).astype(bool),
+        )
+        rep = fixed_lag_report(hist, lag, config.q, report_max_misses)
+        show = in_region(meta, rep.state[:, :3])
+        return TrackRun(rep.time[show], rep.uid[show], rep.state[show], np.array(wall), confirmed)
+
     return TrackRun(cat(out_t, (0,)), cat(out_id, (0,)).astype(np.int64), cat(out_x, (0, 6)), np.array(wall), confirmed)
 
 
 def write_tracks(path: str | Path, run: TrackRun) -> None:
     """Write tracks.csv (positions and velocities to the millimetre)."""
+    row = "%.3f,%d,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f\n"  # (printf formats: as f"{v:.3f}", faster in bulk)
+    cols = [run.time.tolist(), run.track_id.tolist(), *run.state[:, :6].T.tolist()]
     with open(path, "w") as f:
         f.write(",".join(TRACK_COLUMNS) + "\n")
-        for t, i, s in zip(run.time.tolist(), run.track_id.tolist(), run.state.tolist(), strict=True):
-            f.write(f"{t:.3f},{i},{s[0]:.3f},{s[1]:.3f},{s[2]:.3f},{s[3]:.3f},{s[4]:.3f},{s[5]:.3f}\n")
+        f.write("".join(map(row.__mod__, zip(*cols, strict=True))))
 
 
 def read_positions(path: str | Path, id_column: str) -> dict[float, tuple[np.ndarray, np.ndarray]]:

@@ -23,11 +23,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from bastion.physics.geodesy import Origin
-from bastion.scenario.compiled import RadarSite
 from bastion.sense.types import AdsbReports, Detections
 from bastion.track import ekf, imm, jpda, ukf
 from bastion.track.fusion import adsb_measurements
@@ -48,6 +48,9 @@ from bastion.track.measurements import (
 )
 from bastion.track.models import ConstantAcceleration, ConstantVelocity, CoordinatedTurn, FreeFall
 from bastion.track.types import TrackChanges, Tracks, TrackStatus
+
+if TYPE_CHECKING:  # (annotations only: the scenario package is not needed to track, and costs start-up)
+    from bastion.scenario.compiled import RadarSite
 
 FILTERS = ("ekf", "ukf", "imm")
 MOTIONS = ("cv", "ca", "ct")
