@@ -223,7 +223,7 @@ def read_detections(path: str | Path) -> DetectionTable:
 def _read_detections_fast(path: Path) -> DetectionTable | None:
     """The table of a well-formed detections file, or None where anything needs the row-by-row reader."""
     with _open(path) as fh:
-        header = _header(path, csv.reader([fh.readline()]), DETECTION_COLUMNS)
+        header = _header(path, _rows(path, io.StringIO(fh.readline())), DETECTION_COLUMNS)
         cols = [header.index(c) for c in DETECTION_COLUMNS]
         rate = "range_rate_mps" in header
         if rate:
@@ -235,7 +235,10 @@ def _read_detections_fast(path: Path) -> DetectionTable | None:
     if a.size == 0 or not np.isfinite(a).all():
         return None
     t, r, az, el = a[:, 0], a[:, 1], a[:, 2], a[:, 3]
-    if (np.diff(t) < 0).any() or (r <= 0).any() or (np.abs(az) > 2 * math.pi).any() or (np.abs(el) > math.pi / 2).any():
+    clock_fault = (np.abs(t) > MAX_TIME_S).any()  # counted and listed by the row-by-row reader
+    if clock_fault or (np.diff(t) < 0).any() or (r <= 0).any() or (np.abs(az) > 2 * math.pi).any():
+        return None
+    if (np.abs(el) > math.pi / 2).any():
         return None
     c = [np.ascontiguousarray(a[:, j]) for j in range(a.shape[1])]
     return DetectionTable(c[0], c[1], c[2], c[3], c[4] if rate else None, Counter(), a.shape[0])
