@@ -80,7 +80,9 @@ class DecisionPipeline:
         self.record_plots = record_plots
         self.tracker = tracker or Tracker(defence.radars, tracker_config or ENGINE_TRACKER)
         self.replica = replica
-        self.identifier = Identifier(defence.origin, defence.doctrine.min_updates_hostile, defence.radars)
+        self.identifier = Identifier(
+            defence.origin, defence.doctrine.min_updates_hostile, defence.radars, defence.corridors
+        )
         self.engagements = EngagementManager(defence, assigner or FastAssigner())
         self.arcs = ArcEstimator(defence.radars, defence.air)
         self._last_fusion = -np.inf

@@ -143,6 +143,8 @@ class _Night:
         w0 = time.perf_counter()
         for te, tkind, payload in self.world.advance(t):
             self.emit(te, tkind, "world", payload)
+            if tkind == "gun_reloaded":  # the crew reports its gun ready again (defender knowledge)
+                self.pipeline.on_gun_status(payload["gun"], payload["ammunition"])
         self.stage["world"] += time.perf_counter() - w0
         for action in self.operator.actions(t):
             if action.kind == "authorise":

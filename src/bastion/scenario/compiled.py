@@ -24,7 +24,7 @@ from bastion.physics.constants import FT
 from bastion.physics.geodesy import Origin
 from bastion.physics.geometry import circle_polygon
 from bastion.scenario import schema
-from bastion.scenario.catalogue import CATALOGUE, AircraftType, GunType, RadarType, ThreatType
+from bastion.scenario.catalogue import CATALOGUE, AircraftType, FriendlyType, GunType, RadarType, ThreatType
 from bastion.scenario.loader import LoadedScenario, ScenarioError
 
 
@@ -97,6 +97,35 @@ class GunSite:
 
 
 @dataclass(frozen=True)
+class CorridorWindow:
+    from_s: float
+    to_s: float
+    friendlies: int  # own aircraft scheduled through the corridor in this window
+    label: str
+
+
+@dataclass(frozen=True)
+class CorridorACM:
+    """An airspace control measure the defenders know: a recovery / safe-passage corridor in ENU."""
+
+    name: str
+    centreline: np.ndarray  # (K, 2) ENU [m]; the last point is the base end ("inbound" is towards it)
+    width_m: float
+    floor_m: float  # altitude block AGL [m]
+    ceiling_m: float
+    speed_min_mps: float  # ground speeds consistent with the scheduled friendlies
+    speed_max_mps: float
+    windows: tuple[CorridorWindow, ...]
+
+    def window_at(self, t: float) -> CorridorWindow | None:
+        """The return window active at ``t`` (the first listed), or None."""
+        for w in self.windows:
+            if w.from_s <= t <= w.to_s:
+                return w
+        return None
+
+
+@dataclass(frozen=True)
 class Defence:
     """Everything the defenders know before the first detection."""
 
@@ -112,6 +141,7 @@ class Defence:
     adsb: tuple[AdsbSite, ...]
     guns: tuple[GunSite, ...]
     doctrine: schema.Defence
+    corridors: tuple[CorridorACM, ...] = ()
 
     def run_start(self, seed: int) -> dict:
         """The payload of a run's "run_start" event: what ran, where, from when, with which sensors,
@@ -171,12 +201,26 @@ class RecordedFlight:
 
 
 @dataclass(frozen=True)
+class FriendlyPlan:
+    """Own aircraft without ADS-B (truth): a route flown at constant ground speed from ``start_s``."""
+
+    name: str
+    type: FriendlyType
+    route: np.ndarray  # (K, 3) ENU [m], heights AGL
+    start_s: float
+    speed_mps: float
+    iff_mode5: bool
+
+
+@dataclass(frozen=True)
 class Raid:
-    """Truth: the threats launched and the civil traffic flying during the scenario."""
+    """Truth: the threats launched and the civil traffic flying during the scenario (and own aircraft
+    that do not broadcast)."""
 
     threats: tuple[ThreatPlan, ...]
     flights: tuple[FlightPlan, ...]
     recorded: tuple[RecordedFlight, ...]
+    friendlies: tuple[FriendlyPlan, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -300,6 +344,19 @@ def compile_scenario(loaded: LoadedScenario, read_traffic: bool = True) -> Compi
         adsb=tuple(adsb),
         guns=tuple(guns),
         doctrine=s.defence,
+        corridors=tuple(
+            CorridorACM(
+                c.name,
+                np.array([_enu(origin, p)[:2] for p in c.centreline]),
+                c.width_m,
+                c.floor_m,
+                c.ceiling_m,
+                c.speed_mps[0],
+                c.speed_mps[1],
+                tuple(CorridorWindow(w.from_s, w.to_s, w.friendlies, w.label) for w in c.windows),
+            )
+            for c in s.corridor
+        ),
     )
 
     by_name = {z.name: z for z in zones}
@@ -345,7 +402,18 @@ def compile_scenario(loaded: LoadedScenario, read_traffic: bool = True) -> Compi
             )
         elif read_traffic:
             recorded.extend(_read_recorded(i, c, origin, loaded))
-    raid = Raid(tuple(threats), tuple(flights), tuple(recorded))
+    friendlies = tuple(
+        FriendlyPlan(
+            f.name,
+            CATALOGUE.friendlies[f.type],
+            np.array([_enu(origin, p) for p in f.route]),
+            f.start_time_s,
+            f.speed_mps or CATALOGUE.friendlies[f.type].cruise_speed_mps,
+            CATALOGUE.friendlies[f.type].iff_mode5 if f.iff_mode5 is None else f.iff_mode5,
+        )
+        for f in s.friendly
+    )
+    raid = Raid(tuple(threats), tuple(flights), tuple(recorded), friendlies)
     return CompiledScenario(loaded, defence, raid)
 
 
