@@ -40,7 +40,10 @@ engaged). Two exceptions, both named in the hostile identification's reason:
   friendlies, taken in the order tracks first conform (a Mode 5 FRIENDLY track inside the corridor
   takes one too, and a slot once taken stays taken, so a friendly that has landed does not hand its
   slot to a follower; a new track starting within ``SLOT_HANDOVER_M`` and ``SLOT_HANDOVER_S`` of where
-  a slot holder's track ended inherits its slot: a track break is not a new aircraft). A conforming
+  a slot holder's track ended, and born no earlier than ``SLOT_NEW_TRACK_S`` before that, inherits
+  its slot: a track break is not a new aircraft, while a follower already tracked never inherits).
+  Slots go to every confirmed, not civil track that conforms, whatever its identity then: a friendly
+  that never meets the hostile criteria (not inbound to a zone) still takes its slot. A conforming
   track with no slot left is declared hostile. Residual hazard, stated: if a hostile conforms first
   and the friendly after it, the friendly is the one left without a slot; only Mode 5 or the
   operator's authorisation (weapons TIGHT) then protects it.
@@ -80,6 +83,7 @@ IFF_REPLIES = 2
 INBOUND_DEG = 45.0  # heading within this of the corridor's inbound direction [deg] (assumption L)
 SLOT_HANDOVER_M = 1_000.0  # a new track this close to where a slot holder's track ended ... [m]
 SLOT_HANDOVER_S = 30.0  # ... this soon after, inherits its corridor slot [s] (assumption L)
+SLOT_NEW_TRACK_S = 5.0  # ... if it was born no earlier than this before the holder's last update [s]
 
 # plain ints and a value -> member table: enum attribute look-ups and Identity(v) calls cost a few
 # microseconds each, and these run for every track of every scan
@@ -116,6 +120,7 @@ class Identifier:
         # (corridor, window) -> slot holders in the order they took a slot: [track, t, position]
         self._slots: dict[tuple[int, int], list[list]] = {}
         self._held: set[tuple[int, int]] = set()  # (track, corridor) whose corridor_hold was reported
+        self._first_seen: dict[int, float] = {}  # track -> time first seen (slot inheritance)
         self.min_updates_hostile = min_updates_hostile
         self.radars = list(radars)
         self.aircraft: dict[str, AdsbAircraft] = {}
@@ -354,6 +359,9 @@ class Identifier:
                 if h[0] in row:
                     h[1], h[2] = t, tracks.x[row[h[0]], :3].copy()
         status = tracks.status.tolist()
+        first = self._first_seen
+        for tid in ids:
+            first.setdefault(tid, t)
         for i, tid in enumerate(ids):
             known = self.identity.get(tid)
             if status[i] == 0 or known == Identity.CIVIL:
@@ -377,6 +385,7 @@ class Identifier:
         for k, h in enumerate(holders):
             if (
                 h[0] not in live
+                and self._first_seen.get(tid, t) >= h[1] - SLOT_NEW_TRACK_S  # a track born as the holder's ended
                 and t - h[1] <= SLOT_HANDOVER_S
                 and float(np.linalg.norm(h[2][:2] - p[:2])) <= SLOT_HANDOVER_M
             ):

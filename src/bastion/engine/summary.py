@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from bastion.engine.leaks import leak_reasons
 from bastion.engine.simulation import RunResult
 from bastion.world.labels import describe_label
 
@@ -16,8 +17,13 @@ def _round(x: float | None, nd: int = 3) -> float | None:
     return None if x is None or not np.isfinite(x) else round(float(x), nd)
 
 
-def summarise(result: RunResult) -> dict:
-    """summary.json of a run (see README for every key)."""
+def summarise(result: RunResult, leaks: bool = False) -> dict:
+    """summary.json of a run (see README for every key).
+
+    ``leaks``: add each leaker's reason (``leak_reasons``, ``leak_reason_counts``: see
+    :mod:`bastion.engine.leaks`) when the night had leakers. ``bastion run`` writes them into
+    summary.json; off by default so the summaries (and digests) of existing nights stay as they were.
+    Nights with own aircraft (``[[friendly]]``) add ``friendly_*`` and ``corridor_holds`` keys."""
     log = result.log
     d = result.scenario.defence
     raid = result.scenario.raid
@@ -43,12 +49,15 @@ def summarise(result: RunResult) -> dict:
         return describe_label(lab) if lab is not None else ("noise", -1)
 
     civil_engaged = set()
+    friendly_engaged = set()
     false_engaged = 0
     first_fire: dict[int, float] = {}
     for o in orders:
         kind, i = truth(o.payload["track"])
         if kind == "civil":
             civil_engaged.add(i)
+        elif kind == "friendly":
+            friendly_engaged.add(i)
         elif kind == "threat":
             first_fire.setdefault(i, o.payload["t_start"])
         else:
@@ -103,7 +112,32 @@ def summarise(result: RunResult) -> dict:
                 "detection_to_fire_s": _round(first_fire[i] - fd[0]) if fd and i in first_fire else None,
             }
         )
-    return {
+    extra: dict = {}
+    # keys only for the nights they concern (a night without own aircraft or leakers keeps its summary)
+    if raid.friendlies:
+        declared = set()
+        for e in of("identification"):
+            kind, i = truth(e.payload["track"])
+            if kind == "friendly" and e.payload["to"] == "hostile":
+                declared.add(i)
+        holds: dict[str, int] = {}
+        for e in of("corridor_hold"):
+            kind = truth(e.payload["track"])[0]
+            holds[kind] = holds.get(kind, 0) + 1
+        extra.update(
+            friendly_aircraft=len(raid.friendlies),
+            friendly_declared_hostile=len(declared),
+            friendly_engaged=len(friendly_engaged),
+            friendly_hit=len(of("friendly_hit")),
+            corridor_holds=dict(sorted(holds.items())),
+        )
+    if leaks and leaked:
+        why = leak_reasons(ev, len(d.guns), truth, [p.name for p in raid.threats])
+        counts: dict[str, int] = {}
+        for w in why:
+            counts[w["reason"]] = counts.get(w["reason"], 0) + 1
+        extra.update(leak_reasons=why, leak_reason_counts=dict(sorted(counts.items())))
+    return extra | {
         "scenario": d.name,
         "seed": result.seed,
         "duration_s": d.duration_s,
