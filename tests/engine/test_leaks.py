@@ -56,8 +56,15 @@ def test_out_of_ammunition():
         leak(40.0, 0),
     ]
     assert reasons(events) == [("A", "out of ammunition")]
-    # the same without the cannot_engage event: every gun's last report was empty
+    # the same without the cannot_engage event: every gun's last report was empty (or a round or two)
     assert reasons([e for e in events if e.kind != "cannot_engage"]) == [("A", "out of ammunition")]
+    events = [hostile(1.0, 10), fired(2.0, 1, 0, 20, left=1), fired(3.0, 2, 1, 20, left=10), leak(40.0, 0)]
+    assert reasons(events) == [("A", "no gun could reach its path")]  # gun 1 still has a burst's worth
+    events[2] = fired(3.0, 2, 1, 20, left=9)
+    assert reasons(events) == [("A", "out of ammunition")]
+    # a reload before the leak: that gun is full again
+    events.insert(3, ev(20.0, "gun_reloaded", "world", gun=1, name="LPWS-2", ammunition=1550))
+    assert reasons(events) == [("A", "no gun could reach its path")]
 
 
 def test_every_gun_busy_versus_out_of_reach():

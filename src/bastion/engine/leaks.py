@@ -8,7 +8,9 @@ these that the decision log shows for the tracks the harness's truth labels tie 
   an airliner nearby, not inbound enough) or worse; the detail quotes the last identification
   reason or corridor hold;
 * ``out of ammunition`` — no burst at it, and no gun had rounds when it was a candidate (a
-  ``cannot_engage`` "no ammunition on any gun", or every gun's last report empty before the leak);
+  ``cannot_engage`` "no ammunition on any gun", or every gun's last ``gun_fired`` before the leak
+  left fewer than ``DRY_ROUNDS``: a burst's length in whole rounds leaves a gun one or two rounds
+  that no burst is made of; a ``gun_reloaded`` after it counts as full again);
 * ``awaiting authorisation`` — no burst at it, and its request was unanswered, lapsed or denied;
 * ``every gun busy`` — no burst at it, and every gun was firing at other tracks in the
   ``BUSY_WINDOW_S`` before the leak (saturation);
@@ -26,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 BUSY_WINDOW_S = 20.0  # [s] a gun firing at other tracks this long before a leak was busy with them
+DRY_ROUNDS = 10  # a gun whose last report left fewer rounds than this has no burst left (0.13 s of LPWS fire)
 
 
 def leak_reasons(events: list, n_guns: int, truth: Callable[[int], tuple[str, int]], names: list[str]) -> list[dict]:
@@ -57,15 +60,16 @@ def leak_reasons(events: list, n_guns: int, truth: Callable[[int], tuple[str, in
         if e.kind == "burst_complete" and order_of.get(e.payload["order"]) in per:
             bursts.setdefault(order_of[e.payload["order"]], []).append(e)
     fired = [e for e in events if e.kind == "gun_fired"]
+    magazines = [e for e in events if e.kind in ("gun_fired", "gun_reloaded")]
     out = []
     for g, t_leak in sorted(leaks.items()):
         ev = per[g]
-        reason, detail = _reason(g, t_leak, ev, bursts.get(g, []), fired, n_guns, truth)
+        reason, detail = _reason(g, t_leak, ev, bursts.get(g, []), fired, magazines, n_guns, truth)
         out.append({"threat": g, "name": names[g], "reason": reason, "detail": detail})
     return out
 
 
-def _reason(g, t_leak, ev, completions, fired, n_guns, truth) -> tuple[str, str]:
+def _reason(g, t_leak, ev, completions, fired, magazines, n_guns, truth) -> tuple[str, str]:
     def before(kind):
         return [e for e in ev.get(kind, []) if e.t <= t_leak]
 
@@ -91,13 +95,15 @@ def _reason(g, t_leak, ev, completions, fired, n_guns, truth) -> tuple[str, str]
         return "never declared hostile", f"last identity {last['to']}: {last['reason']}" if last else "pending"
     cannot = before("cannot_engage")
     ammo_left: dict[int, int] = {}
-    for e in fired:
+    for e in magazines:
         if e.t <= t_leak:
-            ammo_left[e.payload["gun"]] = e.payload["ammunition_left"]
-    if any(e.payload["reason"] == "no ammunition on any gun" for e in cannot) or (
-        len(ammo_left) == n_guns and n_guns and all(v <= 0 for v in ammo_left.values())
-    ):
+            p = e.payload
+            ammo_left[p["gun"]] = p["ammunition_left"] if e.kind == "gun_fired" else p["ammunition"]
+    if any(e.payload["reason"] == "no ammunition on any gun" for e in cannot):
         return "out of ammunition", "no gun had rounds while it was a candidate"
+    if len(ammo_left) == n_guns and n_guns and all(v < DRY_ROUNDS for v in ammo_left.values()):
+        left = ", ".join(f"gun {g}: {v}" for g, v in sorted(ammo_left.items()))
+        return "out of ammunition", f"every gun's magazine was (nearly) empty before impact ({left} rounds)"
     if before("authorisation_request") and not before("fire_order"):
         lapsed = before("authorisation_timeout") or [
             e for e in before("engagement_refused") if e.payload["reason"] == "authorisation denied"
