@@ -166,3 +166,15 @@ def test_a_follower_already_tracked_never_inherits_the_slot():
     ids, changes, _ = scan(ident, 140.0, [(2, (3_400.0, 0.0, 90.0), INBOUND)])
     assert ids[2] == Identity.HOSTILE
     assert "slots went to earlier tracks (1)" in reason_of(changes, 2)
+
+
+def test_a_slot_holder_may_descend_below_the_block_a_newcomer_may_not():
+    """Block 150-400 m: track 1 takes the slot at 250 m and keeps its hold while descending to land
+    at 60 m; track 2 at 60 m never conforms, so it is hostile for being below the block, whatever
+    the slot count."""
+    ident = Identifier(ORIGIN, 5, corridors=[corridor(friendlies=2, floor=150.0)])
+    ids, _, _ = scan(ident, 120.0, [(1, (3_000.0, 0.0, 250.0), INBOUND)])
+    assert ids[1] == Identity.UNKNOWN
+    ids, changes, _ = scan(ident, 150.0, [(1, (2_160.0, 0.0, 60.0), INBOUND), (2, (4_000.0, 0.0, 60.0), INBOUND)])
+    assert ids == {1: Identity.UNKNOWN, 2: Identity.HOSTILE}
+    assert "below its altitude block (60 m, block 150-400 m)" in reason_of(changes, 2)

@@ -48,6 +48,11 @@ engaged). Two exceptions, both named in the hostile identification's reason:
   and the friendly after it, the friendly is the one left without a slot; only Mode 5 or the
   operator's authorisation (weapons TIGHT) then protects it.
 
+A slot holder keeps its hold outside the altitude block (the friendly descends to land inside the
+footprint), not once it leaves the footprint or the window, turns outbound or flies outside the
+speed band. The altitude block is what separates a hostile coming in low behind (or ahead of) the
+friendly: it never takes a slot, so the slot order matters only for a hostile flying inside the block.
+
 A track in a corridor's footprint that does not conform (below its altitude block, outbound, too fast)
 is judged by the rules above, and the reason says which test it failed; with corridors defined, a
 hostile reason outside them says "outside every active corridor".
@@ -326,11 +331,14 @@ class Identifier:
                 out.append((ci, c, c.windows.index(w), w, d, inbound))
         return out
 
-    def _conform(self, c: CorridorACM, p: np.ndarray, v: np.ndarray, inbound: np.ndarray) -> str | None:
+    def _conform(
+        self, c: CorridorACM, p: np.ndarray, v: np.ndarray, inbound: np.ndarray, holding: bool = False
+    ) -> str | None:
         """None if a track at ``p`` with velocity ``v`` (ENU) conforms to corridor ``c`` (altitude
-        block, inbound heading, speed band; its footprint already checked), else which test failed."""
+        block, inbound heading, speed band; its footprint already checked), else which test failed.
+        A slot holder (``holding``) is not held to the altitude block: it descends to land."""
         speed = float(np.hypot(v[0], v[1]))
-        if not c.floor_m <= p[2] <= c.ceiling_m:
+        if not holding and not c.floor_m <= p[2] <= c.ceiling_m:
             side = "below" if p[2] < c.floor_m else "above"
             return (
                 f"in corridor {c.name}'s footprint but {side} its altitude block "
@@ -404,15 +412,15 @@ class Identifier:
         notes = []
         for ci, c, wi, w, _d, inbound in active:
             when = f"window {w.label or wi} ({w.from_s:.0f}-{w.to_s:.0f} s)"
-            failed = self._conform(c, p, v, inbound)
+            holders = self._slots.get((ci, wi), [])
+            slot = next((k for k, h in enumerate(holders) if h[0] == tid), None)
+            failed = self._conform(c, p, v, inbound, holding=slot is not None)
             if failed is not None:
                 notes.append(failed)
                 continue
             if w.friendlies == 0:
                 notes.append(f"in corridor {c.name} during {when}, but that window schedules no friendly")
                 continue
-            holders = self._slots.get((ci, wi), [])
-            slot = next((k for k, h in enumerate(holders) if h[0] == tid), None)
             if slot is None:
                 notes.append(
                     f"in corridor {c.name} during {when}, but more tracks conform than the {w.friendlies} "
@@ -422,7 +430,8 @@ class Identifier:
             speed = float(np.hypot(v[0], v[1]))
             note = (
                 f"inside recovery corridor {c.name} during its {when}, heading inbound at {p[2]:.0f} m, "
-                f"{speed:.0f} m/s consistent with a scheduled friendly (slot {slot + 1} of {w.friendlies}): "
+                f"{speed:.0f} m/s consistent with a scheduled friendly (slot {slot + 1} of {w.friendlies}, block "
+                f"{c.floor_m:.0f}-{c.ceiling_m:.0f} m): "
                 "not declared hostile on kinematics alone"
             )
             if (tid, ci) not in self._held:
