@@ -117,19 +117,47 @@ def test_window_scheduling_no_friendly_protects_nothing():
     assert "schedules no friendly" in reason_of(changes, 1)
 
 
-def test_more_tracks_than_scheduled_friendlies_the_later_one_is_hostile():
-    """Tower 22's geometry: the friendly conforms first, a second track follows it in: the slot
-    went to the first; when the first lands (its track ends) the follower does not inherit it
-    (it is 2.5 km away), and a third track appearing where the first ended within 30 s does."""
+def test_more_tracks_than_scheduled_friendlies_held_until_the_slot_is_accounted_for():
+    """Tower 22's geometry inside the block: track 1 conforms first, track 2 follows it in. While
+    track 1 (unidentified) holds the one slot, which is the friendly cannot be told: track 2 is held
+    too, with a corridor_conflict event. A track break of track 1 (track 3 born where it ended)
+    inherits the slot. Once the slot holder has landed (its track ends at the recovery end), the
+    scheduled friendly is accounted for and track 2 is declared hostile."""
     ident = Identifier(ORIGIN, 5, corridors=[corridor()])
     ids, _, _ = scan(ident, 120.0, [(1, (3_000.0, 0.0, 200.0), INBOUND)])
     assert ids[1] == Identity.UNKNOWN
-    ids, changes, _ = scan(ident, 121.0, [(1, (2_972.0, 0.0, 200.0), INBOUND), (2, (5_500.0, 50.0, 90.0), INBOUND)])
-    assert ids == {1: Identity.UNKNOWN, 2: Identity.HOSTILE}
-    assert "slots went to earlier tracks (1)" in reason_of(changes, 2)
+    ids, changes, flags = scan(
+        ident, 121.0, [(1, (2_972.0, 0.0, 200.0), INBOUND), (2, (5_500.0, 50.0, 190.0), INBOUND)]
+    )
+    assert ids == {1: Identity.UNKNOWN, 2: Identity.UNKNOWN}
+    assert reason_of(changes, 2).startswith("corridor conflict in R1")
+    assert [(k, p["holders"]) for k, p in flags] == [("corridor_conflict", [1])]
     # track 1 breaks; 4 s later track 3 starts 100 m from where it ended: a track break, same slot
-    ids, changes, _ = scan(ident, 125.0, [(3, (2_860.0, 30.0, 200.0), INBOUND), (2, (5_400.0, 50.0, 90.0), INBOUND)])
-    assert ids == {3: Identity.UNKNOWN, 2: Identity.HOSTILE}
+    ids, _, _ = scan(ident, 125.0, [(3, (2_860.0, 30.0, 200.0), INBOUND), (2, (5_400.0, 50.0, 190.0), INBOUND)])
+    assert ids == {3: Identity.UNKNOWN, 2: Identity.UNKNOWN}
+    # track 3 lands at the recovery end (its last position 300 m from it): track 2 is now the excess
+    scan(ident, 180.0, [(3, (300.0, 0.0, 20.0), INBOUND), (2, (2_000.0, 50.0, 190.0), INBOUND)])
+    ids, changes, _ = scan(ident, 181.0, [(2, (1_972.0, 50.0, 190.0), INBOUND)])
+    assert ids == {2: Identity.HOSTILE}
+    assert "every one is accounted for (Mode 5 or landed at the recovery end: track 3)" in reason_of(changes, 2)
+
+
+def test_a_hostile_that_took_the_slot_gives_it_back():
+    """A hostile inside the block enters first and takes the slot; the friendly behind it is held
+    (conflict). The hostile turns off towards a zone, leaves the footprint and is declared hostile:
+    its slot goes to the friendly, which is held, never hostile."""
+    ident = Identifier(ORIGIN, 5, corridors=[corridor()])
+    scan(ident, 120.0, [(1, (3_000.0, 0.0, 200.0), INBOUND)])
+    ids, _, _ = scan(ident, 121.0, [(1, (2_972.0, 0.0, 200.0), INBOUND), (2, (5_000.0, 0.0, 200.0), INBOUND)])
+    assert ids == {1: Identity.UNKNOWN, 2: Identity.UNKNOWN}
+    ids, changes, _ = scan(
+        ident, 130.0, [(1, (2_700.0, -600.0, 200.0), (0.0, -28.0, 0.0)), (2, (4_750.0, 0.0, 200.0), INBOUND)]
+    )
+    assert ids == {1: Identity.HOSTILE, 2: Identity.UNKNOWN}
+    assert reason_of(changes, 1).endswith("outside every active corridor")
+    ids, _, _ = scan(ident, 131.0, [(2, (4_722.0, 0.0, 200.0), INBOUND)])
+    assert ids == {2: Identity.UNKNOWN}
+    assert ident._slots[(0, 0)][0][0] == 2
 
 
 def test_a_mode5_friendly_takes_the_slot():
@@ -163,9 +191,11 @@ def test_a_follower_already_tracked_never_inherits_the_slot():
     scan(ident, 120.0, [(1, (3_000.0, 0.0, 200.0), INBOUND)])
     scan(ident, 121.0, [(1, (2_972.0, 0.0, 200.0), INBOUND), (2, (4_000.0, 0.0, 90.0), INBOUND)], updates=2)
     scan(ident, 135.0, [(1, (2_580.0, 0.0, 200.0), INBOUND), (2, (3_600.0, 0.0, 90.0), INBOUND)], updates=2)
-    ids, changes, _ = scan(ident, 140.0, [(2, (3_400.0, 0.0, 90.0), INBOUND)])
-    assert ids[2] == Identity.HOSTILE
-    assert "slots went to earlier tracks (1)" in reason_of(changes, 2)
+    # track 1 ended at 2,580 m from the recovery end (not landed): the slot is not accounted for
+    ids, _, flags = scan(ident, 140.0, [(2, (3_400.0, 0.0, 90.0), INBOUND)])
+    assert ids[2] == Identity.UNKNOWN  # (unknown already: held, so no change, but a conflict event)
+    assert [(k, p["holders"]) for k, p in flags] == [("corridor_conflict", [1])]
+    assert ident._slots[(0, 0)][0][0] == 1  # the slot is still track 1's
 
 
 def test_a_slot_holder_may_descend_below_the_block_a_newcomer_may_not():

@@ -25,7 +25,7 @@ def test_tower22_and_swarm_raid_validate():
 def test_tower22_night_separates_and_never_engages_the_friendly():
     s = summarise(run(compile_named("tower-22"), 1))
     assert s["friendly_engaged"] == 0 and s["friendly_hit"] == 0 and s["friendly_declared_hostile"] == 0
-    assert s["corridor_holds"] == {"friendly": 1}
+    assert s["corridor_holds"] == {"friendly": 1} and s["corridor_conflicts"] == {}
     assert s["hostiles_destroyed"] + s["leakers"] + s["impacts_open_ground"] == 1
 
 

@@ -44,14 +44,19 @@ engaged). Two exceptions, both named in the hostile identification's reason:
   its slot: a track break is not a new aircraft, while a follower already tracked never inherits).
   Slots go to every confirmed, not civil track that conforms, whatever its identity then: a friendly
   that never meets the hostile criteria (not inbound to a zone) still takes its slot. A conforming
-  track with no slot left is declared hostile. Residual hazard, stated: if a hostile conforms first
-  and the friendly after it, the friendly is the one left without a slot; only Mode 5 or the
-  operator's authorisation (weapons TIGHT) then protects it.
+  track with no slot left is declared hostile only when every slot is *accounted for*: held by a
+  Mode 5 FRIENDLY track, or by a track that ended at the recovery end (within ``BASE_END_M``: it
+  landed). While a slot is held by an unidentified track, which of them is the friendly cannot be
+  told: the newcomer is held too and a ``corridor_conflict`` event says so (fail safe: never engage
+  the friendly; the operator decides). Measured with tower-22 variants: slot order alone, with a
+  hostile inside the block entering first, declared and engaged the friendly in 3 seeds of 3; so
+  it does not decide. A slot holder declared hostile (it left the corridor's rules: turned off
+  towards a zone) gives its slot back.
 
 A slot holder keeps its hold outside the altitude block (the friendly descends to land inside the
 footprint), not once it leaves the footprint or the window, turns outbound or flies outside the
 speed band. The altitude block is what separates a hostile coming in low behind (or ahead of) the
-friendly: it never takes a slot, so the slot order matters only for a hostile flying inside the block.
+friendly: it never takes a slot, so slots and conflicts matter only for a hostile inside the block.
 
 A track in a corridor's footprint that does not conform (below its altitude block, outbound, too fast)
 is judged by the rules above, and the reason says which test it failed; with corridors defined, a
@@ -88,6 +93,7 @@ IFF_REPLIES = 2
 INBOUND_DEG = 45.0  # heading within this of the corridor's inbound direction [deg] (assumption L)
 SLOT_HANDOVER_M = 1_000.0  # a new track this close to where a slot holder's track ended ... [m]
 SLOT_HANDOVER_S = 30.0  # ... this soon after, inherits its corridor slot [s] (assumption L)
+BASE_END_M = 1_000.0  # a slot holder whose track ends this close to the recovery end has landed [m]
 SLOT_NEW_TRACK_S = 5.0  # ... if it was born no earlier than this before the holder's last update [s]
 
 # plain ints and a value -> member table: enum attribute look-ups and Identity(v) calls cost a few
@@ -276,6 +282,8 @@ class Identifier:
                     identity[tid] = _IDENTITY[nid]
                 continue
             identity[tid] = _IDENTITY[nid]
+            if nid == _HOSTILE and self._slots:
+                self._release(tid)
             if friendly:
                 reason = f"{replies} valid IFF Mode 5 replies"
             elif civil:
@@ -291,7 +299,7 @@ class Identifier:
                 )
                 if acm_note:
                     reason += f"; {acm_note}"
-            elif nid == _UNKNOWN and acm_note.startswith("inside"):
+            elif nid == _UNKNOWN and acm_note.startswith(("inside", "corridor conflict")):
                 reason = acm_note
             elif nid == _UNKNOWN and debris is not None and debris[i]:
                 reason = "debris of an engaged target"
@@ -372,7 +380,7 @@ class Identifier:
             first.setdefault(tid, t)
         for i, tid in enumerate(ids):
             known = self.identity.get(tid)
-            if status[i] == 0 or known == Identity.CIVIL:
+            if status[i] == 0 or known == Identity.CIVIL or known == Identity.HOSTILE:
                 continue
             p, v = tracks.x[i, :3], tracks.x[i, 3:6]
             for ci, c, wi, w, _d, inbound in self._active(t, p):
@@ -383,6 +391,15 @@ class Identifier:
                 key = (ci, wi)
                 if self._slot_of(key, tid, t, p, live) is None and len(self._slots[key]) < w.friendlies:
                     self._slots[key].append([tid, t, p.copy()])
+
+    def _at_base_end(self, c: CorridorACM, p: np.ndarray) -> bool:
+        """Whether a track that ended at ``p`` ended at the corridor's recovery end (it landed)."""
+        return float(np.hypot(*(p[:2] - c.centreline[-1]))) <= max(c.width_m, BASE_END_M)
+
+    def _release(self, tid: int) -> None:
+        """A slot holder declared hostile (it left the corridor's rules) gives its slot back."""
+        for holders in self._slots.values():
+            holders[:] = [h for h in holders if h[0] != tid]
 
     def _slot_of(self, key: tuple[int, int], tid: int, t: float, p: np.ndarray, live: set[int]) -> int | None:
         """The slot (rank) track ``tid`` holds in window ``key``, inheriting a dead holder's if near it."""
@@ -422,11 +439,34 @@ class Identifier:
                 notes.append(f"in corridor {c.name} during {when}, but that window schedules no friendly")
                 continue
             if slot is None:
-                notes.append(
-                    f"in corridor {c.name} during {when}, but more tracks conform than the {w.friendlies} "
-                    f"friendly scheduled: its slots went to earlier tracks ({', '.join(str(h[0]) for h in holders)})"
+                live = set(tracks.id.tolist())
+                sure, unsure = [], []
+                for h in holders:
+                    if h[0] in live:
+                        (sure if self.identity.get(h[0]) == Identity.FRIENDLY else unsure).append(h[0])
+                    elif self._at_base_end(c, h[2]):
+                        sure.append(h[0])
+                    else:
+                        unsure.append(h[0])
+                if len(sure) >= w.friendlies:
+                    notes.append(
+                        f"in corridor {c.name} during {when}, but more tracks conform than the {w.friendlies} "
+                        f"friendly scheduled and every one is accounted for (Mode 5 or landed at the recovery "
+                        f"end: track {', '.join(str(k) for k in sure)})"
+                    )
+                    continue
+                held_by = ", ".join(str(k) for k in unsure)
+                note = (
+                    f"corridor conflict in {c.name} during its {when}: more tracks conform than the "
+                    f"{w.friendlies} friendly scheduled and the slot holder (track {held_by}) "
+                    "is not identified, so which is the friendly cannot be told: held, not declared hostile on "
+                    "kinematics alone (fail safe: never engage the friendly; the operator decides)"
                 )
-                continue
+                if (tid, -1 - ci) not in self._held:
+                    self._held.add((tid, -1 - ci))
+                    payload = {"track": tid, "corridor": c.name, "window": w.label or wi, "holders": unsure}
+                    flags.append(("corridor_conflict", payload | {"reason": note}))
+                return False, note
             speed = float(np.hypot(v[0], v[1]))
             note = (
                 f"inside recovery corridor {c.name} during its {when}, heading inbound at {p[2]:.0f} m, "

@@ -88,7 +88,7 @@ def _reason(g, t_leak, ev, completions, fired, magazines, n_guns, truth) -> tupl
     if not ev and not ids:
         return "never tracked", "no track of it reached the decision log"
     if not hostile:
-        holds = before("corridor_hold")
+        holds = sorted(before("corridor_hold") + before("corridor_conflict"), key=lambda e: e.t)
         last = ids[-1].payload if ids else None
         if holds:
             return "never declared hostile", holds[-1].payload["reason"]

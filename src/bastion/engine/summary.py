@@ -121,15 +121,18 @@ def summarise(result: RunResult, leaks: bool = False) -> dict:
             if kind == "friendly" and e.payload["to"] == "hostile":
                 declared.add(i)
         holds: dict[str, int] = {}
-        for e in of("corridor_hold"):
-            kind = truth(e.payload["track"])[0]
-            holds[kind] = holds.get(kind, 0) + 1
+        conflicts: dict[str, int] = {}
+        for kind_, tally in (("corridor_hold", holds), ("corridor_conflict", conflicts)):
+            for e in of(kind_):
+                kind = truth(e.payload["track"])[0]
+                tally[kind] = tally.get(kind, 0) + 1
         extra.update(
             friendly_aircraft=len(raid.friendlies),
             friendly_declared_hostile=len(declared),
             friendly_engaged=len(friendly_engaged),
             friendly_hit=len(of("friendly_hit")),
             corridor_holds=dict(sorted(holds.items())),
+            corridor_conflicts=dict(sorted(conflicts.items())),
         )
     if leaks and leaked:
         why = leak_reasons(ev, len(d.guns), truth, [p.name for p in raid.threats])
