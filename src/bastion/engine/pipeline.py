@@ -82,7 +82,9 @@ class DecisionPipeline:
         self.record_plots = record_plots
         self.tracker = tracker or Tracker(defence.radars, tracker_config or ENGINE_TRACKER)
         self.replica = replica
-        self.identifier = Identifier(defence.origin, defence.doctrine.min_updates_hostile, defence.radars)
+        self.identifier = Identifier(
+            defence.origin, defence.doctrine.min_updates_hostile, defence.radars, defence.corridors
+        )
         self.engagements = EngagementManager(defence, assigner or FastAssigner())
         self.arcs = ArcEstimator(defence.radars, defence.air)
         self.engagements.arcs = self.arcs  # the plots behind a ballistic round's kill assessment

@@ -183,8 +183,9 @@ class _Night:
         """Log the world's events; a mount that fired reports its rounds left to the pipeline."""
         for te, tkind, payload in events:
             self.emit(te, tkind, "world", payload)
-            if tkind == "gun_fired":
-                g, rounds = payload["gun"], payload["ammunition_left"]
+            if tkind in ("gun_fired", "gun_reloaded"):  # (the crew reports a reloaded gun ready again)
+                g = payload["gun"]
+                rounds = payload["ammunition_left"] if tkind == "gun_fired" else payload["ammunition"]
                 available, reason = self.faults.gun_status(g, te, rounds) if self.faults else (True, "")
                 self.pipeline.on_gun_status(g, rounds, available, reason, te)
 

@@ -10,6 +10,7 @@ import numpy as np
 import shapely
 
 from bastion.engine.fault_summary import with_faults
+from bastion.engine.leaks import leak_reasons
 from bastion.engine.simulation import RunResult
 from bastion.world.labels import describe_label
 
@@ -32,8 +33,13 @@ def first_warnings(warnings: list, truth) -> dict[tuple[str, tuple[str, int]], f
 
 
 @with_faults
-def summarise(result: RunResult) -> dict:
-    """summary.json of a run (see README for every key)."""
+def summarise(result: RunResult, leaks: bool = False) -> dict:
+    """summary.json of a run (see README for every key).
+
+    ``leaks``: add each leaker's reason (``leak_reasons``, ``leak_reason_counts``: see
+    :mod:`bastion.engine.leaks`) when the night had leakers. ``bastion run`` writes them into
+    summary.json; off by default so the summaries (and digests) of existing nights stay as they were.
+    Nights with own aircraft (``[[friendly]]``) add ``friendly_*`` and ``corridor_holds`` keys."""
     log = result.log
     d = result.scenario.defence
     raid = result.scenario.raid
@@ -59,12 +65,15 @@ def summarise(result: RunResult) -> dict:
         return describe_label(lab) if lab is not None else ("noise", -1)
 
     civil_engaged = set()
+    friendly_engaged = set()
     false_engaged = 0
     first_fire: dict[int, float] = {}
     for o in orders:
         kind, i = truth(o.payload["track"])
         if kind == "civil":
             civil_engaged.add(i)
+        elif kind == "friendly":
+            friendly_engaged.add(i)
         elif kind == "threat":
             first_fire.setdefault(i, o.payload["t_start"])
         else:
@@ -135,7 +144,35 @@ def summarise(result: RunResult) -> dict:
                 "detection_to_fire_s": _round(first_fire[i] - fd[0]) if fd and i in first_fire else None,
             }
         )
-    summary = {
+    extra: dict = {}
+    # keys only for the nights they concern (a night without own aircraft or leakers keeps its summary)
+    if raid.friendlies:
+        declared = set()
+        for e in of("identification"):
+            kind, i = truth(e.payload["track"])
+            if kind == "friendly" and e.payload["to"] == "hostile":
+                declared.add(i)
+        holds: dict[str, int] = {}
+        conflicts: dict[str, int] = {}
+        for kind_, tally in (("corridor_hold", holds), ("corridor_conflict", conflicts)):
+            for e in of(kind_):
+                kind = truth(e.payload["track"])[0]
+                tally[kind] = tally.get(kind, 0) + 1
+        extra.update(
+            friendly_aircraft=len(raid.friendlies),
+            friendly_declared_hostile=len(declared),
+            friendly_engaged=len(friendly_engaged),
+            friendly_hit=len(of("friendly_hit")),
+            corridor_holds=dict(sorted(holds.items())),
+            corridor_conflicts=dict(sorted(conflicts.items())),
+        )
+    if leaks and leaked:
+        why = leak_reasons(ev, len(d.guns), truth, [p.name for p in raid.threats])
+        counts: dict[str, int] = {}
+        for w in why:
+            counts[w["reason"]] = counts.get(w["reason"], 0) + 1
+        extra.update(leak_reasons=why, leak_reason_counts=dict(sorted(counts.items())))
+    summary = extra | {
         "scenario": d.name,
         "seed": result.seed,
         "duration_s": d.duration_s,

@@ -44,7 +44,9 @@ class RadarType:
     mask_elevation_rad: float
     sigma_range_rate_mps: float = float("nan")  # NaN: the radar reports no Doppler
     iff: bool = False  # carries an IFF (Mode 5) interrogator
-    p_iff_reply: float = 0.98  # probability a friendly's reply is decoded with a plot
+    p_iff_reply: float = (
+        0.98  # P(a Mode 5 friendly's reply to one interrogation is decoded with its plot): not public, assumption L
+    )
     source: str = ""
 
     @property
@@ -81,6 +83,8 @@ class GunType:
     # the mount's own fire-control radar (closed-loop fire control); None: the gun has none
     fire_control_radar: FireControlRadarType | None = None
     c2_latency_s: float = 0.0  # [s] sensor -> C2 -> gun: a fire order reaches the mount this long after its scan
+    # [s] from the last round of an empty magazine to a full one again (crew reload); inf: never
+    reload_s: float = float("inf")
 
 
 @dataclass(frozen=True)
@@ -182,6 +186,24 @@ class AircraftType:
     rollout_decel_mps2: float
     vulnerable_radius_m: float  # sphere within which a round strikes the airframe
     adsb_nacp: int
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class FriendlyType:
+    """Own aircraft that do not broadcast ADS-B (truth side): a small UAS or a helicopter.
+
+    Flown at a constant ground speed along its route; ``iff_mode5`` is whether the type usually
+    carries a Mode 5 transponder (a scenario entry can say otherwise). The probability that an
+    interrogation's reply is decoded with a plot belongs to the interrogator (``RadarType.p_iff_reply``)."""
+
+    name: str
+    description: str
+    rcs_m2: float
+    swerling: int
+    cruise_speed_mps: float
+    vulnerable_radius_m: float
+    iff_mode5: bool
     source: str = ""
 
 
@@ -323,7 +345,10 @@ GUNS: dict[str, GunType] = {
         dispersion_rad=2.2 * _MRAD,
         pointing_bias_rad=0.7 * _MRAD,
         burst_s=2.0,
+        reload_s=600.0,
         source=(
+            "reload 600 s: not public (assumption L: a crew exchanging the drum magazine of a land "
+            "Phalanx, minutes not seconds; the gun fires nothing meanwhile); "
             "shared/domain/guns.md §1: 4,500 rds/min = 75 rds/s (H); spin-up 0.5 s (M); muzzle "
             "velocity ~1,050 m/s (M); M940 self-destruct at ~2 km, TOF 3-4 s (L): the G2 "
             "(artillery-shell) drag function with BC 0.42 lb/in^2 gives 3.1 s to 2 km, so the "
@@ -546,6 +571,39 @@ AIRCRAFT: dict[str, AircraftType] = {
 }
 
 
+FRIENDLIES: dict[str, FriendlyType] = {
+    "friendly-suas": FriendlyType(
+        name="friendly-suas",
+        description="Own small fixed-wing UAS (Group 2, ScanEagle class) returning to its base",
+        rcs_m2=0.05,
+        swerling=1,
+        cruise_speed_mps=28.0,
+        vulnerable_radius_m=0.6,
+        iff_mode5=False,
+        source=(
+            "RCS 0.05 m^2 (-13 dBsm): small UAVs -20 to -8 dBsm at 24 GHz (shared/domain/ram-and-layers.md "
+            "§7, M), the same as the OWA drone on purpose: RCS does not tell them apart; cruise 28 m/s "
+            "(~55 kt, ScanEagle-class, L); no Mode 5: small friendly UAS usually carry none "
+            "(ram-and-layers.md §5, assumption L)."
+        ),
+    ),
+    "friendly-helicopter": FriendlyType(
+        name="friendly-helicopter",
+        description="Own utility helicopter (UH-60 class), ADS-B off",
+        rcs_m2=10.0,
+        swerling=1,
+        cruise_speed_mps=70.0,
+        vulnerable_radius_m=8.0,
+        iff_mode5=True,
+        source=(
+            "cruise ~140 kt = 70 m/s (UH-60 class, L); RCS 10 m^2 (assumption L, not public); "
+            "carries Mode 5 as military aircraft do (ram-and-layers.md §5, M); vulnerable radius 8 m "
+            "(half the rotor span, L)."
+        ),
+    ),
+}
+
+
 @dataclass(frozen=True)
 class Catalogue:
     """All types by name; a scenario refers to them by name."""
@@ -554,6 +612,7 @@ class Catalogue:
     guns: dict[str, GunType] = field(default_factory=lambda: dict(GUNS))
     threats: dict[str, ThreatType] = field(default_factory=lambda: dict(THREATS))
     aircraft: dict[str, AircraftType] = field(default_factory=lambda: dict(AIRCRAFT))
+    friendlies: dict[str, FriendlyType] = field(default_factory=lambda: dict(FRIENDLIES))
 
 
 CATALOGUE = Catalogue()

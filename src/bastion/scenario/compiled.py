@@ -25,7 +25,7 @@ from bastion.physics.geodesy import Origin
 from bastion.physics.geometry import circle_polygon
 from bastion.physics.terrain import Surface
 from bastion.scenario import schema
-from bastion.scenario.catalogue import CATALOGUE, AircraftType, GunType, RadarType, ThreatType
+from bastion.scenario.catalogue import CATALOGUE, AircraftType, FriendlyType, GunType, RadarType, ThreatType
 from bastion.scenario.loader import LoadedScenario, ScenarioError
 from bastion.scenario.terrain import build_surface
 
@@ -99,6 +99,35 @@ class GunSite:
 
 
 @dataclass(frozen=True)
+class CorridorWindow:
+    from_s: float
+    to_s: float
+    friendlies: int  # own aircraft scheduled through the corridor in this window
+    label: str
+
+
+@dataclass(frozen=True)
+class CorridorACM:
+    """An airspace control measure the defenders know: a recovery / safe-passage corridor in ENU."""
+
+    name: str
+    centreline: np.ndarray  # (K, 2) ENU [m]; the last point is the base end ("inbound" is towards it)
+    width_m: float
+    floor_m: float  # altitude block AGL [m]
+    ceiling_m: float
+    speed_min_mps: float  # ground speeds consistent with the scheduled friendlies
+    speed_max_mps: float
+    windows: tuple[CorridorWindow, ...]
+
+    def window_at(self, t: float) -> CorridorWindow | None:
+        """The return window active at ``t`` (the first listed), or None."""
+        for w in self.windows:
+            if w.from_s <= t <= w.to_s:
+                return w
+        return None
+
+
+@dataclass(frozen=True)
 class Defence:
     """Everything the defenders know before the first detection."""
 
@@ -115,6 +144,7 @@ class Defence:
     guns: tuple[GunSite, ...]
     doctrine: schema.Defence
     surface: Surface | None = None  # terrain and obstacles for line of sight; None: the flat datum
+    corridors: tuple[CorridorACM, ...] = ()
 
     def run_start(self, seed: int) -> dict:
         """The payload of a run's "run_start" event: what ran, where, from when, with which sensors,
@@ -200,13 +230,27 @@ class FaultPlan:
 
 
 @dataclass(frozen=True)
+class FriendlyPlan:
+    """Own aircraft without ADS-B (truth): a route flown at constant ground speed from ``start_s``."""
+
+    name: str
+    type: FriendlyType
+    route: np.ndarray  # (K, 3) ENU [m], heights AGL
+    start_s: float
+    speed_mps: float
+    iff_mode5: bool
+
+
+@dataclass(frozen=True)
 class Raid:
-    """Truth: the threats launched, the civil traffic flying and the faults injected during the scenario."""
+    """Truth: the threats launched, the civil traffic flying, own aircraft that do not broadcast, and the
+    faults injected during the scenario."""
 
     threats: tuple[ThreatPlan, ...]
     flights: tuple[FlightPlan, ...]
     recorded: tuple[RecordedFlight, ...]
     faults: tuple[FaultPlan, ...] = ()
+    friendlies: tuple[FriendlyPlan, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -331,6 +375,19 @@ def compile_scenario(loaded: LoadedScenario, read_traffic: bool = True) -> Compi
         guns=tuple(guns),
         doctrine=s.defence,
         surface=build_surface(s, origin, loaded.directory, loaded.source),
+        corridors=tuple(
+            CorridorACM(
+                c.name,
+                np.array([_enu(origin, p)[:2] for p in c.centreline]),
+                c.width_m,
+                c.floor_m,
+                c.ceiling_m,
+                c.speed_mps[0],
+                c.speed_mps[1],
+                tuple(CorridorWindow(w.from_s, w.to_s, w.friendlies, w.label) for w in c.windows),
+            )
+            for c in s.corridor
+        ),
     )
 
     by_name = {z.name: z for z in zones}
@@ -376,7 +433,20 @@ def compile_scenario(loaded: LoadedScenario, read_traffic: bool = True) -> Compi
             )
         elif read_traffic:
             recorded.extend(_read_recorded(i, c, origin, loaded))
-    raid = Raid(tuple(threats), tuple(flights), tuple(recorded), _faults(s, radars, adsb, guns))
+    friendlies = tuple(
+        FriendlyPlan(
+            f.name,
+            CATALOGUE.friendlies[f.type],
+            np.array([_enu(origin, p) for p in f.route]),
+            f.start_time_s,
+            f.speed_mps or CATALOGUE.friendlies[f.type].cruise_speed_mps,
+            CATALOGUE.friendlies[f.type].iff_mode5 if f.iff_mode5 is None else f.iff_mode5,
+        )
+        for f in s.friendly
+    )
+    raid = Raid(
+        tuple(threats), tuple(flights), tuple(recorded), faults=_faults(s, radars, adsb, guns), friendlies=friendlies
+    )
     return CompiledScenario(loaded, defence, raid)
 
 

@@ -304,6 +304,65 @@ class Obstacle(_Model):
             raise ValueError("give exactly one of polygon or polygon_enu")
         if len(self.polygon or self.polygon_enu or []) < 3:
             raise ValueError("a footprint needs at least 3 vertices")
+
+
+class FriendlyFlight(_Model):
+    """Own aircraft that do not broadcast ADS-B (truth: the decision side never sees this entry, only
+    the airspace control measures of ``[[corridor]]``). Flown at constant ground speed along
+    ``route`` (heights AGL), from ``start_time_s`` until the last point, where it lands."""
+
+    name: str
+    type: str
+    route: list[Position] = Field(min_length=2, description="waypoints, the first is where it appears")
+    start_time_s: float = Field(0.0, ge=0, le=86_400)
+    speed_mps: float | None = Field(None, gt=0, le=400, description="ground speed; the type's cruise if absent")
+    iff_mode5: bool | None = Field(None, description="answers Mode 5 interrogation; the type's default if absent")
+
+    @model_validator(mode="after")
+    def _known_type(self) -> FriendlyFlight:
+        if self.type not in CATALOGUE.friendlies:
+            raise ValueError(f"unknown friendly type {self.type!r}; known: {', '.join(CATALOGUE.friendlies)}")
+        return self
+
+
+class ReturnWindow(_Model):
+    """A time window in which own aircraft are scheduled to use a corridor."""
+
+    from_s: float = Field(ge=0, le=86_400)
+    to_s: float = Field(ge=0, le=86_400)
+    friendlies: int = Field(1, ge=0, le=100, description="own aircraft scheduled through the corridor")
+    label: str = ""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ReturnWindow:
+        if self.to_s <= self.from_s:
+            raise ValueError("to_s must be after from_s")
+        return self
+
+
+class Corridor(_Model):
+    """An airspace control measure known to the defenders: a safe-passage / recovery corridor along
+    a centreline (the last point is the base end: 'inbound' is towards it), ``width_m`` wide, between
+    ``floor_m`` and ``ceiling_m`` AGL, active during its return windows. Defaults: ~500 m wide,
+    an altitude block and time windows (shared/domain/ram-and-layers.md §5: values not public,
+    assumption L)."""
+
+    name: str
+    centreline: list[Position] = Field(min_length=2)
+    width_m: float = Field(500.0, gt=0, le=20_000)
+    floor_m: float = Field(0.0, ge=MIN_HEIGHT_M, le=MAX_HEIGHT_M)
+    ceiling_m: float = Field(500.0, ge=MIN_HEIGHT_M, le=MAX_HEIGHT_M)
+    speed_mps: tuple[Annotated[float, Field(ge=0, le=1_000)], Annotated[float, Field(ge=0, le=1_000)]] = Field(
+        (10.0, 45.0), description="[min, max] ground speed of the scheduled friendlies [m/s]"
+    )
+    windows: list[ReturnWindow] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _block(self) -> Corridor:
+        if self.ceiling_m <= self.floor_m:
+            raise ValueError("ceiling_m must be above floor_m")
+        if self.speed_mps[1] < self.speed_mps[0]:
+            raise ValueError("speed_mps must be [min, max]")
         return self
 
 
@@ -404,6 +463,8 @@ class Scenario(_Model):
     terrain: Terrain = Field(default_factory=Terrain)
     obstacles: list[Obstacle] = Field(default_factory=list)
     faults: list[Fault] = Field(default_factory=list)
+    friendly: list[FriendlyFlight] = Field(default_factory=list, description="own aircraft without ADS-B (truth)")
+    corridor: list[Corridor] = Field(default_factory=list, description="airspace control measures (defender)")
 
 
 def cross_reference_problems(s: Scenario) -> list[tuple[tuple[str | int, ...], str]]:
@@ -444,7 +505,16 @@ def cross_reference_problems(s: Scenario) -> list[tuple[tuple[str | int, ...], s
                     f"{c.runway!r} is not a runway end (known: {', '.join(sorted(ends)) or 'none'})",
                 )
             )
-    for kind, items in (("sensors", s.sensors), ("weapons", s.weapons), ("zones", s.zones)):
+    for i, f in enumerate(s.friendly):
+        if f.start_time_s > duration:
+            problems.append((("friendly", i, "start_time_s"), f"{f.start_time_s:g} s is after the scenario ends"))
+    for kind, items in (
+        ("sensors", s.sensors),
+        ("weapons", s.weapons),
+        ("zones", s.zones),
+        ("friendly", s.friendly),
+        ("corridor", s.corridor),
+    ):
         seen: set[str] = set()
         for i, item in enumerate(items):
             if item.name in seen:

@@ -10,12 +10,15 @@ from __future__ import annotations
 CIVIL_LABEL = 10_000
 DEBRIS_LABEL = 20_000
 EXTERNAL_LABEL = 1_000_000  # entities of another simulation (DIS), above every debris id
+FRIENDLY_LABEL = 2_000_000  # own aircraft without ADS-B (scenario [[friendly]]), above every external id
 
 
 def describe_label(label: int) -> tuple[str, int]:
-    """('threat' | 'civil' | 'debris' | 'external' | 'noise', index) of a truth label."""
+    """('threat' | 'civil' | 'debris' | 'external' | 'friendly' | 'noise', index) of a truth label."""
     if label < 0:
         return "noise", -1
+    if label >= FRIENDLY_LABEL:
+        return "friendly", label - FRIENDLY_LABEL
     if label >= EXTERNAL_LABEL:
         return "external", label - EXTERNAL_LABEL
     if label >= DEBRIS_LABEL:

@@ -34,8 +34,9 @@ from bastion.world.aircraft import CivilTraffic
 from bastion.world.debris import KIND_NAMES, WARHEAD, Debris, DebrisPhysics, break_up, damaged_zones
 from bastion.world.drones import CRUISE, DESTROYED, DIVE, IMPACTED, WAITING, DroneFleet
 from bastion.world.fire_control_radar import FireControlRadars
+from bastion.world.friendly import FriendlyAir
 from bastion.world.guns import Burst, Mounts, RoundPhysics, Rounds, fire_burst, reaim_burst
-from bastion.world.labels import CIVIL_LABEL, DEBRIS_LABEL, EXTERNAL_LABEL, describe_label
+from bastion.world.labels import CIVIL_LABEL, DEBRIS_LABEL, EXTERNAL_LABEL, FRIENDLY_LABEL, describe_label
 from bastion.world.munitions import FLYING, Munitions
 from bastion.world.readonly import NO_INDEX
 from bastion.world.sensors import AirPicture
@@ -79,6 +80,7 @@ class World:
         self.munitions = Munitions.launch_plan(tuple(plans[i] for i in ball_i), ball_i, d.air, self.rng_threats)
         if self.civil is None:
             self.civil = CivilTraffic(raid.flights, raid.recorded)
+        self.friendly = FriendlyAir(raid.friendlies)
         self.mounts = Mounts.deploy(d.guns)
         if self.rng_fire_control is None:
             self.rng_fire_control = np.random.default_rng(self.rng_guns.bit_generator.seed_seq.spawn(1)[0])
@@ -87,6 +89,7 @@ class World:
         self._inbox: list[tuple[float, int, FireOrder]] = []
         self._inbox_seq = 0
         self._burst_of_order: dict[int, int] = {}
+        self._reload_due: dict[int, float] = {}  # gun -> time its emptied magazine is full again
         kinds = {g.type.drag_function for g in d.guns} or {"G1"}
         if len(kinds) > 1:
             raise ValueError(f"the guns of one site must share a round drag function, got {sorted(kinds)}")
@@ -135,6 +138,8 @@ class World:
                     np.zeros(len(deb), bool),
                 )
             )
+        if len(self.friendly) and len((fr := self.friendly.in_the_air(t))[0]):
+            parts.append(fr)
         if self.external is not None and len(ext := self.external(t)):
             e_rcs, e_sw = ext.radar_signature()
             e_pos, e_vel = np.asarray(ext.position, float), np.asarray(ext.velocity, float)
@@ -187,6 +192,9 @@ class World:
         self._burst_of_order[order.order_id] = len(self.bursts) - 1
         if b.fired:
             self.fire_control_radars.follow(order, len(self.bursts) - 1, t, b.t_last)
+        reload_s = self.scenario.defence.guns[order.gun].type.reload_s
+        if self.mounts.ammunition[order.gun] <= 0 and np.isfinite(reload_s) and order.gun not in self._reload_due:
+            self._reload_due[order.gun] = max(t, b.t_last) + reload_s
         return [
             (
                 t,
@@ -263,6 +271,8 @@ class World:
             self.threat_state[mu.index] = mu.state
         if not self._all_launched:
             ev.extend(self._launches(t1))
+        if self._reload_due:
+            ev.extend(self._reloads(t1))
         for j in landed_d:
             ev.extend(self._impact(t1, int(dr.index[j]), dr.pos[j]))
         for j in landed_m:
@@ -285,6 +295,12 @@ class World:
             end.append(c1)
             radius.append(c_radius)
             owner.append(CIVIL_LABEL + ci)
+            if len(self.friendly):
+                f0, f1, f_radius, fi = self.friendly.targets(t0, t1)
+                start.append(f0)
+                end.append(f1)
+                radius.append(f_radius)
+                owner.append(FRIENDLY_LABEL + fi)
             if self.external is not None:
                 e0, e1 = self.external(t0), self.external(t1)
                 if len(e0) and len(e1) == len(e0):
@@ -338,6 +354,17 @@ class World:
         self._all_launched = bool(self._launched.all())
         return ev
 
+    def _reloads(self, t: float) -> list[TruthEvent]:
+        """Guns whose emptied magazine the crew has refilled by ``t`` (catalogue ``reload_s``)."""
+        ev: list[TruthEvent] = []
+        for g, due in sorted(self._reload_due.items()):
+            if due <= t:
+                del self._reload_due[g]
+                site = self.scenario.defence.guns[g]
+                self.mounts.ammunition[g] = site.type.magazine
+                ev.append((t, "gun_reloaded", {"gun": g, "name": site.name, "ammunition": site.type.magazine}))
+        return ev
+
     # -- outcomes ------------------------------------------------------------------------------------
     def _locate(self, g: int) -> tuple[object, int]:
         """(fleet, local index) of threat ``g``."""
@@ -355,6 +382,10 @@ class World:
             order = self.bursts[b].order.order_id
             if kind == "external":  # another simulation owns it: report the hit, it decides the effect
                 ev.append((t, "external_hit", {"entity": i, "order": order, "position": _r(where)}))
+                continue
+            if kind == "friendly":
+                name = self.scenario.raid.friendlies[i].name
+                ev.append((t, "friendly_hit", {"friendly": i, "name": name, "order": order, "position": _r(where)}))
                 continue
             if kind == "civil":
                 ev.append(
