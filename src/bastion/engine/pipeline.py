@@ -223,6 +223,8 @@ class DecisionPipeline:
         # so they are recorded only once confirmed
         for tid in changes.confirmed:
             i = tracks.index_of(tid)
+            if i is None:  # confirmed and ended within the same scan: nothing left to record
+                continue
             parent = self.engagements.engaged_near(tracks.x[i, :3], t)
             if parent is not None:  # a new track where an engaged target was: its debris, not a new threat
                 self.debris_of[tid] = parent

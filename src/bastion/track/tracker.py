@@ -435,7 +435,8 @@ class Tracker:
                 setattr(self, name, getattr(self, name)[order])
         self.t = det.t
         if R == 1:  # alone, a track's uid is its number
-            return [(self.snapshot(), changes)]
+            self.picture_of_all = alone = self.snapshot()  # (a batch of one night reads it too)
+            return [(alone, changes)]
         return self._split(changes, replica_of, np.r_[0, np.cumsum(sizes)])
 
     def _split(
