@@ -74,7 +74,9 @@ def test_magazine_reload():
     gt = sc.defence.guns[0].type
     assert np.isfinite(gt.reload_s)
     order = FireOrder(1, 0, 99, 1.0, 3.0, np.array([0.0, 10.0]), np.array([1.0, 1.0]), np.array([0.5, 0.5]))
-    (ev,) = w.execute(order, 0.0)
+    # the order reaches the mount after the sensor -> C2 -> gun latency
+    sent = w.execute(order, 0.0) + w.advance(gt.c2_latency_s + 0.01)
+    (ev,) = [e for e in sent if e[1] == "gun_fired"]
     assert ev[2]["ammunition_left"] == 0
     t_last = w.bursts[-1].t_last
     events = w.advance(t_last + gt.reload_s - 1.0)

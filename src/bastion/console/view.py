@@ -120,6 +120,12 @@ def describe(kind: str, p: dict) -> tuple[str, str]:
             f"FIRE {g('gun')} at track {g('track')}: {g('rounds')} rds, range {g('range_m'):.0f} m, Pk {g('pk')}",
             "action",
         )
+    if kind == "fire_control_loop":
+        return (
+            f"{g('gun')}'s fire-control radar closed the loop on order {g('order')}: {g('misses_measured')} misses "
+            f"measured, {g('aim_updates')} aim corrections, residual bias {g('bias_mrad')} mrad",
+            "info",
+        )
     if kind == "kill_assessment":
         if g("destroyed"):
             return f"track {g('track')} assessed DESTROYED ({g('reason')})", "good"

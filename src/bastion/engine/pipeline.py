@@ -167,7 +167,7 @@ class DecisionPipeline:
         c0 = time.perf_counter()
         updates, events = self.engagements.on_fire_control(reports)
         for kind, payload in events:
-            self.emit(reports[0].t, kind, "engage", payload)
+            self.emit(reports[0].t, kind, "decision", payload)
         self.stage_seconds["fire_control"] += time.perf_counter() - c0
         return updates
 

@@ -139,6 +139,8 @@ class _Night:
         self.t_last_adsb = [0.0] * len(self.receivers)
         # injected faults (truth): the gun faults' onsets and clearings are instants to wake at
         self.faults = FaultSchedule(scenario.raid.faults)
+        if self.faults:  # an order that reaches a jammed or failed mount after the latency is refused there
+            self.world.mount_down = self.faults.gun_down
         for t_fault, code in self.faults.transitions():
             self.push(t_fault, -1, "fault", code)
 
@@ -183,7 +185,9 @@ class _Night:
         """Log the world's events; a mount that fired reports its rounds left to the pipeline."""
         for te, tkind, payload in events:
             self.emit(te, tkind, "world", payload)
-            if tkind in ("gun_fired", "gun_reloaded"):  # (the crew reports a reloaded gun ready again)
+            if tkind == "order_refused":  # a down mount's built-in test answers the order
+                self.report_gun(payload["gun"], te)
+            elif tkind in ("gun_fired", "gun_reloaded"):  # (the crew reports a reloaded gun ready again)
                 g = payload["gun"]
                 rounds = payload["ammunition_left"] if tkind == "gun_fired" else payload["ammunition"]
                 available, reason = self.faults.gun_status(g, te, rounds) if self.faults else (True, "")
@@ -271,10 +275,7 @@ class _Night:
         _vote(self.record, pipeline, labels)
         faults = self.faults
         for order in orders:  # (each mount reports its rounds left when the order reaches it and it fires)
-            events = faults.execute(world, order, t) if faults else world.execute(order, t)
-            self.truth_events(events)
-            if any(kind == "order_refused" for _, kind, _ in events):  # a down mount's built-in test answers
-                self.report_gun(order.gun, t)
+            self.truth_events(faults.execute(world, order, t) if faults else world.execute(order, t))
         for req in pipeline.engagements.pending_requests():
             if req.id not in self.raised:
                 self.raised.add(req.id)

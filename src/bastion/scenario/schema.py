@@ -304,6 +304,7 @@ class Obstacle(_Model):
             raise ValueError("give exactly one of polygon or polygon_enu")
         if len(self.polygon or self.polygon_enu or []) < 3:
             raise ValueError("a footprint needs at least 3 vertices")
+        return self
 
 
 class FriendlyFlight(_Model):

@@ -86,6 +86,8 @@ class World:
             self.rng_fire_control = np.random.default_rng(self.rng_guns.bit_generator.seed_seq.spawn(1)[0])
         self.fire_control_radars = FireControlRadars(d.guns, self.rng_fire_control)
         # fire orders on their way to the mounts (sensor -> C2 -> gun latency): (arrival, sequence, order)
+        # why a mount cannot fire at a time ("" when it can; None: no faults injected)
+        self.mount_down: Callable[[int, float], str] | None = None
         self._inbox: list[tuple[float, int, FireOrder]] = []
         self._inbox_seq = 0
         self._burst_of_order: dict[int, int] = {}
@@ -185,7 +187,12 @@ class World:
         return []
 
     def _deliver(self, order: FireOrder, t: float) -> list[TruthEvent]:
-        """A mount receives a fire order at time ``t`` and fires it."""
+        """A mount receives a fire order at time ``t`` and fires it, unless it is down then
+        (:attr:`mount_down`, set by the harness when faults are injected)."""
+        why = self.mount_down(order.gun, t) if self.mount_down is not None else ""
+        if why:
+            refused = {"order": order.order_id, "gun": order.gun, "track": order.track_id, "reason": why}
+            return [(t, "order_refused", refused)]
         new = fire_burst(self.mounts, self.bursts, order, t, self.scenario.defence.air, self.rng_guns)
         self.rounds.append(new)
         b = self.bursts[-1]
