@@ -129,6 +129,7 @@ class Engagement:
     order: FireOrder
     look_until: float
     speed_before: float
+    pk: float = 0.0  # the planning kill probability of the burst
     history: list = field(default_factory=list)  # (t, position) of the track since the order
     # a ballistic round (the decision side's class at the order) is assessed on sensor evidence
     # (:mod:`bastion.engage.ballistic_kill`): its arc fitted before the burst, the RCS estimates of its
@@ -165,6 +166,15 @@ class EngagementManager:
         # closed-loop fire control (the mounts' own radars re-aim bursts in progress); None: open loop
         self.closed_loop = ClosedLoop(self.fire_control, KNOT_S) if d.doctrine.fire_control == "closed-loop" else None
         self._planning = [_GunPlanning.of(g, d.doctrine.burst_s or g.type.burst_s) for g in d.guns]
+        # [s] from an order to the end of the quickest gun's burst: reaction (or the C2 latency and
+        # spin-up), then the burst
+        self._quickest_s = min(
+            (
+                max(g.type.reaction_s, g.type.c2_latency_s + g.type.spin_up_s) + p.burst
+                for g, p in zip(d.guns, self._planning, strict=True)
+            ),
+            default=math.inf,
+        )
         self._populated = [z for z in d.zones if z.kind == "populated"]
         self.ammunition = np.array([g.ammunition for g in d.guns], dtype=int)
         self.pointing = np.zeros((len(d.guns), 2))
@@ -251,9 +261,9 @@ class EngagementManager:
         cand = self._candidates(tracks, picture, events, ids)
         if cand:
             events += self._tell_reach(cand, ids, picture, t)
+        surviving: dict[int, float] = {}  # re-engaged round (candidate row) -> chance it survives the bursts in flight
         if cand and self.looking:
-            engaged = {e.track for e in self.looking}
-            cand = [i for i in cand if ids[i] not in engaged]
+            cand, surviving = self._not_under_look(cand, ids, picture, t, scan_period)
         ammunition = self.ammunition.tolist()
         busy_until = self.busy_until.tolist()
         up = self.availability.up
@@ -305,6 +315,8 @@ class EngagementManager:
         for a, b, p in planned:
             pk[a, b] = p
         values = picture.threat_value[cand]
+        if surviving:  # a round re-engaged before its look is worth what the bursts in flight may leave of it
+            values = values * np.array([surviving.get(i, 1.0) for i in cand])
         choice = self.assigner.assign(pk, values)
         for a, b in enumerate(choice):
             if b < 0 or not pk[a, b] >= MIN_PK:  # (a NaN kill probability never fires: fail safe)
@@ -345,6 +357,41 @@ class EngagementManager:
             if self.availability.cut_short:
                 events += self.availability.fired(tid, g)
         return orders, events, ended
+
+    def _not_under_look(
+        self, cand: list[int], ids: list[int], picture: ThreatPicture, t: float, scan_period: float
+    ) -> tuple[list[int], dict[int, float]]:
+        """The candidates not waiting for the look at a burst fired at them, and those (row -> the
+        chance, by the planning kill probabilities, that the bursts in flight leave the round intact)
+        whose look would leave no time for another burst: shoot-shoot.
+
+        A target under fire is normally left alone until its burst is assessed (shoot-look-shoot: the
+        look saves the rounds of a second burst at a target already destroyed). A ballistic round's
+        time to impact is known, though; when the look would end too late for any gun to put a whole
+        burst on the round before its predicted impact (the look's end, the next scan, the quickest
+        gun's reaction and its burst), waiting can only let it land: it is engaged again at once, its value
+        discounted by what the bursts in flight are expected to achieve, so the assignment still
+        prefers rounds nobody is firing at. A round of unknown (NaN) impact time is left to its look."""
+        look_end: dict[int, float] = {}
+        survive: dict[int, float] = {}
+        for e in self.looking:
+            look_end[e.track] = max(look_end.get(e.track, -math.inf), e.look_until)
+            survive[e.track] = survive.get(e.track, 1.0) * (1.0 - e.pk)
+        keep: list[int] = []
+        surviving: dict[int, float] = {}
+        klass = picture.klass
+        for i in cand:
+            tid = ids[i]
+            if tid not in look_end:
+                keep.append(i)
+                continue
+            impact = float(picture.impact_time[i])
+            if klass[i] != _BALLISTIC or not math.isfinite(impact):
+                continue
+            if look_end[tid] + scan_period + self._quickest_s >= impact:
+                keep.append(i)
+                surviving[i] = survive[tid]
+        return keep, surviving
 
     def engaged_near(self, pos: np.ndarray, t: float, within_m: float = 800.0, within_s: float = 15.0) -> int | None:
         """An engaged track last seen near ``pos`` (3,) shortly before ``t``: new tracks there are its debris."""
@@ -686,7 +733,7 @@ class EngagementManager:
         self.ammunition[g] -= n_rounds
         look = order.t_end + float(sol.tof[-1]) + self.doctrine.look_s
         v = tracks.x[i, 3:6]
-        eng = Engagement(order.order_id, tid, g, order, look, float(np.hypot(v[0], v[1])))
+        eng = Engagement(order.order_id, tid, g, order, look, float(np.hypot(v[0], v[1])), pk)
         if ballistic:
             eng.ballistic = True
             fit = self.arc_fits.get(tid)
