@@ -11,7 +11,7 @@ import pytest
 from bastion.assess.types import Identity, ThreatPicture, TrackClass
 from bastion.engage.assign import GreedyAssigner, expected_surviving_value
 from bastion.engage.fire_control import FireControl
-from bastion.engage.manager import EngagementManager
+from bastion.engage.manager import EngagementManager, _window
 from bastion.engage.safety import in_sector, mount_violations
 from bastion.physics.ballistics import Air
 from bastion.scenario.catalogue import CATALOGUE
@@ -228,3 +228,23 @@ def test_shoots_again_without_a_look_only_when_the_look_would_leave_no_time(bagh
     tracks, picture = _falling_round(t, impact_at - t)
     orders, _, _ = m.step(tracks, picture, 1.0)
     assert [o.track_id for o in orders] == ([7] if again else [])
+
+
+def test_a_burst_is_cut_to_the_window_of_a_round_that_lands_within_it():
+    """Knots that cannot meet the round (out of range, after its impact) are dropped when the window
+    is shorter than a burst; a window still opening (its run reaches the burst's end) waits a scan."""
+    good = np.array([False, False, True, True, True, True, False, False, False])
+    assert _window(good) == slice(2, 6)
+    assert _window(np.array([True, True, True, True, False, False, False, False, False])) == slice(0, 4)
+    assert _window(np.array([False, False, False, False, True, True, True, True, True])) is None  # not yet
+    assert _window(np.array([False, True, True, False, False, False, False, False, False])) is None  # too short
+
+
+def test_a_round_landing_during_the_burst_gets_only_the_rounds_that_can_meet_it(baghdad):
+    m = manager(baghdad, [gun()])
+    tracks, picture = _falling_round(100.0, 4.4)  # lands about halfway through a burst starting at 102 s
+    orders, events, _ = m.step(tracks, picture, 1.0)
+    (order,) = orders
+    (fired,) = [p for k, p in events if k == "fire_order"]
+    assert 0 < fired["rounds"] < 150
+    assert order.knot_t[-1] + 0.5 < picture.impact_time[0]  # the last knot's rounds arrive before impact

@@ -29,7 +29,7 @@ from bastion.engage import ballistic_kill, kill_assessment
 from bastion.engage.assign import Assigner
 from bastion.engage.availability import GunAvailability
 from bastion.engage.collateral import intact_rounds_in_zones
-from bastion.engage.fire_control import ClosedLoop, FireControl
+from bastion.engage.fire_control import ClosedLoop, FireControl, LeadSolution
 from bastion.engage.reach import cannot_reach
 from bastion.engage.safety import min_clearance, mount_violations
 from bastion.engage.wta.fast import FastAssigner
@@ -42,6 +42,7 @@ from bastion.track.types import Tracks, TrackStatus
 G1 = DragFunction.standard("G1")
 KNOT_S = 0.25
 MIN_PK = 0.02  # no burst with a lower estimated kill probability
+MIN_WINDOW_KNOTS = 3  # a burst shortened to a ballistic round's window keeps at least 0.5 s of fire
 MAX_EXTRA_LOOK_S = 3.0
 MAX_TRACK_SIGMA_M = 30.0
 MAX_TRACK_AGE_S = 2.5
@@ -76,6 +77,38 @@ def _median(values: list[float]) -> float:
     ordered = sorted(values)
     m = len(ordered) // 2
     return ordered[m] if len(ordered) % 2 else (ordered[m - 1] + ordered[m]) / 2
+
+
+def _window(good: np.ndarray) -> slice | None:
+    """The knots of a burst to keep (a slice) when only some of its aim schedule's knots ``good`` (K,)
+    can meet the round (a lead solution, within the engagement range, before the predicted impact),
+    or None: fire no shortened burst.
+
+    The longest run of good knots, at least ``MIN_WINDOW_KNOTS`` long, is kept when it ends before
+    the burst would (the round leaves the envelope or lands within the burst: waiting a scan could
+    only shorten the window). A run reaching the burst's end but starting late is refused (the round
+    is not yet in reach: the next scan may plan a whole burst)."""
+    best, start, best_start = 0, 0, 0
+    for k, ok in enumerate(good.tolist()):
+        if not ok:
+            start = k + 1
+        elif k + 1 - start > best:
+            best, best_start = k + 1 - start, start
+    if best < MIN_WINDOW_KNOTS or best_start + best == len(good):
+        return None
+    return slice(best_start, best_start + best)
+
+
+def _knots_of(sol: LeadSolution, keep: slice) -> LeadSolution:
+    """The lead solution at some of its knots."""
+    return LeadSolution(
+        sol.azimuth[keep],
+        sol.elevation[keep],
+        sol.tof[keep],
+        sol.intercept[keep],
+        sol.slant_range[keep],
+        sol.valid[keep],
+    )
 
 
 @dataclass(frozen=True)
@@ -648,11 +681,18 @@ class EngagementManager:
         t_start = t + max(gt.reaction_s, gt.c2_latency_s + max(gt.spin_up_s, slew))
         knots = t_start + gp.knot_offsets
         sol = fc.lead(x, t, knots, accel=accel)
-        if not sol.valid.all():
+        impact = float(picture.impact_time[i])
+        in_range = sol.slant_range <= gt.max_engage_range_m
+        before_impact = knots + sol.tof < impact if math.isfinite(impact) else np.ones(len(knots), dtype=bool)
+        good = sol.valid & in_range & before_impact
+        window = _window(good) if picture.klass[i] == _BALLISTIC and not good.all() else None
+        if window is not None:  # a rocket's or mortar bomb's window shorter than a burst: the part of it that fits
+            knots, sol = knots[window], _knots_of(sol, window)
+        elif not sol.valid.all():
             return None, "target out of reach"
-        if (sol.slant_range > gt.max_engage_range_m).any():
+        elif not in_range.all():
             return None, "target not yet within the engagement range"
-        if np.isfinite(picture.impact_time[i]) and t_start + sol.tof[0] > picture.impact_time[i]:
+        elif not before_impact[0] or (picture.klass[i] == _BALLISTIC and not before_impact.all()):
             return None, "no intercept before predicted impact"
         bad = mount_violations(gun, sol.azimuth, sol.elevation)
         if bad:
@@ -677,7 +717,9 @@ class EngagementManager:
                 return None, "civil or unknown aircraft of unknown position near the line of fire"
             if clear < self.doctrine.civil_clearance_m:
                 return None, f"civil or unknown aircraft within {clear:.0f} m of the line of fire"
-        n_rounds = int(min(burst * gt.rate_of_fire, self.ammunition[g]))
+        n_rounds = int(
+            min((knots[-1] - knots[0] if window is not None else burst) * gt.rate_of_fire, self.ammunition[g])
+        )
         populated = self._populated
         if populated:
             per_knot = np.full(len(knots), n_rounds / len(knots))

@@ -221,6 +221,8 @@ class DecisionPipeline:
         # so they are recorded only once confirmed
         for tid in changes.confirmed:
             i = tracks.index_of(tid)
+            if i is None:  # confirmed and deleted in the same scan (below ground): no track left to record
+                continue
             parent = self.engagements.engaged_near(tracks.x[i, :3], t)
             if parent is not None:  # a new track where an engaged target was: its debris, not a new threat
                 self.debris_of[tid] = parent
