@@ -11,6 +11,12 @@ kill probability; (4) assign guns to targets (the :class:`~bastion.engage.assign
 once per target and fires when approved (a request not answered in time lapses: not fired),
 FREE fires.
 
+Engagement timing of rockets and mortar bombs (issue 15 item 5): a round under fire waits for its
+look unless the look would leave no time for another whole burst before its predicted impact, when it
+is engaged again at once (shoot-shoot; :meth:`EngagementManager._not_under_look`); a round whose
+window in the envelope is shorter than a burst gets the part of a burst that can meet it
+(:func:`_window`) rather than none, or a whole burst whose last rounds arrive after its impact.
+
 Every decision is an event; refusals are reported once per (track, reason) so the log stays
 readable.
 """
