@@ -3,6 +3,7 @@ rules — never a civil or friendly track, no-fire sectors, weapons hold, infeas
 
 import dataclasses
 import itertools
+import math
 
 import numpy as np
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from bastion.assess.types import Identity, ThreatPicture, TrackClass
 from bastion.engage.assign import GreedyAssigner, expected_surviving_value
 from bastion.engage.fire_control import FireControl
-from bastion.engage.manager import EngagementManager
+from bastion.engage.manager import EngagementManager, _window
 from bastion.engage.safety import in_sector, mount_violations
 from bastion.physics.ballistics import Air
 from bastion.scenario.catalogue import CATALOGUE
@@ -200,3 +201,50 @@ def test_an_aircraft_of_unknown_position_near_the_line_of_fire_holds_fire(baghda
     far = dataclasses.replace(two, x=np.vstack([hostile.x, [[-20_000.0, 20_000.0, 3000.0, 0.0, 0.0, 0.0]]]))
     orders, _, _ = manager(baghdad, [gun()]).step(far, picture, 1.0)
     assert len(orders) == 1 and orders[0].track_id == 7
+
+
+def _falling_round(t: float, impact_in_s: float) -> tuple[Tracks, ThreatPicture]:
+    """A mortar bomb 1 km out descending on the gun, predicted to land ``impact_in_s`` after ``t``."""
+    start = np.array([900.0, 0.0, 600.0])
+    vel = np.array([-40.0, 0.0, -60.0])
+    tracks = one_track(start + vel * (t - 100.0), vel, t)
+    picture = picture_for(tracks, Identity.HOSTILE)
+    picture.klass[:] = TrackClass.BALLISTIC
+    picture.impact_time[:] = t + impact_in_s
+    return tracks, picture
+
+
+@pytest.mark.parametrize(("impact_at", "again"), [(108.0, True), (113.0, False)])
+def test_shoots_again_without_a_look_only_when_the_look_would_leave_no_time(baghdad, impact_at, again):
+    """Shoot-look-shoot, unless the look would end too late for another burst before the round's
+    predicted impact: then the gun, free again, fires a second burst at once (shoot-shoot)."""
+    m = manager(baghdad, [gun()])
+    tracks, picture = _falling_round(100.0, impact_at - 100.0)
+    orders, _, _ = m.step(tracks, picture, 1.0)
+    assert len(orders) == 1
+    (e,) = m.looking
+    t = math.ceil(m.busy_until[0])  # the first scan with the gun free, before the burst's look ends
+    assert t < e.look_until
+    tracks, picture = _falling_round(t, impact_at - t)
+    orders, _, _ = m.step(tracks, picture, 1.0)
+    assert [o.track_id for o in orders] == ([7] if again else [])
+
+
+def test_a_burst_is_cut_to_the_window_of_a_round_that_lands_within_it():
+    """Knots that cannot meet the round (out of range, after its impact) are dropped when the window
+    is shorter than a burst; a window still opening (its run reaches the burst's end) waits a scan."""
+    good = np.array([False, False, True, True, True, True, False, False, False])
+    assert _window(good) == slice(2, 6)
+    assert _window(np.array([True, True, True, True, False, False, False, False, False])) == slice(0, 4)
+    assert _window(np.array([False, False, False, False, True, True, True, True, True])) is None  # not yet
+    assert _window(np.array([False, True, True, False, False, False, False, False, False])) is None  # too short
+
+
+def test_a_round_landing_during_the_burst_gets_only_the_rounds_that_can_meet_it(baghdad):
+    m = manager(baghdad, [gun()])
+    tracks, picture = _falling_round(100.0, 4.4)  # lands about halfway through a burst starting at 102 s
+    orders, events, _ = m.step(tracks, picture, 1.0)
+    (order,) = orders
+    (fired,) = [p for k, p in events if k == "fire_order"]
+    assert 0 < fired["rounds"] < 150
+    assert order.knot_t[-1] + 0.5 < picture.impact_time[0]  # the last knot's rounds arrive before impact

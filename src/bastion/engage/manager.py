@@ -11,6 +11,12 @@ kill probability; (4) assign guns to targets (the :class:`~bastion.engage.assign
 once per target and fires when approved (a request not answered in time lapses: not fired),
 FREE fires.
 
+Engagement timing of rockets and mortar bombs (issue 15 item 5): a round under fire waits for its
+look unless the look would leave no time for another whole burst before its predicted impact, when it
+is engaged again at once (shoot-shoot; :meth:`EngagementManager._not_under_look`); a round whose
+window in the envelope is shorter than a burst gets the part of a burst that can meet it
+(:func:`_window`) rather than none, or a whole burst whose last rounds arrive after its impact.
+
 Every decision is an event; refusals are reported once per (track, reason) so the log stays
 readable.
 """
@@ -29,7 +35,7 @@ from bastion.engage import ballistic_kill, kill_assessment
 from bastion.engage.assign import Assigner
 from bastion.engage.availability import GunAvailability
 from bastion.engage.collateral import intact_rounds_in_zones
-from bastion.engage.fire_control import ClosedLoop, FireControl
+from bastion.engage.fire_control import ClosedLoop, FireControl, LeadSolution
 from bastion.engage.reach import cannot_reach
 from bastion.engage.safety import min_clearance, mount_violations
 from bastion.engage.wta.fast import FastAssigner
@@ -42,6 +48,7 @@ from bastion.track.types import Tracks, TrackStatus
 G1 = DragFunction.standard("G1")
 KNOT_S = 0.25
 MIN_PK = 0.02  # no burst with a lower estimated kill probability
+MIN_WINDOW_KNOTS = 3  # a burst shortened to a ballistic round's window keeps at least 0.5 s of fire
 MAX_EXTRA_LOOK_S = 3.0
 MAX_TRACK_SIGMA_M = 30.0
 MAX_TRACK_AGE_S = 2.5
@@ -76,6 +83,38 @@ def _median(values: list[float]) -> float:
     ordered = sorted(values)
     m = len(ordered) // 2
     return ordered[m] if len(ordered) % 2 else (ordered[m - 1] + ordered[m]) / 2
+
+
+def _window(good: np.ndarray) -> slice | None:
+    """The knots of a burst to keep (a slice) when only some of its aim schedule's knots ``good`` (K,)
+    can meet the round (a lead solution, within the engagement range, before the predicted impact),
+    or None: fire no shortened burst.
+
+    The longest run of good knots, at least ``MIN_WINDOW_KNOTS`` long, is kept when it ends before
+    the burst would (the round leaves the envelope or lands within the burst: waiting a scan could
+    only shorten the window). A run reaching the burst's end but starting late is refused (the round
+    is not yet in reach: the next scan may plan a whole burst)."""
+    best, start, best_start = 0, 0, 0
+    for k, ok in enumerate(good.tolist()):
+        if not ok:
+            start = k + 1
+        elif k + 1 - start > best:
+            best, best_start = k + 1 - start, start
+    if best < MIN_WINDOW_KNOTS or best_start + best == len(good):
+        return None
+    return slice(best_start, best_start + best)
+
+
+def _knots_of(sol: LeadSolution, keep: slice) -> LeadSolution:
+    """The lead solution at some of its knots."""
+    return LeadSolution(
+        sol.azimuth[keep],
+        sol.elevation[keep],
+        sol.tof[keep],
+        sol.intercept[keep],
+        sol.slant_range[keep],
+        sol.valid[keep],
+    )
 
 
 @dataclass(frozen=True)
@@ -129,6 +168,7 @@ class Engagement:
     order: FireOrder
     look_until: float
     speed_before: float
+    pk: float = 0.0  # the planning kill probability of the burst
     history: list = field(default_factory=list)  # (t, position) of the track since the order
     # a ballistic round (the decision side's class at the order) is assessed on sensor evidence
     # (:mod:`bastion.engage.ballistic_kill`): its arc fitted before the burst, the RCS estimates of its
@@ -165,6 +205,15 @@ class EngagementManager:
         # closed-loop fire control (the mounts' own radars re-aim bursts in progress); None: open loop
         self.closed_loop = ClosedLoop(self.fire_control, KNOT_S) if d.doctrine.fire_control == "closed-loop" else None
         self._planning = [_GunPlanning.of(g, d.doctrine.burst_s or g.type.burst_s) for g in d.guns]
+        # [s] from an order to the end of the quickest gun's burst: reaction (or the C2 latency and
+        # spin-up), then the burst
+        self._quickest_s = min(
+            (
+                max(g.type.reaction_s, g.type.c2_latency_s + g.type.spin_up_s) + p.burst
+                for g, p in zip(d.guns, self._planning, strict=True)
+            ),
+            default=math.inf,
+        )
         self._populated = [z for z in d.zones if z.kind == "populated"]
         self.ammunition = np.array([g.ammunition for g in d.guns], dtype=int)
         self.pointing = np.zeros((len(d.guns), 2))
@@ -251,9 +300,9 @@ class EngagementManager:
         cand = self._candidates(tracks, picture, events, ids)
         if cand:
             events += self._tell_reach(cand, ids, picture, t)
+        surviving: dict[int, float] = {}  # re-engaged round (candidate row) -> chance it survives the bursts in flight
         if cand and self.looking:
-            engaged = {e.track for e in self.looking}
-            cand = [i for i in cand if ids[i] not in engaged]
+            cand, surviving = self._not_under_look(cand, ids, picture, t, scan_period)
         ammunition = self.ammunition.tolist()
         busy_until = self.busy_until.tolist()
         up = self.availability.up
@@ -305,6 +354,8 @@ class EngagementManager:
         for a, b, p in planned:
             pk[a, b] = p
         values = picture.threat_value[cand]
+        if surviving:  # a round re-engaged before its look is worth what the bursts in flight may leave of it
+            values = values * np.array([surviving.get(i, 1.0) for i in cand])
         choice = self.assigner.assign(pk, values)
         for a, b in enumerate(choice):
             if b < 0 or not pk[a, b] >= MIN_PK:  # (a NaN kill probability never fires: fail safe)
@@ -345,6 +396,41 @@ class EngagementManager:
             if self.availability.cut_short:
                 events += self.availability.fired(tid, g)
         return orders, events, ended
+
+    def _not_under_look(
+        self, cand: list[int], ids: list[int], picture: ThreatPicture, t: float, scan_period: float
+    ) -> tuple[list[int], dict[int, float]]:
+        """The candidates not waiting for the look at a burst fired at them, and those (row -> the
+        chance, by the planning kill probabilities, that the bursts in flight leave the round intact)
+        whose look would leave no time for another burst: shoot-shoot.
+
+        A target under fire is normally left alone until its burst is assessed (shoot-look-shoot: the
+        look saves the rounds of a second burst at a target already destroyed). A ballistic round's
+        time to impact is known, though; when the look would end too late for any gun to put a whole
+        burst on the round before its predicted impact (the look's end, the next scan, the quickest
+        gun's reaction and its burst), waiting can only let it land: it is engaged again at once, its value
+        discounted by what the bursts in flight are expected to achieve, so the assignment still
+        prefers rounds nobody is firing at. A round of unknown (NaN) impact time is left to its look."""
+        look_end: dict[int, float] = {}
+        survive: dict[int, float] = {}
+        for e in self.looking:
+            look_end[e.track] = max(look_end.get(e.track, -math.inf), e.look_until)
+            survive[e.track] = survive.get(e.track, 1.0) * (1.0 - e.pk)
+        keep: list[int] = []
+        surviving: dict[int, float] = {}
+        klass = picture.klass
+        for i in cand:
+            tid = ids[i]
+            if tid not in look_end:
+                keep.append(i)
+                continue
+            impact = float(picture.impact_time[i])
+            if klass[i] != _BALLISTIC or not math.isfinite(impact):
+                continue
+            if look_end[tid] + scan_period + self._quickest_s >= impact:
+                keep.append(i)
+                surviving[i] = survive[tid]
+        return keep, surviving
 
     def engaged_near(self, pos: np.ndarray, t: float, within_m: float = 800.0, within_s: float = 15.0) -> int | None:
         """An engaged track last seen near ``pos`` (3,) shortly before ``t``: new tracks there are its debris."""
@@ -601,11 +687,18 @@ class EngagementManager:
         t_start = t + max(gt.reaction_s, gt.c2_latency_s + max(gt.spin_up_s, slew))
         knots = t_start + gp.knot_offsets
         sol = fc.lead(x, t, knots, accel=accel)
-        if not sol.valid.all():
+        impact = float(picture.impact_time[i])
+        in_range = sol.slant_range <= gt.max_engage_range_m
+        before_impact = knots + sol.tof < impact if math.isfinite(impact) else np.ones(len(knots), dtype=bool)
+        good = sol.valid & in_range & before_impact
+        window = _window(good) if picture.klass[i] == _BALLISTIC and not good.all() else None
+        if window is not None:  # a rocket's or mortar bomb's window shorter than a burst: the part of it that fits
+            knots, sol = knots[window], _knots_of(sol, window)
+        elif not sol.valid.all():
             return None, "target out of reach"
-        if (sol.slant_range > gt.max_engage_range_m).any():
+        elif not in_range.all():
             return None, "target not yet within the engagement range"
-        if np.isfinite(picture.impact_time[i]) and t_start + sol.tof[0] > picture.impact_time[i]:
+        elif not before_impact[0] or (picture.klass[i] == _BALLISTIC and not before_impact.all()):
             return None, "no intercept before predicted impact"
         bad = mount_violations(gun, sol.azimuth, sol.elevation)
         if bad:
@@ -630,7 +723,9 @@ class EngagementManager:
                 return None, "civil or unknown aircraft of unknown position near the line of fire"
             if clear < self.doctrine.civil_clearance_m:
                 return None, f"civil or unknown aircraft within {clear:.0f} m of the line of fire"
-        n_rounds = int(min(burst * gt.rate_of_fire, self.ammunition[g]))
+        n_rounds = int(
+            min((knots[-1] - knots[0] if window is not None else burst) * gt.rate_of_fire, self.ammunition[g])
+        )
         populated = self._populated
         if populated:
             per_knot = np.full(len(knots), n_rounds / len(knots))
@@ -686,7 +781,7 @@ class EngagementManager:
         self.ammunition[g] -= n_rounds
         look = order.t_end + float(sol.tof[-1]) + self.doctrine.look_s
         v = tracks.x[i, 3:6]
-        eng = Engagement(order.order_id, tid, g, order, look, float(np.hypot(v[0], v[1])))
+        eng = Engagement(order.order_id, tid, g, order, look, float(np.hypot(v[0], v[1])), pk)
         if ballistic:
             eng.ballistic = True
             fit = self.arc_fits.get(tid)
