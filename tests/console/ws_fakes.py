@@ -4,6 +4,7 @@ handling (``bastion.console.app._receive``) directly and quickly."""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import json
 from pathlib import Path
@@ -58,5 +59,8 @@ def drive(messages: list[str]) -> tuple[Client, FakeWs]:
         with contextlib.suppress(WebSocketDisconnect):
             await _receive(FakeConsole(), client)
 
-    asyncio.run(run())
+    # a loop of its own in a thread of its own: Playwright's sync API (the browser tests, in the same
+    # worker) keeps an event loop running in the main thread, where asyncio.run() would refuse
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, run()).result()
     return client, ws
