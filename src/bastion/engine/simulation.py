@@ -187,11 +187,10 @@ class _Night:
             self.emit(te, tkind, "world", payload)
             if tkind == "order_refused":  # a down mount's built-in test answers the order
                 self.report_gun(payload["gun"], te)
-            elif tkind in ("gun_fired", "gun_reloaded"):  # (the crew reports a reloaded gun ready again)
-                g = payload["gun"]
-                rounds = payload["ammunition_left"] if tkind == "gun_fired" else payload["ammunition"]
-                available, reason = self.faults.gun_status(g, te, rounds) if self.faults else (True, "")
-                self.pipeline.on_gun_status(g, rounds, available, reason, te)
+            elif tkind == "gun_fired":
+                self.report_gun(payload["gun"], te, payload["ammunition_left"])
+            elif tkind == "gun_reloaded":  # the crew reports its gun ready again
+                self.report_gun(payload["gun"], te, payload["ammunition"])
 
     def adsb(self, t: float, index: int) -> None:
         """Receiver ``index`` hands over the reports decoded since its last batch."""
@@ -250,10 +249,12 @@ class _Night:
             self.emit(te, tkind, "world", payload)
         self.report_gun(g, t)
 
-    def report_gun(self, g: int, t: float) -> None:
-        """Mount ``g`` reports its rounds left and whether it can fire (its built-in test)."""
-        rounds = int(self.world.mounts.ammunition[g])
-        available, reason = self.faults.gun_status(g, t, rounds)
+    def report_gun(self, g: int, t: float, rounds: int | None = None) -> None:
+        """Mount ``g`` reports its rounds left (``rounds``, or what it holds now) and whether it can fire
+        (its built-in test: always, when no fault is injected)."""
+        if rounds is None:
+            rounds = int(self.world.mounts.ammunition[g])
+        available, reason = self.faults.gun_status(g, t, rounds) if self.faults else (True, "")
         self.pipeline.on_gun_status(g, rounds, available, reason, t)
 
     def sense(self, t: float, index: int):
