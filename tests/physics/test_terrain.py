@@ -101,7 +101,14 @@ def _write_ridge(path, origin_lat=33.0, origin_lon=44.0, east_m=3000.0, height_a
     profile = 30.0 + (height_amsl - 30.0) * np.clip(1 - np.abs(x - east_m) / 200.0, 0, 1)
     data = np.tile(profile, (ny, 1)).astype("float32")
     with rasterio.open(
-        path, "w", driver="GTiff", height=ny, width=nx, count=1, dtype="float32", crs="EPSG:4326",
+        path,
+        "w",
+        driver="GTiff",
+        height=ny,
+        width=nx,
+        count=1,
+        dtype="float32",
+        crs="EPSG:4326",
         transform=from_origin(west, north, res, res),
     ) as ds:
         ds.write(data, 1)
@@ -155,3 +162,29 @@ def test_a_night_behind_the_ridge_and_the_block(ridge_site, tmp_path):
     why = [e.payload["reason"] for e in r.log.events if e.kind in ("cannot_engage", "hold_fire")]
     assert any("line of fire blocked" in w for w in why), why
     assert not any("line of fire blocked" in e.payload.get("reason", "") for e in flat.log.events)
+
+
+@pytest.mark.parametrize(
+    "footprint",
+    [
+        "[[0.0, 0.0], [0.0, 0.0], [0.0, 0.0]]",
+        "[[0.0, 0.0], [10.0, 0.0], [20.0, 0.0]]",
+        "[[0, 0], [10, 10], [10, 0], [0, 10]]",
+    ],
+)
+def test_a_degenerate_obstacle_footprint_is_refused_naming_its_line(footprint):
+    """An obstacle's footprint is checked as a zone's polygon is (one validator serves both)."""
+    from bastion.scenario import ScenarioError
+
+    bad = SITE.replace(
+        "polygon_enu = [[-300.0, -150.0], [-260.0, -150.0], [-260.0, 150.0], [-300.0, 150.0]]",
+        f"polygon_enu = {footprint}",
+    )
+    with pytest.raises(ScenarioError) as err:
+        parse(bad, "bad.toml")
+    line = next(
+        i for i, text in enumerate(bad.splitlines(), 1) if text.startswith("polygon_enu = ") and footprint in text
+    )
+    assert any(p.startswith(f"bad.toml:{line}: obstacles[0].polygon_enu") for p in err.value.problems), (
+        err.value.problems
+    )

@@ -26,6 +26,34 @@ AZ_MIN_DEG, AZ_MAX_DEG = -360.0, 720.0  # azimuths wrap; [-30, 30] and [330, 390
 CIVIL_WINDOW_S = 1_800.0  # a civil flight's time must fall within the night +- this [s]
 
 
+def simple_polygon(pts: list[tuple[float, float]] | None, info) -> list[tuple[float, float]] | None:
+    """Field validator of a polygon (a zone's, an obstacle's footprint): it must bound an area —
+    finite vertices (lat/lon in range for ``polygon``), at least 3 distinct ones, non-zero area and
+    no self-intersection (shapely's validity test, the OGC simple-feature rules). A degenerate one
+    would make a zone that contains nothing, or break the geometry code downstream (a ring of one
+    repeated point collapses to a Point)."""
+    import math
+
+    import shapely
+
+    if pts is None:
+        return pts
+    for k, (a, b) in enumerate(pts):
+        if not (math.isfinite(a) and math.isfinite(b)):
+            raise ValueError(f"vertex {k} = [{a}, {b}] is not a pair of finite numbers")
+        if info.field_name == "polygon" and not (-90.0 <= a <= 90.0 and -180.0 <= b <= 180.0):
+            raise ValueError(f"vertex {k} = [{a:g}, {b:g}] is not a [lat, lon] in degrees")
+    if len(set(pts)) < 3:
+        raise ValueError(f"a polygon needs at least 3 distinct vertices, got {len(set(pts))}")
+    ring = shapely.Polygon(pts)
+    if not ring.is_valid:
+        reason = shapely.is_valid_reason(ring)
+        raise ValueError(f"not a simple polygon ({reason}): its edges must not cross or overlap")
+    if not ring.area > 0.0:
+        raise ValueError("the polygon has zero area (its vertices are in a line)")
+    return pts
+
+
 class _Model(BaseModel):
     """Base of every scenario model: unknown keys are errors, NaN and infinities are refused."""
 
@@ -99,33 +127,7 @@ class Zone(_Model):
     circle: Circle | None = None
     notional: bool = Field(False, description="position is notional (not public)")
 
-    @field_validator("polygon", "polygon_enu")
-    @classmethod
-    def _simple_polygon(cls, pts: list[tuple[float, float]] | None, info) -> list[tuple[float, float]] | None:
-        """A polygon must bound an area: finite vertices (lat/lon in range), at least 3 distinct ones,
-        non-zero area and no self-intersection (shapely's validity test, the OGC simple-feature
-        rules). A degenerate one would make a zone that contains nothing, or break the geometry code
-        downstream (a ring of one repeated point collapses to a Point)."""
-        import math
-
-        import shapely
-
-        if pts is None:
-            return pts
-        for k, (a, b) in enumerate(pts):
-            if not (math.isfinite(a) and math.isfinite(b)):
-                raise ValueError(f"vertex {k} = [{a}, {b}] is not a pair of finite numbers")
-            if info.field_name == "polygon" and not (-90.0 <= a <= 90.0 and -180.0 <= b <= 180.0):
-                raise ValueError(f"vertex {k} = [{a:g}, {b:g}] is not a [lat, lon] in degrees")
-        if len(set(pts)) < 3:
-            raise ValueError(f"a polygon needs at least 3 distinct vertices, got {len(set(pts))}")
-        ring = shapely.Polygon(pts)
-        if not ring.is_valid:
-            reason = shapely.is_valid_reason(ring)
-            raise ValueError(f"not a simple polygon ({reason}): its edges must not cross or overlap")
-        if not ring.area > 0.0:
-            raise ValueError("the polygon has zero area (its vertices are in a line)")
-        return pts
+    _simple_polygon = field_validator("polygon", "polygon_enu")(simple_polygon)
 
     @model_validator(mode="after")
     def _one_geometry(self) -> Zone:
@@ -297,6 +299,8 @@ class Obstacle(_Model):
     height_m: float = Field(gt=0, le=1_000, description="top above the site ground [m]")
     polygon: list[tuple[float, float]] | None = Field(None, description="[[lat, lon], ...]")
     polygon_enu: list[tuple[float, float]] | None = Field(None, description="[[east_m, north_m], ...]")
+
+    _simple_polygon = field_validator("polygon", "polygon_enu")(simple_polygon)
 
     @model_validator(mode="after")
     def _one_footprint(self) -> Obstacle:
