@@ -11,7 +11,8 @@ import pytest
 from bastion.assess.types import Identity, ThreatPicture, TrackClass
 from bastion.engage.assign import GreedyAssigner, expected_surviving_value
 from bastion.engage.fire_control import FireControl
-from bastion.engage.manager import EngagementManager, _window
+from bastion.engage.manager import EngagementManager
+from bastion.engage.planning import window_of
 from bastion.engage.safety import in_sector, mount_violations
 from bastion.physics.ballistics import Air
 from bastion.scenario.catalogue import CATALOGUE
@@ -234,10 +235,10 @@ def test_a_burst_is_cut_to_the_window_of_a_round_that_lands_within_it():
     """Knots that cannot meet the round (out of range, after its impact) are dropped when the window
     is shorter than a burst; a window still opening (its run reaches the burst's end) waits a scan."""
     good = np.array([False, False, True, True, True, True, False, False, False])
-    assert _window(good) == slice(2, 6)
-    assert _window(np.array([True, True, True, True, False, False, False, False, False])) == slice(0, 4)
-    assert _window(np.array([False, False, False, False, True, True, True, True, True])) is None  # not yet
-    assert _window(np.array([False, True, True, False, False, False, False, False, False])) is None  # too short
+    assert window_of(good) == slice(2, 6)
+    assert window_of(np.array([True, True, True, True, False, False, False, False, False])) == slice(0, 4)
+    assert window_of(np.array([False, False, False, False, True, True, True, True, True])) is None  # not yet
+    assert window_of(np.array([False, True, True, False, False, False, False, False, False])) is None  # too short
 
 
 def test_a_round_landing_during_the_burst_gets_only_the_rounds_that_can_meet_it(baghdad):

@@ -11,11 +11,11 @@ kill probability; (4) assign guns to targets (the :class:`~bastion.engage.assign
 once per target and fires when approved (a request not answered in time lapses: not fired),
 FREE fires.
 
+The planning of one gun's burst at one target is :mod:`bastion.engage.planning`.
+
 Engagement timing of rockets and mortar bombs (issue 15 item 5): a round under fire waits for its
 look unless the look would leave no time for another whole burst before its predicted impact, when it
-is engaged again at once (shoot-shoot; :meth:`EngagementManager._not_under_look`); a round whose
-window in the envelope is shorter than a burst gets the part of a burst that can meet it
-(:func:`_window`) rather than none, or a whole burst whose last rounds arrive after its impact.
+is engaged again at once (shoot-shoot; :meth:`EngagementManager._not_under_look`).
 
 Every decision is an event; refusals are reported once per (track, reason) so the log stays
 readable.
@@ -34,32 +34,19 @@ from bastion.doctrine import WeaponsControl
 from bastion.engage import ballistic_kill, kill_assessment
 from bastion.engage.assign import Assigner
 from bastion.engage.availability import GunAvailability
-from bastion.engage.collateral import intact_rounds_in_zones
-from bastion.engage.fire_control import ClosedLoop, FireControl, LeadSolution
+from bastion.engage.fire_control import ClosedLoop, FireControl
+from bastion.engage.planning import KNOT_S, BurstPlan, BurstPlanner
 from bastion.engage.reach import cannot_reach
-from bastion.engage.safety import min_clearance, mount_violations
 from bastion.engage.wta.fast import FastAssigner
 from bastion.orders import FireOrder
-from bastion.physics.ballistics import DragFunction
-from bastion.physics.constants import G0
-from bastion.scenario.compiled import Defence, GunSite
+from bastion.scenario.compiled import Defence
 from bastion.track.types import Tracks, TrackStatus
 
-G1 = DragFunction.standard("G1")
-KNOT_S = 0.25
 MIN_PK = 0.02  # no burst with a lower estimated kill probability
-MIN_WINDOW_KNOTS = 3  # a burst shortened to a ballistic round's window keeps at least 0.5 s of fire
 MAX_EXTRA_LOOK_S = 3.0
 MAX_TRACK_SIGMA_M = 30.0
 MAX_TRACK_AGE_S = 2.5
 REACH_MIN_PLOTS = 8  # plots in a round's arc fit before telling which guns cannot reach it
-# the defenders' own estimates of how hard a target is to kill (not the truth's figures): the radius
-# of the sphere a 20 mm HEI-T round must pass through, and the probability such a hit kills
-VULNERABILITY = {
-    TrackClass.DRONE: (0.5, 0.6),  # small fixed-wing drone: engine, warhead, fuel
-    TrackClass.BALLISTIC: (0.15, 0.5),  # rocket or mortar round: fuze and warhead section
-}
-DEFAULT_VULNERABILITY = (0.3, 0.5)
 # plain ints for the per-scan masks (an enum attribute look-up costs more than the comparison)
 _UNKNOWN, _CIVIL, _FRIENDLY, _HOSTILE = (
     int(v) for v in (Identity.UNKNOWN, Identity.CIVIL, Identity.FRIENDLY, Identity.HOSTILE)
@@ -75,89 +62,6 @@ def _largest_sigma(P: np.ndarray) -> float:
     if any(v != v for v in variances) or max(variances) < 0.0:
         return math.nan
     return math.sqrt(max(variances))
-
-
-def _median(values: list[float]) -> float:
-    """``np.median`` of a few finite values, in Python (the middle one, or the mean of the middle
-    two computed as numpy does, ``(a + b) / 2``), without numpy's dozen calls."""
-    ordered = sorted(values)
-    m = len(ordered) // 2
-    return ordered[m] if len(ordered) % 2 else (ordered[m - 1] + ordered[m]) / 2
-
-
-def _window(good: np.ndarray) -> slice | None:
-    """The knots of a burst to keep (a slice) when only some of its aim schedule's knots ``good`` (K,)
-    can meet the round (a lead solution, within the engagement range, before the predicted impact),
-    or None: fire no shortened burst.
-
-    The longest run of good knots, at least ``MIN_WINDOW_KNOTS`` long, is kept when it ends before
-    the burst would (the round leaves the envelope or lands within the burst: waiting a scan could
-    only shorten the window). A run reaching the burst's end but starting late is refused (the round
-    is not yet in reach: the next scan may plan a whole burst)."""
-    best, start, best_start = 0, 0, 0
-    for k, ok in enumerate(good.tolist()):
-        if not ok:
-            start = k + 1
-        elif k + 1 - start > best:
-            best, best_start = k + 1 - start, start
-    if best < MIN_WINDOW_KNOTS or best_start + best == len(good):
-        return None
-    return slice(best_start, best_start + best)
-
-
-def _knots_of(sol: LeadSolution, keep: slice) -> LeadSolution:
-    """The lead solution at some of its knots."""
-    return LeadSolution(
-        sol.azimuth[keep],
-        sol.elevation[keep],
-        sol.tof[keep],
-        sol.intercept[keep],
-        sol.slant_range[keep],
-        sol.valid[keep],
-    )
-
-
-@dataclass(frozen=True)
-class _GunPlanning:
-    """What planning a burst of one gun needs every scan, worked out once (the gun and the doctrine
-    are fixed for a run)."""
-
-    name: str
-    east: float  # gun position [m]
-    north: float
-    up: float
-    burst: float  # burst length [s]
-    horizon: float  # [s] reaction, burst, rounds' flight and a half-turn slew: how far ahead a target may close
-    max_range: float  # [m] maximum engagement range
-    knot_offsets: np.ndarray  # [s] the aim schedule's knots after the burst's start
-    line_of_fire_m: float  # length of the lines of fire kept clear of civil aircraft [m]
-    not_yet: str  # the reason given for a target beyond reach
-
-    @classmethod
-    def of(cls, gun: GunSite, burst: float) -> _GunPlanning:
-        gt = gun.type
-        east, north, up = (float(c) for c in gun.position)
-        return cls(
-            name=gun.name,
-            east=east,
-            north=north,
-            up=up,
-            burst=burst,
-            horizon=gt.reaction_s + burst + gt.self_destruct_s + np.pi / gt.slew_rate_az,
-            max_range=gt.max_engage_range_m,
-            knot_offsets=np.arange(0.0, burst + 1e-9, KNOT_S),
-            line_of_fire_m=gt.muzzle_velocity * gt.self_destruct_s * 0.75,
-            not_yet=f"{gun.name}: target not yet within the engagement range",
-        )
-
-    def beyond_reach(self, near: tuple[float, float, float, float]) -> bool:
-        """The cheap reject: a target at ``near`` (east, north, up [m], speed [m/s]) cannot be within
-        the engagement range during a burst even flying straight at the gun. Python scalars: the
-        same operations as ``norm(rel) - norm(vel) * horizon`` with 3-vector dot products, which sum
-        ``(x·x + y·y) + z·z``, at a fraction of the cost (most pairs planned are rejected here)."""
-        e, n, u, speed = near
-        re, rn, ru = e - self.east, n - self.north, u - self.up
-        return math.sqrt(re * re + rn * rn + ru * ru) - speed * self.horizon > self.max_range
 
 
 @dataclass
@@ -204,7 +108,8 @@ class EngagementManager:
         self.fire_control = [FireControl(g, d.air) for g in d.guns]
         # closed-loop fire control (the mounts' own radars re-aim bursts in progress); None: open loop
         self.closed_loop = ClosedLoop(self.fire_control, KNOT_S) if d.doctrine.fire_control == "closed-loop" else None
-        self._planning = [_GunPlanning.of(g, d.doctrine.burst_s or g.type.burst_s) for g in d.guns]
+        self.planner = BurstPlanner(d, self.fire_control)
+        self._planning = self.planner.guns
         # [s] from an order to the end of the quickest gun's burst: reaction (or the C2 latency and
         # spin-up), then the burst
         self._quickest_s = min(
@@ -214,7 +119,6 @@ class EngagementManager:
             ),
             default=math.inf,
         )
-        self._populated = [z for z in d.zones if z.kind == "populated"]
         self.ammunition = np.array([g.ammunition for g in d.guns], dtype=int)
         self.pointing = np.zeros((len(d.guns), 2))
         self.busy_until = np.full(len(d.guns), -np.inf)
@@ -335,8 +239,10 @@ class EngagementManager:
                 if others is None:
                     others = self._non_hostile(tracks, picture)
                 if i not in accel:
-                    accel[i] = self._free_flight_acceleration(x, fit) if picture.klass[i] == _BALLISTIC else None
-                plan, why = self._plan(g, i, tracks, others, picture, x, P, accel[i])
+                    accel[i] = self.planner.free_flight_acceleration(x, fit) if picture.klass[i] == _BALLISTIC else None
+                plan, why = self.planner.plan(
+                    g, i, tracks, others, picture, x, P, accel[i], self.pointing[g], self.ammunition[g]
+                )
                 if plan is None:
                     why = f"{gp.name}: {why}"
                     reasons.setdefault(i, []).append(why)
@@ -344,7 +250,7 @@ class EngagementManager:
                         telling.add(i)
                     continue
                 plans[(g, i)] = plan
-                planned.append((a, b, plan[-1]))
+                planned.append((a, b, plan.pk))
         for i, why in reasons.items():
             if i in telling and not any((g, i) in plans for g in guns):
                 events += self._say(ids[i], "cannot_engage", "; ".join(why))
@@ -644,117 +550,10 @@ class EngagementManager:
         e, n, u, ve, vn, vu = x.tolist()
         return i, x, P, fit, (e, n, u, math.sqrt(ve * ve + vn * vn + vu * vu))  # = math.sqrt(vel.dot(vel))
 
-    def _free_flight_acceleration(self, x: np.ndarray, fit: ArcFit | None) -> np.ndarray:
-        """Acceleration [m/s^2] (3,) of a round in free flight at state ``x``: gravity, and the drag
-        deceleration from its air speed and the arc fit's drag factor when one is known."""
-        accel = np.array([0.0, 0.0, -G0])
-        if fit is not None:
-            k = float(np.exp(fit.theta[6]))
-            v = x[3:6] - self.defence.air.wind
-            rho, a = self.defence.air.density_and_sound(np.array([x[2]]))
-            speed = float(np.linalg.norm(v))
-            accel = accel - k * float(rho[0]) * float(G1(np.array([speed / float(a[0])]))[0]) * speed * v
-        return accel
-
-    def _plan(
-        self,
-        g: int,
-        i: int,
-        tracks: Tracks,
-        others: np.ndarray,
-        picture: ThreatPicture,
-        x: np.ndarray,
-        P: np.ndarray,
-        accel: np.ndarray | None,
-    ):
-        """The burst gun ``g`` would fire at candidate row ``i`` (state ``x``, covariance ``P``,
-        predicted with ``accel`` [m/s^2] or constant velocity): ((knots, lead, rounds, kill
-        probability), "") or (None, why not). The caller has checked that the target can be within
-        reach during the burst (:meth:`_GunPlanning.beyond_reach`)."""
-        gun = self.defence.guns[g]
-        gt = gun.type
-        gp = self._planning[g]
-        fc = self.fire_control[g]
-        t = tracks.t
-        burst = gp.burst
-        # when could the first round leave: reaction, spin-up, slew to the current lead
-        first = fc.lead(x, t, np.array([t + gt.reaction_s]), accel=accel)
-        if not first.valid[0]:
-            return None, "target out of reach"
-        daz = abs((first.azimuth[0] - self.pointing[g, 0] + np.pi) % (2 * np.pi) - np.pi)
-        slew = max(daz / gt.slew_rate_az, abs(first.elevation[0] - self.pointing[g, 1]) / gt.slew_rate_el)
-        # the order reaches the mount c2_latency_s after the scan; the mount then slews and spins up
-        t_start = t + max(gt.reaction_s, gt.c2_latency_s + max(gt.spin_up_s, slew))
-        knots = t_start + gp.knot_offsets
-        sol = fc.lead(x, t, knots, accel=accel)
-        impact = float(picture.impact_time[i])
-        in_range = sol.slant_range <= gt.max_engage_range_m
-        before_impact = knots + sol.tof < impact if math.isfinite(impact) else np.ones(len(knots), dtype=bool)
-        good = sol.valid & in_range & before_impact
-        window = _window(good) if picture.klass[i] == _BALLISTIC and not good.all() else None
-        if window is not None:  # a rocket's or mortar bomb's window shorter than a burst: the part of it that fits
-            knots, sol = knots[window], _knots_of(sol, window)
-        elif not sol.valid.all():
-            return None, "target out of reach"
-        elif not in_range.all():
-            return None, "target not yet within the engagement range"
-        elif not before_impact[0] or (picture.klass[i] == _BALLISTIC and not before_impact.all()):
-            return None, "no intercept before predicted impact"
-        bad = mount_violations(gun, sol.azimuth, sol.elevation)
-        if bad:
-            return None, bad
-        # the rounds fly above the straight chord to the intercept (the gun aims up to allow for
-        # gravity drop), so a chord clear of terrain and obstacles is a conservative test
-        surface = self.defence.surface
-        if surface is not None and not surface.clear(gun.position, sol.intercept).all():
-            return None, "line of fire blocked by terrain or an obstacle"
-        if others.size:
-            clear = min_clearance(
-                gun.position,
-                sol.azimuth,
-                sol.elevation,
-                gp.line_of_fire_m,
-                tracks.x[others, :3],
-                tracks.x[others, 3:6],
-                t,
-                knots,
-            )
-            if math.isnan(clear):  # an aircraft whose state is unknown: cannot show the line of fire clear
-                return None, "civil or unknown aircraft of unknown position near the line of fire"
-            if clear < self.doctrine.civil_clearance_m:
-                return None, f"civil or unknown aircraft within {clear:.0f} m of the line of fire"
-        n_rounds = int(
-            min((knots[-1] - knots[0] if window is not None else burst) * gt.rate_of_fire, self.ammunition[g])
-        )
-        populated = self._populated
-        if populated:
-            per_knot = np.full(len(knots), n_rounds / len(knots))
-            intact = intact_rounds_in_zones(gun, self.defence.air, sol.azimuth, sol.elevation, per_knot, populated)
-            worst = int(np.argmax(intact))
-            if intact[worst] > self.doctrine.max_intact_rounds_populated:
-                return None, f"fall of shot: too many intact rounds expected in {populated[worst].name}"
-        # cross-line-of-fire error of the predicted target at the intercept
-        tau = float(np.mean(knots + sol.tof) - t)
-        Ppos = P[:3, :3] + tau * (P[:3, 3:] + P[3:, :3]) + tau**2 * P[3:, 3:]
-        los = sol.intercept[len(knots) // 2] - gun.position
-        e, n, u = los.tolist()
-        los = los / math.sqrt(e * e + n * n + u * u)  # = np.linalg.norm's sqrt(los.dot(los))
-        perp = np.eye(3) - np.outer(los, los)
-        cross_sigma = float(np.sqrt(max(np.trace(perp @ Ppos @ perp) / 2.0, 0.0)))
-        pk = float(
-            fc.burst_pk(
-                _median(sol.slant_range.tolist()),
-                cross_sigma,
-                n_rounds,
-                *VULNERABILITY.get(TrackClass(picture.klass[i]), DEFAULT_VULNERABILITY),
-            )
-        )
-        return (knots, sol, n_rounds, (x, P, accel), pk), ""
-
     def _fire(
-        self, g: int, i: int, tracks: Tracks, plan, ballistic: bool = False
+        self, g: int, i: int, tracks: Tracks, plan: BurstPlan, ballistic: bool = False
     ) -> tuple[FireOrder, tuple[str, dict]]:
-        knots, sol, n_rounds, (x, P, accel), pk = plan
+        knots, sol, n_rounds, x, P, accel, pk = plan.knots, plan.sol, plan.n_rounds, plan.x, plan.P, plan.accel, plan.pk
         gun = self.defence.guns[g]
         gt = gun.type
         tid = int(tracks.id[i])
