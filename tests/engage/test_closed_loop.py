@@ -4,6 +4,8 @@ rate its gain states and re-aiming the burst onto the target; the fail-safe limi
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from scipy.linalg import solve_discrete_are
@@ -136,20 +138,58 @@ def test_closed_loop_removes_a_constant_aim_bias(bias_mrad):
 
 
 def test_closed_loop_correction_is_limited_about_the_plan():
-    """A track that runs away from the plan (a wrong plot accepted, say) cannot swing the burst by more
-    than the radar's max_correction_rad from the planned, safety-checked schedule."""
+    """A track that runs away from the plan (a wrong plot accepted, say) cannot swing the burst further
+    from the planned, safety-checked schedule than the radar's acquisition gate subtends at the
+    intercept (the lock cannot lie further from the cue than that)."""
     gun, air = _gun(), Air()
     x = np.array([600.0, 800.0, 150.0, -30.0, -35.0, 0.0])
     fc, order = _engagement(gun, air, x)
     loop = ClosedLoop([fc])
     loop.open(order, x, np.eye(6) * 1e-6, 0.0, None)
-    loop.loops[1].track.x[:3] += np.array([200.0, 0.0, 80.0])  # a gross error (the gate would refuse such a plot)
+    loop.loops[1].track.x[:3] += np.array([400.0, 0.0, 300.0])  # a gross error (the gate would refuse such a plot)
     rep = FireControlReport(1.2, 0, 1, False, np.nan, np.nan, np.nan, EMPTY, EMPTY, EMPTY)
     (u,), _ = loop.on_reports([rep])
     plan_az, plan_el = order.aim_at(u.knot_t)
-    assert np.abs(u.knot_azimuth - plan_az).max() <= RADAR.max_correction_rad + 1e-12
-    assert np.abs(u.knot_elevation - plan_el).max() <= RADAR.max_correction_rad + 1e-12
-    assert np.abs(u.knot_elevation - plan_el).max() == pytest.approx(RADAR.max_correction_rad)
+    sol = fc.lead(loop.loops[1].track.x, loop.loops[1].track.t, u.knot_t)
+    limit = RADAR.acquisition_gate_m / sol.slant_range
+    assert np.all(np.abs(u.knot_azimuth - plan_az) <= limit + 1e-12)
+    assert np.all(np.abs(u.knot_elevation - plan_el) <= limit + 1e-12)
+    np.testing.assert_allclose(np.abs(u.knot_elevation - plan_el), limit, rtol=1e-9)  # the bound binds
+
+
+def test_closed_loop_sends_no_schedule_the_site_checks_refuse():
+    """Every re-aimed schedule passes the site's safety checks (civil clearance, fall of shot...):
+    one they refuse is not sent, the burst keeps its last schedule, and the loop counts it."""
+    gun, air = _gun(), Air()
+    x = np.array([600.0, 800.0, 150.0, -30.0, -35.0, 0.0])
+    fc, order = _engagement(gun, air, x)
+    loop = ClosedLoop([fc])
+    seen = []
+    loop.check = lambda g, knots, az, el, intercept, rounds: seen.append((g, rounds)) or "civil aircraft near"
+    loop.open(order, x, np.eye(6) * 1e-6, 0.0, None)
+    rep = FireControlReport(1.2, 0, 1, False, np.nan, np.nan, np.nan, EMPTY, EMPTY, EMPTY)
+    updates, _ = loop.on_reports([rep])
+    assert updates == [] and loop.loops[1].unsafe == 1
+    assert seen and seen[0][0] == 0 and seen[0][1] == int((order.t_end - 1.25) * LPWS.rate_of_fire) + 1
+    loop.check = lambda *args: ""
+    updates, _ = loop.on_reports([FireControlReport(1.3, 0, 1, False, np.nan, np.nan, np.nan, EMPTY, EMPTY, EMPTY)])
+    assert len(updates) == 1
+
+
+def test_tracked_aim_sigma_is_the_steady_state_of_the_track_filter():
+    """The planner's closed-loop aim error (the DARE steady state) equals the variance the mount's own
+    track filter (:class:`FireControlTrack`) settles at after many updates on a straight path,
+    predicted the same time ahead (2 %: the cache rounds its inputs to 1 %)."""
+    from bastion.engage.fire_control import tracked_aim_sigma
+
+    sigma_m, q, rate, ahead = 1.3, 0.5, 10.0, 1.3
+    trk = FireControlTrack(np.zeros(6), np.eye(6) * 100.0, 0.0, None, q)
+    R = np.eye(3) * sigma_m**2
+    for k in range(1, 400):
+        trk.predict(k / rate)
+        trk.update(trk.x[:3].copy(), R)
+    trk.predict(trk.t + ahead)
+    np.testing.assert_allclose(math.sqrt(trk.P[0, 0]), tracked_aim_sigma(rate, sigma_m, q, ahead), rtol=0.02)
 
 
 def test_fire_control_track_refuses_a_plot_outside_its_gate():

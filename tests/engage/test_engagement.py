@@ -11,7 +11,7 @@ import pytest
 from bastion.assess.types import Identity, ThreatPicture, TrackClass
 from bastion.engage.assign import GreedyAssigner, expected_surviving_value
 from bastion.engage.fire_control import FireControl
-from bastion.engage.manager import EngagementManager
+from bastion.engage.manager import LATER, EngagementManager
 from bastion.engage.planning import window_of
 from bastion.engage.safety import in_sector, mount_violations
 from bastion.physics.ballistics import Air
@@ -110,9 +110,9 @@ def one_track(pos, vel, t=100.0) -> Tracks:
     )
 
 
-def manager(baghdad, guns, control="free"):
+def manager(baghdad, guns, control="free", **doctrine):
     d = dataclasses.replace(baghdad.defence, guns=tuple(guns))
-    d = dataclasses.replace(d, doctrine=d.doctrine.model_copy(update={"weapons_control": control}))
+    d = dataclasses.replace(d, doctrine=d.doctrine.model_copy(update={"weapons_control": control, **doctrine}))
     return EngagementManager(d)
 
 
@@ -218,8 +218,9 @@ def _falling_round(t: float, impact_in_s: float) -> tuple[Tracks, ThreatPicture]
 @pytest.mark.parametrize(("impact_at", "again"), [(108.0, True), (113.0, False)])
 def test_shoots_again_without_a_look_only_when_the_look_would_leave_no_time(baghdad, impact_at, again):
     """Shoot-look-shoot, unless the look would end too late for another burst before the round's
-    predicted impact: then the gun, free again, fires a second burst at once (shoot-shoot)."""
-    m = manager(baghdad, [gun()])
+    predicted impact: then the gun, free again, fires a second burst at once (shoot-shoot). (Timing
+    "earliest": the gun fires as soon as it can, so the look is what is tested.)"""
+    m = manager(baghdad, [gun()], ballistic_timing="earliest")
     tracks, picture = _falling_round(100.0, impact_at - 100.0)
     orders, _, _ = m.step(tracks, picture, 1.0)
     assert len(orders) == 1
@@ -249,3 +250,35 @@ def test_a_round_landing_during_the_burst_gets_only_the_rounds_that_can_meet_it(
     (fired,) = [p for k, p in events if k == "fire_order"]
     assert 0 < fired["rounds"] < 150
     assert order.knot_t[-1] + 0.5 < picture.impact_time[0]  # the last knot's rounds arrive before impact
+
+
+@pytest.mark.parametrize("timing", ["best-shot", "earliest"])
+def test_a_gun_holds_fire_at_a_closing_round_for_the_better_shot(baghdad, timing):
+    """A mortar bomb entering the envelope: a burst now, at its edge, is far less likely to kill than
+    one a few seconds on, and there is time for only one of them and a second: "best-shot" holds fire
+    and says why once; "earliest" fires at once. As the round closes, "best-shot" fires too."""
+    m = manager(baghdad, [gun()], ballistic_timing=timing)
+    start, vel = np.array([1800.0, 0.0, 1200.0]), np.array([-100.0, 0.0, -150.0])
+
+    def at(t):
+        tracks = one_track(start + vel * (t - 100.0), vel, t)
+        picture = picture_for(tracks, Identity.HOSTILE)
+        picture.klass[:] = TrackClass.BALLISTIC
+        picture.impact_time[:] = 100.0 + 1200.0 / 150.0
+        return tracks, picture
+
+    orders, events, _ = m.step(*at(100.0), 1.0)
+    if timing == "earliest":
+        assert len(orders) == 1
+        return
+    assert orders == []
+    holds = [p for k, p in events if k == "hold_fire"]
+    assert [p["reason"] for p in holds] == [LATER]
+    fired_at = None
+    for t in (101.0, 102.0, 103.0, 104.0):
+        orders, events, _ = m.step(*at(t), 1.0)
+        assert not any(k == "hold_fire" for k, _ in events)  # said once
+        if orders:
+            fired_at = t
+            break
+    assert fired_at is not None

@@ -21,6 +21,7 @@ one-dimensional Gauss–Laguerre quadrature.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -116,21 +117,114 @@ class FireControl:
         self,
         slant_range: np.ndarray,
         cross_sigma_m: np.ndarray,
-        n_rounds: int,
+        n_rounds: int | np.ndarray,
         vulnerable_radius_m: float,
         p_kill_given_hit: float,
+        bias_rad: float | np.ndarray | None = None,
     ) -> np.ndarray:
-        """Kill probability of a burst of ``n_rounds`` (see module docstring)."""
+        """Kill probability of a burst of ``n_rounds`` (see module docstring); ``bias_rad`` [rad] is the
+        mount's aim bias common to the burst, per axis (the gun type's pointing bias by default)."""
         gt = self.gun.type
+        bias = gt.pointing_bias_rad if bias_rad is None else bias_rad
         r = np.maximum(np.asarray(slant_range, dtype=float), 1.0)
         sd = gt.dispersion_rad * r
-        sc2 = np.asarray(cross_sigma_m, dtype=float) ** 2 + (gt.pointing_bias_rad * r) ** 2
+        sc2 = np.asarray(cross_sigma_m, dtype=float) ** 2 + (np.asarray(bias, dtype=float) * r) ** 2
         c = vulnerable_radius_m**2 / (2.0 * sd**2)
         ratio = sc2 / sd**2
         # E over u ~ Exp(1): 1 - (1 - pkh * c * exp(-u * ratio))^n
         p = np.clip(c[..., None] * np.exp(-_LAG_X * ratio[..., None]), 0.0, 1.0) * p_kill_given_hit
-        miss_all = (1.0 - p) ** n_rounds
+        miss_all = (1.0 - p) ** np.asarray(n_rounds, dtype=float)[..., None]
         return 1.0 - np.sum(_LAG_W * miss_all, axis=-1)
+
+    def closed_loop_pk(
+        self,
+        n_rounds: int,
+        slant_range: float,
+        tof: float,
+        cross_sigma_m: float,
+        vulnerable_radius_m: float,
+        p_kill_given_hit: float,
+        ballistic: bool,
+    ) -> float:
+        """Kill probability of a burst whose aim the mount's own radar closes (:class:`ClosedLoop`), as
+        the fire-control computer can foresee it from its radar's figures: the burst's ``n_rounds``,
+        fired at the gun's rate, fall in three parts (:func:`closed_loop_segments`),
+        each a burst of its own aim error, and the burst kills if any part does.
+        ``cross_sigma_m`` [m] is the C2 track's predicted error across the line of fire (the open
+        loop's), ``slant_range`` [m] and ``tof`` [s] the intercept's; ``ballistic``: the target is a rocket or
+        mortar bomb flying its predicted arc (the mount's track filter's process noise about it)."""
+        gt = self.gun.type
+        radar = gt.fire_control_radar
+        if radar is None:
+            return float(self.burst_pk(slant_range, cross_sigma_m, n_rounds, vulnerable_radius_m, p_kill_given_hit))
+        counts, tracked, bias = closed_loop_segments(gt, radar, n_rounds, slant_range, tof, ballistic)
+        cross = np.array([cross_sigma_m, tracked, tracked])
+        pk = self.burst_pk(
+            np.full(3, slant_range), cross, np.array(counts), vulnerable_radius_m, p_kill_given_hit, bias
+        )
+        return float(1.0 - np.prod(1.0 - pk))
+
+
+# the mount radar's track, initialised from the C2 cue when the burst starts, is taken as settled
+# after this many updates (a Kalman filter of position measurements reaches its steady state within
+# a few updates when the measurement noise, ~1 m, is far below the cue's error, 5-30 m)
+SETTLE_UPDATES = 3
+
+
+def closed_loop_segments(gt, radar, n_rounds: int, slant_range: float, tof: float, ballistic: bool):
+    """The three parts of a closed-loop burst of ``n_rounds`` at an intercept ``slant_range`` [m] and
+    ``tof`` [s] away, as (round counts (3,), the settled track's aim error [m], per-part aim bias
+    (3,) [rad]):
+
+    1. rounds fired before the mount radar's track has settled (``SETTLE_UPDATES`` updates and its
+       latency): aimed from the C2 cue, with the mount's pointing bias;
+    2. rounds fired from then until the first measured misses (the first round's flight time, one
+       update and the latency) correct the aim: the settled track's error
+       (:func:`tracked_aim_sigma`), still with the pointing bias;
+    3. the rest: the settled track's error and what the spotting leaves of the bias, the exponential
+       average's steady state ``g / (2 - g)`` times the variance of one report's mean miss
+       (each round's dispersion and its measurement noise over the rounds of a report).
+
+    An approximation of :class:`ClosedLoop` for planning; tested against the simulated loop."""
+    period = 1.0 / radar.rate_hz
+    rate = gt.rate_of_fire
+    t_track = SETTLE_UPDATES * period + radar.latency_s
+    t_spot = tof + period + radar.latency_s
+    n1 = min(n_rounds, math.ceil(t_track * rate))
+    n2 = min(n_rounds - n1, max(math.ceil(t_spot * rate) - n1, 0))
+    n3 = n_rounds - n1 - n2
+    per_report = max(rate * period, 1.0)
+    g = radar.spotting_gain
+    residual = math.sqrt(g / (2.0 - g) * (gt.dispersion_rad**2 + radar.sigma_miss_rad**2) / per_report)
+    q = radar.process_noise_ballistic if ballistic else radar.process_noise  # as ClosedLoop.open
+    tracked = tracked_aim_sigma(radar.rate_hz, radar.sigma_angle_rad * slant_range, q, tof + radar.latency_s)
+    return (n1, n2, n3), tracked, np.array([gt.pointing_bias_rad, gt.pointing_bias_rad, residual])
+
+
+def tracked_aim_sigma(rate_hz: float, sigma_m: float, q: float, ahead_s: float) -> float:
+    """Steady-state error [m] per axis of a constant-velocity Kalman filter's position predicted
+    ``ahead_s`` [s] past an update, for position measurements of noise ``sigma_m`` [m] at
+    ``rate_hz`` and white-noise acceleration ``q`` [m^2/s^3] (Bar-Shalom, Li & Kirubarajan 2001,
+    §6.2.2 and §5.2.5: the steady state is the discrete algebraic Riccati equation's solution,
+    scipy's ``solve_discrete_are``). Cached on values rounded to 1 %."""
+    return _tracked_aim_sigma(float(rate_hz), float(f"{sigma_m:.2g}"), float(q), round(float(ahead_s), 2))
+
+
+@lru_cache(maxsize=4096)
+def _tracked_aim_sigma(rate_hz: float, sigma_m: float, q: float, ahead_s: float) -> float:
+    from scipy.linalg import solve_discrete_are
+
+    T = 1.0 / rate_hz
+    F = np.array([[1.0, T], [0.0, 1.0]])
+    Q = q * np.array([[T**3 / 3.0, T**2 / 2.0], [T**2 / 2.0, T]])
+    H = np.array([[1.0, 0.0]])
+    R = np.array([[max(sigma_m, 1e-6) ** 2]])
+    P_pred = solve_discrete_are(F.T, H.T, Q, R)  # the prior covariance of the steady state
+    K = P_pred @ H.T / (P_pred[0, 0] + R[0, 0])
+    P_post = (np.eye(2) - K @ H) @ P_pred
+    Fa = np.array([[1.0, ahead_s], [0.0, 1.0]])
+    Qa = q * np.array([[ahead_s**3 / 3.0, ahead_s**2 / 2.0], [ahead_s**2 / 2.0, ahead_s]])
+    return float(math.sqrt((Fa @ P_post @ Fa.T + Qa)[0, 0]))
 
 
 # -- closed-loop fire control ----------------------------------------------------------------------
@@ -247,10 +341,12 @@ class _Loop:
     bias: BiasEstimator
     schedules: list  # the aim schedules commanded: (t_from, FireOrder or AimUpdate), oldest first
     plan_azimuth: np.ndarray  # the order's knots' azimuths, unwrapped (the planned schedule, interpolated)
+    accel_of: Callable[[np.ndarray], np.ndarray] | None = None  # free-flight acceleration at a state
     updates: int = 0
     plots: int = 0
     misses: int = 0
     refused: int = 0
+    unsafe: int = 0  # re-aimed schedules the safety checks refused (the burst kept its last one)
 
 
 class ClosedLoop:
@@ -261,17 +357,34 @@ class ClosedLoop:
     radar's plot; fold the measured misses into the bias estimate; then re-solve the lead for the
     rest of the burst (knots every ``knot_s`` from the instant the correction can reach the mount,
     the report's time plus the radar's ``latency_s``) from the filtered track, minus the estimated
-    bias. Fail safe: a correction is limited to ``max_correction_rad`` about the planned,
-    safety-checked schedule, and a schedule that is not finite or leaves the mount's arc, elevation
-    limits or no-fire sectors is not sent (the burst keeps its last schedule)."""
+    bias. Fail safe: a correction is limited about the planned schedule to the angle the radar's
+    acquisition gate subtends at the intercept (a larger one cannot come from the object the radar
+    locked on near the cue), and a schedule that is not finite, leaves the mount's arc, elevation
+    limits or no-fire sectors, or fails the site's checks (``check``: the lines of fire clear of civil
+    aircraft, terrain, the fall of shot; :meth:`bastion.engage.planning.BurstPlanner.check_schedule`)
+    is not sent (the burst keeps its last schedule)."""
 
     def __init__(self, fire_control: list[FireControl], knot_s: float = 0.25) -> None:
         self.fire_control = fire_control
         self.knot_s = knot_s
         self.loops: dict[int, _Loop] = {}  # order id -> loop
+        # the site's safety checks of a re-aimed schedule (gun, knots, azimuth, elevation, intercept
+        # points, rounds) -> why not, "" when safe; None: the mount's own checks only
+        self.check: Callable[[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int], str] | None = None
 
-    def open(self, order: FireOrder, x: np.ndarray, P: np.ndarray, t: float, accel: np.ndarray | None) -> None:
-        """A burst was ordered from the track state ``x``, ``P`` at ``t``, predicted with ``accel``."""
+    def open(
+        self,
+        order: FireOrder,
+        x: np.ndarray,
+        P: np.ndarray,
+        t: float,
+        accel: np.ndarray | None,
+        accel_of: Callable[[np.ndarray], np.ndarray] | None = None,
+    ) -> None:
+        """A burst was ordered from the track state ``x``, ``P`` at ``t``, predicted with ``accel``;
+        ``accel_of``: the target's acceleration [m/s^2] (3,) at a state (6,) (a rocket's or mortar
+        bomb's gravity and drag at its speed: re-evaluated at every update, so the drag follows the
+        round's speed through the burst instead of staying what it was at the order)."""
         fc = self.fire_control[order.gun]
         radar = fc.gun.type.fire_control_radar
         if radar is None:
@@ -289,6 +402,7 @@ class ClosedLoop:
             BiasEstimator(radar.spotting_gain),
             [(-math.inf, order)],
             np.unwrap(order.knot_azimuth),
+            accel_of=accel_of if accel is not None else None,
         )
 
     def on_reports(self, reports) -> tuple[list[AimUpdate], list[tuple[str, dict]]]:
@@ -310,6 +424,7 @@ class ClosedLoop:
                             "gun": loop.fc.gun.name,
                             "plots": loop.plots,
                             "plots_refused": loop.refused,
+                            "aims_refused_unsafe": loop.unsafe,
                             "misses_measured": loop.misses,
                             "aim_updates": loop.updates,
                             "bias_mrad": [round(float(b) * 1e3, 2) for b in loop.bias.bias],
@@ -343,6 +458,10 @@ class ClosedLoop:
                 loop.plots += 1
             else:
                 loop.refused += 1
+        if loop.accel_of is not None:
+            a = np.asarray(loop.accel_of(track.x), dtype=float)
+            if np.isfinite(a).all():
+                loop.accel = track.accel = a
         if rep.n_misses:
             loop.misses += rep.n_misses
             ideal = fc.lead(track.x, track.t, rep.miss_t_fire, accel=loop.accel)
@@ -366,12 +485,19 @@ class ClosedLoop:
         az = sol.azimuth - loop.bias.bias[0] / np.maximum(np.cos(el), 0.05)
         plan_az = np.interp(knots, order.knot_t, loop.plan_azimuth)  # = order.aim_at(knots), unwrapped once
         plan_el = np.interp(knots, order.knot_t, order.knot_elevation)
-        limit = radar.max_correction_rad
+        # the radar locked on within its acquisition gate of the cue: no consistent correction moves
+        # the aim further from the plan than that gate seen from the gun
+        limit = np.minimum(radar.acquisition_gate_m / np.maximum(sol.slant_range, 1.0), math.pi / 2)
         d_az = np.clip((az - plan_az + np.pi) % (2 * np.pi) - np.pi, -limit, limit)
         el = plan_el + np.clip(el - plan_el, -limit, limit)
         az = plan_az + d_az
         if not (np.isfinite(az).all() and np.isfinite(el).all()) or mount_violations(gun, az, el):
             return None
+        if self.check is not None:
+            rounds = int((order.t_end - t_from) * gun.type.rate_of_fire) + 1
+            if self.check(order.gun, knots, az, el, sol.intercept, rounds):
+                loop.unsafe += 1
+                return None
         update = AimUpdate(order.gun, order.order_id, float(t_from), knots, az, el)
         loop.schedules.append((float(t_from), update))
         loop.updates += 1

@@ -37,12 +37,14 @@ from bastion.engage.availability import GunAvailability
 from bastion.engage.fire_control import ClosedLoop, FireControl
 from bastion.engage.planning import KNOT_S, BurstPlan, BurstPlanner
 from bastion.engage.reach import cannot_reach
+from bastion.engage.timing import best_start
 from bastion.engage.wta.fast import FastAssigner
 from bastion.orders import FireOrder
 from bastion.scenario.compiled import Defence
 from bastion.track.types import Tracks, TrackStatus
 
 MIN_PK = 0.02  # no burst with a lower estimated kill probability
+LATER = "holding fire for a better shot (a later burst is more likely to kill)"
 MAX_EXTRA_LOOK_S = 3.0
 MAX_TRACK_SIGMA_M = 30.0
 MAX_TRACK_AGE_S = 2.5
@@ -108,6 +110,10 @@ class EngagementManager:
         self.fire_control = [FireControl(g, d.air) for g in d.guns]
         # closed-loop fire control (the mounts' own radars re-aim bursts in progress); None: open loop
         self.closed_loop = ClosedLoop(self.fire_control, KNOT_S) if d.doctrine.fire_control == "closed-loop" else None
+        if self.closed_loop is not None:
+            self.closed_loop.check = self._check_aim
+        # the aircraft to keep the lines of fire clear of, as last seen: positions, velocities, time
+        self._sky: tuple[np.ndarray, np.ndarray, float] | None = None
         self.planner = BurstPlanner(d, self.fire_control)
         self._planning = self.planner.guns
         # [s] from an order to the end of the quickest gun's burst: reaction (or the C2 latency and
@@ -221,6 +227,9 @@ class EngagementManager:
         elif cand and not any(u and rounds > 0 for u, rounds in zip(up, ammunition, strict=True)):
             for i in cand:  # every gun with rounds left is down: fail safe, and say why
                 events += self._say(ids[i], "hold_fire", self.availability.down_reason())
+        if self.closed_loop is not None:  # bursts in progress (and those ordered now) re-aim against this sky
+            keep = self._non_hostile(tracks, picture)
+            self._sky = (tracks.x[keep, :3], tracks.x[keep, 3:6], t) if keep.size else None
         if not cand or not guns:
             return orders, events, ended
         targets = [self._target_state(i, ids[i], tracks) for i in cand]
@@ -230,6 +239,8 @@ class EngagementManager:
         telling: set[int] = set()  # candidates with a reason worth reporting (not just "out of reach", "not yet")
         others = None
         accel: dict[int, np.ndarray | None] = {}
+        timing = self.doctrine.ballistic_timing == "best-shot"
+        klass = picture.klass
         for a, g in enumerate(guns):
             gp = self._planning[g]
             for b, (i, x, P, fit, near) in enumerate(targets):
@@ -248,6 +259,10 @@ class EngagementManager:
                     reasons.setdefault(i, []).append(why)
                     if " out of reach" not in why and "not yet" not in why:
                         telling.add(i)
+                    continue
+                if timing and klass[i] == _BALLISTIC and self._better_later(g, i, picture, plan, scan_period):
+                    reasons.setdefault(i, []).append(f"{gp.name}: {LATER}")
+                    events += self._say(ids[i], "hold_fire", LATER)
                     continue
                 plans[(g, i)] = plan
                 planned.append((a, b, plan.pk))
@@ -337,6 +352,21 @@ class EngagementManager:
                 keep.append(i)
                 surviving[i] = survive[tid]
         return keep, surviving
+
+    def _better_later(self, g: int, i: int, picture: ThreatPicture, plan: BurstPlan, scan_period: float) -> bool:
+        """Whether gun ``g`` should hold its burst ``plan`` at ballistic row ``i`` for a later, better
+        one (:mod:`bastion.engage.timing`)."""
+        later = self.planner.later_bursts(g, i, picture, plan, float(picture.t), scan_period, int(self.ammunition[g]))
+        if not later:
+            return False
+        gt = self.defence.guns[g].type
+        gap = math.ceil((self._planning[g].burst + gt.reaction_s) / scan_period - 1e-9)
+        return best_start([plan.pk, *later], gap) > 0
+
+    def _check_aim(self, g, knots, azimuth, elevation, intercept, n_rounds) -> str:
+        """The site's safety checks of a schedule the closed loop re-aimed (see ``ClosedLoop.check``),
+        against the aircraft of the last scan."""
+        return self.planner.check_schedule(g, knots, azimuth, elevation, intercept, n_rounds, self._sky)
 
     def engaged_near(self, pos: np.ndarray, t: float, within_m: float = 800.0, within_s: float = 15.0) -> int | None:
         """An engaged track last seen near ``pos`` (3,) shortly before ``t``: new tracks there are its debris."""
@@ -573,7 +603,9 @@ class EngagementManager:
         )
         self._next_order += 1
         if closed:
-            self.closed_loop.open(order, x, P, tracks.t, accel)
+            fit = self.arc_fits.get(tid) if accel is not None else None
+            accel_of = (lambda state, fit=fit: self.planner.free_flight_acceleration(state, fit)) if fit else None
+            self.closed_loop.open(order, x, P, tracks.t, accel, accel_of)
         self.fired_at.add(tid)
         self.busy_until[g] = order.t_end
         self.pointing[g] = (sol.azimuth[-1], sol.elevation[-1])

@@ -147,6 +147,8 @@ class BurstPlanner:
         self.fire_control = fire_control
         self.guns = [GunPlanning.of(g, defence.doctrine.burst_s or g.type.burst_s) for g in defence.guns]
         self.populated = [z for z in defence.zones if z.kind == "populated"]
+        # closed-loop fire control: a burst's kill probability counts on the mount radar's corrections
+        self.closed_loop = defence.doctrine.fire_control == "closed-loop"
 
     def free_flight_acceleration(self, x: np.ndarray, fit: ArcFit | None) -> np.ndarray:
         """Acceleration [m/s^2] (3,) of a round in free flight at state ``x``: gravity, and the drag
@@ -207,38 +209,77 @@ class BurstPlanner:
             return None, "target not yet within the engagement range"
         elif not before_impact[0] or (picture.klass[i] == _BALLISTIC and not before_impact.all()):
             return None, "no intercept before predicted impact"
-        bad = mount_violations(gun, sol.azimuth, sol.elevation)
+        n_rounds = int(min((knots[-1] - knots[0] if window is not None else burst) * gt.rate_of_fire, ammunition))
+        if others.size:
+            sky = (tracks.x[others, :3], tracks.x[others, 3:6], t)
+        else:
+            sky = None
+        bad = self.check_schedule(g, knots, sol.azimuth, sol.elevation, sol.intercept, n_rounds, sky)
         if bad:
             return None, bad
+        pk = self.kill_probability(g, int(picture.klass[i]), t, knots, sol, n_rounds, P, accel)
+        return BurstPlan(knots, sol, n_rounds, x, P, accel, pk), ""
+
+    def check_schedule(
+        self,
+        g: int,
+        knots: np.ndarray,
+        azimuth: np.ndarray,
+        elevation: np.ndarray,
+        intercept: np.ndarray,
+        n_rounds: int,
+        sky: tuple[np.ndarray, np.ndarray, float] | None,
+    ) -> str:
+        """Why gun ``g`` may not fire ``n_rounds`` on the aim schedule ``azimuth``, ``elevation``
+        [rad] at ``knots`` [s] toward the predicted ``intercept`` points (K, 3), or "" when it may:
+        the mount's arc, elevation limits and no-fire sectors; terrain and obstacles on the line of
+        fire; the civil clearance of the lines of fire from the aircraft ``sky`` (positions (M, 3),
+        velocities (M, 3) at a time [s], or None: none); the intact rounds expected on populated
+        zones. The planner checks a burst with it, and the closed loop every re-aimed schedule."""
+        gun = self.defence.guns[g]
+        bad = mount_violations(gun, azimuth, elevation)
+        if bad:
+            return bad
         # the rounds fly above the straight chord to the intercept (the gun aims up to allow for
         # gravity drop), so a chord clear of terrain and obstacles is a conservative test
         surface = self.defence.surface
-        if surface is not None and not surface.clear(gun.position, sol.intercept).all():
-            return None, "line of fire blocked by terrain or an obstacle"
-        if others.size:
+        if surface is not None and not surface.clear(gun.position, intercept).all():
+            return "line of fire blocked by terrain or an obstacle"
+        if sky is not None:
+            pos, vel, t_state = sky
             clear = min_clearance(
-                gun.position,
-                sol.azimuth,
-                sol.elevation,
-                gp.line_of_fire_m,
-                tracks.x[others, :3],
-                tracks.x[others, 3:6],
-                t,
-                knots,
+                gun.position, azimuth, elevation, self.guns[g].line_of_fire_m, pos, vel, t_state, knots
             )
             if math.isnan(clear):  # an aircraft whose state is unknown: cannot show the line of fire clear
-                return None, "civil or unknown aircraft of unknown position near the line of fire"
+                return "civil or unknown aircraft of unknown position near the line of fire"
             if clear < self.doctrine.civil_clearance_m:
-                return None, f"civil or unknown aircraft within {clear:.0f} m of the line of fire"
-        n_rounds = int(min((knots[-1] - knots[0] if window is not None else burst) * gt.rate_of_fire, ammunition))
+                return f"civil or unknown aircraft within {clear:.0f} m of the line of fire"
         populated = self.populated
         if populated:
             per_knot = np.full(len(knots), n_rounds / len(knots))
-            intact = intact_rounds_in_zones(gun, self.defence.air, sol.azimuth, sol.elevation, per_knot, populated)
+            intact = intact_rounds_in_zones(gun, self.defence.air, azimuth, elevation, per_knot, populated)
             worst = int(np.argmax(intact))
             if intact[worst] > self.doctrine.max_intact_rounds_populated:
-                return None, f"fall of shot: too many intact rounds expected in {populated[worst].name}"
-        # cross-line-of-fire error of the predicted target at the intercept
+                return f"fall of shot: too many intact rounds expected in {populated[worst].name}"
+        return ""
+
+    def kill_probability(
+        self,
+        g: int,
+        klass: int,
+        t: float,
+        knots: np.ndarray,
+        sol: LeadSolution,
+        n_rounds: int,
+        P: np.ndarray,
+        accel: np.ndarray | None,
+    ) -> float:
+        """Planning kill probability of gun ``g``'s burst of ``n_rounds`` over ``knots`` [s] (lead
+        solution ``sol``) at a target of class ``klass`` whose state at ``t`` has covariance ``P``
+        (6, 6): the target's predicted error across the line of fire at the intercept, and the
+        burst's dispersion and aim bias, open-loop or with the mount radar closing the loop."""
+        gun = self.defence.guns[g]
+        fc = self.fire_control[g]
         tau = float(np.mean(knots + sol.tof) - t)
         Ppos = P[:3, :3] + tau * (P[:3, 3:] + P[3:, :3]) + tau**2 * P[3:, 3:]
         los = sol.intercept[len(knots) // 2] - gun.position
@@ -246,12 +287,59 @@ class BurstPlanner:
         los = los / math.sqrt(e * e + n * n + u * u)  # = np.linalg.norm's sqrt(los.dot(los))
         perp = np.eye(3) - np.outer(los, los)
         cross_sigma = float(np.sqrt(max(np.trace(perp @ Ppos @ perp) / 2.0, 0.0)))
-        pk = float(
-            fc.burst_pk(
-                _median(sol.slant_range.tolist()),
-                cross_sigma,
-                n_rounds,
-                *VULNERABILITY.get(TrackClass(picture.klass[i]), DEFAULT_VULNERABILITY),
+        vulnerability = VULNERABILITY.get(TrackClass(klass), DEFAULT_VULNERABILITY)
+        slant = _median(sol.slant_range.tolist())
+        if self.closed_loop and gun.type.fire_control_radar is not None:
+            return fc.closed_loop_pk(
+                n_rounds, slant, float(np.mean(sol.tof)), cross_sigma, *vulnerability, accel is not None
             )
-        )
-        return BurstPlan(knots, sol, n_rounds, x, P, accel, pk), ""
+        return float(fc.burst_pk(slant, cross_sigma, n_rounds, *vulnerability))
+
+    def later_bursts(
+        self,
+        g: int,
+        i: int,
+        picture: ThreatPicture,
+        plan: BurstPlan,
+        t: float,
+        step_s: float,
+        ammunition: int,
+    ) -> list[float]:
+        """Planning kill probabilities of the bursts gun ``g`` could start at ballistic candidate row
+        ``i`` one, two, ... decision steps (``step_s`` [s], the scan period) after ``plan``'s start,
+        on the same prediction, while the round is still in the air: 0 where such a burst would find
+        no solution, the round out of range or landed, or the mount's arc or no-fire sectors in the
+        way. Its civil clearance and fall of shot are checked when it is planned for real."""
+        impact = float(picture.impact_time[i])
+        start = float(plan.knots[0])
+        if not math.isfinite(impact) or start + step_s >= impact:
+            return []
+        gun = self.defence.guns[g]
+        gt = gun.type
+        gp = self.guns[g]
+        steps = int((impact - start) // step_s)
+        offsets = gp.knot_offsets
+        k = len(offsets)
+        starts = start + step_s * np.arange(1, steps + 1)
+        knots_all = (starts[:, None] + offsets[None, :]).ravel()
+        sol_all = self.fire_control[g].lead(plan.x, t, knots_all, accel=plan.accel)
+        good_all = sol_all.valid & (sol_all.slant_range <= gt.max_engage_range_m) & (knots_all + sol_all.tof < impact)
+        out = []
+        for s in range(steps):
+            rows = slice(s * k, (s + 1) * k)
+            good = good_all[rows]
+            knots, sol = knots_all[rows], knots_of(sol_all, rows)
+            if not good.all():
+                window = window_of(good)
+                if window is None:
+                    out.append(0.0)
+                    continue
+                knots, sol = knots[window], knots_of(sol, window)
+                n_rounds = int(min((knots[-1] - knots[0]) * gt.rate_of_fire, ammunition))
+            else:
+                n_rounds = int(min(gp.burst * gt.rate_of_fire, ammunition))
+            if n_rounds <= 0 or mount_violations(gun, sol.azimuth, sol.elevation):
+                out.append(0.0)
+                continue
+            out.append(self.kill_probability(g, _BALLISTIC, t, knots, sol, n_rounds, plan.P, plan.accel))
+        return out

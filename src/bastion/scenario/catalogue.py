@@ -113,7 +113,6 @@ class FireControlRadarType:
     acquisition_gate_m: float  # the cue must fall this close to the target for the radar to lock on
     latency_s: float  # [s] measurement -> corrected aim at the mount
     spotting_gain: float  # bias-estimate gain per report carrying misses (0..1)
-    max_correction_rad: float  # largest change to the planned aim the loop may make (fail safe)
     process_noise: float  # [m^2/s^3] white-noise acceleration of the fire-control track filter (drones)
     process_noise_ballistic: float  # [m^2/s^3] the same about a rocket's or mortar bomb's predicted acceleration
     source: str = ""
@@ -296,7 +295,6 @@ FIRE_CONTROL_RADARS: dict[str, FireControlRadarType] = {
         acquisition_gate_m=100.0,
         latency_s=0.05,
         spotting_gain=0.5,
-        max_correction_rad=30 * _MRAD,
         process_noise=4.0,
         process_noise_ballistic=0.5,
         source=(
@@ -312,8 +310,9 @@ FIRE_CONTROL_RADARS: dict[str, FireControlRadarType] = {
             "same beam); acquisition within 100 m of the C2 cue; 50 ms from measurement to the "
             "corrected aim at the mount; bias gain 0.5 per 0.1 s report: the bias correction "
             "converges (95 %) in 0.5 s of measured misses (5 reports) (ram-and-layers.md §1.2: 'converges "
-            "over about 0.2-0.5 s of firing', assumption L); corrections limited to 30 mrad from the "
-            "planned, safety-checked aim (fail safe); track filter white-noise acceleration "
+            "over about 0.2-0.5 s of firing', assumption L); corrections limited about the planned aim "
+            "to the angle the 100 m acquisition gate subtends (fail safe; every re-aimed schedule is "
+            "checked again like a plan); track filter white-noise acceleration "
             "(Bar-Shalom et al. 2001 §6.2.2: sqrt(q T) of the order of the unmodelled change of "
             "velocity per update) 4 m^2/s^3 for a drone (turns of a few m/s^2) and 0.5 m^2/s^3 about "
             "a rocket's or mortar bomb's predicted gravity and drag, whose unmodelled part (the drag's "

@@ -406,6 +406,12 @@ class Defence(_Model):
         description="closed-loop: each mount's own fire-control radar tracks the target and its rounds and "
         "re-aims the burst in flight; open-loop: the burst is aimed once from the C2 track",
     )
+    ballistic_timing: Literal["best-shot", "earliest"] = Field(
+        "best-shot",
+        description="best-shot: hold fire at a rocket or mortar bomb while a later burst (and the one it "
+        "leaves time for) is more likely to kill it than firing now; earliest: fire as soon as the "
+        "envelope allows",
+    )
 
 
 FaultKind = Literal[
