@@ -396,6 +396,9 @@ class EngagementManager:
         still = []
         for e in self.looking:
             i = tracks.index_of(e.track)
+            if not e.ballistic:  # a round classed otherwise when fired at, whose arc now shows it ballistic
+                fit = self.arc_fits.get(e.track)
+                e.ballistic = fit is not None and fit.ballistic
             if i is not None:
                 e.history.append((tracks.t, tracks.x[i, :3].copy()))
                 if e.ballistic and tracks.t >= e.t_first and tracks.detection[i] >= 0 and self.arcs is not None:
@@ -613,14 +616,16 @@ class EngagementManager:
         look = order.t_end + float(sol.tof[-1]) + self.doctrine.look_s
         v = tracks.x[i, 3:6]
         eng = Engagement(order.order_id, tid, g, order, look, float(np.hypot(v[0], v[1])), pk)
-        if ballistic:
-            eng.ballistic = True
-            fit = self.arc_fits.get(tid)
-            eng.fit = fit if fit is not None and fit.ballistic else None
-            st = self.arcs.states.get(tid) if self.arcs is not None else None
-            eng.rcs_before = list(st.rcs) if st is not None else []
-            eng.t_first = float(knots[0] + sol.tof[0])
-            eng.t_last = float(order.t_end + sol.tof[-1])
+        # what a ballistic round's assessment needs, kept for every burst: a target classed otherwise
+        # now may show itself a rocket or mortar bomb by its look (its arc fit turns ballistic), and
+        # is then assessed as one, not by the drone's "falling" criterion
+        eng.ballistic = ballistic
+        fit = self.arc_fits.get(tid)
+        eng.fit = fit if fit is not None and fit.ballistic else None
+        st = self.arcs.states.get(tid) if self.arcs is not None else None
+        eng.rcs_before = list(st.rcs) if st is not None else []
+        eng.t_first = float(knots[0] + sol.tof[0])
+        eng.t_last = float(order.t_end + sol.tof[-1])
         self.looking.append(eng)
         mid = len(knots) // 2
         return order, (
