@@ -112,6 +112,7 @@ FAMILIES = {  # name: (generator, targets)
     "targets200": ("shared", 200),
     "flights": ("flights", 17),
     "drones": ("drones", 50),
+    "lowsnr": ("lowsnr", 20),
 }
 
 
