@@ -13,7 +13,9 @@ row whose position is inside the surveillance region (:func:`bastion.track.testb
 both are scored by the same GOSPA (p = 1, c = 100 m, alpha = 2; :mod:`bastion.track.metrics`,
 checked against Stone Soup's own ``GOSPAMetric`` in tests/track/test_metrics.py).
 
-Printed per N: median wall time of one scan of each tracker (one core: BLAS threads pinned to 1),
+Printed per N: median wall time of one scan of each tracker (one core: BLAS threads pinned to 1) and
+bastion's mean CPU time per scan (process time over the run: the steadier figure on a loaded machine,
+printed with the 1-minute load average),
 their ratio, mean GOSPA (and its localisation / missed / false parts) of each, and the peak memory
 bastion's tracker allocates (tracemalloc, a separate untimed run) per target. ``--also`` adds the
 GOSPA of other bastion configurations on the same inputs (by default score-based confirmation with
@@ -45,6 +47,7 @@ import argparse  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
+import time  # noqa: E402
 import tracemalloc  # noqa: E402
 from dataclasses import replace  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -283,7 +286,7 @@ def main() -> None:
     header = (
         f"{'N':>5} {'seed':>4} {'scans':>5} {'bastion ms':>10} {'StoneSoup ms':>12} {'ratio':>7} "
         f"{'GOSPA bastion (loc/miss/false)':>32} {'GOSPA StoneSoup (loc/miss/false)':>34} {'peak kB/N':>9}"
-        + "".join(f"  GOSPA bastion {spec}" for spec, _ in also)
+        f" {'CPU ms/scan':>10} {'load':>5}" + "".join(f"  GOSPA bastion {spec}" for spec, _ in also)
     )
     print(
         f"filter={a.filter} associator={a.associator} management={a.management} q={a.q} confirm={a.confirm} "
@@ -308,7 +311,9 @@ def main() -> None:
                     confirm_n=a.confirm + 1,
                     max_misses=a.max_misses,
                 )
+                cpu0 = time.process_time()
                 tracks, wall = run_bastion(table, meta, config)
+                cpu_ms = (time.process_time() - cpu0) / max(wall.size, 1) * 1e3
                 sb = score_sequence(truth, tracks).summary()
                 peak = bastion_peak_bytes(table, meta, config)
                 b_ms = np.median(wall) * 1e3
@@ -329,6 +334,7 @@ def main() -> None:
                     extra += f"  {cell:>{len('GOSPA bastion ' + spec)}}"
                 print(
                     f"{n:5d} {seed:4d} {wall.size:5d} {b_ms:10.2f} {s_col} {gb:>32} {gs:>34} {peak / 1e3 / n:9.1f}"
+                    + f" {cpu_ms:10.2f} {os.getloadavg()[0]:5.1f}"
                     + extra,
                     flush=True,
                 )
