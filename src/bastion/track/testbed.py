@@ -332,6 +332,7 @@ class TrackRun:
     state: np.ndarray  # (R, 6) e, n, u, ve, vn, vu
     scan_seconds: np.ndarray  # (K,) wall time of each tracker step [s]
     confirmed: int  # tracks confirmed during the run
+    scan_cpu_seconds: np.ndarray | None = None  # (K,) CPU (process) time of each tracker step [s]
 
 
 def in_region(meta: Meta, pos: np.ndarray) -> np.ndarray:
@@ -356,7 +357,7 @@ def run_tracker(
     tracker = Tracker([radar], config)
     times = scan_times(table, meta)
     bounds = np.searchsorted(table.time, times, side="left"), np.searchsorted(table.time, times, side="right")
-    out_t, out_id, out_x, wall = [], [], [], []
+    out_t, out_id, out_x, wall, cpu = [], [], [], [], []
     rows: list = []  # (scan, picture) for the fixed-lag report
     confirmed = 0
     for k, t in enumerate(times):  # one tracker step per scan
@@ -366,9 +367,10 @@ def run_tracker(
         det = Detections(
             float(t), 0, table.range[a:b], table.azimuth[a:b], table.elevation[a:b], rr, np.ones(n), np.ones(n)
         )
-        c0 = time.perf_counter()
+        p0, c0 = time.process_time(), time.perf_counter()
         tracks, changes = tracker.step(det)
         wall.append(time.perf_counter() - c0)
+        cpu.append(time.process_time() - p0)
         confirmed += len(changes.confirmed)
         if lag:
             rows.append((k, tracks))
@@ -398,9 +400,10 @@ def run_tracker(
         )
         rep = fixed_lag_report(hist, lag, config.q, report_max_misses)
         show = in_region(meta, rep.state[:, :3])
-        return TrackRun(rep.time[show], rep.uid[show], rep.state[show], np.array(wall), confirmed)
+        return TrackRun(rep.time[show], rep.uid[show], rep.state[show], np.array(wall), confirmed, np.array(cpu))
 
-    return TrackRun(cat(out_t, (0,)), cat(out_id, (0,)).astype(np.int64), cat(out_x, (0, 6)), np.array(wall), confirmed)
+    ids = cat(out_id, (0,)).astype(np.int64)
+    return TrackRun(cat(out_t, (0,)), ids, cat(out_x, (0, 6)), np.array(wall), confirmed, np.array(cpu))
 
 
 def write_tracks(path: str | Path, run: TrackRun) -> None:
