@@ -4,7 +4,8 @@ Formats (the team's tracking testbed, ``shared/bench/tracking/FORMAT.md``): one 
 of a local ENU frame.
 
 * ``detections.csv``: ``time_s,range_m,azimuth_rad,elevation_rad`` (optionally ``range_rate_mps``;
-  other columns, e.g. the lowsnr family's detector ``power``, are ignored), rows in time order, all plots of a scan sharing its ``time_s``; azimuth clockwise from north.
+  other columns, e.g. the lowsnr family's detector ``power``, are ignored), rows in time order, all
+  plots of a scan sharing its ``time_s``; azimuth clockwise from north.
 * ``meta.json``: ``sigma_range_m``, ``sigma_azimuth_rad``, ``sigma_elevation_rad`` (required),
   ``pd``, ``clutter_per_scan``, ``scan_period_s``, ``duration_s``, ``region`` {``min_range_m``,
   ``max_range_m``, ``max_elevation_rad``} (optional).
