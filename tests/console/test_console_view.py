@@ -41,7 +41,7 @@ def test_truth_never_leaks(night, baghdad):
         else:
             assert v.source == e.source
             assert body["p"] == json.loads(json.dumps(e.payload))  # decision-side payloads unchanged
-        quiet = e.kind in PER_SCAN or (e.kind == "fall_of_shot" and not e.payload["zone"])
+        quiet = e.kind in PER_SCAN or (e.kind == "fall_of_shot" and not e.payload.zone)
         assert ("text" in body) != quiet
     assert shown > 500
 
@@ -50,7 +50,7 @@ def test_observed_gun_is_named(night, baghdad):
     fired = [e for e in night.log.events if e.kind == "gun_fired"]
     assert fired
     v = to_view(fired[0].seq, fired[0].t, "gun_fired", "world", fired[0].payload, baghdad.defence)
-    assert v.payload["gun"] == baghdad.defence.guns[fired[0].payload["gun"]].name
+    assert v.payload.gun == baghdad.defence.guns[fired[0].payload.gun].name
 
 
 def test_every_logged_kind_reads_as_a_sentence(night, baghdad):
@@ -100,8 +100,8 @@ def test_picture_log_snapshot(night, baghdad):
     assert kinds.count("tracks") == 1 and kinds.count("detections") == 1
     assert "run_start" in kinds  # pinned though 50 later events pushed it out of the log
     last_tracks = [v for v in views if v.kind == "tracks"][-1]
-    assert snap["events"][seqs.index(last_tracks.seq)]["p"]["id"] == last_tracks.payload["id"]
+    assert snap["events"][seqs.index(last_tracks.seq)]["p"]["id"] == last_tracks.payload.id
     for tid, points in snap["trails"].items():
-        assert int(tid) in last_tracks.payload["id"]
+        assert int(tid) in last_tracks.payload.id
         assert len(points) <= 5
-        assert points[-1][1:] == last_tracks.payload["position"][last_tracks.payload["id"].index(int(tid))][:2]
+        assert points[-1][1:] == last_tracks.payload.position[last_tracks.payload.id.index(int(tid))][:2]

@@ -95,7 +95,7 @@ def test_point_of_origin_cue_is_near_the_launch(salvo_cues):
     for ev in poo:
         p = ev.find("point")
         enu = d.origin.to_enu(float(p.get("lat")), float(p.get("lon")), float(p.get("hae")))
-        miss = min(np.hypot(*(enu[:2] - np.asarray(e.payload["position"][:2]))) for e in launches)
+        miss = min(np.hypot(*(enu[:2] - np.asarray(e.payload.position[:2]))) for e in launches)
         ellipse = ev.find("detail/shape/ellipse")
         assert ellipse is not None and float(ellipse.get("major")) >= float(ellipse.get("minor")) > 0
         assert miss < 500.0

@@ -104,7 +104,7 @@ def test_a_simulated_night_sent_as_dis_matches_its_events(baghdad):
     ev = result.log.events
     # entity positions
     truth = [e for e in ev if e.kind == "truth"]
-    expected = sum(len(e.payload["label"]) for e in truth)
+    expected = sum(len(e.payload.label) for e in truth)
     kills = [e for e in ev if e.kind == "kill"]
     guns = len(baghdad.defence.guns)
     gun_states = [p for p in states if p.entityID.entityID < dis.THREAT_BASE]
@@ -116,7 +116,7 @@ def test_a_simulated_night_sent_as_dis_matches_its_events(baghdad):
     o = baghdad.defence.origin
     worst = 0.0
     for e in truth:
-        for lab, pos in zip(e.payload["label"], e.payload["position"], strict=True):
+        for lab, pos in zip(e.payload.label, e.payload.position, strict=True):
             what, i = describe_label(lab)
             ent = {"threat": dis.THREAT_BASE, "civil": dis.CIVIL_BASE, "debris": dis.DEBRIS_BASE}[what] + i
             loc = by_entity[ent].pop(0).entityLocation
@@ -127,9 +127,9 @@ def test_a_simulated_night_sent_as_dis_matches_its_events(baghdad):
     bursts = [e for e in ev if e.kind == "gun_fired"]
     assert len(fires) == len(bursts) > 0
     for f, b in zip(fires, bursts, strict=True):
-        g = baghdad.defence.guns[b.payload["gun"]]
-        assert f.firingEntityID.entityID == dis.GUN_BASE + g.index and f.eventID.eventNumber == b.payload["order"]
-        assert f.descriptor.quantity == b.payload["rounds"]
+        g = baghdad.defence.guns[b.payload.gun]
+        assert f.firingEntityID.entityID == dis.GUN_BASE + g.index and f.eventID.eventNumber == b.payload.order
+        assert f.descriptor.quantity == b.payload.rounds
         loc = f.location
         assert np.allclose(pymap3d.ecef2enu(loc.x, loc.y, loc.z, o.lat_deg, o.lon_deg, o.alt_m), g.position, atol=1e-3)
         speed = np.linalg.norm([f.velocity.x, f.velocity.y, f.velocity.z])
@@ -137,7 +137,7 @@ def test_a_simulated_night_sent_as_dis_matches_its_events(baghdad):
     hits = [e for e in ev if e.kind in ("hit", "detonation")]
     assert len(dets) == len(hits) > 0
     assert {d.targetEntityID.entityID for d in dets if d.detonationResult == dis.RESULT_ENTITY_IMPACT} <= {
-        dis.THREAT_BASE + e.payload["threat"] for e in ev if e.kind == "hit"
+        dis.THREAT_BASE + e.payload.threat for e in ev if e.kind == "hit"
     }
 
 

@@ -237,7 +237,11 @@ def replay(
             if wanted is None and not all_events and e.kind in QUIET:
                 continue
             if as_json:
-                print(json.dumps({"seq": e.seq, "t": e.t, "kind": e.kind, "source": e.source, "payload": e.payload}))
+                print(
+                    json.dumps(
+                        {"seq": e.seq, "t": e.t, "kind": e.kind, "source": e.source, "payload": e.payload.to_dict()}
+                    )
+                )
             else:
                 colour = {"world": "dim", "decision": "cyan", "operator": "yellow", "sensor": "blue"}.get(
                     e.source, "white"

@@ -136,7 +136,7 @@ def _map(inc: Incident, defence, events) -> go.Figure | None:
     paths: dict[int, list] = defaultdict(list)
     for e in events:
         if e.kind == "truth":
-            for lab, p in zip(e.payload["label"], e.payload["position"], strict=True):
+            for lab, p in zip(e.payload.label, e.payload.position, strict=True):
                 if 0 <= lab < 10_000:
                     paths[lab].append(p)
     for lab, pts in sorted(paths.items()):
@@ -314,8 +314,9 @@ def _timeline(inc: Incident, events, start: datetime | None) -> go.Figure:
     return fig
 
 
-def _brief(p: dict) -> str:
-    return ", ".join(f"{k}={v}" for k, v in p.items() if not isinstance(v, list | dict))[:160]
+def _brief(p) -> str:
+    """The scalar fields of a payload, as ``key=value`` (its JSON keys)."""
+    return ", ".join(f"{k}={v}" for k, v in p.to_dict().items() if not isinstance(v, list | dict))[:160]
 
 
 def _table(rows: list[dict], cols: list[str]) -> str:
