@@ -453,7 +453,7 @@ class PointOfOrigin(Payload):
 
 
 @_event(EventKind.WARNING, "decision")
-class Warning(Payload):  # (the kind's name: always used qualified, ev.Warning)
+class ZoneWarning(Payload):
     """A zone warned of an incoming threat."""
 
     zone: str  # zone name

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bastion.event_types import EventKind, Payload, from_dict
+from bastion.event_types import EventKind, Payload
 
 
 @dataclass(frozen=True)
@@ -48,16 +48,10 @@ class EventLog:
         """Events emitted so far (the next event's sequence number)."""
         return self._dropped + len(self.events)
 
-    def emit(self, t: float, source: str, payload: Payload, *dict_form) -> Event:
+    def emit(self, t: float, source: str, payload: Payload) -> Event:
         """Record ``payload`` (its type says its kind) from ``source`` at ``t`` [s]; TypeError for a
-        payload of no event type (a kind must be defined in :mod:`bastion.event_types`).
-
-        Transitional: ``emit(t, kind, source, payload_dict)``, the form of the writers not yet typed,
-        types the payload here (EventSchemaError for a kind or keys of no type)."""
-        if dict_form:
-            kind, source = source, payload
-            payload = from_dict(kind, dict_form[0])
-        elif not isinstance(payload, Payload):
+        payload of no event type (a kind must be defined in :mod:`bastion.event_types`)."""
+        if not isinstance(payload, Payload):
             raise TypeError(f"an event payload must be a bastion.event_types type, not {type(payload).__name__}")
         ev = Event(self.count, round(float(t), 6), payload.KIND, source, payload)
         self.events.append(ev)

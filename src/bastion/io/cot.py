@@ -212,7 +212,7 @@ class CotBuilder:
             )
         ]
 
-    def _on_warning(self, t: float, p: event_types.Warning) -> list[bytes]:
+    def _on_warning(self, t: float, p: event_types.ZoneWarning) -> list[bytes]:
         uid = f"{self.uid_prefix}-warn-{p.zone.replace(' ', '_')}-{p.track}"
         self._warned[(p.zone, p.track)] = uid
         stale = max(float(p.impact_time or t) - t, 0.0) + 30.0
