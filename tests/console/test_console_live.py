@@ -81,14 +81,15 @@ def test_operator_queue():
     assert op.next_action_time() is None
     with pytest.raises(LookupError, match="not pending"):
         op.authorise(1, True, "op")
-    op.observe("authorisation_request", {"request": 1, "track": 33, "gun": "LPWS-1"})
-    op.observe("authorisation_request", {"request": 2, "track": 85, "gun": "LPWS-2"})
+    for request, track, gun in ((1, 33, "LPWS-1"), (2, 85, "LPWS-2")):
+        asked = ev.AuthorisationRequest(request=request, track=track, gun=gun, pk=0.2, time_to_impact_s=30.0, zone=None)
+        op.observe("authorisation_request", asked)
     assert op.pending() == [1, 2] and changes == [True]
     req = op.authorise(1, True, "op")
     assert req.track == 33
     with pytest.raises(LookupError):
         op.authorise(1, False, "op")  # answered once only
-    op.observe("authorisation_timeout", {"request": 2})
+    op.observe("authorisation_timeout", ev.AuthorisationTimeout(request=2, track=85, gun="LPWS-2", reason="lapsed"))
     assert op.pending() == [] and changes == [True, False]
     with pytest.raises(LookupError):
         op.authorise(2, True, "op")  # lapsed: too late

@@ -10,6 +10,7 @@ import numpy as np
 import pymap3d
 import pytest
 
+from bastion import event_types
 from bastion.engine.events import Event, EventLog
 from bastion.io import dis
 from bastion.physics.geodesy import Origin
@@ -208,15 +209,23 @@ def test_receiver_turns_foreign_entities_into_site_arrays():
 def test_live_bridge_sends_tracks_and_one_fire_pdu_per_order(baghdad):
     sent: list[bytes] = []
     bridge = dis.DisEventBridge(baghdad.defence, sent.append, truth=False, tracks=True)
-    tracks = {
-        "id": [33, 85],
-        "position": [[3000.0, 800.0, 100.0], [3100.0, 2500.0, 140.0]],
-        "velocity": [[-40.0, 20.0, 0.0], [-10.0, -45.0, 0.0]],
-        "identity": ["hostile", "civil"],
-        "class": ["drone", "aircraft"],
-    }
-    order = {"order": 1, "gun": "LPWS-1", "track": 33, "t_start": 238.0, "t_end": 239.987, "rounds": 150,
-             "pk": 0.18, "range_m": 1252.3, "azimuth_deg": 117.0, "elevation_deg": 5.1}  # fmt: skip
+    tracks = event_types.Tracks(
+        id=[33, 85],
+        position=[[3000.0, 800.0, 100.0], [3100.0, 2500.0, 140.0]],
+        velocity=[[-40.0, 20.0, 0.0], [-10.0, -45.0, 0.0]],
+        sigma_m=[10.0, 20.0],
+        identity=["hostile", "civil"],
+        klass=["drone", "aircraft"],
+        zone=["BDSC", None],
+        time_to_impact_s=[40.0, None],
+        impact_point=[[2400.0, 1300.0], None],
+        ellipse=[None, None],
+        threat_value=[14.0, 0.0],
+        icao24=[None, "7304a1"],
+    )
+    order = event_types.FireOrder(order=1, gun="LPWS-1", track=33, t_start=238.0, t_end=239.987, rounds=150, pk=0.18,
+                         range_m=1252.3, tof_s=1.6, azimuth_deg=117.0, elevation_deg=5.1,
+                         intercept=[2900.0, 850.0, 100.0])  # fmt: skip
     bridge([Event(0, 236.0, "tracks", "decision", tracks), Event(1, 236.0, "fire_order", "decision", order)])
     pdus = [createPdu(p) for p in sent]
     states = [p for p in pdus if p.pduType == 1]
