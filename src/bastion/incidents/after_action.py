@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import plotly.graph_objects as go
 
+from bastion.event_types import EventSchemaError
 from bastion.incidents.register import Incident
 from bastion.incidents.sites import SITES
 from bastion.physics.geodesy import Origin
@@ -88,7 +89,10 @@ def _run_context(inc: Incident):
         if link["ref"] not in {r.run_id for r in store.runs()}:
             return None, [], None, f"{db} no longer holds run {link['ref']}"
         text = store.scenario_text(link["ref"])
-        events = list(store.events(link["ref"]))
+        try:
+            events = list(store.events(link["ref"]))
+        except EventSchemaError as exc:  # a run this bastion cannot read: the report says why
+            return None, [], None, f"the run's events are not readable: {exc}; tracks and timeline are omitted"
     defence = compile_scenario(parse(text, f"run {link['ref']}"), read_traffic=False).defence
     return defence, events, defence.start, ""
 
