@@ -28,6 +28,7 @@ import numpy as np
 
 from bastion.engage.kernels import lead_solution
 from bastion.engage.safety import mount_violations
+from bastion.event_types import FireControlLoop
 from bastion.orders import AimUpdate, FireOrder
 from bastion.physics.ballistics import Air, DragFunction, drag_factor_from_bc
 from bastion.physics.firing_table import FiringTable
@@ -291,7 +292,7 @@ class ClosedLoop:
             np.unwrap(order.knot_azimuth),
         )
 
-    def on_reports(self, reports) -> tuple[list[AimUpdate], list[tuple[str, dict]]]:
+    def on_reports(self, reports) -> tuple[list[AimUpdate], list[FireControlLoop]]:
         updates, events = [], []
         for rep in reports:
             loop = self.loops.get(rep.order_id)
@@ -303,17 +304,14 @@ class ClosedLoop:
             if rep.final:
                 del self.loops[rep.order_id]
                 events.append(
-                    (
-                        "fire_control_loop",
-                        {
-                            "order": rep.order_id,
-                            "gun": loop.fc.gun.name,
-                            "plots": loop.plots,
-                            "plots_refused": loop.refused,
-                            "misses_measured": loop.misses,
-                            "aim_updates": loop.updates,
-                            "bias_mrad": [round(float(b) * 1e3, 2) for b in loop.bias.bias],
-                        },
+                    FireControlLoop(
+                        order=rep.order_id,
+                        gun=loop.fc.gun.name,
+                        plots=loop.plots,
+                        plots_refused=loop.refused,
+                        misses_measured=loop.misses,
+                        aim_updates=loop.updates,
+                        bias_mrad=[round(float(b) * 1e3, 2) for b in loop.bias.bias],
                     )
                 )
         return updates, events

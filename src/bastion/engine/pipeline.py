@@ -62,13 +62,6 @@ def _r(a: np.ndarray, nd: int = 2) -> list:
     return np.round(a, nd).tolist()
 
 
-def _typed(event) -> ev.Payload:
-    """An engagement event as its typed payload: the engagement manager and fire control give theirs
-    as ``(kind, payload dict)`` pairs, typed here at the boundary (EventSchemaError for a kind or keys
-    of no type); the others give typed payloads."""
-    return ev.from_dict(*event) if isinstance(event, tuple) else event
-
-
 class DecisionPipeline:
     """Decision side of the kill chain for one defended site."""
 
@@ -139,8 +132,8 @@ class DecisionPipeline:
     ) -> None:
         """A mount's status report at ``t``: rounds left, and whether it can fire (its built-in test:
         ``reason`` when not, e.g. jammed, mount failed, magazine empty)."""
-        for event in self.engagements.gun_status(gun, ammunition, available, reason, t):
-            self.emit(t if t is not None else 0.0, "decision", _typed(event))
+        for payload in self.engagements.gun_status(gun, ammunition, available, reason, t):
+            self.emit(t if t is not None else 0.0, "decision", payload)
 
     def admit(self, det: Detections, now: float | None = None) -> bool:
         """The input check of a radar scan received at ``now`` by the system's clock: refused (with an
@@ -162,22 +155,22 @@ class DecisionPipeline:
             names = ", ".join(r.name for r in self.defence.radars)
             for tid, identity in zip(self.picture.track_id.tolist(), self.picture.identity.tolist(), strict=True):
                 if identity == int(Identity.HOSTILE) and tid not in self.engagements.destroyed:
-                    for event in self.engagements._say(tid, "hold_fire", f"{SENSOR_HOLD}: {names} out"):
-                        self.emit(now, "decision", _typed(event))
+                    for payload in self.engagements._say(tid, "hold_fire", f"{SENSOR_HOLD}: {names} out"):
+                        self.emit(now, "decision", payload)
 
     def on_fire_control(self, reports: list[FireControlReport]) -> list[AimUpdate]:
         """The mounts' fire-control radar reports (closed-loop fire control): new aim schedules for
         the bursts in progress (none in open loop)."""
         c0 = time.perf_counter()
         updates, events = self.engagements.on_fire_control(reports)
-        for event in events:
-            self.emit(reports[0].t, "decision", _typed(event))
+        for payload in events:
+            self.emit(reports[0].t, "decision", payload)
         self.stage_seconds["fire_control"] += time.perf_counter() - c0
         return updates
 
     def authorise(self, request_id: int, approved: bool, user: str, t: float) -> None:
-        for event in self.engagements.authorise(request_id, approved, user, t):
-            self.emit(t, "operator", _typed(event))
+        for payload in self.engagements.authorise(request_id, approved, user, t):
+            self.emit(t, "operator", payload)
 
     def set_weapons_control(self, status: str, user: str, t: float) -> None:
         old = self.engagements.weapons_control
@@ -303,8 +296,8 @@ class DecisionPipeline:
         if self.engagements.looking and changes.initiated:
             self.engagements.note_new_plots(tracks, changes.initiated)
         orders, events, ended = self.engagements.step(tracks, picture, self.defence.radars[det.sensor].scan_period_s)
-        for event in events:
-            emit(t, "decision", _typed(event))
+        for payload in events:
+            emit(t, "decision", payload)
         for tid, _reason in changes.deleted:
             ended.setdefault(tid, "track lost")
         for tid, k in zip(ids, klass.tolist(), strict=True):
@@ -349,8 +342,8 @@ class DecisionPipeline:
                 )
                 engaged = tid in self.engagements.fired_at or tid in self.engagements.destroyed
                 if g.zone[i] < 0 and not engaged:  # not the debris of a kill
-                    for event in self.engagements.ignore(tid, impact_point=_r(imp.point, 1)):
-                        self.emit(t, "decision", _typed(event))
+                    for payload in self.engagements.ignore(tid, impact_point=_r(imp.point, 1)):
+                        self.emit(t, "decision", payload)
             n = st.fit.n_plots
             org = self.arcs.origin(st) if n >= self._origin_reported.get(tid, 0) + 4 else None
             if org is not None:
