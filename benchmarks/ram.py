@@ -109,7 +109,7 @@ def night_record(result) -> dict:
             kind, i = describe_label(lab) if lab is not None else ("noise", -1)
             # a track of a destroyed threat's debris: destroyed; of a threat: destroyed by then
             destroyed = kind == "debris" or (kind == "threat" and kill_t.get(i, float("inf")) <= e.t)
-            if e.payload.get("destroyed") and not destroyed and kind in ("debris", "threat"):
+            if e.payload.destroyed and not destroyed and kind in ("debris", "threat"):
                 false += 1
         s = {**s, "kill_assessments": len(assessments), "false_kill_assessments": false}
     return {
