@@ -349,7 +349,7 @@ class Tracks(Payload):
     velocity: list[list[float]]  # [east, north, up] [m/s]
     sigma_m: list[float]  # position uncertainty: root of the covariance trace [m]
     identity: list[str]  # pending | unknown | civil | friendly | hostile
-    klass: list[str] = _json("class")  # track class: unknown | drone | ballistic | aircraft | falling | ...
+    klass: list[str] = _json("class")  # track class: unknown | drone | aircraft | ballistic | falling
     zone: list[str | None]  # zone threatened (None: none)
     time_to_impact_s: list[float | None]  # predicted time to impact or arrival [s] (None: none)
     impact_point: list[Point | None]  # predicted impact or arrival point [east, north] [m]
@@ -418,7 +418,7 @@ class Threat(Payload):
     """A track declared hostile: the threat it poses."""
 
     track: int  # track number
-    klass: str = _json("class")  # track class (drone, ballistic, ...)
+    klass: str = _json("class")  # track class: unknown | drone | aircraft | ballistic | falling
     zone: str | None  # zone threatened (None: none)
     p_reach: float  # probability of reaching the zone
     threat_value: float  # zone value x probability of reaching it
@@ -457,7 +457,7 @@ class ZoneWarning(Payload):
     """A zone warned of an incoming threat."""
 
     zone: str  # zone name
-    zone_kind: str  # zone kind (populated, critical, ...)
+    zone_kind: str  # zone kind: populated | military | infrastructure | open
     track: int  # track number
     identity: str  # the track's identity
     warning_time_s: float  # time from the warning being heard to the predicted impact [s]
@@ -586,7 +586,7 @@ class KillAssessment(Payload):
     order: int  # order number
     destroyed: bool  # assessed destroyed
     klass: str = _json("class")  # ballistic | other
-    verdict: str  # destroyed | survived | undetermined
+    verdict: str  # destroyed | survived | undetermined (a drone) | lost (a ballistic round)
     reason: str  # the evidence
 
 
@@ -653,7 +653,7 @@ class WeaponsControl(Payload):
 class Truth(Payload):
     """Everything airborne at a radar scan (recorded with per-scan records only)."""
 
-    label: list[int]  # truth labels: threat index, civil (10000 + index), debris, own aircraft, ...
+    label: list[int]  # truth labels: threat index; 10000 + civil, 20000 + debris piece, 1e6 + external, 2e6 + own
     position: list[Point]  # [east, north, up] [m]
 
 
@@ -836,7 +836,7 @@ class Damage(Payload):
 
     threat: int  # threat index
     zone: str  # zone name
-    kind: str  # zone kind
+    kind: str  # zone kind: populated | military | infrastructure | open
     distance_m: float  # distance of the detonation from the zone [m]
     how: str  # air | impact | ground
 
@@ -923,7 +923,7 @@ def markdown() -> str:
                 if f.metadata.get("optional"):
                     typ, note = typ.replace(" | None", ""), f"*optional*: {note}"
                 name = f"`{key}`" if key == f.name else f"`{key}` (attribute `{f.name}`)"
-                note = note.replace("|", "\\|").replace("``", "`")
+                note, typ = note.replace("|", "\\|").replace("``", "`"), typ.replace("|", "\\|")  # (table cells)
                 out.append(f"| {name} | `{typ}` | {note} |")
     return "\n".join(out) + "\n"
 
