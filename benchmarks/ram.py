@@ -82,20 +82,20 @@ def night_record(result) -> dict:
     warned_before: dict[tuple[str, int], float] = {}  # (zone, threat) -> first warning time
     first_warning: dict[tuple[str, object], float] = {}  # (zone, threat or track) -> its warning time
     for e in warnings:
-        i = threat_of(e.payload["track"])
+        i = threat_of(e.payload.track)
         if i is not None:
-            warned_before.setdefault((e.payload["zone"], i), e.t)
-        who = ("threat", i) if i is not None else ("track", e.payload["track"])
-        first_warning.setdefault((e.payload["zone"], who), e.payload["warning_time_s"])
+            warned_before.setdefault((e.payload.zone, i), e.t)
+        who = ("threat", i) if i is not None else ("track", e.payload.track)
+        first_warning.setdefault((e.payload.zone, who), e.payload.warning_time_s)
     defended = defended_zones(result.scenario.defence.zones)
     unwarned = 0
     for e in ev:
         if e.kind not in ("leak", "impact_open_ground"):
             continue
-        pt = shapely.Point(*e.payload["position"][:2])
+        pt = shapely.Point(*e.payload.position[:2])
         for z in defended:
             if z.geometry.intersects(pt):
-                t_w = warned_before.get((z.name, e.payload["threat"]))
+                t_w = warned_before.get((z.name, e.payload.threat))
                 if t_w is None or t_w >= e.t:
                     unwarned += 1
                     break
@@ -103,15 +103,15 @@ def night_record(result) -> dict:
         kill_t: dict[int, float] = {}
         for e in ev:
             if e.kind == "kill":
-                kill_t.setdefault(e.payload["threat"], e.t)
+                kill_t.setdefault(e.payload.threat, e.t)
         assessments = [e for e in ev if e.kind == "kill_assessment"]
         false = 0
         for e in assessments:
-            lab = rec.truth_of(e.payload["track"])
+            lab = rec.truth_of(e.payload.track)
             kind, i = describe_label(lab) if lab is not None else ("noise", -1)
             # a track of a destroyed threat's debris: destroyed; of a threat: destroyed by then
             destroyed = kind == "debris" or (kind == "threat" and kill_t.get(i, float("inf")) <= e.t)
-            if e.payload.get("destroyed") and not destroyed and kind in ("debris", "threat"):
+            if e.payload.destroyed and not destroyed and kind in ("debris", "threat"):
                 false += 1
         s = {**s, "kill_assessments": len(assessments), "false_kill_assessments": false}
     return {

@@ -28,6 +28,7 @@ from bastion.assess.identify import (
     Identifier,
 )
 from bastion.assess.types import Identity, TrackClass
+from bastion.event_types import AdsbImplausible
 from bastion.physics.geodesy import Origin
 from bastion.sense.types import AdsbReports
 from bastion.track.types import Tracks
@@ -122,15 +123,12 @@ def reference_update(self, tracks, klass, p_reach, zone_value, iff_reply, debris
             self._flagged_tracks.add(tid)
             icao = correlated[tid][0]
             flags.append(
-                (
-                    "adsb_implausible",
-                    {
-                        "track": tid,
-                        "icao24": icao,
-                        "callsign": self.aircraft[icao].callsign,
-                        "rcs_m2": round(float(tracks.rcs[i]), 4),
-                        "reason": "ADS-B identity on a target too small for an aircraft: possible spoofing; not civil",
-                    },
+                AdsbImplausible(
+                    track=tid,
+                    icao24=icao,
+                    callsign=self.aircraft[icao].callsign,
+                    rcs_m2=round(float(tracks.rcs[i]), 4),
+                    reason="ADS-B identity on a target too small for an aircraft: possible spoofing; not civil",
                 )
             )
     for i in (new != old).nonzero()[0]:
@@ -247,7 +245,7 @@ def test_rules_track_by_track_equal_the_array_formulation(seed, monkeypatch):
         assert {k: a.last_confirmed for k, a in new.aircraft.items()} == {
             k: a.last_confirmed for k, a in ref.aircraft.items()
         }
-        kinds_seen |= {c[2] for c in got[1]} | {f[0] for f in got[2]}
+        kinds_seen |= {c[2] for c in got[1]} | {f.KIND for f in got[2]}
     # the picture exercised the rules: declarations both ways, and scans with and without competing pairs
     assert {Identity.UNKNOWN, Identity.FRIENDLY, Identity.HOSTILE} <= kinds_seen
     assert 0 < solver.calls < 60

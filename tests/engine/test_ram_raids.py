@@ -80,9 +80,9 @@ def test_a_mortar_bomb_fired_at_before_it_was_classed_ballistic_is_not_assessed_
 
     c = compile_scenario(load("mortar-barrage"))
     for r in run_batch(c, [2, 3]):
-        killed = {e.payload["threat"]: e.t for e in r.log.events if e.kind == "kill"}
-        verdicts = [e for e in r.log.events if e.kind == "kill_assessment" and e.payload["destroyed"]]
+        killed = {e.payload.threat: e.t for e in r.log.events if e.kind == "kill"}
+        verdicts = [e for e in r.log.events if e.kind == "kill_assessment" and e.payload.destroyed]
         for e in verdicts:
-            kind, i = describe_label(r.record.truth_of(e.payload["track"]))
+            kind, i = describe_label(r.record.truth_of(e.payload.track))
             assert kind == "threat" and killed.get(i, float("inf")) <= e.t, (r.seed, e.payload)
-            assert not e.payload["reason"].startswith("falling"), (r.seed, e.payload)
+            assert not e.payload.reason.startswith("falling"), (r.seed, e.payload)

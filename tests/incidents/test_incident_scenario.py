@@ -152,7 +152,7 @@ def test_every_catalogued_incident_runs(register):
     for inc in _catalogued(register):
         text, _ = build_scenario(register.get(inc.incident_id))
         r = run(compile_scenario(parse(text)), 1, record_plots=False)
-        launched = {e.payload["threat"] for e in r.log.of_kind("launch")}
+        launched = {e.payload.threat for e in r.log.of_kind("launch")}
         assert launched == set(range(len(r.scenario.raid.threats))), inc.incident_id
 
 

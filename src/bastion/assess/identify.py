@@ -63,7 +63,7 @@ is judged by the rules above, and the reason says which test it failed; with cor
 hostile reason outside them says "outside every active corridor".
 
 A HOSTILE track stays hostile unless ADS-B correlation or IFF later makes it CIVIL or FRIENDLY.
-Every identity change is returned as ``(track_id, old, new, reason)``; flags as ``(kind, payload)``.
+Every identity change is returned as ``(track_id, old, new, reason)``; flags as typed event payloads.
 """
 
 from __future__ import annotations
@@ -77,6 +77,7 @@ from numba import njit
 from scipy.optimize import linear_sum_assignment
 
 from bastion.assess.types import Identity, TrackClass
+from bastion.event_types import AdsbImplausible, AdsbUnconfirmed, CorridorConflict, CorridorHold, Payload
 from bastion.physics.geodesy import Origin, enu_to_polar
 from bastion.scenario.compiled import CorridorACM, RadarSite
 from bastion.sense.types import NACP_EPU_M, AdsbReports
@@ -214,7 +215,7 @@ class Identifier:
         The rules run track by track in plain Python: a scan has a handful of tracks, for which the
         two dozen whole-array operations of a mask formulation cost more than the loop (issue 8)."""
         changes: list[tuple[int, Identity, Identity, str]] = []
-        flags: list[tuple[str, dict]] = []
+        flags: list[Payload] = []
         ids = tracks.id.tolist()
         icaos, apos, asig = self.adsb_positions(tracks.t)
         correlated = self._correlate(tracks, ids, icaos, apos, asig)
@@ -464,8 +465,9 @@ class Identifier:
                 )
                 if (tid, -1 - ci) not in self._held:
                     self._held.add((tid, -1 - ci))
-                    payload = {"track": tid, "corridor": c.name, "window": w.label or wi, "holders": unsure}
-                    flags.append(("corridor_conflict", payload | {"reason": note}))
+                    flags.append(
+                        CorridorConflict(track=tid, corridor=c.name, window=w.label or wi, holders=unsure, reason=note)
+                    )
                 return False, note
             speed = float(np.hypot(v[0], v[1]))
             note = (
@@ -476,25 +478,21 @@ class Identifier:
             )
             if (tid, ci) not in self._held:
                 self._held.add((tid, ci))
-                payload = {"track": tid, "corridor": c.name, "window": w.label or wi, "reason": note}
-                flags.append(("corridor_hold", payload))
+                flags.append(CorridorHold(track=tid, corridor=c.name, window=w.label or wi, reason=note))
             return False, note
         return True, "; ".join(notes)
 
-    def _implausible(self, tid: int, icao: str, rcs: float) -> tuple[str, dict]:
+    def _implausible(self, tid: int, icao: str, rcs: float) -> AdsbImplausible:
         """The flag of a track correlated with an ADS-B aircraft but too small (RCS [m^2]) to be one."""
-        return (
-            "adsb_implausible",
-            {
-                "track": tid,
-                "icao24": icao,
-                "callsign": self.aircraft[icao].callsign,
-                "rcs_m2": round(float(rcs), 4),
-                "reason": "ADS-B identity on a target too small for an aircraft: possible spoofing; not civil",
-            },
+        return AdsbImplausible(
+            track=tid,
+            icao24=icao,
+            callsign=self.aircraft[icao].callsign,
+            rcs_m2=round(float(rcs), 4),
+            reason="ADS-B identity on a target too small for an aircraft: possible spoofing; not civil",
         )
 
-    def _unconfirmed(self, t: float) -> list[tuple[str, dict]]:
+    def _unconfirmed(self, t: float) -> list[Payload]:
         """Flag ADS-B aircraft inside radar coverage that no radar track has confirmed for a while."""
         flags = []
         if not self.radars:
@@ -514,15 +512,12 @@ class Identifier:
             if covered:
                 a.flagged = True
                 flags.append(
-                    (
-                        "adsb_unconfirmed",
-                        {
-                            "icao24": icao,
-                            "callsign": a.callsign,
-                            "position": np.round(a.pos, 1).tolist(),
-                            "reason": "ADS-B position inside radar coverage with no radar track for "
-                            f"{t - since:.0f} s: possible spoofing",
-                        },
+                    AdsbUnconfirmed(
+                        icao24=icao,
+                        callsign=a.callsign,
+                        position=np.round(a.pos, 1).tolist(),
+                        reason="ADS-B position inside radar coverage with no radar track for "
+                        f"{t - since:.0f} s: possible spoofing",
                     )
                 )
         return flags

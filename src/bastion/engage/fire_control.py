@@ -29,6 +29,7 @@ import numpy as np
 
 from bastion.engage.kernels import lead_solution
 from bastion.engage.safety import mount_violations
+from bastion.event_types import FireControlLoop
 from bastion.orders import AimUpdate, FireOrder
 from bastion.physics.ballistics import Air, DragFunction, drag_factor_from_bc
 from bastion.physics.firing_table import FiringTable
@@ -413,7 +414,7 @@ class ClosedLoop:
             accel_of=accel_of if accel is not None else None,
         )
 
-    def on_reports(self, reports) -> tuple[list[AimUpdate], list[tuple[str, dict]]]:
+    def on_reports(self, reports) -> tuple[list[AimUpdate], list[FireControlLoop]]:
         updates, events = [], []
         for rep in reports:
             loop = self.loops.get(rep.order_id)
@@ -425,18 +426,15 @@ class ClosedLoop:
             if rep.final:
                 del self.loops[rep.order_id]
                 events.append(
-                    (
-                        "fire_control_loop",
-                        {
-                            "order": rep.order_id,
-                            "gun": loop.fc.gun.name,
-                            "plots": loop.plots,
-                            "plots_refused": loop.refused,
-                            "aims_refused_unsafe": loop.unsafe,
-                            "misses_measured": loop.misses,
-                            "aim_updates": loop.updates,
-                            "bias_mrad": [round(float(b) * 1e3, 2) for b in loop.bias.bias],
-                        },
+                    FireControlLoop(
+                        order=rep.order_id,
+                        gun=loop.fc.gun.name,
+                        plots=loop.plots,
+                        plots_refused=loop.refused,
+                        aims_refused_unsafe=loop.unsafe,
+                        misses_measured=loop.misses,
+                        aim_updates=loop.updates,
+                        bias_mrad=[round(float(b) * 1e3, 2) for b in loop.bias.bias],
                     )
                 )
         return updates, events

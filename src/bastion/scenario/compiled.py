@@ -19,6 +19,7 @@ import numpy as np
 import shapely
 
 from bastion import __version__
+from bastion.event_types import RunStart
 from bastion.physics.ballistics import Air
 from bastion.physics.constants import FT
 from bastion.physics.geodesy import Origin
@@ -146,21 +147,21 @@ class Defence:
     surface: Surface | None = None  # terrain and obstacles for line of sight; None: the flat datum
     corridors: tuple[CorridorACM, ...] = ()
 
-    def run_start(self, seed: int) -> dict:
+    def run_start(self, seed: int) -> RunStart:
         """The payload of a run's "run_start" event: what ran, where, from when, with which sensors,
         guns and zones (the same header for a simulated night and a live session)."""
-        return {
-            "scenario": self.name,
-            "site": self.site_name,
-            "seed": seed,
-            "version": __version__,
-            "start": self.start.isoformat(),
-            "duration_s": self.duration_s,
-            "weapons_control": self.doctrine.weapons_control,
-            "radars": [r.name for r in self.radars],
-            "guns": [g.name for g in self.guns],
-            "zones": [z.name for z in self.zones],
-        }
+        return RunStart(
+            scenario=self.name,
+            site=self.site_name,
+            seed=seed,
+            version=__version__,
+            start=self.start.isoformat(),
+            duration_s=self.duration_s,
+            weapons_control=self.doctrine.weapons_control,
+            radars=[r.name for r in self.radars],
+            guns=[g.name for g in self.guns],
+            zones=[z.name for z in self.zones],
+        )
 
 
 @dataclass(frozen=True)

@@ -116,11 +116,11 @@ def impacts_of(events) -> dict[str, list]:
     kind, east, north, zone = [], [], [], []
     for e in events:
         if e.kind in IMPACT_KINDS:
-            p = e.payload["position"]
-            kind.append(e.kind)
+            p = e.payload.position
+            kind.append(str(e.kind))
             east.append(float(p[0]))
             north.append(float(p[1]))
-            zone.append(e.payload.get("zone"))
+            zone.append(e.payload.zone)
     return {"impact_kind": kind, "impact_east_m": east, "impact_north_m": north, "impact_zone": zone}
 
 
