@@ -86,3 +86,15 @@ def test_a_mortar_bomb_fired_at_before_it_was_classed_ballistic_is_not_assessed_
             kind, i = describe_label(r.record.truth_of(e.payload.track))
             assert kind == "threat" and killed.get(i, float("inf")) <= e.t, (r.seed, e.payload)
             assert not e.payload.reason.startswith("falling"), (r.seed, e.payload)
+
+
+@pytest.mark.slow
+def test_a_zone_is_not_cleared_on_a_stale_impact_time():
+    """bdsc-close-mortars seed 1: BDSC was warned of a 60 mm bomb whose later predictions put it on the
+    runway, and cleared at 51.0 s on the impact time last predicted for BDSC plus the margin; the bomb
+    landed in BDSC at 51.1 s. A round's warnings now hold until its latest predicted impact."""
+    from bastion.engine.simulation import run
+    from bastion.engine.summary import summarise
+
+    c = compile_scenario(load(str(ROOT / "benchmarks" / "raids" / "bdsc-close-mortars.toml")))
+    assert summarise(run(c, seed=1))["all_clear_then_impact"] == 0

@@ -10,7 +10,8 @@ confirm, C2, radio to the speaker heads): the time people have once they hear it
 All-clears. A drone's (or an unclassified threat's) warning ends when the threat is assessed
 destroyed, has fallen or its track is lost, or when it has not threatened the zone for
 ``clear_after_s`` seconds. A ballistic round's warning (its track classified BALLISTIC at some
-scan) holds until its predicted impact time plus ``hold_margin_s``: track loss says nothing about a
+scan) holds until its latest predicted impact time (wherever the track now predicts it to fall: an
+early prediction for this zone may be seconds short) plus ``hold_margin_s``: track loss says nothing about a
 round (it may drop below the radar's mask, or the tracker may lose it) and "fallen" is what every
 round does on its descending leg. It ends early only while its track is still held and has
 predicted impact elsewhere for ``clear_after_s`` seconds. Assessed destroyed, it ends once the
@@ -111,6 +112,12 @@ class WarningBoard:
             if tid in ended:
                 continue
             ballistic = tid in self.ballistic
+            if ballistic:  # a round's warnings hold until its latest predicted impact, wherever it now falls
+                t_now = float(picture.impact_time[i])
+                if math.isfinite(t_now):
+                    for w in self.active.values():
+                        if w.track == tid and t_now > w.impact_time:
+                            w.impact_time = t_now
             p_zone, t_zone = picture.p_zone[i].tolist(), picture.t_zone[i].tolist()
             for z, (p, t_hit, warned) in enumerate(zip(p_zone, t_zone, self._warned, strict=True)):
                 tti = t_hit - t
