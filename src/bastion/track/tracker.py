@@ -47,6 +47,7 @@ from bastion.track.measurements import (
     polar_to_cartesian_cov,
 )
 from bastion.track.models import ConstantAcceleration, ConstantVelocity, CoordinatedTurn, FreeFall
+from bastion.track.table import TrackTable
 from bastion.track.types import TrackChanges, Tracks, TrackStatus
 
 if TYPE_CHECKING:  # (annotations only: the scenario package is not needed to track, and costs start-up)
@@ -164,29 +165,6 @@ class _AdsbOutcome:
     n_unusable: int = 0
 
 
-_ARRAYS = (
-    "id",
-    "uid",
-    "replica",
-    "xs",
-    "Ps",
-    "mu",
-    "t_state",
-    "status",
-    "history",
-    "scans",
-    "updates",
-    "misses",
-    "last_update",
-    "log_rcs_sum",
-    "detection",
-    "score",
-    "score_max",
-    "adsb_updates",
-    "icao24",
-)
-
-
 class Tracker:
     """Tracks targets from the plots of one or several radars (``radars`` as in the site)."""
 
@@ -224,26 +202,7 @@ class Tracker:
         self._next_id = np.ones(replications, dtype=np.int64)  # each replication numbers its own tracks
         self._next_uid = 1
         self.t = 0.0
-        M, n = self.n_modes, self.dim
-        self.id = np.zeros(0, dtype=np.int64)  # track number within its replication (what events carry)
-        self.uid = np.zeros(0, dtype=np.int64)  # unique over all replications, increasing within each (internal)
-        self.replica = np.zeros(0, dtype=np.int64)  # the replication a track belongs to (rows grouped by it)
-        self.xs = np.zeros((0, M, n))  # mode-conditioned states
-        self.Ps = np.zeros((0, M, n, n))
-        self.mu = np.zeros((0, M))  # mode probabilities
-        self.t_state = np.zeros(0)  # time of each track's state [s]
-        self.status = np.zeros(0, dtype=np.int8)
-        self.history = np.zeros(0, dtype=np.int64)  # hit bits of the first scans (bit k: scan k)
-        self.scans = np.zeros(0, dtype=np.int64)  # scans since initiation (in coverage)
-        self.updates = np.zeros(0, dtype=np.int64)
-        self.misses = np.zeros(0, dtype=np.int64)
-        self.last_update = np.zeros(0)
-        self.log_rcs_sum = np.zeros(0)
-        self.detection = np.zeros(0, dtype=np.intp)
-        self.score = np.zeros(0)  # track log-likelihood ratio
-        self.score_max = np.zeros(0)
-        self.adsb_updates = np.zeros(0, dtype=np.int64)
-        self.icao24 = np.zeros(0, dtype="<U6")
+        self.table = TrackTable.empty(self.n_modes, self.dim)  # the live tracks
         self.icao_of: dict[int, str] = {}  # track uid -> ICAO address of the ADS-B aircraft keyed to it
         self._transition_cache: dict[float, np.ndarray] = {}
         self._radar_models: dict[tuple[int, bool], tuple[PolarRadar, float]] = {}
@@ -264,6 +223,7 @@ class Tracker:
         Replications share the arrays and so the per-call cost, never their data: gating never pairs
         a plot with another replication's track, so each replication's tracks, ids and decisions are
         those a tracker of its own would give, to the last bit."""
+        tab = self.table
         cfg = self.config
         R = self.replications
         if len(dets) != R:
@@ -298,18 +258,18 @@ class Tracker:
         cols = [det.range, det.azimuth, det.elevation] + ([det.range_rate] if rate else [])
         z = np.stack([np.asarray(c, dtype=float) for c in cols], axis=1) if len(det) else np.zeros((0, m))
         valid = np.isfinite(z).all(axis=1) & (z[:, 0] > 0.0)
-        n_tr = self.id.size
-        self.detection = np.full(n_tr, -1, dtype=np.intp)
+        n_tr = tab.id.size
+        tab.detection = np.full(n_tr, -1, dtype=np.intp)
 
         # predicted measurements (per mode, then their mixture) and gates
-        zs, Ss, Cs = self._measure(meas, self.xs, self.Ps, meas.noise_cov)
-        z_bar, S_bar = imm.combine_measurements(meas.residual, zs, Ss, self.mu)
+        zs, Ss, Cs = self._measure(meas, tab.xs, tab.Ps, meas.noise_cov)
+        z_bar, S_bar = imm.combine_measurements(meas.residual, zs, Ss, tab.mu)
         S_inv, logdet = inverse_and_logdet(S_bar)
         gate = chi2_gate(cfg.gate_probability, m)
         det_pos = (
             polar_to_cartesian(det.range, det.azimuth, det.elevation, radar.position) if len(det) else np.zeros((0, 3))
         )
-        x_bar, P_bar = imm.combine(self.xs, self.Ps, self.mu)
+        x_bar, P_bar = imm.combine(tab.xs, tab.Ps, tab.mu)
         meas_sigma = np.maximum(rt.sigma_range_m, z_bar[:, 0] * max(rt.sigma_azimuth_rad, rt.sigma_elevation_rad))
         pos_var = np.trace(P_bar[:, :3, :3], axis1=1, axis2=2)
         radius = np.sqrt(gate) * np.sqrt(pos_var + meas_sigma**2) * 1.05 + 1.0
@@ -317,8 +277,8 @@ class Tracker:
         if per_mode and n_tr:
             # each mode's own gate must fit in the search radius too: a free-flight mode of small
             # probability may predict the plot far from the mixture (see the per-mode gate below)
-            dev = np.linalg.norm(self.xs[:, :, :3] - x_bar[:, None, :3], axis=2)  # (N, M)
-            var_j = np.trace(self.Ps[:, :, :3, :3], axis1=2, axis2=3)
+            dev = np.linalg.norm(tab.xs[:, :, :3] - x_bar[:, None, :3], axis=2)  # (N, M)
+            var_j = np.trace(tab.Ps[:, :, :3, :3], axis1=2, axis2=3)
             radius_j = np.sqrt(gate) * np.sqrt(var_j + meas_sigma[:, None] ** 2) * 1.05 + dev + 1.0
             radius = np.maximum(radius, radius_j.max(axis=1))
         good = np.flatnonzero(valid)
@@ -326,7 +286,7 @@ class Tracker:
             ti, dj = candidate_pairs(x_bar[:, :3], radius, det_pos[good])
         else:  # a fourth coordinate, far apart per replication: adds an exact 0 to in-replication distances
             ti, dj = candidate_pairs(
-                np.c_[x_bar[:, :3], self.replica * _REPLICA_APART_M],
+                np.c_[x_bar[:, :3], tab.replica * _REPLICA_APART_M],
                 radius,
                 np.c_[det_pos[good], det_rep[good] * _REPLICA_APART_M],
             )
@@ -352,7 +312,7 @@ class Tracker:
             d2_j = mahalanobis2(nu_j, Sj_inv).reshape(-1, M)
             inside = (d2_j <= gate).any(axis=1)
             if inside.any():
-                ll_j = log_gaussian(d2_j, logdet_j.reshape(-1, M), m) + np.log(np.maximum(self.mu[to], 1e-300))
+                ll_j = log_gaussian(d2_j, logdet_j.reshape(-1, M), m) + np.log(np.maximum(tab.mu[to], 1e-300))
                 top = ll_j.max(axis=1)
                 log_g[out] = top + np.log(np.exp(ll_j - top[:, None]).sum(axis=1))
                 ok[out[inside]] = True
@@ -362,7 +322,7 @@ class Tracker:
         # association: confirmed tracks first (GNN or JPDA), then tentative tracks by GNN on the plots
         # left over. Tentative tracks always take hard decisions: a soft (JPDA) update of a track fed
         # by clutter inflates its gate, which then collects more clutter and confirms false tracks.
-        confirmed = self.status != TrackStatus.TENTATIVE
+        confirmed = tab.status != TrackStatus.TENTATIVE
         first = confirmed[ti] if cfg.two_stage else np.ones(ti.size, dtype=bool)
         hit = np.zeros(n_tr, dtype=bool)
         used = np.zeros(len(det), dtype=bool)
@@ -377,36 +337,36 @@ class Tracker:
             self._gnn_stage(~first & ~used[dj], pairs, hit, used, increment, took)
         if took.any():
             idx = np.flatnonzero(took)
-            self._update_modes(meas, idx, z[self.detection[idx]], zs[idx], Ss[idx], Cs[idx])
+            self._update_modes(meas, idx, z[tab.detection[idx]], zs[idx], Ss[idx], Cs[idx])
 
         # bookkeeping and management
         if hit.any():
             idx = np.flatnonzero(hit)
-            self.updates[idx] += 1
-            self.last_update[idx] = det.t
-            rcs = np.asarray(det.rcs, dtype=float)[self.detection[idx]]
-            self.log_rcs_sum[idx] += np.log(np.maximum(np.nan_to_num(rcs, nan=1e-6), 1e-6))
+            tab.updates[idx] += 1
+            tab.last_update[idx] = det.t
+            rcs = np.asarray(det.rcs, dtype=float)[tab.detection[idx]]
+            tab.log_rcs_sum[idx] += np.log(np.maximum(np.nan_to_num(rcs, nan=1e-6), 1e-6))
         in_cover = self._in_coverage(radar, z_bar)
         counted = in_cover | hit
-        self.history, self.scans, self.misses = record_scan(
-            self.history, self.scans, self.misses, hit, counted, cfg.confirm_n
+        tab.history, tab.scans, tab.misses = record_scan(
+            tab.history, tab.scans, tab.misses, hit, counted, cfg.confirm_n
         )
-        self.score = np.where(counted, self.score + increment, self.score)
-        self.score_max = np.maximum(self.score_max, self.score)
+        tab.score = np.where(counted, tab.score + increment, tab.score)
+        tab.score_max = np.maximum(tab.score_max, tab.score)
         if cfg.management == "mofn":
             confirm, reject, lost = mofn_decisions(
-                self.status, self.history, self.scans, self.misses, cfg.confirm_m, cfg.confirm_n, cfg.max_misses
+                tab.status, tab.history, tab.scans, tab.misses, cfg.confirm_m, cfg.confirm_n, cfg.max_misses
             )
         else:
             confirm, reject, lost = sprt_decisions(
-                self.status, self.score, self.score_max, self._reject_at, self._confirm_at, cfg.sprt_delete_drop
+                tab.status, tab.score, tab.score_max, self._reject_at, self._confirm_at, cfg.sprt_delete_drop
             )
-        self.status[confirm] = TrackStatus.CONFIRMED
-        self.score_max[confirm] = self.score[confirm]
-        changes.confirmed.extend(int(i) for i in self.uid[confirm])
-        self.status[confirmed & hit] = TrackStatus.CONFIRMED
-        self.status[confirmed & ~hit] = TrackStatus.COASTING
-        x_bar, P_bar = imm.combine(self.xs, self.Ps, self.mu)
+        tab.status[confirm] = TrackStatus.CONFIRMED
+        tab.score_max[confirm] = tab.score[confirm]
+        changes.confirmed.extend(int(i) for i in tab.uid[confirm])
+        tab.status[confirmed & hit] = TrackStatus.CONFIRMED
+        tab.status[confirmed & ~hit] = TrackStatus.COASTING
+        x_bar, P_bar = imm.combine(tab.xs, tab.Ps, tab.mu)
         sigma = np.sqrt(np.max(np.diagonal(P_bar[:, :3, :3], axis1=1, axis2=2), axis=1)) if n_tr else np.zeros(0)
         diverged = sigma > cfg.max_position_sigma_m
         below = x_bar[:, 2] < -50.0
@@ -416,10 +376,10 @@ class Tracker:
             gone = np.flatnonzero(drop)  # (tens a scan in a batch: mostly tentative tracks on clutter)
             # the reason of each, the last that applies in this order
             why = np.where(reject[gone], 3, np.where(lost[gone], 2, np.where(diverged[gone], 1, 0))).tolist()
-            uids = self.uid[gone].tolist()
+            uids = tab.uid[gone].tolist()
             changes.deleted.extend(zip(uids, [_DELETED_BECAUSE[w] for w in why], strict=True))
             replica_of.update(
-                zip(uids, zip(self.replica[gone].tolist(), self.id[gone].tolist(), strict=True), strict=True)
+                zip(uids, zip(tab.replica[gone].tolist(), tab.id[gone].tolist(), strict=True), strict=True)
             )
             self._keep(~drop)
 
@@ -427,12 +387,10 @@ class Tracker:
         new = np.flatnonzero(valid & ~used)
         if new.size:
             changes.initiated.extend(self._initiate(det, new, radar, det_pos, rate, det_rep[new]))
-        if R > 1 and (self.replica[1:] < self.replica[:-1]).any():
+        if R > 1 and (tab.replica[1:] < tab.replica[:-1]).any():
             # new tracks join their replication's rows (their order within it kept), so that each
             # replication's picture is a slice of the whole
-            order = np.argsort(self.replica, kind="stable")
-            for name in _ARRAYS:
-                setattr(self, name, getattr(self, name)[order])
+            tab.reorder(np.argsort(tab.replica, kind="stable"))
         self.t = det.t
         if R == 1:  # alone, a track's uid is its number
             self.picture_of_all = alone = self.snapshot()  # (a batch of one night reads it too)
@@ -443,8 +401,9 @@ class Tracker:
         self, changes: TrackChanges, replica_of: dict[int, tuple[int, int]], offsets: np.ndarray
     ) -> list[tuple[Tracks, TrackChanges]]:
         """Each replication's picture (its rows, detection indices into its own scan) and decisions."""
+        tab = self.table
         R = self.replications
-        live = dict(zip(self.uid.tolist(), zip(self.replica.tolist(), self.id.tolist(), strict=True), strict=True))
+        live = dict(zip(tab.uid.tolist(), zip(tab.replica.tolist(), tab.id.tolist(), strict=True), strict=True))
         live.update(replica_of)
         per = [TrackChanges() for _ in range(R)]
         for uid in changes.initiated:
@@ -456,35 +415,36 @@ class Tracker:
         for uid, reason in changes.deleted:
             r, tid = live[uid]
             per[r].deleted.append((tid, reason))
-        local = np.where(self.detection >= 0, self.detection - offsets[self.replica], -1)
+        local = np.where(tab.detection >= 0, tab.detection - offsets[tab.replica], -1)
         full = self.snapshot(detection=local)
         for value in vars(full).values():  # every night's picture is a view of it: read-only
             if isinstance(value, np.ndarray):
                 value.flags.writeable = False
         self.picture_of_all = full
-        bounds = np.r_[0, np.cumsum(np.bincount(self.replica, minlength=R))].tolist()
+        bounds = np.r_[0, np.cumsum(np.bincount(tab.replica, minlength=R))].tolist()
         return list(zip(full.split(bounds), per, strict=True))
 
     def snapshot(self, detection: np.ndarray | None = None) -> Tracks:
         """The current track picture (combined IMM moments; the first six state components), of every
         replication; ``detection`` replaces the plot indices (those of each replication's own scan)."""
-        x, P = imm.combine(self.xs, self.Ps, self.mu)
-        rcs = np.exp(self.log_rcs_sum / np.maximum(self.updates, 1))
+        tab = self.table
+        x, P = imm.combine(tab.xs, tab.Ps, tab.mu)
+        rcs = np.exp(tab.log_rcs_sum / np.maximum(tab.updates, 1))
         return Tracks(
             t=self.t,
-            id=self.id.copy(),
+            id=tab.id.copy(),
             x=np.array(x[:, :6]),  # copies: the picture must not alias the live state
             P=np.array(P[:, :6, :6]),
-            status=self.status.copy(),
-            updates=self.updates.copy(),
-            misses=self.misses.copy(),
-            last_update=self.last_update.copy(),
+            status=tab.status.copy(),
+            updates=tab.updates.copy(),
+            misses=tab.misses.copy(),
+            last_update=tab.last_update.copy(),
             rcs=rcs,
-            detection=self.detection.copy() if detection is None else detection,
-            score=self.score.copy(),
-            mode_probability=self.mu.copy() if self.n_modes > 1 else None,
-            icao24=self.icao24.copy(),
-            adsb_updates=self.adsb_updates.copy(),
+            detection=tab.detection.copy() if detection is None else detection,
+            score=tab.score.copy(),
+            mode_probability=tab.mu.copy() if self.n_modes > 1 else None,
+            icao24=tab.icao24.copy(),
+            adsb_updates=tab.adsb_updates.copy(),
         )
 
     def update_adsb(self, reports: AdsbReports, origin: Origin, replica: int = 0) -> AdsbUpdate:
@@ -557,10 +517,11 @@ class Tracker:
         return Pi
 
     def _predict_all(self, t: float) -> None:
-        if self.id.size:
-            dt = np.maximum(t - self.t_state, 0.0)
-            self.xs, self.Ps, self.mu = self._predicted(self.xs, self.Ps, self.mu, dt)
-            self.t_state[:] = np.maximum(self.t_state, t)
+        tab = self.table
+        if tab.id.size:
+            dt = np.maximum(t - tab.t_state, 0.0)
+            tab.xs, tab.Ps, tab.mu = self._predicted(tab.xs, tab.Ps, tab.mu, dt)
+            tab.t_state[:] = np.maximum(tab.t_state, t)
 
     def _measure(self, meas, xs, Ps, R):
         """Per-mode predicted measurements (K, M, m), innovation covariances and cross covariances.
@@ -582,10 +543,11 @@ class Tracker:
     def _gnn_stage(self, sel, pairs, hit, used, increment, took) -> None:
         """Hard assignment of the gated pairs ``sel``: marks the tracks that got a plot in ``took`` (their
         Kalman update follows, for both stages at once) and the plots they used."""
+        tab = self.table
         if not sel.any():
             return
         ti, dj, log_w = (a[sel] for a in pairs)
-        n_tr = self.id.size
+        n_tr = tab.id.size
         assigned = assign(n_tr, used.size, ti, dj, -log_w, np.full(n_tr, -self._log_miss))
         idx = np.flatnonzero(assigned >= 0)
         if idx.size == 0:
@@ -596,25 +558,26 @@ class Tracker:
         increment[idx] = log_w[pair_of[idx]]
         hit[idx] = True
         used[assigned[idx]] = True
-        self.detection[idx] = assigned[idx]
+        tab.detection[idx] = assigned[idx]
         took[idx] = True
 
     def _update_modes(self, meas, idx, zi, zs, Ss, Cs) -> None:
         """Kalman update of every mode of tracks ``idx`` with one measurement each; IMM probabilities.
 
         All (track, mode) pairs are one batch of idx.size * M updates."""
+        tab = self.table
         K, M, m = zs.shape
         n = self.dim
         nu = meas.residual(zi[:, None, :], zs).reshape(K * M, m)
         S = Ss.reshape(K * M, m, m)
         x, P = ekf.update(
-            self.xs[idx].reshape(K * M, n), self.Ps[idx].reshape(K * M, n, n), nu, S, Cs.reshape(K * M, n, m)
+            tab.xs[idx].reshape(K * M, n), tab.Ps[idx].reshape(K * M, n, n), nu, S, Cs.reshape(K * M, n, m)
         )
-        self.xs[idx], self.Ps[idx] = x.reshape(K, M, n), P.reshape(K, M, n, n)
+        tab.xs[idx], tab.Ps[idx] = x.reshape(K, M, n), P.reshape(K, M, n, n)
         if M > 1:
             S_inv, logdet = inverse_and_logdet(S)
             ll = log_gaussian(mahalanobis2(nu, S_inv), logdet, m).reshape(K, M)
-            self.mu[idx] = imm.update_probabilities(self.mu[idx], ll)
+            tab.mu[idx] = imm.update_probabilities(tab.mu[idx], ll)
 
     def _jpda_stage(self, meas, z, sel, pairs, zs, Ss, Cs, lam, hit, used, increment) -> None:
         """JPDA over the gated pairs ``sel``: marginal association probabilities and the PDA update.
@@ -622,11 +585,12 @@ class Tracker:
         A track counts a hit when its probability of having a plot is at least 1/2 (its detection is
         then the likeliest plot); its score gains ln(1 - P_D P_G + sum_j w_j). A plot is not used to start
         a track if its association probabilities sum to 1/2 or more, or it lies in a confirmed gate."""
+        tab = self.table
         ti, dj, log_w = (a[sel] for a in pairs)
         if ti.size == 0:
             return
         cfg = self.config
-        n_tr = self.id.size
+        n_tr = tab.id.size
         log_miss = np.full(n_tr, self._log_miss)
         beta, beta0 = jpda.marginals(n_tr, used.size, ti, dj, log_w, log_miss, cfg.jpda_max_events)
         idx, local = np.unique(ti, return_inverse=True)
@@ -634,24 +598,24 @@ class Tracker:
         ll = np.empty((n, self.n_modes))
         for k in range(self.n_modes):  # motion models
             nu = meas.residual(z[dj], zs[ti, k])
-            self.xs[idx, k], self.Ps[idx, k] = jpda.pda_update(
-                self.xs[idx, k], self.Ps[idx, k], nu, beta, beta0[idx], local, Ss[idx, k], Cs[idx, k], n
+            tab.xs[idx, k], tab.Ps[idx, k] = jpda.pda_update(
+                tab.xs[idx, k], tab.Ps[idx, k], nu, beta, beta0[idx], local, Ss[idx, k], Cs[idx, k], n
             )
             if self.n_modes > 1:
                 S_inv, logdet = inverse_and_logdet(Ss[idx, k])
                 lw = np.log(cfg.pd) + log_gaussian(mahalanobis2(nu, S_inv[local]), logdet[local], m) - np.log(lam)
                 ll[:, k] = np.logaddexp(self._log_miss, _log_sum_by(local, lw, n))
         if self.n_modes > 1:
-            self.mu[idx] = imm.update_probabilities(self.mu[idx], ll)
+            tab.mu[idx] = imm.update_probabilities(tab.mu[idx], ll)
         got = (1.0 - beta0[idx]) >= 0.5
         hit[idx[got]] = True
         increment[idx] = np.logaddexp(self._log_miss, _log_sum_by(local, log_w, n))
         order = np.lexsort((beta, ti))  # per track, ascending probability: the last one wins
         best = np.full(n_tr, -1, dtype=np.intp)
         best[ti[order]] = dj[order]
-        self.detection[idx[got]] = best[idx[got]]
+        tab.detection[idx[got]] = best[idx[got]]
         used |= np.bincount(dj, beta, minlength=used.size) >= 0.5
-        used[dj[self.status[ti] != TrackStatus.TENTATIVE]] = True
+        used[dj[tab.status[ti] != TrackStatus.TENTATIVE]] = True
 
     # -- ADS-B internals ----------------------------------------------------------------------
     def _flush_adsb(self) -> None:
@@ -724,7 +688,8 @@ class Tracker:
         tracks not yet keyed that their reports may gate with; every pair of every round is predicted,
         gated and updated in one batch, and only the decisions (keys held or dropped, assignment) are
         made round by round."""
-        n_tr = self.id.size
+        tab = self.table
+        n_tr = tab.id.size
         if n_tr == 0:
             return
         ti, rj, firsts, n_keyed, offsets = [], [], [], [], []
@@ -763,7 +728,7 @@ class Tracker:
             if len(held) < nk:  # keys that no longer hold (rare)
                 for p in range(first, first + nk):
                     if not d2_list[p] <= self._adsb_keyed_gate:
-                        out.unkeyed.append((int(self.id[ti[p]]), rnd.icao[rj[p] - off]))
+                        out.unkeyed.append((int(tab.id[ti[p]]), rnd.icao[rj[p] - off]))
                         self._unkey(ti[p])
             chosen += held
             out.used += len(held)
@@ -778,24 +743,25 @@ class Tracker:
             return
         p = slice(None) if len(chosen) == n_pairs else np.array(chosen)  # (usually every pair: no copies)
         k = ti[p]
-        self.xs[k], self.Ps[k], self.t_state[k] = xs[p], Ps[p], np.maximum(self.t_state[k], t[rj[p]])
+        tab.xs[k], tab.Ps[k], tab.t_state[k] = xs[p], Ps[p], np.maximum(tab.t_state[k], t[rj[p]])
         if self.n_modes > 1:
-            self.mu[k] = mu[p]
+            tab.mu[k] = mu[p]
         self._update_modes(_ADSB_MEASUREMENT, k, zp[p], zs[p], Ss[p], Cs[p])
-        self.adsb_updates[k] += 1
+        tab.adsb_updates[k] += 1
         for q, rnd, out, off in new_keys:  # newly keyed aircraft (a few per night)
             i, a = ti[q], rnd.icao[rj[q] - off]
-            uid = int(self.uid[i])
-            self.icao24[i] = a
+            uid = int(tab.uid[i])
+            tab.icao24[i] = a
             self.icao_of[uid] = a
             self._track_of[(out.replica, a)] = uid
-            out.keyed.append((int(self.id[i]), a))
+            out.keyed.append((int(tab.id[i]), a))
 
     def _adsb_pairs(self, rnd: _AdsbRound, replica: int) -> tuple[np.ndarray, np.ndarray, int]:
         """Candidate (track, report) pairs of a round: tracks (P,), reports (P,), and how many of them
         (the first) are keyed aircraft with their tracks.
 
         The usual round is one keyed aircraft: a dictionary look-up, no candidate search."""
+        tab = self.table
         # dictionary look-up per aircraft of this round (tens at most, not a per-target scan path)
         track_of = self._track_of
         key_uid = [track_of.get((replica, a), -1) for a in rnd.icao]
@@ -803,25 +769,25 @@ class Tracker:
         rep = [j for j, uid in enumerate(key_uid) if uid < 0]
         keyed = [key_uid[j] for j in kr]
         if self.replications == 1:
-            ti = np.searchsorted(self.uid, keyed)
+            ti = np.searchsorted(tab.uid, keyed)
         else:  # rows are grouped by replication, uids increasing within each
-            lo, hi = np.searchsorted(self.replica, [replica, replica + 1]).tolist()
-            ti = lo + np.searchsorted(self.uid[lo:hi], keyed)
+            lo, hi = np.searchsorted(tab.replica, [replica, replica + 1]).tolist()
+            ti = lo + np.searchsorted(tab.uid[lo:hi], keyed)
         rj = np.array(kr, dtype=np.intp)
         if not rep:
             return ti, rj, len(kr)
         # candidate pairs of the others with confirmed, unkeyed tracks
-        free = (self.status != _TENTATIVE) & (self.icao24 == "")
+        free = (tab.status != _TENTATIVE) & (tab.icao24 == "")
         if self.replications > 1:
-            free &= self.replica == replica
+            free &= tab.replica == replica
         cand = np.flatnonzero(free)
         if cand.size == 0:
             return ti, rj, len(kr)
         rep_a = np.array(rep)
         t, R = rnd.t, rnd.R
-        x_bar, P_bar = imm.combine(self.xs[cand], self.Ps[cand], self.mu[cand])
+        x_bar, P_bar = imm.combine(tab.xs[cand], tab.Ps[cand], tab.mu[cand])
         t_ref = float(t[rep_a].max())
-        dt = np.maximum(t_ref - self.t_state[cand], 0.0)
+        dt = np.maximum(t_ref - tab.t_state[cand], 0.0)
         ref = x_bar[:, :3] + x_bar[:, 3:6] * dt[:, None]
         var = (
             np.trace(P_bar[:, :3, :3], axis1=1, axis2=2)
@@ -837,22 +803,24 @@ class Tracker:
 
     def _adsb_predicted(self, ti, rj, t, pos, R, vel):
         """Per pair: the track predicted to the report time (or the report extrapolated to the track's)."""
+        tab = self.table
         t_meas = t[rj]
-        t_track = self.t_state[ti]
+        t_track = tab.t_state[ti]
         t_eff = np.maximum(t_meas, t_track)
         age = t_eff - t_meas
         zp = pos[rj] + vel[rj] * age[:, None]
         R_eff = R[rj] + _EYE3 * (self.config.adsb_velocity_sigma_mps * age)[:, None, None] ** 2
         # each pair has a time step of its own (a report's time): nothing to memoise per time step
-        xs, Ps, mu = self._predicted(self.xs[ti], self.Ps[ti], self.mu[ti], t_eff - t_track, memo=False)
+        xs, Ps, mu = self._predicted(tab.xs[ti], tab.Ps[ti], tab.mu[ti], t_eff - t_track, memo=False)
         return xs, Ps, mu, zp, R_eff
 
     def _unkey(self, i: int) -> None:
-        uid, key = int(self.uid[i]), int(self.replica[i])
+        tab = self.table
+        uid, key = int(tab.uid[i]), int(tab.replica[i])
         a = self.icao_of.pop(uid, None)
         if a is not None and self._track_of.get((key, a)) == uid:
             del self._track_of[(key, a)]
-        self.icao24[i] = ""
+        tab.icao24[i] = ""
 
     # -- management internals -----------------------------------------------------------------
     def _radar_model(self, sensor: int, rate: bool) -> tuple[PolarRadar, float]:
@@ -895,10 +863,10 @@ class Tracker:
         )
 
     def _keep(self, keep: np.ndarray) -> None:
-        for i in np.flatnonzero(~keep & (self.icao24 != "")):  # deleted tracks keyed to ADS-B (few)
+        tab = self.table
+        for i in np.flatnonzero(~keep & (tab.icao24 != "")):  # deleted tracks keyed to ADS-B (few)
             self._unkey(i)
-        for name in _ARRAYS:
-            setattr(self, name, getattr(self, name)[keep])
+        tab.keep(keep)
 
     def _initiate(
         self, det: Detections, new: np.ndarray, radar: RadarSite, det_pos: np.ndarray, rate: bool, reps: np.ndarray
@@ -953,29 +921,28 @@ class Tracker:
             ids = self._next_id[reps] + (np.arange(k) - start)
         self._next_id += np.bincount(reps, minlength=self.replications)
         rcs = np.nan_to_num(np.asarray(det.rcs, dtype=float)[new], nan=1e-6)
-        add = {
-            "id": ids,
-            "uid": uids,
-            "replica": reps.astype(np.int64),
-            "xs": xs,
-            "Ps": Ps,
-            "mu": mu,
-            "t_state": np.full(k, det.t),
-            "status": np.full(k, TrackStatus.TENTATIVE, dtype=np.int8),
-            "history": np.ones(k, dtype=np.int64),
-            "scans": np.ones(k, dtype=np.int64),
-            "updates": np.ones(k, dtype=np.int64),
-            "misses": np.zeros(k, dtype=np.int64),
-            "last_update": np.full(k, det.t),
-            "log_rcs_sum": np.log(np.maximum(rcs, 1e-6)),
-            "detection": new.astype(np.intp),
-            "score": np.full(k, np.log(cfg.new_target_ratio)),
-            "score_max": np.full(k, np.log(cfg.new_target_ratio)),
-            "adsb_updates": np.zeros(k, dtype=np.int64),
-            "icao24": np.full(k, "", dtype="<U6"),
-        }
-        for name in _ARRAYS:
-            setattr(self, name, np.concatenate([getattr(self, name), add[name]]))
+        add = TrackTable(
+            id=ids,
+            uid=uids,
+            replica=reps.astype(np.int64),
+            xs=xs,
+            Ps=Ps,
+            mu=mu,
+            t_state=np.full(k, det.t),
+            status=np.full(k, TrackStatus.TENTATIVE, dtype=np.int8),
+            history=np.ones(k, dtype=np.int64),
+            scans=np.ones(k, dtype=np.int64),
+            updates=np.ones(k, dtype=np.int64),
+            misses=np.zeros(k, dtype=np.int64),
+            last_update=np.full(k, det.t),
+            log_rcs_sum=np.log(np.maximum(rcs, 1e-6)),
+            detection=new.astype(np.intp),
+            score=np.full(k, np.log(cfg.new_target_ratio)),
+            score_max=np.full(k, np.log(cfg.new_target_ratio)),
+            adsb_updates=np.zeros(k, dtype=np.int64),
+            icao24=np.full(k, "", dtype="<U6"),
+        )
+        self.table.append(add)
         return uids.tolist()
 
 
