@@ -281,7 +281,7 @@ def test_batched_imm_prediction_equals_mixing_then_each_mode_filter(common_dt):
     mu = rng.dirichlet(np.ones(M), K)
     dt = np.full(K, 1.0) if common_dt else rng.uniform(0.5, 2.0, K)
     for _ in range(2):  # the second call reads the memoised matrices
-        got_x, got_P, got_mu = tr._predicted(xs, Ps, mu, dt)
+        got_x, got_P, got_mu = tr.estimator.predicted(xs, Ps, mu, dt)
     Pi = imm.transition_matrix(M, ENGINE_TRACKER.imm_switch_rate, dt)
     x0, P0, c = imm.mix(xs, Ps, mu, Pi)
     for k, model in enumerate(tr.models):

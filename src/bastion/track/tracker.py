@@ -9,7 +9,9 @@ tentative tracks by nearest neighbour on the plots left over — update, then co
 M-of-N or by track score (:mod:`~bastion.track.management`), and start tentative tracks on the
 plots no track took.
 :meth:`Tracker.update_adsb` folds ADS-B reports into the tracks they gate with
-(:mod:`~bastion.track.fusion`), keyed by ICAO address afterwards.
+(:class:`~bastion.track.fusion.AdsbFusion`), keyed by ICAO address afterwards. The tracks are the
+rows of a :class:`~bastion.track.table.TrackTable`; the filters that predict and update them are an
+:class:`~bastion.track.estimator.Estimator`; the settings a :class:`~bastion.track.config.TrackerConfig`.
 
 Everything is a batched array operation over tracks and plots; with an EKF the measurement
 prediction and the Kalman update take every (track, mode) pair of an IMM as one batch. The only
@@ -22,15 +24,16 @@ the cost is per numpy call, not per track, which is why modes are batched rather
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from bastion.physics.geodesy import Origin
 from bastion.sense.types import AdsbReports, Detections
-from bastion.track import ekf, imm, jpda, ukf
-from bastion.track.fusion import adsb_measurements
+from bastion.track import imm, jpda
+from bastion.track.config import ASSOCIATORS, FILTERS, MANAGEMENTS, MOTIONS, TrackerConfig
+from bastion.track.estimator import Estimator
+from bastion.track.fusion import AdsbFusion, AdsbUpdate
 from bastion.track.gating import (
     candidate_pairs,
     chi2_gate,
@@ -40,129 +43,14 @@ from bastion.track.gating import (
 )
 from bastion.track.gnn import assign
 from bastion.track.management import mofn_decisions, record_scan, sprt_decisions, wald_thresholds
-from bastion.track.measurements import (
-    CartesianPosition,
-    PolarRadar,
-    polar_to_cartesian,
-    polar_to_cartesian_cov,
-)
-from bastion.track.models import ConstantAcceleration, ConstantVelocity, CoordinatedTurn, FreeFall
+from bastion.track.measurements import PolarRadar, polar_to_cartesian, polar_to_cartesian_cov
 from bastion.track.table import TrackTable
 from bastion.track.types import TrackChanges, Tracks, TrackStatus
 
 if TYPE_CHECKING:  # (annotations only: the scenario package is not needed to track, and costs start-up)
     from bastion.scenario.compiled import RadarSite
 
-FILTERS = ("ekf", "ukf", "imm")
-MOTIONS = ("cv", "ca", "ct")
-ASSOCIATORS = ("gnn", "jpda")
-MANAGEMENTS = ("mofn", "sprt")
-
-
-@dataclass(frozen=True)
-class TrackerConfig:
-    """Tracker settings (defaults suit small drones and airliners seen by a C-RAM radar).
-
-    Choices: ``filter`` ekf | ukf | imm (IMM of CV and coordinated turn, mode filters by
-    ``imm_inner``); ``motion`` cv | ca | ct for the single-model filters; ``associator`` gnn | jpda;
-    ``management`` mofn (M-of-N) | sprt (track score). Densities are per unit of measurement space
-    (m rad^2, times m/s with range rate)."""
-
-    q: float = 8.0  # CV white-acceleration spectral density [m^2/s^3]
-    filter: str = "ekf"
-    motion: str = "cv"
-    associator: str = "gnn"
-    management: str = "mofn"
-    gate_probability: float = 0.9995  # chi-square gate P_G
-    confirm_m: int = 3  # M-of-N: confirm after M hits ...
-    confirm_n: int = 4  # ... within the first N scans
-    max_misses: int = 4  # M-of-N: delete a confirmed track after this many consecutive misses
-    max_initial_speed: float = 120.0  # [m/s] 2 sigma of each velocity component of a new track
-    max_position_sigma_m: float = 1_000.0  # delete a track whose position sigma exceeds this
-    use_range_rate: bool = True  # use Doppler when the radar measures it
-    pd: float = 0.9  # nominal probability of detection (track score, JPDA, miss cost)
-    clutter_density: float | None = None  # false alarms per scan per unit volume; None: radar's figure / coverage
-    clutter_range_rate_span_mps: float = 300.0  # Doppler window false alarms spread over [m/s]
-    new_target_ratio: float = 1.0  # SPRT: new-target over false-alarm density; initial score ln(this)
-    sprt_false_confirm: float = 1e-4  # SPRT: probability of confirming a false track
-    sprt_true_reject: float = 0.01  # SPRT: probability of rejecting a true tentative track
-    sprt_delete_drop: float = 9.0  # SPRT: delete a confirmed track this far below its best score
-    two_stage: bool = True  # associate confirmed tracks first, tentative tracks on the plots left
-    ca_q: float = 1.0  # CA white-jerk spectral density [m^2/s^5]
-    initial_accel_sigma: float = 5.0  # [m/s^2] CA: acceleration sigma of a new track
-    ct_q: float = 0.5  # CT (single model and IMM mode) white-acceleration density [m^2/s^3]: turns are in omega
-    ct_q_turn: float = 1e-4  # CT: turn-rate random-walk density [rad^2/s^3]
-    initial_turn_sigma: float = 0.1  # [rad/s] CT/IMM: turn-rate sigma of a new track
-    imm_inner: str = "ekf"  # mode-matched filter of the IMM: ekf | ukf
-    imm_cv_q: float = 0.5  # IMM CV mode white-acceleration density [m^2/s^3]: nearly straight flight
-    imm_switch_rate: float = 0.05  # IMM: rate of leaving a mode [1/s]
-    imm_initial_cv: float = 0.8  # IMM: CV probability of a new track
-    imm_turn: bool = True  # IMM: include the coordinated-turn mode (manoeuvres)
-    imm_ballistic: bool = False  # IMM: add a free-flight (gravity) mode for rockets and mortar bombs
-    ballistic_q: float = 150.0  # free-flight mode white-acceleration density [m^2/s^3]: unknown drag (~10 m/s^2)
-    ballistic_initial_speed: float = 150.0  # [m/s] radial speed above which a new track starts in free flight
-    ukf_alpha: float = 1.0
-    ukf_beta: float = 2.0
-    ukf_kappa: float = 0.0
-    jpda_max_events: int = 20_000  # JPDA: enumerate clusters up to this many joint events exactly
-    adsb_vertical_sigma_m: float = 60.0  # barometric vs geometric height, 1 sigma
-    adsb_velocity_sigma_mps: float = 2.0  # extrapolating a report older than the track, per axis
-    adsb_keyed_gate_probability: float = 0.999999  # a keyed aircraft's report must still gate
-
-    def __post_init__(self) -> None:
-        choices = {
-            "filter": FILTERS,
-            "motion": MOTIONS,
-            "associator": ASSOCIATORS,
-            "management": MANAGEMENTS,
-            "imm_inner": ("ekf", "ukf"),
-        }
-        for name, allowed in choices.items():
-            if getattr(self, name) not in allowed:
-                raise ValueError(f"TrackerConfig.{name}: {getattr(self, name)!r} is not one of {', '.join(allowed)}")
-        for name in ("gate_probability", "pd", "sprt_false_confirm", "sprt_true_reject", "imm_initial_cv"):
-            v = getattr(self, name)
-            if not 0.0 < v < 1.0:
-                raise ValueError(f"TrackerConfig.{name}: {v} is not a probability in (0, 1)")
-        if not 1 <= self.confirm_m <= self.confirm_n <= 62:
-            raise ValueError("TrackerConfig.confirm_m/confirm_n: need 1 <= M <= N <= 62")
-        for f in fields(self):
-            v = getattr(self, f.name)
-            if isinstance(v, float) and not np.isfinite(v):
-                raise ValueError(f"TrackerConfig.{f.name}: {v} is not finite")
-
-
-@dataclass(frozen=True)
-class AdsbUpdate:
-    """What one :meth:`Tracker.update_adsb` did."""
-
-    used: int = 0  # reports that updated a track
-    keyed: list[tuple[int, str]] = field(default_factory=list)  # (track id, icao24) newly keyed
-    unkeyed: list[tuple[int, str]] = field(default_factory=list)  # keys dropped: report no longer gates
-    unusable: int = 0  # reports skipped: NaN position or NACp 0
-
-
-@dataclass(frozen=True)
-class _AdsbRound:
-    """One report per aircraft at most, as measurements: times (K,), ICAO addresses, ENU positions
-    (K, 3), their covariances (K, 3, 3) and reported velocities (K, 3)."""
-
-    t: np.ndarray
-    icao: list[str]
-    pos: np.ndarray
-    R: np.ndarray
-    vel: np.ndarray
-
-
-@dataclass
-class _AdsbOutcome:
-    """What the fusion of one report batch (of replication ``replica``) has done so far."""
-
-    replica: int
-    used: int = 0
-    keyed: list[tuple[int, str]] = field(default_factory=list)
-    unkeyed: list[tuple[int, str]] = field(default_factory=list)
-    n_unusable: int = 0
+__all__ = ["ASSOCIATORS", "FILTERS", "MANAGEMENTS", "MOTIONS", "AdsbUpdate", "Tracker", "TrackerConfig"]
 
 
 class Tracker:
@@ -174,40 +62,21 @@ class Tracker:
         self.replications = replications
         self.radars = list(radars)
         self.config = cfg = config or TrackerConfig()
-        if cfg.filter == "imm":
-            turn = cfg.imm_turn
-            self.models = [ConstantVelocity(cfg.imm_cv_q, turn_state=turn)]
-            if turn:
-                self.models.append(CoordinatedTurn(cfg.ct_q, cfg.ct_q_turn))
-            if cfg.imm_ballistic:
-                self.models.append(FreeFall(cfg.ballistic_q, turn_state=turn))
-            if len(self.models) < 2:
-                raise ValueError("TrackerConfig: an IMM needs imm_turn or imm_ballistic (at least two modes)")
-            self._filter = ukf if cfg.imm_inner == "ukf" else ekf
-        else:
-            model = {
-                "cv": ConstantVelocity(cfg.q),
-                "ca": ConstantAcceleration(cfg.ca_q),
-                "ct": CoordinatedTurn(cfg.ct_q, cfg.ct_q_turn),
-            }[cfg.motion]
-            self.models = [model]
-            self._filter = ukf if cfg.filter == "ukf" else ekf
-        self._ut = ukf.UnscentedParameters(cfg.ukf_alpha, cfg.ukf_beta, cfg.ukf_kappa)
-        self.n_modes = len(self.models)
-        self.dim = self.models[0].dim
+        self.estimator = est = Estimator(cfg)
+        self.models, self.n_modes, self.dim = est.models, est.n_modes, est.dim
         self._reject_at, self._confirm_at = wald_thresholds(cfg.sprt_false_confirm, cfg.sprt_true_reject)
         self._log_miss = float(np.log1p(-cfg.pd * cfg.gate_probability))
-        self._adsb_gate = chi2_gate(cfg.gate_probability, 3)  # ADS-B position: 3 dof
-        self._adsb_keyed_gate = chi2_gate(cfg.adsb_keyed_gate_probability, 3)
         self._next_id = np.ones(replications, dtype=np.int64)  # each replication numbers its own tracks
         self._next_uid = 1
         self.t = 0.0
         self.table = TrackTable.empty(self.n_modes, self.dim)  # the live tracks
-        self.icao_of: dict[int, str] = {}  # track uid -> ICAO address of the ADS-B aircraft keyed to it
-        self._transition_cache: dict[float, np.ndarray] = {}
+        self.fusion = AdsbFusion(cfg, est, self.table, replications)
         self._radar_models: dict[tuple[int, bool], tuple[PolarRadar, float]] = {}
-        self._track_of: dict[tuple[int, str], int] = {}  # (replication, ICAO address) -> track uid
-        self._adsb_queue: list[tuple[AdsbReports, Origin, int]] = []  # see queue_adsb
+
+    @property
+    def icao_of(self) -> dict[int, str]:
+        """Track uid -> ICAO address of the ADS-B aircraft keyed to it."""
+        return self.fusion.icao_of
 
     # -- public -----------------------------------------------------------------------------
     def step(self, det: Detections) -> tuple[Tracks, TrackChanges]:
@@ -249,9 +118,9 @@ class Tracker:
             raise ValueError("Tracker.step_many: some replications' plots have range rates and some have not")
         sizes = np.array([len(d) for d in dets])
         det_rep = np.repeat(np.arange(R), sizes)
-        self._flush_adsb()  # (the scan sees the tracks as they are after them)
+        self.fusion.flush()  # (the scan sees the tracks as they are after them)
         changes = TrackChanges()
-        self._predict_all(det.t)
+        self.estimator.predict_to(tab, det.t)
         rate = bool(cfg.use_range_rate and np.isfinite(rt.sigma_range_rate_mps) and rates.pop())
         meas, lam = self._radar_model(det.sensor, rate)
         m = meas.dim
@@ -262,7 +131,7 @@ class Tracker:
         tab.detection = np.full(n_tr, -1, dtype=np.intp)
 
         # predicted measurements (per mode, then their mixture) and gates
-        zs, Ss, Cs = self._measure(meas, tab.xs, tab.Ps, meas.noise_cov)
+        zs, Ss, Cs = self.estimator.measure(meas, tab.xs, tab.Ps, meas.noise_cov)
         z_bar, S_bar = imm.combine_measurements(meas.residual, zs, Ss, tab.mu)
         S_inv, logdet = inverse_and_logdet(S_bar)
         gate = chi2_gate(cfg.gate_probability, m)
@@ -337,7 +206,7 @@ class Tracker:
             self._gnn_stage(~first & ~used[dj], pairs, hit, used, increment, took)
         if took.any():
             idx = np.flatnonzero(took)
-            self._update_modes(meas, idx, z[tab.detection[idx]], zs[idx], Ss[idx], Cs[idx])
+            self.estimator.update_modes(tab, meas, idx, z[tab.detection[idx]], zs[idx], Ss[idx], Cs[idx])
 
         # bookkeeping and management
         if hit.any():
@@ -459,10 +328,7 @@ class Tracker:
         replication the reports belong to (they update only its tracks). Reports queued by
         :meth:`queue_adsb` are fused first.
         """
-        if len(reports) == 0:
-            return AdsbUpdate()
-        self._flush_adsb()
-        return self._fuse_adsb([(reports, origin, replica)])[0]
+        return self.fusion.update(reports, origin, replica)
 
     def queue_adsb(self, reports: AdsbReports, origin: Origin, replica: int = 0) -> None:
         """:meth:`update_adsb` deferred to the start of the next scan (:meth:`step_many`), where the
@@ -473,73 +339,9 @@ class Tracker:
         changes or reads them in between, each replication's reports are fused in the order queued,
         and a pair's arithmetic does not depend on the other pairs in its batch. For a caller that
         does not need the :class:`AdsbUpdate` (the decision pipeline)."""
-        if len(reports):
-            if self._adsb_queue and self._adsb_queue[0][1] != origin:
-                self._flush_adsb()  # one site frame per batch
-            self._adsb_queue.append((reports, origin, replica))
+        self.fusion.queue(reports, origin, replica)
 
-    # -- filtering internals ------------------------------------------------------------------
-    def _predicted(self, xs, Ps, mu, dt, memo: bool = True):
-        """Mode states and covariances ``dt`` (K,) later, with predicted mode probabilities (IMM mixing).
-
-        ``memo``: a common time step's mode-transition matrix is built once and kept (the scans' steps
-        recur); off for time steps that do not recur (ADS-B reports), which take one matrix per track."""
-        uniform = memo and dt.size > 0 and dt.min() == dt.max()  # every track at the last scan's time: the usual case
-        if self.n_modes > 1:
-            Pi = (
-                self._mode_transition(float(dt[0]))
-                if uniform
-                else imm.transition_matrix(self.n_modes, self.config.imm_switch_rate, dt)
-            )
-            xs, Ps, mu = imm.mix(xs, Ps, mu, Pi)
-        if self._filter is ukf:
-            out_x, out_P = np.empty_like(xs), np.empty_like(Ps)
-            for k, model in enumerate(self.models):  # the IMM's motion models
-                out_x[:, k], out_P[:, k] = ukf.predict(model, xs[:, k], Ps[:, k], dt, self._ut)
-            return out_x, out_P, mu
-        # EKF: each model's states, transition matrices and process noise for every track (one compiled
-        # loop per model), then F P F' + Q for every (track, mode) in one batch
-        out_x, F, Q = np.empty_like(xs), np.empty_like(Ps), np.empty_like(Ps)
-        dt3 = dt**3
-        for k, model in enumerate(self.models):  # the IMM's motion models
-            model.predict_into(xs[:, k], dt, dt3, out_x[:, k], F[:, k], Q[:, k])
-        return out_x, ekf.propagate_covariance(F, Ps, Q), mu
-
-    def _mode_transition(self, dt: float) -> np.ndarray:
-        """IMM mode-transition matrix (1, M, M) for a common ``dt``, broadcast over tracks (memoised per dt value)."""
-        Pi = self._transition_cache.get(dt)
-        if Pi is None:
-            if len(self._transition_cache) > 64:
-                self._transition_cache.clear()
-            Pi = self._transition_cache[dt] = imm.transition_matrix(
-                self.n_modes, self.config.imm_switch_rate, np.array([dt])
-            )
-        return Pi
-
-    def _predict_all(self, t: float) -> None:
-        tab = self.table
-        if tab.id.size:
-            dt = np.maximum(t - tab.t_state, 0.0)
-            tab.xs, tab.Ps, tab.mu = self._predicted(tab.xs, tab.Ps, tab.mu, dt)
-            tab.t_state[:] = np.maximum(tab.t_state, t)
-
-    def _measure(self, meas, xs, Ps, R):
-        """Per-mode predicted measurements (K, M, m), innovation covariances and cross covariances.
-
-        The EKF linearises every mode of every track at once: the (K, M) estimates are one batch of
-        K*M (one call per scan instead of one per mode). ``R`` is one noise covariance (m, m) for every
-        plot, or one per track (K, m, m), used for each of its modes."""
-        K, M, n = xs.shape
-        m = meas.dim
-        if not (self._filter is ukf and isinstance(meas, PolarRadar)):
-            Rk = R if R.ndim == 2 else np.repeat(R, M, axis=0)  # one R for all, or each track's for its modes
-            z, S, C = ekf.predict_measurement(meas, xs.reshape(K * M, n), Ps.reshape(K * M, n, n), Rk)
-            return z.reshape(K, M, m), S.reshape(K, M, m, m), C.reshape(K, M, n, m)
-        zs, Ss, Cs = np.empty((K, M, m)), np.empty((K, M, m, m)), np.empty((K, M, n, m))
-        for k in range(M):  # motion models
-            zs[:, k], Ss[:, k], Cs[:, k] = ukf.predict_measurement(meas, xs[:, k], Ps[:, k], R, self._ut)
-        return zs, Ss, Cs
-
+    # -- association internals ---------------------------------------------------------------
     def _gnn_stage(self, sel, pairs, hit, used, increment, took) -> None:
         """Hard assignment of the gated pairs ``sel``: marks the tracks that got a plot in ``took`` (their
         Kalman update follows, for both stages at once) and the plots they used."""
@@ -560,24 +362,6 @@ class Tracker:
         used[assigned[idx]] = True
         tab.detection[idx] = assigned[idx]
         took[idx] = True
-
-    def _update_modes(self, meas, idx, zi, zs, Ss, Cs) -> None:
-        """Kalman update of every mode of tracks ``idx`` with one measurement each; IMM probabilities.
-
-        All (track, mode) pairs are one batch of idx.size * M updates."""
-        tab = self.table
-        K, M, m = zs.shape
-        n = self.dim
-        nu = meas.residual(zi[:, None, :], zs).reshape(K * M, m)
-        S = Ss.reshape(K * M, m, m)
-        x, P = ekf.update(
-            tab.xs[idx].reshape(K * M, n), tab.Ps[idx].reshape(K * M, n, n), nu, S, Cs.reshape(K * M, n, m)
-        )
-        tab.xs[idx], tab.Ps[idx] = x.reshape(K, M, n), P.reshape(K, M, n, n)
-        if M > 1:
-            S_inv, logdet = inverse_and_logdet(S)
-            ll = log_gaussian(mahalanobis2(nu, S_inv), logdet, m).reshape(K, M)
-            tab.mu[idx] = imm.update_probabilities(tab.mu[idx], ll)
 
     def _jpda_stage(self, meas, z, sel, pairs, zs, Ss, Cs, lam, hit, used, increment) -> None:
         """JPDA over the gated pairs ``sel``: marginal association probabilities and the PDA update.
@@ -616,211 +400,6 @@ class Tracker:
         tab.detection[idx[got]] = best[idx[got]]
         used |= np.bincount(dj, beta, minlength=used.size) >= 0.5
         used[dj[tab.status[ti] != TrackStatus.TENTATIVE]] = True
-
-    # -- ADS-B internals ----------------------------------------------------------------------
-    def _flush_adsb(self) -> None:
-        """Fuse the reports :meth:`queue_adsb` holds."""
-        if self._adsb_queue:
-            queued, self._adsb_queue = self._adsb_queue, []
-            self._fuse_adsb(queued)
-
-    def _fuse_adsb(self, batches: list[tuple[AdsbReports, Origin, int]]) -> list[AdsbUpdate]:
-        """Fuse report batches (reports, origin, replication), in order within each replication; the
-        outcome of each. The batches share one origin (one site frame).
-
-        The r-th report (oldest first) of every aircraft of a batch is its round r; the rounds of a
-        replication's batches run in order, and each step fuses one round of several replications at
-        once (:meth:`_adsb_rounds`): the first batch of each replication, round by round, then the second..."""
-        prepared = self._adsb_prepare(batches)
-        outcomes = [_AdsbOutcome(b[2], n_unusable=n_bad) for b, (_, n_bad) in zip(batches, prepared, strict=True)]
-        wave: dict[int, int] = {}  # replication -> its batches seen
-        waves: list[list[int]] = []  # batches fused together: one of each replication at most
-        for b, (_, _, replica) in enumerate(batches):
-            w = wave[replica] = wave.get(replica, -1) + 1
-            if w == len(waves):
-                waves.append([])
-            waves[w].append(b)
-        for members in waves:
-            for r in range(max(len(prepared[b][0]) for b in members)):
-                self._adsb_rounds([(prepared[b][0][r], outcomes[b]) for b in members if r < len(prepared[b][0])])
-        return [AdsbUpdate(o.used, o.keyed, o.unkeyed, o.n_unusable) for o in outcomes]
-
-    def _adsb_prepare(self, batches: list[tuple[AdsbReports, Origin, int]]) -> list[tuple[list[_AdsbRound], int]]:
-        """Each batch's reports as measurements, split in rounds, and its number of unusable reports.
-
-        Every batch's reports go to the site frame in one conversion (a pymap3d call costs tens of
-        microseconds whatever its size); the rest is on Python lists: a batch holds a handful of
-        reports, and numpy's per-call cost would exceed the work."""
-        every = batches[0][0] if len(batches) == 1 else _concatenate_reports([b[0] for b in batches])
-        enu, R, usable = adsb_measurements(every, batches[0][1], self.config.adsb_vertical_sigma_m)
-        t = np.asarray(every.t, dtype=float)
-        vel = np.asarray(every.velocity, dtype=float).reshape(-1, 3)
-        if not np.isfinite(vel).all():  # no velocity message yet (np.nan_to_num is slow even on finite input)
-            vel = np.nan_to_num(vel)
-        icao = [a[:6].lower() for a in np.asarray(every.icao24).tolist()]
-        times, ok = t.tolist(), usable.tolist()
-        prepared = []
-        end = 0
-        for reports, _, _ in batches:
-            start, end = end, end + len(reports)
-            good = [i for i in range(start, end) if ok[i]]
-            # round r: the r-th report (oldest first) of every aircraft, the aircraft in address order
-            members: list[list[int]] = []
-            rank: dict[str, int] = {}
-            for i in sorted(good, key=lambda i: (icao[i], times[i])):
-                r = rank[icao[i]] = rank.get(icao[i], -1) + 1
-                if r == len(members):
-                    members.append([])
-                members[r].append(i)
-            rounds = []
-            for sel in members:
-                # (one report per aircraft: the batch's reports in order, a view)
-                rows = slice(start, end) if sel == list(range(start, end)) else np.array(sel)
-                rounds.append(_AdsbRound(t[rows], [icao[i] for i in sel], enu[rows], R[rows], vel[rows]))
-            prepared.append((rounds, end - start - len(good)))
-        return prepared
-
-    def _adsb_rounds(self, rounds: list[tuple[_AdsbRound, _AdsbOutcome]]) -> None:
-        """One round of several replications (one report per aircraft at most, each): gate, assign and
-        update, the outcomes added to each round's :class:`_AdsbOutcome`.
-
-        Pairs are the keyed aircraft with their tracks first, then the other aircraft with the confirmed
-        tracks not yet keyed that their reports may gate with; every pair of every round is predicted,
-        gated and updated in one batch, and only the decisions (keys held or dropped, assignment) are
-        made round by round."""
-        tab = self.table
-        n_tr = tab.id.size
-        if n_tr == 0:
-            return
-        ti, rj, firsts, n_keyed, offsets = [], [], [], [], []
-        offset = n_pairs = 0
-        for rnd, out in rounds:
-            tk, rk, nk = self._adsb_pairs(rnd, out.replica)
-            ti.append(tk)
-            rj.append(rk + offset)
-            firsts.append(n_pairs)
-            n_keyed.append(nk)
-            offsets.append(offset)
-            offset += rnd.t.size
-            n_pairs += tk.size
-        if n_pairs == 0:
-            return
-        cat = _first_or_concatenate
-        ti, rj = cat(ti), cat(rj)
-        t = cat([rnd.t for rnd, _ in rounds])
-        xs, Ps, mu, zp, R_eff = self._adsb_predicted(
-            ti,
-            rj,
-            t,
-            cat([rnd.pos for rnd, _ in rounds]),
-            cat([rnd.R for rnd, _ in rounds]),
-            cat([rnd.vel for rnd, _ in rounds]),
-        )
-        zs, Ss, Cs = self._measure(_ADSB_MEASUREMENT, xs, Ps, R_eff)
-        z_bar, S_bar = imm.combine_measurements(_ADSB_MEASUREMENT.residual, zs, Ss, mu)
-        d2 = mahalanobis2(zp - z_bar, np.linalg.inv(S_bar))
-        d2_list = d2.tolist()
-        chosen: list[int] = []  # pairs that update their track
-        new_keys: list[tuple[int, _AdsbRound, _AdsbOutcome, int]] = []  # (pair, round, outcome, report offset)
-        ends = [*firsts[1:], n_pairs]
-        for (rnd, out), first, end, nk, off in zip(rounds, firsts, ends, n_keyed, offsets, strict=True):
-            held = [p for p in range(first, first + nk) if d2_list[p] <= self._adsb_keyed_gate]
-            if len(held) < nk:  # keys that no longer hold (rare)
-                for p in range(first, first + nk):
-                    if not d2_list[p] <= self._adsb_keyed_gate:
-                        out.unkeyed.append((int(tab.id[ti[p]]), rnd.icao[rj[p] - off]))
-                        self._unkey(ti[p])
-            chosen += held
-            out.used += len(held)
-            u = first + nk + np.flatnonzero(d2[first + nk : end] <= self._adsb_gate)
-            if u.size:
-                got = assign(n_tr, rnd.t.size, ti[u], rj[u] - off, d2[u], np.full(n_tr, self._adsb_gate))
-                taken = u[got[ti[u]] == rj[u] - off].tolist()
-                chosen += taken
-                out.used += len(taken)
-                new_keys += [(q, rnd, out, off) for q in taken]
-        if not chosen:
-            return
-        p = slice(None) if len(chosen) == n_pairs else np.array(chosen)  # (usually every pair: no copies)
-        k = ti[p]
-        tab.xs[k], tab.Ps[k], tab.t_state[k] = xs[p], Ps[p], np.maximum(tab.t_state[k], t[rj[p]])
-        if self.n_modes > 1:
-            tab.mu[k] = mu[p]
-        self._update_modes(_ADSB_MEASUREMENT, k, zp[p], zs[p], Ss[p], Cs[p])
-        tab.adsb_updates[k] += 1
-        for q, rnd, out, off in new_keys:  # newly keyed aircraft (a few per night)
-            i, a = ti[q], rnd.icao[rj[q] - off]
-            uid = int(tab.uid[i])
-            tab.icao24[i] = a
-            self.icao_of[uid] = a
-            self._track_of[(out.replica, a)] = uid
-            out.keyed.append((int(tab.id[i]), a))
-
-    def _adsb_pairs(self, rnd: _AdsbRound, replica: int) -> tuple[np.ndarray, np.ndarray, int]:
-        """Candidate (track, report) pairs of a round: tracks (P,), reports (P,), and how many of them
-        (the first) are keyed aircraft with their tracks.
-
-        The usual round is one keyed aircraft: a dictionary look-up, no candidate search."""
-        tab = self.table
-        # dictionary look-up per aircraft of this round (tens at most, not a per-target scan path)
-        track_of = self._track_of
-        key_uid = [track_of.get((replica, a), -1) for a in rnd.icao]
-        kr = [j for j, uid in enumerate(key_uid) if uid >= 0]
-        rep = [j for j, uid in enumerate(key_uid) if uid < 0]
-        keyed = [key_uid[j] for j in kr]
-        if self.replications == 1:
-            ti = np.searchsorted(tab.uid, keyed)
-        else:  # rows are grouped by replication, uids increasing within each
-            lo, hi = np.searchsorted(tab.replica, [replica, replica + 1]).tolist()
-            ti = lo + np.searchsorted(tab.uid[lo:hi], keyed)
-        rj = np.array(kr, dtype=np.intp)
-        if not rep:
-            return ti, rj, len(kr)
-        # candidate pairs of the others with confirmed, unkeyed tracks
-        free = (tab.status != _TENTATIVE) & (tab.icao24 == "")
-        if self.replications > 1:
-            free &= tab.replica == replica
-        cand = np.flatnonzero(free)
-        if cand.size == 0:
-            return ti, rj, len(kr)
-        rep_a = np.array(rep)
-        t, R = rnd.t, rnd.R
-        x_bar, P_bar = imm.combine(tab.xs[cand], tab.Ps[cand], tab.mu[cand])
-        t_ref = float(t[rep_a].max())
-        dt = np.maximum(t_ref - tab.t_state[cand], 0.0)
-        ref = x_bar[:, :3] + x_bar[:, 3:6] * dt[:, None]
-        var = (
-            np.trace(P_bar[:, :3, :3], axis1=1, axis2=2)
-            + np.trace(P_bar[:, 3:6, 3:6], axis1=1, axis2=2) * dt**2
-            + self.config.q * dt**3
-            + float(np.max(np.trace(R[rep_a], axis1=1, axis2=2)))
-        )
-        speed = np.linalg.norm(x_bar[:, 3:6], axis=1)
-        spread = t_ref - float(t[rep_a].min())
-        radius = np.sqrt(self._adsb_gate * var) * 1.05 + speed * spread + 1.0
-        a, b = candidate_pairs(ref, radius, rnd.pos[rep_a])
-        return np.concatenate([ti, cand[a]]), np.concatenate([rj, rep_a[b]]), len(kr)
-
-    def _adsb_predicted(self, ti, rj, t, pos, R, vel):
-        """Per pair: the track predicted to the report time (or the report extrapolated to the track's)."""
-        tab = self.table
-        t_meas = t[rj]
-        t_track = tab.t_state[ti]
-        t_eff = np.maximum(t_meas, t_track)
-        age = t_eff - t_meas
-        zp = pos[rj] + vel[rj] * age[:, None]
-        R_eff = R[rj] + _EYE3 * (self.config.adsb_velocity_sigma_mps * age)[:, None, None] ** 2
-        # each pair has a time step of its own (a report's time): nothing to memoise per time step
-        xs, Ps, mu = self._predicted(tab.xs[ti], tab.Ps[ti], tab.mu[ti], t_eff - t_track, memo=False)
-        return xs, Ps, mu, zp, R_eff
-
-    def _unkey(self, i: int) -> None:
-        tab = self.table
-        uid, key = int(tab.uid[i]), int(tab.replica[i])
-        a = self.icao_of.pop(uid, None)
-        if a is not None and self._track_of.get((key, a)) == uid:
-            del self._track_of[(key, a)]
-        tab.icao24[i] = ""
 
     # -- management internals -----------------------------------------------------------------
     def _radar_model(self, sensor: int, rate: bool) -> tuple[PolarRadar, float]:
@@ -863,10 +442,8 @@ class Tracker:
         )
 
     def _keep(self, keep: np.ndarray) -> None:
-        tab = self.table
-        for i in np.flatnonzero(~keep & (tab.icao24 != "")):  # deleted tracks keyed to ADS-B (few)
-            self._unkey(i)
-        tab.keep(keep)
+        self.fusion.forget(~keep)  # deleted tracks keyed to ADS-B
+        self.table.keep(keep)
 
     def _initiate(
         self, det: Detections, new: np.ndarray, radar: RadarSite, det_pos: np.ndarray, rate: bool, reps: np.ndarray
@@ -959,19 +536,6 @@ def _log_sum_by(group: np.ndarray, log_values: np.ndarray, n: int) -> np.ndarray
 
 
 _DELETED_BECAUSE = ("below ground", "diverged", "lost", "not confirmed")  # TrackChanges.deleted reasons
-_TENTATIVE = int(TrackStatus.TENTATIVE)  # (an enum attribute look-up costs microseconds)
-_ADSB_MEASUREMENT = CartesianPosition()
-_EYE3 = np.eye(3)
-
-
-def _concatenate_reports(reports: list[AdsbReports]) -> AdsbReports:
-    """Report batches as one, in order."""
-    return AdsbReports(*(np.concatenate([getattr(r, f.name) for r in reports]) for f in fields(AdsbReports)))
-
-
-def _first_or_concatenate(arrays: list[np.ndarray]) -> np.ndarray:
-    """The arrays concatenated (the only one as it is: most fusion steps are one replication's)."""
-    return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
 
 
 _REPLICA_APART_M = 1e9  # [m] gating distance between replications: farther than any gate
