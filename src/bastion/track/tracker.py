@@ -24,6 +24,7 @@ the cost is per numpy call, not per track, which is why modes are batched rather
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -53,6 +54,40 @@ if TYPE_CHECKING:  # (annotations only: the scenario package is not needed to tr
 __all__ = ["ASSOCIATORS", "FILTERS", "MANAGEMENTS", "MOTIONS", "AdsbUpdate", "Tracker", "TrackerConfig"]
 
 
+@dataclass(frozen=True, slots=True)
+class _Scan:
+    """One scan of every replication as the tracker reads it: the plots ``det`` (the replications'
+    one after the other), the radar, whether range rate is used, the measurement model and clutter
+    density [per unit measurement volume], measurements ``z`` (P, m), a mask of usable plots (P,),
+    ENU positions (P, 3) [m], the replication of each plot (P,) and the plots of each replication (R,)."""
+
+    det: Detections
+    radar: RadarSite
+    rate: bool
+    meas: PolarRadar
+    lam: float
+    z: np.ndarray
+    valid: np.ndarray
+    pos: np.ndarray
+    replica: np.ndarray
+    sizes: np.ndarray
+
+
+@dataclass(frozen=True, slots=True)
+class _Gated:
+    """The pairs inside the gate: tracks ``ti`` (G,), plots ``dj`` (G,) and log likelihood ratios
+    ``log_w`` (G,) (target over clutter, times P_D); every track's predicted measurements per mode
+    ``zs`` (N, M, m), innovation and cross covariances ``Ss``, ``Cs``, and their mixture ``z_bar`` (N, m)."""
+
+    ti: np.ndarray
+    dj: np.ndarray
+    log_w: np.ndarray
+    zs: np.ndarray
+    Ss: np.ndarray
+    Cs: np.ndarray
+    z_bar: np.ndarray
+
+
 class Tracker:
     """Tracks targets from the plots of one or several radars (``radars`` as in the site)."""
 
@@ -72,6 +107,7 @@ class Tracker:
         self.table = TrackTable.empty(self.n_modes, self.dim)  # the live tracks
         self.fusion = AdsbFusion(cfg, est, self.table, replications)
         self._radar_models: dict[tuple[int, bool], tuple[PolarRadar, float]] = {}
+        self._per_mode_gate = self.n_modes > 1 and cfg.imm_ballistic  # see _gate_per_mode
 
     @property
     def icao_of(self) -> dict[int, str]:
@@ -92,8 +128,26 @@ class Tracker:
         Replications share the arrays and so the per-call cost, never their data: gating never pairs
         a plot with another replication's track, so each replication's tracks, ids and decisions are
         those a tracker of its own would give, to the last bit."""
-        tab = self.table
-        cfg = self.config
+        scan = self._read_scans(dets)
+        self.fusion.flush()  # (the scan sees the tracks as they are after them)
+        self.estimator.predict_to(self.table, scan.det.t)
+        self.table.detection = np.full(len(self.table), -1, dtype=np.intp)
+        gated = self._gate(scan)
+        hit, used, increment = self._associate(scan, gated)
+        changes = TrackChanges()
+        replica_of = self._manage(scan, gated.z_bar, hit, increment, changes)
+        new = np.flatnonzero(scan.valid & ~used)  # new tentative tracks on the plots no track took
+        if new.size:
+            changes.initiated.extend(self._initiate(scan, new))
+        self.t = scan.det.t
+        if self.replications == 1:  # alone, a track's uid is its number
+            self.picture_of_all = alone = self.snapshot()  # (a batch of one night reads it too)
+            return [(alone, changes)]
+        return self._split(changes, replica_of, np.r_[0, np.cumsum(scan.sizes)])
+
+    # -- one scan, stage by stage ---------------------------------------------------------------
+    def _read_scans(self, dets: Sequence[Detections]) -> _Scan:
+        """The replications' scans as one (checked: one radar, one time, range rates in all or none)."""
         R = self.replications
         if len(dets) != R:
             raise ValueError(f"Tracker.step_many: {len(dets)} scans for {R} replications")
@@ -105,7 +159,6 @@ class Tracker:
                 f"Detections.sensor {det0.sensor} is not a radar of this tracker (0..{len(self.radars) - 1})"
             )
         radar = self.radars[det0.sensor]
-        rt = radar.type
         det = Detections.concatenate(dets)
         # (every plot with a range rate: the usual case, one test; an empty scan has "all" its range
         # rates: it decides nothing either way, as gating is all it would use them for)
@@ -117,106 +170,124 @@ class Tracker:
         if len(rates) > 1:
             raise ValueError("Tracker.step_many: some replications' plots have range rates and some have not")
         sizes = np.array([len(d) for d in dets])
-        det_rep = np.repeat(np.arange(R), sizes)
-        self.fusion.flush()  # (the scan sees the tracks as they are after them)
-        changes = TrackChanges()
-        self.estimator.predict_to(tab, det.t)
-        rate = bool(cfg.use_range_rate and np.isfinite(rt.sigma_range_rate_mps) and rates.pop())
+        rate = bool(self.config.use_range_rate and np.isfinite(radar.type.sigma_range_rate_mps) and rates.pop())
         meas, lam = self._radar_model(det.sensor, rate)
-        m = meas.dim
         cols = [det.range, det.azimuth, det.elevation] + ([det.range_rate] if rate else [])
-        z = np.stack([np.asarray(c, dtype=float) for c in cols], axis=1) if len(det) else np.zeros((0, m))
+        z = np.stack([np.asarray(c, dtype=float) for c in cols], axis=1) if len(det) else np.zeros((0, meas.dim))
+        pos = (
+            polar_to_cartesian(det.range, det.azimuth, det.elevation, radar.position) if len(det) else np.zeros((0, 3))
+        )
         valid = np.isfinite(z).all(axis=1) & (z[:, 0] > 0.0)
-        n_tr = tab.id.size
-        tab.detection = np.full(n_tr, -1, dtype=np.intp)
+        return _Scan(det, radar, rate, meas, lam, z, valid, pos, np.repeat(np.arange(R), sizes), sizes)
 
+    def _gate(self, scan: _Scan) -> _Gated:
+        """The (track, plot) pairs inside the chi-square gate of the tracks' predicted measurements."""
+        tab, cfg = self.table, self.config
+        meas, m = scan.meas, scan.meas.dim
         # predicted measurements (per mode, then their mixture) and gates
         zs, Ss, Cs = self.estimator.measure(meas, tab.xs, tab.Ps, meas.noise_cov)
         z_bar, S_bar = imm.combine_measurements(meas.residual, zs, Ss, tab.mu)
         S_inv, logdet = inverse_and_logdet(S_bar)
         gate = chi2_gate(cfg.gate_probability, m)
-        det_pos = (
-            polar_to_cartesian(det.range, det.azimuth, det.elevation, radar.position) if len(det) else np.zeros((0, 3))
-        )
+        ti, dj = self._candidates(scan, z_bar, gate)
+        nu = meas.residual(scan.z[dj], z_bar[ti])
+        d2 = mahalanobis2(nu, S_inv[ti])
+        log_g = log_gaussian(d2, logdet[ti], m)
+        ok = d2 <= gate
+        if self._per_mode_gate and not ok.all():
+            self._gate_per_mode(scan, ti, dj, zs, Ss, gate, ok, log_g)
+        log_w = np.log(cfg.pd) + log_g[ok] - np.log(scan.lam)
+        return _Gated(ti[ok], dj[ok], log_w, zs, Ss, Cs, z_bar)
+
+    def _candidates(self, scan: _Scan, z_bar: np.ndarray, gate: float) -> tuple[np.ndarray, np.ndarray]:
+        """(track, plot) pairs within a Euclidean radius that bounds each track's gate (k-d tree), a
+        replication's tracks with its own plots only."""
+        tab, rt = self.table, scan.radar.type
         x_bar, P_bar = imm.combine(tab.xs, tab.Ps, tab.mu)
         meas_sigma = np.maximum(rt.sigma_range_m, z_bar[:, 0] * max(rt.sigma_azimuth_rad, rt.sigma_elevation_rad))
         pos_var = np.trace(P_bar[:, :3, :3], axis1=1, axis2=2)
         radius = np.sqrt(gate) * np.sqrt(pos_var + meas_sigma**2) * 1.05 + 1.0
-        per_mode = self.n_modes > 1 and cfg.imm_ballistic
-        if per_mode and n_tr:
+        if self._per_mode_gate and len(tab):
             # each mode's own gate must fit in the search radius too: a free-flight mode of small
-            # probability may predict the plot far from the mixture (see the per-mode gate below)
+            # probability may predict the plot far from the mixture (see _gate_per_mode)
             dev = np.linalg.norm(tab.xs[:, :, :3] - x_bar[:, None, :3], axis=2)  # (N, M)
             var_j = np.trace(tab.Ps[:, :, :3, :3], axis1=2, axis2=3)
             radius_j = np.sqrt(gate) * np.sqrt(var_j + meas_sigma[:, None] ** 2) * 1.05 + dev + 1.0
             radius = np.maximum(radius, radius_j.max(axis=1))
-        good = np.flatnonzero(valid)
-        if R == 1:
-            ti, dj = candidate_pairs(x_bar[:, :3], radius, det_pos[good])
+        good = np.flatnonzero(scan.valid)
+        if self.replications == 1:
+            ti, dj = candidate_pairs(x_bar[:, :3], radius, scan.pos[good])
         else:  # a fourth coordinate, far apart per replication: adds an exact 0 to in-replication distances
             ti, dj = candidate_pairs(
                 np.c_[x_bar[:, :3], tab.replica * _REPLICA_APART_M],
                 radius,
-                np.c_[det_pos[good], det_rep[good] * _REPLICA_APART_M],
+                np.c_[scan.pos[good], scan.replica[good] * _REPLICA_APART_M],
             )
-        dj = good[dj]
-        nu = meas.residual(z[dj], z_bar[ti])
-        d2 = mahalanobis2(nu, S_inv[ti])
-        log_g = log_gaussian(d2, logdet[ti], m)
-        ok = d2 <= gate
-        if per_mode and not ok.all():
-            # Per-mode gate (IMM with a free-flight mode): a plot outside the mixture's gate still
-            # gates when it lies inside one mode's own gate. Near a rocket's apogee the nearly
-            # constant-velocity mode fits for a few scans and takes most of the probability; as the
-            # round then falls away under gravity the mixture's prediction lags it and every plot
-            # misses the mixture gate, although the free-flight mode predicts it well: the track was
-            # lost while the round was seen on every scan (issue 15, rocket-salvo seed 3, R3-BDSC).
-            # Such a pair is scored with the exact IMM likelihood, sum_j mu_j N(nu_j; 0, S_j)
-            # (Bar-Shalom, Willett and Tian 2011, §11.6); pairs inside the mixture gate keep theirs.
-            out = np.flatnonzero(~ok)
-            to, do = ti[out], dj[out]
-            M = self.n_modes
-            nu_j = meas.residual(np.repeat(z[do], M, axis=0), zs[to].reshape(-1, m))
-            Sj_inv, logdet_j = inverse_and_logdet(Ss[to].reshape(-1, m, m))
-            d2_j = mahalanobis2(nu_j, Sj_inv).reshape(-1, M)
-            inside = (d2_j <= gate).any(axis=1)
-            if inside.any():
-                ll_j = log_gaussian(d2_j, logdet_j.reshape(-1, M), m) + np.log(np.maximum(tab.mu[to], 1e-300))
-                top = ll_j.max(axis=1)
-                log_g[out] = top + np.log(np.exp(ll_j - top[:, None]).sum(axis=1))
-                ok[out[inside]] = True
-        ti, dj, nu = ti[ok], dj[ok], nu[ok]
-        log_w = np.log(cfg.pd) + log_g[ok] - np.log(lam)
+        return ti, good[dj]
 
-        # association: confirmed tracks first (GNN or JPDA), then tentative tracks by GNN on the plots
-        # left over. Tentative tracks always take hard decisions: a soft (JPDA) update of a track fed
-        # by clutter inflates its gate, which then collects more clutter and confirms false tracks.
-        confirmed = tab.status != TrackStatus.TENTATIVE
-        first = confirmed[ti] if cfg.two_stage else np.ones(ti.size, dtype=bool)
+    def _gate_per_mode(self, scan, ti, dj, zs, Ss, gate, ok, log_g) -> None:
+        """Per-mode gate (IMM with a free-flight mode): a plot outside the mixture's gate still gates
+        when it lies inside one mode's own gate (sets ``ok`` and ``log_g`` of such pairs).
+
+        Near a rocket's apogee the nearly constant-velocity mode fits for a few scans and takes most of
+        the probability; as the round then falls away under gravity the mixture's prediction lags it and
+        every plot misses the mixture gate, although the free-flight mode predicts it well: the track was
+        lost while the round was seen on every scan (issue 15, rocket-salvo seed 3, R3-BDSC). Such a
+        pair is scored with the exact IMM likelihood, sum_j mu_j N(nu_j; 0, S_j) (Bar-Shalom, Willett and
+        Tian 2011, §11.6); pairs inside the mixture gate keep theirs."""
+        meas, m, M = scan.meas, scan.meas.dim, self.n_modes
+        out = np.flatnonzero(~ok)
+        to, do = ti[out], dj[out]
+        nu_j = meas.residual(np.repeat(scan.z[do], M, axis=0), zs[to].reshape(-1, m))
+        Sj_inv, logdet_j = inverse_and_logdet(Ss[to].reshape(-1, m, m))
+        d2_j = mahalanobis2(nu_j, Sj_inv).reshape(-1, M)
+        inside = (d2_j <= gate).any(axis=1)
+        if inside.any():
+            ll_j = log_gaussian(d2_j, logdet_j.reshape(-1, M), m) + np.log(np.maximum(self.table.mu[to], 1e-300))
+            top = ll_j.max(axis=1)
+            log_g[out] = top + np.log(np.exp(ll_j - top[:, None]).sum(axis=1))
+            ok[out[inside]] = True
+
+    def _associate(self, scan: _Scan, gated: _Gated) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Plots to tracks, and the Kalman updates: which tracks got a plot (N,), which plots were used
+        (P,), and each track's score increment (N,).
+
+        Confirmed tracks first (GNN or JPDA), then tentative tracks by GNN on the plots left over.
+        Tentative tracks always take hard decisions: a soft (JPDA) update of a track fed by clutter
+        inflates its gate, which then collects more clutter and confirms false tracks."""
+        tab, cfg = self.table, self.config
+        n_tr = len(tab)
+        first = (tab.status != TrackStatus.TENTATIVE)[gated.ti] if cfg.two_stage else np.ones(gated.ti.size, bool)
         hit = np.zeros(n_tr, dtype=bool)
-        used = np.zeros(len(det), dtype=bool)
+        used = np.zeros(len(scan.det), dtype=bool)
         increment = np.full(n_tr, self._log_miss)
-        pairs = (ti, dj, log_w)
         took = np.zeros(n_tr, dtype=bool)  # tracks given one plot by nearest neighbour (updated together)
         if cfg.associator == "jpda":
-            self._jpda_stage(meas, z, first, pairs, zs, Ss, Cs, lam, hit, used, increment)
+            self._jpda_stage(scan, gated, first, hit, used, increment)
         else:
-            self._gnn_stage(first, pairs, hit, used, increment, took)
+            self._gnn_stage(gated, first, hit, used, increment, took)
         if cfg.two_stage:
-            self._gnn_stage(~first & ~used[dj], pairs, hit, used, increment, took)
+            self._gnn_stage(gated, ~first & ~used[gated.dj], hit, used, increment, took)
         if took.any():
             idx = np.flatnonzero(took)
-            self.estimator.update_modes(tab, meas, idx, z[tab.detection[idx]], zs[idx], Ss[idx], Cs[idx])
+            zi = scan.z[tab.detection[idx]]
+            self.estimator.update_modes(tab, scan.meas, idx, zi, gated.zs[idx], gated.Ss[idx], gated.Cs[idx])
+        return hit, used, increment
 
-        # bookkeeping and management
+    def _manage(
+        self, scan: _Scan, z_bar: np.ndarray, hit: np.ndarray, increment: np.ndarray, changes: TrackChanges
+    ) -> dict[int, tuple[int, int]]:
+        """Bookkeeping of the scan, then confirmation and deletion (into ``changes``); the (replication,
+        track number) of each deleted track by uid."""
+        tab, cfg = self.table, self.config
+        confirmed = tab.status != TrackStatus.TENTATIVE  # (before this scan's decisions)
         if hit.any():
             idx = np.flatnonzero(hit)
             tab.updates[idx] += 1
-            tab.last_update[idx] = det.t
-            rcs = np.asarray(det.rcs, dtype=float)[tab.detection[idx]]
+            tab.last_update[idx] = scan.det.t
+            rcs = np.asarray(scan.det.rcs, dtype=float)[tab.detection[idx]]
             tab.log_rcs_sum[idx] += np.log(np.maximum(np.nan_to_num(rcs, nan=1e-6), 1e-6))
-        in_cover = self._in_coverage(radar, z_bar)
-        counted = in_cover | hit
+        counted = self._in_coverage(scan.radar, z_bar) | hit
         tab.history, tab.scans, tab.misses = record_scan(
             tab.history, tab.scans, tab.misses, hit, counted, cfg.confirm_n
         )
@@ -236,7 +307,7 @@ class Tracker:
         tab.status[confirmed & hit] = TrackStatus.CONFIRMED
         tab.status[confirmed & ~hit] = TrackStatus.COASTING
         x_bar, P_bar = imm.combine(tab.xs, tab.Ps, tab.mu)
-        sigma = np.sqrt(np.max(np.diagonal(P_bar[:, :3, :3], axis1=1, axis2=2), axis=1)) if n_tr else np.zeros(0)
+        sigma = np.sqrt(np.max(np.diagonal(P_bar[:, :3, :3], axis1=1, axis2=2), axis=1)) if len(tab) else np.zeros(0)
         diverged = sigma > cfg.max_position_sigma_m
         below = x_bar[:, 2] < -50.0
         drop = reject | lost | diverged | below
@@ -250,21 +321,9 @@ class Tracker:
             replica_of.update(
                 zip(uids, zip(tab.replica[gone].tolist(), tab.id[gone].tolist(), strict=True), strict=True)
             )
-            self._keep(~drop)
-
-        # new tentative tracks on unused plots
-        new = np.flatnonzero(valid & ~used)
-        if new.size:
-            changes.initiated.extend(self._initiate(det, new, radar, det_pos, rate, det_rep[new]))
-        if R > 1 and (tab.replica[1:] < tab.replica[:-1]).any():
-            # new tracks join their replication's rows (their order within it kept), so that each
-            # replication's picture is a slice of the whole
-            tab.reorder(np.argsort(tab.replica, kind="stable"))
-        self.t = det.t
-        if R == 1:  # alone, a track's uid is its number
-            self.picture_of_all = alone = self.snapshot()  # (a batch of one night reads it too)
-            return [(alone, changes)]
-        return self._split(changes, replica_of, np.r_[0, np.cumsum(sizes)])
+            self.fusion.forget(drop)  # deleted tracks keyed to ADS-B
+            tab.keep(~drop)
+        return replica_of
 
     def _split(
         self, changes: TrackChanges, replica_of: dict[int, tuple[int, int]], offsets: np.ndarray
@@ -342,13 +401,13 @@ class Tracker:
         self.fusion.queue(reports, origin, replica)
 
     # -- association internals ---------------------------------------------------------------
-    def _gnn_stage(self, sel, pairs, hit, used, increment, took) -> None:
+    def _gnn_stage(self, gated: _Gated, sel, hit, used, increment, took) -> None:
         """Hard assignment of the gated pairs ``sel``: marks the tracks that got a plot in ``took`` (their
         Kalman update follows, for both stages at once) and the plots they used."""
         tab = self.table
         if not sel.any():
             return
-        ti, dj, log_w = (a[sel] for a in pairs)
+        ti, dj, log_w = gated.ti[sel], gated.dj[sel], gated.log_w[sel]
         n_tr = tab.id.size
         assigned = assign(n_tr, used.size, ti, dj, -log_w, np.full(n_tr, -self._log_miss))
         idx = np.flatnonzero(assigned >= 0)
@@ -363,16 +422,17 @@ class Tracker:
         tab.detection[idx] = assigned[idx]
         took[idx] = True
 
-    def _jpda_stage(self, meas, z, sel, pairs, zs, Ss, Cs, lam, hit, used, increment) -> None:
+    def _jpda_stage(self, scan: _Scan, gated: _Gated, sel, hit, used, increment) -> None:
         """JPDA over the gated pairs ``sel``: marginal association probabilities and the PDA update.
 
         A track counts a hit when its probability of having a plot is at least 1/2 (its detection is
         then the likeliest plot); its score gains ln(1 - P_D P_G + sum_j w_j). A plot is not used to start
         a track if its association probabilities sum to 1/2 or more, or it lies in a confirmed gate."""
         tab = self.table
-        ti, dj, log_w = (a[sel] for a in pairs)
+        ti, dj, log_w = gated.ti[sel], gated.dj[sel], gated.log_w[sel]
         if ti.size == 0:
             return
+        meas, z, lam, zs, Ss, Cs = scan.meas, scan.z, scan.lam, gated.zs, gated.Ss, gated.Cs
         cfg = self.config
         n_tr = tab.id.size
         log_miss = np.full(n_tr, self._log_miss)
@@ -441,15 +501,12 @@ class Tracker:
             & (z_pred[:, 2] <= rt.max_elevation_rad)
         )
 
-    def _keep(self, keep: np.ndarray) -> None:
-        self.fusion.forget(~keep)  # deleted tracks keyed to ADS-B
-        self.table.keep(keep)
-
-    def _initiate(
-        self, det: Detections, new: np.ndarray, radar: RadarSite, det_pos: np.ndarray, rate: bool, reps: np.ndarray
-    ) -> list[int]:
-        """Tentative tracks on plots ``new`` (of replications ``reps``); returns their uids."""
+    def _initiate(self, scan: _Scan, new: np.ndarray) -> list[int]:
+        """Tentative tracks on the plots ``new`` of the scan; returns their uids. New tracks join their
+        replication's rows (their order within it kept), so that each replication's picture is a
+        slice of the whole."""
         cfg = self.config
+        det, radar, det_pos, rate, reps = scan.det, scan.radar, scan.pos, scan.rate, scan.replica[new]
         rt = radar.type
         k = new.size
         n, M = self.dim, self.n_modes
@@ -520,6 +577,8 @@ class Tracker:
             icao24=np.full(k, "", dtype="<U6"),
         )
         self.table.append(add)
+        if self.replications > 1:
+            self.table.group_by_replica()
         return uids.tolist()
 
 
