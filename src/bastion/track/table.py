@@ -110,9 +110,9 @@ class TrackTable:
         lo, hi = np.searchsorted(self.replica, [replica, replica + 1]).tolist()
         return slice(lo, hi)
 
-    def replica_bounds(self, replications: int) -> list[int]:
-        """Row bounds of every replication: replication r holds rows ``bounds[r]:bounds[r + 1]``."""
-        return np.r_[0, np.cumsum(np.bincount(self.replica, minlength=replications))].tolist()
+    def replica_bounds(self, replications: int) -> np.ndarray:
+        """Row bounds of every replication (R + 1,): replication r holds rows ``bounds[r]:bounds[r + 1]``."""
+        return np.r_[0, np.cumsum(np.bincount(self.replica, minlength=replications))]
 
 
 COLUMNS = tuple(f.name for f in fields(TrackTable))

@@ -37,6 +37,7 @@ from bastion.track.estimator import Estimator
 from bastion.track.fusion import AdsbFusion, AdsbUpdate
 from bastion.track.gating import (
     candidate_pairs,
+    candidate_pairs_by_group,
     chi2_gate,
     inverse_and_logdet,
     log_gaussian,
@@ -125,9 +126,11 @@ class Tracker:
         """One scan of every replication at once (the same radar at the same time, one
         :class:`Detections` per replication, in order): each replication's picture and decisions.
 
-        Replications share the arrays and so the per-call cost, never their data: gating never pairs
-        a plot with another replication's track, so each replication's tracks, ids and decisions are
-        those a tracker of its own would give, to the last bit."""
+        Replications share the arrays and so the per-call cost, never their data: gating searches each
+        replication's plots for its own tracks only (:func:`~bastion.track.gating.candidate_pairs_by_group`),
+        so each replication's tracks, ids and decisions are those a tracker of its own would give, to
+        the last bit (tested). Except with JPDA: its belief propagation iterates until every cluster of
+        the batch has converged, which moves a replication's marginals in their last bits."""
         scan = self._read_scans(dets)
         self.fusion.flush()  # (the scan sees the tracks as they are after them)
         self.estimator.predict_to(self.table, scan.det.t)
@@ -215,14 +218,12 @@ class Tracker:
             radius_j = np.sqrt(gate) * np.sqrt(var_j + meas_sigma[:, None] ** 2) * 1.05 + dev + 1.0
             radius = np.maximum(radius, radius_j.max(axis=1))
         good = np.flatnonzero(scan.valid)
-        if self.replications == 1:
+        R = self.replications
+        if R == 1:
             ti, dj = candidate_pairs(x_bar[:, :3], radius, scan.pos[good])
-        else:  # a fourth coordinate, far apart per replication: adds an exact 0 to in-replication distances
-            ti, dj = candidate_pairs(
-                np.c_[x_bar[:, :3], tab.replica * _REPLICA_APART_M],
-                radius,
-                np.c_[scan.pos[good], scan.replica[good] * _REPLICA_APART_M],
-            )
+        else:  # each replication's tracks with its own plots only (rows and plots grouped by replication)
+            plot_bounds = np.r_[0, np.cumsum(np.bincount(scan.replica[good], minlength=R))]
+            ti, dj = candidate_pairs_by_group(x_bar[:, :3], radius, scan.pos[good], tab.replica_bounds(R), plot_bounds)
         return ti, good[dj]
 
     def _gate_per_mode(self, scan, ti, dj, zs, Ss, gate, ok, log_g) -> None:
@@ -349,8 +350,7 @@ class Tracker:
             if isinstance(value, np.ndarray):
                 value.flags.writeable = False
         self.picture_of_all = full
-        bounds = np.r_[0, np.cumsum(np.bincount(tab.replica, minlength=R))].tolist()
-        return list(zip(full.split(bounds), per, strict=True))
+        return list(zip(full.split(tab.replica_bounds(R).tolist()), per, strict=True))
 
     def snapshot(self, detection: np.ndarray | None = None) -> Tracks:
         """The current track picture (combined IMM moments; the first six state components), of every
@@ -595,6 +595,3 @@ def _log_sum_by(group: np.ndarray, log_values: np.ndarray, n: int) -> np.ndarray
 
 
 _DELETED_BECAUSE = ("below ground", "diverged", "lost", "not confirmed")  # TrackChanges.deleted reasons
-
-
-_REPLICA_APART_M = 1e9  # [m] gating distance between replications: farther than any gate
