@@ -7,6 +7,7 @@ One module per method, as the tree of the pipeline:
 * ``ekf``, ``ukf`` and ``imm`` (CV + CT) filters, batched over all tracks;
 * ``gating`` (k-d tree pre-gate, chi-square gate, clusters), ``gnn`` and ``jpda`` association;
 * ``management`` (M-of-N and score-based SPRT confirmation and deletion);
+* ``initiation`` (a tentative track's state from one plot);
 * ``fusion`` (ADS-B as Cartesian measurements, keyed to tracks), ``estimator`` (the filters applied to
   every track), ``table`` (the live tracks, struct of arrays), ``config`` (:class:`TrackerConfig`)
   and ``tracker`` (the assembly, :class:`Tracker`);

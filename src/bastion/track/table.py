@@ -14,6 +14,8 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
+from bastion.track.types import TrackStatus
+
 
 @dataclass(slots=True, eq=False)
 class TrackTable:
@@ -65,6 +67,45 @@ class TrackTable:
             score_max=np.zeros(0),
             adsb_updates=np.zeros(0, dtype=np.int64),
             icao24=np.zeros(0, dtype="<U6"),
+        )
+
+    @classmethod
+    def tentative(
+        cls,
+        ids: np.ndarray,
+        uids: np.ndarray,
+        replica: np.ndarray,
+        xs: np.ndarray,
+        Ps: np.ndarray,
+        mu: np.ndarray,
+        t: float,
+        log_rcs: np.ndarray,
+        detection: np.ndarray,
+        initial_score: float,
+    ) -> TrackTable:
+        """New tentative tracks (K rows) started at time ``t`` [s] on one plot each (``detection``, of
+        log RCS ``log_rcs``): one hit in one scan, none from ADS-B, track score ``initial_score``."""
+        k = ids.size
+        return cls(
+            id=ids,
+            uid=uids,
+            replica=replica.astype(np.int64),
+            xs=xs,
+            Ps=Ps,
+            mu=mu,
+            t_state=np.full(k, t),
+            status=np.full(k, TrackStatus.TENTATIVE, dtype=np.int8),
+            history=np.ones(k, dtype=np.int64),
+            scans=np.ones(k, dtype=np.int64),
+            updates=np.ones(k, dtype=np.int64),
+            misses=np.zeros(k, dtype=np.int64),
+            last_update=np.full(k, t),
+            log_rcs_sum=log_rcs,
+            detection=detection.astype(np.intp),
+            score=np.full(k, initial_score),
+            score_max=np.full(k, initial_score),
+            adsb_updates=np.zeros(k, dtype=np.int64),
+            icao24=np.full(k, "", dtype="<U6"),
         )
 
     def __len__(self) -> int:

@@ -44,8 +44,9 @@ from bastion.track.gating import (
     mahalanobis2,
 )
 from bastion.track.gnn import assign
+from bastion.track.initiation import initial_states
 from bastion.track.management import mofn_decisions, record_scan, sprt_decisions, wald_thresholds
-from bastion.track.measurements import PolarRadar, polar_to_cartesian, polar_to_cartesian_cov
+from bastion.track.measurements import PolarRadar, polar_to_cartesian
 from bastion.track.table import TrackTable
 from bastion.track.types import TrackChanges, Tracks, TrackStatus
 
@@ -506,45 +507,8 @@ class Tracker:
         replication's rows (their order within it kept), so that each replication's picture is a
         slice of the whole."""
         cfg = self.config
-        det, radar, det_pos, rate, reps = scan.det, scan.radar, scan.pos, scan.rate, scan.replica[new]
-        rt = radar.type
-        k = new.size
-        n, M = self.dim, self.n_modes
-        x = np.zeros((k, n))
-        x[:, :3] = det_pos[new]
-        P = np.zeros((k, n, n))
-        P[:, :3, :3] = polar_to_cartesian_cov(
-            det.range[new],
-            det.azimuth[new],
-            det.elevation[new],
-            rt.sigma_range_m,
-            rt.sigma_azimuth_rad,
-            rt.sigma_elevation_rad,
-        )
-        v_var = (cfg.max_initial_speed / 2.0) ** 2
-        P[:, 3:6, 3:6] = np.eye(3) * v_var
-        if rate:
-            # Doppler gives the radial component of velocity at once
-            los = (det_pos[new] - radar.position) / det.range[new][:, None]
-            x[:, 3:6] = los * det.range_rate[new][:, None]
-            radial = np.einsum("ni,nj->nij", los, los)
-            P[:, 3:6, 3:6] = v_var * (np.eye(3) - radial) + rt.sigma_range_rate_mps**2 * radial
-        if n == 9:
-            P[:, 6:9, 6:9] = np.eye(3) * cfg.initial_accel_sigma**2
-        elif n == 7:
-            P[:, 6, 6] = cfg.initial_turn_sigma**2
-        xs = np.repeat(x[:, None], M, axis=1)
-        Ps = np.repeat(P[:, None], M, axis=1)
-        mu = np.ones((k, M))
-        if M > 1:
-            mu[:] = (1.0 - cfg.imm_initial_cv) / (M - 1)
-            mu[:, 0] = cfg.imm_initial_cv
-            if cfg.imm_ballistic and rate:
-                # a plot closing or opening faster than aircraft near the ground fly is most likely a
-                # munition: start its track in the free-flight mode
-                fast = np.abs(det.range_rate[new]) > cfg.ballistic_initial_speed
-                mu[fast] = (1.0 - cfg.imm_initial_cv) / (M - 1)
-                mu[fast, M - 1] = cfg.imm_initial_cv
+        det, reps, k = scan.det, scan.replica[new], new.size
+        xs, Ps, mu = initial_states(cfg, scan.radar, det, new, scan.pos, scan.rate, self.n_modes, self.dim)
         uids = np.arange(self._next_uid, self._next_uid + k, dtype=np.int64)
         self._next_uid += k
         if self.replications == 1:
@@ -555,27 +519,8 @@ class Tracker:
             ids = self._next_id[reps] + (np.arange(k) - start)
         self._next_id += np.bincount(reps, minlength=self.replications)
         rcs = np.nan_to_num(np.asarray(det.rcs, dtype=float)[new], nan=1e-6)
-        add = TrackTable(
-            id=ids,
-            uid=uids,
-            replica=reps.astype(np.int64),
-            xs=xs,
-            Ps=Ps,
-            mu=mu,
-            t_state=np.full(k, det.t),
-            status=np.full(k, TrackStatus.TENTATIVE, dtype=np.int8),
-            history=np.ones(k, dtype=np.int64),
-            scans=np.ones(k, dtype=np.int64),
-            updates=np.ones(k, dtype=np.int64),
-            misses=np.zeros(k, dtype=np.int64),
-            last_update=np.full(k, det.t),
-            log_rcs_sum=np.log(np.maximum(rcs, 1e-6)),
-            detection=new.astype(np.intp),
-            score=np.full(k, np.log(cfg.new_target_ratio)),
-            score_max=np.full(k, np.log(cfg.new_target_ratio)),
-            adsb_updates=np.zeros(k, dtype=np.int64),
-            icao24=np.full(k, "", dtype="<U6"),
-        )
+        log_rcs = np.log(np.maximum(rcs, 1e-6))
+        add = TrackTable.tentative(ids, uids, reps, xs, Ps, mu, det.t, log_rcs, new, np.log(cfg.new_target_ratio))
         self.table.append(add)
         if self.replications > 1:
             self.table.group_by_replica()
