@@ -111,10 +111,6 @@ class TrackTable:
     def __len__(self) -> int:
         return int(self.id.size)
 
-    def columns(self) -> dict[str, np.ndarray]:
-        """Every column by name, in the order of the fields."""
-        return {name: getattr(self, name) for name in COLUMNS}
-
     # -- new tables ---------------------------------------------------------------------------
     def select(self, rows: np.ndarray | slice) -> TrackTable:
         """The rows ``rows`` (a mask, indices in any order, or a slice: then views) as a new table."""
