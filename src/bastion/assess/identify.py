@@ -73,7 +73,6 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 import numpy as np
-from numba import njit
 from scipy.optimize import linear_sum_assignment
 
 from bastion.assess.types import Identity, TrackClass
@@ -539,19 +538,12 @@ class Identifier:
             self._streak = {}
             return result
         cand, d, cov = pairs
-        # the pairs' squared Mahalanobis distances, screened against the gate; where a distance is too
-        # close to the gate for the screen to say which side LAPACK's falls, LAPACK's decide
-        d2, sure = _screen(d, cov, ADSB_GATE)
-        if not sure:
-            d2 = _lapack_d2(d, cov)
+        d2 = _mahalanobis2(d, cov)
         # (candidate, aircraft) pairs within the gate
         matched = [(r, c) for r, row in enumerate(d2.tolist()) for c, v in enumerate(row) if v <= ADSB_GATE]
         if len({r for r, _ in matched}) < len(matched) or len({c for _, c in matched}) < len(matched):
-            # pairs compete for a track or an aircraft: matched one-to-one by least total distance
-            # (LAPACK's distances). (Otherwise the gated pairs are that matching: ungated pairs cost
-            # more than any sum of them.)
-            if sure:
-                d2 = _lapack_d2(d, cov)
+            # pairs compete for a track or an aircraft: matched one-to-one by least total distance.
+            # (Otherwise the gated pairs are that matching: ungated pairs cost more than any sum of them.)
             gated = d2 <= ADSB_GATE
             r, c = linear_sum_assignment(np.where(gated, d2, 1e6))
             keep = gated[r, c]
@@ -570,81 +562,10 @@ class Identifier:
         return result
 
 
-def _lapack_d2(d: np.ndarray, cov: np.ndarray) -> np.ndarray:
+def _mahalanobis2(d: np.ndarray, cov: np.ndarray) -> np.ndarray:
     """Squared Mahalanobis distances (K, A) of differences ``d`` (K, A, 3) under covariances ``cov``
-    (K, A, 3, 3): numpy's inverse (LAPACK) and einsum, the distances the correlation is defined by."""
+    (K, A, 3, 3): d' C^-1 d, with numpy's inverse (LAPACK)."""
     return np.einsum("nai,naij,naj->na", d, np.linalg.inv(cov), d)
-
-
-SCREEN_MARGIN = 1e4
-"""How many times the rounding-error bound a screened distance must be from the gate (:func:`_screen`)."""
-
-
-@njit(cache=True, error_model="numpy")  # a zero pivot gives inf or NaN, not an exception
-def _screen(d: np.ndarray, cov: np.ndarray, gate: float) -> tuple[np.ndarray, bool]:
-    """Squared Mahalanobis distances (K, A) of differences ``d`` (K, A, 3) under covariances ``cov``
-    (K, A, 3, 3), and whether every one is certainly on the same side of ``gate`` as
-    :func:`_lapack_d2`'s.
-
-    Compiled: numpy's inverse and einsum cost ~6 us a scan for one or two pairs (issue 8). Each
-    covariance is inverted here by Gaussian elimination with partial pivoting, as LAPACK does, though
-    not in its order of operations, so the distances may differ from LAPACK's in the last bits. Both
-    are backward stable: each differs from the exact distance by at most a small multiple of
-    ``eps * cond(C) * |d|^2 * |C^-1|`` (Frobenius norms, cond(C) = |C| |C^-1|). A distance within
-    ``SCREEN_MARGIN`` times that bound of the gate, or not finite (a singular or NaN covariance), is not
-    sure: the caller then takes LAPACK's, so the pairs gated are always LAPACK's."""
-    k, a = d.shape[0], d.shape[1]
-    d2 = np.empty((k, a))
-    lu = np.empty((3, 3))
-    inv = np.empty((3, 3))
-    eps = np.finfo(np.float64).eps
-    sure = True
-    for r in range(k):
-        for m in range(a):
-            c = cov[r, m]
-            for i in range(3):
-                for j in range(3):
-                    lu[i, j] = c[i, j]
-            perm = [0, 1, 2]
-            for col in range(3):  # LU factorisation, partial pivoting
-                p = col
-                for i in range(col + 1, 3):
-                    if abs(lu[i, col]) > abs(lu[p, col]):
-                        p = i
-                if p != col:
-                    for j in range(3):
-                        lu[col, j], lu[p, j] = lu[p, j], lu[col, j]
-                    perm[col], perm[p] = perm[p], perm[col]
-                for i in range(col + 1, 3):
-                    lu[i, col] /= lu[col, col]
-                    for j in range(col + 1, 3):
-                        lu[i, j] -= lu[i, col] * lu[col, j]
-            for e in range(3):  # column e of the inverse: solve L U x = P e_e
-                y = np.zeros(3)
-                for i in range(3):
-                    s = 1.0 if perm[i] == e else 0.0
-                    for j in range(i):
-                        s -= lu[i, j] * y[j]
-                    y[i] = s
-                for i in range(2, -1, -1):
-                    s = y[i]
-                    for j in range(i + 1, 3):
-                        s -= lu[i, j] * inv[j, e]
-                    inv[i, e] = s / lu[i, i]
-            q = 0.0
-            norm_c = 0.0
-            norm_inv = 0.0
-            for i in range(3):
-                for j in range(3):
-                    q += d[r, m, i] * inv[i, j] * d[r, m, j]
-                    norm_c += c[i, j] * c[i, j]
-                    norm_inv += inv[i, j] * inv[i, j]
-            dd = d[r, m, 0] * d[r, m, 0] + d[r, m, 1] * d[r, m, 1] + d[r, m, 2] * d[r, m, 2]
-            bound = SCREEN_MARGIN * eps * np.sqrt(norm_c) * norm_inv * dd
-            if not (np.isfinite(q) and np.isfinite(bound) and abs(q - gate) > bound):
-                sure = False
-            d2[r, m] = q
-    return d2, sure
 
 
 def _near_adsb(tracks: Tracks, apos: np.ndarray) -> np.ndarray:
@@ -656,37 +577,16 @@ def _near_adsb(tracks: Tracks, apos: np.ndarray) -> np.ndarray:
     return (d < NEAR_ADSB_M).any(axis=1)
 
 
-@njit(cache=True)
 def _pairs(
     x: np.ndarray, P: np.ndarray, updates: np.ndarray, apos: np.ndarray, asig: np.ndarray, baro2: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The track-aircraft pairs of :meth:`Identifier._correlate`: the candidate tracks (K,) (2 plots or
     more), their position differences from the aircraft (K, A, 3) [m] and the pairs' position
     covariances (K, A, 3, 3) [m^2], the track's plus the aircraft's (``asig`` (A,) [m] horizontally,
-    ``baro2`` [m^2] vertically).
-
-    Compiled: a scan has a few candidates and aircraft, for which the array formulation
-    (``x[cand, None, :3] - apos`` and ``P[cand, None, :3, :3]`` plus a diagonal, five array
-    operations) costs several times this one call. The same operations, so the same values to the
-    last bit (tested)."""
-    k = 0
-    for u in updates:
-        if u >= 2:
-            k += 1
+    ``baro2`` [m^2] vertically)."""
+    cand = np.flatnonzero(updates >= 2)
     a = apos.shape[0]
-    cand = np.empty(k, dtype=np.int64)
-    d = np.empty((k, a, 3))
-    cov = np.empty((k, a, 3, 3))
-    n = 0
-    for r in range(updates.size):
-        if updates[r] < 2:
-            continue
-        cand[n] = r
-        for m in range(a):
-            err = (asig[m] * asig[m], asig[m] * asig[m], baro2)
-            for i in range(3):
-                d[n, m, i] = x[r, i] - apos[m, i]
-                for j in range(3):
-                    cov[n, m, i, j] = P[r, i, j] + (err[i] if i == j else 0.0)
-        n += 1
-    return cand, d, cov
+    err = np.zeros((a, 3, 3))
+    err[:, 0, 0] = err[:, 1, 1] = asig * asig
+    err[:, 2, 2] = baro2
+    return cand, x[cand, None, :3] - apos[None, :, :], P[cand, None, :3, :3] + err
