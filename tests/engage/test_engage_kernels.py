@@ -1,8 +1,9 @@
 """The engagement's compiled loops against the array formulas they replace: equal to the last bit.
 
 ``lead_arrays`` below is the numpy formulation of ``FireControl.lead`` before its iteration was
-compiled (``FiringTable.lookup``, ``wind_drift``), ``intact_rounds_arrays`` that of
-``collateral.intact_rounds_in_zones`` and ``min_clearance_arrays`` that of ``safety.min_clearance``;
+compiled (``FiringTable.lookup``, ``wind_drift``) and ``intact_rounds_arrays`` that of
+``collateral.intact_rounds_in_zones``; the line-of-fire clearance (plain numpy) is checked against
+closed forms;
 any reordering of the floating-point operations in the kernels shows up here as a mismatch.
 """
 
@@ -161,29 +162,37 @@ def test_fall_of_shot_footprint_equals_the_array_formulas(baghdad):
     assert hits > 20  # rounds did fall in the zones
 
 
-def min_clearance_arrays(gun_pos, az, el, reach_m, others_pos, others_vel, t_state, times):
-    """Smallest distance between the predicted tracks and the lines of fire, with numpy."""
-    d = np.stack([np.cos(el) * np.sin(az), np.cos(el) * np.cos(az), np.sin(el)], axis=-1)
-    pts = others_pos[:, None, :] + others_vel[:, None, :] * (times - t_state)[None, :, None]
-    rel = pts - gun_pos
-    s = np.clip(np.einsum("nkj,kj->nk", rel, d), 0.0, reach_m)
-    closest = gun_pos + s[..., None] * d[None, :, :]
-    return float(np.min(np.linalg.norm(pts - closest, axis=-1)))
-
-
-def test_line_of_fire_clearance_equals_the_array_formulas():
+def test_line_of_fire_clearance_against_closed_forms():
+    """Distances from a line of fire ``reach`` long: beside it (the perpendicular offset), behind the gun
+    (to the gun), beyond its end (to the end), on it (zero); the smallest over tracks and knots, each
+    track moved to the knot's time; NaN refuses, no track clears."""
     rng = np.random.default_rng(9)
     gun_pos = np.array([120.0, -40.0, 6.0])
-    for _ in range(3000):
-        n, k = int(rng.integers(1, 6)), int(rng.integers(1, 12))
-        az = rng.uniform(0.0, 2 * np.pi) + rng.normal(0.0, 0.1, k)
-        el = rng.uniform(-0.1, 1.4) + rng.normal(0.0, 0.05, k)
-        pos = gun_pos + rng.normal(0.0, 1500.0, (n, 3))
-        vel = rng.normal(0.0, 80.0, (n, 3))
-        t0 = rng.uniform(0.0, 500.0)
-        times = t0 + rng.uniform(0.0, 3.0) + 0.25 * np.arange(k)
-        got = min_clearance(gun_pos, az, el, 2400.0, pos, vel, t0, times)
-        assert got == min_clearance_arrays(gun_pos, az, el, 2400.0, pos, vel, t0, times)
-    pos[0, 1] = np.nan
-    assert np.isnan(min_clearance(gun_pos, az, el, 2400.0, pos, vel, t0, times))
-    assert min_clearance(gun_pos, az, el, 2400.0, pos[:0], vel[:0], t0, times) == np.inf
+    reach = 2400.0
+    for _ in range(200):
+        az, el = rng.uniform(0.0, 2 * np.pi), rng.uniform(-0.1, 1.4)
+        u = np.array([np.cos(el) * np.sin(az), np.cos(el) * np.cos(az), np.sin(el)])
+        side = np.cross(u, rng.normal(size=3))
+        side /= np.linalg.norm(side)
+        s, h = rng.uniform(0.0, reach), rng.uniform(0.0, 500.0)
+        t0, dt = rng.uniform(0.0, 100.0), rng.uniform(0.0, 3.0)
+        vel = rng.normal(0.0, 80.0, 3)
+        beside = gun_pos + s * u + h * side  # where the track is at the knot's time t0 + dt
+        behind = gun_pos - rng.uniform(1.0, 300.0) * u + h * side
+        beyond = gun_pos + (reach + rng.uniform(1.0, 300.0)) * u + h * side
+        for where, want in (
+            (beside, h),
+            (behind, np.linalg.norm(behind - gun_pos)),
+            (beyond, np.linalg.norm(beyond - (gun_pos + reach * u))),
+        ):
+            start = (where - vel * dt)[None]
+            got = min_clearance(gun_pos, [az], [el], reach, start, vel[None], t0, np.array([t0 + dt]))
+            assert got == pytest.approx(want, rel=1e-9, abs=1e-6)
+        # several tracks and knots: the smallest; a track on a later knot's line: zero
+        knots = t0 + 0.25 * np.arange(4)
+        others = np.stack([beside, beyond, gun_pos + 0.5 * reach * u])
+        got = min_clearance(gun_pos, np.full(4, az), np.full(4, el), reach, others, np.zeros((3, 3)), t0, knots)
+        assert got == pytest.approx(0.0, abs=1e-6)
+    nan = np.array([[np.nan, 0.0, 100.0]])
+    assert np.isnan(min_clearance(gun_pos, [0.3], [0.2], reach, nan, np.zeros((1, 3)), 0.0, np.array([0.0])))
+    assert min_clearance(gun_pos, [0.3], [0.2], reach, nan[:0], nan[:0], 0.0, np.array([0.0])) == np.inf

@@ -1,5 +1,4 @@
-"""Compiled inner loops (numba) of the engagement planning: lead solution, line-of-fire clearance,
-fall-of-shot footprint.
+"""Compiled inner loops (numba) of the engagement planning: lead solution and fall-of-shot footprint.
 
 Why compiled: every scan the engagement manager plans a burst for each gun and candidate target
 within reach: two lead solutions (the first round's aim, then the burst's aim schedule), each six
@@ -139,34 +138,3 @@ def footprint_points(
             b = samples[j, 1] * s_cross
             east[k * n_samples + j] = (ce + a * s) + b * c
             north[k * n_samples + j] = (cn + a * c) + b * minus_s
-
-
-@njit(cache=True)
-def min_line_clearance(gun_pos, east, north, up, reach, others_pos, others_vel, t_state, times):
-    """Smallest distance [m] between the other tracks, predicted to ``times`` (K,) with constant
-    velocity, and the lines of fire from ``gun_pos`` along the unit vectors (``east``, ``north``,
-    ``up``) (K,) of each knot, ``reach`` [m] long (``safety.min_clearance``). NaN if any distance is
-    NaN, as ``np.min``; numpy's ``einsum`` dot product ``(x·x + z·z) + y·y`` is kept."""
-    gx, gy, gz = gun_pos[0], gun_pos[1], gun_pos[2]
-    best = np.inf
-    for n in range(others_pos.shape[0]):
-        for k in range(times.shape[0]):
-            dt = times[k] - t_state
-            px = others_pos[n, 0] + others_vel[n, 0] * dt
-            py = others_pos[n, 1] + others_vel[n, 1] * dt
-            pz = others_pos[n, 2] + others_vel[n, 2] * dt
-            dx, dy, dz = east[k], north[k], up[k]
-            s = ((px - gx) * dx + (pz - gz) * dz) + (py - gy) * dy
-            if s < 0.0:  # clipped to the line's extent, NaN kept (np.clip)
-                s = 0.0
-            elif s > reach:
-                s = reach
-            ex = px - (gx + s * dx)
-            ey = py - (gy + s * dy)
-            ez = pz - (gz + s * dz)
-            d = np.sqrt((ex * ex + ey * ey) + ez * ez)
-            if d != d:
-                return np.nan
-            if d < best:
-                best = d
-    return best
