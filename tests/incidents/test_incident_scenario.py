@@ -78,7 +78,7 @@ def test_every_catalogued_incident_builds_a_valid_scenario(register):
         for t in m.threats:  # validated against the catalogue at test time
             assert t.type in CATALOGUE.threats
             assert t.target_zone == SITES[inc.site].facility
-        assert m.site.origin.lat == SITES[inc.site].lat
+        assert m.site.origin.lat_deg == SITES[inc.site].lat
         # the scenario's time of day is the reported one (arrival), or 22:00 if not reported
         hhmm = full.time_local or "22:00"
         arrival = m.scenario.start.timestamp() + (270 if any(t.type == "owa-fixed-wing" for t in m.threats) else 20)

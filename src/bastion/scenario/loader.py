@@ -9,11 +9,11 @@ from __future__ import annotations
 import difflib
 import hashlib
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, is_dataclass
 from importlib import resources
 from pathlib import Path
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from bastion.files import read_utf8
 from bastion.scenario.locate import key_lines, line_of
@@ -113,23 +113,32 @@ def _dotted(loc: tuple[str | int, ...]) -> str:
     return text or "(top level)"
 
 
-def _model_at(loc: tuple[str | int, ...], root: type[BaseModel] = Scenario) -> type[BaseModel] | None:
-    """The pydantic model that owns the last key of ``loc`` (for 'did you mean')."""
-    model: type[BaseModel] | None = root
+def _model_at(loc: tuple[str | int, ...], root: type[BaseModel] = Scenario) -> type | None:
+    """The pydantic model (or validated dataclass) that owns the last key of ``loc`` (for 'did you mean')."""
+    model: type | None = root
     for part in loc[:-1]:
         if model is None:
             return None
         if isinstance(part, int):
             continue
-        field = model.model_fields.get(part)
+        field = getattr(model, "model_fields", {}).get(part)
         if field is None:
             return None
         model = _first_model(field.annotation)
     return model
 
 
-def _first_model(annotation) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+def _keys_of(model: type | None) -> list[str]:
+    """The keys a model (or a dataclass read by pydantic, such as the site's ``Origin``) accepts."""
+    if model is None:
+        return []
+    if issubclass(model, BaseModel):
+        return list(model.model_fields)
+    return list(TypeAdapter(model).json_schema(by_alias=True).get("properties", {}))
+
+
+def _first_model(annotation) -> type | None:
+    if isinstance(annotation, type) and (issubclass(annotation, BaseModel) or is_dataclass(annotation)):
         return annotation
     for arg in getattr(annotation, "__args__", ()) or ():
         found = _first_model(arg)
@@ -144,10 +153,9 @@ def _describe(exc: ValidationError, source: str, lines: dict, root: type[BaseMod
         loc = _clean_loc(tuple(err["loc"]))
         line = line_of(loc, lines)
         where = f"{source}:{line}" if line else source
-        if err["type"] == "extra_forbidden":
+        if err["type"] in ("extra_forbidden", "unexpected_keyword_argument"):  # (the latter: a dataclass's)
             key = str(loc[-1])
-            model = _model_at(loc, root)
-            known = list(model.model_fields) if model else []
+            known = _keys_of(_model_at(loc, root))
             close = difflib.get_close_matches(key, known, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             expected = f"; expected one of: {', '.join(known)}" if known else ""
