@@ -157,9 +157,9 @@ def test_every_catalogued_incident_runs(register):
 
 
 def test_biap_site_is_the_builtin_layout(register):
-    """sites.py says BIAP has the built-in 'rocket-salvo' scenario's layout: the two are written apart
-    (a site record and a scenario file), so hold them together here: same zones (outlines within 1 m,
-    Hausdorff), radars and guns (positions within 1 m) and the same origin (within 1e-6 deg)."""
+    """sites.py says BIAP has the built-in 'rocket-salvo' scenario's layout (both read it from the
+    built-in sites/biap-lcmr.toml): same zones (outlines within 1 m, Hausdorff), radars and guns
+    (positions within 1 m) and the same origin (within 1e-6 deg)."""
     seed = next(i for i in _catalogued(register) if i.date_local == "2022-01-03")
     text, _ = build_scenario(register.get(seed.incident_id))
     site = compile_scenario(parse(text)).defence

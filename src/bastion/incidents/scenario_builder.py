@@ -188,7 +188,7 @@ def _layout_from_file(path: Path, site: Site) -> dict:
         raise ScenarioBuildError(
             f"{path}: the layout's site origin is {dist / 1000:.0f} km from {site.name}; use a layout of that site"
         )
-    data = tomllib.loads(text)
+    data = tomllib.loads(loaded.text)  # its include spliced in
     return {
         k: data[k] for k in ("site", "environment", "runways", "zones", "sensors", "weapons", "defence") if k in data
     }

@@ -2,6 +2,7 @@
 
 Every problem in a file becomes one line ``FILE:LINE: field.path: what is wrong (expected ...)``;
 all problems are reported at once in a :class:`ScenarioError`, which the CLI turns into exit code 2.
+A file may build on a shared layout with ``include = "PATH"`` (:mod:`bastion.scenario.include`).
 """
 
 from __future__ import annotations
@@ -10,12 +11,12 @@ import difflib
 import hashlib
 import tomllib
 from dataclasses import dataclass, is_dataclass
-from importlib import resources
 from pathlib import Path
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from bastion.files import read_utf8
+from bastion.scenario.include import Expanded, IncludeError, builtin_folder, expand
 from bastion.scenario.locate import key_lines, line_of
 from bastion.scenario.schema import Scenario, cross_reference_problems
 
@@ -43,12 +44,16 @@ class LoadedScenario:
 
 def builtin_names() -> list[str]:
     """Names of the scenarios shipped with bastion."""
-    folder = resources.files("bastion.scenario") / "builtin"
-    return sorted(p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml"))
+    return sorted(p.name.removesuffix(".toml") for p in builtin_folder().iterdir() if p.name.endswith(".toml"))
+
+
+def _builtin_file(name: str) -> str:
+    return (builtin_folder() / f"{name}.toml").read_text("utf-8")
 
 
 def builtin_text(name: str) -> str:
-    return (resources.files("bastion.scenario") / "builtin" / f"{name}.toml").read_text("utf-8")
+    """A built-in scenario's text, its includes spliced in (a self-contained scenario file)."""
+    return expanded(_builtin_file(name), f"builtin:{name}", None).text
 
 
 def load(name_or_path: str | Path) -> LoadedScenario:
@@ -60,15 +65,29 @@ def load(name_or_path: str | Path) -> LoadedScenario:
         text = read_utf8(path, lambda message: ScenarioError([message]))  # TOML is UTF-8 by definition
         return parse(text, str(path), path.resolve().parent)
     if str(name_or_path) in builtin_names():
-        return parse(builtin_text(str(name_or_path)), f"builtin:{name_or_path}", None)
+        return parse(_builtin_file(str(name_or_path)), f"builtin:{name_or_path}", None)
     raise ScenarioError(
         [f"{name_or_path}: neither a scenario file nor a built-in scenario (built-ins: {', '.join(builtin_names())})"]
     )
 
 
-def validate_toml(text: str, source: str, model_class: type[BaseModel]):
-    """Parse TOML ``text`` and validate it as ``model_class``: (model, key-line map); every problem
-    becomes a ``FILE:LINE: field: message`` line of a :class:`ScenarioError`."""
+def expanded(text: str, source: str, directory: Path | None) -> Expanded:
+    """``text`` with its ``include`` spliced in (:mod:`bastion.scenario.include`); ScenarioError if it cannot be."""
+    try:
+        return expand(text, source, directory)
+    except IncludeError as exc:
+        raise ScenarioError(exc.problems) from None
+
+
+def validate_toml(
+    text: str, source: str, model_class: type[BaseModel], directory: Path | None = None
+) -> tuple[BaseModel, dict, Expanded]:
+    """Parse TOML ``text`` (its include spliced in, relative to ``directory``) and validate it as
+    ``model_class``: (model, key-line map of the expanded text, the expanded text); every problem
+    becomes a ``FILE:LINE: field: message`` line of a :class:`ScenarioError`, naming the file and line
+    where the text was written (``Expanded.at``)."""
+    doc = expanded(text, source, directory)
+    text = doc.text
     try:
         data = tomllib.loads(text)
         lines = key_lines(text)
@@ -79,22 +98,27 @@ def validate_toml(text: str, source: str, model_class: type[BaseModel]):
     except ValueError as exc:  # e.g. an integer of more than 4300 digits
         raise ScenarioError([f"{source}: not a usable TOML document ({str(exc).splitlines()[0]})"]) from None
     try:
-        return model_class.model_validate(data), lines
+        return model_class.model_validate(data), lines, doc
     except ValidationError as exc:
-        raise ScenarioError(_describe(exc, source, lines, model_class)) from None
+        raise ScenarioError(_describe(exc, doc, lines, model_class)) from None
     except RecursionError:
         raise ScenarioError([f"{source}: values nested too deeply to check"]) from None
 
 
+def where(doc: Expanded, loc: tuple[str | int, ...], lines: dict) -> str:
+    """``FILE:LINE`` where the value at ``loc`` of an expanded document was written (``FILE:?`` if unknown)."""
+    line = line_of(loc, lines)
+    return doc.at(line) if line else f"{doc.source}:?"
+
+
 def parse(text: str, source: str = "<string>", directory: Path | None = None) -> LoadedScenario:
-    """Validate the TOML ``text`` of a scenario; ``source`` names it in error messages."""
-    model, lines = validate_toml(text, source, Scenario)
-    problems = [
-        f"{source}:{line_of(loc, lines) or '?'}: {_dotted(loc)}: {msg}" for loc, msg in cross_reference_problems(model)
-    ]
+    """Validate the TOML ``text`` of a scenario; ``source`` names it in error messages. The loaded
+    scenario's text is the expanded one (its include spliced in: self-contained)."""
+    model, lines, doc = validate_toml(text, source, Scenario, directory)
+    problems = [f"{where(doc, loc, lines)}: {_dotted(loc)}: {msg}" for loc, msg in cross_reference_problems(model)]
     if problems:
         raise ScenarioError(problems)
-    return LoadedScenario(model, source, directory, hashlib.sha256(text.encode()).hexdigest(), text)
+    return LoadedScenario(model, source, directory, hashlib.sha256(doc.text.encode()).hexdigest(), doc.text)
 
 
 def _clean_loc(loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
@@ -147,12 +171,11 @@ def _first_model(annotation) -> type | None:
     return None
 
 
-def _describe(exc: ValidationError, source: str, lines: dict, root: type[BaseModel] = Scenario) -> list[str]:
+def _describe(exc: ValidationError, doc: Expanded, lines: dict, root: type[BaseModel] = Scenario) -> list[str]:
     out = []
     for err in exc.errors(include_url=False):
         loc = _clean_loc(tuple(err["loc"]))
-        line = line_of(loc, lines)
-        where = f"{source}:{line}" if line else source
+        where = doc.at(line_of(loc, lines))
         if err["type"] in ("extra_forbidden", "unexpected_keyword_argument"):  # (the latter: a dataclass's)
             key = str(loc[-1])
             known = _keys_of(_model_at(loc, root))
