@@ -26,19 +26,12 @@ from importlib import resources
 from pathlib import Path, PurePosixPath
 
 from bastion.files import read_utf8
+from bastion.scenario.errors import ScenarioError
 from bastion.scenario.locate import key_lines
 
 MAX_DEPTH = 8
 BUILTIN = "builtin:"
 _TABLE_HEADER = re.compile(r"^\s*\[")
-
-
-class IncludeError(Exception):
-    """An include that cannot be resolved; ``problems`` holds one line per problem."""
-
-    def __init__(self, problems: list[str]):
-        self.problems = problems
-        super().__init__("\n".join(problems))
 
 
 @dataclass(frozen=True)
@@ -64,7 +57,7 @@ def builtin_folder():
 
 def expand(text: str, source: str, directory: Path | None, _chain: tuple[str, ...] = ()) -> Expanded:
     """``text`` (read as ``source``, relative paths from ``directory``) with its include spliced in;
-    :class:`IncludeError` naming the file and line of a bad include. A document that TOML cannot read is
+    :class:`ScenarioError` naming the file and line of a bad include. A document that TOML cannot read is
     returned as it is (its reader reports the syntax error)."""
     lines = text.splitlines()
     plain = Expanded(text, tuple((source, n) for n in range(1, len(lines) + 1)), source)
@@ -81,18 +74,18 @@ def expand(text: str, source: str, directory: Path | None, _chain: tuple[str, ..
     where = f"{source}:{include_line or '?'}: include"
     name = data.pop("include")
     if not isinstance(name, str) or not name.strip():
-        raise IncludeError([f"{where}: expected the name of a TOML file, got {name!r}"])
+        raise ScenarioError([f"{where}: expected the name of a TOML file, got {name!r}"])
     inc_text, inc_source, inc_dir = _read(name.strip(), source, directory, where)
     chain = (*_chain, source)
     if inc_source in chain:
-        raise IncludeError([f"{where}: {inc_source} includes itself ({' -> '.join((*chain, inc_source))})"])
+        raise ScenarioError([f"{where}: {inc_source} includes itself ({' -> '.join((*chain, inc_source))})"])
     if len(chain) > MAX_DEPTH:
-        raise IncludeError([f"{where}: includes nested more than {MAX_DEPTH} deep"])
+        raise ScenarioError([f"{where}: includes nested more than {MAX_DEPTH} deep"])
     inner = expand(inc_text, inc_source, inc_dir, chain)
     try:
         included = tomllib.loads(inner.text)
     except tomllib.TOMLDecodeError as exc:
-        raise IncludeError([f"{inc_source}: TOML syntax error: {exc} (included from {where})"]) from None
+        raise ScenarioError([f"{inc_source}: TOML syntax error: {exc} (included from {where})"]) from None
     inner_lines = key_lines(inner.text)
     clashes = [
         f"{source}:{own_lines.get((k,), '?')}: {k}: already given by the included "
@@ -101,7 +94,7 @@ def expand(text: str, source: str, directory: Path | None, _chain: tuple[str, ..
         if k in included and not (_table_array(data[k]) and _table_array(included[k]))
     ]
     if clashes:
-        raise IncludeError(clashes)
+        raise ScenarioError(clashes)
     # splice the included document in where this file's first table starts (its top-level keys stay top-level)
     first = next((i for i, raw in enumerate(lines) if _TABLE_HEADER.match(raw)), len(lines))
     out: list[str] = []
@@ -122,9 +115,9 @@ def expand(text: str, source: str, directory: Path | None, _chain: tuple[str, ..
     try:
         combined = tomllib.loads(expanded.text)
     except tomllib.TOMLDecodeError as exc:
-        raise IncludeError([f"{where}: {inc_source} and this file cannot be combined ({exc})"]) from None
+        raise ScenarioError([f"{where}: {inc_source} and this file cannot be combined ({exc})"]) from None
     if combined != merged:  # e.g. an array of tables written inline on one side, as [[...]] on the other
-        raise IncludeError([f"{where}: {inc_source} and this file cannot be combined: write arrays as [[tables]]"])
+        raise ScenarioError([f"{where}: {inc_source} and this file cannot be combined: write arrays as [[tables]]"])
     return expanded
 
 
@@ -139,18 +132,18 @@ def _read(name: str, source: str, directory: Path | None, where: str) -> tuple[s
         if not name.startswith(BUILTIN):  # a built-in's include: relative to its own folder
             rel = PurePosixPath(source.removeprefix(BUILTIN)).parent / rel
         if rel.is_absolute() or ".." in rel.parts:
-            raise IncludeError([f"{where}: a built-in layout is named from the built-in folder, without '..'"])
+            raise ScenarioError([f"{where}: a built-in layout is named from the built-in folder, without '..'"])
         try:
             text = builtin_folder().joinpath(*rel.parts).read_text("utf-8")
         except (OSError, UnicodeDecodeError):
             known = ", ".join(sorted(f"sites/{p.name}" for p in builtin_folder().joinpath("sites").iterdir()))
-            raise IncludeError([f"{where}: no built-in file {str(rel)!r} (built-in layouts: {known})"]) from None
+            raise ScenarioError([f"{where}: no built-in file {str(rel)!r} (built-in layouts: {known})"]) from None
         return text, f"{BUILTIN}{rel}", None
     path = Path(name).expanduser()
     if not path.is_absolute():
         if directory is None:
-            raise IncludeError([f"{where}: {name!r} is relative and this text has no folder: give an absolute path"])
+            raise ScenarioError([f"{where}: {name!r} is relative and this text has no folder: give an absolute path"])
         path = directory / path
     if not path.is_file():
-        raise IncludeError([f"{where}: no such file {str(path)!r}"])
-    return read_utf8(path, lambda message: IncludeError([f"{where}: {message}"])), str(path), path.resolve().parent
+        raise ScenarioError([f"{where}: no such file {str(path)!r}"])
+    return read_utf8(path, lambda message: ScenarioError([f"{where}: {message}"])), str(path), path.resolve().parent

@@ -16,19 +16,12 @@ from pathlib import Path
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from bastion.files import read_utf8
-from bastion.scenario.include import Expanded, IncludeError, builtin_folder, expand
+from bastion.scenario.errors import ScenarioError
+from bastion.scenario.include import Expanded, builtin_folder, expand
 from bastion.scenario.locate import key_lines, line_of
 from bastion.scenario.schema import Scenario, cross_reference_problems
 
 _UNION_TAGS = {"radar", "adsb", "arrival", "departure", "recorded"}
-
-
-class ScenarioError(Exception):
-    """A scenario could not be loaded; ``problems`` holds one human-readable line per problem."""
-
-    def __init__(self, problems: list[str]):
-        self.problems = problems
-        super().__init__("\n".join(problems))
 
 
 @dataclass(frozen=True)
@@ -53,7 +46,7 @@ def _builtin_file(name: str) -> str:
 
 def builtin_text(name: str) -> str:
     """A built-in scenario's text, its includes spliced in (a self-contained scenario file)."""
-    return expanded(_builtin_file(name), f"builtin:{name}", None).text
+    return expand(_builtin_file(name), f"builtin:{name}", None).text
 
 
 def load(name_or_path: str | Path) -> LoadedScenario:
@@ -71,14 +64,6 @@ def load(name_or_path: str | Path) -> LoadedScenario:
     )
 
 
-def expanded(text: str, source: str, directory: Path | None) -> Expanded:
-    """``text`` with its ``include`` spliced in (:mod:`bastion.scenario.include`); ScenarioError if it cannot be."""
-    try:
-        return expand(text, source, directory)
-    except IncludeError as exc:
-        raise ScenarioError(exc.problems) from None
-
-
 def validate_toml(
     text: str, source: str, model_class: type[BaseModel], directory: Path | None = None
 ) -> tuple[BaseModel, dict, Expanded]:
@@ -86,7 +71,7 @@ def validate_toml(
     ``model_class``: (model, key-line map of the expanded text, the expanded text); every problem
     becomes a ``FILE:LINE: field: message`` line of a :class:`ScenarioError`, naming the file and line
     where the text was written (``Expanded.at``)."""
-    doc = expanded(text, source, directory)
+    doc = expand(text, source, directory)
     text = doc.text
     try:
         data = tomllib.loads(text)

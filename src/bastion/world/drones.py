@@ -33,6 +33,24 @@ class DroneState(IntEnum):
 WAITING, CRUISE, DIVE, DESTROYED, IMPACTED = (int(s) for s in DroneState)
 
 
+def threat_fields(plans: tuple[ThreatPlan, ...]) -> dict[str, np.ndarray]:
+    """What every fleet of threats (drones, munitions) holds per threat, from its plan: launch time [s],
+    radar cross-section [m^2] and Swerling case, vulnerable radius [m], P(kill | hit), and the time it
+    was destroyed or impacted [s] (NaN while alive)."""
+
+    def arr(f):
+        return np.array([f(p) for p in plans], dtype=float)
+
+    return {
+        "launch_time": arr(lambda p: p.launch_time_s),
+        "rcs": arr(lambda p: p.type.rcs_m2),
+        "swerling": np.array([p.type.swerling for p in plans], dtype=int),
+        "vulnerable_radius": arr(lambda p: p.type.vulnerable_radius_m),
+        "p_kill_given_hit": arr(lambda p: p.type.p_kill_given_hit),
+        "end_time": np.full(len(plans), np.nan),
+    }
+
+
 @dataclass
 class DroneFleet:
     """All threat drones, truth. Arrays of shape (N,) or (N, 3); ENU metres and m/s."""
@@ -99,12 +117,7 @@ class DroneFleet:
             dive_angle=arr(lambda p: p.type.dive_angle),
             max_turn=arr(lambda p: p.type.max_turn_rate),
             max_climb=arr(lambda p: p.type.max_climb_rate),
-            launch_time=arr(lambda p: p.launch_time_s),
-            rcs=arr(lambda p: p.type.rcs_m2),
-            swerling=np.array([p.type.swerling for p in plans], dtype=int),
-            vulnerable_radius=arr(lambda p: p.type.vulnerable_radius_m),
-            p_kill_given_hit=arr(lambda p: p.type.p_kill_given_hit),
-            end_time=np.full(n, np.nan),
+            **threat_fields(plans),
         )
 
     def __post_init__(self) -> None:
