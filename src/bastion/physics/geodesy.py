@@ -43,11 +43,28 @@ class Origin:
     ] = 0.0
 
     def to_enu(self, lat_deg, lon_deg, alt_m) -> np.ndarray:
-        """ENU coordinates [m], shape (..., 3), of WGS84 points (broadcast arrays): ``pymap3d.geodetic2enu``
-        (a NaN or infinite coordinate gives NaN, quietly: a malformed report is refused downstream)."""
+        """ENU coordinates [m], shape (..., 3), of WGS84 points (broadcast arrays).
+
+        ``pymap3d.geodetic2enu`` (pymap3d 3.2: ``geodetic2ecef`` of the points minus the origin's,
+        then ``uvw2enu``) written out with the same numpy operations in the same order, so the
+        results are bit-identical (tested); the origin's terms come from :attr:`_frame`. pymap3d
+        itself spends some 60 us per call on a handful of points (every ADS-B batch). A NaN or
+        infinite coordinate gives NaN, quietly: a malformed report is refused downstream."""
+        x0, y0, z0, cos_lat0, sin_lat0, cos_lon0, sin_lon0, a, b = self._frame
         with np.errstate(invalid="ignore"):
-            enu = pymap3d.geodetic2enu(lat_deg, lon_deg, alt_m, self.lat_deg, self.lon_deg, self.alt_m)
-        return np.stack(np.broadcast_arrays(*enu), axis=-1).astype(float, copy=False)
+            lat, lon = np.radians(lat_deg), np.radians(lon_deg)
+            cos_lat, sin_lat = np.cos(lat), np.sin(lat)
+            # geodetic2ecef: N is the radius of curvature of the prime vertical section
+            N = a**2 / np.hypot(a * cos_lat, b * sin_lat)
+            u = (N + alt_m) * cos_lat * np.cos(lon) - x0
+            v = (N + alt_m) * cos_lat * np.sin(lon) - y0
+            w = (N * (b / a) ** 2 + alt_m) * sin_lat - z0
+            # uvw2enu
+            t = cos_lon0 * u + sin_lon0 * v
+            east = -sin_lon0 * u + cos_lon0 * v
+            up = cos_lat0 * t + sin_lat0 * w
+            north = -sin_lat0 * t + cos_lat0 * w
+        return np.stack((east, north, up), axis=-1)  # (each already of the inputs' broadcast shape)
 
     def to_wgs84(self, enu: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Latitude, longitude [deg] and altitude [m] of ENU points (..., 3)."""
