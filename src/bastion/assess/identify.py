@@ -381,4 +381,4 @@ def _pairs(
     err = np.zeros((a, 3, 3))
     err[:, 0, 0] = err[:, 1, 1] = asig * asig
     err[:, 2, 2] = baro2
-    return cand, x[cand, None, :3] - apos[None, :, :], P[cand, None, :3, :3] + err
+    return cand, x[cand, :3][:, None, :] - apos, P[cand, :3, :3][:, None] + err

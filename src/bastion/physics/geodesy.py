@@ -56,15 +56,17 @@ class Origin:
             cos_lat, sin_lat = np.cos(lat), np.sin(lat)
             # geodetic2ecef: N is the radius of curvature of the prime vertical section
             N = a**2 / np.hypot(a * cos_lat, b * sin_lat)
-            u = (N + alt_m) * cos_lat * np.cos(lon) - x0
-            v = (N + alt_m) * cos_lat * np.sin(lon) - y0
+            r = (N + alt_m) * cos_lat  # (pymap3d forms it twice, the same way)
+            u = r * np.cos(lon) - x0
+            v = r * np.sin(lon) - y0
             w = (N * (b / a) ** 2 + alt_m) * sin_lat - z0
             # uvw2enu
             t = cos_lon0 * u + sin_lon0 * v
-            east = -sin_lon0 * u + cos_lon0 * v
-            up = cos_lat0 * t + sin_lat0 * w
-            north = -sin_lat0 * t + cos_lat0 * w
-        return np.stack((east, north, up), axis=-1)  # (each already of the inputs' broadcast shape)
+            out = np.empty((*np.shape(t), 3))  # (t has the inputs' broadcast shape)
+            out[..., 0] = -sin_lon0 * u + cos_lon0 * v
+            out[..., 1] = -sin_lat0 * t + cos_lat0 * w
+            out[..., 2] = cos_lat0 * t + sin_lat0 * w
+        return out
 
     def to_wgs84(self, enu: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Latitude, longitude [deg] and altitude [m] of ENU points (..., 3)."""
