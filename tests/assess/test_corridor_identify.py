@@ -7,7 +7,8 @@ from the corridor's figures."""
 import numpy as np
 import pytest
 
-from bastion.assess.identify import INBOUND_DEG, Identifier
+from bastion.assess.corridors import INBOUND_DEG
+from bastion.assess.identify import Identifier
 from bastion.assess.types import Identity, TrackClass
 from bastion.physics.geodesy import Origin
 from bastion.scenario.compiled import CorridorACM, CorridorWindow
@@ -157,7 +158,7 @@ def test_a_hostile_that_took_the_slot_gives_it_back():
     assert reason_of(changes, 1).endswith("outside every active corridor")
     ids, _, _ = scan(ident, 131.0, [(2, (4_722.0, 0.0, 200.0), INBOUND)])
     assert ids == {2: Identity.UNKNOWN}
-    assert ident._slots[(0, 0)][0][0] == 2
+    assert ident.corridors.slots[(0, 0)][0][0] == 2
 
 
 def test_a_mode5_friendly_takes_the_slot():
@@ -195,7 +196,7 @@ def test_a_follower_already_tracked_never_inherits_the_slot():
     ids, _, flags = scan(ident, 140.0, [(2, (3_400.0, 0.0, 90.0), INBOUND)])
     assert ids[2] == Identity.UNKNOWN  # (unknown already: held, so no change, but a conflict event)
     assert [(p.KIND, p.holders) for p in flags] == [("corridor_conflict", [1])]
-    assert ident._slots[(0, 0)][0][0] == 1  # the slot is still track 1's
+    assert ident.corridors.slots[(0, 0)][0][0] == 1  # the slot is still track 1's
 
 
 def test_a_slot_holder_may_descend_below_the_block_a_newcomer_may_not():

@@ -111,9 +111,7 @@ def test_real_flights_are_civil_and_the_drone_is_still_engaged(real_sky, seed):
     tracked, identified = civil_tracks_identified(result)
     assert tracked >= 3 and identified == tracked
     fired_at = {
-        describe_label(result.record.truth_of(e.payload.track))[0]
-        for e in result.log.events
-        if e.kind == "fire_order"
+        describe_label(result.record.truth_of(e.payload.track))[0] for e in result.log.events if e.kind == "fire_order"
     }
     assert fired_at == {"threat"}
 

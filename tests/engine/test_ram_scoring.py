@@ -181,9 +181,7 @@ def test_summary_scores_a_small_run_without_guns(compiled):
     assert s["ram_intercepted_of_those"] == 0 and s["ram_intercept_fraction"] == 0.0
     assert [t["would_land_in"] for t in s["threats"]] == ["Camp", None]
     assert 0 <= s["all_clear_then_impact"] <= 1
-    landed = {
-        e.payload.threat: e.payload.position for e in res.log.events if e.kind in ("leak", "impact_open_ground")
-    }
+    landed = {e.payload.threat: e.payload.position for e in res.log.events if e.kind in ("leak", "impact_open_ground")}
     assert set(landed) == {0, 1}
     pred = res.world.munitions.undisturbed_impacts(compiled.defence.air)
     for j, g in enumerate(res.world.munitions.index.tolist()):

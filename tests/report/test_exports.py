@@ -58,9 +58,7 @@ def test_geojson_holds_every_layer_at_its_wgs84_position(run_dir, events, baghda
     for f in tracks:
         tid = f["properties"]["track"]
         enu = [
-            e.payload.position[e.payload.id.index(tid)]
-            for e in events
-            if e.kind == "tracks" and tid in e.payload.id
+            e.payload.position[e.payload.id.index(tid)] for e in events if e.kind == "tracks" and tid in e.payload.id
         ]
         lat, lon, alt = pymap3d.enu2geodetic(*np.array(enu).T, o.lat_deg, o.lon_deg, o.alt_m)
         coords = np.array(f["geometry"]["coordinates"]).reshape(-1, 3)
@@ -73,9 +71,7 @@ def test_geojson_holds_every_layer_at_its_wgs84_position(run_dir, events, baghda
         lat, lon, _ = pymap3d.enu2geodetic(*e.payload.intercept, o.lat_deg, o.lon_deg, o.alt_m)
         assert f["geometry"]["coordinates"][1][:2] == pytest.approx([lon, lat], abs=1e-9)
         assessed = [
-            k.payload.destroyed
-            for k in events
-            if k.kind == "kill_assessment" and k.payload.order == e.payload.order
+            k.payload.destroyed for k in events if k.kind == "kill_assessment" and k.payload.order == e.payload.order
         ]
         assert f["properties"]["destroyed"] == (assessed[-1] if assessed else None)
     assert len(by("debris")) == sum(e.kind == "debris_impact" for e in events) > 0

@@ -260,8 +260,7 @@ def ram_scores(
     hit_defended = [g for g, z in would.items() if z is not None]
     intercepted = [g for g in hit_defended if g in killed]
     landed = {
-        e.payload.threat: (e.t, e.payload.position)
-        for e in kinds.get("leak", []) + kinds.get("impact_open_ground", [])
+        e.payload.threat: (e.t, e.payload.position) for e in kinds.get("leak", []) + kinds.get("impact_open_ground", [])
     }
     zone_by_name = {z.name: z for z in d.zones}
     false_clear: set[tuple[str, int]] = set()

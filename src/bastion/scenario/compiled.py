@@ -290,14 +290,14 @@ def compile_scenario(loaded: LoadedScenario, read_traffic: bool = True) -> Compi
 
     ``read_traffic=False`` skips recorded-traffic files (for tools that need only the site)."""
     s = loaded.model
-    origin = Origin(s.site.origin.lat, s.site.origin.lon, s.site.origin.elevation_m)
+    origin = s.site.origin
     env = s.environment
     to = np.radians(env.wind_from_deg) + np.pi  # wind blows *to* this azimuth
     wind = env.wind_speed_mps * np.array([np.sin(to), np.cos(to), 0.0])
     delta_t = 0.0
     if env.temperature_c is not None:
-        delta_t = env.temperature_c + 273.15 - (288.15 - 0.0065 * s.site.origin.elevation_m)
-    air = Air(ground_altitude_m=s.site.origin.elevation_m, delta_t_k=delta_t, wind=wind)
+        delta_t = env.temperature_c + 273.15 - (288.15 - 0.0065 * origin.alt_m)
+    air = Air(ground_altitude_m=origin.alt_m, delta_t_k=delta_t, wind=wind)
 
     zones = [_zone(i, origin, z) for i, z in enumerate(s.zones)]
     runways = []

@@ -451,9 +451,7 @@ class World:
     def _warhead(self, t: float, g: int, pos: np.ndarray, how: str) -> list[TruthEvent]:
         kind = self.scenario.raid.threats[g].type
         hits = damaged_zones(self.scenario.defence.zones, pos, kind.lethal_radius_m)
-        ev: list[TruthEvent] = [
-            (t, Detonation(threat=g, position=_r(pos), how=how, damaged=[z.name for z, _ in hits]))
-        ]
+        ev: list[TruthEvent] = [(t, Detonation(threat=g, position=_r(pos), how=how, damaged=[z.name for z, _ in hits]))]
         for z, dist in hits:
             ev.append((t, Damage(threat=g, zone=z.name, kind=z.kind, distance_m=round(dist, 1), how=how)))
         return ev
