@@ -19,6 +19,11 @@ is engaged again at once (shoot-shoot; :meth:`EngagementManager._not_under_look`
 
 Every decision is an event; refusals are reported once per (track, reason) so the log stays
 readable.
+
+This module holds the per-scan decision loop and the state it carries between scans (engagements
+under look, requests, what was fired at and assessed); each rule it applies lives in a module of its
+own (planning, timing, kill assessment of drones and of rounds, reach, availability, safety), so its
+~630 lines are the loop and its bookkeeping.
 """
 
 from __future__ import annotations
