@@ -91,3 +91,22 @@ def test_a_destroyed_rounds_debris_falls_from_where_it_was_hit():
     assert board.update(picture(46.0, []), ended, np.zeros(0), np.zeros(0), {7: (12.0, 600.0)}) == []
     ev = board.update(picture(47.0, []), ended, np.zeros(0), np.zeros(0), {7: (12.0, 600.0)})
     assert kinds(ev) == [("all_clear", "assessed destroyed, its debris down")]
+
+
+def test_a_rounds_warning_never_shortens_when_a_later_prediction_is_earlier():
+    """A round predicted at 40 s, then (a coasting or mis-associated track) at 31 s: the warning still
+    holds to 40 s + the margin, not 31 s + the margin (bdsc-close-mortars seed 2: cleared 0.1 s
+    before the bomb landed). A later prediction that is later extends it."""
+    board = WarningBoard((ZONE,))
+    board.update(picture(10.0, [7], impact=40.0), {}, np.array([9]))
+    assert board.update(picture(30.0, [7], impact=31.0), {}, np.array([10])) == []
+    assert board.update(picture(31.0, []), {7: "below ground"}, np.zeros(0)) == []
+    for t in np.arange(32.0, 45.0, 1.0):
+        assert board.update(picture(float(t), []), {}, np.zeros(0)) == [], t
+    assert kinds(board.update(picture(45.0, []), {}, np.zeros(0))) == [("all_clear", "predicted impact time passed")]
+    board = WarningBoard((ZONE,))
+    board.update(picture(10.0, [7], impact=40.0), {}, np.array([9]))
+    board.update(picture(30.0, [7], impact=43.0), {}, np.array([10]))
+    board.update(picture(31.0, []), {7: "below ground"}, np.zeros(0))
+    assert board.update(picture(47.0, []), {}, np.zeros(0)) == []
+    assert kinds(board.update(picture(48.0, []), {}, np.zeros(0))) == [("all_clear", "predicted impact time passed")]

@@ -87,15 +87,18 @@ class ArcEstimator:
         x = tracks.x
         # a Python loop over the few fast tracks: each fit is a small batched integration
         for i in pick:
-            if not _speed(*x[i, 3:6].tolist()) >= MIN_SPEED:  # (NaN: not fast)
-                continue
             tid = ids[i]
             st = states[tid]
+            # a track whose arc fits stays a round through its apex, where a mortar bomb slows to
+            # ~50 m/s: the fit's residual test, not the speed, says when it stops being one
+            was_ballistic = st.fit is not None and st.fit.ballistic
+            if not (was_ballistic or _speed(*x[i, 3:6].tolist()) >= MIN_SPEED):  # (NaN: not fast)
+                continue
             if len(st.times) < 6 or st.times[-1] != t:
-                if st.fit is not None and st.fit.ballistic:
+                if was_ballistic:
                     out[tid] = st
                 continue
-            warm = st.fit if st.fit is not None and st.fit.ballistic else None
+            warm = st.fit if was_ballistic else None
             times = np.array(st.times)
             pos, cov = self._site_frame(st)
             fit = fit_arc(times, pos, cov, self.air, previous=warm)

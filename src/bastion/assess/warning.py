@@ -126,8 +126,13 @@ class WarningBoard:
                 key = (z, tid)
                 w = self.active.get(key)
                 if w is not None:
-                    w.last_seen, w.impact_time = t, t_hit
                     w.ballistic = w.ballistic or ballistic
+                    # a round's warning never shortens: a later, earlier prediction may come from a
+                    # coasting or mis-associated track (bdsc-close-mortars seed 2: a track that took
+                    # another bomb's plot predicted impact 5 s early and the zone was cleared 0.1 s
+                    # before its own bomb landed); a drone's follows its latest arrival time
+                    w.last_seen = t
+                    w.impact_time = max(w.impact_time, t_hit) if w.ballistic else t_hit
                     continue
                 self.active[key] = ActiveWarning(z, tid, t, t_hit, t, ballistic)
                 zone = self.zones[z]
