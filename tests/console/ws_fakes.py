@@ -11,7 +11,8 @@ from pathlib import Path
 
 from starlette.websockets import WebSocketDisconnect
 
-from bastion.console.app import Client, _receive
+from bastion.console.app import _receive
+from bastion.console.state import Client
 from bastion.console.auth import User
 from bastion.console.replay import RecordedRun, ReplayCursor
 from bastion.store import RunInfo
