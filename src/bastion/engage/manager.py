@@ -43,7 +43,7 @@ from bastion.engage.availability import GunAvailability
 from bastion.engage.fire_control import ClosedLoop, FireControl
 from bastion.engage.planning import KNOT_S, BurstPlan, BurstPlanner
 from bastion.engage.reach import cannot_reach
-from bastion.engage.timing import best_start
+from bastion.engage.timing import best_start, round_value
 from bastion.engage.wta.fast import FastAssigner
 from bastion.orders import FireOrder
 from bastion.scenario.compiled import Defence
@@ -354,12 +354,19 @@ class EngagementManager:
     def _better_later(self, g: int, i: int, picture: ThreatPicture, plan: BurstPlan, scan_period: float) -> bool:
         """Whether gun ``g`` should hold its burst ``plan`` at ballistic row ``i`` for a later, better
         one (:mod:`bastion.engage.timing`)."""
-        later = self.planner.later_bursts(g, i, picture, plan, float(picture.t), scan_period, int(self.ammunition[g]))
+        later, rounds = self.planner.later_bursts(
+            g, i, picture, plan, float(picture.t), scan_period, int(self.ammunition[g])
+        )
         if not later:
             return False
         gt = self.defence.guns[g].type
         gap = math.ceil((self._planning[g].burst + gt.reaction_s) / scan_period - 1e-9)
-        return best_start([plan.pk, *later], gap) > 0
+        pk, n = [plan.pk, *later], [plan.n_rounds, *rounds]
+        # the magazine's pressure: the rounds in the air now would take two bursts each (shoot-look-shoot)
+        in_air = (picture.klass == _BALLISTIC) & (picture.identity == _HOSTILE) & (picture.impact_time > picture.t)
+        demand = 2.0 * float(np.count_nonzero(in_air)) * self._planning[g].burst * gt.rate_of_fire
+        price = round_value(pk, n, demand, float(self.ammunition.sum()))
+        return best_start(pk, gap, rounds=n, price=price) > 0
 
     def _check_aim(self, g, knots, azimuth, elevation, intercept, n_rounds) -> str:
         """The site's safety checks of a schedule the closed loop re-aimed (see ``ClosedLoop.check``),

@@ -304,8 +304,8 @@ class BurstPlanner:
         t: float,
         step_s: float,
         ammunition: int,
-    ) -> list[float]:
-        """Planning kill probabilities of the bursts gun ``g`` could start at ballistic candidate row
+    ) -> tuple[list[float], list[int]]:
+        """Planning kill probabilities (and rounds) of the bursts gun ``g`` could start at ballistic candidate row
         ``i`` one, two, ... decision steps (``step_s`` [s], the scan period) after ``plan``'s start,
         on the same prediction, while the round is still in the air: 0 where such a burst would find
         no solution, the round out of range or landed, or the mount's arc or no-fire sectors in the
@@ -313,7 +313,7 @@ class BurstPlanner:
         impact = float(picture.impact_time[i])
         start = float(plan.knots[0])
         if not math.isfinite(impact) or start + step_s >= impact:
-            return []
+            return [], []
         gun = self.defence.guns[g]
         gt = gun.type
         gp = self.guns[g]
@@ -324,7 +324,7 @@ class BurstPlanner:
         knots_all = (starts[:, None] + offsets[None, :]).ravel()
         sol_all = self.fire_control[g].lead(plan.x, t, knots_all, accel=plan.accel)
         good_all = sol_all.valid & (sol_all.slant_range <= gt.max_engage_range_m) & (knots_all + sol_all.tof < impact)
-        out = []
+        out, rounds = [], []
         for s in range(steps):
             rows = slice(s * k, (s + 1) * k)
             good = good_all[rows]
@@ -333,6 +333,7 @@ class BurstPlanner:
                 window = window_of(good)
                 if window is None:
                     out.append(0.0)
+                    rounds.append(0)
                     continue
                 knots, sol = knots[window], knots_of(sol, window)
                 n_rounds = int(min((knots[-1] - knots[0]) * gt.rate_of_fire, ammunition))
@@ -340,6 +341,8 @@ class BurstPlanner:
                 n_rounds = int(min(gp.burst * gt.rate_of_fire, ammunition))
             if n_rounds <= 0 or mount_violations(gun, sol.azimuth, sol.elevation):
                 out.append(0.0)
+                rounds.append(0)
                 continue
             out.append(self.kill_probability(g, _BALLISTIC, t, knots, sol, n_rounds, plan.P, plan.accel))
-        return out
+            rounds.append(n_rounds)
+        return out, rounds
