@@ -12,9 +12,9 @@ from pathlib import Path
 from starlette.websockets import WebSocketDisconnect
 
 from bastion.console.app import _receive
-from bastion.console.state import Client
 from bastion.console.auth import User
 from bastion.console.replay import RecordedRun, ReplayCursor
+from bastion.console.state import Client
 from bastion.store import RunInfo
 
 
