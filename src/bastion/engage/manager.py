@@ -35,6 +35,7 @@ from bastion.engage import ballistic_kill, kill_assessment
 from bastion.engage.assign import Assigner
 from bastion.engage.availability import GunAvailability
 from bastion.engage.fire_control import ClosedLoop, FireControl
+from bastion.engage.layers import Layers
 from bastion.engage.planning import KNOT_S, BurstPlan, BurstPlanner
 from bastion.engage.reach import cannot_reach
 from bastion.engage.timing import best_start
@@ -95,6 +96,11 @@ class Request:
     gun: int
     t: float
     pk: float
+    effector: str = ""  # the effector the request was raised for, when not a gun
+
+    def weapon(self, defence: Defence) -> str:
+        """The name of the gun or effector the request was raised for."""
+        return self.effector or defence.guns[self.gun].name
 
 
 @dataclass
@@ -151,6 +157,8 @@ class EngagementManager:
         self._next_request = 1
         self._reach_checked: set[int] = set()  # ballistic tracks whose reach by every gun was told
         self.availability = GunAvailability([g.name for g in d.guns])  # the mounts' status reports
+        # effectors beyond the gun (issue 19); None on a site with guns only, whose engagement is as before
+        self.layers = Layers(d, self) if d.effectors else None
 
     # -- operator interface ------------------------------------------------------------------
     def set_weapons_control(self, status: str) -> None:
@@ -171,7 +179,7 @@ class EngagementManager:
                 {
                     "request": request_id,
                     "track": req.track,
-                    "gun": self.defence.guns[req.gun].name,
+                    "gun": req.weapon(self.defence),
                     "approved": approved,
                     "user": user,
                     "latency_s": round(t - req.t, 2),
@@ -230,10 +238,47 @@ class EngagementManager:
         if self.closed_loop is not None:  # bursts in progress (and those ordered now) re-aim against this sky
             keep = self._non_hostile(tracks, picture)
             self._sky = (tracks.x[keep, :3], tracks.x[keep, 3:6], t) if keep.size else None
+        if self.layers is not None:  # effectors beyond the gun: one assignment across them all
+            return self.layers.step(tracks, picture, cand, guns, ids, scan_period, surviving, orders, events, ended)
         if not cand or not guns:
             return orders, events, ended
+        plans, planned, reasons, telling = self._plan_guns(tracks, picture, cand, guns, ids, scan_period, events)
+        for i, why in reasons.items():
+            if i in telling and not any((g, i) in plans for g in guns):
+                events += self._say(ids[i], "cannot_engage", "; ".join(why))
+        if not any(p >= MIN_PK for _, _, p in planned):  # no burst worth firing (usually: all still out of reach)
+            return orders, events, ended
+        pk = np.zeros((len(guns), len(cand)))
+        for a, b, p in planned:
+            pk[a, b] = p
+        values = picture.threat_value[cand]
+        if surviving:  # a round re-engaged before its look is worth what the bursts in flight may leave of it
+            values = values * np.array([surviving.get(i, 1.0) for i in cand])
+        choice = self.assigner.assign(pk, values)
+        for a, b in enumerate(choice):
+            if b < 0 or not pk[a, b] >= MIN_PK:  # (a NaN kill probability never fires: fail safe)
+                continue
+            g, i = guns[a], cand[b]
+            if self.cleared(i, ids[i], tracks.t, picture, float(pk[a, b]), g, "", events):
+                orders.append(self.fire(g, i, tracks, plans[(g, i)], picture, events))
+        return orders, events, ended
+
+    def _plan_guns(
+        self,
+        tracks: Tracks,
+        picture: ThreatPicture,
+        cand: list[int],
+        guns: list[int],
+        ids: list[int],
+        scan_period: float,
+        events: list,
+    ) -> tuple[dict[tuple[int, int], BurstPlan], list[tuple[int, int, float]], dict[int, list[str]], set[int]]:
+        """The bursts the free guns ``guns`` could fire at the candidates ``cand`` now: the plans by
+        (gun, candidate row), (gun position, candidate position, kill probability) of each, why not
+        per candidate (gun by gun), and the candidates whose reasons are worth telling (not just "out
+        of reach" or "not yet"); a ballistic round held for a better shot is said in ``events``."""
         targets = [self._target_state(i, ids[i], tracks) for i in cand]
-        plans: dict[tuple[int, int], tuple] = {}
+        plans: dict[tuple[int, int], BurstPlan] = {}
         planned: list[tuple[int, int, float]] = []  # (gun row, candidate column, kill probability)
         reasons: dict[int, list[str]] = {}  # why not, per candidate, gun by gun
         telling: set[int] = set()  # candidates with a reason worth reporting (not just "out of reach", "not yet")
@@ -266,57 +311,53 @@ class EngagementManager:
                     continue
                 plans[(g, i)] = plan
                 planned.append((a, b, plan.pk))
-        for i, why in reasons.items():
-            if i in telling and not any((g, i) in plans for g in guns):
-                events += self._say(ids[i], "cannot_engage", "; ".join(why))
-        if not any(p >= MIN_PK for _, _, p in planned):  # no burst worth firing (usually: all still out of reach)
-            return orders, events, ended
-        pk = np.zeros((len(guns), len(cand)))
-        for a, b, p in planned:
-            pk[a, b] = p
-        values = picture.threat_value[cand]
-        if surviving:  # a round re-engaged before its look is worth what the bursts in flight may leave of it
-            values = values * np.array([surviving.get(i, 1.0) for i in cand])
-        choice = self.assigner.assign(pk, values)
-        for a, b in enumerate(choice):
-            if b < 0 or not pk[a, b] >= MIN_PK:  # (a NaN kill probability never fires: fail safe)
-                continue
-            g, i = guns[a], cand[b]
-            tid = ids[i]
-            if picture.identity[i] != Identity.HOSTILE:  # belt and braces: never anything else
-                events += self._say(tid, "engagement_refused", f"identity {Identity(picture.identity[i]).name.lower()}")
-                continue
-            if self.weapons_control == "hold":
-                events += self._say(tid, "engagement_refused", "weapons hold")
-                continue
-            automatic = self.doctrine.auto_engage_ballistic and picture.klass[i] == TrackClass.BALLISTIC
-            if self.weapons_control == "tight" and tid not in self.authorised and not automatic:
-                if tid in self.denied:
-                    events += self._say(tid, "engagement_refused", "authorisation denied")
-                elif not any(r.track == tid for r in self.requests.values()):
-                    rid = self._next_request
-                    self._next_request += 1
-                    self.requests[rid] = Request(rid, tid, g, t, float(pk[a, b]))
-                    events.append(
-                        (
-                            "authorisation_request",
-                            {
-                                "request": rid,
-                                "track": tid,
-                                "gun": self.defence.guns[g].name,
-                                "pk": round(float(pk[a, b]), 3),
-                                "time_to_impact_s": round(float(picture.impact_time[i] - t), 1),
-                                "zone": self.defence.zones[picture.zone[i]].name if picture.zone[i] >= 0 else None,
-                            },
-                        )
+        return plans, planned, reasons, telling
+
+    def cleared(
+        self, i: int, tid: int, t: float, picture: ThreatPicture, pk: float, gun: int, effector: str, events: list
+    ) -> bool:
+        """Whether candidate row ``i`` (track ``tid``) may be engaged now by gun ``gun`` (or, with
+        ``effector`` named, by that effector): hostile, not weapons hold, and in 'tight' authorised
+        (ballistic rounds automatically where the doctrine says so); else why not in ``events``, and
+        in 'tight' the one authorisation request of the track raised."""
+        if picture.identity[i] != Identity.HOSTILE:  # belt and braces: never anything else
+            events += self._say(tid, "engagement_refused", f"identity {Identity(picture.identity[i]).name.lower()}")
+            return False
+        if self.weapons_control == "hold":
+            events += self._say(tid, "engagement_refused", "weapons hold")
+            return False
+        automatic = self.doctrine.auto_engage_ballistic and picture.klass[i] == TrackClass.BALLISTIC
+        if self.weapons_control == "tight" and tid not in self.authorised and not automatic:
+            if tid in self.denied:
+                events += self._say(tid, "engagement_refused", "authorisation denied")
+            elif not any(r.track == tid for r in self.requests.values()):
+                rid = self._next_request
+                self._next_request += 1
+                self.requests[rid] = Request(rid, tid, gun, t, pk, effector)
+                events.append(
+                    (
+                        "authorisation_request",
+                        {
+                            "request": rid,
+                            "track": tid,
+                            "gun": effector or self.defence.guns[gun].name,
+                            "pk": round(pk, 3),
+                            "time_to_impact_s": round(float(picture.impact_time[i] - t), 1),
+                            "zone": self.defence.zones[picture.zone[i]].name if picture.zone[i] >= 0 else None,
+                        },
                     )
-                continue
-            order, eng_event = self._fire(g, i, tracks, plans[(g, i)], picture.klass[i] == _BALLISTIC)
-            orders.append(order)
-            events.append(eng_event)
-            if self.availability.cut_short:
-                events += self.availability.fired(tid, g)
-        return orders, events, ended
+                )
+            return False
+        return True
+
+    def fire(self, g: int, i: int, tracks: Tracks, plan: BurstPlan, picture: ThreatPicture, events: list) -> FireOrder:
+        """Gun ``g`` fires ``plan`` at candidate row ``i``: the order, its event and, where a mount's
+        burst was cut short, the availability's record of who fired at its target."""
+        order, eng_event = self._fire(g, i, tracks, plan, picture.klass[i] == _BALLISTIC)
+        events.append(eng_event)
+        if self.availability.cut_short:
+            events += self.availability.fired(int(tracks.id[i]), g)
+        return order
 
     def _not_under_look(
         self, cand: list[int], ids: list[int], picture: ThreatPicture, t: float, scan_period: float
@@ -507,7 +548,7 @@ class EngagementManager:
                         {
                             "request": rid,
                             "track": r.track,
-                            "gun": self.defence.guns[r.gun].name,
+                            "gun": r.weapon(self.defence),
                             "reason": "not answered in time: not fired",
                         },
                     )

@@ -24,6 +24,7 @@ from bastion.engine.events import EventLog
 from bastion.engine.operator import Operator, SimulatedOperator
 from bastion.engine.pipeline import ENGINE_TRACKER, DecisionPipeline
 from bastion.engine.rng import stream
+from bastion.orders import FireOrder
 from bastion.scenario.compiled import CompiledScenario
 from bastion.track import Tracker
 from bastion.world.aircraft import CivilTraffic
@@ -32,6 +33,7 @@ from bastion.world.labels import CIVIL_LABEL, DEBRIS_LABEL
 from bastion.world.sensors import AdsbModel, RadarModel, observe_scans, receive_batches
 from bastion.world.world import World
 
+EFFECTOR_STATUS = ("interceptor_launched", "laser_on", "effector_reloaded")  # truth events an effector reports
 ADSB_BATCH_S = 2.0  # receiver hands over its decoded reports every 2 s (each keeps its own time)
 
 
@@ -118,6 +120,7 @@ class _Night:
             external=external,
             civil=civil,
             rng_fire_control=stream(seed, "fire-control"),
+            rng_effectors=stream(seed, "effectors") if d.effectors else None,
         )
         self.pipeline = DecisionPipeline(d, emit, record_plots=record_plots, tracker=tracker, replica=replica)
         self.radars = [RadarModel(site, stream(seed, f"radar:{site.name}"), d.surface) for site in d.radars]
@@ -191,6 +194,8 @@ class _Night:
                 self.report_gun(payload["gun"], te, payload["ammunition_left"])
             elif tkind == "gun_reloaded":  # the crew reports its gun ready again
                 self.report_gun(payload["gun"], te, payload["ammunition"])
+            elif tkind in EFFECTOR_STATUS:  # a launcher or a laser reports its rounds left
+                self.pipeline.on_effector_status(payload["effector_index"], payload["rounds_left"], te)
 
     def adsb(self, t: float, index: int) -> None:
         """Receiver ``index`` hands over the reports decoded since its last batch."""
@@ -276,7 +281,8 @@ class _Night:
         _vote(self.record, pipeline, labels)
         faults = self.faults
         for order in orders:  # (each mount reports its rounds left when the order reaches it and it fires)
-            self.truth_events(faults.execute(world, order, t) if faults else world.execute(order, t))
+            gun = isinstance(order, FireOrder)
+            self.truth_events(faults.execute(world, order, t) if faults and gun else world.execute(order, t))
         for req in pipeline.engagements.pending_requests():
             if req.id not in self.raised:
                 self.raised.add(req.id)
