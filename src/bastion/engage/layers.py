@@ -142,7 +142,7 @@ class Layers:
         plans, planned, reasons, telling = ({}, [], {}, set())
         if guns:
             plans, planned, reasons, telling = m._plan_guns(tracks, picture, cand, guns, ids, scan_period, events)
-        options, ready = self._options(tracks, picture, cand, ids, t, reasons, telling)
+        options, ready = self._options(tracks, picture, cand, ids, t, reasons, telling, events)
         for i, why in reasons.items():
             has_gun = any((g, i) in plans for g in guns)
             has_effector = any(b == cand.index(i) for _, b, _ in options)
@@ -403,9 +403,10 @@ class Layers:
                 EffectorOrder(e.order.order_id, e.effector, "cue", t, e.track, cue, t, engagement=e.order.order_id)
             )
 
-    def _options(self, tracks: Tracks, picture: ThreatPicture, cand, ids, t: float, reasons, telling):
+    def _options(self, tracks: Tracks, picture: ThreatPicture, cand, ids, t: float, reasons, telling, events):
         """(effector, candidate column, plan) of every ready effector's engagement it can make now, and
-        the ready effectors; why not, per candidate, into ``reasons`` (and ``telling``)."""
+        the ready effectors; why not, per candidate, into ``reasons`` (and ``telling``); an effector with
+        nothing left is said once per candidate in ``events``."""
         ready = []
         for site in self.sites:
             if site.jammer:
@@ -415,6 +416,7 @@ class Layers:
                 what = "interceptors" if site.kind == "interceptor" else "laser shots"
                 for i in cand:
                     reasons.setdefault(i, []).append(f"{site.name}: no {what} left")
+                    events += self.m._say(ids[i], "cannot_engage", f"{site.name}: no {what} left")
                 continue
             if t < self.ready_at[k]:
                 for i in cand:

@@ -147,6 +147,7 @@ class Effectors:
         self.denied_since = np.full(nd, np.nan)
         self.bias = np.zeros((nd, 2))
         self.error = np.zeros((nd, 2))
+        self.max_drift = np.zeros(nd)  # the largest inertial position error each drone reached [m]
 
     # -- orders ----------------------------------------------------------------------------------
     def execute(self, order: EffectorOrder, t: float) -> list[TruthEvent]:
@@ -293,6 +294,7 @@ class Effectors:
             new = 0.5 * self.bias[j] * tau * tau
             self._shift(j, new - self.error[j])
             self.error[j] = new
+            self.max_drift[j] = max(self.max_drift[j], float(np.hypot(*new)))
         # RF link
         link_flown = self.control == _RF
         jam = rf_in & link_flown
