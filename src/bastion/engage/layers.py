@@ -11,7 +11,9 @@ Decision side (never sees truth). Each scan, on a site with effectors other than
    ``jam_with_civil = "hold"``, the default: fail safe) or radiates and the aircraft are counted
    (``"accept"``). An RF jammer's effect is assessed: a drone that keeps its course and speed for
    ``jam_assess_s`` inside a radiating RF footprint is not flown over a radio link (a GNSS-waypoint
-   drone), which is said, and the jammer is not kept on for it.
+   drone), which is said, and the jammer is not kept on for it. A radiating jammer stays on while a
+   track is within 1.25 footprints (hysteresis, placeholder L: a drone whose link is lost at the edge
+   hovers there, and switching off would give it back its link).
 3. **Expected effect of the jammers** on each candidate's value (what is still at stake): an RF
    jammer leaves it with 1 - p_rf (``p_rf_piloted``, a prior, 0 once assessed not link-flown); a GNSS
    jammer with 1 - p_gnss * P(miss), P(miss) = exp(-R^2 / (2 sigma^2)) the chance that inertial drift
@@ -64,9 +66,10 @@ LASER_STEP_S = 0.2  # [s] integration step of a laser's fluence along the predic
 LASER_HORIZON_S = 120.0  # [s] no laser engagement planned longer than this
 LASER_QUANTILE = 2.326  # lase until the fluence reaches the 99th percentile of the lethal dose (z of 0.99)
 BEAM_CLEARANCE_RAD = math.radians(1.0)  # no lasing with a non-hostile track this close to the line of sight (L)
+JAM_HYSTERESIS = 1.25  # a radiating jammer stays on for tracks within this multiple of its footprint (L)
 RF_KEPT_SPEED = 0.7  # an RF-jammed track keeping this share of its speed along its course "kept its course"
 _HOSTILE = int(Identity.HOSTILE)
-_BALLISTIC, _FALLING, _AIRCRAFT = int(TrackClass.BALLISTIC), int(TrackClass.FALLING), int(TrackClass.AIRCRAFT)
+_BALLISTIC, _AIRCRAFT = int(TrackClass.BALLISTIC), int(TrackClass.AIRCRAFT)
 _TENTATIVE = int(TrackStatus.TENTATIVE)
 
 
@@ -116,14 +119,27 @@ class Layers:
         self.populated = [z for z in defence.zones if z.kind == "populated"]
         self.usage: dict[int, int] = {}  # effector -> engagements ordered
 
-    # -- status from the effectors ------------------------------------------------------------------
-    def status(self, k: int, rounds: int, t: float | None = None) -> list[tuple[str, dict]]:
-        """Effector ``k`` reports ``rounds`` left (after a launch, a laser shot or a reload)."""
-        before = int(self.rounds[k])
-        self.rounds[k] = rounds
-        if before <= 0 < rounds:
-            return [("effector_status", {"effector": self.sites[k].name, "rounds": rounds, "reason": "reloaded"})]
-        return []
+    # -- reports from the effectors ------------------------------------------------------------------
+    def report(self, kind: str, k: int, order: int, rounds: int | None, t: float) -> list[tuple[str, dict]]:
+        """Effector ``k`` reports (its datalink or its crew): ``rounds`` left after a launch, a laser
+        shot or a reload; an interceptor of ``order`` detonated or self-destructed, or a laser stopped
+        lasing: its engagement is looked at now (the look needs no longer wait for the planned time)."""
+        out: list[tuple[str, dict]] = []
+        if rounds is not None:
+            before = int(self.rounds[k])
+            self.rounds[k] = rounds
+            if before <= 0 < rounds:
+                out.append(
+                    ("effector_status", {"effector": self.sites[k].name, "rounds": rounds, "reason": "reloaded"})
+                )
+        if kind in ("interceptor_fuzed", "interceptor_self_destruct", "laser_off"):
+            look = t + self.d.doctrine.look_s
+            for e in self.looking:
+                if e.order.order_id == order:
+                    e.look_until = min(e.look_until, look)
+            if kind == "laser_off":
+                self.ready_at[k] = min(self.ready_at[k], t)
+        return out
 
     # -- per scan ----------------------------------------------------------------------------------------
     def step(
@@ -222,13 +238,14 @@ class Layers:
 
     # -- jammers ----------------------------------------------------------------------------------------
     def _hostile_drones(self, tracks: Tracks, picture: ThreatPicture, ids) -> list[int]:
-        """Rows of confirmed hostile tracks that fly (not rockets, mortar bombs, debris or airliners)
-        and are not assessed destroyed."""
+        """Rows of confirmed hostile tracks that are not rockets, mortar bombs or airliners and are not
+        assessed destroyed (a drone that stops to hover may look like a falling one for a scan: it is
+        still one to jam)."""
         out = []
         for i, (ident, k, st) in enumerate(
             zip(picture.identity.tolist(), picture.klass.tolist(), tracks.status.tolist(), strict=True)
         ):
-            flying = k not in (_BALLISTIC, _FALLING, _AIRCRAFT)
+            flying = k not in (_BALLISTIC, _AIRCRAFT)
             if ident == _HOSTILE and flying and st != _TENTATIVE and ids[i] not in self.m.destroyed:
                 out.append(i)
         return out
@@ -245,10 +262,11 @@ class Layers:
             k = site.index
             rf = site.kind == "rf-jammer"
             near = []
+            reach = site.footprint_m * (JAM_HYSTERESIS if self.radiating[k] else 1.0)
             for i in hostile:
                 if rf and ids[i] in self.not_link_flown:
                     continue
-                if self._min_distance(tracks.x[i], site.position, lead) <= site.footprint_m:
+                if self._min_distance(tracks.x[i], site.position, lead) <= reach:
                     near.append(i)
             cleared = []
             for i in near:
@@ -494,6 +512,11 @@ class Layers:
         r = np.linalg.norm(rel, axis=1)
         el = np.degrees(np.arcsin(np.clip(rel[:, 2] / np.maximum(r, 1e-9), -1.0, 1.0)))
         ok = (r <= de.max_range_m) & (el >= de.min_elevation_deg)
+        if not ok[0]:  # lase only a target in reach when the beam comes on (the laser is not held for it)
+            return (
+                None,
+                f"out of reach, not yet ({r[0] / 1000:.1f} km, {de.max_range_m / 1000:g} km at most, or too low)",
+            )
         if not ok.any():
             return (
                 None,

@@ -229,7 +229,9 @@ class EngagementManager:
             for g, (busy, rounds) in enumerate(zip(busy_until, ammunition, strict=True))
             if busy <= t and rounds > 0 and up[g]
         ]
-        if cand and all(rounds <= 0 for rounds in ammunition):
+        if cand and not ammunition and self.layers is not None:
+            pass  # a site with no gun, only other effectors: nothing to say of guns
+        elif cand and all(rounds <= 0 for rounds in ammunition):
             for i in cand:
                 events += self._say(ids[i], "cannot_engage", "no ammunition on any gun")
         elif cand and not any(u and rounds > 0 for u, rounds in zip(up, ammunition, strict=True)):

@@ -138,12 +138,14 @@ class DecisionPipeline:
         for kind, payload in self.engagements.gun_status(gun, ammunition, available, reason, t):
             self.emit(t if t is not None else 0.0, kind, "decision", payload)
 
-    def on_effector_status(self, effector: int, rounds: int, t: float) -> None:
-        """An effector other than a gun reports its rounds left (interceptors, laser shots) at ``t``."""
+    def on_effector_report(self, kind: str, effector: int, order: int, rounds: int | None, t: float) -> None:
+        """An effector other than a gun reports at ``t`` (``kind``: what happened): its rounds left
+        (interceptors, laser shots), or that the interceptor of ``order`` detonated or destroyed itself,
+        or that its laser stopped (:meth:`bastion.engage.layers.Layers.report`)."""
         layers = self.engagements.layers
         if layers is not None:
-            for kind, payload in layers.status(effector, rounds, t):
-                self.emit(t, kind, "decision", payload)
+            for k, payload in layers.report(kind, effector, order, rounds, t):
+                self.emit(t, k, "decision", payload)
 
     def admit(self, det: Detections, now: float | None = None) -> bool:
         """The input check of a radar scan received at ``now`` by the system's clock: refused (with an

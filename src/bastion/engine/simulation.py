@@ -33,7 +33,15 @@ from bastion.world.labels import CIVIL_LABEL, DEBRIS_LABEL
 from bastion.world.sensors import AdsbModel, RadarModel, observe_scans, receive_batches
 from bastion.world.world import World
 
-EFFECTOR_STATUS = ("interceptor_launched", "laser_on", "effector_reloaded")  # truth events an effector reports
+# truth events an effector reports over its datalink or by its crew (rounds left, detonations, the laser off)
+EFFECTOR_REPORTS = (
+    "interceptor_launched",
+    "interceptor_fuzed",
+    "interceptor_self_destruct",
+    "laser_on",
+    "laser_off",
+    "effector_reloaded",
+)
 ADSB_BATCH_S = 2.0  # receiver hands over its decoded reports every 2 s (each keeps its own time)
 
 
@@ -194,8 +202,9 @@ class _Night:
                 self.report_gun(payload["gun"], te, payload["ammunition_left"])
             elif tkind == "gun_reloaded":  # the crew reports its gun ready again
                 self.report_gun(payload["gun"], te, payload["ammunition"])
-            elif tkind in EFFECTOR_STATUS:  # a launcher or a laser reports its rounds left
-                self.pipeline.on_effector_status(payload["effector_index"], payload["rounds_left"], te)
+            elif tkind in EFFECTOR_REPORTS:  # a launcher, an interceptor or a laser reports
+                k, order = payload["effector_index"], payload.get("order", -1)
+                self.pipeline.on_effector_report(tkind, k, order, payload.get("rounds_left"), te)
 
     def adsb(self, t: float, index: int) -> None:
         """Receiver ``index`` hands over the reports decoded since its last batch."""

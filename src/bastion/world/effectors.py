@@ -573,6 +573,7 @@ class Effectors:
                         {
                             "order": m.order.order_id,
                             "effector": m.site.name,
+                            "effector_index": m.site.index,
                             "position": _r(m.pos),
                             "reason": "out of range",
                         },
@@ -591,6 +592,7 @@ class Effectors:
         payload = {
             "order": m.order.order_id,
             "effector": m.site.name,
+            "effector_index": m.site.index,
             "track": m.order.track_id,
             "object": kind,
             "index": i,
