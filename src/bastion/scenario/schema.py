@@ -222,17 +222,13 @@ class Effector(_Model):
     )
     footprint_m: float | None = Field(None, gt=0, le=100_000, description="jammers: footprint range [m]; the type's")
 
-    @model_validator(mode="after")
-    def _check(self) -> Effector:
+    @field_validator("type")
+    @classmethod
+    def _known_type(cls, v: str) -> str:
         known = effector_types()
-        if self.type not in known:
-            raise ValueError(f"unknown effector type {self.type!r}; known: {', '.join(known)}")
-        jammer = self.type in JAMMERS
-        if jammer and self.rounds is not None:
-            raise ValueError(f"rounds: a jammer ({self.type}) has no rounds (remove the key)")
-        if not jammer and self.footprint_m is not None:
-            raise ValueError(f"footprint_m: only a jammer has a footprint, not {self.type}")
-        return self
+        if v not in known:
+            raise ValueError(f"unknown effector type {v!r}; known: {', '.join(known)}")
+        return v
 
 
 class SpoofedAdsb(_Model):
@@ -600,6 +596,11 @@ def cross_reference_problems(s: Scenario) -> list[tuple[tuple[str | int, ...], s
     for i, e in enumerate(s.effectors):
         if e.name in guns:
             problems.append((("effectors", i, "name"), f"{e.name!r} is also a weapon's name: give it its own"))
+        jammer = e.type in JAMMERS
+        if jammer and e.rounds is not None:
+            problems.append((("effectors", i, "rounds"), f"a jammer ({e.type}) has no rounds (remove the key)"))
+        if not jammer and e.footprint_m is not None:
+            problems.append((("effectors", i, "footprint_m"), f"only a jammer has a footprint, not a {e.type}"))
     for i, t in enumerate(s.threats):
         if t.guidance is not None and CATALOGUE.threats[t.type].ballistic:
             problems.append((("threats", i, "guidance"), f"a {t.type} is unguided: guidance applies to drones only"))
