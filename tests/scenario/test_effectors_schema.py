@@ -129,7 +129,8 @@ def test_keys_of_the_wrong_kind_are_refused():
     )
     assert any("effectors[0].footprint_m: only a jammer has a footprint" in m for m in msgs), msgs
     _, msgs = problems_of(
-        '\n[[effectors]]\nname = "J"\ntype = "rf-jammer-handheld"\nrounds = 2\nposition = { east_m = 0.0, north_m = 0.0 }\n'
+        '\n[[effectors]]\nname = "J"\ntype = "rf-jammer-handheld"\nrounds = 2\n'
+        "position = { east_m = 0.0, north_m = 0.0 }\n"
     )
     assert any("effectors[0].rounds: a jammer (rf-jammer-handheld) has no rounds" in m for m in msgs), msgs
 
