@@ -26,7 +26,7 @@ def night():
 
 @pytest.mark.slow
 def test_rf_jammer_does_nothing_to_gnss_waypoint_drones(night):
-    r, s = night
+    r, _ = night
     ev = r.log.events
     assert any(e.kind == "jammer_radiating" and e.payload["band"] == "rf-link" for e in ev)
     assert not any(e.kind in ("link_lost", "failsafe", "drone_landed") for e in ev)
