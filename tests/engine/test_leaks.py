@@ -98,8 +98,8 @@ def test_engaged_but_leaked(complete_at, hits, expected):
 
 def test_effector_engaged_but_not_destroyed():
     """An interceptor launched at a leaker that no gun fired at: the reason names the effector (issue 19)."""
-    launch = ev(5.0, "effector_order", track=10, order=3, effector="Coyote-1", kind="interceptor", action="launch")
-    radiate = ev(6.0, "effector_order", order=4, effector="GNSS-jammer", kind="gnss-jammer", action="radiate")
+    launch = Event(0, 5.0, "effector_order", "decision", {"track": 10, "effector": "Coyote-1", "action": "launch"})
+    radiate = Event(0, 6.0, "effector_order", "decision", {"effector": "GNSS-jammer", "action": "radiate"})
     out = leak_reasons([hostile(1.0, 10), launch, radiate, leak(40.0, 0)], 2, truth, ["A", "B", "C"])
     assert [(w["name"], w["reason"]) for w in out] == [("A", "effector engaged, not destroyed")]
     assert out[0]["detail"] == "Coyote-1 (launch at 5 s)"
