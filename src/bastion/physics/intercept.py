@@ -26,9 +26,9 @@ def intercept_time(rel: np.ndarray, vel: np.ndarray, speed: float, delay: float 
         roots = [-c / b] if b != 0.0 else []
     else:
         disc = b * b - 4.0 * a * c
-        if disc < 0.0:
+        if disc < -1e-12 * (b * b + abs(4.0 * a * c)):  # (a double root may round a hair below zero)
             return math.inf
-        sq = math.sqrt(disc)
+        sq = math.sqrt(max(disc, 0.0))
         roots = [(-b - sq) / (2.0 * a), (-b + sq) / (2.0 * a)]
     good = [r for r in roots if r >= delay - 1e-9 and math.isfinite(r)]
     return max(min(good), delay) if good else math.inf
