@@ -68,8 +68,9 @@ class EffectorOrder:
     """An order to an effector other than a gun (issue 19).
 
     ``action``: "launch" (an interceptor at the cued target), "cue" (a fresh cue over the uplink for the
-    interceptor launched by order ``engagement``), "lase" (a laser at the cued target until ``t_end``),
-    "radiate" or "silence" (a jammer). Like a fire order it names the engaged track for the
+    interceptor launched by order ``engagement``), "abort" (that interceptor destroys itself: its target
+    is assessed destroyed), "lase" (a laser at the cued target until ``t_end``), "radiate" or
+    "silence" (a jammer). Like a fire order it names the engaged track for the
     record only; the effector finds its target itself from the cue (the C2 track's position and
     velocity (6,) [m, m/s] at ``cue_t`` [s]): an interceptor's seeker, a laser's own tracker."""
 
@@ -81,4 +82,4 @@ class EffectorOrder:
     cue: np.ndarray | None = None
     cue_t: float = float("nan")
     t_end: float = float("nan")  # lase: stop by then [s]
-    engagement: int = -1  # "cue": the launch order of the interceptor the fresh cue is for
+    engagement: int = -1  # "cue", "abort": the launch order of the interceptor concerned

@@ -61,7 +61,8 @@ from bastion.track.types import Tracks, TrackStatus
 
 MIN_PK = 0.02  # as the gun's: no engagement with a lower estimated kill probability
 MAX_EXTRA_LOOK_S = 3.0
-PURSUIT_MARGIN_S = 3.0  # [s] a pursuit ends after the straight-line intercept time: the look waits this longer
+PURSUIT_MARGIN_S = 3.0  # [s] a pursuit ends after the straight-line intercept time: uplinked cues this longer
+PURSUIT_RANGE_FACTOR = 0.8  # no intercept planned beyond this share of the range: the pursuit flies further (L)
 LASER_STEP_S = 0.2  # [s] integration step of a laser's fluence along the predicted path
 LASER_HORIZON_S = 120.0  # [s] no laser engagement planned longer than this
 LASER_QUANTILE = 2.326  # lase until the fluence reaches the 99th percentile of the lethal dose (z of 0.99)
@@ -94,6 +95,7 @@ class EffectorEngagement:
     look_until: float
     speed_before: float
     history: list = field(default_factory=list)
+    done: bool = False  # its effector reported the end (the interceptor detonated or destroyed itself, the laser off)
 
 
 class Layers:
@@ -137,6 +139,7 @@ class Layers:
             for e in self.looking:
                 if e.order.order_id == order:
                     e.look_until = min(e.look_until, look)
+                    e.done = True
             if kind == "laser_off":
                 self.ready_at[k] = min(self.ready_at[k], t)
         return out
@@ -148,11 +151,11 @@ class Layers:
         """The layered flow of :meth:`EngagementManager.step` once candidates and free guns are known."""
         m = self.m
         t = tracks.t
-        events += self._assess(tracks, ended)
+        events += self._assess(tracks, ended, orders)
         self._jam(tracks, picture, ids, t, orders, events)
         self._uplink(tracks, t, orders)
         engaged = {e.track for e in self.looking}
-        cand = [i for i in cand if ids[i] not in engaged]
+        cand = [i for i in cand if ids[i] not in engaged and ids[i] not in m.destroyed]  # (assessed just now)
         if not cand:
             return orders, events, ended
         plans, planned, reasons, telling = ({}, [], {}, set())
@@ -197,7 +200,9 @@ class Layers:
         return orders, events, ended
 
     # -- looks --------------------------------------------------------------------------------------------
-    def _assess(self, tracks: Tracks, ended: dict[int, str]) -> list[tuple[str, dict]]:
+    def _assess(self, tracks: Tracks, ended: dict[int, str], orders: list) -> list[tuple[str, dict]]:
+        """Kill assessments of the engagements whose look has ended; an interceptor still flying at a
+        track assessed destroyed (by any effector or gun) is told to destroy itself."""
         if not self.looking:
             return []
         m = self.m
@@ -233,6 +238,24 @@ class Layers:
             if destroyed:
                 m.destroyed.add(e.track)
                 ended[e.track] = "assessed destroyed"
+        for e in still:
+            if e.track in m.destroyed and not e.done and self.sites[e.effector].kind == "interceptor":
+                orders.append(
+                    EffectorOrder(e.order.order_id, e.effector, "abort", tracks.t, e.track, engagement=e.order.order_id)
+                )
+                out.append(
+                    (
+                        "effector_order",
+                        {
+                            "order": e.order.order_id,
+                            "effector": self.sites[e.effector].name,
+                            "kind": "interceptor",
+                            "action": "abort",
+                            "track": e.track,
+                            "reason": "its target is assessed destroyed",
+                        },
+                    )
+                )
         self.looking = [e for e in still if e.track not in m.destroyed]
         return out
 
@@ -473,14 +496,17 @@ class Layers:
         if not math.isfinite(tau):
             return None, "out of reach (cannot catch it)"
         flight = it.speed_mps * (tau - it.reaction_s)
-        if flight > it.max_range_m:
-            return None, f"out of reach ({flight / 1000:.1f} km fly-out, {it.max_range_m / 1000:g} km at most)"
+        if flight > PURSUIT_RANGE_FACTOR * it.max_range_m:
+            reach = PURSUIT_RANGE_FACTOR * it.max_range_m / 1000
+            return None, f"out of reach ({flight / 1000:.1f} km fly-out, {reach:g} km planned at most)"
         if flight < it.min_range_m:
             return None, f"too close ({flight:.0f} m fly-out, {it.min_range_m:.0f} m at least)"
         tti = float(picture.impact_time[i] - t)
         if math.isfinite(tti) and tau >= tti:
             return None, f"the intercept ({tau:.0f} s) would come after its predicted impact ({tti:.0f} s)"
         ip = p + v * tau
+        if ip[2] <= 0.0:
+            return None, "its predicted path reaches the ground before an intercept"
         zone = self._populated_under(ip)
         if zone:
             return None, f"its debris would fall on {zone} (populated)"
@@ -565,7 +591,9 @@ class Layers:
             it: InterceptorType = site.type
             order = EffectorOrder(oid, k, "launch", t, tid, cue, t)
             self.ready_at[k] = t + it.launch_interval_s
-            look = plan.t_effect + PURSUIT_MARGIN_S + self.d.doctrine.look_s
+            # the look waits for the interceptor's report (its detonation or self-destruct, over its
+            # datalink), at the latest the end of its flight: no second round while the first flies
+            look = t + it.reaction_s + it.max_flight_s + self.d.doctrine.look_s
             action = "launch"
         else:
             order = EffectorOrder(oid, k, "lase", t, tid, cue, t, plan.t_effect)

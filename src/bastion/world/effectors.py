@@ -153,7 +153,7 @@ class Effectors:
     def execute(self, order: EffectorOrder, t: float) -> list[TruthEvent]:
         """An order given at ``t`` acts after its effector's reaction time (at once for "silence")."""
         site = self.sites[order.effector]
-        delay = 0.0 if order.action in ("silence", "cue") else site.type.reaction_s
+        delay = 0.0 if order.action in ("silence", "cue", "abort") else site.type.reaction_s
         if delay <= 0.0:
             return self._act(order, t)
         heapq.heappush(self.pending, (t + delay, self._seq, order))
@@ -209,6 +209,17 @@ class Effectors:
                 if m.order.order_id == order.engagement and m.label is None and order.cue is not None:
                     m.cue, m.cue_t = np.asarray(order.cue, float), float(order.cue_t)
             return []
+        if order.action == "abort":  # the C2 commands an interceptor in flight to destroy itself
+            waiting = [p for p in self.pending if not (p[2].action == "launch" and p[2].order_id == order.engagement)]
+            if len(waiting) < len(self.pending):  # not launched yet: it stays on its rail
+                self.pending = waiting
+                heapq.heapify(self.pending)
+            ev: list[TruthEvent] = []
+            for m in [m for m in self.interceptors if m.order.order_id == order.engagement]:
+                self.interceptors.remove(m)
+                ev.append((t, "interceptor_self_destruct", self._gone(m, "aborted by the C2")))
+                self._break_up(m, t, ev)
+            return ev
         base["track"] = order.track_id
         if self.rounds[k] <= 0:
             return [(t, "effector_order_refused", base | {"reason": "no rounds left (reloading)"})]
@@ -565,25 +576,26 @@ class Effectors:
                         kind, i = describe_label(m.label)
                         locked = {"order": m.order.order_id, "effector": m.site.name, "object": kind, "index": i}
                         ev.append((t1, "interceptor_locked", locked))
-            if m.flown_m >= it.max_range_m:
-                ev.append(
-                    (
-                        t1,
-                        "interceptor_self_destruct",
-                        {
-                            "order": m.order.order_id,
-                            "effector": m.site.name,
-                            "effector_index": m.site.index,
-                            "position": _r(m.pos),
-                            "reason": "out of range",
-                        },
-                    )
-                )
+            if m.flown_m >= it.max_range_m or m.pos[2] <= 0.0:
+                why = "out of range" if m.pos[2] > 0.0 else "hit the ground"
+                m.pos[2] = max(m.pos[2], 0.0)
+                ev.append((t1, "interceptor_self_destruct", self._gone(m, why)))
                 self._break_up(m, t1, ev)
                 continue
             keep.append(m)
         self.interceptors = keep
         return ev
+
+    def _gone(self, m: _Interceptor, reason: str) -> dict:
+        """The payload of an interceptor's self-destruct (its datalink's last report)."""
+        site = m.site
+        return {
+            "order": m.order.order_id,
+            "effector": site.name,
+            "effector_index": site.index,
+            "position": _r(m.pos),
+            "reason": reason,
+        }
 
     def _fuze(self, m: _Interceptor, t: float, miss: float) -> list[TruthEvent]:
         it: InterceptorType = m.site.type
