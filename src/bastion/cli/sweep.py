@@ -223,20 +223,8 @@ def sweep(
     from bastion.sweep import analysis
 
     stats = analysis.point_stats(outcome.folder)
-    table = Table(
-        "point",
-        "parameters",
-        "runs",
-        "failed",
-        "P(leak) [95 % CI]",
-        "P_RA [95 % CI]",
-        "leakers",
-        "rounds",
-        "interceptors",
-        "cost/night [$]",
-        "cost/kill [$]",
-        "civil engaged",
-    )
+    table = Table("point", "parameters", "runs", "failed", "P(leak) [95 % CI]", "P_RA [95 % CI]", "civil engaged")
+    spent = Table("point", "mean leakers", "mean rounds", "mean interceptors", "mean cost [$]", "median cost/kill [$]")
     for st in stats:
         civil = f"[green]{st.civil_engaged}[/]" if st.civil_engaged == 0 else f"[bold red]{st.civil_engaged}[/]"
         table.add_row(
@@ -246,14 +234,18 @@ def sweep(
             str(st.failed),
             st.leak.text(),
             st.raid_annihilation.text(),
+            civil,
+        )
+        spent.add_row(
+            str(st.point),
             _num(st.mean_leakers, 2),
             _num(st.mean_rounds_fired, 0),
             _num(st.mean_interceptors, 2),
             _num(st.mean_cost_usd, 0),
             "-" if st.cost_per_kill_median_usd is None else f"{st.cost_per_kill_median_usd:,.0f}",
-            civil,
         )
     console.print(table)
+    console.print(spent)
     if report:
         from bastion.sweep.report import write_report
 
