@@ -24,7 +24,6 @@ from bastion.store import EventStore
 
 _LOG_CSS = ".log { max-height: 480px; overflow-y: auto; display: block; }\n"  # the event log scrolls
 
-
 def write_report(db_path: str | Path, run_id: str, out: str | Path) -> Path:
     with EventStore(db_path) as store:
         text = store.scenario_text(run_id)
