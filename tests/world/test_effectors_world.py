@@ -269,7 +269,7 @@ def test_laser_kill_time_matches_the_integrated_dwell():
 def test_laser_dwell_follows_range_and_weather():
     """dwell(r) = dwell_ref (r / r_ref)^2 exp(alpha r - alpha_ref r_ref): the reference point in clear
     air, the square law in vacuum-like air, and haze (Kim) and rain (Carbonneau) lengthen it."""
-    from bastion.scenario.effectors_catalogue import DIRECTED_ENERGY, extinction_per_m
+    from bastion.scenario.catalogue.effectors import DIRECTED_ENERGY, extinction_per_m
 
     de = DIRECTED_ENERGY["de-50kw"]
     clear = extinction_per_m(23.0, 0.0, de.wavelength_um)

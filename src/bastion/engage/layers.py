@@ -51,12 +51,9 @@ from bastion.engage.wta.lexicographic import solve_lexicographic
 from bastion.orders import EffectorOrder
 from bastion.physics.intercept import intercept_time
 from bastion.scenario.compiled import Defence, EffectorSite
-from bastion.scenario.effectors_catalogue import (
-    INS_BIAS_MPS2,
-    ROUND_COST_USD,
-    DirectedEnergyType,
-    InterceptorType,
-)
+from bastion.scenario.catalogue.effectors import DirectedEnergyType, InterceptorType
+from bastion.scenario.catalogue.guns import ROUND_COST_USD
+from bastion.scenario.catalogue.threats import INS_BIAS_MPS2
 from bastion.track.types import Tracks, TrackStatus
 
 MIN_PK = 0.02  # as the gun's: no engagement with a lower estimated kill probability

@@ -5,8 +5,9 @@ Keys (added to a night with effectors beyond the gun, or to any night when costs
 
 * ``cost_usd``: what the night's engagements expended: rounds fired x the gun's round cost, interceptors
   launched x their unit cost, laser shots x their cost per shot, jammers' hours radiating x their
-  operating cost (:mod:`bastion.scenario.effectors_catalogue`, every figure sourced or a stated
-  placeholder); a gun with no round cost makes it ``None`` (unknown, never silently 0);
+  operating cost (:mod:`bastion.scenario.catalogue.effectors`, and ``ROUND_COST_USD`` in
+  :mod:`bastion.scenario.catalogue.guns`: every figure sourced or a stated placeholder); a gun with
+  no round cost makes it ``None`` (unknown, never silently 0);
 * ``engagements``: bursts fired + interceptors launched + laser shots (a jammer radiating is not one);
   ``cost_per_engagement_usd`` and ``cost_per_kill_usd`` (per hostile defeated) their ratios;
 * ``hostiles_defeated``: destroyed, or landed by a fail-safe after losing their link
@@ -26,7 +27,7 @@ from __future__ import annotations
 
 import math
 
-from bastion.scenario.effectors_catalogue import ROUND_COST_USD
+from bastion.scenario.catalogue.guns import ROUND_COST_USD
 
 
 def _money(x: float | None) -> float | None:

@@ -19,6 +19,7 @@ import numpy as np
 import shapely
 
 from bastion import __version__
+from bastion.event_types import RunStart
 from bastion.physics.ballistics import Air
 from bastion.physics.constants import FT
 from bastion.physics.geodesy import Origin
@@ -26,15 +27,8 @@ from bastion.physics.geometry import circle_polygon
 from bastion.physics.terrain import Surface
 from bastion.scenario import schema
 from bastion.scenario.catalogue import CATALOGUE, AircraftType, FriendlyType, GunType, RadarType, ThreatType
-from bastion.scenario.effectors_catalogue import (
-    EffectorType,
-    Guidance,
-    JammerType,
-    effector_types,
-    extinction_per_m,
-    guidance_of,
-    kind_of,
-)
+from bastion.scenario.catalogue.effectors import EffectorType, JammerType, effector_types, extinction_per_m, kind_of
+from bastion.scenario.catalogue.threats import Guidance, guidance_of
 from bastion.scenario.loader import LoadedScenario, ScenarioError
 from bastion.scenario.terrain import build_surface
 
@@ -179,21 +173,22 @@ class Defence:
         """The night's atmospheric extinction coefficient [1/m] at a laser's wavelength."""
         return extinction_per_m(self.visibility_km, self.rain_mm_per_h, wavelength_um)
 
-    def run_start(self, seed: int) -> dict:
+    def run_start(self, seed: int) -> RunStart:
         """The payload of a run's "run_start" event: what ran, where, from when, with which sensors,
         guns and zones (the same header for a simulated night and a live session)."""
-        return {
-            "scenario": self.name,
-            "site": self.site_name,
-            "seed": seed,
-            "version": __version__,
-            "start": self.start.isoformat(),
-            "duration_s": self.duration_s,
-            "weapons_control": self.doctrine.weapons_control,
-            "radars": [r.name for r in self.radars],
-            "guns": [g.name for g in self.guns],
-            "zones": [z.name for z in self.zones],
-        } | ({"effectors": [e.name for e in self.effectors]} if self.effectors else {})
+        return RunStart(
+            scenario=self.name,
+            site=self.site_name,
+            seed=seed,
+            version=__version__,
+            start=self.start.isoformat(),
+            duration_s=self.duration_s,
+            weapons_control=self.doctrine.weapons_control,
+            radars=[r.name for r in self.radars],
+            guns=[g.name for g in self.guns],
+            zones=[z.name for z in self.zones],
+            effectors=[e.name for e in self.effectors] if self.effectors else None,
+        )
 
 
 @dataclass(frozen=True)
@@ -323,14 +318,14 @@ def compile_scenario(loaded: LoadedScenario, read_traffic: bool = True) -> Compi
 
     ``read_traffic=False`` skips recorded-traffic files (for tools that need only the site)."""
     s = loaded.model
-    origin = Origin(s.site.origin.lat, s.site.origin.lon, s.site.origin.elevation_m)
+    origin = s.site.origin
     env = s.environment
     to = np.radians(env.wind_from_deg) + np.pi  # wind blows *to* this azimuth
     wind = env.wind_speed_mps * np.array([np.sin(to), np.cos(to), 0.0])
     delta_t = 0.0
     if env.temperature_c is not None:
-        delta_t = env.temperature_c + 273.15 - (288.15 - 0.0065 * s.site.origin.elevation_m)
-    air = Air(ground_altitude_m=s.site.origin.elevation_m, delta_t_k=delta_t, wind=wind)
+        delta_t = env.temperature_c + 273.15 - (288.15 - 0.0065 * origin.alt_m)
+    air = Air(ground_altitude_m=origin.alt_m, delta_t_k=delta_t, wind=wind)
 
     zones = [_zone(i, origin, z) for i, z in enumerate(s.zones)]
     runways = []

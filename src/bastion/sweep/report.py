@@ -339,7 +339,7 @@ seeds {seed} to {seed + int(meta.get("runs", 0)) - 1} (replication r uses seed {
 P_RA: every hostile defeated before impact (destroyed, or landed by its fail-safe after losing its link).
 P(populated fall): a round or debris fell on a populated zone. Intervals: Wilson 95 %.
 Cost: rounds x round cost, interceptors x unit cost, laser shots, jammers' operating hours (per night; the
-figures and their sources: effectors_catalogue.py).</p>
+figures and their sources: scenario/catalogue/effectors.py and guns.py).</p>
 <table><tr><th>point</th><th>parameters</th><th>runs</th><th>failed</th><th>P(leak)</th><th>P_RA</th>
 <th>P(populated fall)</th><th>civil engaged</th><th>mean leakers</th><th>mean rounds fired</th>
 <th>median rounds per kill</th><th>mean interceptors</th><th>mean cost [$]</th><th>median cost per kill [$]</th></tr>

@@ -3,10 +3,10 @@ lasers on target, and the side effects of jamming on the airport's own GNSS user
 
 The decision side sends :class:`~bastion.orders.EffectorOrder` s; each acts ``reaction_s`` after it
 was given (the catalogue's order-to-effect delay). What each effector does, with the catalogue's
-figures (:mod:`bastion.scenario.effectors_catalogue`, where every figure's source is given):
+figures (:mod:`bastion.scenario.catalogue.effectors`, where every figure's source is given):
 
 * **Jammers** radiate over a footprint (slant range from the antenna; free-space line of sight).
-  What that does to a drone is its guidance's business (:class:`~bastion.scenario.effectors_catalogue.Guidance`):
+  What that does to a drone is its guidance's business (:class:`~bastion.scenario.catalogue.threats.Guidance`):
   a link-flown drone loses its link after its time-out and its fail-safe hovers, then flies home on
   GNSS and lands (lands where it is if GNSS is denied too; resumes its mission if the link returns
   while it hovers); a GNSS-waypoint drone in a GNSS footprint navigates on its inertial sensors, its
@@ -44,9 +44,9 @@ import numpy as np
 
 from bastion.orders import EffectorOrder
 from bastion.physics.intercept import closest_approach, intercept_time
-from bastion.scenario.catalogue import ThreatType
+from bastion.scenario.catalogue.effectors import DirectedEnergyType, InterceptorType
+from bastion.scenario.catalogue.threats import ThreatType, guidance_of
 from bastion.scenario.compiled import EffectorSite
-from bastion.scenario.effectors_catalogue import DirectedEnergyType, InterceptorType, guidance_of
 from bastion.world.debris import break_up
 from bastion.world.drones import CRUISE, DIVE, HOVER, LANDED, LANDING, RETURN
 from bastion.world.labels import DEBRIS_LABEL, EXTERNAL_LABEL, FRIENDLY_LABEL, describe_label
