@@ -17,6 +17,7 @@ import dataclasses
 import numpy as np
 import pytest
 
+from bastion import event_types as ev
 from bastion.api import compile_named
 from bastion.assess.types import Identity, ThreatPicture, TrackClass
 from bastion.engage.manager import EngagementManager
@@ -88,17 +89,17 @@ def test_a_far_drone_gets_the_interceptor(layered):
     orders, events, _ = m.step(tracks, picture_of(tracks, [Identity.HOSTILE]), 1.0)
     launches = [o for o in orders if isinstance(o, EffectorOrder) and o.action == "launch"]
     assert len(launches) == 1 and launches[0].track_id == 7
-    (said,) = [p for k, p in events if k == "effector_order" and p["action"] == "launch"]
-    assert said["effector"] == "Coyote-1" and said["pk"] == 0.8 and said["cost_usd"] == 125_000.0
+    (said,) = [p for p in events if p.KIND == "effector_order" and p.action == "launch"]
+    assert said.effector == "Coyote-1" and said.pk == 0.8 and said.cost_usd == 125_000.0
     site = layered.effectors[2]
     tau = intercept_time(np.array(FAR[:3]) - site.position, np.array(FAR[3:]), 150.0, 5.0)
-    assert said["intercept_s"] == pytest.approx(tau, abs=0.05)
+    assert said.intercept_s == pytest.approx(tau, abs=0.05)
     # the launcher held one round: the next scan has none, and says so
     tracks2 = tracks_of([[*np.add(FAR[:3], np.multiply(FAR[3:], 1.0)), *FAR[3:]]], t=101.0)
     tracks2.id[:] = 8  # another drone
     orders, events, _ = m.step(tracks2, picture_of(tracks2, [Identity.HOSTILE]), 1.0)
     assert not any(isinstance(o, EffectorOrder) and o.action == "launch" for o in orders)
-    assert ("cannot_engage", {"track": 8, "reason": "Coyote-1: no interceptors left"}) in events
+    assert ev.CannotEngage(track=8, reason="Coyote-1: no interceptors left") in events
 
 
 def test_tight_asks_naming_the_launcher(layered):
@@ -106,10 +107,10 @@ def test_tight_asks_naming_the_launcher(layered):
     tracks = tracks_of([FAR])
     orders, events, _ = m.step(tracks, picture_of(tracks, [Identity.HOSTILE]), 1.0)
     assert not any(isinstance(o, EffectorOrder) and o.action == "launch" for o in orders)
-    (req,) = [p for k, p in events if k == "authorisation_request"]
-    assert req["gun"] == "Coyote-1" and req["track"] == 7
-    out = m.authorise(req["request"], True, "op", 101.0)
-    assert out[0][1]["gun"] == "Coyote-1"
+    (req,) = [p for p in events if p.KIND == "authorisation_request"]
+    assert req.gun == "Coyote-1" and req.track == 7
+    out = m.authorise(req.request, True, "op", 101.0)
+    assert out[0].gun == "Coyote-1"
 
 
 def test_no_launch_when_the_debris_would_fall_on_the_terminal(layered):
@@ -123,7 +124,7 @@ def test_no_launch_when_the_debris_would_fall_on_the_terminal(layered):
     tracks = tracks_of([[*start, *v]])
     orders, events, _ = m.step(tracks, picture_of(tracks, [Identity.HOSTILE]), 1.0)
     assert orders == []
-    (why,) = [p["reason"] for k, p in events if k == "cannot_engage"]
+    (why,) = [p.reason for p in events if p.KIND == "cannot_engage"]
     assert "Coyote-1: its debris would fall on Terminal (populated)" in why
 
 
@@ -135,7 +136,7 @@ def test_no_launch_with_a_civil_track_near_the_intercept_point(layered):
     tracks = tracks_of([FAR, [*near, 0.0, 0.0, 0.0]])
     orders, events, _ = m.step(tracks, picture_of(tracks, [Identity.HOSTILE, Identity.CIVIL]), 1.0)
     assert not any(isinstance(o, EffectorOrder) and o.action == "launch" for o in orders)
-    (why,) = [p["reason"] for k, p in events if k == "cannot_engage"]
+    (why,) = [p.reason for p in events if p.KIND == "cannot_engage"]
     assert "track 8 (not hostile) would be within 500 m of the intercept point" in why
 
 
@@ -151,10 +152,10 @@ def test_gnss_jammer_and_a_civil_track_in_its_footprint(layered, policy, radiate
     orders, events, _ = m.step(tracks, picture_of(tracks, [Identity.HOSTILE, Identity.CIVIL]), 1.0)
     on = [o for o in orders if isinstance(o, EffectorOrder) and o.action == "radiate"]
     assert bool(on) is radiates
-    held = [p for k, p in events if k == "jammer_hold"]
+    held = [p for p in events if p.KIND == "jammer_hold"]
     assert bool(held) is not radiates
     if held:
-        assert "track(s) 8 inside the GNSS footprint" in held[0]["reason"]
+        assert "track(s) 8 inside the GNSS footprint" in held[0].reason
 
 
 def test_rf_jammer_not_kept_on_for_a_drone_that_is_not_link_flown(layered):
@@ -168,9 +169,9 @@ def test_rf_jammer_not_kept_on_for_a_drone_that_is_not_link_flown(layered):
         tracks = tracks_of([x], t=t + k)
         orders, events, _ = m.step(tracks, picture_of(tracks, [Identity.HOSTILE]), 1.0)
         silenced += [o for o in orders if isinstance(o, EffectorOrder) and o.action == "silence"]
-        assessed += [p for kind, p in events if kind == "jam_assessment"]
-    assert len(assessed) == 1 and not assessed[0]["affected"]
-    assert "kept its course and speed" in assessed[0]["reason"] and len(silenced) == 1
+        assessed += [p for p in events if p.KIND == "jam_assessment"]
+    assert len(assessed) == 1 and not assessed[0].affected
+    assert "kept its course and speed" in assessed[0].reason and len(silenced) == 1
 
 
 def test_a_guns_only_site_has_no_layers():

@@ -28,16 +28,16 @@ def night():
 def test_rf_jammer_does_nothing_to_gnss_waypoint_drones(night):
     r, _ = night
     ev = r.log.events
-    assert any(e.kind == "jammer_radiating" and e.payload["band"] == "rf-link" for e in ev)
+    assert any(e.kind == "jammer_radiating" and e.payload.band == "rf-link" for e in ev)
     assert not any(e.kind in ("link_lost", "failsafe", "drone_landed") for e in ev)
     said = [e for e in ev if e.kind == "jam_assessment"]
-    assert said and all(not e.payload["affected"] for e in said)
-    assert "not flown over a radio link" in said[0].payload["reason"]
+    assert said and all(not e.payload.affected for e in said)
+    assert "not flown over a radio link" in said[0].payload.reason
     truth = {tid: r.record.truth_of(tid) for tid in r.record.track_votes}
-    assert all(describe_label(truth[e.payload["track"]])[0] == "threat" for e in said)
+    assert all(describe_label(truth[e.payload.track])[0] == "threat" for e in said)
     # the RF jammer then falls silent for want of a drone it could affect
-    silent = [e for e in ev if e.kind == "effector_order" and e.payload["action"] == "silence"]
-    assert any(e.payload["effector"] == "RF-jammer" and e.t >= said[0].t for e in silent)
+    silent = [e for e in ev if e.kind == "effector_order" and e.payload.action == "silence"]
+    assert any(e.payload.effector == "RF-jammer" and e.t >= said[0].t for e in silent)
 
 
 @pytest.mark.slow
@@ -45,9 +45,9 @@ def test_gnss_jammer_denies_gnss_and_counts_the_airport(night):
     r, s = night
     ev = r.log.events
     denied = [e for e in ev if e.kind == "gnss_denied"]
-    assert denied and s["gnss_denied_drones"] == len({e.payload["threat"] for e in denied})
+    assert denied and s["gnss_denied_drones"] == len({e.payload.threat for e in denied})
     assert s["gnss_drift_m_max"] > 0.0
-    counted = {e.payload["civil"] for e in ev if e.kind == "civil_in_jammer_footprint"}
+    counted = {e.payload.civil for e in ev if e.kind == "civil_in_jammer_footprint"}
     assert s["civil_in_jammer_footprint"] == len(counted) >= 1  # the arrival, landed and taxiing
     assert s["civil_jammed_s"] > 0.0 and s["gnss_jammed_zone_s"]["Terminal"] > 0.0
     assert s["civil_engaged"] == 0 and s["civil_hit"] == 0
@@ -59,10 +59,10 @@ def test_every_order_is_explained_and_the_costs_add_up(night):
     ev = r.log.events
     orders = [e for e in ev if e.kind == "effector_order"]
     for e in orders:
-        if e.payload["action"] in ("radiate", "silence"):
-            assert e.payload["reason"]
+        if e.payload.action in ("radiate", "silence"):
+            assert e.payload.reason
         else:
-            assert 0.0 < e.payload["pk"] <= 1.0 and e.payload["cost_usd"] > 0.0
+            assert 0.0 < e.payload.pk <= 1.0 and e.payload.cost_usd > 0.0
     launched = [e for e in ev if e.kind == "interceptor_launched"]
     assert len(launched) == s["interceptors_launched"] <= 1  # the launcher holds one round
     usage = s["effector_usage"]

@@ -5,7 +5,7 @@ import pytest
 
 from bastion.engine.events import Event
 from bastion.engine.leaks import leak_reasons
-from bastion.event_types import from_dict
+from bastion.event_types import EffectorOrder, from_dict
 
 TRUTH = {10: ("threat", 0), 11: ("threat", 1), 20: ("threat", 2)}  # track -> truth
 
@@ -105,8 +105,11 @@ def test_engaged_but_leaked(complete_at, hits, expected):
 
 def test_effector_engaged_but_not_destroyed():
     """An interceptor launched at a leaker that no gun fired at: the reason names the effector (issue 19)."""
-    launch = Event(0, 5.0, "effector_order", "decision", {"track": 10, "effector": "Coyote-1", "action": "launch"})
-    radiate = Event(0, 6.0, "effector_order", "decision", {"effector": "GNSS-jammer", "action": "radiate"})
+    # (built directly: the payload's own "kind" key would clash with the helper's argument)
+    launch = Event(0, 5.0, "effector_order", "decision", EffectorOrder(order=3, track=10, effector="Coyote-1",
+                                                                      kind="interceptor", action="launch"))
+    radiate = Event(0, 6.0, "effector_order", "decision", EffectorOrder(order=4, effector="GNSS-jammer",
+                                                                       kind="gnss-jammer", action="radiate"))
     out = leak_reasons([hostile(1.0, 10), launch, radiate, leak(40.0, 0)], 2, truth, ["A", "B", "C"])
     assert [(w["name"], w["reason"]) for w in out] == [("A", "effector engaged, not destroyed")]
     assert out[0]["detail"] == "Coyote-1 (launch at 5 s)"

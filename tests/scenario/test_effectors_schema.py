@@ -99,11 +99,12 @@ p_rf_piloted = 0.2
     ]
     assert d.visibility_km == 5.0 and d.rain_mm_per_h == 1.5
     assert d.doctrine.layers.jam_with_civil == "accept" and d.doctrine.layers.p_rf_piloted == 0.2
-    assert d.run_start(1)["effectors"] == ["C1", "J1", "L1"]
+    assert d.run_start(1).effectors == ["C1", "J1", "L1"]
 
 
 def test_guns_only_night_has_no_effector_key_in_its_header():
-    assert "effectors" not in compile_scenario(parse(GOOD, "ok.toml")).defence.run_start(1)
+    header = compile_scenario(parse(GOOD, "ok.toml")).defence.run_start(1)
+    assert header.effectors is None and "effectors" not in header.to_dict()
 
 
 def test_unknown_type_and_misspelt_key_name_field_and_line():

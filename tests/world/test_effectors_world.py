@@ -73,7 +73,7 @@ def advance(world: World, t_end: float, dt: float = 1.0) -> list:
 
 
 def first(events, kind):
-    return next(e for e in events if e[1] == kind)
+    return next(e for e in events if e[1].KIND == kind)
 
 
 @pytest.mark.parametrize(
@@ -117,8 +117,8 @@ def test_interceptor_pure_pursuit_capture_time_matches_the_closed_form(drone_at,
     d = float(np.linalg.norm(rel))
     expected = pure_pursuit_time(d, speed, 150.0, float(vel @ rel) / (speed * d))
     assert fuzed[0] == pytest.approx(expected, rel=0.01)
-    assert fuzed[2]["killed"] and first(events, "kill")[2]["by"] == "C1"
-    assert any(e[1] == "debris_impact" and e[2].get("effector") == "C1" for e in events)  # its own debris falls
+    assert fuzed[1].killed and first(events, "kill")[1].by == "C1"
+    assert any(e[1].KIND == "debris_impact" and e[1].effector == "C1" for e in events)  # its own debris falls
 
 
 def test_closed_form_pursuit_limits():
@@ -145,7 +145,7 @@ target_zone = "Camp"
 
 
 def impact(events):
-    return next(e for e in events if e[1] in ("leak", "impact_open_ground"))
+    return next(e for e in events if e[1].KIND in ("leak", "impact_open_ground"))
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -155,8 +155,8 @@ def test_gnss_denial_moves_the_impact_by_the_inertial_error(seed):
     jammed.execute(EffectorOrder(1, 0, "radiate", 0.0), 0.0)
     ev_q, ev_j = advance(quiet, 300.0), advance(jammed, 300.0)
     t_denied = first(ev_j, "gnss_denied")[0]
-    t_imp, p_imp = impact(ev_j)[0], np.array(impact(ev_j)[2]["position"][:2])
-    p_quiet = np.array(impact(ev_q)[2]["position"][:2])
+    t_imp, p_imp = impact(ev_j)[0], np.array(impact(ev_j)[1].position[:2])
+    p_quiet = np.array(impact(ev_q)[1].position[:2])
     bias = jammed.effectors.bias[0]
     tau = t_imp - t_denied
     expected = 0.5 * bias * tau * tau  # Groves 2013 §5.7: unaided inertial error from a constant bias
@@ -171,7 +171,7 @@ def test_rf_jammer_leaves_a_gnss_waypoint_drone_as_it_was():
     jammed.execute(EffectorOrder(1, 0, "radiate", 0.0), 0.0)
     ev_q, ev_j = advance(quiet, 300.0), advance(jammed, 300.0)
     assert impact(ev_j) == impact(ev_q)
-    assert not any(e[1] in ("link_lost", "gnss_denied", "failsafe") for e in ev_j)
+    assert not any(e[1].KIND in ("link_lost", "gnss_denied", "failsafe") for e in ev_j)
     assert jammed.effectors.exposure.radiating_s[0] == pytest.approx(298.0)
 
 
@@ -204,11 +204,11 @@ def test_link_loss_hover_then_home_and_land():
     # it enters the 2 km footprint at 600 m / 15 m/s = 40 s and loses its link 2 s later
     assert lost[0] == pytest.approx(42.0, abs=0.6)
     home = first(events, "failsafe")
-    assert home[0] == pytest.approx(lost[0] + 10.0, abs=0.6) and "returns" in home[2]["action"]
+    assert home[0] == pytest.approx(lost[0] + 10.0, abs=0.6) and "returns" in home[1].action
     landed = first(events, "drone_landed")
-    np.testing.assert_allclose(landed[2]["position"][:2], [0.0, -2600.0], atol=25.0)
+    np.testing.assert_allclose(landed[1].position[:2], [0.0, -2600.0], atol=25.0)
     assert world.drones.state[0] == LANDED
-    assert not any(e[1] in ("leak", "impact_open_ground", "detonation") for e in events)
+    assert not any(e[1].KIND in ("leak", "impact_open_ground", "detonation") for e in events)
 
 
 def test_link_loss_with_gnss_denied_lands_where_it_hovers():
@@ -252,7 +252,7 @@ def test_laser_kill_time_matches_the_integrated_dwell():
     needed = world.effectors.lasers[0].needed
     events += advance(world, 200.0)
     off = first(events, "laser_off")
-    assert off[2]["killed"]
+    assert off[1].killed
     de = world.scenario.defence.effectors[0].type
     alpha = world.scenario.defence.extinction_per_m(de.wavelength_um)
 
@@ -263,7 +263,7 @@ def test_laser_kill_time_matches_the_integrated_dwell():
     t_on = de.reaction_s
     t_kill = brentq(lambda tk: quad(rate, t_on, tk)[0] - needed, t_on + 1e-6, 190.0)
     assert off[0] == pytest.approx(t_kill, abs=0.15)
-    assert first(events, "kill")[2]["by"] == "L"
+    assert first(events, "kill")[1].by == "L"
 
 
 def test_laser_dwell_follows_range_and_weather():
@@ -315,5 +315,5 @@ def test_civil_aircraft_seconds_in_a_gnss_footprint():
         inside += 0.05 * float(on[0] and np.linalg.norm(pos[0] - site.position) <= site.footprint_m)
     assert inside > 30.0
     assert world.effectors.exposure.civil_s[0] == pytest.approx(inside, abs=1.5)
-    said = [e for e in events if e[1] == "civil_in_jammer_footprint"]
-    assert len(said) == 1 and said[0][2]["callsign"] == "ABC123"
+    said = [e for e in events if e[1].KIND == "civil_in_jammer_footprint"]
+    assert len(said) == 1 and said[0][1].callsign == "ABC123"

@@ -45,6 +45,7 @@ import numpy as np
 import shapely
 from scipy.special import ndtr
 
+from bastion import event_types as ev
 from bastion.assess.types import Identity, ThreatPicture, TrackClass
 from bastion.engage import kill_assessment
 from bastion.engage.wta.lexicographic import solve_lexicographic
@@ -79,7 +80,7 @@ class EffectorPlan:
     pk: float
     cost_usd: float
     t_effect: float  # predicted intercept, or the end of the lasing [s]
-    detail: dict = field(default_factory=dict)  # for the order's event
+    detail: dict = field(default_factory=dict)  # the plan's fields of the order's event (ev.EffectorOrder)
 
 
 @dataclass
@@ -119,18 +120,16 @@ class Layers:
         self.usage: dict[int, int] = {}  # effector -> engagements ordered
 
     # -- reports from the effectors ------------------------------------------------------------------
-    def report(self, kind: str, k: int, order: int, rounds: int | None, t: float) -> list[tuple[str, dict]]:
+    def report(self, kind: str, k: int, order: int, rounds: int | None, t: float) -> list[ev.Payload]:
         """Effector ``k`` reports (its datalink or its crew): ``rounds`` left after a launch, a laser
         shot or a reload; an interceptor of ``order`` detonated or self-destructed, or a laser stopped
         lasing: its engagement is looked at now (the look needs no longer wait for the planned time)."""
-        out: list[tuple[str, dict]] = []
+        out: list[ev.Payload] = []
         if rounds is not None:
             before = int(self.rounds[k])
             self.rounds[k] = rounds
             if before <= 0 < rounds:
-                out.append(
-                    ("effector_status", {"effector": self.sites[k].name, "rounds": rounds, "reason": "reloaded"})
-                )
+                out.append(ev.EffectorStatus(effector=self.sites[k].name, rounds=rounds, reason="reloaded"))
         if kind in ("interceptor_fuzed", "interceptor_self_destruct", "laser_off"):
             look = t + self.d.doctrine.look_s
             for e in self.looking:
@@ -197,7 +196,7 @@ class Layers:
         return orders, events, ended
 
     # -- looks --------------------------------------------------------------------------------------------
-    def _assess(self, tracks: Tracks, ended: dict[int, str], orders: list) -> list[tuple[str, dict]]:
+    def _assess(self, tracks: Tracks, ended: dict[int, str], orders: list) -> list[ev.Payload]:
         """Kill assessments of the engagements whose look has ended; an interceptor still flying at a
         track assessed destroyed (by any effector or gun) is told to destroy itself."""
         if not self.looking:
@@ -219,17 +218,14 @@ class Layers:
                 continue
             destroyed = verdict == "destroyed"
             out.append(
-                (
-                    "kill_assessment",
-                    {
-                        "track": e.track,
-                        "gun": self.sites[e.effector].name,
-                        "order": e.order.order_id,
-                        "destroyed": destroyed,
-                        "class": "other",
-                        "verdict": verdict,
-                        "reason": reason,
-                    },
+                ev.KillAssessment(
+                    track=e.track,
+                    gun=self.sites[e.effector].name,
+                    order=e.order.order_id,
+                    destroyed=destroyed,
+                    klass="other",
+                    verdict=verdict,
+                    reason=reason,
                 )
             )
             if destroyed:
@@ -241,16 +237,13 @@ class Layers:
                     EffectorOrder(e.order.order_id, e.effector, "abort", tracks.t, e.track, engagement=e.order.order_id)
                 )
                 out.append(
-                    (
-                        "effector_order",
-                        {
-                            "order": e.order.order_id,
-                            "effector": self.sites[e.effector].name,
-                            "kind": "interceptor",
-                            "action": "abort",
-                            "track": e.track,
-                            "reason": "its target is assessed destroyed",
-                        },
+                    ev.EffectorOrder(
+                        order=e.order.order_id,
+                        effector=self.sites[e.effector].name,
+                        kind="interceptor",
+                        action="abort",
+                        track=e.track,
+                        reason="its target is assessed destroyed",
                     )
                 )
         self.looking = [e for e in still if e.track not in m.destroyed]
@@ -308,33 +301,26 @@ class Layers:
                 key = ("hold", k, hold)
                 if key not in self._said:
                     self._said.add(key)
-                    events.append(("jammer_hold", {"effector": site.name, "tracks": cleared, "reason": hold}))
+                    events.append(ev.JammerHold(effector=site.name, tracks=cleared, reason=hold))
             if want and not self.radiating[k]:
                 self.radiating[k] = True
                 self.radiating_from[k] = t + site.type.reaction_s
                 self.usage[k] = self.usage.get(k, 0) + 1
-                orders.append(EffectorOrder(self._new_order(), k, "radiate", t))
+                oid = self._new_order()
+                orders.append(EffectorOrder(oid, k, "radiate", t))
                 why = f"hostile drone track(s) in the footprint or predicted there within {lead:g} s"
                 events.append(
-                    (
-                        "effector_order",
-                        {
-                            "effector": site.name,
-                            "kind": site.kind,
-                            "action": "radiate",
-                            "tracks": cleared,
-                            "reason": why,
-                        },
+                    ev.EffectorOrder(
+                        order=oid, effector=site.name, kind=site.kind, action="radiate", tracks=cleared, reason=why
                     )
                 )
             elif not want and self.radiating[k]:
                 self.radiating[k] = False
                 self.radiating_from[k] = math.inf
-                orders.append(EffectorOrder(self._new_order(), k, "silence", t))
+                oid = self._new_order()
+                orders.append(EffectorOrder(oid, k, "silence", t))
                 why = hold or "no hostile drone it could affect in or near the footprint"
-                events.append(
-                    ("effector_order", {"effector": site.name, "kind": site.kind, "action": "silence", "reason": why})
-                )
+                events.append(ev.EffectorOrder(order=oid, effector=site.name, kind=site.kind, action="silence", reason=why))
 
     def _assess_rf(self, tracks: Tracks, hostile: list[int], ids, t: float, events: list) -> None:
         """Whether each hostile drone inside a radiating RF footprint reacts: one that keeps its course
@@ -363,20 +349,19 @@ class Layers:
                 speed0 = float(np.hypot(*v0))
                 along = float(v @ v0) / max(speed0, 1e-9)  # speed along the course it entered with
                 kept = along >= RF_KEPT_SPEED * speed0
-                payload = {"track": tid, "effector": site.name, "affected": not kept}
                 if kept:
                     self.not_link_flown.add(tid)
-                    payload["reason"] = (
+                    why = (
                         f"kept its course and speed ({along:.0f} of {speed0:.0f} m/s) for {t - t0:.0f} s inside the "
                         "RF footprint: not flown over a radio link (GNSS waypoints); the RF jammer has no effect on it"
                     )
                 else:
                     self.link_affected.add(tid)
-                    payload["reason"] = (
+                    why = (
                         f"slowed or turned ({along:.0f} of {speed0:.0f} m/s along its course) {t - t0:.0f} s "
                         "inside the RF footprint: its link is jammed"
                     )
-                events.append(("jam_assessment", payload))
+                events.append(ev.JamAssessment(track=tid, effector=site.name, affected=not kept, reason=why))
 
     @staticmethod
     def _min_distance(x: np.ndarray, point: np.ndarray, horizon: float) -> float:
@@ -605,18 +590,15 @@ class Layers:
             EffectorEngagement(order, tid, k, plan.pk, plan.t_effect, look, float(np.hypot(v[0], v[1])))
         )
         events.append(
-            (
-                "effector_order",
-                {
-                    "order": oid,
-                    "effector": site.name,
-                    "kind": site.kind,
-                    "action": action,
-                    "track": tid,
-                    "pk": round(plan.pk, 3),
-                    "cost_usd": plan.cost_usd,
-                    **plan.detail,
-                },
+            ev.EffectorOrder(
+                order=oid,
+                effector=site.name,
+                kind=site.kind,
+                action=action,
+                track=tid,
+                pk=round(plan.pk, 3),
+                cost_usd=plan.cost_usd,
+                **plan.detail,
             )
         )
         return order

@@ -46,11 +46,11 @@ def effector_scores(result, kinds: dict[str, list], killed: set[int]) -> dict:
         usage[g.name] = {"kind": "gun", "engagements": 0, "rounds": 0, "cost_usd": 0.0, "kills": 0}
     for e in of("gun_fired"):
         p = e.payload
-        g = d.guns[p["gun"]]
-        gun_of_order[p["order"]] = p["gun"]
+        g = d.guns[p.gun]
+        gun_of_order[p.order] = p.gun
         u = usage[g.name]
         u["engagements"] += 1
-        u["rounds"] += int(p["rounds"])
+        u["rounds"] += int(p.rounds)
     for g in d.guns:
         u = usage[g.name]
         u["cost_usd"] = u["rounds"] * ROUND_COST_USD.get(g.type.name, math.nan)
@@ -58,13 +58,13 @@ def effector_scores(result, kinds: dict[str, list], killed: set[int]) -> dict:
         what = {"interceptor": "interceptors", "directed-energy": "shots"}.get(s.kind, "radiating_s")
         usage[s.name] = {"kind": s.kind, "engagements": 0, what: 0, "cost_usd": 0.0, "kills": 0}
     for e in of("interceptor_launched"):
-        s = d.effectors[e.payload["effector_index"]]
+        s = d.effectors[e.payload.effector_index]
         u = usage[s.name]
         u["engagements"] += 1
         u["interceptors"] += 1
         u["cost_usd"] += s.type.unit_cost_usd
     for e in of("laser_on"):
-        s = d.effectors[e.payload["effector_index"]]
+        s = d.effectors[e.payload.effector_index]
         u = usage[s.name]
         u["engagements"] += 1
         u["shots"] += 1
@@ -77,18 +77,18 @@ def effector_scores(result, kinds: dict[str, list], killed: set[int]) -> dict:
             u["radiating_s"] = round(seconds, 1)
             u["cost_usd"] = seconds / 3600.0 * s.type.cost_per_hour_usd
     for e in of("kill"):
-        by = e.payload.get("by")
+        by = e.payload.by
         if by is not None and by in usage:
             usage[by]["kills"] += 1
     for e in of("hit"):
-        if e.payload.get("killed"):
-            g = gun_of_order.get(e.payload["order"])
+        if e.payload.killed:
+            g = gun_of_order.get(e.payload.order)
             if g is not None:
                 usage[d.guns[g].name]["kills"] += 1
     for u in usage.values():
         total += u["cost_usd"]
         u["cost_usd"] = _money(u["cost_usd"])
-    landed = {e.payload["threat"] for e in of("drone_landed")}
+    landed = {e.payload.threat for e in of("drone_landed")}
     defeated = len(killed | landed)
     engagements = len(of("gun_fired")) + len(of("interceptor_launched")) + len(of("laser_on"))
     total_or_none = total if math.isfinite(total) else None
@@ -112,7 +112,7 @@ def effector_scores(result, kinds: dict[str, list], killed: set[int]) -> dict:
             civil_jammed_s=round(sum(civil_s.values()), 1),
             friendly_in_jammer_footprint=len(exposure.friendly_s) if exposure is not None else 0,
             gnss_jammed_zone_s={z: round(s, 1) for z, s in sorted((exposure.zone_s if exposure else {}).items())},
-            gnss_denied_drones=len({e.payload["threat"] for e in of("gnss_denied")}),
+            gnss_denied_drones=len({e.payload.threat for e in of("gnss_denied")}),
             gnss_drift_m_max=round(max(drift), 1) if drift else 0.0,
         )
     return out

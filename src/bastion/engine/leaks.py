@@ -88,9 +88,9 @@ def _reason(g, t_leak, ev, completions, fired, magazines, n_guns, truth) -> tupl
         if hits:
             return "hit but not killed", f"{n} burst(s), {hits} hit(s) before impact; none killed it"
         return "last burst missed", f"{n} burst(s), no hit before impact"
-    engaged = [e for e in ev.get("effector_order", []) if e.t <= t_leak and e.payload["action"] in ("launch", "lase")]
+    engaged = [e for e in ev.get("effector_order", []) if e.t <= t_leak and e.payload.action in ("launch", "lase")]
     if engaged:
-        used = ", ".join(f"{e.payload['effector']} ({e.payload['action']} at {e.t:.0f} s)" for e in engaged)
+        used = ", ".join(f"{e.payload.effector} ({e.payload.action} at {e.t:.0f} s)" for e in engaged)
         return "effector engaged, not destroyed", used
     if not ev and not ids:
         return "never tracked", "no track of it reached the decision log"

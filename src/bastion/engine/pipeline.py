@@ -141,8 +141,8 @@ class DecisionPipeline:
         or that its laser stopped (:meth:`bastion.engage.layers.Layers.report`)."""
         layers = self.engagements.layers
         if layers is not None:
-            for k, payload in layers.report(kind, effector, order, rounds, t):
-                self.emit(t, k, "decision", payload)
+            for payload in layers.report(kind, effector, order, rounds, t):
+                self.emit(t, "decision", payload)
 
     def admit(self, det: Detections, now: float | None = None) -> bool:
         """The input check of a radar scan received at ``now`` by the system's clock: refused (with an

@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from bastion import event_types as et
 from bastion.orders import EffectorOrder
 from bastion.physics.intercept import closest_approach, intercept_time
 from bastion.scenario.catalogue.effectors import DirectedEnergyType, InterceptorType
@@ -51,7 +52,7 @@ from bastion.world.debris import break_up
 from bastion.world.drones import CRUISE, DIVE, HOVER, LANDED, LANDING, RETURN
 from bastion.world.labels import DEBRIS_LABEL, EXTERNAL_LABEL, FRIENDLY_LABEL, describe_label
 
-TruthEvent = tuple[float, str, dict]
+TruthEvent = tuple[float, et.Payload]  # (time [s], payload), as the world's
 _RF, _GNSS, _BALLISTIC = 0, 1, 2
 _CONTROL_CODE = {"rf-link": _RF, "gnss-waypoints": _GNSS, "ballistic": _BALLISTIC}
 LASER_GATE_M = 100.0  # a laser's tracker locks the object nearest its cue within this [m] (placeholder L)
@@ -198,12 +199,12 @@ class Effectors:
             if self.radiating[k]:
                 return []
             self.radiating[k] = True
-            return [(t, "jammer_radiating", base | {"band": site.type.band, "footprint_m": site.footprint_m})]
+            return [(t, et.JammerRadiating(**base, band=site.type.band, footprint_m=site.footprint_m))]
         if order.action == "silence":
             if not self.radiating[k]:
                 return []
             self.radiating[k] = False
-            return [(t, "jammer_silent", base | {"band": site.type.band})]
+            return [(t, et.JammerSilent(**base, band=site.type.band))]
         if order.action == "cue":  # a fresh cue over the uplink for an interceptor not yet locked
             for m in self.interceptors:
                 if m.order.order_id == order.engagement and m.label is None and order.cue is not None:
@@ -217,12 +218,12 @@ class Effectors:
             ev: list[TruthEvent] = []
             for m in [m for m in self.interceptors if m.order.order_id == order.engagement]:
                 self.interceptors.remove(m)
-                ev.append((t, "interceptor_self_destruct", self._gone(m, "aborted by the C2")))
+                ev.append((t, self._gone(m, "aborted by the C2")))
                 self._break_up(m, t, ev)
             return ev
         base["track"] = order.track_id
         if self.rounds[k] <= 0:
-            return [(t, "effector_order_refused", base | {"reason": "no rounds left (reloading)"})]
+            return [(t, et.EffectorOrderRefused(**base, reason="no rounds left (reloading)"))]
         if order.action == "launch":
             t_go = max(t, self.last_launch[k] + site.type.launch_interval_s)
             if t_go > t + 1e-9:  # too soon after the last launch: it leaves when the launcher can
@@ -232,13 +233,13 @@ class Effectors:
             return self._launch(order, site, t)
         if order.action == "lase":
             if k in self.lasers:
-                return [(t, "effector_order_refused", base | {"reason": "already lasing"})]
+                return [(t, et.EffectorOrderRefused(**base, reason="already lasing"))]
             self.rounds[k] -= 1
             self._maybe_reload(k, t)
             needed = float(np.exp(self.rng.normal(0.0, site.type.sigma_log)))
             self.lasers[k] = _Laser(order, site, needed)
-            return [(t, "laser_on", base | {"rounds_left": int(self.rounds[k])})]
-        return [(t, "effector_order_refused", base | {"reason": f"unknown action {order.action!r}"})]
+            return [(t, et.LaserOn(**base, rounds_left=int(self.rounds[k])))]
+        return [(t, et.EffectorOrderRefused(**base, reason=f"unknown action {order.action!r}"))]
 
     def _launch(self, order: EffectorOrder, site: EffectorSite, t: float) -> list[TruthEvent]:
         k = site.index
@@ -254,15 +255,14 @@ class Effectors:
         return [
             (
                 t,
-                "interceptor_launched",
-                {
-                    "order": order.order_id,
-                    "effector": site.name,
-                    "effector_index": k,
-                    "track": order.track_id,
-                    "position": _r(pos),
-                    "rounds_left": int(self.rounds[k]),
-                },
+                et.InterceptorLaunched(
+                    order=order.order_id,
+                    effector=site.name,
+                    effector_index=k,
+                    track=order.track_id,
+                    position=_r(pos),
+                    rounds_left=int(self.rounds[k]),
+                ),
             )
         ]
 
@@ -291,14 +291,14 @@ class Effectors:
         for j in np.flatnonzero(gnss_in & guided & np.isnan(self.denied_since)):
             self.denied_since[j] = t0
             self.bias[j] = self.rng.normal(0.0, self.ins_bias[j], 2)
-            ev.append((t0, "gnss_denied", self._who(j) | {"effector": self.sites[gnss_by[j]].name}))
+            ev.append((t0, et.GnssDenied(**self._who(j), effector=self.sites[gnss_by[j]].name)))
         for j in np.flatnonzero(~gnss_in & np.isfinite(self.denied_since)):
             err = float(np.hypot(*self.error[j]))
             self._shift(j, -self.error[j])
             self.error[j] = 0.0
             self.denied_since[j] = np.nan
             if air[j]:
-                ev.append((t0, "gnss_restored", self._who(j) | {"error_m": round(err, 1)}))
+                ev.append((t0, et.GnssRestored(**self._who(j), error_m=round(err, 1))))
         drift = np.flatnonzero(gnss_in & (self.control == _GNSS) & ((state == CRUISE) | (state == DIVE)))
         for j in drift:
             tau = t1 - self.denied_since[j]
@@ -318,11 +318,11 @@ class Effectors:
             state[j] = HOVER
             fleet.vel[j] = 0.0
             self.hover_until[j] = t1 + self.hover_s[j]
-            ev.append((t1, "link_lost", self._who(j) | {"effector": self.sites[rf_by[j]].name, "then": "hover"}))
+            ev.append((t1, et.LinkLost(**self._who(j), effector=self.sites[rf_by[j]].name, then="hover")))
         for j in np.flatnonzero((state == HOVER) & ~jam):
             state[j] = CRUISE  # the link is back before the fail-safe flew it home: the pilot carries on
             self.hover_until[j] = np.nan
-            ev.append((t0, "link_restored", self._who(j)))
+            ev.append((t0, et.LinkRestored(**self._who(j))))
         return ev
 
     def after_drones(self, t0: float, dt: float) -> tuple[list[TruthEvent], list[int]]:
@@ -342,12 +342,12 @@ class Effectors:
             if t1 >= self.hover_until[j]:
                 state[j] = LANDING if denied[j] else RETURN
                 then = "lands where it is (no GNSS to fly home)" if denied[j] else "returns to its launch point"
-                ev.append((t1, "failsafe", self._who(j) | {"action": then}))
+                ev.append((t1, et.Failsafe(**self._who(j), action=then)))
         arriving = set()
         for j in np.flatnonzero(state == RETURN):
             if denied[j]:
                 state[j] = LANDING
-                ev.append((t1, "failsafe", self._who(j) | {"action": "lands where it is (GNSS denied)"}))
+                ev.append((t1, et.Failsafe(**self._who(j), action="lands where it is (GNSS denied)")))
                 continue
             to = self.home[j] - fleet.pos[j, :2]
             dist = float(np.hypot(*to))
@@ -371,14 +371,8 @@ class Effectors:
             fleet.end_time[j] = t1
             landed.append(int(j))
             p = fleet.pos[j]
-            ev.append(
-                (
-                    t1,
-                    "drone_landed",
-                    self._who(j)
-                    | {"position": _r(p), "zone": self.world._zone_at(p), "reason": "link lost: fail-safe landing"},
-                )
-            )
+            where = {"position": _r(p), "zone": self.world._zone_at(p)}
+            ev.append((t1, et.DroneLanded(**self._who(j), **where, reason="link lost: fail-safe landing")))
         return ev, landed
 
     def after_step(self, t0: float, t1: float) -> list[TruthEvent]:
@@ -392,11 +386,7 @@ class Effectors:
                     site = self.sites[k]
                     self.rounds[k] = site.type.magazine
                     ev.append(
-                        (
-                            t1,
-                            "effector_reloaded",
-                            {"effector": site.name, "effector_index": k, "rounds_left": site.type.magazine},
-                        )
+                        (t1, et.EffectorReloaded(effector=site.name, effector_index=k, rounds_left=site.type.magazine))
                     )
         if self.radiating.any():
             self._count_exposure(t0, dt, ev)
@@ -449,14 +439,13 @@ class Effectors:
                     ev.append(
                         (
                             t0,
-                            "civil_in_jammer_footprint",
-                            {
-                                "civil": int(i),
-                                "icao24": w.civil.icao24[i],
-                                "callsign": w.civil.callsign[i],
-                                "effector": self.sites[by[i]].name,
-                                "position": _r(pos[i]),
-                            },
+                            et.CivilInJammerFootprint(
+                                civil=int(i),
+                                icao24=w.civil.icao24[i],
+                                callsign=w.civil.callsign[i],
+                                effector=self.sites[by[i]].name,
+                                position=_r(pos[i]),
+                            ),
                         )
                     )
         if len(w.friendly):
@@ -469,13 +458,8 @@ class Effectors:
                     if key not in self._told:
                         self._told.add(key)
                         name = w.scenario.raid.friendlies[i].name
-                        ev.append(
-                            (
-                                t0,
-                                "friendly_in_jammer_footprint",
-                                {"friendly": int(i), "name": name, "effector": self.sites[by[i]].name},
-                            )
-                        )
+                        who = et.FriendlyInJammerFootprint(friendly=int(i), name=name, effector=self.sites[by[i]].name)
+                        ev.append((t0, who))
         for k, zones in self._jam_zones.items():
             if self.radiating[k]:
                 for z in zones:
@@ -574,45 +558,41 @@ class Effectors:
                     if lock is not None:
                         m.label, m.target_pos = lock
                         kind, i = describe_label(m.label)
-                        locked = {"order": m.order.order_id, "effector": m.site.name, "object": kind, "index": i}
-                        ev.append((t1, "interceptor_locked", locked))
+                        locked = et.InterceptorLocked(order=m.order.order_id, effector=m.site.name, object=kind, index=i)
+                        ev.append((t1, locked))
             if m.flown_m >= it.max_range_m or m.pos[2] <= 0.0:
                 why = "out of range" if m.pos[2] > 0.0 else "hit the ground"
                 m.pos[2] = max(m.pos[2], 0.0)
-                ev.append((t1, "interceptor_self_destruct", self._gone(m, why)))
+                ev.append((t1, self._gone(m, why)))
                 self._break_up(m, t1, ev)
                 continue
             keep.append(m)
         self.interceptors = keep
         return ev
 
-    def _gone(self, m: _Interceptor, reason: str) -> dict:
+    def _gone(self, m: _Interceptor, reason: str) -> et.InterceptorSelfDestruct:
         """The payload of an interceptor's self-destruct (its datalink's last report)."""
         site = m.site
-        return {
-            "order": m.order.order_id,
-            "effector": site.name,
-            "effector_index": site.index,
-            "position": _r(m.pos),
-            "reason": reason,
-        }
+        return et.InterceptorSelfDestruct(
+            order=m.order.order_id, effector=site.name, effector_index=site.index, position=_r(m.pos), reason=reason
+        )
 
     def _fuze(self, m: _Interceptor, t: float, miss: float) -> list[TruthEvent]:
         it: InterceptorType = m.site.type
         kind, i = describe_label(m.label)
         killed = bool(self.rng.random() < it.p_kill)
-        payload = {
-            "order": m.order.order_id,
-            "effector": m.site.name,
-            "effector_index": m.site.index,
-            "track": m.order.track_id,
-            "object": kind,
-            "index": i,
-            "miss_m": round(miss, 2),
-            "killed": killed,
-            "position": _r(m.pos),
-        }
-        ev: list[TruthEvent] = [(t, "interceptor_fuzed", payload)]
+        payload = et.InterceptorFuzed(
+            order=m.order.order_id,
+            effector=m.site.name,
+            effector_index=m.site.index,
+            track=m.order.track_id,
+            object=kind,
+            index=i,
+            miss_m=round(miss, 2),
+            killed=killed,
+            position=_r(m.pos),
+        )
+        ev: list[TruthEvent] = [(t, payload)]
         ev.extend(self._effect(kind, i, t, killed, m.site, m.order, m.pos))
         self._break_up(m, t, ev)
         return ev
@@ -627,33 +607,14 @@ class Effectors:
                 return w._kill(t, i, by=site.name)
             return []
         if kind == "civil":
-            return [
-                (
-                    t,
-                    "civil_hit",
-                    {
-                        "civil": i,
-                        "icao24": w.civil.icao24[i],
-                        "order": order.order_id,
-                        "effector": site.name,
-                        "position": _r(where),
-                    },
-                )
-            ]
+            hit = et.CivilHit(
+                civil=i, icao24=w.civil.icao24[i], order=order.order_id, position=_r(where), effector=site.name
+            )
+            return [(t, hit)]
         if kind == "friendly":
             name = w.scenario.raid.friendlies[i].name
             return [
-                (
-                    t,
-                    "friendly_hit",
-                    {
-                        "friendly": i,
-                        "name": name,
-                        "order": order.order_id,
-                        "effector": site.name,
-                        "position": _r(where),
-                    },
-                )
+                (t, et.FriendlyHit(friendly=i, name=name, order=order.order_id, position=_r(where), effector=site.name))
             ]
         return []
 
@@ -720,16 +681,15 @@ class Effectors:
                 ev.append(
                     (
                         t1,
-                        "laser_off",
-                        {
-                            "order": order.order_id,
-                            "effector": las.site.name,
-                            "effector_index": k,
-                            "track": order.track_id,
-                            "killed": end[0],
-                            "reason": end[1],
-                            "fluence": round(las.dose / las.needed, 3),
-                        },
+                        et.LaserOff(
+                            order=order.order_id,
+                            effector=las.site.name,
+                            effector_index=k,
+                            track=order.track_id,
+                            killed=end[0],
+                            reason=end[1],
+                            fluence=round(las.dose / las.needed, 3),
+                        ),
                     )
                 )
         return ev
