@@ -15,7 +15,21 @@ import pytest
 from bastion.api import compile_named
 from bastion.engine.simulation import run
 from bastion.engine.summary import summarise
+from bastion.scenario import load
 from bastion.world.labels import describe_label
+
+
+def test_the_night_is_baghdad_plus_its_effectors():
+    """baghdad-layered includes the BIAP layout as baghdad does and repeats baghdad's raid and civil
+    traffic: apart from its name and its effectors the two scenarios are the same model."""
+    layered, baghdad = load("baghdad-layered").model, load("baghdad").model
+    assert layered.effectors and not baghdad.effectors
+    assert layered.scenario.name == "baghdad-layered"
+    skip = {"scenario", "effectors"}
+    assert layered.model_dump(exclude=skip) == baghdad.model_dump(exclude=skip)
+    assert layered.scenario.model_dump(exclude={"name", "description"}) == baghdad.scenario.model_dump(
+        exclude={"name", "description"}
+    )
 
 
 @pytest.fixture(scope="module")
