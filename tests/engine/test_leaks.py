@@ -106,10 +106,9 @@ def test_engaged_but_leaked(complete_at, hits, expected):
 def test_effector_engaged_but_not_destroyed():
     """An interceptor launched at a leaker that no gun fired at: the reason names the effector (issue 19)."""
     # (built directly: the payload's own "kind" key would clash with the helper's argument)
-    launch = Event(0, 5.0, "effector_order", "decision", EffectorOrder(order=3, track=10, effector="Coyote-1",
-                                                                      kind="interceptor", action="launch"))
-    radiate = Event(0, 6.0, "effector_order", "decision", EffectorOrder(order=4, effector="GNSS-jammer",
-                                                                       kind="gnss-jammer", action="radiate"))
-    out = leak_reasons([hostile(1.0, 10), launch, radiate, leak(40.0, 0)], 2, truth, ["A", "B", "C"])
+    launch = EffectorOrder(order=3, track=10, effector="Coyote-1", kind="interceptor", action="launch")
+    radiate = EffectorOrder(order=4, effector="GNSS-jammer", kind="gnss-jammer", action="radiate")
+    orders = [Event(0, 5.0, launch.KIND, "decision", launch), Event(0, 6.0, radiate.KIND, "decision", radiate)]
+    out = leak_reasons([hostile(1.0, 10), *orders, leak(40.0, 0)], 2, truth, ["A", "B", "C"])
     assert [(w["name"], w["reason"]) for w in out] == [("A", "effector engaged, not destroyed")]
     assert out[0]["detail"] == "Coyote-1 (launch at 5 s)"

@@ -73,7 +73,7 @@ def advance(world: World, t_end: float, dt: float = 1.0) -> list:
 
 
 def first(events, kind):
-    return next(e for e in events if e[1].KIND == kind)
+    return next(e for e in events if kind == e[1].KIND)
 
 
 @pytest.mark.parametrize(

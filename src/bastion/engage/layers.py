@@ -30,7 +30,7 @@ Decision side (never sees truth). Each scan, on a site with effectors other than
    units of the median lethal dose), no civil or own aircraft track within 1 deg of its line of sight.
 5. **One assignment** (:func:`bastion.engage.wta.lexicographic.solve_lexicographic`): least expected
    leakage first, then least cost, respecting magazines and readiness (launch interval, reload,
-   lasing); released under weapons control like a burst (:meth:`EngagementManager.cleared`).
+   lasing); released under weapons control like a burst (:meth:`bastion.engage.release.WeaponsRelease.cleared`).
 
 Every refusal is an event that says why (``cannot_engage`` with every effector's reason, ``jammer_hold``,
 ``jam_assessment``); every order is an ``effector_order`` event with its kill probability and cost.
@@ -51,10 +51,10 @@ from bastion.engage import kill_assessment
 from bastion.engage.wta.lexicographic import solve_lexicographic
 from bastion.orders import EffectorOrder
 from bastion.physics.intercept import intercept_time
-from bastion.scenario.compiled import Defence, EffectorSite
 from bastion.scenario.catalogue.effectors import DirectedEnergyType, InterceptorType
 from bastion.scenario.catalogue.guns import ROUND_COST_USD
 from bastion.scenario.catalogue.threats import INS_BIAS_MPS2
+from bastion.scenario.compiled import Defence, EffectorSite
 from bastion.track.types import Tracks, TrackStatus
 
 MIN_PK = 0.02  # as the gun's: no engagement with a lower estimated kill probability
@@ -320,7 +320,9 @@ class Layers:
                 oid = self._new_order()
                 orders.append(EffectorOrder(oid, k, "silence", t))
                 why = hold or "no hostile drone it could affect in or near the footprint"
-                events.append(ev.EffectorOrder(order=oid, effector=site.name, kind=site.kind, action="silence", reason=why))
+                events.append(
+                    ev.EffectorOrder(order=oid, effector=site.name, kind=site.kind, action="silence", reason=why)
+                )
 
     def _assess_rf(self, tracks: Tracks, hostile: list[int], ids, t: float, events: list) -> None:
         """Whether each hostile drone inside a radiating RF footprint reacts: one that keeps its course

@@ -7,9 +7,15 @@ say why); (3) for every free gun and candidate, compute the burst that would sta
 reaction and slew time, its lead solution at each knot of the aim schedule, its safety checks
 (arc, elevation limits, no-fire sectors, civil clearance of the lines of fire, identity) and its
 kill probability; (4) assign guns to targets (the :class:`~bastion.engage.assign.Assigner`);
-(5) release fire according to the weapons-control status: HOLD refuses, TIGHT asks the authoriser
-once per target and fires when approved (a request not answered in time lapses: not fired),
-FREE fires.
+(5) release fire according to the weapons-control status (:mod:`bastion.engage.release`): HOLD
+refuses, TIGHT asks the authoriser once per target and fires when approved (a request not answered
+in time lapses: not fired), FREE fires.
+
+On a site with effectors beyond the gun (issue 19) steps (3) to (5) run in
+:mod:`bastion.engage.layers`: the guns' bursts planned here (:meth:`EngagementManager._plan_guns`),
+the jammers, interceptors and lasers there, one assignment across them, each engagement released
+here (:meth:`~bastion.engage.release.WeaponsRelease.cleared`) and a burst fired here
+(:meth:`EngagementManager.fire`).
 
 The planning of one gun's burst at one target is :mod:`bastion.engage.planning`.
 
@@ -21,9 +27,10 @@ Every decision is an event; refusals are reported once per (track, reason) so th
 readable.
 
 This module holds the per-scan decision loop and the state it carries between scans (engagements
-under look, requests, what was fired at and assessed); each rule it applies lives in a module of its
-own (planning, timing, kill assessment of drones and of rounds, reach, availability, safety), so its
-~630 lines are the loop and its bookkeeping.
+under look, what was fired at and assessed); each rule it applies lives in a module of its own
+(planning, timing, release under weapons control, kill assessment of drones and of rounds, reach,
+availability, safety; the effectors beyond the gun in layers), so its ~600 lines are the loop and its
+bookkeeping.
 """
 
 from __future__ import annotations
@@ -36,7 +43,6 @@ import numpy as np
 from bastion import event_types as ev
 from bastion.assess.ballistic import ArcFit
 from bastion.assess.types import Identity, ThreatPicture, TrackClass
-from bastion.doctrine import WeaponsControl
 from bastion.engage import ballistic_kill, kill_assessment
 from bastion.engage.assign import Assigner
 from bastion.engage.availability import GunAvailability
@@ -44,6 +50,7 @@ from bastion.engage.fire_control import ClosedLoop, FireControl
 from bastion.engage.layers import Layers
 from bastion.engage.planning import KNOT_S, BurstPlan, BurstPlanner
 from bastion.engage.reach import cannot_reach
+from bastion.engage.release import WeaponsRelease
 from bastion.engage.timing import best_start
 from bastion.engage.wta.fast import FastAssigner
 from bastion.orders import FireOrder
@@ -96,21 +103,7 @@ class Engagement:
 
 
 @dataclass
-class Request:
-    id: int
-    track: int
-    gun: int
-    t: float
-    pk: float
-    effector: str = ""  # the effector the request was raised for, when not a gun
-
-    def weapon(self, defence: Defence) -> str:
-        """The name of the gun or effector the request was raised for."""
-        return self.effector or defence.guns[self.gun].name
-
-
-@dataclass
-class EngagementManager:
+class EngagementManager(WeaponsRelease):
     defence: Defence
     assigner: Assigner = field(default_factory=FastAssigner)
     weapons_control: str = ""
@@ -141,9 +134,7 @@ class EngagementManager:
         self.pointing = np.zeros((len(d.guns), 2))
         self.busy_until = np.full(len(d.guns), -np.inf)
         self.looking: list[Engagement] = []
-        self.authorised: set[int] = set()
-        self.denied: set[int] = set()
-        self.requests: dict[int, Request] = {}
+        self._init_release()  # weapons control: requests, tracks authorised and denied
         self.destroyed: set[int] = set()
         # destroyed ballistic round -> (time, height [m]) its debris falls from: the burst's first
         # possible hit and the highest the round was seen since the burst began (the warning holds
@@ -160,37 +151,12 @@ class EngagementManager:
         # the pipeline's arc estimator (:class:`bastion.assess.arcs.ArcEstimator`): the plots of the
         # tracks, for the kill assessment of ballistic rounds; None: no plots, no ballistic evidence
         self.arcs = None
-        self._next_request = 1
         self._reach_checked: set[int] = set()  # ballistic tracks whose reach by every gun was told
         self.availability = GunAvailability([g.name for g in d.guns])  # the mounts' status reports
         # effectors beyond the gun (issue 19); None on a site with guns only, whose engagement is as before
         self.layers = Layers(d, self) if d.effectors else None
 
-    # -- operator interface ------------------------------------------------------------------
-    def set_weapons_control(self, status: str) -> None:
-        if status not in tuple(WeaponsControl):
-            raise ValueError(f"weapons-control status must be {', '.join(WeaponsControl)}, not {status!r}")
-        self.weapons_control = status
-
-    def authorise(self, request_id: int, approved: bool, user: str, t: float) -> list[ev.Payload]:
-        req = self.requests.pop(request_id, None)
-        if req is None:
-            return [ev.AuthorisationIgnored(request=request_id, user=user, reason="no such pending request")]
-        (self.authorised if approved else self.denied).add(req.track)
-        return [
-            ev.Authorisation(
-                request=request_id,
-                track=req.track,
-                gun=req.weapon(self.defence),
-                approved=approved,
-                user=user,
-                latency_s=round(t - req.t, 2),
-            )
-        ]
-
-    def pending_requests(self) -> list[Request]:
-        return list(self.requests.values())
-
+    # -- mount reports -------------------------------------------------------------------------
     def gun_status(
         self, gun: int, ammunition: int, available: bool = True, reason: str = "", t: float | None = None
     ) -> list[ev.Payload]:
@@ -315,40 +281,6 @@ class EngagementManager:
                 plans[(g, i)] = plan
                 planned.append((a, b, plan.pk))
         return plans, planned, reasons, telling
-
-    def cleared(
-        self, i: int, tid: int, t: float, picture: ThreatPicture, pk: float, gun: int, effector: str, events: list
-    ) -> bool:
-        """Whether candidate row ``i`` (track ``tid``) may be engaged now by gun ``gun`` (or, with
-        ``effector`` named, by that effector): hostile, not weapons hold, and in 'tight' authorised
-        (ballistic rounds automatically where the doctrine says so); else why not in ``events``, and
-        in 'tight' the one authorisation request of the track raised."""
-        if picture.identity[i] != Identity.HOSTILE:  # belt and braces: never anything else
-            events += self._say(tid, "engagement_refused", f"identity {Identity(picture.identity[i]).name.lower()}")
-            return False
-        if self.weapons_control == "hold":
-            events += self._say(tid, "engagement_refused", "weapons hold")
-            return False
-        automatic = self.doctrine.auto_engage_ballistic and picture.klass[i] == TrackClass.BALLISTIC
-        if self.weapons_control == "tight" and tid not in self.authorised and not automatic:
-            if tid in self.denied:
-                events += self._say(tid, "engagement_refused", "authorisation denied")
-            elif not any(r.track == tid for r in self.requests.values()):
-                rid = self._next_request
-                self._next_request += 1
-                self.requests[rid] = Request(rid, tid, gun, t, pk, effector)
-                events.append(
-                    ev.AuthorisationRequest(
-                        request=rid,
-                        track=tid,
-                        gun=effector or self.defence.guns[gun].name,
-                        pk=round(pk, 3),
-                        time_to_impact_s=round(float(picture.impact_time[i] - t), 1),
-                        zone=self.defence.zones[picture.zone[i]].name if picture.zone[i] >= 0 else None,
-                    )
-                )
-            return False
-        return True
 
     def fire(self, g: int, i: int, tracks: Tracks, plan: BurstPlan, picture: ThreatPicture, events: list) -> FireOrder:
         """Gun ``g`` fires ``plan`` at candidate row ``i``: the order, its event and, where a mount's
@@ -535,24 +467,6 @@ class EngagementManager:
             if centre is None:
                 continue
             e.fragments += int((np.linalg.norm(where - centre, axis=1) <= ballistic_kill.FRAGMENT_RADIUS_M).sum())
-
-    def _lapse_requests(self, t: float) -> list[ev.Payload]:
-        if not self.requests:
-            return []
-        out = []
-        timeout = self.doctrine.operator.timeout_s
-        for rid, r in list(self.requests.items()):
-            if t - r.t > timeout:
-                del self.requests[rid]
-                out.append(
-                    ev.AuthorisationTimeout(
-                        request=rid,
-                        track=r.track,
-                        gun=r.weapon(self.defence),
-                        reason="not answered in time: not fired",
-                    )
-                )
-        return out
 
     def ignore(self, tid: int, impact_point: list[float] | None = None) -> list[ev.Payload]:
         """The one "threat_ignored" event of a track left alone because it will fall in open ground

@@ -558,7 +558,9 @@ class Effectors:
                     if lock is not None:
                         m.label, m.target_pos = lock
                         kind, i = describe_label(m.label)
-                        locked = et.InterceptorLocked(order=m.order.order_id, effector=m.site.name, object=kind, index=i)
+                        locked = et.InterceptorLocked(
+                            order=m.order.order_id, effector=m.site.name, object=kind, index=i
+                        )
                         ev.append((t1, locked))
             if m.flown_m >= it.max_range_m or m.pos[2] <= 0.0:
                 why = "out of range" if m.pos[2] > 0.0 else "hit the ground"

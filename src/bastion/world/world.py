@@ -386,7 +386,9 @@ class World:
                 if source < 0:  # an interceptor's own piece (source -1 - effector)
                     name = self.scenario.defence.effectors[-1 - source].name
                     piece = f"interceptor {KIND_NAMES[landed.kind[j]]}"
-                    impact = DebrisImpact(threat=None, piece=piece, position=_r(p), zone=self._zone_at(p), effector=name)
+                    impact = DebrisImpact(
+                        threat=None, piece=piece, position=_r(p), zone=self._zone_at(p), effector=name
+                    )
                     ev.append((t1, impact))
                     continue
                 ev.append(
