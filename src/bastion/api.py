@@ -133,7 +133,7 @@ def run_night(
             receiver.sock.close()
         if cot_publisher is not None:
             cot_publisher.close()
-    summary = summarise(result, leaks=True)
+    summary = summarise(result, leaks=True, costs=True)
     incident_id = None
     if out_dir is not None and store is not None:
         store.finish_run(run_id, "complete", summary)

@@ -21,7 +21,7 @@ name and targets by track number.
 ``python -m bastion.event_types --markdown`` writes the reference of every kind (docs/events.md).
 Decision code and the harness alike import this module: it imports nothing of bastion.
 
-Its length (~950 lines, 60 kinds) is the point of it: one module that defines every kind, so a
+Its length (~1,230 lines, 81 kinds) is the point of it: one module that defines every kind, so a
 reader finds every payload in one place and the generated reference cannot drift from the code.
 """
 
@@ -88,6 +88,11 @@ class EventKind(StrEnum):
     GUN_AVAILABLE = "gun_available"
     GUN_UNAVAILABLE = "gun_unavailable"
     REASSIGNED = "reassigned"
+    # decision: effectors beyond the gun (issue 19)
+    EFFECTOR_ORDER = "effector_order"
+    JAMMER_HOLD = "jammer_hold"
+    JAM_ASSESSMENT = "jam_assessment"
+    EFFECTOR_STATUS = "effector_status"
     # operator
     AUTHORISATION = "authorisation"
     AUTHORISATION_IGNORED = "authorisation_ignored"
@@ -115,6 +120,25 @@ class EventKind(StrEnum):
     DEBRIS_IMPACT = "debris_impact"
     OPERATOR_ACTION_LOST = "operator_action_lost"
     REQUEST_NOT_SHOWN = "request_not_shown"
+    # world (truth): effectors beyond the gun (issue 19)
+    EFFECTOR_ORDER_REFUSED = "effector_order_refused"
+    JAMMER_RADIATING = "jammer_radiating"
+    JAMMER_SILENT = "jammer_silent"
+    INTERCEPTOR_LAUNCHED = "interceptor_launched"
+    INTERCEPTOR_LOCKED = "interceptor_locked"
+    INTERCEPTOR_FUZED = "interceptor_fuzed"
+    INTERCEPTOR_SELF_DESTRUCT = "interceptor_self_destruct"
+    LASER_ON = "laser_on"
+    LASER_OFF = "laser_off"
+    EFFECTOR_RELOADED = "effector_reloaded"
+    GNSS_DENIED = "gnss_denied"
+    GNSS_RESTORED = "gnss_restored"
+    LINK_LOST = "link_lost"
+    LINK_RESTORED = "link_restored"
+    FAILSAFE = "failsafe"
+    DRONE_LANDED = "drone_landed"
+    CIVIL_IN_JAMMER_FOOTPRINT = "civil_in_jammer_footprint"
+    FRIENDLY_IN_JAMMER_FOOTPRINT = "friendly_in_jammer_footprint"
 
 
 SOURCES = ("engine", "sensor", "decision", "operator", "world")
@@ -260,6 +284,7 @@ class RunStart(Payload):
     zones: list[str]  # zone names
     live: bool | None = _optional()  # True for a live session (absent in a simulation)
     feeds: list[dict] | None = _optional()  # live feeds: each {name, sensor, format} (live only)
+    effectors: list[str] | None = _optional()  # effectors other than guns, in scenario order (absent: none)
 
 
 @_event(EventKind.RUN_END, "engine")
@@ -505,7 +530,8 @@ class CannotReach(Payload):
 
 @_event(EventKind.CANNOT_ENGAGE, "decision")
 class CannotEngage(Payload):
-    """No gun can engage a hostile track now (no ammunition, safety, geometry), gun by gun."""
+    """No gun (or other effector) can engage a hostile track now (no ammunition, safety, geometry),
+    gun by gun and effector by effector; or an effector has nothing left (named in the reason)."""
 
     track: int  # track number
     reason: str  # why
@@ -533,7 +559,7 @@ class AuthorisationRequest(Payload):
 
     request: int  # request number
     track: int  # track number
-    gun: str  # gun name
+    gun: str  # gun name (or the name of the effector other than a gun)
     pk: float  # planned kill probability of the burst
     time_to_impact_s: float  # predicted time to impact [s]
     zone: str | None  # zone threatened (None: none)
@@ -545,7 +571,7 @@ class AuthorisationTimeout(Payload):
 
     request: int  # request number
     track: int  # track number
-    gun: str  # gun name
+    gun: str  # gun name (or the name of the effector other than a gun)
     reason: str  # why
 
 
@@ -583,10 +609,10 @@ class FireControlLoop(Payload):
 
 @_event(EventKind.KILL_ASSESSMENT, "decision")
 class KillAssessment(Payload):
-    """The look after a burst: destroyed or not."""
+    """The look after a burst (or an interceptor's or a laser's engagement): destroyed or not."""
 
     track: int  # track number
-    gun: str  # gun name
+    gun: str  # gun name (or the interceptor launcher's or laser's name)
     order: int  # order number
     destroyed: bool  # assessed destroyed
     klass: str = _json("class")  # ballistic | other
@@ -621,6 +647,57 @@ class Reassigned(Payload):
     reason: str  # the first gun's fault
 
 
+@_event(EventKind.EFFECTOR_ORDER, "decision")
+class EffectorOrder(Payload):
+    """An order to an effector other than a gun (issue 19): an interceptor launched at a track or
+    aborted, a laser on a track, a jammer radiating or silenced; what it was planned to achieve."""
+
+    order: int  # order number (shared with fire orders)
+    effector: str  # effector name
+    kind: str  # effector kind: rf-jammer | gnss-jammer | interceptor | directed-energy
+    action: str  # launch | abort | lase | radiate | silence
+    track: int | None = _optional()  # the engaged track (launch, abort, lase)
+    tracks: list[int] | None = _optional()  # the hostile drone tracks a jammer radiates for (radiate)
+    pk: float | None = _optional()  # planned kill probability (launch, lase)
+    cost_usd: float | None = _optional()  # planned cost of the engagement [USD] (launch, lase)
+    intercept_s: float | None = _optional()  # predicted time from the order to the intercept [s] (launch)
+    intercept_point: Point | None = _optional()  # predicted intercept point [east, north, up] [m] (launch)
+    range_m: float | None = _optional()  # range of the intercept point, or of the target as the beam comes on [m]
+    lase_until_s: float | None = _optional()  # the laser stops by then [s] (lase)
+    fluence_available: float | None = _optional()  # fluence along the predicted path, in median lethal doses (lase)
+    reason: str | None = _optional()  # why (abort, radiate, silence)
+
+
+@_event(EventKind.JAMMER_HOLD, "decision")
+class JammerHold(Payload):
+    """A GNSS jammer held silent though hostile drones are in reach: civil or own aircraft tracks are
+    inside its footprint (doctrine ``jam_with_civil = "hold"``)."""
+
+    effector: str  # jammer name
+    tracks: list[int]  # the hostile drone tracks it would have radiated for
+    reason: str  # which tracks are inside the footprint
+
+
+@_event(EventKind.JAM_ASSESSMENT, "decision")
+class JamAssessment(Payload):
+    """Whether a hostile drone inside a radiating RF jammer's footprint reacts (its course and speed):
+    one that keeps both is not flown over a radio link, and the RF jammer is not kept on for it."""
+
+    track: int  # track number
+    effector: str  # RF jammer name
+    affected: bool  # it slowed or turned: its link is jammed
+    reason: str  # the evidence (speed along its course before and now [m/s], time inside [s])
+
+
+@_event(EventKind.EFFECTOR_STATUS, "decision")
+class EffectorStatus(Payload):
+    """An effector other than a gun reports ready again (a launcher or laser reloaded)."""
+
+    effector: str  # effector name
+    rounds: int  # interceptors or laser shots now loaded
+    reason: str  # why
+
+
 # -- operator ---------------------------------------------------------------------------------------
 @_event(EventKind.AUTHORISATION, "operator")
 class Authorisation(Payload):
@@ -628,7 +705,7 @@ class Authorisation(Payload):
 
     request: int  # request number
     track: int  # track number
-    gun: str  # gun name
+    gun: str  # gun name (or the name of the effector other than a gun)
     approved: bool  # approved or denied
     user: str  # who answered
     latency_s: float  # time from the request to the answer [s]
@@ -776,22 +853,24 @@ class ExternalHit(Payload):
 
 @_event(EventKind.FRIENDLY_HIT, "world")
 class FriendlyHit(Payload):
-    """A round hits an own aircraft."""
+    """A round (or an interceptor's warhead, a laser) hits an own aircraft."""
 
     friendly: int  # own aircraft index
     name: str  # its name
     order: int  # order number
     position: Point  # [east, north, up] [m]
+    effector: str | None = _optional()  # the interceptor launcher or laser (absent: a gun's round)
 
 
 @_event(EventKind.CIVIL_HIT, "world")
 class CivilHit(Payload):
-    """A round hits a civil aircraft."""
+    """A round (or an interceptor's warhead, a laser) hits a civil aircraft."""
 
     civil: int  # civil aircraft index
     icao24: str  # its ICAO address
     order: int  # order number
     position: Point  # [east, north, up] [m]
+    effector: str | None = _optional()  # the interceptor launcher or laser (absent: a gun's round)
 
 
 @_event(EventKind.KILL, "world")
@@ -802,6 +881,7 @@ class Kill(Payload):
     name: str  # threat name
     position: Point  # [east, north, up] [m]
     pieces: int  # debris pieces it broke into
+    by: str | None = _optional()  # the interceptor launcher or laser that destroyed it (absent: a gun or none named)
 
 
 @_event(EventKind.LEAK, "world")
@@ -847,12 +927,13 @@ class Damage(Payload):
 
 @_event(EventKind.DEBRIS_IMPACT, "world")
 class DebrisImpact(Payload):
-    """A piece of a destroyed threat reaches the ground."""
+    """A piece of a destroyed threat (or of an interceptor) reaches the ground."""
 
-    threat: int  # threat index
-    piece: str  # airframe | fragment | warhead
+    threat: int | None  # threat index (None: a piece of an interceptor)
+    piece: str  # airframe | fragment | warhead (an interceptor's: "interceptor airframe", ...)
     position: Point  # [east, north, up] [m]
     zone: str | None  # zone it fell in (None: none)
+    effector: str | None = _optional()  # the interceptor launcher whose interceptor it was (absent: a threat's)
 
 
 @_event(EventKind.OPERATOR_ACTION_LOST, "world")
@@ -869,6 +950,199 @@ class RequestNotShown(Payload):
 
     request: int  # request number
     reason: str  # why
+
+
+# -- world (truth): effectors beyond the gun (issue 19) ---------------------------------------------
+# World events name effectors both by name and by ``effector_index`` (their index among the
+# scenario's effectors, ``run_start.effectors``), and drones by threat index and name.
+@_event(EventKind.EFFECTOR_ORDER_REFUSED, "world")
+class EffectorOrderRefused(Payload):
+    """An effector refuses an order (no rounds left, already lasing, no such effector)."""
+
+    order: int  # order number
+    effector: str  # effector name ("" where the site has no such effector)
+    effector_index: int  # effector index
+    track: int  # the engaged track (-1: none)
+    reason: str  # why
+
+
+@_event(EventKind.JAMMER_RADIATING, "world")
+class JammerRadiating(Payload):
+    """A jammer starts radiating (its reaction time after the order)."""
+
+    order: int  # order number
+    effector: str  # jammer name
+    effector_index: int  # effector index
+    band: str  # rf-link | gnss
+    footprint_m: float  # footprint radius: slant range from the antenna [m]
+
+
+@_event(EventKind.JAMMER_SILENT, "world")
+class JammerSilent(Payload):
+    """A jammer stops radiating."""
+
+    order: int  # order number
+    effector: str  # jammer name
+    effector_index: int  # effector index
+    band: str  # rf-link | gnss
+
+
+@_event(EventKind.INTERCEPTOR_LAUNCHED, "world")
+class InterceptorLaunched(Payload):
+    """An interceptor leaves its launcher (the launcher reports its rounds left)."""
+
+    order: int  # order number
+    effector: str  # launcher name
+    effector_index: int  # effector index
+    track: int  # the engaged track (for the record)
+    position: Point  # launch point [east, north, up] [m]
+    rounds_left: int  # interceptors left on the launcher
+
+
+@_event(EventKind.INTERCEPTOR_LOCKED, "world")
+class InterceptorLocked(Payload):
+    """An interceptor's seeker locks an object (the one nearest the cue's prediction within its gate)."""
+
+    order: int  # order number
+    effector: str  # launcher name
+    object: str  # what it locked: threat | civil | friendly
+    index: int  # that object's index
+
+
+@_event(EventKind.INTERCEPTOR_FUZED, "world")
+class InterceptorFuzed(Payload):
+    """An interceptor's proximity fuze fires at its closest approach within the fuze radius."""
+
+    order: int  # order number
+    effector: str  # launcher name
+    effector_index: int  # effector index
+    track: int  # the engaged track (for the record)
+    object: str  # what it fuzed on: threat | civil | friendly
+    index: int  # that object's index
+    miss_m: float  # miss distance [m]
+    killed: bool  # the warhead destroyed it
+    position: Point  # [east, north, up] [m]
+
+
+@_event(EventKind.INTERCEPTOR_SELF_DESTRUCT, "world")
+class InterceptorSelfDestruct(Payload):
+    """An interceptor destroys itself (past its range, aborted by the C2) or reaches the ground."""
+
+    order: int  # order number
+    effector: str  # launcher name
+    effector_index: int  # effector index
+    position: Point  # [east, north, up] [m]
+    reason: str  # out of range | hit the ground | aborted by the C2
+
+
+@_event(EventKind.LASER_ON, "world")
+class LaserOn(Payload):
+    """A laser's beam comes on (its reaction time after the order)."""
+
+    order: int  # order number
+    effector: str  # laser name
+    effector_index: int  # effector index
+    track: int  # the engaged track (for the record)
+    rounds_left: int  # laser shots left before it must recharge
+
+
+@_event(EventKind.LASER_OFF, "world")
+class LaserOff(Payload):
+    """A laser's beam goes off: lethal fluence reached, dwell time over, or no target."""
+
+    order: int  # order number
+    effector: str  # laser name
+    effector_index: int  # effector index
+    track: int  # the engaged track (for the record)
+    killed: bool  # the target was destroyed
+    reason: str  # why it stopped
+    fluence: float  # fluence deposited, in units of this engagement's lethal dose
+
+
+@_event(EventKind.EFFECTOR_RELOADED, "world")
+class EffectorReloaded(Payload):
+    """A launcher reloaded or a laser recharged (the crew reports it ready)."""
+
+    effector: str  # effector name
+    effector_index: int  # effector index
+    rounds_left: int  # interceptors or laser shots now loaded
+
+
+@_event(EventKind.GNSS_DENIED, "world")
+class GnssDenied(Payload):
+    """A drone enters a radiating GNSS jammer's footprint: it navigates on its inertial sensors."""
+
+    threat: int  # threat index
+    name: str  # threat name
+    effector: str  # GNSS jammer name
+
+
+@_event(EventKind.GNSS_RESTORED, "world")
+class GnssRestored(Payload):
+    """A drone leaves the GNSS footprints: its position fix is back."""
+
+    threat: int  # threat index
+    name: str  # threat name
+    error_m: float  # inertial position error it had reached [m]
+
+
+@_event(EventKind.LINK_LOST, "world")
+class LinkLost(Payload):
+    """A link-flown drone's radio link is jammed past its time-out: its fail-safe takes over."""
+
+    threat: int  # threat index
+    name: str  # threat name
+    effector: str  # RF jammer name
+    then: str  # what the fail-safe does first (hover)
+
+
+@_event(EventKind.LINK_RESTORED, "world")
+class LinkRestored(Payload):
+    """A hovering drone's link returns: its pilot carries on."""
+
+    threat: int  # threat index
+    name: str  # threat name
+
+
+@_event(EventKind.FAILSAFE, "world")
+class Failsafe(Payload):
+    """A drone's fail-safe moves on (after hovering: home or land; GNSS denied: land where it is)."""
+
+    threat: int  # threat index
+    name: str  # threat name
+    action: str  # what it does now
+
+
+@_event(EventKind.DRONE_LANDED, "world")
+class DroneLanded(Payload):
+    """A drone lands by its fail-safe: its mission abandoned."""
+
+    threat: int  # threat index
+    name: str  # threat name
+    position: Point  # [east, north, up] [m]
+    zone: str | None  # zone it landed in (None: none)
+    reason: str  # why
+
+
+@_event(EventKind.CIVIL_IN_JAMMER_FOOTPRINT, "world")
+class CivilInJammerFootprint(Payload):
+    """A civil aircraft (airborne or on the ground) inside a radiating GNSS jammer's footprint: said
+    once per aircraft and jammer (a side effect, counted in the summary)."""
+
+    civil: int  # civil aircraft index
+    icao24: str  # its ICAO address
+    callsign: str  # its flight identification
+    effector: str  # GNSS jammer name
+    position: Point  # [east, north, up] [m]
+
+
+@_event(EventKind.FRIENDLY_IN_JAMMER_FOOTPRINT, "world")
+class FriendlyInJammerFootprint(Payload):
+    """An own aircraft inside a radiating jammer's footprint: said once per aircraft and jammer."""
+
+    friendly: int  # own aircraft index
+    name: str  # its name
+    effector: str  # jammer name
 
 
 # -- the reference ------------------------------------------------------------------------------------

@@ -61,3 +61,25 @@ class CeaseFire:
 
     gun: int
     reason: str
+
+
+@dataclass(frozen=True)
+class EffectorOrder:
+    """An order to an effector other than a gun (issue 19).
+
+    ``action``: "launch" (an interceptor at the cued target), "cue" (a fresh cue over the uplink for the
+    interceptor launched by order ``engagement``), "abort" (that interceptor destroys itself: its target
+    is assessed destroyed), "lase" (a laser at the cued target until ``t_end``), "radiate" or
+    "silence" (a jammer). Like a fire order it names the engaged track for the
+    record only; the effector finds its target itself from the cue (the C2 track's position and
+    velocity (6,) [m, m/s] at ``cue_t`` [s]): an interceptor's seeker, a laser's own tracker."""
+
+    order_id: int
+    effector: int  # index among the site's effectors
+    action: str
+    t: float  # when the order was given [s]
+    track_id: int = -1  # the engaged track (for the record only; -1 for a jammer)
+    cue: np.ndarray | None = None
+    cue_t: float = float("nan")
+    t_end: float = float("nan")  # lase: stop by then [s]
+    engagement: int = -1  # "cue", "abort": the launch order of the interceptor concerned

@@ -5,7 +5,7 @@ import pytest
 
 from bastion.engine.events import Event
 from bastion.engine.leaks import leak_reasons
-from bastion.event_types import from_dict
+from bastion.event_types import EffectorOrder, from_dict
 
 TRUTH = {10: ("threat", 0), 11: ("threat", 1), 20: ("threat", 2)}  # track -> truth
 
@@ -101,3 +101,14 @@ def test_engaged_but_leaked(complete_at, hits, expected):
     events.append(leak(40.0, 0))
     events.sort(key=lambda e: e.t)
     assert reasons(events) == [("A", expected)]
+
+
+def test_effector_engaged_but_not_destroyed():
+    """An interceptor launched at a leaker that no gun fired at: the reason names the effector (issue 19)."""
+    # (built directly: the payload's own "kind" key would clash with the helper's argument)
+    launch = EffectorOrder(order=3, track=10, effector="Coyote-1", kind="interceptor", action="launch")
+    radiate = EffectorOrder(order=4, effector="GNSS-jammer", kind="gnss-jammer", action="radiate")
+    orders = [Event(0, 5.0, launch.KIND, "decision", launch), Event(0, 6.0, radiate.KIND, "decision", radiate)]
+    out = leak_reasons([hostile(1.0, 10), *orders, leak(40.0, 0)], 2, truth, ["A", "B", "C"])
+    assert [(w["name"], w["reason"]) for w in out] == [("A", "effector engaged, not destroyed")]
+    assert out[0]["detail"] == "Coyote-1 (launch at 5 s)"

@@ -69,10 +69,10 @@ def test_one_row_per_run_with_seed_parameters_and_summary(two_workers, sweep_poi
     assert [r["param.weapons.0.ammunition"] for r in rows] == [0] * 3 + [800] * 3
     for r in rows[:3]:  # no ammunition: nothing fired, the drone always gets through
         assert r["rounds_fired"] == 0 and r["leakers"] == r["hostiles"] == 1
-    # a row holds exactly what the engine's summary says for that grid point and seed
+    # a row holds exactly what the engine's summary (with costs, as sweeps ask) says for that grid point and seed
     _, points = sweep_points
     result = run(compile_scenario(points[1].loaded), 2, record_plots=False)
-    expected = flatten_summary(summarise(result)) | impacts_of(result.log.events)
+    expected = flatten_summary(summarise(result, costs=True)) | impacts_of(result.log.events)
     row = rows[4]
     for key, value in expected.items():
         assert row[key] == value, key

@@ -20,6 +20,10 @@ GRID_HELP = (
 )
 
 
+def _num(x: float, digits: int) -> str:
+    return f"{x:,.{digits}f}" if x == x else "-"  # NaN: no run had it
+
+
 def register(app: typer.Typer) -> None:
     app.command("sweep")(sweep)
     app.command("plan")(plan_cmd)
@@ -87,15 +91,16 @@ def _sigterm_interrupts():
             signal.signal(s, h)
 
 
-def _points_or_fail(scenario: str, sets: list[str], grids: list[str]):
+def _points_or_fail(scenario: str, sets: list[str], grids: list[str], mixes=None):
     from bastion.cli.main import fail
     from bastion.scenario import ScenarioError, load
     from bastion.scenario.compiled import compile_scenario
+    from bastion.sweep.mixes import mix_points
     from bastion.sweep.overrides import build_points
 
     try:
         loaded = load(scenario)
-        points = build_points(loaded, sets, grids)
+        points = mix_points(loaded, mixes, sets, grids) if mixes else build_points(loaded, sets, grids)
     except ScenarioError as exc:  # OverrideError is one
         fail("\n".join(exc.problems))
     for p in points:  # compile every grid point before any run starts (recorded traffic read once)
@@ -141,6 +146,14 @@ def sweep(
         ),
     ] = False,
     report: Annotated[bool, typer.Option(help="write report.html")] = True,
+    mix: Annotated[
+        Path | None,
+        typer.Option(
+            "--mix",
+            help="a mix file: [[mix]] tables (name, set = [PATH=VALUE, ...]), one grid point each, e.g. the "
+            "effector mixes to compare side by side (examples/effector-mix.toml)",
+        ),
+    ] = None,
 ) -> None:
     """Seeded replications of a scenario over a parameter grid, on Ray; results stream to Parquet."""
     from bastion.cli.extras import need
@@ -155,8 +168,18 @@ def sweep(
 
     _check_request(runs, workers, address)
     sets, grids = list(set_ or []), list(grid or [])
-    loaded, points = _points_or_fail(scenario, sets, grids)
-    spec = SweepSpec(loaded.source, loaded.sha256, tuple(sets), tuple(grids), seed)
+    mixes = None
+    if mix is not None:
+        from bastion.sweep.mixes import read_mixes, spec_sets
+        from bastion.sweep.overrides import OverrideError
+
+        try:
+            mixes = read_mixes(mix)
+        except OverrideError as exc:
+            fail("\n".join(exc.problems))
+    loaded, points = _points_or_fail(scenario, sets, grids, mixes)
+    spec_set = spec_sets(sets, mixes) if mixes else tuple(sets)
+    spec = SweepSpec(loaded.source, loaded.sha256, spec_set, tuple(grids), seed)
     bar = _Bar(console)
     console.print(
         f"sweep of [bold]{loaded.model.scenario.name}[/]: {len(points)} grid point(s) x {runs} runs "
@@ -201,6 +224,7 @@ def sweep(
 
     stats = analysis.point_stats(outcome.folder)
     table = Table("point", "parameters", "runs", "failed", "P(leak) [95 % CI]", "P_RA [95 % CI]", "civil engaged")
+    spent = Table("point", "mean leakers", "mean rounds", "mean interceptors", "mean cost [$]", "median cost/kill [$]")
     for st in stats:
         civil = f"[green]{st.civil_engaged}[/]" if st.civil_engaged == 0 else f"[bold red]{st.civil_engaged}[/]"
         table.add_row(
@@ -212,7 +236,16 @@ def sweep(
             st.raid_annihilation.text(),
             civil,
         )
+        spent.add_row(
+            str(st.point),
+            _num(st.mean_leakers, 2),
+            _num(st.mean_rounds_fired, 0),
+            _num(st.mean_interceptors, 2),
+            _num(st.mean_cost_usd, 0),
+            "-" if st.cost_per_kill_median_usd is None else f"{st.cost_per_kill_median_usd:,.0f}",
+        )
     console.print(table)
+    console.print(spent)
     if report:
         from bastion.sweep.report import write_report
 

@@ -194,7 +194,7 @@ class ConsoleOperator:
 
     # -- engine side: the Operator protocol --------------------------------------------------------
     def on_request(self, request, t: float) -> None:
-        self._open(PendingRequest(int(request.id), int(request.track), str(request.gun), float(t)))
+        self._open(PendingRequest(int(request.id), int(request.track), str(request.effector or request.gun), float(t)))
 
     def next_action_time(self) -> float | None:
         return None  # people act when they act: the engine polls at every wake-up

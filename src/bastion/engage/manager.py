@@ -7,9 +7,15 @@ say why); (3) for every free gun and candidate, compute the burst that would sta
 reaction and slew time, its lead solution at each knot of the aim schedule, its safety checks
 (arc, elevation limits, no-fire sectors, civil clearance of the lines of fire, identity) and its
 kill probability; (4) assign guns to targets (the :class:`~bastion.engage.assign.Assigner`);
-(5) release fire according to the weapons-control status: HOLD refuses, TIGHT asks the authoriser
-once per target and fires when approved (a request not answered in time lapses: not fired),
-FREE fires.
+(5) release fire according to the weapons-control status (:mod:`bastion.engage.release`): HOLD
+refuses, TIGHT asks the authoriser once per target and fires when approved (a request not answered
+in time lapses: not fired), FREE fires.
+
+On a site with effectors beyond the gun (issue 19) steps (3) to (5) run in
+:mod:`bastion.engage.layers`: the guns' bursts planned here (:meth:`EngagementManager._plan_guns`),
+the jammers, interceptors and lasers there, one assignment across them, each engagement released
+here (:meth:`~bastion.engage.release.WeaponsRelease.cleared`) and a burst fired here
+(:meth:`EngagementManager.fire`).
 
 The planning of one gun's burst at one target is :mod:`bastion.engage.planning`.
 
@@ -21,9 +27,10 @@ Every decision is an event; refusals are reported once per (track, reason) so th
 readable.
 
 This module holds the per-scan decision loop and the state it carries between scans (engagements
-under look, requests, what was fired at and assessed); each rule it applies lives in a module of its
-own (planning, timing, kill assessment of drones and of rounds, reach, availability, safety), so its
-~630 lines are the loop and its bookkeeping.
+under look, what was fired at and assessed); each rule it applies lives in a module of its own
+(planning, timing, release under weapons control, kill assessment of drones and of rounds, reach,
+availability, safety; the effectors beyond the gun in layers), so its ~600 lines are the loop and its
+bookkeeping.
 """
 
 from __future__ import annotations
@@ -36,13 +43,14 @@ import numpy as np
 from bastion import event_types as ev
 from bastion.assess.ballistic import ArcFit
 from bastion.assess.types import Identity, ThreatPicture, TrackClass
-from bastion.doctrine import WeaponsControl
 from bastion.engage import ballistic_kill, kill_assessment
 from bastion.engage.assign import Assigner
 from bastion.engage.availability import GunAvailability
 from bastion.engage.fire_control import ClosedLoop, FireControl
+from bastion.engage.layers import Layers
 from bastion.engage.planning import KNOT_S, BurstPlan, BurstPlanner
 from bastion.engage.reach import cannot_reach
+from bastion.engage.release import WeaponsRelease
 from bastion.engage.timing import best_start, round_value
 from bastion.engage.wta.fast import FastAssigner
 from bastion.orders import FireOrder
@@ -95,16 +103,7 @@ class Engagement:
 
 
 @dataclass
-class Request:
-    id: int
-    track: int
-    gun: int
-    t: float
-    pk: float
-
-
-@dataclass
-class EngagementManager:
+class EngagementManager(WeaponsRelease):
     defence: Defence
     assigner: Assigner = field(default_factory=FastAssigner)
     weapons_control: str = ""
@@ -135,9 +134,7 @@ class EngagementManager:
         self.pointing = np.zeros((len(d.guns), 2))
         self.busy_until = np.full(len(d.guns), -np.inf)
         self.looking: list[Engagement] = []
-        self.authorised: set[int] = set()
-        self.denied: set[int] = set()
-        self.requests: dict[int, Request] = {}
+        self._init_release()  # weapons control: requests, tracks authorised and denied
         self.destroyed: set[int] = set()
         # destroyed ballistic round -> (time, height [m]) its debris falls from: the burst's first
         # possible hit and the highest the round was seen since the burst began (the warning holds
@@ -154,35 +151,12 @@ class EngagementManager:
         # the pipeline's arc estimator (:class:`bastion.assess.arcs.ArcEstimator`): the plots of the
         # tracks, for the kill assessment of ballistic rounds; None: no plots, no ballistic evidence
         self.arcs = None
-        self._next_request = 1
         self._reach_checked: set[int] = set()  # ballistic tracks whose reach by every gun was told
         self.availability = GunAvailability([g.name for g in d.guns])  # the mounts' status reports
+        # effectors beyond the gun (issue 19); None on a site with guns only, whose engagement is as before
+        self.layers = Layers(d, self) if d.effectors else None
 
-    # -- operator interface ------------------------------------------------------------------
-    def set_weapons_control(self, status: str) -> None:
-        if status not in tuple(WeaponsControl):
-            raise ValueError(f"weapons-control status must be {', '.join(WeaponsControl)}, not {status!r}")
-        self.weapons_control = status
-
-    def authorise(self, request_id: int, approved: bool, user: str, t: float) -> list[ev.Payload]:
-        req = self.requests.pop(request_id, None)
-        if req is None:
-            return [ev.AuthorisationIgnored(request=request_id, user=user, reason="no such pending request")]
-        (self.authorised if approved else self.denied).add(req.track)
-        return [
-            ev.Authorisation(
-                request=request_id,
-                track=req.track,
-                gun=self.defence.guns[req.gun].name,
-                approved=approved,
-                user=user,
-                latency_s=round(t - req.t, 2),
-            )
-        ]
-
-    def pending_requests(self) -> list[Request]:
-        return list(self.requests.values())
-
+    # -- mount reports -------------------------------------------------------------------------
     def gun_status(
         self, gun: int, ammunition: int, available: bool = True, reason: str = "", t: float | None = None
     ) -> list[ev.Payload]:
@@ -222,7 +196,9 @@ class EngagementManager:
             for g, (busy, rounds) in enumerate(zip(busy_until, ammunition, strict=True))
             if busy <= t and rounds > 0 and up[g]
         ]
-        if cand and all(rounds <= 0 for rounds in ammunition):
+        if cand and not ammunition and self.layers is not None:
+            pass  # a site with no gun, only other effectors: nothing to say of guns
+        elif cand and all(rounds <= 0 for rounds in ammunition):
             for i in cand:
                 events += self._say(ids[i], "cannot_engage", "no ammunition on any gun")
         elif cand and not any(u and rounds > 0 for u, rounds in zip(up, ammunition, strict=True)):
@@ -231,10 +207,47 @@ class EngagementManager:
         if self.closed_loop is not None:  # bursts in progress (and those ordered now) re-aim against this sky
             keep = self._non_hostile(tracks, picture)
             self._sky = (tracks.x[keep, :3], tracks.x[keep, 3:6], t) if keep.size else None
+        if self.layers is not None:  # effectors beyond the gun: one assignment across them all
+            return self.layers.step(tracks, picture, cand, guns, ids, scan_period, surviving, orders, events, ended)
         if not cand or not guns:
             return orders, events, ended
+        plans, planned, reasons, telling = self._plan_guns(tracks, picture, cand, guns, ids, scan_period, events)
+        for i, why in reasons.items():
+            if i in telling and not any((g, i) in plans for g in guns):
+                events += self._say(ids[i], "cannot_engage", "; ".join(why))
+        if not any(p >= MIN_PK for _, _, p in planned):  # no burst worth firing (usually: all still out of reach)
+            return orders, events, ended
+        pk = np.zeros((len(guns), len(cand)))
+        for a, b, p in planned:
+            pk[a, b] = p
+        values = picture.threat_value[cand]
+        if surviving:  # a round re-engaged before its look is worth what the bursts in flight may leave of it
+            values = values * np.array([surviving.get(i, 1.0) for i in cand])
+        choice = self.assigner.assign(pk, values)
+        for a, b in enumerate(choice):
+            if b < 0 or not pk[a, b] >= MIN_PK:  # (a NaN kill probability never fires: fail safe)
+                continue
+            g, i = guns[a], cand[b]
+            if self.cleared(i, ids[i], tracks.t, picture, float(pk[a, b]), g, "", events):
+                orders.append(self.fire(g, i, tracks, plans[(g, i)], picture, events))
+        return orders, events, ended
+
+    def _plan_guns(
+        self,
+        tracks: Tracks,
+        picture: ThreatPicture,
+        cand: list[int],
+        guns: list[int],
+        ids: list[int],
+        scan_period: float,
+        events: list,
+    ) -> tuple[dict[tuple[int, int], BurstPlan], list[tuple[int, int, float]], dict[int, list[str]], set[int]]:
+        """The bursts the free guns ``guns`` could fire at the candidates ``cand`` now: the plans by
+        (gun, candidate row), (gun position, candidate position, kill probability) of each, why not
+        per candidate (gun by gun), and the candidates whose reasons are worth telling (not just "out
+        of reach" or "not yet"); a ballistic round held for a better shot is said in ``events``."""
         targets = [self._target_state(i, ids[i], tracks) for i in cand]
-        plans: dict[tuple[int, int], tuple] = {}
+        plans: dict[tuple[int, int], BurstPlan] = {}
         planned: list[tuple[int, int, float]] = []  # (gun row, candidate column, kill probability)
         reasons: dict[int, list[str]] = {}  # why not, per candidate, gun by gun
         telling: set[int] = set()  # candidates with a reason worth reporting (not just "out of reach", "not yet")
@@ -267,54 +280,16 @@ class EngagementManager:
                     continue
                 plans[(g, i)] = plan
                 planned.append((a, b, plan.pk))
-        for i, why in reasons.items():
-            if i in telling and not any((g, i) in plans for g in guns):
-                events += self._say(ids[i], "cannot_engage", "; ".join(why))
-        if not any(p >= MIN_PK for _, _, p in planned):  # no burst worth firing (usually: all still out of reach)
-            return orders, events, ended
-        pk = np.zeros((len(guns), len(cand)))
-        for a, b, p in planned:
-            pk[a, b] = p
-        values = picture.threat_value[cand]
-        if surviving:  # a round re-engaged before its look is worth what the bursts in flight may leave of it
-            values = values * np.array([surviving.get(i, 1.0) for i in cand])
-        choice = self.assigner.assign(pk, values)
-        for a, b in enumerate(choice):
-            if b < 0 or not pk[a, b] >= MIN_PK:  # (a NaN kill probability never fires: fail safe)
-                continue
-            g, i = guns[a], cand[b]
-            tid = ids[i]
-            if picture.identity[i] != Identity.HOSTILE:  # belt and braces: never anything else
-                events += self._say(tid, "engagement_refused", f"identity {Identity(picture.identity[i]).name.lower()}")
-                continue
-            if self.weapons_control == "hold":
-                events += self._say(tid, "engagement_refused", "weapons hold")
-                continue
-            automatic = self.doctrine.auto_engage_ballistic and picture.klass[i] == TrackClass.BALLISTIC
-            if self.weapons_control == "tight" and tid not in self.authorised and not automatic:
-                if tid in self.denied:
-                    events += self._say(tid, "engagement_refused", "authorisation denied")
-                elif not any(r.track == tid for r in self.requests.values()):
-                    rid = self._next_request
-                    self._next_request += 1
-                    self.requests[rid] = Request(rid, tid, g, t, float(pk[a, b]))
-                    events.append(
-                        ev.AuthorisationRequest(
-                            request=rid,
-                            track=tid,
-                            gun=self.defence.guns[g].name,
-                            pk=round(float(pk[a, b]), 3),
-                            time_to_impact_s=round(float(picture.impact_time[i] - t), 1),
-                            zone=self.defence.zones[picture.zone[i]].name if picture.zone[i] >= 0 else None,
-                        )
-                    )
-                continue
-            order, eng_event = self._fire(g, i, tracks, plans[(g, i)], picture.klass[i] == _BALLISTIC)
-            orders.append(order)
-            events.append(eng_event)
-            if self.availability.cut_short:
-                events += self.availability.fired(tid, g)
-        return orders, events, ended
+        return plans, planned, reasons, telling
+
+    def fire(self, g: int, i: int, tracks: Tracks, plan: BurstPlan, picture: ThreatPicture, events: list) -> FireOrder:
+        """Gun ``g`` fires ``plan`` at candidate row ``i``: the order, its event and, where a mount's
+        burst was cut short, the availability's record of who fired at its target."""
+        order, eng_event = self._fire(g, i, tracks, plan, picture.klass[i] == _BALLISTIC)
+        events.append(eng_event)
+        if self.availability.cut_short:
+            events += self.availability.fired(int(tracks.id[i]), g)
+        return order
 
     def _not_under_look(
         self, cand: list[int], ids: list[int], picture: ThreatPicture, t: float, scan_period: float
@@ -499,24 +474,6 @@ class EngagementManager:
             if centre is None:
                 continue
             e.fragments += int((np.linalg.norm(where - centre, axis=1) <= ballistic_kill.FRAGMENT_RADIUS_M).sum())
-
-    def _lapse_requests(self, t: float) -> list[ev.Payload]:
-        if not self.requests:
-            return []
-        out = []
-        timeout = self.doctrine.operator.timeout_s
-        for rid, r in list(self.requests.items()):
-            if t - r.t > timeout:
-                del self.requests[rid]
-                out.append(
-                    ev.AuthorisationTimeout(
-                        request=rid,
-                        track=r.track,
-                        gun=self.defence.guns[r.gun].name,
-                        reason="not answered in time: not fired",
-                    )
-                )
-        return out
 
     def ignore(self, tid: int, impact_point: list[float] | None = None) -> list[ev.Payload]:
         """The one "threat_ignored" event of a track left alone because it will fall in open ground

@@ -18,7 +18,10 @@ these that the decision log shows for the tracks the harness's truth labels tie 
   arcs or no-fire sectors; a ``cannot_engage`` reason is quoted when there is one);
 * ``engaged too late`` — bursts were fired at it but the last one was still in the air at impact;
 * ``last burst missed`` — bursts were fired at it, the last completed before impact, no round hit;
-* ``hit but not killed`` — as above, but rounds hit it without killing it.
+* ``hit but not killed`` — as above, but rounds hit it without killing it;
+* ``effector engaged, not destroyed`` — no burst at it, but an interceptor or a laser engaged it
+  (an ``effector_order``) and it still landed (issue 19: a miss, a kill that did not come, or a
+  drift that did not carry it clear); the detail names the effectors.
 
 Harness only (truth labels decide which tracks were the threat): nothing here feeds decisions.
 """
@@ -85,6 +88,10 @@ def _reason(g, t_leak, ev, completions, fired, magazines, n_guns, truth) -> tupl
         if hits:
             return "hit but not killed", f"{n} burst(s), {hits} hit(s) before impact; none killed it"
         return "last burst missed", f"{n} burst(s), no hit before impact"
+    engaged = [e for e in ev.get("effector_order", []) if e.t <= t_leak and e.payload.action in ("launch", "lase")]
+    if engaged:
+        used = ", ".join(f"{e.payload.effector} ({e.payload.action} at {e.t:.0f} s)" for e in engaged)
+        return "effector engaged, not destroyed", used
     if not ev and not ids:
         return "never tracked", "no track of it reached the decision log"
     if not hostile:

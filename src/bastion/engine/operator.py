@@ -14,7 +14,7 @@ from typing import Protocol
 
 import numpy as np
 
-from bastion.engage.manager import Request
+from bastion.engage.release import Request
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from bastion.engage.assign import Assigner
 from bastion.engage.availability import SENSOR_HOLD
 from bastion.engage.manager import EngagementManager
 from bastion.engage.wta.fast import FastAssigner
-from bastion.orders import AimUpdate, FireOrder
+from bastion.orders import AimUpdate, EffectorOrder, FireOrder
 from bastion.scenario.compiled import Defence
 from bastion.sense.health import SensorHealth
 from bastion.sense.types import AdsbReports, Detections, FireControlReport
@@ -135,6 +135,15 @@ class DecisionPipeline:
         for payload in self.engagements.gun_status(gun, ammunition, available, reason, t):
             self.emit(t if t is not None else 0.0, "decision", payload)
 
+    def on_effector_report(self, kind: str, effector: int, order: int, rounds: int | None, t: float) -> None:
+        """An effector other than a gun reports at ``t`` (``kind``: what happened): its rounds left
+        (interceptors, laser shots), or that the interceptor of ``order`` detonated or destroyed itself,
+        or that its laser stopped (:meth:`bastion.engage.layers.Layers.report`)."""
+        layers = self.engagements.layers
+        if layers is not None:
+            for payload in layers.report(kind, effector, order, rounds, t):
+                self.emit(t, "decision", payload)
+
     def admit(self, det: Detections, now: float | None = None) -> bool:
         """The input check of a radar scan received at ``now`` by the system's clock: refused (with an
         event saying why) when its time is out of order, far from the clock, or an unconfirmed jump
@@ -177,8 +186,8 @@ class DecisionPipeline:
         self.engagements.set_weapons_control(status)
         self.emit(t, "operator", ev.WeaponsControl(from_=old, to=status, user=user))
 
-    def on_radar(self, det: Detections) -> list[FireOrder]:
-        """Process one radar scan; return the fire orders to send to the guns."""
+    def on_radar(self, det: Detections) -> list[FireOrder | EffectorOrder]:
+        """Process one radar scan; return the orders to send to the guns and other effectors."""
         c0 = time.perf_counter()
         tracks, changes = self.tracker.step(det)
         self.stage_seconds["track"] += time.perf_counter() - c0

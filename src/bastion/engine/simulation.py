@@ -24,7 +24,8 @@ from bastion.engine.events import EventLog
 from bastion.engine.operator import Operator, SimulatedOperator
 from bastion.engine.pipeline import ENGINE_TRACKER, DecisionPipeline
 from bastion.engine.rng import stream
-from bastion.event_types import FirstDetection, OperatorActionLost, RequestNotShown, RunEnd, Truth
+from bastion.event_types import EventKind, FirstDetection, OperatorActionLost, RequestNotShown, RunEnd, Truth
+from bastion.orders import FireOrder
 from bastion.scenario.compiled import CompiledScenario
 from bastion.track import Tracker
 from bastion.world.aircraft import CivilTraffic
@@ -33,6 +34,15 @@ from bastion.world.labels import CIVIL_LABEL, DEBRIS_LABEL
 from bastion.world.sensors import AdsbModel, RadarModel, observe_scans, receive_batches
 from bastion.world.world import World
 
+# truth events an effector reports over its datalink or by its crew (rounds left, detonations, the laser off)
+EFFECTOR_REPORTS = (
+    EventKind.INTERCEPTOR_LAUNCHED,
+    EventKind.INTERCEPTOR_FUZED,
+    EventKind.INTERCEPTOR_SELF_DESTRUCT,
+    EventKind.LASER_ON,
+    EventKind.LASER_OFF,
+    EventKind.EFFECTOR_RELOADED,
+)
 ADSB_BATCH_S = 2.0  # receiver hands over its decoded reports every 2 s (each keeps its own time)
 
 
@@ -119,6 +129,7 @@ class _Night:
             external=external,
             civil=civil,
             rng_fire_control=stream(seed, "fire-control"),
+            rng_effectors=stream(seed, "effectors") if d.effectors else None,
         )
         self.pipeline = DecisionPipeline(d, emit, record_plots=record_plots, tracker=tracker, replica=replica)
         self.radars = [RadarModel(site, stream(seed, f"radar:{site.name}"), d.surface) for site in d.radars]
@@ -193,6 +204,9 @@ class _Night:
                 self.report_gun(payload.gun, te, payload.ammunition_left)
             elif kind == "gun_reloaded":  # the crew reports its gun ready again
                 self.report_gun(payload.gun, te, payload.ammunition)
+            elif kind in EFFECTOR_REPORTS:  # a launcher, an interceptor or a laser reports
+                order, rounds = getattr(payload, "order", -1), getattr(payload, "rounds_left", None)
+                self.pipeline.on_effector_report(kind, payload.effector_index, order, rounds, te)
 
     def adsb(self, t: float, index: int) -> None:
         """Receiver ``index`` hands over the reports decoded since its last batch."""
@@ -278,7 +292,8 @@ class _Night:
         _vote(self.record, pipeline, labels)
         faults = self.faults
         for order in orders:  # (each mount reports its rounds left when the order reaches it and it fires)
-            self.truth_events(faults.execute(world, order, t) if faults else world.execute(order, t))
+            gun = isinstance(order, FireOrder)
+            self.truth_events(faults.execute(world, order, t) if faults and gun else world.execute(order, t))
         for req in pipeline.engagements.pending_requests():
             if req.id not in self.raised:
                 self.raised.add(req.id)

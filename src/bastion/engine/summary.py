@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import shapely
 
+from bastion.engine.effector_summary import effector_scores
 from bastion.engine.fault_summary import with_faults
 from bastion.engine.leaks import leak_reasons
 from bastion.engine.simulation import RunResult
@@ -33,8 +34,11 @@ def first_warnings(warnings: list, truth) -> dict[tuple[str, tuple[str, int]], f
 
 
 @with_faults
-def summarise(result: RunResult, leaks: bool = False) -> dict:
+def summarise(result: RunResult, leaks: bool = False, costs: bool = False) -> dict:
     """summary.json of a run (see README for every key).
+
+    ``costs``: add the costs and effector usage (:mod:`bastion.engine.effector_summary`); a night with
+    effectors beyond the gun always has them (and the side effects of its jammers).
 
     ``leaks``: add each leaker's reason (``leak_reasons``, ``leak_reason_counts``: see
     :mod:`bastion.engine.leaks`) when the night had leakers. ``bastion run`` writes them into
@@ -68,14 +72,15 @@ def summarise(result: RunResult, leaks: bool = False) -> dict:
     friendly_engaged = set()
     false_engaged = 0
     first_fire: dict[int, float] = {}
-    for o in orders:
+    engaging = orders + [e for e in of("effector_order") if e.payload.action in ("launch", "lase")]
+    for o in engaging:
         kind, i = truth(o.payload.track)
         if kind == "civil":
             civil_engaged.add(i)
         elif kind == "friendly":
             friendly_engaged.add(i)
         elif kind == "threat":
-            first_fire.setdefault(i, o.payload.t_start)
+            first_fire.setdefault(i, o.payload.t_start if o.kind == "fire_order" else o.t)
         else:
             false_engaged += 1
     rounds = sum(e.payload.rounds for e in of("gun_fired"))
@@ -122,11 +127,14 @@ def summarise(result: RunResult, leaks: bool = False) -> dict:
         if kind == "threat":
             last_poo[i] = e.payload.position
     poo_err = [float(np.hypot(*(np.array(last_poo[i]) - raid.threats[i].launch[:2]))) for i in sorted(last_poo)]
+    landed = {e.payload.threat for e in of("drone_landed")}
     threats = []
     for i, p in enumerate(raid.threats):
         outcome = (
             "destroyed"
             if i in killed
+            else "landed (link lost)"
+            if i in landed
             else "leaked"
             if i in leaked
             else "fell in open ground"
@@ -180,7 +188,7 @@ def summarise(result: RunResult, leaks: bool = False) -> dict:
         "hostiles_destroyed": len(killed),
         "leakers": len(leaked),
         "impacts_open_ground": len(open_ground),
-        "hostiles_airborne_at_end": hostiles - len(killed | leaked | open_ground),
+        "hostiles_airborne_at_end": hostiles - len(killed | leaked | open_ground | landed),
         "civil_aircraft": len(rec.civil_seen),
         "civil_engaged": len(civil_engaged),
         "civil_hit": len(of("civil_hit")),
@@ -211,6 +219,8 @@ def summarise(result: RunResult, leaks: bool = False) -> dict:
         "tracks_confirmed": len(of("track_confirmed")),
         "threats": threats,
     }
+    if costs or d.effectors:
+        summary.update(effector_scores(result, kinds, killed))
     ram, would_land_in = ram_scores(result, kinds, truth, killed)
     summary.update(ram)
     for g, zone in would_land_in.items():

@@ -30,6 +30,12 @@ def describe(e) -> str:
     if k == "kill_assessment":
         verdict = p.verdict or ("destroyed" if p.destroyed else "survived")
         return f"track {p.track}: {verdict} ({p.reason})"
+    if k == "effector_order":
+        target = f" at track {p.track}" if p.track is not None else ""
+        plan = f": Pk {p.pk}, ${p.cost_usd:,.0f}" if p.pk is not None and p.cost_usd is not None else ""
+        why = f" ({p.reason})" if p.reason else ""
+        return f"{p.effector} ({p.kind}) ordered to {p.action}{target}{plan}{why}"
     if k == "debris_impact":
-        return f"debris ({p.piece}) of threat {p.threat} at {p.position[:2]} in {p.zone or 'open ground'}"
+        whose = f"threat {p.threat}" if p.threat is not None else f"an interceptor of {p.effector}"
+        return f"debris ({p.piece}) of {whose} at {p.position[:2]} in {p.zone or 'open ground'}"
     return ", ".join(f"{a}={b}" for a, b in p.to_dict().items() if not isinstance(b, list | dict))[:200]

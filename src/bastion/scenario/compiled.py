@@ -27,6 +27,8 @@ from bastion.physics.geometry import circle_polygon
 from bastion.physics.terrain import Surface
 from bastion.scenario import schema
 from bastion.scenario.catalogue import CATALOGUE, AircraftType, FriendlyType, GunType, RadarType, ThreatType
+from bastion.scenario.catalogue.effectors import EffectorType, JammerType, effector_types, extinction_per_m, kind_of
+from bastion.scenario.catalogue.threats import Guidance, guidance_of
 from bastion.scenario.loader import LoadedScenario, ScenarioError
 from bastion.scenario.terrain import build_surface
 
@@ -100,6 +102,23 @@ class GunSite:
 
 
 @dataclass(frozen=True)
+class EffectorSite:
+    """An effector other than a gun (issue 19): a jammer, an interceptor launcher or a laser."""
+
+    index: int  # among the site's effectors
+    name: str
+    type: EffectorType
+    kind: str  # "rf-jammer" | "gnss-jammer" | "interceptor" | "directed-energy"
+    position: np.ndarray  # (3,) ENU [m]
+    rounds: int  # interceptors or laser engagements loaded (0 for a jammer)
+    footprint_m: float = 0.0  # jammers: slant range of the footprint [m]
+
+    @property
+    def jammer(self) -> bool:
+        return isinstance(self.type, JammerType)
+
+
+@dataclass(frozen=True)
 class CorridorWindow:
     from_s: float
     to_s: float
@@ -146,6 +165,13 @@ class Defence:
     doctrine: schema.Defence
     surface: Surface | None = None  # terrain and obstacles for line of sight; None: the flat datum
     corridors: tuple[CorridorACM, ...] = ()
+    effectors: tuple[EffectorSite, ...] = ()
+    visibility_km: float = 23.0  # the night's visibility and rain (lasers' extinction)
+    rain_mm_per_h: float = 0.0
+
+    def extinction_per_m(self, wavelength_um: float) -> float:
+        """The night's atmospheric extinction coefficient [1/m] at a laser's wavelength."""
+        return extinction_per_m(self.visibility_km, self.rain_mm_per_h, wavelength_um)
 
     def run_start(self, seed: int) -> RunStart:
         """The payload of a run's "run_start" event: what ran, where, from when, with which sensors,
@@ -161,6 +187,7 @@ class Defence:
             radars=[r.name for r in self.radars],
             guns=[g.name for g in self.guns],
             zones=[z.name for z in self.zones],
+            effectors=[e.name for e in self.effectors] if self.effectors else None,
         )
 
 
@@ -175,6 +202,7 @@ class ThreatPlan:
     cruise_altitude_m: float | None
     speed_mps: float | None
     spoof_adsb: schema.SpoofedAdsb | None = None
+    guidance: Guidance | None = None  # how it is guided (what jamming does); None: its type's
 
 
 @dataclass(frozen=True)
@@ -376,6 +404,9 @@ def compile_scenario(loaded: LoadedScenario, read_traffic: bool = True) -> Compi
         guns=tuple(guns),
         doctrine=s.defence,
         surface=build_surface(s, origin, loaded.directory, loaded.source),
+        effectors=_effectors(s, origin),
+        visibility_km=env.visibility_km,
+        rain_mm_per_h=env.rain_mm_per_h,
         corridors=tuple(
             CorridorACM(
                 c.name,
@@ -411,6 +442,7 @@ def compile_scenario(loaded: LoadedScenario, read_traffic: bool = True) -> Compi
                 t.cruise_altitude_m,
                 t.speed_mps,
                 t.spoof_adsb,
+                _guidance(t),
             )
         )
     runway_by_end = {ident: rw for rw in runways for ident in rw.idents}
@@ -449,6 +481,27 @@ def compile_scenario(loaded: LoadedScenario, read_traffic: bool = True) -> Compi
         tuple(threats), tuple(flights), tuple(recorded), faults=_faults(s, radars, adsb, guns), friendlies=friendlies
     )
     return CompiledScenario(loaded, defence, raid)
+
+
+def _effectors(s: schema.Scenario, origin: Origin) -> tuple[EffectorSite, ...]:
+    """The scenario's effectors in ENU, with their loads and footprints (the types' where not given)."""
+    types = effector_types()
+    out = []
+    for i, e in enumerate(s.effectors):
+        et = types[e.type]
+        rounds = 0 if isinstance(et, JammerType) else (et.magazine if e.rounds is None else e.rounds)
+        footprint = (e.footprint_m or et.footprint_m) if isinstance(et, JammerType) else 0.0
+        out.append(EffectorSite(i, e.name, et, kind_of(et), _enu(origin, e.position), rounds, footprint))
+    return tuple(out)
+
+
+def _guidance(t: schema.Threat) -> Guidance:
+    """A threat's guidance: its type's, with the control the scenario entry gives instead."""
+    from dataclasses import replace
+
+    kind = CATALOGUE.threats[t.type]
+    g = guidance_of(kind.name, kind.kind)
+    return g if t.guidance is None or t.guidance == g.control else replace(g, control=t.guidance)
 
 
 def _faults(s: schema.Scenario, radars: list, adsb: list, guns: list) -> tuple[FaultPlan, ...]:

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from bastion.doctrine import WeaponsControl
 from bastion.physics.geodesy import Origin
 from bastion.scenario.catalogue import CATALOGUE
+from bastion.scenario.catalogue.effectors import JAMMERS, effector_types
 
 # Bounds that no real site needs to pass, so that an absurd value (a typo, a unit slip) is an error
 # that names its field instead of a silent nonsense night. NaN and infinities are refused for every
@@ -98,6 +99,10 @@ class Environment(_Model):
     wind_speed_mps: float = Field(0.0, ge=0, le=60)
     wind_from_deg: float = Field(0.0, ge=0, le=360, description="direction the wind blows from")
     temperature_c: float | None = Field(None, ge=-60, le=60, description="ground temperature; ISA if absent")
+    visibility_km: float = Field(
+        23.0, gt=0, le=300, description="meteorological visibility (lasers' extinction); 23 km: clear air"
+    )
+    rain_mm_per_h: float = Field(0.0, ge=0, le=300, description="rain rate (lasers' extinction)")
 
 
 class Circle(_Model):
@@ -197,6 +202,27 @@ class Weapon(_Model):
         return self
 
 
+class Effector(_Model):
+    """An effector other than a gun (issue 19): a jammer, an interceptor launcher or a laser, by its
+    catalogue type (:mod:`bastion.scenario.catalogue.effectors`)."""
+
+    name: str
+    type: str
+    position: Position
+    rounds: int | None = Field(
+        None, ge=0, le=10_000, description="interceptors or laser engagements loaded; the type's magazine if absent"
+    )
+    footprint_m: float | None = Field(None, gt=0, le=100_000, description="jammers: footprint range [m]; the type's")
+
+    @field_validator("type")
+    @classmethod
+    def _known_type(cls, v: str) -> str:
+        known = effector_types()
+        if v not in known:
+            raise ValueError(f"unknown effector type {v!r}; known: {', '.join(known)}")
+        return v
+
+
 class SpoofedAdsb(_Model):
     """A threat that broadcasts false ADS-B: an airliner's identity at a position offset from its own."""
 
@@ -219,6 +245,9 @@ class Threat(_Model):
     cruise_altitude_m: float | None = Field(None, gt=0, le=30_000, description="AGL; catalogue range if absent")
     speed_mps: float | None = Field(None, gt=0, le=3_000, description="cruise speed; catalogue range if absent")
     spoof_adsb: SpoofedAdsb | None = Field(None, description="broadcast false ADS-B (drones only)")
+    guidance: Literal["gnss-waypoints", "rf-link"] | None = Field(
+        None, description="how the drone is guided (what jamming does to it); the type's if absent"
+    )
 
     @model_validator(mode="after")
     def _check(self) -> Threat:
@@ -371,6 +400,35 @@ class SimulatedOperator(_Model):
     timeout_s: float = Field(15.0, gt=0, description="unanswered requests lapse: not fired")
 
 
+class LayerDoctrine(_Model):
+    """How the effectors beyond the gun are used (``[defence.layers]``; issue 19)."""
+
+    jam_lead_s: float = Field(
+        30.0, ge=0, le=600, description="radiate when a hostile drone is predicted inside a footprint within this [s]"
+    )
+    jam_with_civil: Literal["hold", "accept"] = Field(
+        "hold",
+        description="a GNSS jammer with a civil or friendly track inside its footprint: hold (do not radiate, say "
+        "why) or accept (radiate; the aircraft are counted in the summary)",
+    )
+    p_rf_piloted: float = Field(
+        0.5, ge=0, le=1, description="prior P(a hostile drone is flown over a radio link): an RF jammer's effect"
+    )
+    p_gnss_guided: float = Field(
+        0.5, ge=0, le=1, description="prior P(a hostile drone navigates by GNSS): a GNSS jammer's expected effect"
+    )
+    jam_assess_s: float = Field(
+        10.0, gt=0, le=600, description="a drone that keeps its course this long in an RF footprint is not link-flown"
+    )
+    leakage_tolerance: float = Field(
+        1e-6,
+        ge=0,
+        le=0.1,
+        description="assignment: expected leakages within this fraction of the value at stake are equal, and cost "
+        "decides between them (leakage first, then cost)",
+    )
+
+
 class Defence(_Model):
     """Doctrine of the defended site."""
 
@@ -398,6 +456,7 @@ class Defence(_Model):
         description="closed-loop: each mount's own fire-control radar tracks the target and its rounds and "
         "re-aims the burst in flight; open-loop: the burst is aimed once from the C2 track",
     )
+    layers: LayerDoctrine = Field(default_factory=LayerDoctrine)
     ballistic_timing: Literal["best-shot", "earliest"] = Field(
         "best-shot",
         description="best-shot: hold fire at a rocket or mortar bomb while a later burst (and the one it "
@@ -460,6 +519,7 @@ class Scenario(_Model):
     runways: list[Runway] = Field(default_factory=list)
     sensors: list[Sensor] = Field(default_factory=list)
     weapons: list[Weapon] = Field(default_factory=list)
+    effectors: list[Effector] = Field(default_factory=list, description="jammers, interceptors, lasers")
     defence: Defence = Field(default_factory=Defence)
     threats: list[Threat] = Field(default_factory=list)
     civil: list[Civil] = Field(default_factory=list)
@@ -514,6 +574,7 @@ def cross_reference_problems(s: Scenario) -> list[tuple[tuple[str | int, ...], s
     for kind, items in (
         ("sensors", s.sensors),
         ("weapons", s.weapons),
+        ("effectors", s.effectors),
         ("zones", s.zones),
         ("friendly", s.friendly),
         ("corridor", s.corridor),
@@ -523,6 +584,18 @@ def cross_reference_problems(s: Scenario) -> list[tuple[tuple[str | int, ...], s
             if item.name in seen:
                 problems.append(((kind, i, "name"), f"duplicate name {item.name!r}"))
             seen.add(item.name)
+    guns = {w.name for w in s.weapons}
+    for i, e in enumerate(s.effectors):
+        if e.name in guns:
+            problems.append((("effectors", i, "name"), f"{e.name!r} is also a weapon's name: give it its own"))
+        jammer = e.type in JAMMERS
+        if jammer and e.rounds is not None:
+            problems.append((("effectors", i, "rounds"), f"a jammer ({e.type}) has no rounds (remove the key)"))
+        if not jammer and e.footprint_m is not None:
+            problems.append((("effectors", i, "footprint_m"), f"only a jammer has a footprint, not a {e.type}"))
+    for i, t in enumerate(s.threats):
+        if t.guidance is not None and CATALOGUE.threats[t.type].ballistic:
+            problems.append((("threats", i, "guidance"), f"a {t.type} is unguided: guidance applies to drones only"))
     problems += _fault_problems(s)
     return problems
 

@@ -5,12 +5,15 @@ Measures, per grid point, over the runs that completed (failed runs are counted 
 * P(leak): the fraction of runs in which at least one hostile reached the ground in a defended
   zone (``leakers > 0``);
 * P_RA, the probability of raid annihilation: the fraction of runs in which every hostile was
-  destroyed before impact (``hostiles_destroyed == hostiles``), the measure in which navies state
+  defeated before impact (``hostiles_defeated == hostiles``: destroyed, or landed by its fail-safe
+  after a jammer cut its link; ``hostiles_destroyed`` where a run has no such column), the measure in which navies state
   ship self-defence requirements (the U.S. Navy's P_RA requirement, assessed in the DOT&E annual
   reports on ship self-defence);
 * P(populated fall): the fraction of runs in which a round or a piece of debris fell on a
   populated zone (``fall_of_shot_populated + debris_in_populated > 0``), the fall-of-shot risk;
-* civil aircraft engaged (must be 0).
+* civil aircraft engaged (must be 0);
+* what the defence expended (issue 19): mean rounds fired, interceptors launched, cost per night and
+  median cost per kill (runs that killed nothing have no cost per kill), from summary.json's costs.
 
 Each proportion carries a Wilson score interval (Wilson 1927, JASA 22:209; recommended over the
 Wald interval by Brown, Cai & DasGupta 2001, Statist. Sci. 16:101), which stays inside [0, 1] and
@@ -84,6 +87,9 @@ class PointStats:
     mean_leakers: float
     mean_rounds_fired: float
     rounds_per_kill_median: float | None
+    mean_interceptors: float = float("nan")
+    mean_cost_usd: float = float("nan")
+    cost_per_kill_median_usd: float | None = None
 
 
 def connect(folder: Path):
@@ -121,7 +127,8 @@ def point_stats(folder: Path, con=None) -> list[PointStats]:
                    count(*) FILTER (WHERE status = 'ok'),
                    count(*) FILTER (WHERE status <> 'ok'),
                    count(*) FILTER (WHERE status = 'ok' AND {c("leakers", "0")} > 0),
-                   count(*) FILTER (WHERE status = 'ok' AND {c("hostiles_destroyed", "0")} = {c("hostiles", "0")}),
+                   count(*) FILTER (WHERE status = 'ok' AND coalesce({c("hostiles_defeated")},
+                                    {c("hostiles_destroyed", "0")}) = {c("hostiles", "0")}),
                    count(*) FILTER (WHERE status = 'ok' AND coalesce({c("fall_of_shot_populated", "0")}, 0)
                                     + coalesce({c("debris_in_populated", "0")}, 0) > 0),
                    coalesce(sum({c("civil_engaged", "0")}), 0),
@@ -129,7 +136,10 @@ def point_stats(folder: Path, con=None) -> list[PointStats]:
                    coalesce(sum({c("civil_hit", "0")}), 0),
                    avg({c("leakers")}) FILTER (WHERE status = 'ok'),
                    avg({c("rounds_fired")}) FILTER (WHERE status = 'ok'),
-                   median({c("rounds_per_kill")}) FILTER (WHERE status = 'ok')
+                   median({c("rounds_per_kill")}) FILTER (WHERE status = 'ok'),
+                   avg({c("interceptors_launched")}) FILTER (WHERE status = 'ok'),
+                   avg({c("cost_usd")}) FILTER (WHERE status = 'ok'),
+                   median({c("cost_per_kill_usd")}) FILTER (WHERE status = 'ok')
             FROM read_parquet('{_path(folder, "results.parquet")}')
             GROUP BY point ORDER BY point
             """
@@ -155,6 +165,9 @@ def point_stats(folder: Path, con=None) -> list[PointStats]:
                 mean_leakers=float("nan") if r[10] is None else float(r[10]),
                 mean_rounds_fired=float("nan") if r[11] is None else float(r[11]),
                 rounds_per_kill_median=None if r[12] is None else float(r[12]),
+                mean_interceptors=float("nan") if r[13] is None else float(r[13]),
+                mean_cost_usd=float("nan") if r[14] is None else float(r[14]),
+                cost_per_kill_median_usd=None if r[15] is None else float(r[15]),
             )
         )
     return out

@@ -2,7 +2,8 @@
 
 From ``results.parquet`` and ``points.parquet`` (aggregated by DuckDB, see
 :mod:`bastion.sweep.analysis`): the civil-engagement count first and prominently; P(leak) and
-P_RA with Wilson 95 % intervals per grid point; the rounds-per-kill distribution; the warning-time
+P_RA with Wilson 95 % intervals per grid point, side by side with the mean leakers, rounds and
+interceptors used and the cost per night and per kill; the rounds-per-kill distribution; the warning-time
 distribution per zone; heat maps of fall of shot and of debris over the site map; failed runs.
 Distributions are drawn from quantiles and binned counts computed in DuckDB, so the page stays
 small however many runs the sweep holds.
@@ -293,8 +294,12 @@ def _page(meta: dict, stats, civil: analysis.CivilSafety, failed, figures: list[
                 s.raid_annihilation.text(),
                 s.populated_fall.text(),
                 s.civil_engaged,
+                f"{s.mean_leakers:.2f}" if np.isfinite(s.mean_leakers) else "-",
                 f"{s.mean_rounds_fired:.0f}" if np.isfinite(s.mean_rounds_fired) else "-",
                 "-" if s.rounds_per_kill_median is None else f"{s.rounds_per_kill_median:.0f}",
+                f"{s.mean_interceptors:.2f}" if np.isfinite(s.mean_interceptors) else "-",
+                f"{s.mean_cost_usd:,.0f}" if np.isfinite(s.mean_cost_usd) else "-",
+                "-" if s.cost_per_kill_median_usd is None else f"{s.cost_per_kill_median_usd:,.0f}",
             )
         )
         + "</tr>"
@@ -331,10 +336,13 @@ seeds {seed} to {seed + int(meta.get("runs", 0)) - 1} (replication r uses seed {
 {civil_which}
 <h2>Per grid point</h2>
 <p class="sub">P(leak): at least one hostile reached the ground in a defended zone.
-P_RA: every hostile destroyed before impact.
-P(populated fall): a round or debris fell on a populated zone. Intervals: Wilson 95 %.</p>
+P_RA: every hostile defeated before impact (destroyed, or landed by its fail-safe after losing its link).
+P(populated fall): a round or debris fell on a populated zone. Intervals: Wilson 95 %.
+Cost: rounds x round cost, interceptors x unit cost, laser shots, jammers' operating hours (per night; the
+figures and their sources: scenario/catalogue/effectors.py and guns.py).</p>
 <table><tr><th>point</th><th>parameters</th><th>runs</th><th>failed</th><th>P(leak)</th><th>P_RA</th>
-<th>P(populated fall)</th><th>civil engaged</th><th>mean rounds fired</th><th>median rounds per kill</th></tr>
+<th>P(populated fall)</th><th>civil engaged</th><th>mean leakers</th><th>mean rounds fired</th>
+<th>median rounds per kill</th><th>mean interceptors</th><th>mean cost [$]</th><th>median cost per kill [$]</th></tr>
 {rows}</table>
 {plots}
 {fail_html}

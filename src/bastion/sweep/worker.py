@@ -60,7 +60,7 @@ def _row(result, point: int, replication: int, seed: int) -> dict[str, Any]:
     from bastion.engine.summary import summarise
 
     row = {"point": point, "replication": replication, "seed": seed, "status": "ok", "error": None}
-    row.update(flatten_summary(summarise(result)))
+    row.update(flatten_summary(summarise(result, costs=True)))
     row.update(impacts_of(result.log.events))
     return row
 

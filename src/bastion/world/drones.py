@@ -27,10 +27,16 @@ class DroneState(IntEnum):
     DIVE = 2
     DESTROYED = 3  # killed by fire
     IMPACTED = 4  # reached the ground under its own power
+    # a link-flown drone whose radio link is jammed (its fail-safe: :mod:`bastion.world.effectors`
+    # flies these states; the compiled step leaves them alone)
+    HOVER = 5  # link lost: hovering
+    RETURN = 6  # link lost: flying back to its launch point on GNSS
+    LANDING = 7  # link lost: descending to land
+    LANDED = 8  # on the ground after a fail-safe landing (its mission abandoned)
 
 
 # plain ints for the per-step path (IntEnum attribute access is slow in hot loops)
-WAITING, CRUISE, DIVE, DESTROYED, IMPACTED = (int(s) for s in DroneState)
+WAITING, CRUISE, DIVE, DESTROYED, IMPACTED, HOVER, RETURN, LANDING, LANDED = (int(s) for s in DroneState)
 
 
 def threat_fields(plans: tuple[ThreatPlan, ...]) -> dict[str, np.ndarray]:
@@ -126,7 +132,8 @@ class DroneFleet:
 
     @property
     def airborne(self) -> np.ndarray:
-        return (self.state == CRUISE) | (self.state == DIVE)
+        state = self.state
+        return (state == CRUISE) | (state == DIVE) | ((state >= HOVER) & (state <= LANDING))
 
     def step(self, t: float, dt: float) -> np.ndarray:
         """Advance from ``t`` by ``dt`` seconds; return indices of drones that hit the ground.

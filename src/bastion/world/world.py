@@ -32,6 +32,7 @@ from bastion.event_types import (
     Damage,
     DebrisImpact,
     Detonation,
+    EffectorOrderRefused,
     ExternalHit,
     FallOfShot,
     FriendlyHit,
@@ -45,13 +46,14 @@ from bastion.event_types import (
     OrderRefused,
     Payload,
 )
-from bastion.orders import AimUpdate, FireOrder
+from bastion.orders import AimUpdate, EffectorOrder, FireOrder
 from bastion.scenario.catalogue import CATALOGUE
 from bastion.scenario.compiled import CompiledScenario
 from bastion.sense.types import FireControlReport
 from bastion.world.aircraft import CivilTraffic
 from bastion.world.debris import KIND_NAMES, WARHEAD, Debris, DebrisPhysics, break_up, damaged_zones
-from bastion.world.drones import CRUISE, DESTROYED, DIVE, IMPACTED, WAITING, DroneFleet
+from bastion.world.drones import CRUISE, DESTROYED, DIVE, IMPACTED, LANDED, WAITING, DroneFleet
+from bastion.world.effectors import Effectors
 from bastion.world.fire_control_radar import FireControlRadars
 from bastion.world.friendly import FriendlyAir
 from bastion.world.guns import Burst, Mounts, RoundPhysics, Rounds, fire_burst, reaim_burst
@@ -88,6 +90,7 @@ class World:
     external: Callable[[float], object] | None = None
     civil: CivilTraffic | None = None  # the scenario's civil traffic (built from it when None; shareable)
     rng_fire_control: np.random.Generator | None = None  # the mounts' radars (None: spawned from rng_guns')
+    rng_effectors: np.random.Generator | None = None  # jammers' draws, interceptors, lasers (None: spawned)
 
     def __post_init__(self) -> None:
         d = self.scenario.defence
@@ -128,6 +131,12 @@ class World:
         self._launched = np.zeros(len(plans), dtype=bool)
         self._all_launched = not plans  # every threat's launch reported: skip the check
         self.threat_state = np.full(len(plans), WAITING, dtype=np.int8)
+        # effectors beyond the gun (None on a site with guns only: nothing of theirs runs)
+        self.effectors: Effectors | None = None
+        if d.effectors:
+            if self.rng_effectors is None:
+                self.rng_effectors = np.random.default_rng(self.rng_debris.bit_generator.seed_seq.spawn(1)[0])
+            self.effectors = Effectors(self, self.rng_effectors)
 
     # -- views ---------------------------------------------------------------------------------
     def picture(self, t: float) -> AirPicture:
@@ -194,10 +203,22 @@ class World:
         return np.concatenate([c_pos, pos]), np.concatenate([c_vel, vel]), np.concatenate([c_on, on])
 
     # -- orders ----------------------------------------------------------------------------------
-    def execute(self, order: FireOrder, t: float) -> list[TruthEvent]:
+    def execute(self, order: FireOrder | EffectorOrder, t: float) -> list[TruthEvent]:
         """The decision side sends a fire order at time ``t``: it reaches the mount after the gun's
         sensor -> C2 -> gun latency (``GunType.c2_latency_s``; executed now when that is zero, else
-        by :meth:`advance` when the world reaches its arrival)."""
+        by :meth:`advance` when the world reaches its arrival). An effector's order acts after its
+        reaction time (:meth:`Effectors.execute`)."""
+        if isinstance(order, EffectorOrder):
+            if self.effectors is None:
+                refused = EffectorOrderRefused(
+                    order=order.order_id,
+                    effector="",
+                    effector_index=order.effector,
+                    track=order.track_id,
+                    reason="no such effector (the site has none but its guns)",
+                )
+                return [(t, refused)]
+            return self.effectors.execute(order, t)
         latency = self.scenario.defence.guns[order.gun].type.c2_latency_s
         if latency <= 0.0:
             return self._deliver(order, t)
@@ -258,21 +279,28 @@ class World:
     def next_step(self, t: float, t_end: float) -> float:
         """End of the next physics step (see the module docstring)."""
         fine = len(self.rounds) or len(self.debris) or self.munitions.airborne.any()
+        if not fine and self.effectors is not None:
+            fine = self.effectors.busy
         return min(t + (DT_FINE if fine else DT_COARSE), t_end)
 
     def advance(self, t1: float) -> list[TruthEvent]:
         """Move the world from its current time to ``t1`` (delivering the fire orders that arrive on the way)."""
         events: list[TruthEvent] = []
         inbox = self._inbox
+        eff = self.effectors
         while True:
             while inbox and inbox[0][0] <= self.t + 1e-12:
                 events.extend(self._deliver(heapq.heappop(inbox)[2], self.t))
+            if eff is not None and eff.pending:
+                events.extend(eff.due(self.t))
             if not self.t < t1 - 1e-12:
                 break
             t0 = self.t
             t_next = self.next_step(t0, t1)
             if inbox and inbox[0][0] < t_next:
                 t_next = max(inbox[0][0], t0)
+            if eff is not None and eff.pending and eff.next_due() < t_next:
+                t_next = max(eff.next_due(), t0)
             events.extend(self._step(t0, t_next))
             self.t = t_next
         return events
@@ -287,8 +315,16 @@ class World:
             d_before, m_before = dr.pos.copy(), mu.pos.copy()
             d_air0, m_air0 = dr.airborne, mu.airborne
         landed_d = landed_m = NO_INDEX
+        eff = self.effectors
+        if eff is not None and not eff.active:
+            eff = None  # nothing radiates, flies or lases: a step without effectors
+        if eff is not None and dr.index.size:
+            ev.extend(eff.before_drones(t0, dt))
         if dr.index.size:
             landed_d = dr.step(t0, dt)
+            if eff is not None:
+                soft, _ = eff.after_drones(t0, dt)
+                ev.extend(soft)
             self.threat_state[dr.index] = dr.state
         if mu.index.size:
             landed_m = mu.step(t0, dt, self.scenario.defence.air)
@@ -340,15 +376,26 @@ class World:
             rounds_left = bool(re.hits or re.sd_bursts.size or re.ground_bursts.size)
             if rounds_left:
                 ev.extend(self._round_events(t1, re, owner))
+        if eff is not None:
+            ev.extend(eff.after_step(t0, t1))
         if len(self.debris):
             landed = self.debris_physics.step(self.debris, dt)
             for j in range(len(landed)):
                 p = landed.pos[j]
+                source = int(landed.source[j])
+                if source < 0:  # an interceptor's own piece (source -1 - effector)
+                    name = self.scenario.defence.effectors[-1 - source].name
+                    piece = f"interceptor {KIND_NAMES[landed.kind[j]]}"
+                    impact = DebrisImpact(
+                        threat=None, piece=piece, position=_r(p), zone=self._zone_at(p), effector=name
+                    )
+                    ev.append((t1, impact))
+                    continue
                 ev.append(
                     (
                         t1,
                         DebrisImpact(
-                            threat=int(landed.source[j]),
+                            threat=source,
                             piece=KIND_NAMES[landed.kind[j]],
                             position=_r(p),
                             zone=self._zone_at(p),
@@ -407,7 +454,7 @@ class World:
             if kind == "civil":
                 ev.append((t, CivilHit(civil=i, icao24=self.civil.icao24[i], order=order, position=_r(where))))
                 continue
-            if self.threat_state[i] in (DESTROYED, IMPACTED):
+            if self.threat_state[i] in (DESTROYED, IMPACTED, LANDED):
                 continue
             fleet, j = self._locate(i)
             killed = bool(self.rng_debris.random() < fleet.p_kill_given_hit[j])
@@ -422,7 +469,7 @@ class World:
             ev.append((t, FallOfShot(order=order, position=_r(p), dud=bool(dud), zone=self._zone_at(p))))
         return ev
 
-    def _kill(self, t: float, g: int) -> list[TruthEvent]:
+    def _kill(self, t: float, g: int, by: str | None = None) -> list[TruthEvent]:
         fleet, j = self._locate(g)
         plan = self.scenario.raid.threats[g]
         kind = plan.type
@@ -433,7 +480,8 @@ class World:
         pieces = break_up(g, kind, pos, vel, float(fleet.rcs[j]), self._debris_next, detonated, self.rng_debris)
         self._debris_next += len(pieces)
         self.debris.append(pieces)
-        ev: list[TruthEvent] = [(t, Kill(threat=g, name=plan.name, position=_r(pos), pieces=len(pieces)))]
+        kill = Kill(threat=g, name=plan.name, position=_r(pos), pieces=len(pieces), by=by)
+        ev: list[TruthEvent] = [(t, kill)]
         if detonated:
             ev.extend(self._warhead(t, g, pos, "air"))
         return ev

@@ -7,9 +7,11 @@ source; L weak source or an engineering placeholder — a tunable parameter, not
 
 Units are SI unless the name says otherwise.
 
-One module per kind: :mod:`~bastion.scenario.catalogue.radars`, :mod:`~bastion.scenario.catalogue.guns`,
-:mod:`~bastion.scenario.catalogue.threats`, :mod:`~bastion.scenario.catalogue.aircraft`, each holding
-its type and its figures; :data:`CATALOGUE` holds them all by name.
+One module per kind: :mod:`~bastion.scenario.catalogue.radars`, :mod:`~bastion.scenario.catalogue.guns`
+(with the cost of a round), :mod:`~bastion.scenario.catalogue.threats` (with how each threat is
+guided), :mod:`~bastion.scenario.catalogue.aircraft` and :mod:`~bastion.scenario.catalogue.effectors`
+(jammers, interceptors, lasers: issue 19), each holding its type and its figures; :data:`CATALOGUE`
+holds the radars, guns, threats and aircraft by name (:func:`effector_types` the effectors).
 """
 
 from __future__ import annotations
@@ -17,26 +19,48 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bastion.scenario.catalogue.aircraft import AIRCRAFT, FRIENDLIES, AircraftType, FriendlyType
-from bastion.scenario.catalogue.guns import GUNS, GunType
+from bastion.scenario.catalogue.effectors import (
+    DIRECTED_ENERGY,
+    INTERCEPTORS,
+    JAMMERS,
+    DirectedEnergyType,
+    EffectorType,
+    InterceptorType,
+    JammerType,
+    effector_types,
+)
+from bastion.scenario.catalogue.guns import GUNS, ROUND_COST_USD, GunType
 from bastion.scenario.catalogue.radars import FIRE_CONTROL_RADARS, RADARS, FireControlRadarType, RadarType
-from bastion.scenario.catalogue.threats import THREATS, ThreatType
+from bastion.scenario.catalogue.threats import GUIDANCE, THREATS, Guidance, ThreatType, guidance_of
 
 __all__ = [
     "AIRCRAFT",
     "CATALOGUE",
+    "DIRECTED_ENERGY",
     "FIRE_CONTROL_RADARS",
     "FRIENDLIES",
+    "GUIDANCE",
     "GUNS",
+    "INTERCEPTORS",
+    "JAMMERS",
     "RADARS",
+    "ROUND_COST_USD",
     "SIREN_CHAIN_LATENCY_S",
     "THREATS",
     "AircraftType",
     "Catalogue",
+    "DirectedEnergyType",
+    "EffectorType",
     "FireControlRadarType",
     "FriendlyType",
+    "Guidance",
     "GunType",
+    "InterceptorType",
+    "JammerType",
     "RadarType",
     "ThreatType",
+    "effector_types",
+    "guidance_of",
 ]
 
 

@@ -1,5 +1,6 @@
 """Gun types of the catalogue (GUNS): the C-RAM mounts and their rounds, with the public figures behind
-them (confidence legend: :mod:`bastion.scenario.catalogue`)."""
+them (confidence legend: :mod:`bastion.scenario.catalogue`), and what a round costs (ROUND_COST_USD,
+issue 19: the cost of an engagement, set against the other effectors')."""
 
 from __future__ import annotations
 
@@ -86,3 +87,10 @@ GUNS: dict[str, GunType] = {
         c2_latency_s=0.5,
     ),
 }
+
+ROUND_COST_USD: dict[str, float] = {"lpws": 40.0}
+"""Cost of one round [$] per gun type. 20 mm M940 MPT-SD: NOT public (placeholder L). Derived bound:
+the US Army bought 904,791 rounds of 30 mm PGU-15/B target-practice ammunition for $8.7 M in 2001
+($9.6 a round; industrialheating.com, General Dynamics contract, M); a fuzed high-explosive round with
+a self-destruct element costs several times an inert practice round of a larger calibre, so $40 is
+taken. A gun type missing here costs NaN per round (the summary then says the cost is unknown)."""

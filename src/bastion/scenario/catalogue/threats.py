@@ -1,9 +1,11 @@
 """Threat types of the catalogue (THREATS): one-way-attack drones, rockets and mortar bombs, with the
-public figures behind them (confidence legend: :mod:`bastion.scenario.catalogue`)."""
+public figures behind them (confidence legend: :mod:`bastion.scenario.catalogue`), and how each is
+guided (GUIDANCE: what a jammer can do to it, issue 19)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 
@@ -224,3 +226,77 @@ THREATS: dict[str, ThreatType] = {
         ),
     ),
 }
+
+
+# -- guidance (issue 19): what jamming does to each threat type ------------------------------------------
+Control = Literal["gnss-waypoints", "rf-link", "ballistic"]
+CONTROLS: tuple[str, ...] = ("gnss-waypoints", "rf-link", "ballistic")
+
+
+@dataclass(frozen=True)
+class Guidance:
+    """How a threat type is guided, and so what jamming does to it (truth side).
+
+    * ``gnss-waypoints``: flies pre-programmed GNSS waypoints with no radio link (a one-way-attack
+      drone). An RF (control-link) jammer does nothing to it. A GNSS jammer denies its satellite
+      fixes: it navigates on its inertial sensors and its position error grows as
+      ``0.5 * b * tau**2`` (tau: time since the last fix; b: its accelerometer bias, drawn per drone
+      and per denial, Gaussian with ``ins_bias_mps2`` per horizontal axis; Groves, *Principles of
+      GNSS, Inertial, and Multisensor Integrated Navigation Systems*, 2nd ed. 2013, §5.7: the
+      position error of unaided inertial navigation from a constant accelerometer bias). A fix
+      returns as soon as it leaves the footprint (the error then vanishes).
+    * ``rf-link``: flown by a pilot over a radio link (a modified hobby quadcopter, an FPV drone).
+      Inside an RF jammer's footprint it loses its link after ``link_timeout_s`` and its fail-safe
+      takes over: it hovers ``hover_s``, then returns to its launch point on GNSS and lands there;
+      if GNSS is denied too it cannot return and lands where it is. The link comes back when it
+      leaves the footprint; a drone still hovering then resumes its mission (one already returning
+      does not). GNSS jamming alone does not stop it (the pilot flies it by eye or by camera).
+    * ``ballistic``: a rocket or mortar bomb; no jammer has any effect.
+    """
+
+    control: Control
+    ins_bias_mps2: float = 0.0  # 1-sigma accelerometer bias per horizontal axis [m/s^2]
+    link_timeout_s: float = 0.0  # [s] link lost this long before the fail-safe acts
+    hover_s: float = 0.0  # [s] the fail-safe hovers this long before returning home
+    source: str = ""
+
+
+INS_BIAS_MPS2 = 0.05
+"""1-sigma accelerometer bias [m/s^2] per horizontal axis of a small attack drone's inertial sensors
+(MEMS grade). Placeholder (L), derived from the one public figure: ram-and-layers.md §4 "GNSS jamming
+pushes [one-way attack drones] onto INS, giving miss distances that grow at roughly 1-5 % of distance
+flown" (assumption L). At 50 m/s after 60 s denied (3 km flown) 1-5 % is 30-150 m; 0.5 b tau^2 with
+tau = 60 s gives b = 0.017-0.083 m/s^2: 0.05 is the middle. The error then grows quadratically with
+time (Groves 2013 §5.7), so the percentage is not constant: 1 % of distance after 20 s, 3 % after 60 s."""
+
+GUIDANCE: dict[str, Guidance] = {
+    "owa-fixed-wing": Guidance(
+        control="gnss-waypoints",
+        ins_bias_mps2=INS_BIAS_MPS2,
+        source=(
+            "threats.md §3: Samad-3 / KAS-04 class fly GPS waypoints (M); ram-and-layers.md §4: link "
+            "jamming does not stop preprogrammed one-way-attack drones (assumption L); INS drift: "
+            "INS_BIAS_MPS2 (L)."
+        ),
+    ),
+    "quadcopter": Guidance(
+        control="rf-link",
+        ins_bias_mps2=INS_BIAS_MPS2,
+        link_timeout_s=2.0,
+        hover_s=10.0,
+        source=(
+            "ram-and-layers.md §4: consumer drones that lose the link usually hover and then return "
+            "home on GNSS (M); the 2 s link time-out and 10 s hover are placeholders (L: consumer "
+            "fail-safe defaults, not public as figures)."
+        ),
+    ),
+}
+BALLISTIC_GUIDANCE = Guidance(control="ballistic", source="rockets and mortar bombs: unguided")
+
+
+def guidance_of(threat_type: str, kind: str) -> Guidance:
+    """The guidance of a threat type by name; rockets and mortars are ``ballistic``; a drone type with
+    no entry flies GNSS waypoints (the one-way-attack case, on which an RF jammer does nothing)."""
+    if kind in ("rocket", "mortar"):
+        return BALLISTIC_GUIDANCE
+    return GUIDANCE.get(threat_type, GUIDANCE["owa-fixed-wing"])
