@@ -11,6 +11,7 @@ import pytest
 from bastion.physics import kernels
 from bastion.physics.ballistics import GRAVITY, Air, DragFunction, drag_factor_from_bc, rk4_step
 from bastion.physics.geometry import segment_sphere_hits
+from bastion.physics.wind import WindProfile
 
 
 def rk4_arrays(pos, vel, dt, k, drag, air):
@@ -20,9 +21,12 @@ def rk4_arrays(pos, vel, dt, k, drag, air):
     h_tab, rho_tab, a_tab = air.table()
     k_rho = k * np.interp(mid, h_tab, rho_tab)
     a = np.interp(mid, h_tab, a_tab)
+    wind = air.wind_table()
+    if wind.shape[0] > 1:  # a wind profile: looked up at the mid-point height, as the density
+        wind = np.stack([np.interp(mid, h_tab, wind[:, c]) for c in range(3)], axis=-1)
 
     def acc(v):
-        rel = v - air.wind
+        rel = v - wind
         speed = np.sqrt(np.einsum("ij,ij->i", rel, rel))
         return GRAVITY - (k_rho * np.interp(speed / a, drag.mach, drag.cd) * speed)[:, None] * rel
 
@@ -45,16 +49,23 @@ def random_rounds(rng, n):
 
 
 AIR = Air(ground_altitude_m=34.0, delta_t_k=9.0, wind=np.array([4.0, -3.0, 0.5]))
+SHEARED = Air(
+    ground_altitude_m=34.0,
+    delta_t_k=9.0,
+    wind=WindProfile.table([0.0, 300.0, 2000.0, 9000.0], [2.0, 9.0, 15.0, 30.0], [200.0, 240.0, 260.0, 250.0]),
+    pressure_ratio=0.98,
+)
 
 
+@pytest.mark.parametrize("air", [AIR, SHEARED], ids=["uniform", "sheared"])
 @pytest.mark.parametrize("drag", [DragFunction.standard("G1"), DragFunction.standard("G2"), DragFunction.unit()])
-def test_rk4_equals_the_array_formulas(drag):
+def test_rk4_equals_the_array_formulas(drag, air):
     rng = np.random.default_rng(7)
     for n in (1, 3, 257):
         pos, vel, k = random_rounds(rng, n)
         for dt in (0.05, -0.5, rng.uniform(0.0, 0.1, n)):
-            got = rk4_step(pos, vel, dt, k, drag, AIR)
-            want = rk4_arrays(pos, vel, dt, k, drag, AIR)
+            got = rk4_step(pos, vel, dt, k, drag, air)
+            want = rk4_arrays(pos, vel, dt, k, drag, air)
             assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
 
 
@@ -128,7 +139,7 @@ def test_fly_rounds_equals_rk4_and_the_segment_hit_test():
         h_tab, rho_tab, a_tab = AIR.table()
         kernels.fly_rounds(
             p, v, t_fire, sd_time, dud, k, t0, t1, tgt0, tgt1, radius,
-            h_tab, rho_tab, a_tab, drag.mach, drag.cd, AIR.wind, GRAVITY[2],
+            h_tab, rho_tab, a_tab, drag.mach, drag.cd, AIR.wind_table(), GRAVITY[2],
             seg0, fate, target, fraction,
         )  # fmt: skip
         fired = fate != kernels.NOT_FIRED

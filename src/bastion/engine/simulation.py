@@ -24,7 +24,7 @@ from bastion.engine.events import EventLog
 from bastion.engine.operator import Operator, SimulatedOperator
 from bastion.engine.pipeline import ENGINE_TRACKER, DecisionPipeline
 from bastion.engine.rng import stream
-from bastion.scenario.compiled import CompiledScenario
+from bastion.scenario.compiled import CompiledScenario, Defence, met_air
 from bastion.track import Tracker
 from bastion.world.aircraft import CivilTraffic
 from bastion.world.faults import FaultSchedule
@@ -84,6 +84,16 @@ class RunResult:
     stage_seconds: dict[str, float]
 
 
+def told_defence(scenario: CompiledScenario, seed: int) -> Defence:
+    """The defence as this night's decision side sees it: the compiled one, with the met message's
+    wind drawn from the night's ``met`` stream where ``[met]`` gives it an error (otherwise the
+    compiled message, the true wind sampled at the start: the same object)."""
+    weather = scenario.raid.weather
+    if weather.met_sigma_mps() == 0.0:
+        return scenario.defence
+    return replace(scenario.defence, air=met_air(weather, stream(seed, "met")))
+
+
 class _Night:
     """One night's harness state: truth, sensors, operator, decision pipeline, event queue and log.
 
@@ -106,7 +116,8 @@ class _Night:
     ) -> None:
         self.wall0 = time.perf_counter()
         self.scenario, self.seed, self.log = scenario, seed, log
-        self.d = d = scenario.defence
+        # the defence is told a met message (drawn per night where it carries an error), never the true air
+        self.d = d = told_defence(scenario, seed)
         self.emit = emit = log.emit
         self.record_plots = record_plots
         self.stage = {"world": 0.0, "sensors": 0.0}

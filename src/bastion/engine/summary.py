@@ -253,7 +253,7 @@ def ram_scores(
     defended = defended_zones(d.zones)
     would: dict[int, str | None] = {}
     if mu.index.size:
-        impacts = mu.undisturbed_impacts(d.air)
+        impacts = mu.undisturbed_impacts(result.scenario.raid.weather.air)
         for j, g in enumerate(mu.index.tolist()):
             p = impacts[j]
             would[g] = zone_containing(defended, p) if np.isfinite(p).all() else None

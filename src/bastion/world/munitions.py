@@ -28,7 +28,7 @@ _RANGE_TABLES: dict[tuple, tuple] = {}
 
 def _table(plan: ThreatPlan, air: Air) -> tuple:
     t = plan.type
-    key = (t.name, round(air.ground_altitude_m, 0), round(air.delta_t_k, 1))
+    key = (t.name, *air.thermo_key())
     if key not in _RANGE_TABLES:
         _RANGE_TABLES[key] = range_table(
             t.launch_speed_mps,

@@ -77,7 +77,8 @@ class World:
         drone_i = np.array([i for i, p in enumerate(plans) if not p.type.ballistic], dtype=int)
         ball_i = np.array([i for i, p in enumerate(plans) if p.type.ballistic], dtype=int)
         self.drones = DroneFleet.launch_plan(tuple(plans[i] for i in drone_i), drone_i, self.rng_threats)
-        self.munitions = Munitions.launch_plan(tuple(plans[i] for i in ball_i), ball_i, d.air, self.rng_threats)
+        air = raid.weather.air  # the true air (the defence is told a met message: ``d.air``)
+        self.munitions = Munitions.launch_plan(tuple(plans[i] for i in ball_i), ball_i, air, self.rng_threats)
         if self.civil is None:
             self.civil = CivilTraffic(raid.flights, raid.recorded)
         self.friendly = FriendlyAir(raid.friendlies)
@@ -95,8 +96,8 @@ class World:
         kinds = {g.type.drag_function for g in d.guns} or {"G1"}
         if len(kinds) > 1:
             raise ValueError(f"the guns of one site must share a round drag function, got {sorted(kinds)}")
-        self.round_physics = RoundPhysics(kinds.pop(), d.air)
-        self.debris_physics = DebrisPhysics(d.air)
+        self.round_physics = RoundPhysics(kinds.pop(), air)
+        self.debris_physics = DebrisPhysics(air)
         self._debris_next = 0
         # ADS-B broadcasters: civil aircraft, then threats that spoof an identity
         self._spoofers = np.array([i for i, p in enumerate(plans) if p.spoof_adsb is not None], dtype=int)
@@ -193,7 +194,7 @@ class World:
         if why:
             refused = {"order": order.order_id, "gun": order.gun, "track": order.track_id, "reason": why}
             return [(t, "order_refused", refused)]
-        new = fire_burst(self.mounts, self.bursts, order, t, self.scenario.defence.air, self.rng_guns)
+        new = fire_burst(self.mounts, self.bursts, order, t, self.scenario.raid.weather.air, self.rng_guns)
         self.rounds.append(new)
         b = self.bursts[-1]
         self._burst_of_order[order.order_id] = len(self.bursts) - 1
@@ -274,7 +275,7 @@ class World:
             landed_d = dr.step(t0, dt)
             self.threat_state[dr.index] = dr.state
         if mu.index.size:
-            landed_m = mu.step(t0, dt, self.scenario.defence.air)
+            landed_m = mu.step(t0, dt, self.scenario.raid.weather.air)
             self.threat_state[mu.index] = mu.state
         if not self._all_launched:
             ev.extend(self._launches(t1))
