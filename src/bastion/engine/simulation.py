@@ -24,6 +24,7 @@ from bastion.engine.events import EventLog
 from bastion.engine.operator import Operator, SimulatedOperator
 from bastion.engine.pipeline import ENGINE_TRACKER, DecisionPipeline
 from bastion.engine.rng import stream
+from bastion.physics.rain import rain_loss
 from bastion.scenario.compiled import CompiledScenario, Defence, met_air
 from bastion.track import Tracker
 from bastion.world.aircraft import CivilTraffic
@@ -131,7 +132,16 @@ class _Night:
             rng_fire_control=stream(seed, "fire-control"),
         )
         self.pipeline = DecisionPipeline(d, emit, record_plots=record_plots, tracker=tracker, replica=replica)
-        self.radars = [RadarModel(site, stream(seed, f"radar:{site.name}"), d.surface) for site in d.radars]
+        w = scenario.raid.weather  # truth: the rain between the radars and their targets
+        self.radars = [
+            RadarModel(
+                site,
+                stream(seed, f"radar:{site.name}"),
+                d.surface,
+                rain_loss(site.type.frequency_ghz, site.type.polarisation, w.rain_mm_per_h, w.rain_height_m),
+            )
+            for site in d.radars
+        ]
         self.receivers = [AdsbModel(site, d.origin, stream(seed, f"adsb:{site.name}")) for site in d.adsb]
         if operator is None:
             op = d.doctrine.operator

@@ -85,7 +85,9 @@ class World:
         self.mounts = Mounts.deploy(d.guns)
         if self.rng_fire_control is None:
             self.rng_fire_control = np.random.default_rng(self.rng_guns.bit_generator.seed_seq.spawn(1)[0])
-        self.fire_control_radars = FireControlRadars(d.guns, self.rng_fire_control)
+        self.fire_control_radars = FireControlRadars(
+            d.guns, self.rng_fire_control, raid.weather.rain_mm_per_h, raid.weather.rain_height_m
+        )
         # fire orders on their way to the mounts (sensor -> C2 -> gun latency): (arrival, sequence, order)
         # why a mount cannot fire at a time ("" when it can; None: no faults injected)
         self.mount_down: Callable[[int, float], str] | None = None
