@@ -12,6 +12,7 @@ import shapely
 from bastion.engine.fault_summary import with_faults
 from bastion.engine.leaks import leak_reasons
 from bastion.engine.simulation import RunResult
+from bastion.scenario.terrain import ground_used
 from bastion.world.labels import describe_label
 
 
@@ -209,6 +210,7 @@ def summarise(result: RunResult, leaks: bool = False) -> dict:
         "engagements_refused": dict(sorted(refused.items())),
         "authorisation_requests": len(of("authorisation_request")),
         "tracks_confirmed": len(of("track_confirmed")),
+        "ground": ground_used(d.surface, d.origin.alt_m),
         "threats": threats,
     }
     ram, would_land_in = ram_scores(result, kinds, truth, killed)

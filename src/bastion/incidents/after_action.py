@@ -26,7 +26,7 @@ from bastion.physics.geodesy import Origin
 from bastion.report.site_map import _km, site_traces, track_traces
 from bastion.report.style import page_head
 from bastion.scenario import parse
-from bastion.scenario.compiled import compile_scenario
+from bastion.scenario.compiled import compile_scenario, compile_stored
 from bastion.store import EventStore
 
 TIMELINE_LANES = {
@@ -89,7 +89,7 @@ def _run_context(inc: Incident):
             return None, [], None, f"{db} no longer holds run {link['ref']}"
         text = store.scenario_text(link["ref"])
         events = list(store.events(link["ref"]))
-    defence = compile_scenario(parse(text, f"run {link['ref']}"), read_traffic=False).defence
+    defence = compile_stored(text, f"run {link['ref']}").defence
     return defence, events, defence.start, ""
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import csv
 import gzip
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -349,6 +349,19 @@ def met_air(weather: Weather, rng: np.random.Generator | None = None) -> Air:
         return truth
     told = met_message(truth.profile, rng, error_mps=sigma)
     return Air(truth.ground_altitude_m, truth.delta_t_k, told, truth.pressure_ratio)
+
+
+def compile_stored(text: str, source: str) -> CompiledScenario:
+    """A run's scenario as an event store keeps it (its text, not the folder it came from), compiled
+    for reports and replays: without its recorded-traffic files and without its DEM, which lie beside
+    the scenario file and not in the store (the ground a night ran on is in its summary, ``ground``)."""
+    from bastion.scenario.loader import parse
+
+    loaded = parse(text, source)
+    if loaded.model.terrain.dem is not None:
+        terrain = loaded.model.terrain.model_copy(update={"dem": None})
+        loaded = replace(loaded, model=loaded.model.model_copy(update={"terrain": terrain}))
+    return compile_scenario(loaded, read_traffic=False)
 
 
 def compile_scenario(loaded: LoadedScenario, read_traffic: bool = True) -> CompiledScenario:
