@@ -20,6 +20,7 @@ import numpy as np
 import shapely
 
 from bastion import __version__
+from bastion.event_types import RunStart
 from bastion.physics.atmosphere import isa
 from bastion.physics.ballistics import Air
 from bastion.physics.constants import FT
@@ -150,21 +151,21 @@ class Defence:
     surface: Surface | None = None  # terrain and obstacles for line of sight; None: the flat datum
     corridors: tuple[CorridorACM, ...] = ()
 
-    def run_start(self, seed: int) -> dict:
+    def run_start(self, seed: int) -> RunStart:
         """The payload of a run's "run_start" event: what ran, where, from when, with which sensors,
         guns and zones (the same header for a simulated night and a live session)."""
-        return {
-            "scenario": self.name,
-            "site": self.site_name,
-            "seed": seed,
-            "version": __version__,
-            "start": self.start.isoformat(),
-            "duration_s": self.duration_s,
-            "weapons_control": self.doctrine.weapons_control,
-            "radars": [r.name for r in self.radars],
-            "guns": [g.name for g in self.guns],
-            "zones": [z.name for z in self.zones],
-        }
+        return RunStart(
+            scenario=self.name,
+            site=self.site_name,
+            seed=seed,
+            version=__version__,
+            start=self.start.isoformat(),
+            duration_s=self.duration_s,
+            weapons_control=self.doctrine.weapons_control,
+            radars=[r.name for r in self.radars],
+            guns=[g.name for g in self.guns],
+            zones=[z.name for z in self.zones],
+        )
 
 
 @dataclass(frozen=True)
@@ -313,7 +314,7 @@ def compile_weather(s: schema.Scenario) -> Weather:
     The temperature aloft follows the ISA lapse rate from the ground temperature (ISA + dT); the
     pressure is the ISA's scaled by the station pressure over the ISA's at the site elevation."""
     env = s.environment
-    elevation = s.site.origin.elevation_m
+    elevation = s.site.origin.alt_m
     if env.wind_profile is not None:
         rows = env.wind_profile
         wind: np.ndarray | WindProfile = WindProfile.table(
@@ -369,7 +370,7 @@ def compile_scenario(loaded: LoadedScenario, read_traffic: bool = True) -> Compi
 
     ``read_traffic=False`` skips recorded-traffic files (for tools that need only the site)."""
     s = loaded.model
-    origin = Origin(s.site.origin.lat, s.site.origin.lon, s.site.origin.elevation_m)
+    origin = s.site.origin
     weather = compile_weather(s)
     air = met_air(weather)  # what the defence is told: the met message, without the per-night error
 

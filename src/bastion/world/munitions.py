@@ -23,7 +23,7 @@ from bastion.physics.ballistics import Air, DragFunction, drag_factor_from_bc
 from bastion.physics.firing_table import elevation_for_range, range_table
 from bastion.physics.geometry import level_crossing
 from bastion.scenario.compiled import ThreatPlan
-from bastion.world.drones import DESTROYED, IMPACTED, WAITING
+from bastion.world.drones import DESTROYED, IMPACTED, WAITING, threat_fields
 
 FLYING = 5
 
@@ -126,12 +126,7 @@ class Munitions:
             motors=motors,
             k=k,
             state=np.full(m, WAITING, dtype=np.int8),
-            launch_time=arr(lambda p: p.launch_time_s),
-            rcs=arr(lambda p: p.type.rcs_m2),
-            swerling=np.array([p.type.swerling for p in plans], dtype=int),
-            vulnerable_radius=arr(lambda p: p.type.vulnerable_radius_m),
-            p_kill_given_hit=arr(lambda p: p.type.p_kill_given_hit),
-            end_time=np.full(m, np.nan),
+            **threat_fields(plans),
             aimed_at=aimed,
             drag=DragFunction.standard(drags.pop()),
         )
