@@ -179,6 +179,7 @@ class ThreatPlan:
     cruise_altitude_m: float | None
     speed_mps: float | None
     spoof_adsb: schema.SpoofedAdsb | None = None
+    guidance: str | None = None  # a drone's navigation (None: its type's, ``ThreatType.guidance``)
 
 
 @dataclass(frozen=True)
@@ -486,6 +487,7 @@ def compile_scenario(loaded: LoadedScenario, read_traffic: bool = True) -> Compi
                 t.cruise_altitude_m,
                 t.speed_mps,
                 t.spoof_adsb,
+                t.guidance,
             )
         )
     runway_by_end = {ident: rw for rw in runways for ident in rw.idents}

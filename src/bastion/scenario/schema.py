@@ -305,11 +305,18 @@ class Threat(_Model):
     cruise_altitude_m: float | None = Field(None, gt=0, le=30_000, description="AGL; catalogue range if absent")
     speed_mps: float | None = Field(None, gt=0, le=3_000, description="cruise speed; catalogue range if absent")
     spoof_adsb: SpoofedAdsb | None = Field(None, description="broadcast false ADS-B (drones only)")
+    guidance: Literal["gnss-waypoint", "dead-reckoning"] | None = Field(
+        None,
+        description="a drone's navigation: GNSS waypoints (holds its ground track in wind) or dead reckoning "
+        "(no GNSS, e.g. denied: drifts with the wind at its height); the catalogue type's if absent",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> Threat:
         if self.type not in CATALOGUE.threats:
             raise ValueError(f"unknown threat type {self.type!r}; known: {', '.join(CATALOGUE.threats)}")
+        if self.guidance is not None and CATALOGUE.threats[self.type].ballistic:
+            raise ValueError(f"guidance is a drone's; {self.type!r} is a {CATALOGUE.threats[self.type].kind}")
         if (self.target is None) == (self.target_zone is None):
             raise ValueError("give exactly one of target or target_zone")
         return self

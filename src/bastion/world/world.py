@@ -291,7 +291,7 @@ class World:
             d_air0, m_air0 = dr.airborne, mu.airborne
         landed_d = landed_m = NO_INDEX
         if dr.index.size:
-            landed_d = dr.step(t0, dt)
+            landed_d = dr.step(t0, dt, self.scenario.raid.weather.air)
             self.threat_state[dr.index] = dr.state
         if mu.index.size:
             landed_m = mu.step(t0, dt, self.scenario.raid.weather.air)

@@ -46,6 +46,9 @@ class ThreatType:
     p_warhead_detonates_when_hit: float = 0.5
     p_warhead_fuzes_on_ground: float = 0.5
     navigation_sigma_m: float = 0.0  # GPS waypoint navigation error, 1 sigma per horizontal axis
+    # how a drone navigates, so what the wind does to it (bastion.world.drones): "gnss-waypoint" (its
+    # autopilot holds the ground track by crabbing) or "dead-reckoning" (no GNSS: it drifts with the wind)
+    guidance: str = "gnss-waypoint"
     # rockets and mortars
     launch_speed_mps: float = 0.0
     drag_function: str = "G1"
@@ -89,7 +92,8 @@ THREATS: dict[str, ThreatType] = {
             "260 km/h = 72 m/s (M), altitude 50-300 m AGL 'fly too low' (M), warhead 5-30 kg (L, "
             "10 kg here), RCS 0.05 m^2 (L), wingspan 2.5-4.5 m (M); vulnerable radius (engine, "
             "warhead, fuel: 0.6 m), P(kill|hit) 0.7, lethal radius 25 m (~12 W^(1/3), "
-            "Hopkinson-Cranz scaling) and debris figures are engineering placeholders (L)."
+            "Hopkinson-Cranz scaling) and debris figures are engineering placeholders (L). Guidance: GPS "
+            "waypoints, no RF link (threats.md §3, M): the autopilot holds its ground track in wind."
         ),
     ),
     "rocket-107": ThreatType(
@@ -237,7 +241,8 @@ THREATS: dict[str, ThreatType] = {
         navigation_sigma_m=3.0,
         source=(
             "shared/domain/threats.md §3: Kadhimi residence 2021 modified quadcopter (H); RCS "
-            "0.001-0.01 m^2 (L); other figures placeholders (L)."
+            "0.001-0.01 m^2 (L); other figures placeholders (L). Guidance: GNSS waypoints and position "
+            "hold, as hobby flight controllers fly (assumed, L)."
         ),
     ),
 }
