@@ -119,3 +119,24 @@ def test_stated_met_message_is_told():
     met = "wind_profile = [{ height_m = 0.0, speed_mps = 5.0, from_deg = 90 }]"
     c = compile_scenario(parse(_with(TABLE, met), "w.toml"))
     np.testing.assert_allclose(c.defence.air.wind_at(1000.0), [-5.0, 0.0, 0.0], atol=1e-12)
+
+
+def test_the_decision_side_aims_with_the_told_air_the_world_flies_the_truth():
+    """In a night with a met error, every decision-side user of the air (the fire controls the open
+    and the closed loop aim with, the burst planner's ballistic prediction and fall of shot, the arc
+    estimator) holds the night's told air; the world's rounds, munitions and debris fly the truth."""
+    from bastion.engine.events import EventLog
+    from bastion.engine.simulation import _Night
+
+    text = _with("wind_speed_mps = 4.0\nwind_from_deg = 300\nwind_exponent = 0.3", "age_s = 3600.0\nerror_mps = 1.0")
+    c = compile_scenario(parse(text, "w.toml"))
+    assert c.defence.doctrine.fire_control == "closed-loop"
+    night = _Night(c, 7, EventLog(), False, None, None)
+    told, truth = night.d.air, c.raid.weather.air
+    assert told is not truth and told is not c.defence.air  # this night's draw of the message
+    manager = night.pipeline.engagements
+    assert manager.closed_loop is not None and manager.closed_loop.fire_control is manager.fire_control
+    assert all(fc.air is told for fc in manager.fire_control)
+    assert manager.defence.air is told and manager.planner.defence.air is told and night.pipeline.arcs.air is told
+    w = night.world
+    assert w.round_physics.air is truth and w.debris_physics.air is truth
