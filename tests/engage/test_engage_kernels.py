@@ -15,6 +15,7 @@ from bastion.engage.kernels import footprint_points, footprint_points_reference,
 from bastion.engage.safety import min_clearance
 from bastion.physics.ballistics import Air
 from bastion.physics.firing_table import wind_drift
+from bastion.physics.wind import WindProfile
 from bastion.scenario.catalogue import CATALOGUE
 from bastion.scenario.compiled import GunSite, ZoneArea
 
@@ -28,11 +29,10 @@ def close(got, want, scale):
 
 def lead_reference(fc, x, t_state, t_fire, iterations=6, accel=None):
     """(azimuth, elevation, tof, intercept, slant range, valid) of the reference, as ``FireControl.lead``."""
-    wind = fc.air.wind
     half = np.zeros(3) if accel is None else 0.5 * np.asarray(accel, dtype=float)
     rows, target, valid = lead_solution_reference(
         x, t_state, t_fire, half, accel is not None, fc.gun.position, fc.gun.type.muzzle_velocity,
-        wind[0], wind[1], fc.table.lookup, iterations,
+        fc.air.table()[0], fc.air.wind_table(), fc.table.lookup, iterations,
     )  # fmt: skip
     return np.arctan2(rows[0], rows[1]), rows[2], rows[3], target, rows[4], valid
 
@@ -41,10 +41,15 @@ def gun(position):
     return GunSite(0, "G", CATALOGUE.guns["lpws"], np.asarray(position, dtype=float), 1550, 0.0, 2 * np.pi, ())
 
 
-@pytest.mark.parametrize("wind", [(0.0, 0.0, 0.0), (6.0, -4.0, 0.3)])
+SHEAR = WindProfile.table([0.0, 100.0, 400.0, 1500.0], [1.0, 8.0, 16.0, 20.0], [300.0, 285.0, 265.0, 250.0])
+
+
+@pytest.mark.parametrize("wind", [(0.0, 0.0, 0.0), (6.0, -4.0, 0.3), SHEAR], ids=["calm", "uniform", "sheared"])
 def test_lead_equals_the_reference(wind):
     rng = np.random.default_rng(11)
-    fc = FireControl(gun([30.0, -20.0, 4.0]), Air(35.0, 8.0, wind=np.array(wind)))
+    fc = FireControl(
+        gun([30.0, -20.0, 4.0]), Air(35.0, 8.0, wind=wind if isinstance(wind, WindProfile) else np.array(wind))
+    )
     checked = {"valid": 0, "invalid": 0}
     for n in range(400):
         x = np.concatenate([rng.normal(0.0, 1500.0, 3), rng.normal(0.0, 120.0, 3)])

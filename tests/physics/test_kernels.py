@@ -9,6 +9,7 @@ import pytest
 
 from bastion.physics import kernels
 from bastion.physics.ballistics import GRAVITY, Air, DragFunction, drag_factor_from_bc, rk4_step
+from bastion.physics.wind import WindProfile
 
 RTOL = 1e-12
 
@@ -19,7 +20,7 @@ def close(got, want, scale=1.0):
 
 
 def reference_args(drag, air):
-    return (*air.table(), drag.mach, drag.cd, air.wind, GRAVITY[2])
+    return (*air.table(), drag.mach, drag.cd, air.wind_table(), GRAVITY[2])
 
 
 def random_rounds(rng, n):
@@ -31,16 +32,23 @@ def random_rounds(rng, n):
 
 
 AIR = Air(ground_altitude_m=34.0, delta_t_k=9.0, wind=np.array([4.0, -3.0, 0.5]))
+SHEARED = Air(
+    ground_altitude_m=34.0,
+    delta_t_k=9.0,
+    wind=WindProfile.table([0.0, 300.0, 2000.0, 9000.0], [2.0, 9.0, 15.0, 30.0], [200.0, 240.0, 260.0, 250.0]),
+    pressure_ratio=0.98,
+)
 
 
+@pytest.mark.parametrize("air", [AIR, SHEARED], ids=["uniform", "sheared"])
 @pytest.mark.parametrize("drag", [DragFunction.standard("G1"), DragFunction.standard("G2"), DragFunction.unit()])
-def test_rk4_equals_the_reference(drag):
+def test_rk4_equals_the_reference(drag, air):
     rng = np.random.default_rng(7)
     for n in (1, 3, 257):
         pos, vel, k = random_rounds(rng, n)
         for dt in (0.05, -0.5, rng.uniform(0.0, 0.1, n)):
-            got = rk4_step(pos, vel, dt, k, drag, AIR)
-            want = kernels.rk4_reference(pos, vel, np.atleast_1d(dt), k, *reference_args(drag, AIR))
+            got = rk4_step(pos, vel, dt, k, drag, air)
+            want = kernels.rk4_reference(pos, vel, np.atleast_1d(dt), k, *reference_args(drag, air))
             close(got[0], want[0], 1e4)  # positions [m]
             close(got[1], want[1], 1e3)  # velocities [m/s]
 
@@ -57,7 +65,8 @@ def test_interp_equals_numpy_at_nodes_between_and_outside_whatever_the_hint():
         np.testing.assert_allclose(got, want, rtol=RTOL, atol=0.0, equal_nan=True)
 
 
-def test_fly_rounds_equals_rk4_and_the_segment_hit_test():
+@pytest.mark.parametrize("air", [AIR, SHEARED], ids=["uniform", "sheared"])
+def test_fly_rounds_equals_rk4_and_the_segment_hit_test(air):
     rng = np.random.default_rng(11)
     drag = DragFunction.standard("G2")
     t0, t1 = 100.0, 100.1
@@ -74,15 +83,15 @@ def test_fly_rounds_equals_rk4_and_the_segment_hit_test():
         tgt1 = tgt0 + rng.normal(0.0, 2.0, (m, 3))
         radius = rng.uniform(0.5, 40.0, m)
         want = kernels.fly_rounds_reference(
-            pos, vel, t_fire, sd_time, dud, k, t0, t1, tgt0, tgt1, radius, *reference_args(drag, AIR)
+            pos, vel, t_fire, sd_time, dud, k, t0, t1, tgt0, tgt1, radius, *reference_args(drag, air)
         )
         p, v = pos.copy(), vel.copy()
         seg0, fate = np.empty((n, 3)), np.empty(n, dtype=np.int8)
         target, fraction = np.empty(n, dtype=np.int64), np.empty(n)
-        h_tab, rho_tab, a_tab = AIR.table()
+        h_tab, rho_tab, a_tab = air.table()
         kernels.fly_rounds(
             p, v, t_fire, sd_time, dud, k, t0, t1, tgt0, tgt1, radius,
-            h_tab, rho_tab, a_tab, drag.mach, drag.cd, AIR.wind, GRAVITY[2],
+            h_tab, rho_tab, a_tab, drag.mach, drag.cd, air.wind_table(), GRAVITY[2],
             seg0, fate, target, fraction,
         )  # fmt: skip
         fired = fate != kernels.NOT_FIRED

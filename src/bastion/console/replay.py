@@ -16,8 +16,7 @@ from pathlib import Path
 
 from bastion.console.live import clamp_speed
 from bastion.console.view import PictureLog, ViewEvent, to_view
-from bastion.scenario import parse
-from bastion.scenario.compiled import Defence, compile_scenario
+from bastion.scenario.compiled import Defence, compile_stored
 from bastion.store import EventStore, RunInfo, find_run
 
 
@@ -41,7 +40,7 @@ class RecordedRun:
             if info is None:
                 raise KeyError(f"run {run_id!r} is not in {db}")
             text = store.scenario_text(run_id)
-            defence = compile_scenario(parse(text, f"run {run_id}"), read_traffic=False).defence
+            defence = compile_stored(text, f"run {run_id}").defence
             view = [to_view(e.seq, e.t, e.kind, e.source, e.payload, defence) for e in store.events(run_id)]
         events = tuple(sorted((v for v in view if v is not None), key=lambda v: (v.t, v.seq)))
         times = tuple(v.t for v in events)

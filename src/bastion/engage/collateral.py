@@ -21,7 +21,7 @@ import numpy as np
 import shapely
 
 from bastion.engage.kernels import footprint_points
-from bastion.physics.ballistics import Air, DragFunction, drag_factor_from_bc, impact
+from bastion.physics.ballistics import Air, DragFunction, drag_factor_from_bc, fly, impact
 from bastion.scenario.compiled import GunSite, ZoneArea
 
 _DUD_TABLES: dict[tuple, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}
@@ -36,13 +36,13 @@ def dud_table(gun: GunSite, air: Air) -> tuple[np.ndarray, np.ndarray, np.ndarra
 def _dud_table_and_slope(gun: GunSite, air: Air) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """:func:`dud_table` and the magnitude of its range's slope [m/rad] (built once per gun type and site)."""
     gt = gun.type
-    key = (gt.name, round(air.ground_altitude_m, 0), round(float(gun.position[2]), 1), round(air.delta_t_k, 1))
+    key = (gt.name, round(float(gun.position[2]), 1), *air.thermo_key())
     if key not in _DUD_TABLES:
         el = np.radians(np.arange(np.degrees(gt.min_elevation), np.degrees(gt.max_elevation) + 0.25, 0.25))
         vel = gt.muzzle_velocity * np.stack([np.cos(el), np.zeros_like(el), np.sin(el)], axis=1)
         pos = np.zeros((el.size, 3))
         pos[:, 2] = gun.position[2]
-        still = Air(air.ground_altitude_m, air.delta_t_k)
+        still = air.still()
         p, t, _ = impact(
             pos,
             vel,
@@ -54,6 +54,42 @@ def _dud_table_and_slope(gun: GunSite, air: Air) -> tuple[np.ndarray, np.ndarray
         )
         _DUD_TABLES[key] = (el, p[:, 0], t, np.abs(np.gradient(p[:, 0], el)))
     return _DUD_TABLES[key]
+
+
+def _dud_wind(gun: GunSite, air: Air, elevation: np.ndarray) -> tuple[float, float]:
+    """The wind (east, north) [m/s] that drifts an intact round: the air's where it is uniform; in a
+    wind that varies with height, its mean over the heights the round flies through (the ground to
+    the apex of the round fired at the knots' mean elevation; the rounds climb and fall through the
+    same layers, each for about half their flight)."""
+    w = air.uniform_wind
+    if w is not None:
+        return float(w[0]), float(w[1])
+    el_t, apex_t = _apex_table(gun, air)
+    apex = float(np.interp(np.mean(elevation), el_t, apex_t))
+    m = air.profile.mean_between(0.0, max(apex, float(gun.position[2])))
+    return float(m[0]), float(m[1])
+
+
+def _apex_table(gun: GunSite, air: Air) -> tuple[np.ndarray, np.ndarray]:
+    """(elevation [rad], apex height above the ground [m]) of an intact round of this gun in still air."""
+    gt = gun.type
+    key = ("apex", gt.name, round(float(gun.position[2]), 1), *air.thermo_key())
+    if key not in _DUD_TABLES:
+        el = np.radians(np.arange(np.degrees(gt.min_elevation), np.degrees(gt.max_elevation) + 1.0, 1.0))
+        vel = gt.muzzle_velocity * np.stack([np.cos(el), np.zeros_like(el), np.sin(el)], axis=1)
+        pos = np.zeros((el.size, 3))
+        pos[:, 2] = gun.position[2]
+        tr = fly(
+            pos,
+            vel,
+            float(drag_factor_from_bc(gt.ballistic_coefficient)),
+            DragFunction.standard(gt.drag_function),
+            air.still(),
+            120.0,
+            0.1,
+        )
+        _DUD_TABLES[key] = (el, tr.pos[:, :, 2].max(axis=0))
+    return _DUD_TABLES[key]  # type: ignore[return-value]
 
 
 def intact_rounds_in_zones(
@@ -88,8 +124,7 @@ def intact_rounds_in_zones(
         np.interp(elevation, el_t, slope),
         sig_ang,
         float(gt.muzzle_velocity),
-        float(air.wind[0]),
-        float(air.wind[1]),
+        *_dud_wind(gun, air, elevation),
         _SAMPLES,
         e,
         n,

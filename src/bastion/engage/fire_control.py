@@ -43,13 +43,14 @@ _NO_ACCEL = np.zeros(3)
 def firing_table(gun: GunSite, air: Air) -> FiringTable:
     """The firing table of a gun type at a site (built once per type, altitude and temperature)."""
     gt = gun.type
-    key = (gt.name, round(air.ground_altitude_m + gun.position[2], 0), round(air.delta_t_k, 1))
+    altitude = round(air.ground_altitude_m + gun.position[2], 0)
+    key = (gt.name, altitude, round(air.delta_t_k, 1), round(air.pressure_ratio, 4))
     if key not in _TABLES:
         _TABLES[key] = FiringTable(
             v0=gt.muzzle_velocity,
             k=float(drag_factor_from_bc(gt.ballistic_coefficient)),
             drag=DragFunction.standard(gt.drag_function),
-            air=Air(air.ground_altitude_m + gun.position[2], air.delta_t_k),
+            air=Air(air.ground_altitude_m + gun.position[2], air.delta_t_k, pressure_ratio=air.pressure_ratio),
             t_max=gt.self_destruct_s,
             max_range_m=2_600.0,
             el_min=gt.min_elevation,
@@ -80,7 +81,9 @@ class FireControl:
         # the compiled lead solution's per-gun constants
         self._gun_pos = np.asarray(gun.position, dtype=float)
         self._v0 = float(gun.type.muzzle_velocity)
-        self._wind_e, self._wind_n = float(air.wind[0]), float(air.wind[1])
+        # the wind the fire control is told (its met message: ``air`` is the defence's, never the truth)
+        self._h_tab = air.table()[0]
+        self._wind_tab = air.wind_table()
 
     def lead(
         self, x: np.ndarray, t_state: float, t_fire: np.ndarray, iterations: int = 6, accel: np.ndarray | None = None
@@ -104,8 +107,8 @@ class FireControl:
             accel is not None,
             self._gun_pos,
             self._v0,
-            self._wind_e,
-            self._wind_n,
+            self._h_tab,
+            self._wind_tab,
             self.table.kernel_table,
             iterations,
             rows,

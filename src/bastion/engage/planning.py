@@ -156,7 +156,7 @@ class BurstPlanner:
         accel = np.array([0.0, 0.0, -G0])
         if fit is not None:
             k = float(np.exp(fit.theta[6]))
-            v = x[3:6] - self.defence.air.wind
+            v = x[3:6] - self.defence.air.wind_at(x[2])
             rho, a = self.defence.air.density_and_sound(np.array([x[2]]))
             speed = float(np.linalg.norm(v))
             accel = accel - k * float(rho[0]) * float(G1(np.array([speed / float(a[0])]))[0]) * speed * v

@@ -26,7 +26,8 @@ from bastion.engine.pipeline import ENGINE_TRACKER, DecisionPipeline
 from bastion.engine.rng import stream
 from bastion.event_types import EventKind, FirstDetection, OperatorActionLost, RequestNotShown, RunEnd, Truth
 from bastion.orders import FireOrder
-from bastion.scenario.compiled import CompiledScenario
+from bastion.physics.rain import rain_loss
+from bastion.scenario.compiled import CompiledScenario, Defence, met_air
 from bastion.track import Tracker
 from bastion.world.aircraft import CivilTraffic
 from bastion.world.faults import FaultSchedule
@@ -95,6 +96,16 @@ class RunResult:
     stage_seconds: dict[str, float]
 
 
+def told_defence(scenario: CompiledScenario, seed: int) -> Defence:
+    """The defence as this night's decision side sees it: the compiled one, with the met message's
+    wind drawn from the night's ``met`` stream where ``[met]`` gives it an error (otherwise the
+    compiled message, the true wind sampled at the start: the same object)."""
+    weather = scenario.raid.weather
+    if weather.met_sigma_mps() == 0.0:
+        return scenario.defence
+    return replace(scenario.defence, air=met_air(weather, stream(seed, "met")))
+
+
 class _Night:
     """One night's harness state: truth, sensors, operator, decision pipeline, event queue and log.
 
@@ -117,7 +128,8 @@ class _Night:
     ) -> None:
         self.wall0 = time.perf_counter()
         self.scenario, self.seed, self.log = scenario, seed, log
-        self.d = d = scenario.defence
+        # the defence is told a met message (drawn per night where it carries an error), never the true air
+        self.d = d = told_defence(scenario, seed)
         self.emit = emit = log.emit
         self.record_plots = record_plots
         self.stage = {"world": 0.0, "sensors": 0.0}
@@ -132,7 +144,16 @@ class _Night:
             rng_effectors=stream(seed, "effectors") if d.effectors else None,
         )
         self.pipeline = DecisionPipeline(d, emit, record_plots=record_plots, tracker=tracker, replica=replica)
-        self.radars = [RadarModel(site, stream(seed, f"radar:{site.name}"), d.surface) for site in d.radars]
+        w = scenario.raid.weather  # truth: the rain between the radars and their targets
+        self.radars = [
+            RadarModel(
+                site,
+                stream(seed, f"radar:{site.name}"),
+                d.surface,
+                rain_loss(site.type.frequency_ghz, site.type.polarisation, w.rain_mm_per_h, w.rain_height_m),
+            )
+            for site in d.radars
+        ]
         self.receivers = [AdsbModel(site, d.origin, stream(seed, f"adsb:{site.name}")) for site in d.adsb]
         if operator is None:
             op = d.doctrine.operator

@@ -13,6 +13,7 @@ from bastion.engine.effector_summary import effector_scores
 from bastion.engine.fault_summary import with_faults
 from bastion.engine.leaks import leak_reasons
 from bastion.engine.simulation import RunResult
+from bastion.scenario.terrain import ground_used
 from bastion.world.labels import describe_label
 
 
@@ -217,6 +218,7 @@ def summarise(result: RunResult, leaks: bool = False, costs: bool = False) -> di
         "engagements_refused": dict(sorted(refused.items())),
         "authorisation_requests": len(of("authorisation_request")),
         "tracks_confirmed": len(of("track_confirmed")),
+        "ground": ground_used(d.surface, d.origin.alt_m),
         "threats": threats,
     }
     if costs or d.effectors:
@@ -263,7 +265,7 @@ def ram_scores(
     defended = defended_zones(d.zones)
     would: dict[int, str | None] = {}
     if mu.index.size:
-        impacts = mu.undisturbed_impacts(d.air)
+        impacts = mu.undisturbed_impacts(result.scenario.raid.weather.air)
         for j, g in enumerate(mu.index.tolist()):
             p = impacts[j]
             would[g] = zone_containing(defended, p) if np.isfinite(p).all() else None

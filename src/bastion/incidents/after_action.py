@@ -27,7 +27,7 @@ from bastion.physics.geodesy import Origin
 from bastion.report.site_map import _km, site_traces, track_traces
 from bastion.report.style import page_head
 from bastion.scenario import parse
-from bastion.scenario.compiled import compile_scenario
+from bastion.scenario.compiled import compile_scenario, compile_stored
 from bastion.store import EventStore
 
 TIMELINE_LANES = {
@@ -93,7 +93,7 @@ def _run_context(inc: Incident):
             events = list(store.events(link["ref"]))
         except EventSchemaError as exc:  # a run this bastion cannot read: the report says why
             return None, [], None, f"the run's events are not readable: {exc}; tracks and timeline are omitted"
-    defence = compile_scenario(parse(text, f"run {link['ref']}"), read_traffic=False).defence
+    defence = compile_stored(text, f"run {link['ref']}").defence
     return defence, events, defence.start, ""
 
 

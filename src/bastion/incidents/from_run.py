@@ -29,8 +29,7 @@ import numpy as np
 from bastion.incidents.register import Incident, Register
 from bastion.incidents.sites import match_site, place_of
 from bastion.physics.geodesy import Origin
-from bastion.scenario import parse
-from bastion.scenario.compiled import compile_scenario
+from bastion.scenario.compiled import compile_stored
 from bastion.store import EventStore
 
 ASSOCIATION_GATE_M = 300.0  # a hostile track within this of a truth threat at a scan votes for it
@@ -116,7 +115,7 @@ def record_incident_from_run(events_db: str | Path, run_id: str, register_db: st
         text = store.scenario_text(run_id)
         events = list(store.events(run_id, KINDS))
         digest = events_digest(store, run_id)
-    compiled = compile_scenario(parse(text, f"run {run_id}"), read_traffic=False)
+    compiled = compile_stored(text, f"run {run_id}")
     inc = build_incident(compiled, events, run_id, run.scenario_sha256, digest, str(events_db.resolve()), run.seed)
     with Register(register_db or events_db) as reg:
         existing = reg.id_by_link("run", run_id)

@@ -53,7 +53,7 @@ class FiringTable:
     ) -> None:
         self.v0 = float(v0)
         self.t_max = float(t_max)
-        still = Air(air.ground_altitude_m, air.delta_t_k)
+        still = air.still()
         angles = np.arange(el_min, el_max + 0.5 * d_el, d_el)
         n = angles.size
         vel = np.stack([v0 * np.cos(angles), np.zeros(n), v0 * np.sin(angles)], axis=1)
@@ -142,7 +142,7 @@ def range_table(
     vel = np.stack([v0 * np.cos(el), np.zeros_like(el), v0 * np.sin(el)], axis=1)
     pos = np.zeros((el.size, 3))
     pos[:, 2] = launch_height_m
-    still = Air(air.ground_altitude_m, air.delta_t_k)
+    still = air.still()
     p, t, _ = impact(pos, vel, np.full(el.size, k), drag, still, dt=0.1, t_max=400.0)
     return el, p[:, 0], t
 

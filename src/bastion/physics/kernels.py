@@ -68,12 +68,12 @@ def _interp_in(x: float, xp: np.ndarray, fp: np.ndarray, j: int) -> float:
 
 
 @njit(cache=True, inline="always")
-def _drag_acceleration(vx, vy, vz, k_rho, a, mach, cd, wind, g_up, j):
+def _drag_acceleration(vx, vy, vz, k_rho, a, mach, cd, we, wn, wu, g_up, j):
     """g - k rho C(M) |v - w| (v - w), M = |v - w| / a: one body, components (east, north, up), and
     the Mach table's interval used (``j``: a hint, the previous stage's)."""
-    rx = vx - wind[0]
-    ry = vy - wind[1]
-    rz = vz - wind[2]
+    rx = vx - we
+    ry = vy - wn
+    rz = vz - wu
     speed = np.sqrt((rx * rx + rz * rz) + ry * ry)
     m = speed / a
     j = _bracket(m, mach, j)
@@ -82,25 +82,33 @@ def _drag_acceleration(vx, vy, vz, k_rho, a, mach, cd, wind, g_up, j):
 
 
 @njit(cache=True, inline="always")
-def _rk4_row(i, pos, vel, h, k, h_tab, rho_tab, a_tab, mach, cd, wind, g_up, out_pos, out_vel, o):
+def _rk4_row(i, pos, vel, h, k, h_tab, rho_tab, a_tab, mach, cd, wind_tab, g_up, out_pos, out_vel, o):
     """One classical Runge–Kutta step of row ``i`` over ``h`` seconds into row ``o`` of the outputs
     (see ``ballistics.rk4_step``). The air table is entered at a guess from its first spacing, the
-    Mach table at the previous stage's interval: lookups cost a comparison, not a search."""
+    Mach table at the previous stage's interval: lookups cost a comparison, not a search. The wind
+    ``wind_tab`` is one row (uniform: used as it is) or one row per height of ``h_tab`` (looked up at
+    the mid-point height with the density, as ``np.interp`` per component)."""
     vx, vy, vz = vel[i, 0], vel[i, 1], vel[i, 2]
     mid = pos[i, 2] + 0.5 * (h * vz)
     guess = (mid - h_tab[0]) / (h_tab[1] - h_tab[0])
     j = _bracket(mid, h_tab, int(guess) if 0.0 <= guess < h_tab.shape[0] else -1)
     rho = _interp_in(mid, h_tab, rho_tab, j)
     a = _interp_in(mid, h_tab, a_tab, j)
+    if wind_tab.shape[0] == 1:
+        we, wn, wu = wind_tab[0, 0], wind_tab[0, 1], wind_tab[0, 2]
+    else:
+        we = _interp_in(mid, h_tab, wind_tab[:, 0], j)
+        wn = _interp_in(mid, h_tab, wind_tab[:, 1], j)
+        wu = _interp_in(mid, h_tab, wind_tab[:, 2], j)
     k_rho = k[i] * rho
     half_h = 0.5 * h
-    a1x, a1y, a1z, jm = _drag_acceleration(vx, vy, vz, k_rho, a, mach, cd, wind, g_up, -1)
+    a1x, a1y, a1z, jm = _drag_acceleration(vx, vy, vz, k_rho, a, mach, cd, we, wn, wu, g_up, -1)
     v2x, v2y, v2z = vx + half_h * a1x, vy + half_h * a1y, vz + half_h * a1z
-    a2x, a2y, a2z, jm = _drag_acceleration(v2x, v2y, v2z, k_rho, a, mach, cd, wind, g_up, jm)
+    a2x, a2y, a2z, jm = _drag_acceleration(v2x, v2y, v2z, k_rho, a, mach, cd, we, wn, wu, g_up, jm)
     v3x, v3y, v3z = vx + half_h * a2x, vy + half_h * a2y, vz + half_h * a2z
-    a3x, a3y, a3z, jm = _drag_acceleration(v3x, v3y, v3z, k_rho, a, mach, cd, wind, g_up, jm)
+    a3x, a3y, a3z, jm = _drag_acceleration(v3x, v3y, v3z, k_rho, a, mach, cd, we, wn, wu, g_up, jm)
     v4x, v4y, v4z = vx + h * a3x, vy + h * a3y, vz + h * a3z
-    a4x, a4y, a4z, jm = _drag_acceleration(v4x, v4y, v4z, k_rho, a, mach, cd, wind, g_up, jm)
+    a4x, a4y, a4z, jm = _drag_acceleration(v4x, v4y, v4z, k_rho, a, mach, cd, we, wn, wu, g_up, jm)
     out_pos[o, 0] = pos[i, 0] + h * (vx + 2.0 * v2x + 2.0 * v3x + v4x) / 6.0
     out_pos[o, 1] = pos[i, 1] + h * (vy + 2.0 * v2y + 2.0 * v3y + v4y) / 6.0
     out_pos[o, 2] = pos[i, 2] + h * (vz + 2.0 * v2z + 2.0 * v3z + v4z) / 6.0
@@ -110,17 +118,17 @@ def _rk4_row(i, pos, vel, h, k, h_tab, rho_tab, a_tab, mach, cd, wind, g_up, out
 
 
 @njit(cache=True)
-def rk4(pos, vel, dt, k, h_tab, rho_tab, a_tab, mach, cd, wind, g_up, out_pos, out_vel):
+def rk4(pos, vel, dt, k, h_tab, rho_tab, a_tab, mach, cd, wind_tab, g_up, out_pos, out_vel):
     """RK4 step of every row into ``out_pos``, ``out_vel`` (N, 3); ``dt`` has N entries or one for all.
 
     The air's density ``rho_tab`` and speed of sound ``a_tab`` are tables over heights ``h_tab``,
-    looked up at the step's mid-point height; the drag coefficient ``cd`` is a table over ``mach``.
+    looked up at the step's mid-point height, as is the wind ``wind_tab`` (one row: uniform); the
+    drag coefficient ``cd`` is a table over ``mach``.
     """
     one = dt.shape[0] == 1
     for i in range(pos.shape[0]):
-        _rk4_row(
-            i, pos, vel, dt[0] if one else dt[i], k, h_tab, rho_tab, a_tab, mach, cd, wind, g_up, out_pos, out_vel, i
-        )
+        h = dt[0] if one else dt[i]
+        _rk4_row(i, pos, vel, h, k, h_tab, rho_tab, a_tab, mach, cd, wind_tab, g_up, out_pos, out_vel, i)
 
 
 @njit(cache=True)
@@ -141,7 +149,7 @@ def fly_rounds(
     a_tab,
     mach,
     cd,
-    wind,
+    wind_tab,
     g_up,
     seg0,
     fate,
@@ -176,7 +184,7 @@ def fly_rounds(
         t_burst = t_fire[i] + sd_time[i]
         bursts = not dud[i] and t_burst <= t1
         t_end = max(t_burst, start) if bursts else t1
-        _rk4_row(i, pos, vel, t_end - start, k, h_tab, rho_tab, a_tab, mach, cd, wind, g_up, p1, v1, 0)
+        _rk4_row(i, pos, vel, t_end - start, k, h_tab, rho_tab, a_tab, mach, cd, wind_tab, g_up, p1, v1, 0)
         # the targets move with the round over its share of the step: to where they are at t_end
         f = (t_end - t0) / step if t_end < t1 else 1.0
         best = -1
@@ -216,16 +224,22 @@ def fly_rounds(
             fate[i] = FLYING
 
 
-def rk4_reference(pos, vel, dt, k, h_tab, rho_tab, a_tab, mach, cd, wind, g_up):
+def rk4_reference(pos, vel, dt, k, h_tab, rho_tab, a_tab, mach, cd, wind_tab, g_up):
     """What :func:`rk4` computes, over whole arrays: the new positions and velocities (N, 3).
 
-    The air's density and speed of sound at the step's mid-point height, then
+    The air's density, speed of sound and wind (``wind_tab``: one row, uniform, or one row per
+    height of ``h_tab``) at the step's mid-point height, then
     ``a(v) = g - k rho C(|v - w| / a) |v - w| (v - w)`` and the classical Runge–Kutta stages
     (:func:`bastion.physics.ballistics.rk4_step`)."""
     h = dt[:, None] if dt.shape[0] > 1 else dt[0]
     mid = pos[:, 2] + 0.5 * (np.ravel(dt) * vel[:, 2])
     k_rho = k * np.interp(mid, h_tab, rho_tab)
     sound = np.interp(mid, h_tab, a_tab)
+    wind = (
+        wind_tab[0]
+        if wind_tab.shape[0] == 1
+        else np.stack([np.interp(mid, h_tab, wind_tab[:, c]) for c in range(3)], axis=-1)
+    )
     gravity = np.array([0.0, 0.0, g_up])
 
     def accel(v):
@@ -244,7 +258,7 @@ def rk4_reference(pos, vel, dt, k, h_tab, rho_tab, a_tab, mach, cd, wind, g_up):
 
 
 def fly_rounds_reference(
-    pos, vel, t_fire, sd_time, dud, k, t0, t1, tgt0, tgt1, radius, h_tab, rho_tab, a_tab, mach, cd, wind, g_up
+    pos, vel, t_fire, sd_time, dud, k, t0, t1, tgt0, tgt1, radius, h_tab, rho_tab, a_tab, mach, cd, wind_tab, g_up
 ):
     """What :func:`fly_rounds` computes, with array operations: the new (pos, vel), seg0, fate, hit
     target and hit fraction per round (fired rounds' seg0; hit rounds' target and fraction).
@@ -261,7 +275,7 @@ def fly_rounds_reference(
     t_burst = t_fire + sd_time
     bursts = ~dud & (t_burst <= t1)
     t_end = np.where(bursts, np.maximum(t_burst, start), t1)
-    p1, v1 = rk4_reference(pos, vel, t_end - start, k, h_tab, rho_tab, a_tab, mach, cd, wind, g_up)
+    p1, v1 = rk4_reference(pos, vel, t_end - start, k, h_tab, rho_tab, a_tab, mach, cd, wind_tab, g_up)
     n, m = pos.shape[0], tgt0.shape[0]
     hit, s = np.zeros((n, m), dtype=bool), np.zeros((n, m))
     for i in np.flatnonzero(fired):  # the targets' end points depend on the round's share of the step

@@ -19,7 +19,8 @@ from bastion.report.describe import QUIET, describe
 from bastion.report.site_map import _km, site_extent_km, site_traces, track_traces
 from bastion.report.style import page_head
 from bastion.scenario import parse
-from bastion.scenario.compiled import compile_scenario
+from bastion.scenario.compiled import compile_stored
+from bastion.scenario.terrain import ground_used
 from bastion.store import EventStore
 
 _LOG_CSS = ".log { max-height: 480px; overflow-y: auto; display: block; }\n"  # the event log scrolls
@@ -30,11 +31,15 @@ def write_report(db_path: str | Path, run_id: str, out: str | Path) -> Path:
         text = store.scenario_text(run_id)
         run = next(r for r in store.runs() if r.run_id == run_id)
         events = list(store.events(run_id))
-    defence = compile_scenario(parse(text, f"run {run_id}"), read_traffic=False).defence
+    defence = compile_stored(text, f"run {run_id}").defence  # (without the DEM file: the map does not need it)
     map_fig = _map(defence, events)
     timeline = _timeline(events)
     summary = run.summary or {}
-    page = _page(defence, run, summary, map_fig, timeline, events)
+    ground = summary.get("ground")  # the ground the night ran on
+    if not ground:  # a run of an older bastion: from its scenario
+        dem = parse(text, f"run {run_id}").model.terrain.dem
+        ground = f"DEM {dem}" if dem else ground_used(defence.surface, defence.origin.alt_m)
+    page = _page(defence, run, summary, map_fig, timeline, events, str(ground))
     out = Path(out)
     out.write_text(page, encoding="utf-8")
     return out
@@ -215,7 +220,7 @@ def _unfinished_banner(run) -> str:
     )
 
 
-def _page(d, run, summary: dict, map_fig: go.Figure, timeline: go.Figure, events) -> str:
+def _page(d, run, summary: dict, map_fig: go.Figure, timeline: go.Figure, events, ground: str) -> str:
     esc = html.escape
     rows = "".join(
         f"<tr><th>{esc(k.replace('_', ' '))}</th><td>{esc(str(v))}</td></tr>"
@@ -242,6 +247,7 @@ def _page(d, run, summary: dict, map_fig: go.Figure, timeline: go.Figure, events
         page_head(f"bastion — {d.name} seed {run.seed}", _LOG_CSS)
         + f"""<h1>{esc(d.site_name)}</h1>
 {_unfinished_banner(run)}<p class="sub">scenario <b>{esc(d.name)}</b> · start {esc(d.start.isoformat())} · seed {run.seed} · run {esc(run.run_id)} · bastion {esc(run.version)}</p>
+<p class="sub">ground: <b>{esc(ground)}</b></p>
 <div class="cards">
 <div class="card"><b>{summary.get("hostiles_destroyed", "?")} / {summary.get("hostiles", "?")}</b>hostiles destroyed</div>
 <div class="card"><b>{summary.get("leakers", "?")}</b>leakers</div>

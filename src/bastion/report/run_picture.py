@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import shapely
 
-from bastion.scenario import ScenarioError, parse
-from bastion.scenario.compiled import Defence, compile_scenario
+from bastion.scenario import ScenarioError
+from bastion.scenario.compiled import Defence, compile_stored
 from bastion.store import EventStore
 
 _KINDS = (
@@ -98,7 +98,7 @@ def read_run(db: str | Path, run_id: str) -> RunPicture:
         events = list(store.events(run_id, _KINDS))
         end_s = store.db.execute("SELECT MAX(t) FROM events WHERE run_id = ?", (run_id,)).fetchone()[0] or 0.0
     try:
-        defence = compile_scenario(parse(text, f"run {run_id}"), read_traffic=False).defence
+        defence = compile_stored(text, f"run {run_id}").defence
     except ScenarioError as exc:
         raise ExportError("the run's stored scenario does not compile:\n" + "\n".join(exc.problems)) from None
     pic = RunPicture(run_id, info.scenario, defence.start.astimezone(UTC), float(end_s), defence)

@@ -2,7 +2,8 @@
 
 :class:`Defence` is what the defenders know and may be handed to decision code: the site, its
 zones and runways, the sensors' positions and specifications, the guns, the doctrine and the met
-data. :class:`Raid` is truth: the threats and the civil traffic, handed only to the simulation.
+data (the met message's wind, :mod:`bastion.physics.met`, never the true wind). :class:`Raid` is
+truth: the threats, the civil traffic and the weather (:class:`Weather`), handed only to the simulation.
 Positions are ENU metres relative to the site origin with up = height above the (flat) site ground;
 over the ~30 km of a site the earth's curvature is ignored.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import csv
 import gzip
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -20,11 +21,14 @@ import shapely
 
 from bastion import __version__
 from bastion.event_types import RunStart
+from bastion.physics.atmosphere import isa
 from bastion.physics.ballistics import Air
 from bastion.physics.constants import FT
 from bastion.physics.geodesy import Origin
 from bastion.physics.geometry import circle_polygon
+from bastion.physics.met import met_message
 from bastion.physics.terrain import Surface
+from bastion.physics.wind import WindProfile
 from bastion.scenario import schema
 from bastion.scenario.catalogue import CATALOGUE, AircraftType, FriendlyType, GunType, RadarType, ThreatType
 from bastion.scenario.catalogue.effectors import EffectorType, JammerType, effector_types, extinction_per_m, kind_of
@@ -271,15 +275,34 @@ class FriendlyPlan:
 
 
 @dataclass(frozen=True)
+class Weather:
+    """Truth: the night's air (wind with height, temperature, pressure) and rain, and how the met
+    message the defence is given was made (``met``: None, the true wind sampled at the start)."""
+
+    air: Air = field(default_factory=Air)
+    rain_mm_per_h: float = 0.0
+    rain_height_m: float = 4_000.0
+    met: schema.Met | None = None
+
+    def met_sigma_mps(self) -> float:
+        """The 1-sigma error per zone and component of the met message's wind [m/s] (0: exact)."""
+        m = self.met
+        if m is None or m.wind_profile is not None:
+            return 0.0
+        return float(np.hypot(m.error_mps, m.staleness_mps_per_h * m.age_s / 3600.0))
+
+
+@dataclass(frozen=True)
 class Raid:
-    """Truth: the threats launched, the civil traffic flying, own aircraft that do not broadcast, and the
-    faults injected during the scenario."""
+    """Truth: the threats launched, the civil traffic flying, own aircraft that do not broadcast, the
+    faults injected during the scenario, and the weather."""
 
     threats: tuple[ThreatPlan, ...]
     flights: tuple[FlightPlan, ...]
     recorded: tuple[RecordedFlight, ...]
     faults: tuple[FaultPlan, ...] = ()
     friendlies: tuple[FriendlyPlan, ...] = ()
+    weather: Weather = field(default_factory=Weather)
 
 
 @dataclass(frozen=True)
@@ -313,19 +336,71 @@ def _zone(i: int, origin: Origin, z: schema.Zone) -> ZoneArea:
     return ZoneArea(i, z.name, z.kind, z.value, geom, center, radius, z.notional)
 
 
+def compile_weather(s: schema.Scenario) -> Weather:
+    """The night's true air and rain from ``[environment]``, and the ``[met]`` message's recipe.
+
+    The temperature aloft follows the ISA lapse rate from the ground temperature (ISA + dT); the
+    pressure is the ISA's scaled by the station pressure over the ISA's at the site elevation."""
+    env = s.environment
+    elevation = s.site.origin.alt_m
+    if env.wind_profile is not None:
+        rows = env.wind_profile
+        wind: np.ndarray | WindProfile = WindProfile.table(
+            [r.height_m for r in rows], [r.speed_mps for r in rows], [r.from_deg for r in rows]
+        )
+    elif env.wind_exponent is not None:
+        top = 500.0 if env.wind_power_top_m is None else env.wind_power_top_m
+        wind = WindProfile.power_law(env.wind_speed_mps, env.wind_from_deg, env.wind_exponent, top)
+    else:
+        to = np.radians(env.wind_from_deg) + np.pi  # wind blows *to* this azimuth
+        wind = env.wind_speed_mps * np.array([np.sin(to), np.cos(to), 0.0])
+    delta_t = 0.0
+    if env.temperature_c is not None:
+        delta_t = env.temperature_c + 273.15 - (288.15 - 0.0065 * elevation)
+    ratio = 1.0
+    if env.pressure_hpa is not None:
+        ratio = env.pressure_hpa * 100.0 / float(isa(elevation).pressure)
+    air = Air(ground_altitude_m=elevation, delta_t_k=delta_t, wind=wind, pressure_ratio=ratio)
+    return Weather(air, env.rain_mm_per_h, env.rain_height_m, s.met)
+
+
+def met_air(weather: Weather, rng: np.random.Generator | None = None) -> Air:
+    """The air the defence is told of: the true temperature and pressure, and the met message's wind
+    (:func:`bastion.physics.met.met_message`; ``rng`` draws its error, None: none). A uniform true wind
+    without a ``[met]`` error is told as it is (the same object)."""
+    truth, met = weather.air, weather.met
+    if met is not None and met.wind_profile is not None:
+        rows = met.wind_profile
+        told = WindProfile.table([r.height_m for r in rows], [r.speed_mps for r in rows], [r.from_deg for r in rows])
+        return Air(truth.ground_altitude_m, truth.delta_t_k, told, truth.pressure_ratio)
+    sigma = weather.met_sigma_mps()
+    if truth.uniform_wind is not None and (rng is None or sigma == 0.0):
+        return truth
+    told = met_message(truth.profile, rng, error_mps=sigma)
+    return Air(truth.ground_altitude_m, truth.delta_t_k, told, truth.pressure_ratio)
+
+
+def compile_stored(text: str, source: str) -> CompiledScenario:
+    """A run's scenario as an event store keeps it (its text, not the folder it came from), compiled
+    for reports and replays: without its recorded-traffic files and without its DEM, which lie beside
+    the scenario file and not in the store (the ground a night ran on is in its summary, ``ground``)."""
+    from bastion.scenario.loader import parse
+
+    loaded = parse(text, source)
+    if loaded.model.terrain.dem is not None:
+        terrain = loaded.model.terrain.model_copy(update={"dem": None})
+        loaded = replace(loaded, model=loaded.model.model_copy(update={"terrain": terrain}))
+    return compile_scenario(loaded, read_traffic=False)
+
+
 def compile_scenario(loaded: LoadedScenario, read_traffic: bool = True) -> CompiledScenario:
     """Compile a validated scenario into ENU; raise :class:`ScenarioError` on unreadable data files.
 
     ``read_traffic=False`` skips recorded-traffic files (for tools that need only the site)."""
     s = loaded.model
     origin = s.site.origin
-    env = s.environment
-    to = np.radians(env.wind_from_deg) + np.pi  # wind blows *to* this azimuth
-    wind = env.wind_speed_mps * np.array([np.sin(to), np.cos(to), 0.0])
-    delta_t = 0.0
-    if env.temperature_c is not None:
-        delta_t = env.temperature_c + 273.15 - (288.15 - 0.0065 * origin.alt_m)
-    air = Air(ground_altitude_m=origin.alt_m, delta_t_k=delta_t, wind=wind)
+    weather = compile_weather(s)
+    air = met_air(weather)  # what the defence is told: the met message, without the per-night error
 
     zones = [_zone(i, origin, z) for i, z in enumerate(s.zones)]
     runways = []
@@ -405,8 +480,8 @@ def compile_scenario(loaded: LoadedScenario, read_traffic: bool = True) -> Compi
         doctrine=s.defence,
         surface=build_surface(s, origin, loaded.directory, loaded.source),
         effectors=_effectors(s, origin),
-        visibility_km=env.visibility_km,
-        rain_mm_per_h=env.rain_mm_per_h,
+        visibility_km=s.environment.visibility_km,
+        rain_mm_per_h=s.environment.rain_mm_per_h,
         corridors=tuple(
             CorridorACM(
                 c.name,
@@ -478,7 +553,12 @@ def compile_scenario(loaded: LoadedScenario, read_traffic: bool = True) -> Compi
         for f in s.friendly
     )
     raid = Raid(
-        tuple(threats), tuple(flights), tuple(recorded), faults=_faults(s, radars, adsb, guns), friendlies=friendlies
+        tuple(threats),
+        tuple(flights),
+        tuple(recorded),
+        faults=_faults(s, radars, adsb, guns),
+        friendlies=friendlies,
+        weather=weather,
     )
     return CompiledScenario(loaded, defence, raid)
 

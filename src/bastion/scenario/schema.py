@@ -95,14 +95,101 @@ class Site(_Model):
     origin: Origin  # the physics' own (keys lat, lon, elevation_m)
 
 
+class WindLevel(_Model):
+    """One row of a wind table: the wind at a height above the site ground."""
+
+    height_m: float = Field(ge=0, le=20_000, description="height above the site ground [m]")
+    speed_mps: float = Field(ge=0, le=100)
+    from_deg: float = Field(ge=0, le=360, description="direction the wind blows from [deg]")
+
+
+def _increasing_heights(levels: list[WindLevel] | None) -> list[WindLevel] | None:
+    """Field validator of a wind table: heights strictly increasing (each row names its height)."""
+    if levels is None:
+        return levels
+    for k in range(1, len(levels)):
+        if not levels[k].height_m > levels[k - 1].height_m:
+            raise ValueError(
+                f"row {k} (height_m = {levels[k].height_m:g}) is not above row {k - 1} "
+                f"(height_m = {levels[k - 1].height_m:g}): heights must increase"
+            )
+    return levels
+
+
 class Environment(_Model):
-    wind_speed_mps: float = Field(0.0, ge=0, le=60)
+    """The night's weather (truth). The wind is uniform (``wind_speed_mps`` from ``wind_from_deg`` at
+    every height), a power law over that surface wind (``wind_exponent``, up to ``wind_power_top_m``),
+    or a table of heights (``wind_profile``); :mod:`bastion.physics.wind`."""
+
+    wind_speed_mps: float = Field(0.0, ge=0, le=60, description="surface wind (10 m), or at every height")
     wind_from_deg: float = Field(0.0, ge=0, le=360, description="direction the wind blows from")
+    wind_exponent: float | None = Field(
+        None,
+        ge=0.0,
+        le=1.0,
+        description="power-law exponent of the wind with height (1/7 neutral, 0.25-0.4 stable night)",
+    )
+    wind_power_top_m: float | None = Field(
+        None, ge=20, le=20_000, description="top of the power-law layer [m]; constant above (default 500 m)"
+    )
+    wind_profile: list[WindLevel] | None = Field(None, description="wind table: [{height_m, speed_mps, from_deg}, ...]")
     temperature_c: float | None = Field(None, ge=-60, le=60, description="ground temperature; ISA if absent")
     visibility_km: float = Field(
         23.0, gt=0, le=300, description="meteorological visibility (lasers' extinction); 23 km: clear air"
     )
-    rain_mm_per_h: float = Field(0.0, ge=0, le=300, description="rain rate (lasers' extinction)")
+    pressure_hpa: float | None = Field(
+        None, ge=500, le=1_100, description="station pressure at the site ground (QFE) [hPa]; ISA if absent"
+    )
+    rain_mm_per_h: float = Field(
+        0.0, ge=0, le=300, description="rain rate over the site [mm/h] (radar attenuation, lasers' extinction)"
+    )
+    rain_height_m: float = Field(
+        4_000.0, ge=100, le=10_000, description="top of the rain above the site ground [m] (ITU-R P.839 rain height)"
+    )
+
+    _increasing = field_validator("wind_profile")(_increasing_heights)
+
+    @model_validator(mode="after")
+    def _one_wind(self) -> Environment:
+        given = self.model_fields_set
+        if self.wind_profile is not None:
+            if not self.wind_profile:
+                raise ValueError("wind_profile: give at least one row, or leave it out")
+            both = sorted(given & {"wind_speed_mps", "wind_from_deg", "wind_exponent", "wind_power_top_m"})
+            if both:
+                raise ValueError(f"give the wind as wind_profile or as {', '.join(both)}, not both")
+        if self.wind_power_top_m is not None and self.wind_exponent is None:
+            raise ValueError("wind_power_top_m is the top of a power law: give wind_exponent too")
+        return self
+
+
+class Met(_Model):
+    """The met message the defence's fire control is given (STANAG 4082 computer met zones; see
+    :mod:`bastion.physics.met`). Without a ``[met]`` table the message is the true wind sampled at
+    the start of the night with no error. ``wind_profile`` states the message outright (a table, as
+    in ``[environment]``); otherwise it is the true wind's zone means plus an error per zone of
+    sigma sqrt(error_mps^2 + (staleness_mps_per_h * age_s / 3600)^2), drawn per night."""
+
+    age_s: float = Field(0.0, ge=0, le=86_400, description="how long before the night the wind was measured [s]")
+    error_mps: float = Field(0.0, ge=0, le=20, description="1-sigma error of each zone's wind, per component [m/s]")
+    staleness_mps_per_h: float = Field(
+        0.0, ge=0, le=20, description="1-sigma change of the wind per hour of the message's age [m/s/h] (assumption)"
+    )
+    wind_profile: list[WindLevel] | None = Field(
+        None, description="the message stated: [{height_m, speed_mps, from_deg}, ...]"
+    )
+
+    _increasing = field_validator("wind_profile")(_increasing_heights)
+
+    @model_validator(mode="after")
+    def _stated_or_drawn(self) -> Met:
+        if self.wind_profile is not None:
+            if not self.wind_profile:
+                raise ValueError("wind_profile: give at least one row, or leave it out")
+            drawn = sorted(self.model_fields_set & {"age_s", "error_mps", "staleness_mps_per_h"})
+            if drawn:
+                raise ValueError(f"a stated wind_profile carries no drawn error: leave out {', '.join(drawn)}")
+        return self
 
 
 class Circle(_Model):
@@ -245,8 +332,11 @@ class Threat(_Model):
     cruise_altitude_m: float | None = Field(None, gt=0, le=30_000, description="AGL; catalogue range if absent")
     speed_mps: float | None = Field(None, gt=0, le=3_000, description="cruise speed; catalogue range if absent")
     spoof_adsb: SpoofedAdsb | None = Field(None, description="broadcast false ADS-B (drones only)")
-    guidance: Literal["gnss-waypoints", "rf-link"] | None = Field(
-        None, description="how the drone is guided (what jamming does to it); the type's if absent"
+    guidance: Literal["gnss-waypoints", "rf-link", "dead-reckoning"] | None = Field(
+        None,
+        description="how a drone is guided, so what jamming and the wind do to it: GNSS waypoints (holds its "
+        "ground track in wind; a GNSS jammer pushes it onto inertial drift), a radio link (an RF jammer cuts it), "
+        "or dead reckoning (no GNSS, e.g. denied: drifts with the wind at its height); the type's if absent",
     )
 
     @model_validator(mode="after")
@@ -515,6 +605,7 @@ class Scenario(_Model):
     scenario: Meta
     site: Site
     environment: Environment = Field(default_factory=Environment)
+    met: Met | None = Field(None, description="the met message the fire control is given (default: the truth)")
     zones: list[Zone] = Field(default_factory=list)
     runways: list[Runway] = Field(default_factory=list)
     sensors: list[Sensor] = Field(default_factory=list)

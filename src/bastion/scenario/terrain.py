@@ -16,6 +16,16 @@ from bastion.scenario import schema
 from bastion.scenario.loader import ScenarioError
 
 
+def ground_used(surface: Surface | None, elevation_m: float) -> str:
+    """What ground the night was simulated on, for reports: the DEM file and obstacles the site's
+    surface was built from, or the flat datum at the origin's elevation when the scenario names none."""
+    flat = f"flat datum at {elevation_m:g} m above mean sea level"
+    if surface is None:
+        return f"{flat} (no DEM given)"
+    ground = surface.source if surface.source.startswith("DEM ") else f"{flat} (no DEM given), {surface.source}"
+    return f"{ground}; line of sight on a {surface.k_factor:.3g} earth radius"
+
+
 def build_surface(s: schema.Scenario, origin: Origin, directory: Path | None, source: str) -> Surface | None:
     """The site's surface, or None when the scenario names no DEM and no obstacles."""
     spec = s.terrain

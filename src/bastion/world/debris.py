@@ -3,7 +3,9 @@
 A drone destroyed in flight breaks into its airframe (most of its mass), a few light fragments and,
 unless the hit set it off, its warhead. Each piece keeps the drone's velocity plus a random
 separation velocity and falls as a point mass with quadratic drag (drag area over mass drawn
-around the airframe's) in the true wind, until it reaches the ground. A warhead detonates in the
+around the airframe's) in the true wind at its height (a wind profile is looked up with the density
+at each step's mid-point height, :func:`bastion.physics.ballistics.rk4_step`; tested against scipy's
+``solve_ivp`` in a sheared wind), until it reaches the ground. A warhead detonates in the
 air when hit with its type's probability, else falls and fuzes on impact with another. Assumed
 figures are the threat type's (shared/domain/threats.md, L).
 

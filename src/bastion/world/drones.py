@@ -4,7 +4,27 @@ Each drone follows GPS waypoints to its aim point at a cruise speed and altitude
 more than its maximum turn rate and climbing at no more than its maximum climb rate, then dives on
 the aim point along its dive angle at dive speed (pure pursuit) until it hits the ground, where the
 warhead detonates. Navigation error is a per-waypoint offset drawn once (GPS waypoint navigation,
-shared/domain/threats.md §3). Wind is assumed compensated by the autopilot (ground track held).
+shared/domain/threats.md §3).
+
+Wind (the true air's, :class:`bastion.physics.ballistics.Air`, at each drone's height) acts on a drone
+as its guidance lets it:
+
+- ``gnss-waypoints`` and ``rf-link`` (the catalogue's drones): the autopilot knows where it is over the ground and
+  flies its ground track by crabbing into the wind: the ground velocity is the one its plan gives
+  (track and ground speed held; the catalogue's cruise speeds are used as ground speeds, as before
+  the wind was modelled), and what the wind changes is its velocity through the air, ``v - w(h)``
+  (:meth:`DroneFleet.air_velocity`: a heading into the crosswind, an airspeed higher into a headwind
+  and lower down a tailwind). Assumption (L): the autopilot holds the ground speed as well as the
+  track, and no airspeed limit binds (a 3-10 m/s wind is 5-25 % of a 42-56 m/s fixed-wing drone's
+  cruise, within its ~72 m/s maximum; a quadcopter's 12-20 m/s in a strong wind aloft is not checked).
+- ``dead-reckoning`` (no GNSS, e.g. denied; a scenario's ``guidance``): the autopilot flies the
+  headings and airspeed its plan gives in still air and does not know the wind: the guidance above
+  runs on where it believes it is (its launch point plus its velocity through the air), and the
+  ground track drifts from it with the wind at its height, ``dx/dt = v_air + w(h)`` (horizontal;
+  the drone holds its height, so a vertical wind does not move it). The drift is integrated with
+  the wind at the step's mid-point height (exact for a wind uniform in height, and tested against
+  a quadrature of a sheared profile).
+In still air both are the same flight, bit for bit.
 """
 
 from __future__ import annotations
@@ -15,8 +35,10 @@ from enum import IntEnum
 import numpy as np
 from numba import njit
 
+from bastion.physics.ballistics import Air
 from bastion.physics.geodesy import wrap_angle
 from bastion.physics.geometry import level_crossing
+from bastion.scenario.catalogue.threats import Guidance, guidance_of
 from bastion.scenario.compiled import ThreatPlan
 from bastion.world.readonly import NO_INDEX
 
@@ -82,6 +104,9 @@ class DroneFleet:
     vulnerable_radius: np.ndarray
     p_kill_given_hit: np.ndarray
     end_time: np.ndarray  # time destroyed or impacted [s], NaN while alive
+    drifts: np.ndarray  # (N,) bool: dead reckoning, the wind drifts its ground track (see the module docstring)
+    drift: np.ndarray  # (N, 2) how far the wind has carried it from where it believes it is [m]
+    air_vel: np.ndarray  # (N, 3) a drifting drone's velocity through the air (its autopilot's) [m/s]
 
     @classmethod
     def launch_plan(cls, plans: tuple[ThreatPlan, ...], index: np.ndarray, rng: np.random.Generator) -> DroneFleet:
@@ -124,6 +149,9 @@ class DroneFleet:
             max_turn=arr(lambda p: p.type.max_turn_rate),
             max_climb=arr(lambda p: p.type.max_climb_rate),
             **threat_fields(plans),
+            drifts=np.array([_guidance(p).control == "dead-reckoning" for p in plans], dtype=bool),
+            drift=np.zeros((n, 2)),
+            air_vel=np.zeros((n, 3)),
         )
 
     def __post_init__(self) -> None:
@@ -135,23 +163,31 @@ class DroneFleet:
         state = self.state
         return (state == CRUISE) | (state == DIVE) | ((state >= HOVER) & (state <= LANDING))
 
-    def step(self, t: float, dt: float) -> np.ndarray:
-        """Advance from ``t`` by ``dt`` seconds; return indices of drones that hit the ground.
+    def step(self, t: float, dt: float, air: Air | None = None) -> np.ndarray:
+        """Advance from ``t`` by ``dt`` seconds through ``air`` (None: still); return indices of drones
+        that hit the ground.
 
         The loop over the drones is compiled (:func:`_advance`; its numpy reference is
         :func:`advance_reference`, which it is tested against); a quiet step (none waiting or flying)
-        costs one test.
+        costs one test. Drones whose guidance corrects for the wind fly it as it is; dead-reckoning
+        drones fly it where they believe they are and drift with the wind (:meth:`_drift_step`).
         """
         state = self.state
         if state.size == 0 or not (state < DESTROYED).any():  # none waiting or flying: nothing moves
             return NO_INDEX
-        landed = np.empty(state.size, dtype=np.int64)
+        if air is not None and (self.drifts & (state < DESTROYED)).any():
+            return self._drift_step(t, dt, air)
+        return self._advance(t, dt, self.pos, self.vel)
+
+    def _advance(self, t: float, dt: float, pos: np.ndarray, vel: np.ndarray) -> np.ndarray:
+        """:func:`_advance` of the fleet's guidance with positions ``pos`` and velocities ``vel`` (in place)."""
+        landed = np.empty(self.state.size, dtype=np.int64)
         n = _advance(
             float(t),
             float(dt),
-            state,
-            self.pos,
-            self.vel,
+            self.state,
+            pos,
+            vel,
             self.speed,
             self.altitude,
             self.waypoints,
@@ -167,6 +203,37 @@ class DroneFleet:
             landed,
         )
         return landed[:n] if n else NO_INDEX
+
+    def _drift_step(self, t: float, dt: float, air: Air) -> np.ndarray:
+        """A step with dead-reckoning drones: the guidance runs on what each believes (its position less
+        its drift, its velocity through the air), then each that moved drifts by the wind at its
+        mid-step height over the part of the step it flew (to its impact if it landed)."""
+        drifts, state = self.drifts, self.state
+        nav_pos, nav_vel = self.pos.copy(), self.vel.copy()
+        nav_pos[drifts, :2] -= self.drift[drifts]
+        nav_vel[drifts] = self.air_vel[drifts]
+        z0 = nav_pos[:, 2].copy()
+        landed = self._advance(t, dt, nav_pos, nav_vel)
+        moved = drifts & ((state == CRUISE) | (state == DIVE))
+        moved[landed] = drifts[landed]
+        flown = np.full(state.size, float(dt))
+        flown[landed] = self.end_time[landed] - t  # up to its impact
+        wind = air.wind_at(0.5 * (z0[moved] + nav_pos[moved, 2]))[..., :2]
+        self.drift[moved] += wind * flown[moved, None]
+        self.air_vel[drifts] = nav_vel[drifts]
+        nav_vel[moved, :2] += wind  # over the ground: through the air plus the wind
+        nav_pos[drifts, :2] += self.drift[drifts]
+        self.pos[:], self.vel[:] = nav_pos, nav_vel
+        return landed
+
+    def air_velocity(self, air: Air) -> np.ndarray:
+        """Each drone's velocity through the air (N, 3) [m/s]: a dead-reckoning drone's own; a GNSS
+        drone's, its ground velocity less the horizontal wind at its height (the crab that holds its track)."""
+        out = self.vel.copy()
+        gnss = ~self.drifts
+        out[gnss, :2] -= air.wind_at(self.pos[gnss, 2])[..., :2]
+        out[self.drifts] = self.air_vel[self.drifts]
+        return out
 
     def destroy(self, i: np.ndarray, t: float) -> None:
         self.state[i] = DESTROYED
@@ -285,3 +352,8 @@ def advance_reference(f: DroneFleet, t: float, dt: float) -> np.ndarray:
     state[down] = IMPACTED
     f.end_time[down] = t + frac * dt
     return np.flatnonzero(down)
+
+
+def _guidance(plan: ThreatPlan) -> Guidance:
+    """A drone's guidance: the scenario's, else its type's (:func:`guidance_of`)."""
+    return plan.guidance or guidance_of(plan.type.name, plan.type.kind)

@@ -53,8 +53,9 @@ from bastion.world.drones import CRUISE, DIVE, HOVER, LANDED, LANDING, RETURN
 from bastion.world.labels import DEBRIS_LABEL, EXTERNAL_LABEL, FRIENDLY_LABEL, describe_label
 
 TruthEvent = tuple[float, et.Payload]  # (time [s], payload), as the world's
-_RF, _GNSS, _BALLISTIC = 0, 1, 2
-_CONTROL_CODE = {"rf-link": _RF, "gnss-waypoints": _GNSS, "ballistic": _BALLISTIC}
+_RF, _GNSS, _BALLISTIC, _DEAD_RECKONING = 0, 1, 2, 3
+# a dead-reckoning drone has no GNSS to deny and no link to cut: no jammer changes its flight
+_CONTROL_CODE = {"rf-link": _RF, "gnss-waypoints": _GNSS, "ballistic": _BALLISTIC, "dead-reckoning": _DEAD_RECKONING}
 LASER_GATE_M = 100.0  # a laser's tracker locks the object nearest its cue within this [m] (placeholder L)
 HOME_CAPTURE_M = 20.0  # a returning drone starts to land this close to its launch point [m]
 
@@ -287,7 +288,7 @@ class Effectors:
         gnss_in &= air
         t1 = t0 + dt
         # GNSS: denied, restored, drifting
-        guided = self.control != _BALLISTIC
+        guided = (self.control == _GNSS) | (self.control == _RF)  # (GnssDenied: a receiver to deny)
         for j in np.flatnonzero(gnss_in & guided & np.isnan(self.denied_since)):
             self.denied_since[j] = t0
             self.bias[j] = self.rng.normal(0.0, self.ins_bias[j], 2)

@@ -31,6 +31,7 @@ import numpy as np
 from bastion.orders import FireOrder
 from bastion.physics import detection, kernels
 from bastion.physics.geodesy import enu_to_polar
+from bastion.physics.rain import rain_loss
 from bastion.scenario.compiled import GunSite
 from bastion.sense.types import FireControlReport
 from bastion.world.sensors import AirPicture
@@ -64,8 +65,26 @@ def grid_after(t: float, period: float) -> float:
 class FireControlRadars:
     """The fire-control radars of a site's mounts, with one random stream for all."""
 
-    def __init__(self, guns: tuple[GunSite, ...], rng: np.random.Generator) -> None:
+    def __init__(
+        self,
+        guns: tuple[GunSite, ...],
+        rng: np.random.Generator,
+        rain_mm_per_h: float = 0.0,
+        rain_height_m: float = 4e3,
+    ) -> None:
         self.guns = guns
+        # the rain between each mount's radar and its target (truth; None: none falls)
+        self.rain = [
+            None
+            if g.type.fire_control_radar is None
+            else rain_loss(
+                g.type.fire_control_radar.frequency_ghz,
+                g.type.fire_control_radar.polarisation,
+                rain_mm_per_h,
+                rain_height_m,
+            )
+            for g in guns
+        ]
         self.rng = rng
         self.locks: dict[int, _Lock] = {}  # gun -> the burst its radar follows
 
@@ -163,6 +182,9 @@ class FireControlRadars:
                 mean_snr = float(
                     detection.snr(picture.rcs[j], r_true, radar.ref_snr, radar.ref_rcs_m2, radar.ref_range_m)
                 )
+                rain = self.rain[lk.gun]
+                if rain is not None:  # the echo's two-way loss in the rain (ITU-R P.838-3)
+                    mean_snr *= float(rain.factor(r_true, el_true, float(site.position[2])))
                 inst = mean_snr * detection.fluctuation(int(picture.swerling[j]), (), rng)
                 hit, _ = detection.square_law_detect(np.asarray(inst), radar.pfa, rng)
                 if bool(hit):

@@ -231,7 +231,7 @@ class RoundPhysics:
             a_tab,
             self.drag.mach,
             self.drag.cd,
-            self.air.wind,
+            self.air.wind_table(),
             GRAVITY[2],
             seg0,
             fate,

@@ -4,7 +4,8 @@ Radar: for every object in the air the model computes the geometry from the rada
 coverage (minimum and maximum range, the masking elevation below which the site's clutter fence and
 nearby buildings hide low targets, the maximum elevation, and where the site has a surface, the
 terrain and obstacles between the radar and the target: :mod:`bastion.physics.terrain`), draws the
-target's Swerling fluctuation, the receiver noise
+target's Swerling fluctuation (the mean SNR divided by the two-way rain loss where rain falls,
+:mod:`bastion.physics.rain`), the receiver noise
 and the square-law detector output (:mod:`bastion.physics.detection`): detection is the detector
 crossing its threshold, so Pd follows from the radar equation, not from a table. Detected plots
 get Gaussian measurement noise in range, azimuth, elevation (and range rate where measured).
@@ -28,6 +29,7 @@ import numpy as np
 from bastion.physics import detection
 from bastion.physics.constants import FT
 from bastion.physics.geodesy import Origin, enu_to_polar, wrap_angle
+from bastion.physics.rain import RainLoss
 from bastion.physics.terrain import Surface
 from bastion.scenario.compiled import AdsbSite, RadarSite
 from bastion.sense.types import NACP_EPU_M, AdsbReports, Detections
@@ -53,10 +55,13 @@ NOISE_LABEL = -1
 class RadarModel:
     """A radar's scans of the truth, with its own random stream (see the module docstring)."""
 
-    def __init__(self, site: RadarSite, rng: np.random.Generator, surface: Surface | None = None) -> None:
+    def __init__(
+        self, site: RadarSite, rng: np.random.Generator, surface: Surface | None = None, rain: RainLoss | None = None
+    ) -> None:
         self.site = site
         self.rng = rng
         self.surface = surface  # terrain and obstacles that hide targets (None: the flat datum)
+        self.rain = rain  # the rain's two-way attenuation of the echoes (None: no rain)
 
     def observe(self, t: float, picture: AirPicture) -> tuple[Detections, np.ndarray]:
         """One scan at time ``t``: the plots, and the truth label of each plot (harness only)."""
@@ -89,6 +94,8 @@ def observe_scans(
         seen = visible.nonzero()[0]
         visible[seen] = surface.clear(site.position, pic.pos[seen])
     snr_mean = detection.snr(pic.rcs, r, rt.ref_snr, rt.ref_rcs_m2, rt.ref_range_m)
+    if models[0].rain is not None:  # rain attenuates the echo both ways (ITU-R P.838-3)
+        snr_mean = snr_mean * models[0].rain.factor(r, el, float(site.position[2]))
     # first draws of each replication: the targets' fluctuation, then the detector's phase and noise
     factor, phase, noise = [], [], []
     for model, a, b in zip(models, bounds[:-1], bounds[1:], strict=True):

@@ -99,14 +99,17 @@ class World:
         drone_i = np.array([i for i, p in enumerate(plans) if not p.type.ballistic], dtype=int)
         ball_i = np.array([i for i, p in enumerate(plans) if p.type.ballistic], dtype=int)
         self.drones = DroneFleet.launch_plan(tuple(plans[i] for i in drone_i), drone_i, self.rng_threats)
-        self.munitions = Munitions.launch_plan(tuple(plans[i] for i in ball_i), ball_i, d.air, self.rng_threats)
+        air = raid.weather.air  # the true air (the defence is told a met message: ``d.air``)
+        self.munitions = Munitions.launch_plan(tuple(plans[i] for i in ball_i), ball_i, air, self.rng_threats)
         if self.civil is None:
             self.civil = CivilTraffic(raid.flights, raid.recorded)
         self.friendly = FriendlyAir(raid.friendlies)
         self.mounts = Mounts.deploy(d.guns)
         if self.rng_fire_control is None:
             self.rng_fire_control = np.random.default_rng(self.rng_guns.bit_generator.seed_seq.spawn(1)[0])
-        self.fire_control_radars = FireControlRadars(d.guns, self.rng_fire_control)
+        self.fire_control_radars = FireControlRadars(
+            d.guns, self.rng_fire_control, raid.weather.rain_mm_per_h, raid.weather.rain_height_m
+        )
         # fire orders on their way to the mounts (sensor -> C2 -> gun latency): (arrival, sequence, order)
         # why a mount cannot fire at a time ("" when it can; None: no faults injected)
         self.mount_down: Callable[[int, float], str] | None = None
@@ -117,8 +120,8 @@ class World:
         kinds = {g.type.drag_function for g in d.guns} or {"G1"}
         if len(kinds) > 1:
             raise ValueError(f"the guns of one site must share a round drag function, got {sorted(kinds)}")
-        self.round_physics = RoundPhysics(kinds.pop(), d.air)
-        self.debris_physics = DebrisPhysics(d.air)
+        self.round_physics = RoundPhysics(kinds.pop(), air)
+        self.debris_physics = DebrisPhysics(air)
         self._debris_next = 0
         # ADS-B broadcasters: civil aircraft, then threats that spoof an identity
         self._spoofers = np.array([i for i, p in enumerate(plans) if p.spoof_adsb is not None], dtype=int)
@@ -232,7 +235,7 @@ class World:
         why = self.mount_down(order.gun, t) if self.mount_down is not None else ""
         if why:
             return [(t, OrderRefused(order=order.order_id, gun=order.gun, track=order.track_id, reason=why))]
-        new = fire_burst(self.mounts, self.bursts, order, t, self.scenario.defence.air, self.rng_guns)
+        new = fire_burst(self.mounts, self.bursts, order, t, self.scenario.raid.weather.air, self.rng_guns)
         self.rounds.append(new)
         b = self.bursts[-1]
         self._burst_of_order[order.order_id] = len(self.bursts) - 1
@@ -321,13 +324,13 @@ class World:
         if eff is not None and dr.index.size:
             ev.extend(eff.before_drones(t0, dt))
         if dr.index.size:
-            landed_d = dr.step(t0, dt)
+            landed_d = dr.step(t0, dt, self.scenario.raid.weather.air)
             if eff is not None:
                 soft, _ = eff.after_drones(t0, dt)
                 ev.extend(soft)
             self.threat_state[dr.index] = dr.state
         if mu.index.size:
-            landed_m = mu.step(t0, dt, self.scenario.defence.air)
+            landed_m = mu.step(t0, dt, self.scenario.raid.weather.air)
             self.threat_state[mu.index] = mu.state
         if not self._all_launched:
             ev.extend(self._launches(t1))

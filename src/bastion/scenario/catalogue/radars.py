@@ -40,6 +40,8 @@ class RadarType:
     mask_elevation_rad: float
     sigma_range_rate_mps: float = float("nan")  # NaN: the radar reports no Doppler
     iff: bool = False  # carries an IFF (Mode 5) interrogator
+    frequency_ghz: float = float("nan")  # carrier frequency (rain attenuation, ITU-R P.838-3)
+    polarisation: str = "H"  # "H", "V" or "C" (circular)
     p_iff_reply: float = (
         0.98  # P(a Mode 5 friendly's reply to one interrogation is decoded with its plot): not public, assumption L
     )
@@ -80,6 +82,8 @@ class FireControlRadarType:
     process_noise: float  # [m^2/s^3] white-noise acceleration of the fire-control track filter (drones)
     process_noise_ballistic: float  # [m^2/s^3] the same about a rocket's or mortar bomb's predicted acceleration
     source: str = ""
+    frequency_ghz: float = float("nan")  # carrier frequency (rain attenuation, ITU-R P.838-3)
+    polarisation: str = "H"  # "H", "V" or "C" (circular)
 
     @property
     def ref_snr(self) -> float:
@@ -102,6 +106,8 @@ RADARS: dict[str, RadarType] = {
         sigma_elevation_rad=1.0 * _MRAD,
         sigma_range_rate_mps=1.0,
         iff=True,
+        frequency_ghz=16.0,
+        polarisation="H",
         min_range_m=150.0,
         max_range_m=30_000.0,
         max_elevation_rad=70 * _DEG,
@@ -111,7 +117,8 @@ RADARS: dict[str, RadarType] = {
             "(L, figures not public); placeholders from its sim defaults: revisit 1-2 s, Pd vs a "
             "0.05 m^2 target falling off beyond 10-15 km (here 0.9 at 11.8 km), accuracy of a "
             "fire-control AESA ~1 mrad (L); an IFF Mode 5 interrogator as fielded with FAAD air-defence "
-            "radars (assumed, L)."
+            "radars (assumed, L). Carrier 16 GHz, horizontal polarisation: Ku band (M), the frequency within "
+            "it and the polarisation not public (L; the middle of the 15.7-17.3 GHz radiolocation band)."
         ),
     ),
     "sentinel": RadarType(
@@ -127,13 +134,16 @@ RADARS: dict[str, RadarType] = {
         sigma_azimuth_rad=0.3 * _DEG,
         sigma_elevation_rad=0.3 * _DEG,
         iff=True,
+        frequency_ghz=9.5,
+        polarisation="H",
         min_range_m=300.0,
         max_range_m=75_000.0,
         max_elevation_rad=55 * _DEG,
         mask_elevation_rad=0.3 * _DEG,
         source=(
             "shared/domain/sensors.md §2: Sentinel X-band, 360 deg, ~40 km instrumented range, "
-            "~30 rpm (2 s revisit) (L, unverified); accuracy 10-20 m, 0.2-0.5 deg (L)."
+            "~30 rpm (2 s revisit) (L, unverified); accuracy 10-20 m, 0.2-0.5 deg (L). Carrier 9.5 GHz, "
+            "horizontal polarisation: X band (L, unverified), frequency within it and polarisation assumed (L)."
         ),
     ),
     "lcmr": RadarType(
@@ -148,13 +158,16 @@ RADARS: dict[str, RadarType] = {
         sigma_range_m=10.0,
         sigma_azimuth_rad=0.5 * _DEG,
         sigma_elevation_rad=0.5 * _DEG,
+        frequency_ghz=1.3,
+        polarisation="H",
         min_range_m=200.0,
         max_range_m=10_000.0,
         max_elevation_rad=60 * _DEG,
         mask_elevation_rad=0.5 * _DEG,
         source=(
             "shared/domain/sensors.md §1: LCMR 360 deg, locates mortar firing points to ~7 km "
-            "(M-H); mortar RCS ~0.01 m^2 (threats.md §2, L); accuracy placeholder (L)."
+            "(M-H); mortar RCS ~0.01 m^2 (threats.md §2, L); accuracy placeholder (L). Carrier 1.3 GHz: "
+            "the LCMR family is commonly described as L band (unverified here, L); rain then costs nothing."
         ),
     ),
 }
@@ -175,6 +188,8 @@ FIRE_CONTROL_RADARS: dict[str, FireControlRadarType] = {
         spotting_gain=0.5,
         process_noise=4.0,
         process_noise_ballistic=0.5,
+        frequency_ghz=16.0,
+        polarisation="H",
         source=(
             "shared/domain/guns.md §1, ram-and-layers.md §1.2: Phalanx/LPWS carries its own Ku-band "
             "search and track radar on the mount (M-H) and corrects its aim from the measured miss of "
@@ -195,7 +210,8 @@ FIRE_CONTROL_RADARS: dict[str, FireControlRadarType] = {
             "velocity per update) 4 m^2/s^3 for a drone (turns of a few m/s^2) and 0.5 m^2/s^3 about "
             "a rocket's or mortar bomb's predicted gravity and drag, whose unmodelled part (the drag's "
             "change over a few seconds) is a fraction of 1 m/s^2. With 1 mrad at 1.3 km the steady "
-            "state (DARE) predicts 1.3 s ahead to 1.9 mrad (q = 4) or 1.0 mrad (q = 0.5)."
+            "state (DARE) predicts 1.3 s ahead to 1.9 mrad (q = 4) or 1.0 mrad (q = 0.5). Ku band (M): "
+            "carrier 16 GHz, horizontal polarisation (L, not public)."
         ),
     ),
 }

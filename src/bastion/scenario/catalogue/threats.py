@@ -9,6 +9,8 @@ from typing import Literal
 
 import numpy as np
 
+from bastion.physics.rocket import Motor
+
 _DEG = np.pi / 180.0
 
 
@@ -17,9 +19,12 @@ class ThreatType:
     """A threat as the truth simulation flies it: a one-way-attack drone, a rocket or a mortar bomb.
 
     Drones use the guidance fields (cruise, turn, climb, dive); rockets and mortar bombs are point
-    masses with a standard drag function from launch (the motor burn is short and treated as
-    instantaneous: the rocket leaves the launcher at its burnout speed), aimed by the attacker at the
-    target with a range and deflection error that grows with range (1-sigma fractions of the range).
+    masses with a standard drag function, aimed by the attacker at the target with a range and
+    deflection error that grows with range (1-sigma fractions of the range). A mortar bomb leaves the
+    tube at ``launch_speed_mps``; a rocket with a ``motor`` burns it after leaving its rail
+    (:mod:`bastion.physics.rocket`: thrust, burning mass, weathercocking), ``mass_kg`` being its launch
+    mass and ``ballistic_coefficient`` that of the burnt-out body (its ``launch_speed_mps`` is then the
+    model's burnout speed at 45 deg in still air, for reference and for arcs made without the motor).
     """
 
     name: str
@@ -52,6 +57,7 @@ class ThreatType:
     high_angle: bool = False  # mortars fire above 45 degrees
     max_range_m: float = 0.0
     source: str = ""
+    motor: Motor | None = None  # a rocket's motor (None: the launch speed is reached in the tube)
 
     @property
     def ballistic(self) -> bool:
@@ -85,7 +91,8 @@ THREATS: dict[str, ThreatType] = {
             "260 km/h = 72 m/s (M), altitude 50-300 m AGL 'fly too low' (M), warhead 5-30 kg (L, "
             "10 kg here), RCS 0.05 m^2 (L), wingspan 2.5-4.5 m (M); vulnerable radius (engine, "
             "warhead, fuel: 0.6 m), P(kill|hit) 0.7, lethal radius 25 m (~12 W^(1/3), "
-            "Hopkinson-Cranz scaling) and debris figures are engineering placeholders (L)."
+            "Hopkinson-Cranz scaling) and debris figures are engineering placeholders (L). Guidance: GPS "
+            "waypoints, no RF link (threats.md §3, M): the autopilot holds its ground track in wind."
         ),
     ),
     "rocket-107": ThreatType(
@@ -99,18 +106,24 @@ THREATS: dict[str, ThreatType] = {
         warhead_kg=1.3,
         lethal_radius_m=13.0,
         mass_kg=19.0,
-        launch_speed_mps=369.0,
+        launch_speed_mps=370.0,
         drag_function="G1",
-        ballistic_coefficient=2.3,
+        ballistic_coefficient=1.98,
         range_error=0.015,
         deflection_error=0.01,
         max_range_m=8_000.0,
+        motor=Motor(burn_time_s=0.9, propellant_kg=3.09, specific_impulse_s=220.0, rail_length_m=0.9),
         source=(
-            "shared/domain/threats.md §1: range ~8 km (M); ~19 kg, ~1.3 kg HE, ~370 m/s max (L); BC 2.3 "
-            "lb/in^2 (G1) = its sectional density (19 kg over 107 mm) with form factor 1, which with "
-            "369 m/s gives the 8 km range at 44 deg; dispersion 1.5 % range / 1 % deflection (L); RCS, "
-            "vulnerable radius (fuze and warhead section seen side-on, ~0.1 m^2) and P(kill|hit) placeholders (L); "
-            "lethal radius ~12 W^(1/3)."
+            "shared/domain/threats.md §1: range ~8 km (M); ~19 kg, ~1.3 kg HE, ~370 m/s max (L); "
+            "ram-and-layers.md §2.1: burn 0.7-1.2 s (L, 0.9 s here); motor: double-base propellant, "
+            "specific impulse 220 s (Sutton & Biblarz, Rocket Propulsion Elements, 8th ed., Table 12-2: "
+            "double-base 220-230 s; the low end, L); propellant 3.09 kg: what the model needs to reach the "
+            "published ~370 m/s at burnout at 45 deg (derived from an L figure, L); leaves a 0.9 m tube "
+            "(the Type 63 launcher's, ~the rocket's 0.84 m length, L); BC 1.98 lb/in^2 (G1) = the "
+            "burnt-out body's sectional density (15.9 kg over 107 mm) with form factor 1 (L). The model's "
+            "maximum range: 7.7 km at 45.5 deg (published ~8 km, M; tested within 10 %). Dispersion 1.5 % "
+            "range / 1 % deflection (L); RCS, vulnerable radius (fuze and warhead section seen side-on, "
+            "~0.1 m^2) and P(kill|hit) placeholders (L); lethal radius ~12 W^(1/3)."
         ),
     ),
     "rocket-122": ThreatType(
@@ -124,16 +137,21 @@ THREATS: dict[str, ThreatType] = {
         warhead_kg=20.0,
         lethal_radius_m=33.0,
         mass_kg=66.0,
-        launch_speed_mps=747.0,
+        launch_speed_mps=759.0,
         drag_function="G1",
-        ballistic_coefficient=5.0,
+        ballistic_coefficient=4.35,
         range_error=0.01,
         deflection_error=0.008,
         max_range_m=20_000.0,
+        motor=Motor(burn_time_s=1.88, propellant_kg=20.45, specific_impulse_s=220.0, rail_length_m=3.0),
         source=(
-            "shared/domain/threats.md §1: range 1.6-20 km (M), 65-66 kg, warhead 18-27 kg (M), ~690 m/s "
-            "max (L); BC 5.0 (G1) from its sectional density; 747 m/s burnout gives 20 km at 47 deg; "
-            "other figures placeholders (L)."
+            "shared/domain/threats.md §1: range 1.6-20 km (M-21OF 20.4 km) (M), 65-66 kg, warhead 18-27 kg "
+            "(M), ~690 m/s max (L, unverified); ram-and-layers.md §2.1: 9M22 motor burns 1.88 s, "
+            "propellant 20.45 kg (M); specific impulse 220 s (double-base, Sutton & Biblarz Table 12-2, "
+            "the low end, L); leaves the BM-21's 3 m tube (L); BC 4.35 lb/in^2 (G1) = the burnt-out "
+            "body's sectional density (45.6 kg over 122 mm) with form factor 1 (L). The model: burnout "
+            "759 m/s at 45 deg (10 % above the unverified ~690 m/s), maximum range 19.6 km at 48.5 deg "
+            "(published 20.4 km, M; tested within 10 %). Other figures placeholders (L)."
         ),
     ),
     "mortar-60": ThreatType(
@@ -222,15 +240,16 @@ THREATS: dict[str, ThreatType] = {
         navigation_sigma_m=3.0,
         source=(
             "shared/domain/threats.md §3: Kadhimi residence 2021 modified quadcopter (H); RCS "
-            "0.001-0.01 m^2 (L); other figures placeholders (L)."
+            "0.001-0.01 m^2 (L); other figures placeholders (L). Guidance: GNSS waypoints and position "
+            "hold, as hobby flight controllers fly (assumed, L)."
         ),
     ),
 }
 
 
 # -- guidance (issue 19): what jamming does to each threat type ------------------------------------------
-Control = Literal["gnss-waypoints", "rf-link", "ballistic"]
-CONTROLS: tuple[str, ...] = ("gnss-waypoints", "rf-link", "ballistic")
+Control = Literal["gnss-waypoints", "rf-link", "dead-reckoning", "ballistic"]
+CONTROLS: tuple[str, ...] = ("gnss-waypoints", "rf-link", "dead-reckoning", "ballistic")
 
 
 @dataclass(frozen=True)
@@ -251,7 +270,16 @@ class Guidance:
       if GNSS is denied too it cannot return and lands where it is. The link comes back when it
       leaves the footprint; a drone still hovering then resumes its mission (one already returning
       does not). GNSS jamming alone does not stop it (the pilot flies it by eye or by camera).
+    * ``dead-reckoning``: no GNSS at all (a scenario's choice, e.g. a drone flown where GNSS is
+      denied all night): it flies the headings and airspeed of its plan and drifts with the wind at
+      its height (:mod:`bastion.world.drones`); no jammer changes its flight.
     * ``ballistic``: a rocket or mortar bomb; no jammer has any effect.
+
+    The wind (:mod:`bastion.world.drones`): a ``gnss-waypoints`` or ``rf-link`` drone holds its
+    ground track by crabbing (its autopilot knows where it is over the ground; a pilot's flight
+    controller holds position on GNSS); only ``dead-reckoning`` drifts. A GNSS-waypoints drone denied
+    by a jammer drifts by its inertial error (above), not by the wind (a simplification: its
+    inertial navigation measures its motion over the ground, wind included, until the bias grows).
     """
 
     control: Control
