@@ -83,15 +83,17 @@ def test_expected_rounds_equal_brute_force(seed):
 def test_a_short_magazine_waits_for_the_close_burst():
     """mortar-barrage seed 1, 34 s: a gun's burst now at 0.094 with the best later one at 0.44. Without
     a price the edge-of-envelope burst is fired (0.094 then 0.44 beats 0.44 alone by 0.05); with the
-    magazine under pressure its 150 rounds are worth more at the close burst; with rounds to spare
-    (one round in the air, full magazines) the rule is as before."""
+    magazines short of what the rounds in the air need, its 150 rounds are worth more at the close
+    burst; with rounds to spare the rule is as before."""
     from bastion.engage.timing import round_value
 
     pk = [0.094, 0.12, 0.16, 0.22, 0.31, 0.44, 0.0, 0.0, 0.0]
     rounds = [150] * 6 + [0] * 3
     assert best_start(pk, gap=4) == 0
-    tight = round_value(pk, rounds, demand_rounds=4 * 300, rounds_left=1_500)
-    assert tight == pytest.approx(0.44 / 150 * 0.8)
+    tight = round_value(pk, rounds, demand_rounds=4 * 300, rounds_left=800)
+    assert tight == pytest.approx(0.44 / 150 * 0.5)  # 1,200 rounds wanted, 800 left: short by half
+    assert round_value(pk, rounds, demand_rounds=1_200, rounds_left=1_500) == 0.0  # covered: no price
+    assert round_value(pk, rounds, demand_rounds=5_000, rounds_left=1_000) == pytest.approx(0.44 / 150)
     assert best_start(pk, gap=4, rounds=rounds, price=tight) == 5
     plenty = round_value(pk, rounds, demand_rounds=300, rounds_left=3_100)
     assert best_start(pk, gap=4, rounds=rounds, price=plenty) == 0

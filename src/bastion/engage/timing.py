@@ -29,10 +29,13 @@ probability less the rounds it is expected to spend, at a price per round ``roun
 
 (``n_k`` the burst's rounds, ``n_best(k)`` those of the best burst after it). The price is the best
 kill probability per round this round offers — what a round kept buys — times the magazine's
-pressure: the rounds the threats now in the air would take at two bursts each, over the rounds
-left (at most 1). A full magazine and one round in the air: a small price, the rule as before; a
-barrage: the edge-of-envelope bursts wait for the close ones. Least leakage first, then least
-ammunition, as the layered assignment ranks leakage before cost.
+shortage: by how much the rounds the threats now in the air would take (two bursts each) exceed
+the rounds left, as a fraction of them (0 to 1). While the magazines cover the rounds in the air
+there is no price and the rule is as before; in a barrage that outruns them, the
+edge-of-envelope bursts wait for the close ones. Least leakage first, then least ammunition, as
+the layered assignment ranks leakage before cost. (A price on demand over supply alone, without
+the shortage, cost bdsc-close-mortars a third of its intercepts, 18 -> 11 of 96 over seeds 1-8:
+its short flights leave the close burst, which planning rates too high, as the only one.)
 """
 
 from __future__ import annotations
@@ -67,12 +70,13 @@ def _schedules(pk: list[float], gap: int, rounds: list[int] | None) -> list[tupl
 
 def round_value(pk: list[float], rounds: list[int], demand_rounds: float, rounds_left: float) -> float:
     """The price of a round [kill probability per round]: the best kill probability per round of the
-    bursts ``pk`` / ``rounds`` times the magazine's pressure ``min(1, demand_rounds / rounds_left)``;
-    0 with nothing left to weigh (no rounds left: nothing will be fired anyway)."""
+    bursts ``pk`` / ``rounds`` times the magazine's shortage ``min(1, max(0, demand - left) / left)``
+    (0 while the rounds left cover the demand, 1 once it is twice them); 0 with nothing left to
+    weigh (no rounds left: nothing will be fired anyway)."""
     if rounds_left <= 0:
         return 0.0
     per_round = max((p / n for p, n in zip(pk, rounds, strict=True) if n > 0 and p == p), default=0.0)
-    return per_round * min(1.0, max(demand_rounds, 0.0) / rounds_left)
+    return per_round * min(1.0, max(demand_rounds - rounds_left, 0.0) / rounds_left)
 
 
 def best_start(
