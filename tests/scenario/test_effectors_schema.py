@@ -3,51 +3,13 @@ a scenario, every problem naming file, line and field; a good table compiles to 
 
 from __future__ import annotations
 
-import textwrap
-
 import pytest
 
 from bastion.scenario import ScenarioError, parse
 from bastion.scenario.compiled import compile_scenario
+from tiny_scenario import TINY, line_of  # tests/tiny_scenario.py (pytest puts tests/ on the path)
 
-GOOD = textwrap.dedent("""
-    [scenario]
-    name = "tiny"
-    start = 2022-01-03T04:25:30+03:00
-    duration_s = 60
-
-    [site]
-    name = "Test site"
-    origin = { lat = 33.0, lon = 44.0, elevation_m = 30.0 }
-
-    [[zones]]
-    name = "Camp"
-    kind = "military"
-    value = 100.0
-    circle = { center = { east_m = 0.0, north_m = 0.0 }, radius_m = 200.0 }
-
-    [[sensors]]
-    kind = "radar"
-    name = "R1"
-    type = "kurfs"
-    position = { east_m = 0.0, north_m = 0.0, height_m = 5.0 }
-
-    [[weapons]]
-    name = "G1"
-    type = "lpws"
-    position = { east_m = 50.0, north_m = 0.0 }
-    ammunition = 800
-
-    [[threats]]
-    name = "D1"
-    type = "owa-fixed-wing"
-    launch = { lat = 33.05, lon = 44.05 }
-    target_zone = "Camp"
-""")  # as tests/scenario/test_faults_schema.py
-
-
-def line_of(text: str, needle: str) -> int:
-    return text.splitlines().index(needle) + 1
+GOOD = TINY  # as tests/scenario/test_faults_schema.py
 
 
 LAUNCHER = """
