@@ -43,8 +43,9 @@ class ArrayBoard(WarningBoard):
                 w = self.active.get(key)
                 ballistic = tid in self.ballistic
                 if w is not None:
-                    w.last_seen, w.impact_time = t, float(picture.t_zone[i, z])
                     w.ballistic = w.ballistic or ballistic
+                    t_hit = float(picture.t_zone[i, z])  # a round's warning never shortens
+                    w.last_seen, w.impact_time = t, max(w.impact_time, t_hit) if w.ballistic else t_hit
                     continue
                 self.active[key] = ActiveWarning(int(z), tid, t, float(picture.t_zone[i, z]), t, ballistic)
                 zone = self.zones[z]
