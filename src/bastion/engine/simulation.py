@@ -120,7 +120,9 @@ class _Night:
             rng_fire_control=stream(seed, "fire-control"),
         )
         self.pipeline = DecisionPipeline(d, emit, record_plots=record_plots, tracker=tracker, replica=replica)
-        self.radars = [RadarModel(site, stream(seed, f"radar:{site.name}"), d.surface) for site in d.radars]
+        self.radars = [
+            RadarModel(site, stream(seed, f"radar:{site.name}"), d.surface, d.ground_roughness_m) for site in d.radars
+        ]
         self.receivers = [AdsbModel(site, d.origin, stream(seed, f"adsb:{site.name}")) for site in d.adsb]
         if operator is None:
             op = d.doctrine.operator

@@ -48,6 +48,8 @@ class RadarType:
         0.98  # P(a Mode 5 friendly's reply to one interrogation is decoded with its plot): not public, assumption L
     )
     source: str = ""
+    frequency_hz: float = float("nan")  # carrier [Hz], for multipath (NaN: not known, no multipath modelled)
+    micro_doppler_accuracy: float = float("nan")  # P(one look's bird / not-bird class is right); NaN: none
 
     @property
     def ref_snr(self) -> float:
@@ -228,12 +230,17 @@ RADARS: dict[str, RadarType] = {
         max_range_m=30_000.0,
         max_elevation_rad=70 * _DEG,
         mask_elevation_rad=0.15 * _DEG,
+        frequency_hz=15e9,
+        micro_doppler_accuracy=0.85,
         source=(
             "shared/domain/sensors.md §2: KuRFS is a Ku-band AESA fire-control radar for C-RAM/C-UAS "
             "(L, figures not public); placeholders from its sim defaults: revisit 1-2 s, Pd vs a "
             "0.05 m^2 target falling off beyond 10-15 km (here 0.9 at 11.8 km), accuracy of a "
             "fire-control AESA ~1 mrad (L); an IFF Mode 5 interrogator as fielded with FAAD air-defence "
-            "radars (assumed, L)."
+            "radars (assumed, L); 15 GHz, the middle of Ku-band (12-18 GHz; the exact carrier is not "
+            "public, L), for multipath; a micro-Doppler bird / not-bird class with each plot, right "
+            "85 % of the time per look (ram-and-layers.md §7: 0.85-0.96 per look, improving with "
+            "dwell; the low end for one scan's look, L)."
         ),
     ),
     "sentinel": RadarType(
@@ -253,9 +260,12 @@ RADARS: dict[str, RadarType] = {
         max_range_m=75_000.0,
         max_elevation_rad=55 * _DEG,
         mask_elevation_rad=0.3 * _DEG,
+        frequency_hz=9.5e9,
         source=(
             "shared/domain/sensors.md §2: Sentinel X-band, 360 deg, ~40 km instrumented range, "
-            "~30 rpm (2 s revisit) (L, unverified); accuracy 10-20 m, 0.2-0.5 deg (L)."
+            "~30 rpm (2 s revisit) (L, unverified); accuracy 10-20 m, 0.2-0.5 deg (L); 9.5 GHz, the "
+            "middle of X-band (8-12 GHz; carrier not public, L), for multipath; no micro-Doppler "
+            "class assumed (a mechanically rotating search radar's dwell is short)."
         ),
     ),
     "lcmr": RadarType(
@@ -276,7 +286,8 @@ RADARS: dict[str, RadarType] = {
         mask_elevation_rad=0.5 * _DEG,
         source=(
             "shared/domain/sensors.md §1: LCMR 360 deg, locates mortar firing points to ~7 km "
-            "(M-H); mortar RCS ~0.01 m^2 (threats.md §2, L); accuracy placeholder (L)."
+            "(M-H); mortar RCS ~0.01 m^2 (threats.md §2, L); accuracy placeholder (L); its band is "
+            "not in the shared notes, so no multipath is modelled for it (frequency unknown)."
         ),
     ),
 }

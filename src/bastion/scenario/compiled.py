@@ -23,6 +23,7 @@ from bastion.physics.ballistics import Air
 from bastion.physics.constants import FT
 from bastion.physics.geodesy import Origin
 from bastion.physics.geometry import circle_polygon
+from bastion.physics.multipath import DEFAULT_ROUGHNESS_M
 from bastion.physics.terrain import Surface
 from bastion.scenario import schema
 from bastion.scenario.catalogue import CATALOGUE, AircraftType, FriendlyType, GunType, RadarType, ThreatType
@@ -145,6 +146,7 @@ class Defence:
     doctrine: schema.Defence
     surface: Surface | None = None  # terrain and obstacles for line of sight; None: the flat datum
     corridors: tuple[CorridorACM, ...] = ()
+    ground_roughness_m: float = DEFAULT_ROUGHNESS_M  # the ground's height deviation, for multipath [m]
 
     def run_start(self, seed: int) -> dict:
         """The payload of a run's "run_start" event: what ran, where, from when, with which sensors,
@@ -375,6 +377,7 @@ def compile_scenario(loaded: LoadedScenario, read_traffic: bool = True) -> Compi
         guns=tuple(guns),
         doctrine=s.defence,
         surface=build_surface(s, origin, loaded.directory, loaded.source),
+        ground_roughness_m=s.terrain.roughness_m,
         corridors=tuple(
             CorridorACM(
                 c.name,

@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from bastion.doctrine import WeaponsControl
+from bastion.physics.multipath import DEFAULT_ROUGHNESS_M
 from bastion.scenario.catalogue import CATALOGUE
 
 # Bounds that no real site needs to pass, so that an absurd value (a typo, a unit slip) is an error
@@ -290,6 +291,13 @@ class Terrain(_Model):
         30_000.0, ge=100, le=200_000, description="half-width of the square gridded around the origin [m]"
     )
     k_factor: float = Field(4.0 / 3.0, ge=0.5, le=10, description="effective earth-radius factor (refraction)")
+    roughness_m: float = Field(
+        DEFAULT_ROUGHNESS_M,
+        ge=0,
+        le=100,
+        description="standard deviation of the ground's heights for the radars' multipath [m] "
+        "(default: flat open land, an assumption; bastion.physics.multipath)",
+    )
 
 
 class Obstacle(_Model):

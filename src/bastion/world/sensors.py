@@ -3,8 +3,10 @@
 Radar: for every object in the air the model computes the geometry from the radar, applies the
 coverage (minimum and maximum range, the masking elevation below which the site's clutter fence and
 nearby buildings hide low targets, the maximum elevation, and where the site has a surface, the
-terrain and obstacles between the radar and the target: :mod:`bastion.physics.terrain`), draws the
-target's Swerling fluctuation, the receiver noise
+terrain and obstacles between the radar and the target: :mod:`bastion.physics.terrain`), scales the
+radar equation's mean SNR by the ground's multipath (two-ray, rough surface:
+:mod:`bastion.physics.multipath`; for radars of known frequency), draws the target's Swerling
+fluctuation, the receiver noise
 and the square-law detector output (:mod:`bastion.physics.detection`): detection is the detector
 crossing its threshold, so Pd follows from the radar equation, not from a table. Detected plots
 get Gaussian measurement noise in range, azimuth, elevation (and range rate where measured).
@@ -25,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bastion.physics import detection
+from bastion.physics import detection, multipath
 from bastion.physics.constants import FT
 from bastion.physics.geodesy import Origin, enu_to_polar, wrap_angle
 from bastion.physics.terrain import Surface
@@ -53,10 +55,17 @@ NOISE_LABEL = -1
 class RadarModel:
     """A radar's scans of the truth, with its own random stream (see the module docstring)."""
 
-    def __init__(self, site: RadarSite, rng: np.random.Generator, surface: Surface | None = None) -> None:
+    def __init__(
+        self,
+        site: RadarSite,
+        rng: np.random.Generator,
+        surface: Surface | None = None,
+        roughness_m: float = multipath.DEFAULT_ROUGHNESS_M,
+    ) -> None:
         self.site = site
         self.rng = rng
         self.surface = surface  # terrain and obstacles that hide targets (None: the flat datum)
+        self.roughness_m = roughness_m  # standard deviation of the ground's heights (multipath) [m]
 
     def observe(self, t: float, picture: AirPicture) -> tuple[Detections, np.ndarray]:
         """One scan at time ``t``: the plots, and the truth label of each plot (harness only)."""
@@ -89,6 +98,8 @@ def observe_scans(
         seen = visible.nonzero()[0]
         visible[seen] = surface.clear(site.position, pic.pos[seen])
     snr_mean = detection.snr(pic.rcs, r, rt.ref_snr, rt.ref_rcs_m2, rt.ref_range_m)
+    if math.isfinite(rt.frequency_hz):  # multipath: the ground's reflection near the horizon
+        snr_mean = snr_mean * _multipath(site.position, pic.pos, surface, models[0].roughness_m, rt.frequency_hz)
     # first draws of each replication: the targets' fluctuation, then the detector's phase and noise
     factor, phase, noise = [], [], []
     for model, a, b in zip(models, bounds[:-1], bounds[1:], strict=True):
@@ -164,6 +175,17 @@ def observe_scans(
         )
         out.append((dets, labels[s_]))
     return out
+
+
+def _multipath(radar: np.ndarray, pos: np.ndarray, surface: Surface | None, roughness_m: float, frequency_hz: float):
+    """The two-way multipath factor F^4 of every object (:mod:`bastion.physics.multipath`): heights
+    above the terrain under the radar and under each object (the flat datum without a surface)."""
+    h_radar, h_target = float(radar[2]), pos[:, 2]
+    if surface is not None:
+        h_radar -= float(surface.ground_at(radar[:1], radar[1:2])[0])
+        h_target = h_target - surface.ground_at(pos[:, 0], pos[:, 1])
+    ground_range = np.hypot(pos[:, 0] - radar[0], pos[:, 1] - radar[1])
+    return multipath.snr_factor(h_radar, h_target, ground_range, frequency_hz, roughness_m)
 
 
 def _scan_order(shuffles: list[np.ndarray], n_plots: list[int], hit_bounds: list[int], n_fa: list[int], n_hits: int):
