@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import plotly.graph_objects as go
 
+from bastion.report.coverage_map import coverage_traces, ground_used
 from bastion.report.describe import QUIET, describe
 from bastion.report.site_map import _km, site_extent_km, site_traces, track_traces
 from bastion.report.style import page_head
@@ -23,6 +24,7 @@ from bastion.scenario.compiled import compile_scenario
 from bastion.store import EventStore
 
 _LOG_CSS = ".log { max-height: 480px; overflow-y: auto; display: block; }\n"  # the event log scrolls
+
 
 def write_report(db_path: str | Path, run_id: str, out: str | Path) -> Path:
     with EventStore(db_path) as store:
@@ -41,7 +43,7 @@ def write_report(db_path: str | Path, run_id: str, out: str | Path) -> Path:
 
 def _map(d, events) -> go.Figure:
     fig = go.Figure()
-    for tr in site_traces(d):
+    for tr in site_traces(d) + coverage_traces(d):
         fig.add_trace(tr)
     # truth paths
     paths: dict[int, list] = defaultdict(list)
@@ -240,7 +242,7 @@ def _page(d, run, summary: dict, map_fig: go.Figure, timeline: go.Figure, events
     return (
         page_head(f"bastion — {d.name} seed {run.seed}", _LOG_CSS)
         + f"""<h1>{esc(d.site_name)}</h1>
-{_unfinished_banner(run)}<p class="sub">scenario <b>{esc(d.name)}</b> · start {esc(d.start.isoformat())} · seed {run.seed} · run {esc(run.run_id)} · bastion {esc(run.version)}</p>
+{_unfinished_banner(run)}<p class="sub">scenario <b>{esc(d.name)}</b> · start {esc(d.start.isoformat())} · seed {run.seed} · run {esc(run.run_id)} · bastion {esc(run.version)} · ground: {esc(ground_used(d))}</p>
 <div class="cards">
 <div class="card"><b>{summary.get("hostiles_destroyed", "?")} / {summary.get("hostiles", "?")}</b>hostiles destroyed</div>
 <div class="card"><b>{summary.get("leakers", "?")}</b>leakers</div>
