@@ -118,6 +118,7 @@ class _Night:
             external=external,
             civil=civil,
             rng_fire_control=stream(seed, "fire-control"),
+            rng_birds=stream(seed, "birds"),
         )
         self.pipeline = DecisionPipeline(d, emit, record_plots=record_plots, tracker=tracker, replica=replica)
         self.radars = [

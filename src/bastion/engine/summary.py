@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import shapely
 
+from bastion.engine.bird_summary import with_birds
 from bastion.engine.fault_summary import with_faults
 from bastion.engine.leaks import leak_reasons
 from bastion.engine.simulation import RunResult
@@ -32,6 +33,7 @@ def first_warnings(warnings: list, truth) -> dict[tuple[str, tuple[str, int]], f
     return first
 
 
+@with_birds
 @with_faults
 def summarise(result: RunResult, leaks: bool = False) -> dict:
     """summary.json of a run (see README for every key).

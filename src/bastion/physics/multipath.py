@@ -29,6 +29,8 @@ Systems*, 3rd ed., 2001, ch. 8, plane-earth interference; Skolnik (ed.), *Radar 
   Skolnik 3rd ed. ch. 8): a surface is smooth below the Rayleigh criterion ``sigma_h sin psi <
   lambda / (8 ... 16)`` and reflects diffusely above it. At Ku-band (lambda ~2 cm) over ground of
   1 m roughness the reflection is gone above ~0.3 deg; at L-band (23 cm) it lasts to ~3 deg.
+  Where ``rho_s`` is below ``NEGLIGIBLE`` (1e-6) the reflection is dropped (F = 1 within 1e-6): most
+  objects most of the time, so the complex sum is made only for the few near the horizon.
 
 Stated simplifications: a flat earth between the radar and the target. The curved earth's divergence
 factor ``D = (1 + 2 d1 d2 / (k_e a d sin psi))^(-1/2)`` (Kerr 1951; Blake ch. 6) would weaken the
@@ -46,6 +48,7 @@ from __future__ import annotations
 import numpy as np
 
 C_LIGHT = 299_792_458.0  # [m/s]
+NEGLIGIBLE = 1e-6  # a specular factor below this leaves F = 1 (it would change F by less than this)
 EPS_GROUND = 15.0  # relative permittivity of medium dry ground (ITU-R P.527), see the module docstring
 DEFAULT_ROUGHNESS_M = 1.0
 """Standard deviation of ground heights [m] around a site when its scenario gives none: an assumption
@@ -80,17 +83,25 @@ def propagation_factor(
     Heights [m] above the reflecting ground (negative ones are taken as 0: an end on the ground
     sees no lobing gain and, with ``Gamma = -1``, no signal); ``ground_range`` [m]. A NaN input
     gives NaN (the caller refuses it)."""
-    hr = np.maximum(np.asarray(h_radar, dtype=float), 0.0)
-    ht = np.maximum(np.asarray(h_target, dtype=float), 0.0)
-    d = np.asarray(ground_range, dtype=float)
-    r_dir = np.sqrt(d * d + (ht - hr) ** 2)
-    r_ref = np.sqrt(d * d + (ht + hr) ** 2)
+    hr, ht, d = np.broadcast_arrays(
+        np.asarray(h_radar, dtype=float), np.asarray(h_target, dtype=float), np.asarray(ground_range, dtype=float)
+    )
+    shape = hr.shape
+    hr, ht, d = np.maximum(hr.ravel(), 0.0), np.maximum(ht.ravel(), 0.0), d.ravel()
+    up = hr + ht
     with np.errstate(invalid="ignore", divide="ignore"):
-        delta = 4.0 * hr * ht / (r_ref + r_dir)  # R_ref - R_dir, without the cancellation
-        sin_psi = np.where(r_ref > 0.0, (hr + ht) / r_ref, 1.0)
-    gamma = fresnel_horizontal(sin_psi, eps) * roughness_factor(sin_psi, sigma_h_m, wavelength_m)
-    phase = 2.0 * np.pi * delta / wavelength_m
-    return np.abs(1.0 + gamma * np.exp(-1j * phase))
+        r_ref = np.hypot(d, up)
+        sin_psi = np.where(r_ref > 0.0, up / r_ref, 1.0)
+    rough = roughness_factor(sin_psi, sigma_h_m, wavelength_m)
+    f = np.where(np.isnan(rough * (hr * ht + d)), np.nan, 1.0)
+    # only where the ground reflects specularly at all (|Gamma| <= rho_s < NEGLIGIBLE: F within 1e-6 of 1)
+    k = (rough >= NEGLIGIBLE).nonzero()[0]
+    if k.size:
+        hr, ht, d, r_ref = hr[k], ht[k], d[k], r_ref[k]
+        delta = 4.0 * hr * ht / (r_ref + np.hypot(d, ht - hr))  # R_ref - R_dir, without the cancellation
+        gamma = fresnel_horizontal(sin_psi[k], eps) * rough[k]
+        f[k] = np.abs(1.0 + gamma * np.exp(-2j * np.pi * delta / wavelength_m))
+    return f.reshape(shape)
 
 
 def snr_factor(

@@ -26,6 +26,7 @@ from bastion.physics.geometry import circle_polygon
 from bastion.physics.multipath import DEFAULT_ROUGHNESS_M
 from bastion.physics.terrain import Surface
 from bastion.scenario import schema
+from bastion.scenario.birds import BirdPopulation, bird_population
 from bastion.scenario.catalogue import CATALOGUE, AircraftType, FriendlyType, GunType, RadarType, ThreatType
 from bastion.scenario.loader import LoadedScenario, ScenarioError
 from bastion.scenario.terrain import build_surface
@@ -245,14 +246,15 @@ class FriendlyPlan:
 
 @dataclass(frozen=True)
 class Raid:
-    """Truth: the threats launched, the civil traffic flying, own aircraft that do not broadcast, and the
-    faults injected during the scenario."""
+    """Truth: the threats launched, the civil traffic flying, own aircraft that do not broadcast, the
+    faults injected during the scenario, and the birds aloft."""
 
     threats: tuple[ThreatPlan, ...]
     flights: tuple[FlightPlan, ...]
     recorded: tuple[RecordedFlight, ...]
     faults: tuple[FaultPlan, ...] = ()
     friendlies: tuple[FriendlyPlan, ...] = ()
+    birds: BirdPopulation | None = None  # single birds and flocks aloft (scenario [birds])
 
 
 @dataclass(frozen=True)
@@ -447,8 +449,17 @@ def compile_scenario(loaded: LoadedScenario, read_traffic: bool = True) -> Compi
         )
         for f in s.friendly
     )
+    birds = None
+    if s.birds is not None:
+        center = _enu(origin, s.birds.center) if s.birds.center is not None else np.zeros(3)
+        birds = bird_population(s.birds, center, s.scenario.start)
     raid = Raid(
-        tuple(threats), tuple(flights), tuple(recorded), faults=_faults(s, radars, adsb, guns), friendlies=friendlies
+        tuple(threats),
+        tuple(flights),
+        tuple(recorded),
+        faults=_faults(s, radars, adsb, guns),
+        friendlies=friendlies,
+        birds=birds,
     )
     return CompiledScenario(loaded, defence, raid)
 

@@ -9,7 +9,10 @@ radar equation's mean SNR by the ground's multipath (two-ray, rough surface:
 fluctuation, the receiver noise
 and the square-law detector output (:mod:`bastion.physics.detection`): detection is the detector
 crossing its threshold, so Pd follows from the radar equation, not from a table. Detected plots
-get Gaussian measurement noise in range, azimuth, elevation (and range rate where measured).
+get Gaussian measurement noise in range, azimuth, elevation (and range rate where measured), and,
+where the radar classes its plots by micro-Doppler (``RadarType.micro_doppler_accuracy``), a bird /
+not-bird class that is right with that probability, independently look by look (a bird's wing-beat
+modulation against a drone's blade lines or a rigid body; shared/domain/ram-and-layers.md §7).
 False alarms: a Poisson number per scan spread uniformly over the coverage. Plots are shuffled so
 their order reveals nothing.
 
@@ -32,7 +35,8 @@ from bastion.physics.constants import FT
 from bastion.physics.geodesy import Origin, enu_to_polar, wrap_angle
 from bastion.physics.terrain import Surface
 from bastion.scenario.compiled import AdsbSite, RadarSite
-from bastion.sense.types import NACP_EPU_M, AdsbReports, Detections
+from bastion.sense.types import MD_BIRD, MD_NOT_BIRD, NACP_EPU_M, AdsbReports, Detections
+from bastion.world.labels import BIRD_LABEL
 from bastion.world.readonly import EMPTY, NO_INDEX, frozen
 
 
@@ -87,6 +91,7 @@ def observe_scans(
         raise ValueError("observe_scans: the replications' models must be of one radar")
     rt = site.type
     doppler, iff = math.isfinite(rt.sigma_range_rate_mps), rt.iff
+    md = math.isfinite(rt.micro_doppler_accuracy)  # a micro-Doppler bird / not-bird class with each plot
     pic = pictures[0] if len(pictures) == 1 else _concatenate_pictures(pictures)
     bounds = np.cumsum([0] + [len(p.rcs) for p in pictures]).tolist()
     rel = pic.pos - site.position
@@ -98,8 +103,8 @@ def observe_scans(
         seen = visible.nonzero()[0]
         visible[seen] = surface.clear(site.position, pic.pos[seen])
     snr_mean = detection.snr(pic.rcs, r, rt.ref_snr, rt.ref_rcs_m2, rt.ref_range_m)
-    if math.isfinite(rt.frequency_hz):  # multipath: the ground's reflection near the horizon
-        snr_mean = snr_mean * _multipath(site.position, pic.pos, surface, models[0].roughness_m, rt.frequency_hz)
+    if math.isfinite(rt.frequency_hz) and (vis := visible.nonzero()[0]).size:  # multipath near the horizon
+        snr_mean[vis] *= _multipath(site.position, pic.pos[vis], surface, models[0].roughness_m, rt.frequency_hz)
     # first draws of each replication: the targets' fluctuation, then the detector's phase and noise
     factor, phase, noise = [], [], []
     for model, a, b in zip(models, bounds[:-1], bounds[1:], strict=True):
@@ -116,8 +121,8 @@ def observe_scans(
     hit = (visible & detected).nonzero()[0]
     hit_bounds = [0, len(hit)] if len(models) == 1 else np.searchsorted(hit, bounds).tolist()
     # then each replication's measurement noise of its plots, its false alarms and its shuffle
-    e_r, e_az, e_el, e_rr, iff_draw = [], [], [], [], []
-    f_r, f_az, f_el, f_pow, f_rr = [], [], [], [], []
+    e_r, e_az, e_el, e_rr, iff_draw, md_draw = [], [], [], [], [], []
+    f_r, f_az, f_el, f_pow, f_rr, f_md = [], [], [], [], [], []
     shuffles, n_plots, n_fa = [], [], []
     for r_, model in enumerate(models):
         rng = model.rng
@@ -130,6 +135,8 @@ def observe_scans(
                 e_rr.append(rng.normal(0.0, rt.sigma_range_rate_mps, n))
             if iff:
                 iff_draw.append(rng.random(n))
+            if md:
+                md_draw.append(rng.random(n))
         k = int(rng.poisson(rt.false_alarms_per_scan))
         if k:  # uniform over the coverage, noise exceedances above the threshold
             f_r.append(rng.uniform(rt.min_range_m, rt.max_range_m, k))
@@ -138,6 +145,8 @@ def observe_scans(
             f_pow.append(rng.exponential(1.0, k))
             if doppler:
                 f_rr.append(rng.uniform(-150.0, 150.0, k))
+            if md:  # noise has no modulation: the classifier's answer on it is a coin toss
+                f_md.append(np.where(rng.random(k) < 0.5, MD_BIRD, MD_NOT_BIRD).astype(np.int8))
         # the scan's plots (its hits, then its false alarms) shuffled, so that order reveals nothing
         shuffles.append(rng.permutation(n + k) if n + k else NO_INDEX)
         n_plots.append(n + k)
@@ -157,6 +166,13 @@ def observe_scans(
     if iff and n_hits and pic.iff is not None:
         m_iff = [pic.iff[hit] & (cat(iff_draw) < rt.p_iff_reply), np.zeros(n_false, dtype=bool)]
     labels = [pic.label[hit], np.full(n_false, NOISE_LABEL)]
+    m_md = None
+    if md:  # a bird's plot is classed bird, any other plot not bird, each right with the radar's accuracy
+        parts = list(f_md)
+        if n_hits:
+            says_bird = (pic.label[hit] >= BIRD_LABEL) == (cat(md_draw) < rt.micro_doppler_accuracy)
+            parts.insert(0, np.where(says_bird, MD_BIRD, MD_NOT_BIRD).astype(np.int8))
+        m_md = frozen((cat(parts) if len(parts) > 1 else parts[0] if parts else np.zeros(0, np.int8))[order])
     m_pow = [power[hit]] + ([detection.threshold(rt.pfa) + cat(f_pow)] if n_false else [])
     fields = [m_r + f_r, m_az + f_az, m_el + f_el, m_rr, m_pow, labels, m_iff]
     m_r, m_az, m_el, m_rr, m_pow, labels, m_iff = (
@@ -171,7 +187,16 @@ def observe_scans(
     for n in n_plots:
         s_ = slice(end, end := end + n)
         dets = Detections(
-            t, site.index, m_r[s_], m_az[s_], m_el[s_], m_rr[s_], m_pow[s_], rcs_est[s_], m_iff[s_] if iff else None
+            t,
+            site.index,
+            m_r[s_],
+            m_az[s_],
+            m_el[s_],
+            m_rr[s_],
+            m_pow[s_],
+            rcs_est[s_],
+            m_iff[s_] if iff else None,
+            m_md[s_] if md else None,
         )
         out.append((dets, labels[s_]))
     return out
