@@ -36,6 +36,7 @@ sys.path.insert(0, str(ROOT / "tests" / "console"))
 
 from console_support import CHROMIUM_ARGS, FAST_HASHER, PASSWORDS, LiveServer  # noqa: E402
 
+from bastion import event_types as ev  # noqa: E402
 from bastion.console import ConsoleConfig  # noqa: E402
 from bastion.console.auth import UserStore  # noqa: E402
 from bastion.engine.events import Event  # noqa: E402
@@ -56,7 +57,7 @@ def tracks_base(n: int, rng: np.random.Generator) -> dict:
     }
 
 
-def tracks_payload(n: int, t: float, rng: np.random.Generator, base: dict) -> dict:
+def tracks_payload(n: int, t: float, rng: np.random.Generator, base: dict) -> ev.Tracks:
     """N tracks on circles 2-20 km around the site, moving at 20-250 m/s (pipeline payload layout)."""
     r, phase, speed = base["r"], base["phase"], base["speed"]
     ang = phase + speed * t / r
@@ -64,20 +65,20 @@ def tracks_payload(n: int, t: float, rng: np.random.Generator, base: dict) -> di
     vel = np.stack([speed * np.cos(ang), -speed * np.sin(ang), np.zeros(n)], axis=1)
     hostile = base["identity"] == "hostile"
     impact = [[2400.0 + rng.normal(0, 50), 1300.0 + rng.normal(0, 50)] if h else None for h in hostile]
-    return {
-        "id": base["id"].tolist(),
-        "position": np.round(pos, 1).tolist(),
-        "velocity": np.round(vel, 1).tolist(),
-        "sigma_m": np.round(rng.uniform(5, 30, n), 1).tolist(),
-        "identity": base["identity"].tolist(),
-        "class": ["drone" if h else "aircraft" for h in hostile],
-        "zone": ["BDSC" if h else None for h in hostile],
-        "time_to_impact_s": [round(float(x), 1) if h else None for x, h in zip(r / speed, hostile, strict=True)],
-        "impact_point": impact,
-        "ellipse": [[300.0, 60.0, 1.2] if h else None for h in hostile],
-        "threat_value": np.where(hostile, 14.0, 0.0).tolist(),
-        "icao24": [None] * n,
-    }
+    return ev.Tracks(
+        id=base["id"].tolist(),
+        position=np.round(pos, 1).tolist(),
+        velocity=np.round(vel, 1).tolist(),
+        sigma_m=np.round(rng.uniform(5, 30, n), 1).tolist(),
+        identity=base["identity"].tolist(),
+        klass=["drone" if h else "aircraft" for h in hostile],
+        zone=["BDSC" if h else None for h in hostile],
+        time_to_impact_s=[round(float(x), 1) if h else None for x, h in zip(r / speed, hostile, strict=True)],
+        impact_point=impact,
+        ellipse=[[300.0, 60.0, 1.2] if h else None for h in hostile],
+        threat_value=np.where(hostile, 14.0, 0.0).tolist(),
+        icao24=[None] * n,
+    )
 
 
 def feed(console, n: int, updates: int, stop: threading.Event) -> None:
@@ -116,7 +117,7 @@ def raw_peer(page, n: int, updates: int) -> list[float]:
             t0 = time.monotonic()
             for k in range(updates):
                 await asyncio.sleep(max(0.0, t0 + k + 1.0 - time.monotonic()))
-                payload = tracks_payload(n, 10.0 + k, rng, base)
+                payload = tracks_payload(n, 10.0 + k, rng, base).to_dict()
                 wall_ms = time.time() * 1000.0
                 await ws.send(
                     json.dumps(
@@ -220,7 +221,7 @@ def main() -> None:
                         "h": np.full(args.tracks, 100.0),
                         "identity": np.full(args.tracks, "hostile"),
                     },
-                )
+                ).to_dict()
             )
         )
         / 1024

@@ -46,10 +46,10 @@ def main() -> None:
                     enu = d.origin.to_enu(float(p.get("lat")), float(p.get("lon")), float(p.get("hae")))
                     cues.append((e.t, enu[:2]))
         for e in r.log.events:
-            if e.kind != "launch" or not e.payload["type"].startswith(("rocket", "mortar")):
+            if e.kind != "launch" or not e.payload.type.startswith(("rocket", "mortar")):
                 continue
             launches += 1
-            where = np.asarray(e.payload["position"][:2])
+            where = np.asarray(e.payload.position[:2])
             near = [(t, float(np.hypot(*(p - where)))) for t, p in cues if t >= e.t]
             near = [(t, m) for t, m in near if m <= args.match_m]
             if near:

@@ -48,7 +48,7 @@ def main() -> None:
         held = _with(base, weapons_control="hold")
         for s in seeds:
             log = run(held, s, record_plots=False).log
-            threatening[s] = {e.payload["threat"] for e in log.of_kind("leak")}
+            threatening[s] = {e.payload.threat for e in log.of_kind("leak")}
     for mode in args.modes.split(","):
         c = _with(base, fire_control=mode)
         rows = []
@@ -56,10 +56,10 @@ def main() -> None:
             r = run(c, s, record_plots=False)
             summ = summarise(r)
             log = r.log
-            killed = {e.payload["threat"] for e in log.of_kind("kill")}
-            kill_orders = {e.payload["order"] for e in log.of_kind("hit") if e.payload["killed"]}
+            killed = {e.payload.threat for e in log.of_kind("kill")}
+            kill_orders = {e.payload.order for e in log.of_kind("hit") if e.payload.killed}
             bursts = log.of_kind("burst_complete")
-            hits = sum(e.payload["hits"] for e in bursts)
+            hits = sum(e.payload.hits for e in bursts)
             rows.append(
                 {
                     "seed": s,

@@ -19,7 +19,9 @@ For a scenario (a built-in name or a TOML path) simulated over ``--seeds`` seeds
   track of no threat counts as a threat of its own), as summary.json's ``warning_time_s`` counts them.
 
 With ``--modes open-loop,closed-loop`` the same seeds run once per fire-control mode (the scenario's
-``defence.fire_control``, set through the sweep's ``--set`` machinery) and are shown side by side; if
+``defence.fire_control``, set through the sweep's ``--set`` machinery) and are shown side by side; a
+mode ``closed-loop/earliest`` also sets ``defence.ballistic_timing`` (``best-shot``, the default, or
+``earliest``: fire as soon as the envelope allows); if
 the scenario schema has no such field the modes are skipped with a note and the scenario runs as given.
 
 Nights run in lock-step batches (:func:`~bastion.engine.simulation.run_batch`, identical to single
@@ -80,20 +82,20 @@ def night_record(result) -> dict:
     warned_before: dict[tuple[str, int], float] = {}  # (zone, threat) -> first warning time
     first_warning: dict[tuple[str, object], float] = {}  # (zone, threat or track) -> its warning time
     for e in warnings:
-        i = threat_of(e.payload["track"])
+        i = threat_of(e.payload.track)
         if i is not None:
-            warned_before.setdefault((e.payload["zone"], i), e.t)
-        who = ("threat", i) if i is not None else ("track", e.payload["track"])
-        first_warning.setdefault((e.payload["zone"], who), e.payload["warning_time_s"])
+            warned_before.setdefault((e.payload.zone, i), e.t)
+        who = ("threat", i) if i is not None else ("track", e.payload.track)
+        first_warning.setdefault((e.payload.zone, who), e.payload.warning_time_s)
     defended = defended_zones(result.scenario.defence.zones)
     unwarned = 0
     for e in ev:
         if e.kind not in ("leak", "impact_open_ground"):
             continue
-        pt = shapely.Point(*e.payload["position"][:2])
+        pt = shapely.Point(*e.payload.position[:2])
         for z in defended:
             if z.geometry.intersects(pt):
-                t_w = warned_before.get((z.name, e.payload["threat"]))
+                t_w = warned_before.get((z.name, e.payload.threat))
                 if t_w is None or t_w >= e.t:
                     unwarned += 1
                     break
@@ -101,15 +103,15 @@ def night_record(result) -> dict:
         kill_t: dict[int, float] = {}
         for e in ev:
             if e.kind == "kill":
-                kill_t.setdefault(e.payload["threat"], e.t)
+                kill_t.setdefault(e.payload.threat, e.t)
         assessments = [e for e in ev if e.kind == "kill_assessment"]
         false = 0
         for e in assessments:
-            lab = rec.truth_of(e.payload["track"])
+            lab = rec.truth_of(e.payload.track)
             kind, i = describe_label(lab) if lab is not None else ("noise", -1)
             # a track of a destroyed threat's debris: destroyed; of a threat: destroyed by then
             destroyed = kind == "debris" or (kind == "threat" and kill_t.get(i, float("inf")) <= e.t)
-            if e.payload.get("destroyed") and not destroyed and kind in ("debris", "threat"):
+            if e.payload.destroyed and not destroyed and kind in ("debris", "threat"):
                 false += 1
         s = {**s, "kill_assessments": len(assessments), "false_kill_assessments": false}
     return {
@@ -213,8 +215,10 @@ def variants(loaded: LoadedScenario, modes: list[str]) -> list[tuple[str, Loaded
         return [("as given", loaded)]
     out = []
     for mode in modes:
+        control, _, timing = mode.partition("/")
+        sets = [f"defence.fire_control={control}"] + ([f"defence.ballistic_timing={timing}"] if timing else [])
         try:
-            (point,) = build_points(loaded, sets=[f"defence.fire_control={mode}"])
+            (point,) = build_points(loaded, sets=sets)
         except OverrideError as exc:
             print(f"note: fire-control mode {mode!r} skipped: {'; '.join(exc.problems)}", file=sys.stderr)
             continue
@@ -330,7 +334,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--first-seed", type=int, default=1)
     ap.add_argument("--workers", type=int, default=1, help="processes (default 1)")
     ap.add_argument("--batch", type=int, default=16, help="nights per lock-step batch at most (default 16)")
-    ap.add_argument("--modes", default="", help="fire-control modes side by side, e.g. open-loop,closed-loop")
+    ap.add_argument(
+        "--modes",
+        default="",
+        help="fire-control modes side by side, e.g. open-loop,closed-loop,closed-loop/earliest (/: ballistic timing)",
+    )
     ap.add_argument("--json", type=Path, help="write the pooled figures (and every night's record) here")
     ap.add_argument(
         "--combine", action="store_true", help="the arguments are --json reports of runs (other seeds): pool them"

@@ -39,6 +39,7 @@ def table(name: str, modes: dict[str, dict]) -> str:
         return f"{k} / {n} ({_pct(k / n if n else 0.0)})"
 
     out = head
+
     def nights(a: dict) -> str:
         failed = len(a["failed_nights"])
         return f"{a['nights']}" + (f" ({failed} failed)" if failed else "")

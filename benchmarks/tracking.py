@@ -13,7 +13,9 @@ row whose position is inside the surveillance region (:func:`bastion.track.testb
 both are scored by the same GOSPA (p = 1, c = 100 m, alpha = 2; :mod:`bastion.track.metrics`,
 checked against Stone Soup's own ``GOSPAMetric`` in tests/track/test_metrics.py).
 
-Printed per N: median wall time of one scan of each tracker (one core: BLAS threads pinned to 1),
+Printed per N: median wall time of one scan of each tracker (one core: BLAS threads pinned to 1) and
+bastion's median CPU time per scan (process time of each step: the steadier figure on a loaded
+machine, printed with the 1-minute load average),
 their ratio, mean GOSPA (and its localisation / missed / false parts) of each, and the peak memory
 bastion's tracker allocates (tracemalloc, a separate untimed run) per target. ``--also`` adds the
 GOSPA of other bastion configurations on the same inputs (by default score-based confirmation with
@@ -25,13 +27,19 @@ the sizes up to ``--stonesoup-max`` (its per-object design makes larger sizes ta
 
 ``--families`` prints instead, per scenario family and seed, the GOSPA (localisation / missed / false)
 of ``bastion track`` with its defaults (the track file: fixed-lag smoothed, ``--lag 5``), of bastion's
-live picture (``--lag 0``: the same tracker as Stone Soup's) and of Stone Soup (GNN), side by side, and
-by how much bastion's default is better. Families: ``targets50`` and ``targets200`` (the shared
-generator, clutter 5/scan), ``flights`` (17 real recorded flights near Paris-CDG, simulated radar) and
-``drones`` (50 manoeuvring drones) from ``benchmarks/tracking_scenarios.py``. Stone Soup is slow at 200
-targets: there both trackers are scored on the first ``--stonesoup-scans`` scans only (said in the row).
+live picture (``--lag 0``: the same tracker as Stone Soup's GNN) and of Stone Soup's GNN, JPDA and
+GM-PHD (``benchmarks/tracking_stonesoup.py``: same models and noise), side by side, Stone Soup's best
+marked ``*``, and by how much bastion's default is better or worse than that best (one line per family
+at the end). Families: ``targets50`` and ``targets200`` (the shared generator, clutter 5/scan),
+``flights`` (17 real recorded flights near Paris-CDG, simulated radar), ``drones`` (50 manoeuvring
+drones) and ``lowsnr`` (20 small drones near the detection threshold with birds as moving false
+targets) from ``benchmarks/tracking_scenarios.py``. Stone Soup is slow (seconds a scan for JPDA and
+GM-PHD on a loaded machine): families with more targets than ``--stonesoup-max`` are scored on the first
+``--stonesoup-scans`` scans, and ``--slow-scans K`` scores every family on its first K scans; all
+trackers of a row are scored on the same scans (said in the row).
 
-    .venv/bin/python benchmarks/tracking.py --families targets50 targets200 flights drones --seeds 1 2
+    .venv/bin/python benchmarks/tracking.py --families targets50 targets200 flights drones lowsnr --seeds 1 2
+    .venv/bin/python benchmarks/tracking.py --families lowsnr targets50 --seeds 1 --slow-scans 30   # quick
 """
 
 from __future__ import annotations
@@ -42,11 +50,9 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")  # one core, as the target states
 
 import argparse  # noqa: E402
-import datetime  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
-import time  # noqa: E402
 import tracemalloc  # noqa: E402
 from dataclasses import replace  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -57,6 +63,8 @@ from bastion.track import testbed as tb  # noqa: E402
 from bastion.track.metrics import score_sequence  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT / "benchmarks") not in sys.path:  # the Stone Soup runners and scenario families beside this file
+    sys.path.insert(0, str(ROOT / "benchmarks"))
 
 
 def shared_dir() -> Path:
@@ -86,9 +94,11 @@ def by_time(times: np.ndarray, ids: np.ndarray, pos: np.ndarray) -> dict:
     return out
 
 
-def run_bastion(table, meta, config, lag: int = 0) -> tuple[dict, np.ndarray]:
+def run_bastion(table, meta, config, lag: int = 0, cpu: bool = False):
+    """Reported tracks by scan time and the wall time of each scan (and its CPU time with ``cpu``)."""
     run = tb.run_tracker(table, meta, config, lag=lag)
-    return by_time(run.time, run.track_id, run.state[:, :3]), run.scan_seconds
+    out = by_time(run.time, run.track_id, run.state[:, :3])
+    return (out, run.scan_seconds, run.scan_cpu_seconds) if cpu else (out, run.scan_seconds)
 
 
 def bastion_peak_bytes(table, meta, config) -> int:
@@ -99,76 +109,12 @@ def bastion_peak_bytes(table, meta, config) -> int:
     return peak
 
 
-def run_stonesoup(table, meta, q: float, gate_probability: float, confirm: int, max_misses: int):
-    """Stone Soup: CV, EKF with CartesianToElevationBearingRange, Mahalanobis-gated GNN,
-    MultiMeasurementInitiator, UpdateTimeStepsDeleter."""
-    from scipy.stats import chi2
-    from stonesoup.dataassociator.neighbour import GNNWith2DAssignment
-    from stonesoup.deleter.time import UpdateTimeStepsDeleter
-    from stonesoup.hypothesiser.distance import DistanceHypothesiser
-    from stonesoup.initiator.simple import MultiMeasurementInitiator
-    from stonesoup.measures import Mahalanobis
-    from stonesoup.models.measurement.nonlinear import CartesianToElevationBearingRange
-    from stonesoup.models.transition.linear import CombinedLinearGaussianTransitionModel, ConstantVelocity
-    from stonesoup.predictor.kalman import ExtendedKalmanPredictor
-    from stonesoup.tracker.simple import MultiTargetTracker
-    from stonesoup.types.detection import Detection
-    from stonesoup.types.state import GaussianState
-    from stonesoup.types.update import Update
+def run_stonesoup(table, meta, q: float, gate_probability: float, confirm: int, max_misses: int, kind: str = "gnn"):
+    """Stone Soup's ``kind`` (gnn | jpda | phd) with bastion's models (``benchmarks/tracking_stonesoup.py``)."""
+    import tracking_stonesoup
 
-    transition = CombinedLinearGaussianTransitionModel([ConstantVelocity(q)] * 3)
-    sensor = CartesianToElevationBearingRange(
-        ndim_state=6,
-        mapping=(0, 2, 4),
-        noise_covar=np.diag([meta.sigma_elevation_rad**2, meta.sigma_azimuth_rad**2, meta.sigma_range_m**2]),
-    )
-    from stonesoup.updater.kalman import ExtendedKalmanUpdater
-
-    predictor = ExtendedKalmanPredictor(transition)
-    updater = ExtendedKalmanUpdater(sensor)
-    gate = float(np.sqrt(chi2.ppf(gate_probability, 3)))
-
-    def gnn():
-        return GNNWith2DAssignment(DistanceHypothesiser(predictor, updater, Mahalanobis(), missed_distance=gate))
-
-    v_var = (120.0 / 2.0) ** 2  # the same prior velocity spread as bastion's max_initial_speed
-    prior = GaussianState(np.zeros((6, 1)), np.diag([0.0, v_var, 0.0, v_var, 0.0, v_var]))
-    initiator = MultiMeasurementInitiator(
-        prior, UpdateTimeStepsDeleter(2), gnn(), updater, measurement_model=sensor, min_points=confirm
-    )
-    tracker = MultiTargetTracker(initiator, UpdateTimeStepsDeleter(max_misses), None, gnn(), updater)
-    t0 = datetime.datetime(2024, 1, 1)
-    times = tb.scan_times(table, meta)
-    lo, hi = np.searchsorted(table.time, times, "left"), np.searchsorted(table.time, times, "right")
-    bearing = np.pi / 2 - table.azimuth  # Stone Soup: counter-clockwise from east
-    rows_t, rows_id, rows_pos, wall = [], [], [], []
-    ident: dict[int, int] = {}
-    for k, t in enumerate(times):
-        stamp = t0 + datetime.timedelta(seconds=float(t))
-        dets = {
-            Detection(
-                np.array([[table.elevation[i]], [bearing[i]], [table.range[i]]]),
-                timestamp=stamp,
-                measurement_model=sensor,
-            )
-            for i in range(lo[k], hi[k])
-        }
-        c0 = time.perf_counter()
-        _, tracks = tracker.update_tracker(stamp, dets)
-        wall.append(time.perf_counter() - c0)
-        for trk in tracks:
-            trailing = 0
-            for state in reversed(trk.states[-3:]):
-                if isinstance(state, Update):
-                    break
-                trailing += 1
-            sv = np.asarray(trk.state_vector, dtype=float).ravel()
-            if trailing <= 2 and tb.in_region(meta, sv[None, [0, 2, 4]])[0]:
-                rows_t.append(t)
-                rows_id.append(ident.setdefault(id(trk), len(ident) + 1))
-                rows_pos.append(sv[[0, 2, 4]])
-    out = by_time(np.array(rows_t), np.array(rows_id, dtype=np.int64), np.array(rows_pos).reshape(-1, 3))
-    return out, np.array(wall)
+    config = replace(tb.testbed_config(meta), q=q, gate_probability=gate_probability, confirm_m=confirm)
+    return tracking_stonesoup.run(kind, table, meta, replace(config, max_misses=max_misses))
 
 
 FAMILIES = {  # name: (generator, targets)
@@ -176,6 +122,7 @@ FAMILIES = {  # name: (generator, targets)
     "targets200": ("shared", 200),
     "flights": ("flights", 17),
     "drones": ("drones", 50),
+    "lowsnr": ("lowsnr", 20),
 }
 
 
@@ -184,7 +131,6 @@ def make_family(out: Path, family: str, seed: int, clutter: float, duration: flo
     if kind == "shared":
         make_scenario(out, n, seed, clutter, duration)
         return
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
     import tracking_scenarios
 
     data = shared_dir() / "data" / "flights" / "paris_2021-10-07.csv.gz"
@@ -205,19 +151,31 @@ def truncate(table, truth: dict, t_end: float):
     return cut, {t: v for t, v in truth.items() if t <= t_end + 1e-9}
 
 
+SS_NAMES = {"gnn": "Stone Soup GNN", "jpda": "Stone Soup JPDA", "phd": "Stone Soup GM-PHD"}
+PARTS = ("gospa", "localisation", "missed", "false")
+
+
 def families(a) -> None:
+    """The family table: per family and seed, bastion (default, live) and Stone Soup (GNN, JPDA, GM-PHD)."""
     from bastion.cli.tracking import DEFAULT_LAG
 
-    def cell(sm: dict) -> str:
-        return f"{sm['gospa']:7.1f} ({sm['localisation']:6.1f}/{sm['missed']:5.1f}/{sm['false']:5.1f})"
+    def cell(sm: dict | None, best: bool = False) -> str:
+        if sm is None:
+            return f"{'-':>31}"
+        mark = "*" if best else " "
+        return f"{sm['gospa']:7.1f}{mark}({sm['localisation']:6.1f}/{sm['missed']:5.1f}/{sm['false']:5.1f})"
 
+    kinds = [k for k in a.stonesoup if a.stonesoup_max > 0]
     print(
         f"GOSPA per scan (p = 1, c = 100 m, alpha = 2) as total (localisation/missed/false); bastion default = "
-        f"lag {DEFAULT_LAG}; clutter {a.clutter}/scan; duration {a.duration:g} s; one core"
+        f"lag {DEFAULT_LAG}; clutter {a.clutter}/scan; duration {a.duration:g} s; one core; * = Stone Soup's best; "
+        f"'better' = bastion default against Stone Soup's best (positive: bastion lower GOSPA)"
     )
-    head = f"{'family':>10} {'seed':>4} {'scans':>5} {'bastion default':>30} {'bastion live (lag 0)':>30} "
-    head += f"{'Stone Soup GNN':>30} {'better':>7} {'ms/scan b':>9} {'ms/scan SS':>10}"
+    head = f"{'family':>10} {'seed':>4} {'scans':>5} {'bastion default':>31} {'bastion live (lag 0)':>31} "
+    head += "".join(f"{SS_NAMES[k]:>31} " for k in kinds)
+    head += f"{'better':>7} {'ms/scan b':>9} " + "".join(f"{'ms ' + k:>9} " for k in kinds)
     print(head)
+    summary = []
     with tempfile.TemporaryDirectory() as tmp:
         for fam in a.families:
             rows = []
@@ -228,39 +186,53 @@ def families(a) -> None:
                 table = tb.read_detections(d / "detections.csv")
                 truth = tb.read_positions(d / "truth.csv", "target_id")
                 note = ""
-                if 0 < a.stonesoup_max < FAMILIES[fam][1] and a.stonesoup_scans:
-                    t_end = (a.stonesoup_scans - 1) * (meta.scan_period_s or 1.0)
-                    table, truth = truncate(table, truth, t_end)
-                    meta = replace(meta, duration_s=t_end)
-                    note = f" (first {a.stonesoup_scans} scans)"
+                scans = a.stonesoup_scans if 0 < a.stonesoup_max < FAMILIES[fam][1] else a.slow_scans
+                if kinds and scans:
+                    t_end = (scans - 1) * (meta.scan_period_s or 1.0)
+                    if t_end < (meta.duration_s or np.inf):
+                        table, truth = truncate(table, truth, t_end)
+                        meta = replace(meta, duration_s=t_end)
+                        note = f" (first {scans} scans: Stone Soup's run time)"
                 config = tb.testbed_config(meta)
                 ours, wall = run_bastion(table, meta, config, lag=DEFAULT_LAG)
                 live, _ = run_bastion(table, meta, config, lag=0)
                 s_b = score_sequence(truth, ours).summary()
                 s_l = score_sequence(truth, live).summary()
-                if a.stonesoup_max > 0:
+                ss, ss_ms = {}, {}
+                for k in kinds:
                     theirs, s_wall = run_stonesoup(
-                        table, meta, config.q, config.gate_probability, config.confirm_m, config.max_misses
+                        table, meta, config.q, config.gate_probability, config.confirm_m, config.max_misses, k
                     )
-                    s_s = score_sequence(truth, theirs).summary()
-                    ss_cell, better = cell(s_s), f"{100 * (1 - s_b['gospa'] / s_s['gospa']):6.1f}%"
-                    ss_ms = f"{np.median(s_wall) * 1e3:10.1f}"
-                else:
-                    s_s, ss_cell, better, ss_ms = None, f"{'-':>30}", f"{'-':>7}", f"{'-':>10}"
-                rows.append((s_b, s_l, s_s))
+                    ss[k] = score_sequence(truth, theirs).summary()
+                    ss_ms[k] = np.median(s_wall) * 1e3
+                best = min(ss, key=lambda k: ss[k]["gospa"]) if ss else None
+                better = f"{100 * (1 - s_b['gospa'] / ss[best]['gospa']):6.1f}%" if best else f"{'-':>7}"
+                rows.append((s_b, s_l, ss))
                 print(
-                    f"{fam:>10} {seed:4d} {wall.size:5d} {cell(s_b):>30} {cell(s_l):>30} {ss_cell:>30} {better:>7} "
-                    f"{np.median(wall) * 1e3:9.2f} {ss_ms}{note}",
+                    f"{fam:>10} {seed:4d} {wall.size:5d} {cell(s_b)} {cell(s_l)} "
+                    + "".join(f"{cell(ss[k], k == best)} " for k in kinds)
+                    + f"{better} {np.median(wall) * 1e3:9.2f} "
+                    + "".join(f"{ss_ms[k]:9.1f} " for k in kinds)
+                    + note,
                     flush=True,
                 )
-            mean = {k: np.mean([r[0][k] for r in rows]) for k in ("gospa", "localisation", "missed", "false")}
-            mean_l = {k: np.mean([r[1][k] for r in rows]) for k in mean}
-            if rows[0][2] is not None:
-                mean_s = {k: np.mean([r[2][k] for r in rows]) for k in mean}
-                tail = f"{cell(mean_s):>30} {100 * (1 - mean['gospa'] / mean_s['gospa']):6.1f}%"
-            else:
-                tail = ""
-            print(f"{fam:>10} {'mean':>4} {'':5} {cell(mean):>30} {cell(mean_l):>30} {tail}", flush=True)
+            mean = {k: np.mean([r[0][k] for r in rows]) for k in PARTS}
+            mean_l = {k: np.mean([r[1][k] for r in rows]) for k in PARTS}
+            mean_s = {k: {p: np.mean([r[2][k][p] for r in rows]) for p in PARTS} for k in kinds}
+            best = min(mean_s, key=lambda k: mean_s[k]["gospa"]) if mean_s else None
+            pct = 100 * (1 - mean["gospa"] / mean_s[best]["gospa"]) if best else np.nan
+            tail = "".join(f"{cell(mean_s[k], k == best)} " for k in kinds) + (f"{pct:6.1f}%" if best else "")
+            print(f"{fam:>10} {'mean':>4} {'':5} {cell(mean)} {cell(mean_l)} {tail}", flush=True)
+            summary.append((fam, mean["gospa"], best, mean_s[best]["gospa"] if best else np.nan, pct))
+    if any(b for _, _, b, _, _ in summary):
+        print()
+        for fam, g_b, best, g_s, pct in summary:
+            if best:
+                word = "better" if pct > 0 else "worse"
+                print(
+                    f"{fam}: bastion is {abs(pct):.1f} % {word} than Stone Soup's best ({SS_NAMES[best]}): "
+                    f"GOSPA {g_b:.1f} against {g_s:.1f}"
+                )
 
 
 def main() -> None:
@@ -276,6 +248,19 @@ def main() -> None:
         type=int,
         default=30,
         help="--families: families with more targets than --stonesoup-max are scored on this many scans",
+    )
+    ap.add_argument(
+        "--slow-scans",
+        type=int,
+        default=0,
+        help="--families: every family scored on at most this many scans (0: all; JPDA and GM-PHD are slow)",
+    )
+    ap.add_argument(
+        "--stonesoup",
+        nargs="+",
+        default=list(SS_NAMES),
+        choices=list(SS_NAMES),
+        help="--families: the Stone Soup trackers to run (default all: gnn jpda phd)",
     )
     ap.add_argument("--filter", default="ekf", choices=["ekf", "ukf", "imm"])
     ap.add_argument("--associator", default="gnn", choices=["gnn", "jpda"])
@@ -308,7 +293,7 @@ def main() -> None:
     header = (
         f"{'N':>5} {'seed':>4} {'scans':>5} {'bastion ms':>10} {'StoneSoup ms':>12} {'ratio':>7} "
         f"{'GOSPA bastion (loc/miss/false)':>32} {'GOSPA StoneSoup (loc/miss/false)':>34} {'peak kB/N':>9}"
-        + "".join(f"  GOSPA bastion {spec}" for spec, _ in also)
+        f" {'CPU ms/scan':>10} {'load':>5}" + "".join(f"  GOSPA bastion {spec}" for spec, _ in also)
     )
     print(
         f"filter={a.filter} associator={a.associator} management={a.management} q={a.q} confirm={a.confirm} "
@@ -333,7 +318,8 @@ def main() -> None:
                     confirm_n=a.confirm + 1,
                     max_misses=a.max_misses,
                 )
-                tracks, wall = run_bastion(table, meta, config)
+                tracks, wall, cpu = run_bastion(table, meta, config, cpu=True)
+                cpu_ms = np.median(cpu) * 1e3
                 sb = score_sequence(truth, tracks).summary()
                 peak = bastion_peak_bytes(table, meta, config)
                 b_ms = np.median(wall) * 1e3
@@ -354,6 +340,7 @@ def main() -> None:
                     extra += f"  {cell:>{len('GOSPA bastion ' + spec)}}"
                 print(
                     f"{n:5d} {seed:4d} {wall.size:5d} {b_ms:10.2f} {s_col} {gb:>32} {gs:>34} {peak / 1e3 / n:9.1f}"
+                    + f" {cpu_ms:10.2f} {os.getloadavg()[0]:5.1f}"
                     + extra,
                     flush=True,
                 )

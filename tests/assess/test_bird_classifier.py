@@ -130,7 +130,7 @@ def test_bird_events_once_per_confirmed_track_and_tracks_in_any_order():
         out, new = clf.update(
             dataclasses.replace(trk, t=float(k)), scan(np.array([MD_BIRD, MD_BIRD, MD_NOT_BIRD])), drone
         )
-        seen += [p["track"] for p in new]
+        seen += [p.track for p in new]
     assert out.tolist() == [TrackClass.BIRD, TrackClass.BIRD, TrackClass.UNKNOWN]
     assert seen == [7]
     assert new == [] and clf.birds(trk).tolist() == [True, True, False]

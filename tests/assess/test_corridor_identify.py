@@ -7,7 +7,8 @@ from the corridor's figures."""
 import numpy as np
 import pytest
 
-from bastion.assess.identify import INBOUND_DEG, Identifier
+from bastion.assess.corridors import INBOUND_DEG
+from bastion.assess.identify import Identifier
 from bastion.assess.types import Identity, TrackClass
 from bastion.physics.geodesy import Origin
 from bastion.scenario.compiled import CorridorACM, CorridorWindow
@@ -66,7 +67,7 @@ def test_conforming_track_in_window_is_held_and_says_why():
     assert ids[1] == Identity.UNKNOWN
     assert "inside recovery corridor R1" in reason_of(changes, 1)
     assert "not declared hostile on kinematics alone" in reason_of(changes, 1)
-    assert [k for k, _ in flags] == ["corridor_hold"]
+    assert [p.KIND for p in flags] == ["corridor_hold"]
 
 
 @pytest.mark.parametrize("t", [99.0, 201.0])
@@ -131,7 +132,7 @@ def test_more_tracks_than_scheduled_friendlies_held_until_the_slot_is_accounted_
     )
     assert ids == {1: Identity.UNKNOWN, 2: Identity.UNKNOWN}
     assert reason_of(changes, 2).startswith("corridor conflict in R1")
-    assert [(k, p["holders"]) for k, p in flags] == [("corridor_conflict", [1])]
+    assert [(p.KIND, p.holders) for p in flags] == [("corridor_conflict", [1])]
     # track 1 breaks; 4 s later track 3 starts 100 m from where it ended: a track break, same slot
     ids, _, _ = scan(ident, 125.0, [(3, (2_860.0, 30.0, 200.0), INBOUND), (2, (5_400.0, 50.0, 190.0), INBOUND)])
     assert ids == {3: Identity.UNKNOWN, 2: Identity.UNKNOWN}
@@ -157,7 +158,7 @@ def test_a_hostile_that_took_the_slot_gives_it_back():
     assert reason_of(changes, 1).endswith("outside every active corridor")
     ids, _, _ = scan(ident, 131.0, [(2, (4_722.0, 0.0, 200.0), INBOUND)])
     assert ids == {2: Identity.UNKNOWN}
-    assert ident._slots[(0, 0)][0][0] == 2
+    assert ident.corridors.slots[(0, 0)][0][0] == 2
 
 
 def test_a_mode5_friendly_takes_the_slot():
@@ -194,8 +195,8 @@ def test_a_follower_already_tracked_never_inherits_the_slot():
     # track 1 ended at 2,580 m from the recovery end (not landed): the slot is not accounted for
     ids, _, flags = scan(ident, 140.0, [(2, (3_400.0, 0.0, 90.0), INBOUND)])
     assert ids[2] == Identity.UNKNOWN  # (unknown already: held, so no change, but a conflict event)
-    assert [(k, p["holders"]) for k, p in flags] == [("corridor_conflict", [1])]
-    assert ident._slots[(0, 0)][0][0] == 1  # the slot is still track 1's
+    assert [(p.KIND, p.holders) for p in flags] == [("corridor_conflict", [1])]
+    assert ident.corridors.slots[(0, 0)][0][0] == 1  # the slot is still track 1's
 
 
 def test_a_slot_holder_may_descend_below_the_block_a_newcomer_may_not():

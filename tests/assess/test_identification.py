@@ -92,7 +92,7 @@ def civil_tracks_identified(result) -> tuple[int, int]:
         kind, i = describe_label(lab)
         if kind == "civil":
             civil_tracks.setdefault(i, set()).add(tid)
-    ids = {e.payload["track"] for e in result.log.events if e.kind == "identification" and e.payload["to"] == "civil"}
+    ids = {e.payload.track for e in result.log.events if e.kind == "identification" and e.payload.to == "civil"}
     tracked = [
         i
         for i, tids in civil_tracks.items()
@@ -111,9 +111,7 @@ def test_real_flights_are_civil_and_the_drone_is_still_engaged(real_sky, seed):
     tracked, identified = civil_tracks_identified(result)
     assert tracked >= 3 and identified == tracked
     fired_at = {
-        describe_label(result.record.truth_of(e.payload["track"]))[0]
-        for e in result.log.events
-        if e.kind == "fire_order"
+        describe_label(result.record.truth_of(e.payload.track))[0] for e in result.log.events if e.kind == "fire_order"
     }
     assert fired_at == {"threat"}
 
@@ -135,7 +133,7 @@ def test_spoofed_adsb_far_away_is_flagged_and_the_drone_still_engaged():
     result = run(compile_scenario(parse(text, "spoof.toml")), 1, record_plots=False)
     kinds = [e.kind for e in result.log.events]
     assert "adsb_unconfirmed" in kinds
-    assert not any(e.kind == "identification" and e.payload["to"] == "civil" for e in result.log.events)
+    assert not any(e.kind == "identification" and e.payload.to == "civil" for e in result.log.events)
     assert "fire_order" in kinds
 
 
@@ -145,7 +143,7 @@ def test_spoofed_adsb_on_the_drone_is_implausible_and_fails_safe():
     result = run(compile_scenario(parse(text, "spoof.toml")), 1, record_plots=False)
     kinds = [e.kind for e in result.log.events]
     assert "adsb_implausible" in kinds  # flagged: an airliner's identity on a 0.05 m^2 target
-    assert not any(e.kind == "identification" and e.payload["to"] == "civil" for e in result.log.events)
+    assert not any(e.kind == "identification" and e.payload.to == "civil" for e in result.log.events)
     # fail safe: a target wearing an identity is not declared hostile, so it is not engaged
     assert "fire_order" not in kinds
 
@@ -173,7 +171,7 @@ def test_iff_reply_makes_a_track_friendly_and_never_engaged(baghdad):
         )
         pipe.on_radar(det)
     ident = [e.payload for e in log.events if e.kind == "identification"]
-    assert ident[-1]["to"] == "friendly" and "IFF" in ident[-1]["reason"]
+    assert ident[-1].to == "friendly" and "IFF" in ident[-1].reason
     assert not any(e.kind in ("authorisation_request", "fire_order") for e in log.events)
 
 

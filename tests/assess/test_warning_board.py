@@ -11,6 +11,7 @@ import pytest
 
 from bastion.assess.types import Identity, ThreatPicture
 from bastion.assess.warning import _BALLISTIC, _DRONE, _HOSTILE, _UNKNOWN, ActiveWarning, WarningBoard
+from bastion.event_types import from_dict
 from bastion.scenario.compiled import ZoneArea
 
 
@@ -99,7 +100,7 @@ class ArrayBoard(WarningBoard):
                         },
                     )
                 )
-        return events
+        return [from_dict(kind, payload) for kind, payload in events]  # (the payload types of bastion.event_types)
 
 
 def zone(index: int, kind: str) -> ZoneArea:
@@ -145,5 +146,5 @@ def test_board_track_by_track_equals_the_array_formulation(seed):
         got, want = new.update(picture, ended, updates, heights), ref.update(picture, ended, updates, heights)
         assert got == want
         assert new.active == ref.active and list(new.active) == list(ref.active)
-        warnings += sum(kind == "warning" for kind, _ in got)
+        warnings += sum(p.KIND == "warning" for p in got)
     assert warnings > 0 or not {"populated", "military", "infrastructure"} & set(kinds)

@@ -34,17 +34,17 @@ def picture(t, tracks, klass=TrackClass.BALLISTIC, impact=40.0):
 
 
 def kinds(events):
-    return [(k, p.get("reason")) for k, p in events]
+    return [(p.KIND, getattr(p, "reason", None)) for p in events]
 
 
 def test_a_ballistic_warning_holds_through_track_loss_until_impact_plus_margin():
     board = WarningBoard((ZONE,))
     ev = board.update(picture(10.0, [7]), {}, np.array([9]))
     assert kinds(ev) == [("warning", None)]
-    w = ev[0][1]
-    assert w["issued_time_to_impact_s"] == 30.0
-    assert w["warning_time_s"] == 30.0 - SIREN_CHAIN_LATENCY_S  # counted from when it is heard
-    assert w["heard_at"] == 10.0 + SIREN_CHAIN_LATENCY_S
+    w = ev[0]
+    assert w.issued_time_to_impact_s == 30.0
+    assert w.warning_time_s == 30.0 - SIREN_CHAIN_LATENCY_S  # counted from when it is heard
+    assert w.heard_at == 10.0 + SIREN_CHAIN_LATENCY_S
     # the track is lost at 20 s: no all-clear, nor in the scans after (its track is gone)
     assert board.update(picture(20.0, []), {7: "track lost"}, np.zeros(0)) == []
     assert board.update(picture(21.0, []), {7: "fallen"}, np.zeros(0)) == []

@@ -172,7 +172,7 @@ def test_authorisation_is_an_event_with_the_user(user_db):
         assert "truth" not in seen and "launch" not in seen
         with EventStore(user_db) as store:
             stored = list(store.events(run_id, ["authorisation"]))
-            assert [e.payload["user"] for e in stored] == ["op"] * len(approvals)
+            assert [e.payload.user for e in stored] == ["op"] * len(approvals)
             assert any(r.run_id == run_id and r.status == "complete" for r in store.runs())
         queued = [e for e in c.app.state.console.users.audit_log() if e["action"] == "authorise"]
         assert len(queued) == len(approvals) and all(e["user"] == "op" for e in queued)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 
 import pytest
 
+from bastion import event_types as ev
 from bastion.console.live import ConsoleClock, ConsoleOperator, LiveRun, clamp_speed
 from bastion.engine.events import Event
 
@@ -79,14 +81,15 @@ def test_operator_queue():
     assert op.next_action_time() is None
     with pytest.raises(LookupError, match="not pending"):
         op.authorise(1, True, "op")
-    op.observe("authorisation_request", {"request": 1, "track": 33, "gun": "LPWS-1"})
-    op.observe("authorisation_request", {"request": 2, "track": 85, "gun": "LPWS-2"})
+    for request, track, gun in ((1, 33, "LPWS-1"), (2, 85, "LPWS-2")):
+        asked = ev.AuthorisationRequest(request=request, track=track, gun=gun, pk=0.2, time_to_impact_s=30.0, zone=None)
+        op.observe("authorisation_request", asked)
     assert op.pending() == [1, 2] and changes == [True]
     req = op.authorise(1, True, "op")
     assert req.track == 33
     with pytest.raises(LookupError):
         op.authorise(1, False, "op")  # answered once only
-    op.observe("authorisation_timeout", {"request": 2})
+    op.observe("authorisation_timeout", ev.AuthorisationTimeout(request=2, track=85, gun="LPWS-2", reason="lapsed"))
     assert op.pending() == [] and changes == [True, False]
     with pytest.raises(LookupError):
         op.authorise(2, True, "op")  # lapsed: too late
@@ -104,17 +107,13 @@ def test_operator_queue():
 def test_live_run_ingest_filters_and_follows_requests(baghdad):
     published = []
     live = LiveRun(baghdad, 1, lambda views, wall_ms: published.append(views))
+    start = replace(baghdad.defence.run_start(1), weapons_control="tight")
+    request = ev.AuthorisationRequest(request=1, track=5, gun="LPWS-1", pk=0.2, time_to_impact_s=30.0, zone="BDSC")
     batch = [
-        Event(0, 0.0, "run_start", "engine", {"weapons_control": "tight"}),
-        Event(1, 1.0, "truth", "world", {"label": [0], "position": [[0, 0, 0]]}),
-        Event(
-            2,
-            2.0,
-            "authorisation_request",
-            "decision",
-            {"request": 1, "track": 5, "gun": "LPWS-1", "pk": 0.2, "time_to_impact_s": 30.0, "zone": "BDSC"},
-        ),
-        Event(3, 3.0, "weapons_control", "operator", {"from": "tight", "to": "free", "user": "cmd"}),
+        Event(0, 0.0, "run_start", "engine", start),
+        Event(1, 1.0, "truth", "world", ev.Truth(label=[0], position=[[0, 0, 0]])),
+        Event(2, 2.0, "authorisation_request", "decision", request),
+        Event(3, 3.0, "weapons_control", "operator", ev.WeaponsControl(from_="tight", to="free", user="cmd")),
     ]
     live.ingest(batch)
     assert [v.kind for v in published[0]] == ["run_start", "authorisation_request", "weapons_control"]
@@ -122,5 +121,5 @@ def test_live_run_ingest_filters_and_follows_requests(baghdad):
     assert live.clock.state()["decision_pending"]
     assert live.state()["weapons_control"] == "free"
     live.stop()
-    live.ingest([Event(4, 4.0, "run_end", "engine", {})])
+    live.ingest([Event(4, 4.0, "run_end", "engine", ev.RunEnd(wall_seconds=4.0))])
     assert len(published) == 1  # nothing published once stopped

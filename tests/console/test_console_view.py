@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from bastion import event_types as ev
 from bastion.console.view import OBSERVED_KEYS, PER_SCAN, PictureLog, describe, detection_ring_m, site_json, to_view
 from bastion.engine.simulation import run
 
@@ -21,7 +22,8 @@ def test_truth_never_leaks(night, baghdad):
     """No truth position, launch, hit or first detection is sent; observed events carry no truth
     identity (the raid's threat names OWA-1, OWA-2 appear in truth payloads, never in the view)."""
     names = [t.name for t in baghdad.raid.threats]
-    assert any(e.source == "world" and e.payload.get("name") in names for e in night.log.events)  # the check can fail
+    named = [e for e in night.log.events if e.source == "world" and getattr(e.payload, "name", None) in names]
+    assert named  # the check can fail
     shown = 0
     for e in night.log.events:
         v = to_view(e.seq, e.t, e.kind, e.source, e.payload, baghdad.defence)
@@ -35,13 +37,13 @@ def test_truth_never_leaks(night, baghdad):
         assert body["seq"] == e.seq and body["kind"] == e.kind
         if e.source == "world":
             assert v.source == "observed"
-            assert set(v.payload) <= set(OBSERVED_KEYS[e.kind])
-            assert not {"threat", "name", "label"} & set(v.payload)
+            assert set(v.shown) <= set(OBSERVED_KEYS[e.kind])
+            assert not {"threat", "name", "label"} & set(v.shown)
             assert not any(n in v.fragment for n in names)
         else:
             assert v.source == e.source
-            assert body["p"] == json.loads(json.dumps(e.payload))  # decision-side payloads unchanged
-        quiet = e.kind in PER_SCAN or (e.kind == "fall_of_shot" and not e.payload["zone"])
+            assert body["p"] == json.loads(e.to_json())  # decision-side payloads unchanged
+        quiet = e.kind in PER_SCAN or (e.kind == "fall_of_shot" and not e.payload.zone)
         assert ("text" in body) != quiet
     assert shown > 500
 
@@ -50,7 +52,7 @@ def test_observed_gun_is_named(night, baghdad):
     fired = [e for e in night.log.events if e.kind == "gun_fired"]
     assert fired
     v = to_view(fired[0].seq, fired[0].t, "gun_fired", "world", fired[0].payload, baghdad.defence)
-    assert v.payload["gun"] == baghdad.defence.guns[fired[0].payload["gun"]].name
+    assert v.shown["gun"] == baghdad.defence.guns[fired[0].payload.gun].name
 
 
 def test_every_logged_kind_reads_as_a_sentence(night, baghdad):
@@ -59,9 +61,7 @@ def test_every_logged_kind_reads_as_a_sentence(night, baghdad):
         if v is not None and e.kind not in PER_SCAN:  # (every kind has a sentence, logged or not)
             assert v.text and not v.text.startswith(f"{e.kind}:"), (e.kind, v.text)  # not the generic fallback
             assert v.level in ("alert", "action", "good", "info")
-    text, level = describe(
-        "authorisation", {"request": 3, "approved": False, "user": "op", "gun": "G", "track": 7, "latency_s": 2.0}
-    )
+    text, level = describe(ev.Authorisation(request=3, track=7, gun="G", approved=False, user="op", latency_s=2.0))
     assert "DENIED" in text and "op" in text and level == "action"
 
 
@@ -100,8 +100,8 @@ def test_picture_log_snapshot(night, baghdad):
     assert kinds.count("tracks") == 1 and kinds.count("detections") == 1
     assert "run_start" in kinds  # pinned though 50 later events pushed it out of the log
     last_tracks = [v for v in views if v.kind == "tracks"][-1]
-    assert snap["events"][seqs.index(last_tracks.seq)]["p"]["id"] == last_tracks.payload["id"]
+    assert snap["events"][seqs.index(last_tracks.seq)]["p"]["id"] == last_tracks.shown["id"]
     for tid, points in snap["trails"].items():
-        assert int(tid) in last_tracks.payload["id"]
+        assert int(tid) in last_tracks.shown["id"]
         assert len(points) <= 5
-        assert points[-1][1:] == last_tracks.payload["position"][last_tracks.payload["id"].index(int(tid))][:2]
+        assert points[-1][1:] == last_tracks.shown["position"][last_tracks.shown["id"].index(int(tid))][:2]

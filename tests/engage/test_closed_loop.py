@@ -176,6 +176,25 @@ def test_closed_loop_sends_no_schedule_the_site_checks_refuse():
     assert len(updates) == 1
 
 
+@pytest.mark.parametrize(("sigma_m", "q", "ahead"), [(1.3, 0.5, 1.3), (0.3, 4.0, 0.3), (2.0, 0.5, 0.05)])
+def test_tracked_aim_sigma_matches_scipys_riccati_solution(sigma_m, q, ahead):
+    """The recursion's fixed point against scipy's ``solve_discrete_are`` (1e-9 relative), predicted
+    ``ahead`` with the same process noise."""
+    from bastion.engage.fire_control import _tracked_aim_sigma
+
+    T = 0.1
+    F = np.array([[1.0, T], [0.0, 1.0]])
+    Q = q * np.array([[T**3 / 3, T**2 / 2], [T**2 / 2, T]])
+    H = np.array([[1.0, 0.0]])
+    P = solve_discrete_are(F.T, H.T, Q, np.array([[sigma_m**2]]))
+    K = P @ H.T / (P[0, 0] + sigma_m**2)
+    U = (np.eye(2) - K @ H) @ P
+    Fa = np.array([[1.0, ahead], [0.0, 1.0]])
+    Qa = q * np.array([[ahead**3 / 3, ahead**2 / 2], [ahead**2 / 2, ahead]])
+    expect = math.sqrt((Fa @ U @ Fa.T + Qa)[0, 0])
+    assert _tracked_aim_sigma(10.0, sigma_m, q, ahead) == pytest.approx(expect, rel=1e-9)
+
+
 def test_tracked_aim_sigma_is_the_steady_state_of_the_track_filter():
     """The planner's closed-loop aim error (the DARE steady state) equals the variance the mount's own
     track filter (:class:`FireControlTrack`) settles at after many updates on a straight path,

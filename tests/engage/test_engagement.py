@@ -14,6 +14,7 @@ from bastion.engage.fire_control import FireControl
 from bastion.engage.manager import LATER, EngagementManager
 from bastion.engage.planning import window_of
 from bastion.engage.safety import in_sector, mount_violations
+from bastion.event_types import EngagementRefused
 from bastion.physics.ballistics import Air
 from bastion.scenario.catalogue import CATALOGUE
 from bastion.scenario.compiled import GunSite, NoFire
@@ -121,7 +122,7 @@ def test_never_engages_anything_but_hostile(baghdad, identity):
     m = manager(baghdad, [gun()])
     tracks = one_track([900.0, 0.0, 100.0], [-50.0, 0.0, 0.0])
     orders, events, _ = m.step(tracks, picture_for(tracks, identity), 1.0)
-    assert orders == [] and not any(k in ("fire_order", "authorisation_request") for k, _ in events)
+    assert orders == [] and not any(p.KIND in ("fire_order", "authorisation_request") for p in events)
 
 
 def test_fires_at_a_hostile_in_free_and_asks_in_tight(baghdad):
@@ -129,9 +130,9 @@ def test_fires_at_a_hostile_in_free_and_asks_in_tight(baghdad):
     orders, events, _ = manager(baghdad, [gun()], "free").step(tracks, picture_for(tracks, Identity.HOSTILE), 1.0)
     assert len(orders) == 1 and orders[0].track_id == 7
     orders, events, _ = manager(baghdad, [gun()], "tight").step(tracks, picture_for(tracks, Identity.HOSTILE), 1.0)
-    assert orders == [] and [k for k, _ in events] == ["authorisation_request"]
+    assert orders == [] and [p.KIND for p in events] == ["authorisation_request"]
     orders, events, _ = manager(baghdad, [gun()], "hold").step(tracks, picture_for(tracks, Identity.HOSTILE), 1.0)
-    assert orders == [] and ("engagement_refused", {"track": 7, "reason": "weapons hold"}) in events
+    assert orders == [] and EngagementRefused(track=7, reason="weapons hold") in events
 
 
 def test_no_fire_sector_and_empty_magazine_are_named(baghdad):
@@ -139,10 +140,10 @@ def test_no_fire_sector_and_empty_magazine_are_named(baghdad):
     blocked = gun(no_fire=[NoFire(np.radians(45.0), np.radians(135.0), np.radians(30.0), "village")])
     orders, events, _ = manager(baghdad, [blocked]).step(tracks, picture_for(tracks, Identity.HOSTILE), 1.0)
     assert orders == []
-    (cannot,) = [p for k, p in events if k == "cannot_engage"]
-    assert cannot["track"] == 7 and "no-fire sector (village)" in cannot["reason"]
+    (cannot,) = [p for p in events if p.KIND == "cannot_engage"]
+    assert cannot.track == 7 and "no-fire sector (village)" in cannot.reason
     orders, events, _ = manager(baghdad, [gun(ammunition=0)]).step(tracks, picture_for(tracks, Identity.HOSTILE), 1.0)
-    assert orders == [] and any(k == "cannot_engage" and "no ammunition" in p["reason"] for k, p in events)
+    assert orders == [] and any(p.KIND == "cannot_engage" and "no ammunition" in p.reason for p in events)
 
 
 def test_fall_of_shot_footprint_against_flying_the_duds(baghdad):
@@ -185,7 +186,7 @@ def test_burst_refused_when_duds_would_fall_on_a_populated_zone(baghdad):
     tracks = one_track([g.position[0] - 900.0, g.position[1], 40.0], [30.0, 0.0, 0.0])
     orders, events, _ = m.step(tracks, picture_for(tracks, Identity.HOSTILE), 1.0)
     assert orders == []
-    assert any(k == "cannot_engage" and "fall of shot" in p["reason"] and "Terminal" in p["reason"] for k, p in events)
+    assert any(p.KIND == "cannot_engage" and "fall of shot" in p.reason and "Terminal" in p.reason for p in events)
 
 
 def test_an_aircraft_of_unknown_position_near_the_line_of_fire_holds_fire(baghdad):
@@ -197,7 +198,7 @@ def test_an_aircraft_of_unknown_position_near_the_line_of_fire_holds_fire(baghda
     picture = dataclasses.replace(picture, identity=np.array([Identity.HOSTILE, Identity.CIVIL], dtype=np.int8))
     orders, events, _ = manager(baghdad, [gun()]).step(two, picture, 1.0)
     assert orders == []
-    assert any("unknown position" in p.get("reason", "") for k, p in events if k == "cannot_engage"), events
+    assert any("unknown position" in p.reason for p in events if p.KIND == "cannot_engage"), events
     # the same hostile with the aircraft at a known, distant position is engaged
     far = dataclasses.replace(two, x=np.vstack([hostile.x, [[-20_000.0, 20_000.0, 3000.0, 0.0, 0.0, 0.0]]]))
     orders, _, _ = manager(baghdad, [gun()]).step(far, picture, 1.0)
@@ -247,8 +248,8 @@ def test_a_round_landing_during_the_burst_gets_only_the_rounds_that_can_meet_it(
     tracks, picture = _falling_round(100.0, 4.4)  # lands about halfway through a burst starting at 102 s
     orders, events, _ = m.step(tracks, picture, 1.0)
     (order,) = orders
-    (fired,) = [p for k, p in events if k == "fire_order"]
-    assert 0 < fired["rounds"] < 150
+    (fired,) = [p for p in events if p.KIND == "fire_order"]
+    assert 0 < fired.rounds < 150
     assert order.knot_t[-1] + 0.5 < picture.impact_time[0]  # the last knot's rounds arrive before impact
 
 
@@ -272,12 +273,12 @@ def test_a_gun_holds_fire_at_a_closing_round_for_the_better_shot(baghdad, timing
         assert len(orders) == 1
         return
     assert orders == []
-    holds = [p for k, p in events if k == "hold_fire"]
-    assert [p["reason"] for p in holds] == [LATER]
+    holds = [p for p in events if p.KIND == "hold_fire"]
+    assert [p.reason for p in holds] == [LATER]
     fired_at = None
     for t in (101.0, 102.0, 103.0, 104.0):
         orders, events, _ = m.step(*at(t), 1.0)
-        assert not any(k == "hold_fire" for k, _ in events)  # said once
+        assert not any(p.KIND == "hold_fire" for p in events)  # said once
         if orders:
             fired_at = t
             break

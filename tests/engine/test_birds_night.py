@@ -33,7 +33,7 @@ def test_bird_plots_come_from_birds(baghdad):
     """The radar sees the birds: a night's plots include birds' (truth labels), and the picture has
     them as Swerling 1 objects."""
     r = run(baghdad, 2, record_plots=True)
-    labels = [lab for e in r.log.events if e.kind == "truth" for lab in e.payload["label"]]
+    labels = [lab for e in r.log.events if e.kind == "truth" for lab in e.payload.label]
     assert any(lab >= BIRD_LABEL for lab in labels)
     birds_seen = {lab for v in r.record.track_votes.values() for lab in v if lab >= BIRD_LABEL}
     assert len(birds_seen) > 5

@@ -13,6 +13,7 @@ import textwrap
 import numpy as np
 import pytest
 
+from bastion import event_types as ev
 from bastion.api import summary_digest
 from bastion.engage.safety import mount_violations
 from bastion.engine.simulation import run, run_batch
@@ -91,9 +92,9 @@ def test_radar_outage_silences_the_radar_and_holds_fire(base):
     scans = [e.t for e in of(r, "detections")]
     assert scans and not [t for t in scans if t0 <= t < t0 + 15.0]  # no plots from it in the window
     out = of(r, "sensor_outage")
-    assert len(out) == 1 and out[0].payload["sensor"] == "R1" and "no scan" in out[0].payload["reason"]
+    assert len(out) == 1 and out[0].payload.sensor == "R1" and "no scan" in out[0].payload.reason
     assert t0 < out[0].t <= t0 + 3.0  # declared after more than 2 scan periods (1 s each) of silence
-    holds = [e for e in of(r, "hold_fire") if e.payload["reason"].startswith("sensor outage")]
+    holds = [e for e in of(r, "hold_fire") if e.payload.reason.startswith("sensor outage")]
     assert holds  # the hostile track left without a radar: hold fire, and say why
     assert not [e for e in of(r, "fire_order") if t0 <= e.t < t0 + 15.0]
     assert of(r, "sensor_restored")[0].t == pytest.approx(t0 + 15.0, abs=1.0)
@@ -104,50 +105,50 @@ def test_radar_outage_silences_the_radar_and_holds_fire(base):
 
 def test_gun_jam_stops_its_rounds_and_another_gun_takes_over(base):
     _, first = base
-    g = first.payload["gun"]
+    g = first.payload.gun
     other = {"G1": "G2", "G2": "G1"}[g]
     # after the order leaves C2, before it reaches the mount (the sensor -> C2 -> gun latency) and
     # before its first round could leave: the jammed mount refuses the order when it arrives
     t_jam = first.t + 0.25
-    assert t_jam < first.payload["t_start"]
+    assert t_jam < first.payload.t_start
     r = run(night(f'[[faults]]\nkind = "gun_jam"\nweapon = "{g}"\nstart_s = {t_jam}\nduration_s = 60.0\n'), 1)
     gi = ["G1", "G2"].index(g)
     fault = of(r, "gun_fault")[0]
-    assert fault.payload["gun"] == gi
-    refused = [e for e in of(r, "order_refused") if e.payload["gun"] == gi]
-    assert refused and refused[0].payload["order"] == first.payload["order"]
+    assert fault.payload.gun == gi
+    refused = [e for e in of(r, "order_refused") if e.payload.gun == gi]
+    assert refused and refused[0].payload.order == first.payload.order
     # no round from the jammed gun while jammed: its burst stopped, no new order reaches it
-    assert not [e for e in of(r, "burst_complete") if e.payload["gun"] == gi and e.payload["fired"] > 0]
-    assert not [e for e in of(r, "gun_fired") if e.payload["gun"] == gi and e.t >= t_jam and e.payload["rounds"]]
-    assert not [e for e in of(r, "fire_order") if e.payload["gun"] == g and t_jam <= e.t < t_jam + 60.0]
+    assert not [e for e in of(r, "burst_complete") if e.payload.gun == gi and e.payload.fired > 0]
+    assert not [e for e in of(r, "gun_fired") if e.payload.gun == gi and e.t >= t_jam and e.payload.rounds]
+    assert not [e for e in of(r, "fire_order") if e.payload.gun == g and t_jam <= e.t < t_jam + 60.0]
     down = of(r, "gun_unavailable")[0]
-    assert down.payload == {"gun": g, "reason": "jammed", "engagements_cut_short": [first.payload["track"]]}
+    assert down.payload == ev.GunUnavailable(gun=g, reason="jammed", engagements_cut_short=[first.payload.track])
     # the other gun engages the target: ordered at the same scan already (both guns on one drone), or
     # re-assigned to it when the jam frees the target
-    taken = [e for e in of(r, "fire_order") if e.payload["gun"] == other and e.t >= first.t]
-    assert taken and taken[0].payload["track"] == first.payload["track"]
+    taken = [e for e in of(r, "fire_order") if e.payload.gun == other and e.t >= first.t]
+    assert taken and taken[0].payload.track == first.payload.track
     if taken[0].t >= t_jam:
         moved = of(r, "reassigned")
-        assert moved and moved[0].payload["from"] == g and moved[0].payload["to"] == other
-        assert moved[0].payload["reason"] == f"{g} jammed"
+        assert moved and moved[0].payload.from_ == g and moved[0].payload.to == other
+        assert moved[0].payload.reason == f"{g} jammed"
         assert summarise(r)["reassignments"] == 1
 
 
 def test_mount_failure_for_the_rest_of_the_night(base):
     r = run(night('[[faults]]\nkind = "mount_failure"\nweapon = "G1"\nstart_s = 10.0\n'), 1)
-    assert of(r, "gun_unavailable")[0].payload["reason"] == "mount failed"
+    assert of(r, "gun_unavailable")[0].payload.reason == "mount failed"
     assert not of(r, "gun_available")  # never cleared
-    assert all(e.payload["gun"] == "G2" for e in of(r, "fire_order"))
+    assert all(e.payload.gun == "G2" for e in of(r, "fire_order"))
     assert summarise(r)["faults"][0]["duration_s"] is None
 
 
 def test_empty_magazines_hold_fire(base):
     faults = "".join(f'[[faults]]\nkind = "magazine_empty"\nweapon = "{g}"\nstart_s = 10.0\n' for g in ("G1", "G2"))
     r = run(night(faults), 1)
-    assert {e.payload["reason"] for e in of(r, "gun_unavailable")} == {"magazine empty (feed fault)"}
+    assert {e.payload.reason for e in of(r, "gun_unavailable")} == {"magazine empty (feed fault)"}
     assert not of(r, "fire_order") and not of(r, "gun_fired")  # no more rounds
-    assert [e.payload["ammunition_left"] for e in of(r, "gun_fault")] == [0, 0]
-    held = [e for e in of(r, "cannot_engage") + of(r, "hold_fire") if "ammunition" in e.payload["reason"]]
+    assert [e.payload.ammunition_left for e in of(r, "gun_fault")] == [0, 0]
+    held = [e for e in of(r, "cannot_engage") + of(r, "hold_fire") if "ammunition" in e.payload.reason]
     assert held  # with no rounds anywhere it says so
 
 
@@ -156,9 +157,9 @@ def test_console_disconnect_lets_requests_lapse(base):
     request = [e for e in of(base[0], "authorisation_request") if e.t <= first.t][-1]
     t0 = request.t - 1.0
     r = run(night(f'[[faults]]\nkind = "console_disconnect"\nstart_s = {t0}\nduration_s = 10.0\n'), 1)
-    assert of(r, "request_not_shown")[0].payload["request"] == request.payload["request"]
+    assert of(r, "request_not_shown")[0].payload.request == request.payload.request
     lapsed = of(r, "authorisation_timeout")[0]
-    assert lapsed.payload["reason"] == "not answered in time: not fired"
+    assert lapsed.payload.reason == "not answered in time: not fired"
     orders = of(r, "fire_order")
     assert not orders or orders[0].t > lapsed.t  # nothing fired on the unanswered request
     assert summarise(r)["fault_consequences"]["requests_lapsed_console"] == 1
@@ -173,18 +174,18 @@ def test_clock_jump_scans_are_refused_and_nothing_fires_on_them(base, jump):
     )
     refused = of(r, "scan_refused")
     assert refused and all(t0 <= e.t < t0 + 12.0 for e in refused)
-    assert {round(e.payload["scan_time"] - e.t, 6) for e in refused} == {jump}
+    assert {round(e.payload.scan_time - e.t, 6) for e in refused} == {jump}
     word = "from the system clock" if jump > 0 else "out of order"
-    assert all(word in e.payload["reason"] for e in refused)
+    assert all(word in e.payload.reason for e in refused)
     assert not [e for e in of(r, "detections") if t0 <= e.t < t0 + 12.0]  # never reaches the tracker
     assert not [e for e in of(r, "fire_order") if t0 <= e.t < t0 + 12.0]
-    assert "scans refused" in of(r, "sensor_outage")[0].payload["reason"]
+    assert "scans refused" in of(r, "sensor_outage")[0].payload.reason
 
 
 def test_adsb_outage_declares_the_receiver_out():
     r = run(night('[[faults]]\nkind = "adsb_outage"\nstart_s = 30.0\nduration_s = 20.0\n'), 1)
     out, back = of(r, "sensor_outage"), of(r, "sensor_restored")
-    assert [(e.payload["sensor"], e.payload["kind"]) for e in out] == [("ADS-B", "adsb")]
+    assert [(e.payload.sensor, e.payload.kind) for e in out] == [("ADS-B", "adsb")]
     assert 30.0 < out[0].t <= 35.0 and back[0].t == pytest.approx(50.0, abs=2.0)
 
 
@@ -199,7 +200,7 @@ def test_faults_change_nothing_outside_their_windows(base):
 
 def test_a_faulted_night_in_a_batch_equals_itself_alone(base):
     _, first = base
-    g = first.payload["gun"]
+    g = first.payload.gun
     faults = f"""
         [[faults]]
         kind = "radar_outage"
@@ -249,7 +250,7 @@ def test_baghdad_faults_fails_safe():
     assert s["reassignments"] >= 1 or s["fault_consequences"]["orders_refused_by_mount"] >= 1
     guns = {g.name: g for g in sc.defence.guns}
     for e in of(r, "fire_order"):
-        az, el = np.radians([e.payload["azimuth_deg"]]), np.radians([e.payload["elevation_deg"]])
-        assert not mount_violations(guns[e.payload["gun"]], az, el)
+        az, el = np.radians([e.payload.azimuth_deg]), np.radians([e.payload.elevation_deg])
+        assert not mount_violations(guns[e.payload.gun], az, el)
     for e in of(r, "fall_of_shot"):
-        assert e.payload["zone"] not in {z.name for z in sc.defence.zones if z.kind == "populated"}
+        assert e.payload.zone not in {z.name for z in sc.defence.zones if z.kind == "populated"}

@@ -39,8 +39,8 @@ def test_open_and_closed_loop_both_run(salvo_points):
     assert closed.log.of_kind("fire_order") and opened.log.of_kind("fire_order")
     loops = closed.log.of_kind("fire_control_loop")
     assert loops and len(loops) == len(closed.log.of_kind("gun_fired"))
-    assert all(e.payload["plots"] > 0 and e.payload["aim_updates"] > 0 for e in loops)
-    assert sum(e.payload["misses_measured"] for e in loops) > 0
+    assert all(e.payload.plots > 0 and e.payload.aim_updates > 0 for e in loops)
+    assert sum(e.payload.misses_measured for e in loops) > 0
     assert not opened.log.of_kind("fire_control_loop")
     assert all(b.order.cue is None for b in opened.world.bursts)
     assert all(b.order.cue is not None for b in closed.world.bursts)

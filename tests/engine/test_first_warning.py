@@ -7,7 +7,7 @@ from bastion.engine.summary import first_warnings
 
 
 def warning(track, zone, seconds):
-    return SimpleNamespace(payload={"track": track, "zone": zone, "warning_time_s": seconds})
+    return SimpleNamespace(payload=SimpleNamespace(track=track, zone=zone, warning_time_s=seconds))
 
 
 def test_a_re_warning_of_the_same_round_is_not_the_zones_warning_time():

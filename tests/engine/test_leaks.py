@@ -5,6 +5,7 @@ import pytest
 
 from bastion.engine.events import Event
 from bastion.engine.leaks import leak_reasons
+from bastion.event_types import from_dict
 
 TRUTH = {10: ("threat", 0), 11: ("threat", 1), 20: ("threat", 2)}  # track -> truth
 
@@ -14,7 +15,7 @@ def truth(track):
 
 
 def ev(t, kind, source="decision", **payload):
-    return Event(0, t, kind, source, payload)
+    return Event(0, t, kind, source, from_dict(kind, payload))
 
 
 def hostile(t, track):
@@ -30,6 +31,10 @@ def fired(t, order, gun, track, left=100, t_last=None):
 
 def reasons(events, n_guns=2):
     return [(w["name"], w["reason"]) for w in leak_reasons(events, n_guns, truth, ["A", "B", "C"])]
+
+
+def request(t, track):
+    return ev(t, "authorisation_request", request=1, track=track, gun="G", pk=0.5, time_to_impact_s=30.0, zone="Z")
 
 
 def leak(t, threat):
@@ -78,7 +83,7 @@ def test_every_gun_busy_versus_out_of_reach():
 
 
 def test_awaiting_authorisation():
-    events = [hostile(1.0, 10), ev(2.0, "authorisation_request", track=10, request=1), leak(40.0, 0)]
+    events = [hostile(1.0, 10), request(2.0, 10), leak(40.0, 0)]
     assert reasons(events) == [("A", "awaiting authorisation")]
 
 
@@ -90,7 +95,9 @@ def test_awaiting_authorisation():
 def test_engaged_but_leaked(complete_at, hits, expected):
     events = [hostile(1.0, 10), fired(30.0, 7, 0, 10)]
     if complete_at is not None:
-        events.append(ev(complete_at, "burst_complete", "world", order=7, gun=0, fired=150, hits=hits))
+        events.append(
+            ev(complete_at, "burst_complete", "world", order=7, gun=0, fired=150, hits=hits, self_destructed=0, fell=0)
+        )
     events.append(leak(40.0, 0))
     events.sort(key=lambda e: e.t)
     assert reasons(events) == [("A", expected)]

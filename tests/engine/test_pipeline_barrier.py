@@ -39,7 +39,7 @@ def test_pipeline_runs_on_plots_alone(baghdad):
     kinds = [e.kind for e in log.events]
     assert "track_confirmed" in kinds
     ident = [e.payload for e in log.events if e.kind == "identification"]
-    assert ident and ident[-1]["to"] == "hostile"
+    assert ident and ident[-1].to == "hostile"
     assert "warning" in kinds
     assert "authorisation_request" in kinds  # tight: asks before firing
     assert "fire_order" not in kinds  # nobody approved

@@ -29,13 +29,13 @@ def allclears_then_impact(result) -> list:
     """All-clears of a zone for a track of a threat that later damaged that zone (truth)."""
     truth = truth_of(result)
     events = result.log.events
-    damage = [(e.t, e.payload["threat"], e.payload["zone"]) for e in events if e.kind == "damage"]
+    damage = [(e.t, e.payload.threat, e.payload.zone) for e in events if e.kind == "damage"]
     bad = []
     for e in events:
         if e.kind != "all_clear":
             continue
-        kind, i = truth(e.payload["track"])
-        if kind == "threat" and any(t > e.t and th == i and z == e.payload["zone"] for t, th, z in damage):
+        kind, i = truth(e.payload.track)
+        if kind == "threat" and any(t > e.t and th == i and z == e.payload.zone for t, th, z in damage):
             bad.append(e)
     return bad
 
@@ -50,17 +50,17 @@ def test_rocket_salvo_seed3_round_keeps_its_track_and_its_warning(salvo3):
     again with 6.4 s left, and that re-warning reported as the zone's warning time (issue 15)."""
     truth = truth_of(salvo3)
     events = salvo3.log.events
-    impact = next(e.t for e in events if e.kind in ("leak", "kill") and e.payload["threat"] == 2)
+    impact = next(e.t for e in events if e.kind in ("leak", "kill") and e.payload.threat == 2)
     lost = [
         e
         for e in events
-        if e.kind == "track_deleted" and e.payload["reason"] == "lost" and truth(e.payload["track"]) == ("threat", 2)
+        if e.kind == "track_deleted" and e.payload.reason == "lost" and truth(e.payload.track) == ("threat", 2)
     ]
     assert lost == [] or min(e.t for e in lost) >= impact
     assert allclears_then_impact(salvo3) == []
-    bdsc = [e for e in events if e.kind == "warning" and e.payload["zone"] == "BDSC"]
+    bdsc = [e for e in events if e.kind == "warning" and e.payload.zone == "BDSC"]
     s = summarise(salvo3)
-    assert s["warning_time_s"]["BDSC"] == bdsc[0].payload["warning_time_s"] > 15.0
+    assert s["warning_time_s"]["BDSC"] == bdsc[0].payload.warning_time_s > 15.0
     assert s["min_warning_time_s"] >= 15.0
     assert s["false_kill_assessments"] == 0
 
@@ -73,9 +73,9 @@ def test_raid_no_all_clear_before_an_impact(seed):
     assert allclears_then_impact(result) == []
     assert s["false_kill_assessments"] == 0
     assert s["kill_assessments"] > 0
-    said = [(e.payload["track"], e.payload["gun"]) for e in result.log.events if e.kind == "cannot_reach"]
+    said = [(e.payload.track, e.payload.gun) for e in result.log.events if e.kind == "cannot_reach"]
     assert len(said) == len(set(said))
     # a gun that said it cannot reach a round never fires at it (the round goes to the guns that can)
-    fired = {(e.payload["track"], e.payload["gun"]) for e in result.log.events if e.kind == "fire_order"}
+    fired = {(e.payload.track, e.payload.gun) for e in result.log.events if e.kind == "fire_order"}
     assert not fired & set(said)
     assert s["civil_engaged"] == 0

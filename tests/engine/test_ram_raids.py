@@ -67,3 +67,34 @@ def test_evaluation_kit_smoke(tmp_path, capsys, monkeypatch):
         assert figures["would_hit_defended"] >= figures["intercepted"] >= 0
         assert "BDSC" in figures["warning_time_s"]
     assert "intercept fraction" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_a_mortar_bomb_fired_at_before_it_was_classed_ballistic_is_not_assessed_by_the_drone_rule():
+    """mortar-barrage seeds 2-3: the 60 mm bombs (a short flight from 2.6 km) were fired at while their
+    tracks were not yet classed ballistic; at the look their arc fit was, but the verdict came from the
+    drone criterion ("falling") and called bombs destroyed that flew on. The class at the look decides
+    now: no "destroyed" verdict without a kill in the air by then, and none by the falling rule."""
+    from bastion.engine.simulation import run_batch
+    from bastion.world.labels import describe_label
+
+    c = compile_scenario(load("mortar-barrage"))
+    for r in run_batch(c, [2, 3]):
+        killed = {e.payload.threat: e.t for e in r.log.events if e.kind == "kill"}
+        verdicts = [e for e in r.log.events if e.kind == "kill_assessment" and e.payload.destroyed]
+        for e in verdicts:
+            kind, i = describe_label(r.record.truth_of(e.payload.track))
+            assert kind == "threat" and killed.get(i, float("inf")) <= e.t, (r.seed, e.payload)
+            assert not e.payload.reason.startswith("falling"), (r.seed, e.payload)
+
+
+@pytest.mark.slow
+def test_a_zone_is_not_cleared_on_a_stale_impact_time():
+    """bdsc-close-mortars seed 1: BDSC was warned of a 60 mm bomb whose later predictions put it on the
+    runway, and cleared at 51.0 s on the impact time last predicted for BDSC plus the margin; the bomb
+    landed in BDSC at 51.1 s. A round's warnings now hold until its latest predicted impact."""
+    from bastion.engine.simulation import run
+    from bastion.engine.summary import summarise
+
+    c = compile_scenario(load(str(ROOT / "benchmarks" / "raids" / "bdsc-close-mortars.toml")))
+    assert summarise(run(c, seed=1))["all_clear_then_impact"] == 0

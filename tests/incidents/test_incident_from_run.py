@@ -10,7 +10,7 @@ import pytest
 from bastion.api import run_night
 from bastion.incidents.after_action import ellipse_ring, write_after_action
 from bastion.incidents.evidence import add_evidence, export_incident, verify_export
-from bastion.incidents.from_run import _origin_fields, build_incident, record_incident_from_run, search_area
+from bastion.incidents.from_run import build_incident, record_incident_from_run, search_area
 from bastion.incidents.register import Register
 from bastion.store import EventStore
 
@@ -156,37 +156,20 @@ def test_point_of_origin_events_become_origins_with_ellipses(night, baghdad):
     n, db, _ = night
     with EventStore(db) as store:
         events = list(store.events(n.run_id))
+    from bastion.event_types import PointOfOrigin
     from bastion.store.sqlite import StoredEvent
 
-    events.append(
-        StoredEvent(
-            10**6,
-            300.0,
-            "point_of_origin",
-            "decision",
-            {
-                "track": events[0].payload.get("track", 33),
-                "position": [12400.0, -6900.0],
-                "covariance": [[400.0**2, 0], [0, 100.0**2]],
-            },
-        )
-    )
+    # a 95 % ellipse of 1,000 m by 250 m, its major axis east (pi/2 clockwise from north)
+    origin = PointOfOrigin(
+        track=33, position=[12400.0, -6900.0], lat=0.0, lon=0.0, ellipse=[1000.0, 250.0, math.pi / 2],
+        launch_time=250.0, plots=8,
+    )  # fmt: skip
+    events.append(StoredEvent(10**6, 300.0, origin.KIND, "decision", origin))
     inc = build_incident(baghdad, events, n.run_id, "0" * 64, "0" * 64, str(db), 1)
     (o,) = inc.origins
-    # 95 % ellipse of a diagonal covariance: semi-axes sqrt(5.991) sigma along north (major) and east
-    assert o["semi_major_m"] == pytest.approx(math.sqrt(5.991) * 400.0, rel=1e-9)
-    assert o["semi_minor_m"] == pytest.approx(math.sqrt(5.991) * 100.0, rel=1e-9)
-    assert abs(o["orientation_deg"]) % 180 == pytest.approx(90.0, abs=1e-6)
-    assert o["lat"] < inc.lat and o["lon"] > inc.lon  # south-east of the airport
-
-
-def test_origin_payload_forms():
-    pos, ell, conf = _origin_fields({"origin": [1.0, 2.0, 0.0], "ellipse": [300.0, 50.0, 0.5], "confidence": 0.9})
-    assert pos == [1.0, 2.0, 0.0] and ell == (300.0, 50.0, 0.5) and conf == 0.9
-    _, ell, _ = _origin_fields(
-        {"position": [0, 0], "semi_major_m": 200.0, "semi_minor_m": 80.0, "orientation_deg": 90.0}
-    )
-    assert ell == pytest.approx((200.0, 80.0, math.pi / 2))
+    assert (o["east_m"], o["north_m"], o["track"]) == (12400.0, -6900.0, 33)
+    assert (o["semi_major_m"], o["semi_minor_m"], o["orientation_deg"]) == (1000.0, 250.0, 90.0)
+    assert o["lat"] < inc.lat and o["lon"] > inc.lon  # south-east of the airport (from the site, not the payload)
 
 
 def test_search_area_and_ellipse_geometry():

@@ -78,7 +78,7 @@ def test_every_catalogued_incident_builds_a_valid_scenario(register):
         for t in m.threats:  # validated against the catalogue at test time
             assert t.type in CATALOGUE.threats
             assert t.target_zone == SITES[inc.site].facility
-        assert m.site.origin.lat == SITES[inc.site].lat
+        assert m.site.origin.lat_deg == SITES[inc.site].lat
         # the scenario's time of day is the reported one (arrival), or 22:00 if not reported
         hhmm = full.time_local or "22:00"
         arrival = m.scenario.start.timestamp() + (270 if any(t.type == "owa-fixed-wing" for t in m.threats) else 20)
@@ -152,14 +152,14 @@ def test_every_catalogued_incident_runs(register):
     for inc in _catalogued(register):
         text, _ = build_scenario(register.get(inc.incident_id))
         r = run(compile_scenario(parse(text)), 1, record_plots=False)
-        launched = {e.payload["threat"] for e in r.log.of_kind("launch")}
+        launched = {e.payload.threat for e in r.log.of_kind("launch")}
         assert launched == set(range(len(r.scenario.raid.threats))), inc.incident_id
 
 
 def test_biap_site_is_the_builtin_layout(register):
-    """sites.py says BIAP has the built-in 'rocket-salvo' scenario's layout: the two are written apart
-    (a site record and a scenario file), so hold them together here: same zones (outlines within 1 m,
-    Hausdorff), radars and guns (positions within 1 m) and the same origin (within 1e-6 deg)."""
+    """sites.py says BIAP has the built-in 'rocket-salvo' scenario's layout (both read it from the
+    built-in sites/biap-lcmr.toml): same zones (outlines within 1 m, Hausdorff), radars and guns
+    (positions within 1 m) and the same origin (within 1e-6 deg)."""
     seed = next(i for i in _catalogued(register) if i.date_local == "2022-01-03")
     text, _ = build_scenario(register.get(seed.incident_id))
     site = compile_scenario(parse(text)).defence

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
+from bastion import event_types
 from bastion.api import compile_named, run_night
 from bastion.io.cot import CotBuilder, track_type
 
@@ -95,7 +96,7 @@ def test_point_of_origin_cue_is_near_the_launch(salvo_cues):
     for ev in poo:
         p = ev.find("point")
         enu = d.origin.to_enu(float(p.get("lat")), float(p.get("lon")), float(p.get("hae")))
-        miss = min(np.hypot(*(enu[:2] - np.asarray(e.payload["position"][:2]))) for e in launches)
+        miss = min(np.hypot(*(enu[:2] - np.asarray(e.payload.position[:2]))) for e in launches)
         ellipse = ev.find("detail/shape/ellipse")
         assert ellipse is not None and float(ellipse.get("major")) >= float(ellipse.get("minor")) > 0
         assert miss < 500.0
@@ -111,8 +112,9 @@ def test_no_truth_leaves_in_cues(salvo_cues):
 
 def test_truth_events_make_no_cot():
     b = CotBuilder(compile_named("rocket-salvo").defence)
-    assert b.convert(1.0, "launch", "world", {"position": [0, 0, 0]}) == []
-    assert b.convert(1.0, "track_deleted", "decision", {"track": 3})
+    launch = event_types.Launch(threat=0, name="R1", type="rocket-122", position=[0, 0, 0])
+    assert b.convert(1.0, "launch", "world", launch) == []
+    assert b.convert(1.0, "track_deleted", "decision", event_types.TrackDeleted(track=3, reason="coasted"))
 
 
 def test_type_codes():

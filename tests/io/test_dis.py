@@ -10,6 +10,7 @@ import numpy as np
 import pymap3d
 import pytest
 
+from bastion import event_types
 from bastion.engine.events import Event, EventLog
 from bastion.io import dis
 from bastion.physics.geodesy import Origin
@@ -104,7 +105,7 @@ def test_a_simulated_night_sent_as_dis_matches_its_events(baghdad):
     ev = result.log.events
     # entity positions
     truth = [e for e in ev if e.kind == "truth"]
-    expected = sum(len(e.payload["label"]) for e in truth)
+    expected = sum(len(e.payload.label) for e in truth)
     kills = [e for e in ev if e.kind == "kill"]
     guns = len(baghdad.defence.guns)
     gun_states = [p for p in states if p.entityID.entityID < dis.THREAT_BASE]
@@ -116,7 +117,7 @@ def test_a_simulated_night_sent_as_dis_matches_its_events(baghdad):
     o = baghdad.defence.origin
     worst = 0.0
     for e in truth:
-        for lab, pos in zip(e.payload["label"], e.payload["position"], strict=True):
+        for lab, pos in zip(e.payload.label, e.payload.position, strict=True):
             what, i = describe_label(lab)
             ent = {"threat": dis.THREAT_BASE, "civil": dis.CIVIL_BASE, "debris": dis.DEBRIS_BASE}[what] + i
             loc = by_entity[ent].pop(0).entityLocation
@@ -127,9 +128,9 @@ def test_a_simulated_night_sent_as_dis_matches_its_events(baghdad):
     bursts = [e for e in ev if e.kind == "gun_fired"]
     assert len(fires) == len(bursts) > 0
     for f, b in zip(fires, bursts, strict=True):
-        g = baghdad.defence.guns[b.payload["gun"]]
-        assert f.firingEntityID.entityID == dis.GUN_BASE + g.index and f.eventID.eventNumber == b.payload["order"]
-        assert f.descriptor.quantity == b.payload["rounds"]
+        g = baghdad.defence.guns[b.payload.gun]
+        assert f.firingEntityID.entityID == dis.GUN_BASE + g.index and f.eventID.eventNumber == b.payload.order
+        assert f.descriptor.quantity == b.payload.rounds
         loc = f.location
         assert np.allclose(pymap3d.ecef2enu(loc.x, loc.y, loc.z, o.lat_deg, o.lon_deg, o.alt_m), g.position, atol=1e-3)
         speed = np.linalg.norm([f.velocity.x, f.velocity.y, f.velocity.z])
@@ -137,7 +138,7 @@ def test_a_simulated_night_sent_as_dis_matches_its_events(baghdad):
     hits = [e for e in ev if e.kind in ("hit", "detonation")]
     assert len(dets) == len(hits) > 0
     assert {d.targetEntityID.entityID for d in dets if d.detonationResult == dis.RESULT_ENTITY_IMPACT} <= {
-        dis.THREAT_BASE + e.payload["threat"] for e in ev if e.kind == "hit"
+        dis.THREAT_BASE + e.payload.threat for e in ev if e.kind == "hit"
     }
 
 
@@ -208,15 +209,23 @@ def test_receiver_turns_foreign_entities_into_site_arrays():
 def test_live_bridge_sends_tracks_and_one_fire_pdu_per_order(baghdad):
     sent: list[bytes] = []
     bridge = dis.DisEventBridge(baghdad.defence, sent.append, truth=False, tracks=True)
-    tracks = {
-        "id": [33, 85],
-        "position": [[3000.0, 800.0, 100.0], [3100.0, 2500.0, 140.0]],
-        "velocity": [[-40.0, 20.0, 0.0], [-10.0, -45.0, 0.0]],
-        "identity": ["hostile", "civil"],
-        "class": ["drone", "aircraft"],
-    }
-    order = {"order": 1, "gun": "LPWS-1", "track": 33, "t_start": 238.0, "t_end": 239.987, "rounds": 150,
-             "pk": 0.18, "range_m": 1252.3, "azimuth_deg": 117.0, "elevation_deg": 5.1}  # fmt: skip
+    tracks = event_types.Tracks(
+        id=[33, 85],
+        position=[[3000.0, 800.0, 100.0], [3100.0, 2500.0, 140.0]],
+        velocity=[[-40.0, 20.0, 0.0], [-10.0, -45.0, 0.0]],
+        sigma_m=[10.0, 20.0],
+        identity=["hostile", "civil"],
+        klass=["drone", "aircraft"],
+        zone=["BDSC", None],
+        time_to_impact_s=[40.0, None],
+        impact_point=[[2400.0, 1300.0], None],
+        ellipse=[None, None],
+        threat_value=[14.0, 0.0],
+        icao24=[None, "7304a1"],
+    )
+    order = event_types.FireOrder(order=1, gun="LPWS-1", track=33, t_start=238.0, t_end=239.987, rounds=150, pk=0.18,
+                         range_m=1252.3, tof_s=1.6, azimuth_deg=117.0, elevation_deg=5.1,
+                         intercept=[2900.0, 850.0, 100.0])  # fmt: skip
     bridge([Event(0, 236.0, "tracks", "decision", tracks), Event(1, 236.0, "fire_order", "decision", order)])
     pdus = [createPdu(p) for p in sent]
     states = [p for p in pdus if p.pduType == 1]

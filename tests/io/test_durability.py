@@ -62,6 +62,7 @@ def test_kill_9_of_bastion_live_then_restart_in_the_same_database(tmp_path):
         app, ["record", "--scenario", "baghdad", "--out", str(pcap), "--config", str(cfg), "--feeds", "file"]
     )
     assert res.exit_code == 0, res.output
+
     def cmd(speed: str) -> list[str]:
         return [sys.executable, "-m", "bastion", "live", str(cfg), "--speed", speed, "--out", str(out), "--quiet"]
 

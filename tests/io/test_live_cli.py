@@ -143,14 +143,14 @@ def test_live_publishes_cat062_and_dis(tmp_path):
         ev = list(store.events(info.run_id, ["tracks", "fire_order"]))
     tracks_events = [e for e in ev if e.kind == "tracks"]
     c062 = ax.decode(sinks["cat062"][1]).cat062
-    assert len(c062) == sum(len(e.payload["id"]) for e in tracks_events)  # every published track, once a scan
+    assert len(c062) == sum(len(e.payload.id) for e in tracks_events)  # every published track, once a scan
     last = tracks_events[-1]
     sel = np.flatnonzero(np.isclose(c062.time_of_track - c062.time_of_track.max(), 0.0))
     got = dict(zip(c062.track_number[sel].tolist(), np.column_stack([c062.x_m[sel], c062.y_m[sel]]), strict=True))
-    for tid, pos in zip(last.payload["id"], last.payload["position"], strict=True):
+    for tid, pos in zip(last.payload.id, last.payload.position, strict=True):
         assert np.all(np.abs(got[tid] - np.array(pos[:2])) <= 0.25 + 0.05 + 1e-9)  # 0.5 m LSB; 0.1 m event rounding
     pdus = [createPdu(b) for b in sinks["dis"][1]]
     fires = [p for p in pdus if p.pduType == 2]
     assert len(fires) == sum(e.kind == "fire_order" for e in ev) > 0
     track_states = {p.entityID.entityID for p in pdus if p.pduType == 1 and p.entityID.entityID >= dis.TRACK_BASE}
-    assert track_states == {dis.TRACK_BASE + i for e in tracks_events for i in e.payload["id"]}
+    assert track_states == {dis.TRACK_BASE + i for e in tracks_events for i in e.payload.id}

@@ -81,11 +81,11 @@ def test_beast_adsb_delays_only_the_first_identification_of_aircraft_already_fly
     assert same(got) == same(ref)
 
     def final_identity(evs):
-        return {e[2]["track"]: e[2]["to"] for e in evs if e[1] == "identification"}
+        return {e[2].track: e[2].to for e in evs if e[1] == "identification"}
 
     assert final_identity(got) == final_identity(ref)
     first_civil = {
-        name: {e[2]["track"]: e[0] for e in reversed(evs) if e[1] == "identification" and e[2]["to"] == "civil"}
+        name: {e[2].track: e[0] for e in reversed(evs) if e[1] == "identification" and e[2].to == "civil"}
         for name, evs in (("ref", ref), ("got", got))
     }
     for track, t in first_civil["ref"].items():

@@ -42,7 +42,7 @@ def test_single_point_keeps_pymap3d_shapes():
 
 @pytest.mark.parametrize("origin", ORIGINS)
 def test_to_enu_is_bit_identical_to_pymap3d(origin):
-    """WGS84 -> ENU: the compiled loop gives pymap3d's coordinates to the last bit, points near the
+    """WGS84 -> ENU: pymap3d's coordinates to the last bit, points near the
     origin and anywhere on the globe, NaN included."""
     rng = np.random.default_rng(11)
     for n in (0, 1, 3, 50):

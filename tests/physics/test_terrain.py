@@ -153,15 +153,15 @@ def test_a_night_behind_the_ridge_and_the_block(ridge_site, tmp_path):
     as the 20 m grid samples it) — where the same night on the flat datum sees it ~3 km earlier; and
     the gun west of the camp, behind the hangar block (60 m), refuses to fire through the block."""
     r = run(ridge_site, 1, record_plots=True)
-    first = [e.payload["range_m"] for e in r.log.events if e.kind == "first_detection"]
+    first = [e.payload.range_m for e in r.log.events if e.kind == "first_detection"]
     assert first and first[0] < 5_700
     flat_text = SITE.split("[terrain]")[0] + "[[zones]]" + SITE.split("[[zones]]", 1)[1]
     flat = run(compile_scenario(parse(flat_text, str(tmp_path / "flat.toml"), tmp_path)), 1, record_plots=True)
-    flat_first = [e.payload["range_m"] for e in flat.log.events if e.kind == "first_detection"]
+    flat_first = [e.payload.range_m for e in flat.log.events if e.kind == "first_detection"]
     assert flat_first and flat_first[0] > first[0] + 2_000
-    why = [e.payload["reason"] for e in r.log.events if e.kind in ("cannot_engage", "hold_fire")]
+    why = [e.payload.reason for e in r.log.events if e.kind in ("cannot_engage", "hold_fire")]
     assert any("line of fire blocked" in w for w in why), why
-    assert not any("line of fire blocked" in e.payload.get("reason", "") for e in flat.log.events)
+    assert not any("line of fire blocked" in getattr(e.payload, "reason", "") for e in flat.log.events)
 
 
 @pytest.mark.parametrize(

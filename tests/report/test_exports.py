@@ -43,7 +43,7 @@ def _export(run_dir, fmt, tmp_path):
 
 
 def _track_ids(events) -> list[int]:
-    return sorted({i for e in events if e.kind == "tracks" for i in e.payload["id"]})
+    return sorted({i for e in events if e.kind == "tracks" for i in e.payload.id})
 
 
 def test_geojson_holds_every_layer_at_its_wgs84_position(run_dir, events, baghdad, tmp_path):
@@ -58,9 +58,7 @@ def test_geojson_holds_every_layer_at_its_wgs84_position(run_dir, events, baghda
     for f in tracks:
         tid = f["properties"]["track"]
         enu = [
-            e.payload["position"][e.payload["id"].index(tid)]
-            for e in events
-            if e.kind == "tracks" and tid in e.payload["id"]
+            e.payload.position[e.payload.id.index(tid)] for e in events if e.kind == "tracks" and tid in e.payload.id
         ]
         lat, lon, alt = pymap3d.enu2geodetic(*np.array(enu).T, o.lat_deg, o.lon_deg, o.alt_m)
         coords = np.array(f["geometry"]["coordinates"]).reshape(-1, 3)
@@ -70,12 +68,10 @@ def test_geojson_holds_every_layer_at_its_wgs84_position(run_dir, events, baghda
     eng = by("engagement")
     assert len(eng) == len(orders) > 0
     for f, e in zip(eng, orders, strict=True):
-        lat, lon, _ = pymap3d.enu2geodetic(*e.payload["intercept"], o.lat_deg, o.lon_deg, o.alt_m)
+        lat, lon, _ = pymap3d.enu2geodetic(*e.payload.intercept, o.lat_deg, o.lon_deg, o.alt_m)
         assert f["geometry"]["coordinates"][1][:2] == pytest.approx([lon, lat], abs=1e-9)
         assessed = [
-            k.payload["destroyed"]
-            for k in events
-            if k.kind == "kill_assessment" and k.payload["order"] == e.payload["order"]
+            k.payload.destroyed for k in events if k.kind == "kill_assessment" and k.payload.order == e.payload.order
         ]
         assert f["properties"]["destroyed"] == (assessed[-1] if assessed else None)
     assert len(by("debris")) == sum(e.kind == "debris_impact" for e in events) > 0
@@ -103,7 +99,7 @@ def test_czml_tracks_are_time_tagged_samples(run_dir, events, tmp_path):
     assert sorted(int(k.split("/")[1]) for k in tracks) == _track_ids(events)
     for key, p in tracks.items():
         tid = int(key.split("/")[1])
-        times = [e.t for e in events if e.kind == "tracks" and tid in e.payload["id"]]
+        times = [e.t for e in events if e.kind == "tracks" and tid in e.payload.id]
         samples = np.array(p["position"]["cartographicDegrees"]).reshape(-1, 4)
         np.testing.assert_allclose(samples[:, 0], times)  # seconds after the run start (the epoch)
     assert sum(p["id"].startswith("engagement/") for p in doc) == sum(e.kind == "fire_order" for e in events)

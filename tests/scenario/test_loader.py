@@ -50,6 +50,29 @@ def test_builtins_load_and_compile():
         assert c.defence.radars and c.defence.guns and c.raid.threats
 
 
+def test_site_origin_is_the_physics_origin_and_its_keys_are_checked():
+    """One Origin class (issue 17): the scenario's [site.origin] is read into geodesy.Origin, whose
+    keys and bounds the loader checks and names as it does any model's."""
+    from bastion.physics.geodesy import Origin
+
+    origin = parse(GOOD, "tiny.toml").model.site.origin
+    assert type(origin) is Origin and origin == Origin(33.0, 44.0, 30.0)
+    for bad, message in (
+        (
+            "elevaton_m = 30.0",
+            "tiny.toml:9: site.origin.elevaton_m: unknown field 'elevaton_m' (did you mean "
+            "'elevation_m'?); expected one of: lat, lon, elevation_m",
+        ),
+        ("elevation_m = 1e5", "tiny.toml:9: site.origin.elevation_m: Input should be less than or equal to 9000"),
+        ("elevation_m = nan", "tiny.toml:9: site.origin.elevation_m: Input should be a finite number"),
+    ):
+        with pytest.raises(ScenarioError) as err:
+            parse(GOOD.replace("elevation_m = 30.0", bad), "tiny.toml")
+        assert err.value.problems[0].startswith(message), err.value.problems
+    with pytest.raises(ScenarioError, match=r"site\.origin\.lat: required field is missing"):
+        parse(GOOD.replace("lat = 33.0, ", ""), "tiny.toml")
+
+
 def test_good_file_compiles_to_enu():
     c = compile_scenario(parse(GOOD, "tiny.toml"))
     launch = c.raid.threats[0].launch

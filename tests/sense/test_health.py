@@ -5,6 +5,7 @@ declared after more than two silent periods and ended by the next good report.""
 import numpy as np
 import pytest
 
+from bastion import event_types as ev
 from bastion.engage.availability import GunAvailability
 from bastion.io.live import LiveSettings, RadarFeed
 from bastion.scenario.catalogue import CATALOGUE
@@ -46,7 +47,7 @@ def test_clock_check_refuses_what_the_feed_rule_alone_would_take():
     h = SensorHealth([radar()], [])
     assert h.admit(0, 1.0, 1.0)[0]
     ok, events = h.admit(0, 2.5 + 45.0, 2.5)  # 45 s ahead of the system clock
-    assert not ok and "from the system clock" in events[0][1]["reason"]
+    assert not ok and "from the system clock" in events[0].reason
     ok, events = h.admit(0, 3.0, 3.0)
     assert ok and not events
     assert not h.admit(0, 2.0, 4.0)[0]  # a step back: out of order
@@ -61,12 +62,12 @@ def test_outage_declared_after_two_silent_periods_and_restored():
     assert h.admit(0, 2.0, 2.0)[0] and h.heard_adsb(0, 2.0) == []
     assert h.check(6.0) == ([], [])  # exactly two periods: not yet
     events, radars = h.check(6.01)
-    assert radars == [0] and [e[1]["sensor"] for e in events] == ["R1", "ADS-B"]
-    assert "no scan received" in events[0][1]["reason"] and h.all_radars_out
+    assert radars == [0] and [e.sensor for e in events] == ["R1", "ADS-B"]
+    assert "no scan received" in events[0].reason and h.all_radars_out
     assert h.check(9.0) == ([], [])  # declared once
     ok, events = h.admit(0, 10.0, 10.0)
-    assert ok and events == [("sensor_restored", {"sensor": "R1", "kind": "radar", "silent_s": 8.0})]
-    assert h.heard_adsb(0, 10.0)[0][1]["kind"] == "adsb"
+    assert ok and events == [ev.SensorRestored(sensor="R1", kind="radar", silent_s=8.0)]
+    assert h.heard_adsb(0, 10.0)[0].kind == "adsb"
 
 
 class _Engagement:
@@ -80,9 +81,9 @@ def test_gun_availability_frees_the_targets_of_a_failed_gun():
     looking = [_Engagement(7, 0, 12.0), _Engagement(8, 0, 5.0), _Engagement(9, 1, 12.0)]
     still, events = a.report(0, False, "jammed", looking, 10.0)
     assert [e.track for e in still] == [8, 9]  # 8's burst was over: it is assessed as usual
-    assert events == [("gun_unavailable", {"gun": "G1", "reason": "jammed", "engagements_cut_short": [7]})]
+    assert events == [ev.GunUnavailable(gun="G1", reason="jammed", engagements_cut_short=[7])]
     assert a.up == [False, True] and a.down_reason() == "gun unavailable: G1 jammed"
     assert a.report(0, False, "jammed", still, 11.0) == (still, [])  # reported once
-    assert a.fired(7, 1) == [("reassigned", {"track": 7, "from": "G1", "to": "G2", "reason": "G1 jammed"})]
+    assert a.fired(7, 1) == [ev.Reassigned(track=7, from_="G1", to="G2", reason="G1 jammed")]
     assert a.fired(7, 1) == []
-    assert a.report(0, True, "", still, 20.0)[1][0][0] == "gun_available" and a.down_reason() == ""
+    assert a.report(0, True, "", still, 20.0)[1][0].KIND == "gun_available" and a.down_reason() == ""

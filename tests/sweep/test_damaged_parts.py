@@ -11,7 +11,9 @@ import pytest
 
 from bastion.scenario import load
 from bastion.sweep.overrides import build_points
-from bastion.sweep.runner import SweepSpec, completed, failed_row, run_sweep
+from bastion.sweep.runner import SweepSpec, run_sweep
+from bastion.sweep.storage import completed
+from bastion.sweep.worker import failed_row
 
 GRID = ("weapons.0.ammunition=0,800",)
 
@@ -63,7 +65,7 @@ def test_resume_sets_aside_a_truncated_part_and_runs_it_again(folder_with_damage
 
 
 def test_set_aside_only_what_cannot_be_read(folder_with_damaged_part):
-    from bastion.sweep.runner import set_aside_damaged
+    from bastion.sweep.storage import set_aside_damaged
 
     _, _, folder = folder_with_damaged_part
     assert [p.name for p in set_aside_damaged(folder)] == ["part-a-00001.parquet.damaged"]

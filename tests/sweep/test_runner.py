@@ -24,13 +24,10 @@ from bastion.sweep.runner import (
     SweepRunner,
     SweepSpec,
     chunks,
-    flatten_summary,
-    impacts_of,
     prepare_folder,
-    run_replication,
-    run_replications,
     run_sweep,
 )
+from bastion.sweep.worker import flatten_summary, impacts_of, run_replication, run_replications
 
 GRID = ("weapons.0.ammunition=0,800",)
 RUNS = 3

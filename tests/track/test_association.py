@@ -115,3 +115,34 @@ def test_chi2_gate_is_scipy_chi2_ppf_to_the_last_bit():
     for p in [0.9995, 0.999999, 0.99, 0.95, *rng.uniform(0.01, 0.999999, 50).tolist()]:
         for dof in (1, 2, 3, 4, 6):
             assert chi2_gate(p, dof) == float(chi2.ppf(p, dof))
+
+
+@pytest.mark.parametrize("search", ["all against all", "k-d tree per group"])
+def test_candidate_pairs_by_group_are_the_pairs_within_each_group_and_radius(search, monkeypatch):
+    """Groups (a batch of nights) never pair across: each group's pairs are those scipy's distance
+    matrix finds within each track's radius among its own rows, whichever search runs; groups whose
+    skies coincide (the nights of one raid) and empty groups included."""
+    from scipy.spatial.distance import cdist
+
+    from bastion.track import gating
+
+    if search == "k-d tree per group":
+        monkeypatch.setattr(gating, "ALL_PAIRS_PER_GROUP", -1)
+    rng = np.random.default_rng(3)
+    n_tracks, n_dets = [5, 0, 7, 3, 4], [6, 4, 0, 8, 5]
+    sky = rng.uniform(-2000.0, 2000.0, (3, 3))  # every group's targets near the same places
+    track_pos = np.concatenate([sky[rng.integers(0, 3, n)] + rng.normal(0, 50.0, (n, 3)) for n in n_tracks])
+    det_pos = np.concatenate([sky[rng.integers(0, 3, n)] + rng.normal(0, 50.0, (n, 3)) for n in n_dets])
+    radius = rng.uniform(20.0, 300.0, track_pos.shape[0])
+    tb, db = np.r_[0, np.cumsum(n_tracks)], np.r_[0, np.cumsum(n_dets)]
+    ti, dj = gating.candidate_pairs_by_group(track_pos, radius, det_pos, tb, db)
+    want = set()
+    for g in range(len(n_tracks)):
+        d = cdist(track_pos[tb[g] : tb[g + 1]], det_pos[db[g] : db[g + 1]])
+        i, j = np.nonzero(d <= radius[tb[g] : tb[g + 1], None])
+        want |= set(zip((i + tb[g]).tolist(), (j + db[g]).tolist(), strict=True))
+    assert set(zip(ti.tolist(), dj.tolist(), strict=True)) == want, (len(want), ti.size)
+    assert len(want) == ti.size > 10
+    assert (np.diff(ti) >= 0).all()  # each track's pairs together, tracks in order
+    # (without the groups the same sky pairs across them: the test can fail)
+    assert gating.candidate_pairs(track_pos, radius, det_pos)[0].size > ti.size

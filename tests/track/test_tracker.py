@@ -161,7 +161,7 @@ def test_adsb_reports_attach_to_the_track_they_gate_with_and_key_it():
     i = snap.index_of(tid)
     assert snap.icao24[i] == "abc123" and snap.adsb_updates[i] == 1
     # the precise ADS-B position pulls the track to within a few metres
-    assert np.linalg.norm(tr.xs[i, 0, :3] - straight(t)) < 8.0
+    assert np.linalg.norm(tr.table.xs[i, 0, :3] - straight(t)) < 8.0
     # later reports of the same aircraft update the keyed track even among other candidates
     for k in range(8, 12):
         tr.step(scan(rng, float(k), radar, straight(float(k))[None], clutter=0.0))
@@ -259,7 +259,7 @@ def test_a_snapshot_does_not_change_when_the_tracker_moves_on():
     for k in range(5):
         tracks, _ = tr.step(scan(rng, float(k), radar, straight(float(k))[None], clutter=0.0))
     x, P = tracks.x.copy(), tracks.P.copy()
-    assert not np.shares_memory(tracks.x, tr.xs) and not np.shares_memory(tracks.P, tr.Ps)
+    assert not np.shares_memory(tracks.x, tr.table.xs) and not np.shares_memory(tracks.P, tr.table.Ps)
     tr.step(scan(rng, 5.0, radar, straight(5.0)[None], clutter=0.0))
     assert np.array_equal(tracks.x, x) and np.array_equal(tracks.P, P)
 
@@ -281,7 +281,7 @@ def test_batched_imm_prediction_equals_mixing_then_each_mode_filter(common_dt):
     mu = rng.dirichlet(np.ones(M), K)
     dt = np.full(K, 1.0) if common_dt else rng.uniform(0.5, 2.0, K)
     for _ in range(2):  # the second call reads the memoised matrices
-        got_x, got_P, got_mu = tr._predicted(xs, Ps, mu, dt)
+        got_x, got_P, got_mu = tr.estimator.predicted(xs, Ps, mu, dt)
     Pi = imm.transition_matrix(M, ENGINE_TRACKER.imm_switch_rate, dt)
     x0, P0, c = imm.mix(xs, Ps, mu, Pi)
     for k, model in enumerate(tr.models):

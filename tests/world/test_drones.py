@@ -5,11 +5,9 @@ import copy
 import numpy as np
 import pytest
 
-from bastion.physics.geodesy import wrap_angle
-from bastion.physics.geometry import level_crossing
 from bastion.scenario.catalogue import CATALOGUE
 from bastion.scenario.compiled import ThreatPlan
-from bastion.world.drones import CRUISE, DESTROYED, DIVE, IMPACTED, WAITING, DroneFleet
+from bastion.world.drones import CRUISE, DESTROYED, DIVE, IMPACTED, DroneFleet, advance_reference
 
 
 def plan(waypoints, launch=(8000.0, -3000.0, 20.0)):
@@ -57,48 +55,10 @@ def test_dives_at_the_end():
     assert seen_dive
 
 
-def step_arrays(f, t, dt):
-    """The drone step written with numpy over all drones (the formulation the compiled loop replaced)."""
-    state = f.state
-    launch = (state == WAITING) & (f.launch_time <= t + dt)
-    if launch.any():
-        state[launch] = CRUISE
-        first = f.waypoints[launch, 0] - f.pos[launch, :2]
-        h = np.arctan2(first[:, 0], first[:, 1])
-        f.vel[launch] = np.stack([f.speed[launch] * np.sin(h), f.speed[launch] * np.cos(h), 0.0 * h], axis=1)
-    cruise = state == CRUISE
-    i = cruise.nonzero()[0]
-    if i.size:
-        speed, pos, last_wp = f.speed[i], f.pos[i], f.n_waypoints[i] - 1
-        target = f.waypoints[i, f.wp_index[i]]
-        dist = np.hypot(*(target - pos[:, :2]).T)
-        advance = (dist < np.maximum(3.0 * speed * dt, 150.0)) & ~(f.wp_index[i] >= last_wp)
-        f.wp_index[i[advance]] += 1
-        to = f.waypoints[i, f.wp_index[i]] - pos[:, :2]
-        dist = np.hypot(to[:, 0], to[:, 1])
-        heading = np.arctan2(f.vel[i, 0], f.vel[i, 1])
-        max_turn = f.max_turn[i] * dt
-        heading = heading + np.clip(wrap_angle(np.arctan2(to[:, 0], to[:, 1]) - heading), -max_turn, max_turn)
-        climb = np.clip((f.altitude[i] - pos[:, 2]) / max(dt, 1e-9), -f.max_climb[i], f.max_climb[i])
-        f.vel[i] = np.stack([speed * np.sin(heading), speed * np.cos(heading), climb], axis=1)
-        start_dive = (f.wp_index[i] >= last_wp) & (dist <= pos[:, 2] / np.tan(f.dive_angle[i]) + speed * dt)
-        state[i[start_dive]] = DIVE
-    dive = state == DIVE
-    to = f.aim[dive] - f.pos[dive]
-    f.vel[dive] = to / np.maximum(np.linalg.norm(to, axis=1), 1e-6)[:, None] * f.dive_speed[dive][:, None]
-    moving = cruise | dive
-    before = f.pos[moving]
-    f.pos[moving] += f.vel[moving] * dt
-    down = moving & (f.pos[:, 2] <= 0.0)
-    frac, f.pos[down] = level_crossing(before[down[moving]], f.pos[down])
-    state[down] = IMPACTED
-    f.end_time[down] = t + frac * dt
-    return np.flatnonzero(down)
-
-
-def test_compiled_step_equals_the_array_formulas():
+def test_compiled_step_equals_the_reference():
     """A swarm of drones at every phase (waiting, cruising through waypoints, diving, landing), step
-    by step with steps from 0.05 s to 1 s: the compiled loop and the array formulas agree."""
+    by step with steps from 0.05 s to 1 s: the compiled loop and its numpy reference agree (states and
+    landings equal; positions, velocities and times within 1e-13 relative or 1e-9 absolute)."""
     rng = np.random.default_rng(5)
     plans = tuple(
         plan(rng.uniform(-3000.0, 3000.0, (int(rng.integers(1, 5)), 2)), launch=(*rng.uniform(-6000, 6000, 2), 30.0))
@@ -110,7 +70,7 @@ def test_compiled_step_equals_the_array_formulas():
     t, landed = 0.0, 0
     while (fleet.state < DESTROYED).any() and t < 2000.0:
         dt = float(rng.choice([0.05, 0.1, 1.0]))
-        got, want = fleet.step(t, dt), step_arrays(twin, t, dt)
+        got, want = fleet.step(t, dt), advance_reference(twin, t, dt)
         assert np.array_equal(got, want) and np.array_equal(fleet.state, twin.state)
         for name in ("pos", "vel", "end_time", "wp_index"):
             np.testing.assert_allclose(getattr(fleet, name), getattr(twin, name), rtol=1e-13, atol=1e-9)

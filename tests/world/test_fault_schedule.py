@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 
+from bastion.event_types import OrderRefused
 from bastion.orders import FireOrder
 from bastion.scenario.compiled import FaultPlan
 from bastion.world.faults import FaultSchedule
@@ -54,4 +55,4 @@ class _NoWorld:
 def test_a_down_mount_refuses_the_order():
     order = FireOrder(3, 0, 7, 31.0, 32.0, np.array([31.0, 32.0]), np.zeros(2), np.full(2, 0.1))
     (event,) = schedule().execute(_NoWorld(), order, 30.5)
-    assert event == (30.5, "order_refused", {"order": 3, "gun": 0, "track": 7, "reason": "jammed"})
+    assert event == (30.5, OrderRefused(order=3, gun=0, track=7, reason="jammed"))

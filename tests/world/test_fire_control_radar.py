@@ -119,7 +119,7 @@ def test_fire_order_reaches_the_mount_after_the_c2_latency(latency):
     world.mounts.azimuth[0], world.mounts.elevation[0] = sol.azimuth[0], sol.elevation[0]
     immediate = world.execute(order, 5.0)
     events = immediate + world.advance(10.0)
-    fired = [e for e in events if e[1] == "gun_fired"]
+    fired = [e for e in events if e[1].KIND == "gun_fired"]
     assert len(fired) == 1
     assert fired[0][0] == pytest.approx(5.0 + latency)
     assert bool(immediate) == (latency == 0.0)

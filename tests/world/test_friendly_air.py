@@ -76,12 +76,12 @@ def test_magazine_reload():
     order = FireOrder(1, 0, 99, 1.0, 3.0, np.array([0.0, 10.0]), np.array([1.0, 1.0]), np.array([0.5, 0.5]))
     # the order reaches the mount after the sensor -> C2 -> gun latency
     sent = w.execute(order, 0.0) + w.advance(gt.c2_latency_s + 0.01)
-    (ev,) = [e for e in sent if e[1] == "gun_fired"]
-    assert ev[2]["ammunition_left"] == 0
+    (fired,) = [p for _, p in sent if p.KIND == "gun_fired"]
+    assert fired.ammunition_left == 0
     t_last = w.bursts[-1].t_last
     events = w.advance(t_last + gt.reload_s - 1.0)
-    assert not [e for e in events if e[1] == "gun_reloaded"] and w.mounts.ammunition[0] == 0
+    assert not [e for e in events if e[1].KIND == "gun_reloaded"] and w.mounts.ammunition[0] == 0
     events = w.advance(t_last + gt.reload_s + 1.0)
-    (reload,) = [e for e in events if e[1] == "gun_reloaded"]
-    assert reload[2]["gun"] == 0 and w.mounts.ammunition[0] == gt.magazine
+    (reload,) = [e for e in events if e[1].KIND == "gun_reloaded"]
+    assert reload[1].gun == 0 and w.mounts.ammunition[0] == gt.magazine
     assert reload[0] == pytest.approx(t_last + gt.reload_s, abs=1.0)

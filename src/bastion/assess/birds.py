@@ -44,6 +44,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from bastion.assess.types import TrackClass
+from bastion.event_types import BirdClassified
 from bastion.scenario.compiled import RadarSite
 from bastion.sense.types import MD_BIRD, MD_NOT_BIRD, Detections
 from bastion.track.types import Tracks
@@ -85,7 +86,7 @@ class BirdClassifier:
         looks = np.where(known, self._looks[pos] if self._ids.size else 0, 0)
         return llr, looks
 
-    def update(self, tracks: Tracks, det: Detections, klass: np.ndarray) -> tuple[np.ndarray, list[dict]]:
+    def update(self, tracks: Tracks, det: Detections, klass: np.ndarray) -> tuple[np.ndarray, list[BirdClassified]]:
         """Add this scan's looks to each track's evidence and classify: the classes (N,) with birds and
         undecided tracks set, and a payload for each confirmed track classified BIRD for the first time.
 
@@ -122,13 +123,13 @@ class BirdClassifier:
             if tid not in self.announced:
                 self.announced.add(tid)
                 new.append(
-                    {
-                        "track": tid,
-                        "p_bird": round(1.0 / (1.0 + math.exp(-float(llr[i]))), 4),
-                        "looks": int(looks[i]),
-                        "speed_mps": round(float(speed[i]), 1),
-                        "rcs_m2": round(float(tracks.rcs[i]), 4),
-                    }
+                    BirdClassified(
+                        track=tid,
+                        p_bird=round(1.0 / (1.0 + math.exp(-float(llr[i]))), 4),
+                        looks=int(looks[i]),
+                        speed_mps=round(float(speed[i]), 1),
+                        rcs_m2=round(float(tracks.rcs[i]), 4),
+                    )
                 )
         if order is not None:  # back to the tracks' order
             back = np.empty_like(order)

@@ -24,46 +24,13 @@ CIVIL and FRIENDLY are never engaged, whatever else happens.
 5. no ADS-B aircraft within 1 km of it (a small target next to an airliner, or under a spoofed
    identity, stays UNKNOWN: failing safe for the people in the air).
 
-**Airspace control measures** (defender knowledge, scenario ``[[corridor]]``): own small UAS usually
-carry no Mode 5 (shared/domain/ram-and-layers.md §5, assumption L), so a returning friendly drone has
-the kinematics and RCS of a one-way-attack drone. A track that would be declared hostile on the rules
-above but *conforms* to an active recovery corridor — inside its footprint (within half its width of
-the centreline) and altitude block, during one of its return windows, heading inbound (within
-``INBOUND_DEG`` of the centreline's direction towards the base end) at a speed in the corridor's band
-— is **not declared hostile on kinematics alone**: it stays UNKNOWN and a ``corridor_hold`` event says
-why. That is the real-world rule, and it is the rule that produced the Tower 22 failure (28 Jan
-2024: a hostile drone came in low while a friendly drone was returning; nobody was sure, so it was not
-engaged). Two exceptions, both named in the hostile identification's reason:
-
-* the window schedules no friendly (``friendlies = 0``): the corridor protects nothing;
-* more tracks conform than friendlies are scheduled: each window has as many *slots* as scheduled
-  friendlies, taken in the order tracks first conform (a Mode 5 FRIENDLY track inside the corridor
-  takes one too, and a slot once taken stays taken, so a friendly that has landed does not hand its
-  slot to a follower; a new track starting within ``SLOT_HANDOVER_M`` and ``SLOT_HANDOVER_S`` of where
-  a slot holder's track ended, and born no earlier than ``SLOT_NEW_TRACK_S`` before that, inherits
-  its slot: a track break is not a new aircraft, while a follower already tracked never inherits).
-  Slots go to every confirmed, not civil track that conforms, whatever its identity then: a friendly
-  that never meets the hostile criteria (not inbound to a zone) still takes its slot. A conforming
-  track with no slot left is declared hostile only when every slot is *accounted for*: held by a
-  Mode 5 FRIENDLY track, or by a track that ended at the recovery end (within ``BASE_END_M``: it
-  landed). While a slot is held by an unidentified track, which of them is the friendly cannot be
-  told: the newcomer is held too and a ``corridor_conflict`` event says so (fail safe: never engage
-  the friendly; the operator decides). Measured with tower-22 variants: slot order alone, with a
-  hostile inside the block entering first, declared and engaged the friendly in 3 seeds of 3; so
-  it does not decide. A slot holder declared hostile (it left the corridor's rules: turned off
-  towards a zone) gives its slot back.
-
-A slot holder keeps its hold outside the altitude block (the friendly descends to land inside the
-footprint), not once it leaves the footprint or the window, turns outbound or flies outside the
-speed band. The altitude block is what separates a hostile coming in low behind (or ahead of) the
-friendly: it never takes a slot, so slots and conflicts matter only for a hostile inside the block.
-
-A track in a corridor's footprint that does not conform (below its altitude block, outbound, too fast)
-is judged by the rules above, and the reason says which test it failed; with corridors defined, a
-hostile reason outside them says "outside every active corridor".
+**Airspace control measures** (defender knowledge, scenario ``[[corridor]]``): a track that would be
+declared hostile on the rules above but conforms to an active recovery corridor is held, not declared
+hostile on kinematics alone, unless the corridor's slots are all accounted for
+(:mod:`bastion.assess.corridors` says how and why).
 
 A HOSTILE track stays hostile unless ADS-B correlation or IFF later makes it CIVIL or FRIENDLY.
-Every identity change is returned as ``(track_id, old, new, reason)``; flags as ``(kind, payload)``.
+Every identity change is returned as ``(track_id, old, new, reason)``; flags as typed event payloads.
 """
 
 from __future__ import annotations
@@ -73,10 +40,11 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 import numpy as np
-from numba import njit
 from scipy.optimize import linear_sum_assignment
 
+from bastion.assess.corridors import AirspaceControl
 from bastion.assess.types import Identity, TrackClass
+from bastion.event_types import AdsbImplausible, AdsbUnconfirmed, Payload
 from bastion.physics.geodesy import Origin, enu_to_polar
 from bastion.scenario.compiled import CorridorACM, RadarSite
 from bastion.sense.types import NACP_EPU_M, AdsbReports
@@ -90,11 +58,6 @@ MIN_P_REACH = 0.02
 MIN_CIVIL_RCS_M2 = 0.3
 UNCONFIRMED_S = 10.0
 IFF_REPLIES = 2
-INBOUND_DEG = 45.0  # heading within this of the corridor's inbound direction [deg] (assumption L)
-SLOT_HANDOVER_M = 1_000.0  # a new track this close to where a slot holder's track ended ... [m]
-SLOT_HANDOVER_S = 30.0  # ... this soon after, inherits its corridor slot [s] (assumption L)
-BASE_END_M = 1_000.0  # a slot holder whose track ends this close to the recovery end has landed [m]
-SLOT_NEW_TRACK_S = 5.0  # ... if it was born no earlier than this before the holder's last update [s]
 
 # plain ints and a value -> member table: enum attribute look-ups and Identity(v) calls cost a few
 # microseconds each, and these run for every track of every scan
@@ -127,11 +90,7 @@ class Identifier:
     ) -> None:
         """``corridors``: the airspace control measures the defenders know (module docstring)."""
         self.origin = origin
-        self.corridors = list(corridors)
-        # (corridor, window) -> slot holders in the order they took a slot: [track, t, position]
-        self._slots: dict[tuple[int, int], list[list]] = {}
-        self._held: set[tuple[int, int]] = set()  # (track, corridor) whose corridor_hold was reported
-        self._first_seen: dict[int, float] = {}  # track -> time first seen (slot inheritance)
+        self.corridors = AirspaceControl(corridors)
         self.min_updates_hostile = min_updates_hostile
         self.radars = list(radars)
         self.aircraft: dict[str, AdsbAircraft] = {}
@@ -214,7 +173,7 @@ class Identifier:
         The rules run track by track in plain Python: a scan has a handful of tracks, for which the
         two dozen whole-array operations of a mask formulation cost more than the loop (issue 8)."""
         changes: list[tuple[int, Identity, Identity, str]] = []
-        flags: list[tuple[str, dict]] = []
+        flags: list[Payload] = []
         ids = tracks.id.tolist()
         icaos, apos, asig = self.adsb_positions(tracks.t)
         correlated = self._correlate(tracks, ids, icaos, apos, asig)
@@ -231,7 +190,7 @@ class Identifier:
         near_adsb = None  # (N,) an ADS-B aircraft within NEAR_ADSB_M: computed when a track first needs it
         acm_note = ""  # what the airspace control measures said of the track being judged
         if self.corridors:
-            self._assign_slots(tracks, ids)
+            self.corridors.assign_slots(tracks, ids, identity)
         new = []
         for i, tid in enumerate(ids):
             known = identity.get(tid)
@@ -272,7 +231,7 @@ class Identifier:
                         near_adsb = _near_adsb(tracks, apos)
                     hostile = not near_adsb[i]
                     if hostile and self.corridors:
-                        hostile, acm_note = self._corridor_rule(tracks, i, tid, flags)
+                        hostile, acm_note = self.corridors.rule(tracks, i, tid, identity, flags)
                     nid = _HOSTILE if hostile else _UNKNOWN
                 else:
                     nid = _UNKNOWN
@@ -282,8 +241,8 @@ class Identifier:
                     identity[tid] = _IDENTITY[nid]
                 continue
             identity[tid] = _IDENTITY[nid]
-            if nid == _HOSTILE and self._slots:
-                self._release(tid)
+            if nid == _HOSTILE and self.corridors.slots:
+                self.corridors.release(tid)
             if friendly:
                 reason = f"{replies} valid IFF Mode 5 replies"
             elif civil:
@@ -314,187 +273,17 @@ class Identifier:
         flags.extend(self._unconfirmed(tracks.t))
         return np.array(new, dtype=np.int8), changes, flags
 
-    # -- airspace control measures ------------------------------------------------------------------
-    def _where(self, c: CorridorACM, p: np.ndarray) -> tuple[float, np.ndarray]:
-        """Horizontal distance [m] of ENU point ``p`` from corridor ``c``'s centreline and the unit
-        inbound direction (towards the base end) of the nearest centreline segment."""
-        a, b = c.centreline[:-1], c.centreline[1:]
-        ab = b - a
-        L2 = np.maximum(np.einsum("ij,ij->i", ab, ab), 1e-9)
-        u = np.clip(np.einsum("ij,ij->i", p[:2] - a, ab) / L2, 0.0, 1.0)
-        d = np.hypot(*(a + u[:, None] * ab - p[:2]).T)
-        k = int(np.argmin(d))
-        return float(d[k]), ab[k] / np.sqrt(L2[k])
-
-    def _active(self, t: float, p: np.ndarray):
-        """(corridor index, corridor, window index, window, distance, inbound direction) of every
-        corridor whose footprint (horizontally) holds ``p`` during one of its windows at ``t``."""
-        out = []
-        for ci, c in enumerate(self.corridors):
-            w = c.window_at(t)
-            if w is None:
-                continue
-            d, inbound = self._where(c, p)
-            if d <= c.width_m / 2:
-                out.append((ci, c, c.windows.index(w), w, d, inbound))
-        return out
-
-    def _conform(
-        self, c: CorridorACM, p: np.ndarray, v: np.ndarray, inbound: np.ndarray, holding: bool = False
-    ) -> str | None:
-        """None if a track at ``p`` with velocity ``v`` (ENU) conforms to corridor ``c`` (altitude
-        block, inbound heading, speed band; its footprint already checked), else which test failed.
-        A slot holder (``holding``) is not held to the altitude block: it descends to land."""
-        speed = float(np.hypot(v[0], v[1]))
-        if not holding and not c.floor_m <= p[2] <= c.ceiling_m:
-            side = "below" if p[2] < c.floor_m else "above"
-            return (
-                f"in corridor {c.name}'s footprint but {side} its altitude block "
-                f"({p[2]:.0f} m, block {c.floor_m:.0f}-{c.ceiling_m:.0f} m)"
-            )
-        cos = float(v[0] * inbound[0] + v[1] * inbound[1]) / max(speed, 1e-9)
-        if not cos >= np.cos(np.radians(INBOUND_DEG)):  # (NaN: not inbound)
-            off = np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
-            return f"in corridor {c.name} but not heading inbound ({off:.0f} deg off)"
-        if not c.speed_min_mps <= speed <= c.speed_max_mps:
-            return (
-                f"in corridor {c.name} but {speed:.0f} m/s is outside its friendlies' speeds "
-                f"({c.speed_min_mps:.0f}-{c.speed_max_mps:.0f} m/s)"
-            )
-        return None
-
-    def _assign_slots(self, tracks: Tracks, ids: list[int]) -> None:
-        """Hand out the active windows' slots: in track order within a scan, to confirmed tracks (not
-        civil) that conform to a corridor, and to FRIENDLY (Mode 5) tracks inside its footprint; a
-        new track near where a holder's track ended inherits its slot (see the module docstring)."""
-        t = tracks.t
-        live = set(ids)
-        row = {tid: i for i, tid in enumerate(ids)}
-        for holders in self._slots.values():  # holders' last known positions
-            for h in holders:
-                if h[0] in row:
-                    h[1], h[2] = t, tracks.x[row[h[0]], :3].copy()
-        status = tracks.status.tolist()
-        first = self._first_seen
-        for tid in ids:
-            first.setdefault(tid, t)
-        for i, tid in enumerate(ids):
-            known = self.identity.get(tid)
-            if status[i] == 0 or known == Identity.CIVIL or known == Identity.HOSTILE:
-                continue
-            p, v = tracks.x[i, :3], tracks.x[i, 3:6]
-            for ci, c, wi, w, _d, inbound in self._active(t, p):
-                if w.friendlies == 0:
-                    continue
-                if known != Identity.FRIENDLY and self._conform(c, p, v, inbound) is not None:
-                    continue
-                key = (ci, wi)
-                if self._slot_of(key, tid, t, p, live) is None and len(self._slots[key]) < w.friendlies:
-                    self._slots[key].append([tid, t, p.copy()])
-
-    def _at_base_end(self, c: CorridorACM, p: np.ndarray) -> bool:
-        """Whether a track that ended at ``p`` ended at the corridor's recovery end (it landed)."""
-        return float(np.hypot(*(p[:2] - c.centreline[-1]))) <= max(c.width_m, BASE_END_M)
-
-    def _release(self, tid: int) -> None:
-        """A slot holder declared hostile (it left the corridor's rules) gives its slot back."""
-        for holders in self._slots.values():
-            holders[:] = [h for h in holders if h[0] != tid]
-
-    def _slot_of(self, key: tuple[int, int], tid: int, t: float, p: np.ndarray, live: set[int]) -> int | None:
-        """The slot (rank) track ``tid`` holds in window ``key``, inheriting a dead holder's if near it."""
-        holders = self._slots.setdefault(key, [])
-        for k, h in enumerate(holders):
-            if h[0] == tid:
-                return k
-        for k, h in enumerate(holders):
-            if (
-                h[0] not in live
-                and self._first_seen.get(tid, t) >= h[1] - SLOT_NEW_TRACK_S  # a track born as the holder's ended
-                and t - h[1] <= SLOT_HANDOVER_S
-                and float(np.linalg.norm(h[2][:2] - p[:2])) <= SLOT_HANDOVER_M
-            ):
-                h[0], h[1], h[2] = tid, t, p.copy()
-                return k
-        return None
-
-    def _corridor_rule(self, tracks: Tracks, i: int, tid: int, flags: list) -> tuple[bool, str]:
-        """(still hostile, what the airspace control measures said) for track row ``i``, which meets
-        every hostile criterion (see the module docstring)."""
-        t = tracks.t
-        p, v = tracks.x[i, :3], tracks.x[i, 3:6]
-        active = self._active(t, p)
-        if not active:
-            return True, "outside every active corridor"
-        notes = []
-        for ci, c, wi, w, _d, inbound in active:
-            when = f"window {w.label or wi} ({w.from_s:.0f}-{w.to_s:.0f} s)"
-            holders = self._slots.get((ci, wi), [])
-            slot = next((k for k, h in enumerate(holders) if h[0] == tid), None)
-            failed = self._conform(c, p, v, inbound, holding=slot is not None)
-            if failed is not None:
-                notes.append(failed)
-                continue
-            if w.friendlies == 0:
-                notes.append(f"in corridor {c.name} during {when}, but that window schedules no friendly")
-                continue
-            if slot is None:
-                live = set(tracks.id.tolist())
-                sure, unsure = [], []
-                for h in holders:
-                    if h[0] in live:
-                        (sure if self.identity.get(h[0]) == Identity.FRIENDLY else unsure).append(h[0])
-                    elif self._at_base_end(c, h[2]):
-                        sure.append(h[0])
-                    else:
-                        unsure.append(h[0])
-                if len(sure) >= w.friendlies:
-                    notes.append(
-                        f"in corridor {c.name} during {when}, but more tracks conform than the {w.friendlies} "
-                        f"friendly scheduled and every one is accounted for (Mode 5 or landed at the recovery "
-                        f"end: track {', '.join(str(k) for k in sure)})"
-                    )
-                    continue
-                held_by = ", ".join(str(k) for k in unsure)
-                note = (
-                    f"corridor conflict in {c.name} during its {when}: more tracks conform than the "
-                    f"{w.friendlies} friendly scheduled and the slot holder (track {held_by}) "
-                    "is not identified, so which is the friendly cannot be told: held, not declared hostile on "
-                    "kinematics alone (fail safe: never engage the friendly; the operator decides)"
-                )
-                if (tid, -1 - ci) not in self._held:
-                    self._held.add((tid, -1 - ci))
-                    payload = {"track": tid, "corridor": c.name, "window": w.label or wi, "holders": unsure}
-                    flags.append(("corridor_conflict", payload | {"reason": note}))
-                return False, note
-            speed = float(np.hypot(v[0], v[1]))
-            note = (
-                f"inside recovery corridor {c.name} during its {when}, heading inbound at {p[2]:.0f} m, "
-                f"{speed:.0f} m/s consistent with a scheduled friendly (slot {slot + 1} of {w.friendlies}, block "
-                f"{c.floor_m:.0f}-{c.ceiling_m:.0f} m): "
-                "not declared hostile on kinematics alone"
-            )
-            if (tid, ci) not in self._held:
-                self._held.add((tid, ci))
-                payload = {"track": tid, "corridor": c.name, "window": w.label or wi, "reason": note}
-                flags.append(("corridor_hold", payload))
-            return False, note
-        return True, "; ".join(notes)
-
     def _implausible(self, tid: int, icao: str, rcs: float) -> tuple[str, dict]:
         """The flag of a track correlated with an ADS-B aircraft but too small (RCS [m^2]) to be one."""
-        return (
-            "adsb_implausible",
-            {
-                "track": tid,
-                "icao24": icao,
-                "callsign": self.aircraft[icao].callsign,
-                "rcs_m2": round(float(rcs), 4),
-                "reason": "ADS-B identity on a target too small for an aircraft: possible spoofing; not civil",
-            },
+        return AdsbImplausible(
+            track=tid,
+            icao24=icao,
+            callsign=self.aircraft[icao].callsign,
+            rcs_m2=round(float(rcs), 4),
+            reason="ADS-B identity on a target too small for an aircraft: possible spoofing; not civil",
         )
 
-    def _unconfirmed(self, t: float) -> list[tuple[str, dict]]:
+    def _unconfirmed(self, t: float) -> list[Payload]:
         """Flag ADS-B aircraft inside radar coverage that no radar track has confirmed for a while."""
         flags = []
         if not self.radars:
@@ -514,15 +303,12 @@ class Identifier:
             if covered:
                 a.flagged = True
                 flags.append(
-                    (
-                        "adsb_unconfirmed",
-                        {
-                            "icao24": icao,
-                            "callsign": a.callsign,
-                            "position": np.round(a.pos, 1).tolist(),
-                            "reason": "ADS-B position inside radar coverage with no radar track for "
-                            f"{t - since:.0f} s: possible spoofing",
-                        },
+                    AdsbUnconfirmed(
+                        icao24=icao,
+                        callsign=a.callsign,
+                        position=np.round(a.pos, 1).tolist(),
+                        reason="ADS-B position inside radar coverage with no radar track for "
+                        f"{t - since:.0f} s: possible spoofing",
                     )
                 )
         return flags
@@ -539,19 +325,12 @@ class Identifier:
             self._streak = {}
             return result
         cand, d, cov = pairs
-        # the pairs' squared Mahalanobis distances, screened against the gate; where a distance is too
-        # close to the gate for the screen to say which side LAPACK's falls, LAPACK's decide
-        d2, sure = _screen(d, cov, ADSB_GATE)
-        if not sure:
-            d2 = _lapack_d2(d, cov)
+        d2 = _mahalanobis2(d, cov)
         # (candidate, aircraft) pairs within the gate
         matched = [(r, c) for r, row in enumerate(d2.tolist()) for c, v in enumerate(row) if v <= ADSB_GATE]
         if len({r for r, _ in matched}) < len(matched) or len({c for _, c in matched}) < len(matched):
-            # pairs compete for a track or an aircraft: matched one-to-one by least total distance
-            # (LAPACK's distances). (Otherwise the gated pairs are that matching: ungated pairs cost
-            # more than any sum of them.)
-            if sure:
-                d2 = _lapack_d2(d, cov)
+            # pairs compete for a track or an aircraft: matched one-to-one by least total distance.
+            # (Otherwise the gated pairs are that matching: ungated pairs cost more than any sum of them.)
             gated = d2 <= ADSB_GATE
             r, c = linear_sum_assignment(np.where(gated, d2, 1e6))
             keep = gated[r, c]
@@ -570,81 +349,10 @@ class Identifier:
         return result
 
 
-def _lapack_d2(d: np.ndarray, cov: np.ndarray) -> np.ndarray:
+def _mahalanobis2(d: np.ndarray, cov: np.ndarray) -> np.ndarray:
     """Squared Mahalanobis distances (K, A) of differences ``d`` (K, A, 3) under covariances ``cov``
-    (K, A, 3, 3): numpy's inverse (LAPACK) and einsum, the distances the correlation is defined by."""
+    (K, A, 3, 3): d' C^-1 d, with numpy's inverse (LAPACK)."""
     return np.einsum("nai,naij,naj->na", d, np.linalg.inv(cov), d)
-
-
-SCREEN_MARGIN = 1e4
-"""How many times the rounding-error bound a screened distance must be from the gate (:func:`_screen`)."""
-
-
-@njit(cache=True, error_model="numpy")  # a zero pivot gives inf or NaN, not an exception
-def _screen(d: np.ndarray, cov: np.ndarray, gate: float) -> tuple[np.ndarray, bool]:
-    """Squared Mahalanobis distances (K, A) of differences ``d`` (K, A, 3) under covariances ``cov``
-    (K, A, 3, 3), and whether every one is certainly on the same side of ``gate`` as
-    :func:`_lapack_d2`'s.
-
-    Compiled: numpy's inverse and einsum cost ~6 us a scan for one or two pairs (issue 8). Each
-    covariance is inverted here by Gaussian elimination with partial pivoting, as LAPACK does, though
-    not in its order of operations, so the distances may differ from LAPACK's in the last bits. Both
-    are backward stable: each differs from the exact distance by at most a small multiple of
-    ``eps * cond(C) * |d|^2 * |C^-1|`` (Frobenius norms, cond(C) = |C| |C^-1|). A distance within
-    ``SCREEN_MARGIN`` times that bound of the gate, or not finite (a singular or NaN covariance), is not
-    sure: the caller then takes LAPACK's, so the pairs gated are always LAPACK's."""
-    k, a = d.shape[0], d.shape[1]
-    d2 = np.empty((k, a))
-    lu = np.empty((3, 3))
-    inv = np.empty((3, 3))
-    eps = np.finfo(np.float64).eps
-    sure = True
-    for r in range(k):
-        for m in range(a):
-            c = cov[r, m]
-            for i in range(3):
-                for j in range(3):
-                    lu[i, j] = c[i, j]
-            perm = [0, 1, 2]
-            for col in range(3):  # LU factorisation, partial pivoting
-                p = col
-                for i in range(col + 1, 3):
-                    if abs(lu[i, col]) > abs(lu[p, col]):
-                        p = i
-                if p != col:
-                    for j in range(3):
-                        lu[col, j], lu[p, j] = lu[p, j], lu[col, j]
-                    perm[col], perm[p] = perm[p], perm[col]
-                for i in range(col + 1, 3):
-                    lu[i, col] /= lu[col, col]
-                    for j in range(col + 1, 3):
-                        lu[i, j] -= lu[i, col] * lu[col, j]
-            for e in range(3):  # column e of the inverse: solve L U x = P e_e
-                y = np.zeros(3)
-                for i in range(3):
-                    s = 1.0 if perm[i] == e else 0.0
-                    for j in range(i):
-                        s -= lu[i, j] * y[j]
-                    y[i] = s
-                for i in range(2, -1, -1):
-                    s = y[i]
-                    for j in range(i + 1, 3):
-                        s -= lu[i, j] * inv[j, e]
-                    inv[i, e] = s / lu[i, i]
-            q = 0.0
-            norm_c = 0.0
-            norm_inv = 0.0
-            for i in range(3):
-                for j in range(3):
-                    q += d[r, m, i] * inv[i, j] * d[r, m, j]
-                    norm_c += c[i, j] * c[i, j]
-                    norm_inv += inv[i, j] * inv[i, j]
-            dd = d[r, m, 0] * d[r, m, 0] + d[r, m, 1] * d[r, m, 1] + d[r, m, 2] * d[r, m, 2]
-            bound = SCREEN_MARGIN * eps * np.sqrt(norm_c) * norm_inv * dd
-            if not (np.isfinite(q) and np.isfinite(bound) and abs(q - gate) > bound):
-                sure = False
-            d2[r, m] = q
-    return d2, sure
 
 
 def _near_adsb(tracks: Tracks, apos: np.ndarray) -> np.ndarray:
@@ -656,37 +364,16 @@ def _near_adsb(tracks: Tracks, apos: np.ndarray) -> np.ndarray:
     return (d < NEAR_ADSB_M).any(axis=1)
 
 
-@njit(cache=True)
 def _pairs(
     x: np.ndarray, P: np.ndarray, updates: np.ndarray, apos: np.ndarray, asig: np.ndarray, baro2: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The track-aircraft pairs of :meth:`Identifier._correlate`: the candidate tracks (K,) (2 plots or
     more), their position differences from the aircraft (K, A, 3) [m] and the pairs' position
     covariances (K, A, 3, 3) [m^2], the track's plus the aircraft's (``asig`` (A,) [m] horizontally,
-    ``baro2`` [m^2] vertically).
-
-    Compiled: a scan has a few candidates and aircraft, for which the array formulation
-    (``x[cand, None, :3] - apos`` and ``P[cand, None, :3, :3]`` plus a diagonal, five array
-    operations) costs several times this one call. The same operations, so the same values to the
-    last bit (tested)."""
-    k = 0
-    for u in updates:
-        if u >= 2:
-            k += 1
+    ``baro2`` [m^2] vertically)."""
+    cand = np.flatnonzero(updates >= 2)
     a = apos.shape[0]
-    cand = np.empty(k, dtype=np.int64)
-    d = np.empty((k, a, 3))
-    cov = np.empty((k, a, 3, 3))
-    n = 0
-    for r in range(updates.size):
-        if updates[r] < 2:
-            continue
-        cand[n] = r
-        for m in range(a):
-            err = (asig[m] * asig[m], asig[m] * asig[m], baro2)
-            for i in range(3):
-                d[n, m, i] = x[r, i] - apos[m, i]
-                for j in range(3):
-                    cov[n, m, i, j] = P[r, i, j] + (err[i] if i == j else 0.0)
-        n += 1
-    return cand, d, cov
+    err = np.zeros((a, 3, 3))
+    err[:, 0, 0] = err[:, 1, 1] = asig * asig
+    err[:, 2, 2] = baro2
+    return cand, x[cand, :3][:, None, :] - apos, P[cand, :3, :3][:, None] + err

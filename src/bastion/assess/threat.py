@@ -28,7 +28,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import shapely
-from numba import njit
 from scipy.special import ndtr
 
 from bastion.assess.types import TrackClass
@@ -92,57 +91,21 @@ class _ZoneSet:
 def _fractions(center: np.ndarray, cov: np.ndarray, geometry: np.ndarray) -> np.ndarray:
     """:func:`zone_fractions` for an array of zone polygons (Z,).
 
-    The sample points are laid out by a compiled loop (:func:`_sample_points`, the operations of
-    ``center[:, None, :] + np.einsum("nij,sj->nsi", L, samples)``, equal to the last bit), which also
-    marks the points within each zone's bounding box: only those can be in the zone, and only those
-    go to GEOS (a few per cent of them: the GEOS calls for every point and zone cost ~0.8 ms a scan
-    with debris falling, issue 8). The same hits, so the same fractions."""
+    Only the sample points within a zone's bounding box can be in the zone, and only those go to GEOS
+    (a few per cent of them: the GEOS calls for every point and zone cost ~0.8 ms a scan with debris
+    falling, issue 8). The same hits, so the same fractions."""
     L = np.linalg.cholesky(cov + np.eye(2) * 1e-6)
     n, m = center.shape[0], _STD_SAMPLES.shape[0]
-    east, north = np.empty(n * m), np.empty(n * m)
-    near = np.empty((geometry.size, n * m), dtype=bool)
-    _sample_points(center, L, _STD_SAMPLES, shapely.bounds(geometry), east, north, near)
-    hits = np.zeros(near.shape, dtype=bool)  # (Z, n S)
+    points = center[:, None, :] + np.einsum("nij,sj->nsi", L, _STD_SAMPLES)  # (n, S, 2)
+    east, north = points[..., 0].ravel(), points[..., 1].ravel()
+    box = shapely.bounds(geometry)[:, :, None]  # (Z, 4, 1): min east, min north, max east, max north
+    near = (box[:, 0] <= east) & (east <= box[:, 2]) & (box[:, 1] <= north) & (north <= box[:, 3])  # (Z, n S)
+    hits = np.zeros(near.shape, dtype=bool)
     for z in range(geometry.size):
         candidates = near[z].nonzero()[0]
         if candidates.size:
             hits[z, candidates] = shapely.intersects_xy(geometry[z], east[candidates], north[candidates])
     return hits.reshape(geometry.size, n, m).mean(axis=2).T
-
-
-@njit(cache=True)
-def _sample_points(
-    center: np.ndarray,
-    L: np.ndarray,
-    samples: np.ndarray,
-    bounds: np.ndarray,
-    east: np.ndarray,
-    north: np.ndarray,
-    near: np.ndarray,
-) -> None:
-    """The sample points (n S,) of Gaussians (centres (n, 2), Cholesky factors ``L`` (n, 2, 2)) at the
-    standard normal ``samples`` (S, 2) into ``east`` and ``north``, and whether each lies within each
-    of the boxes ``bounds`` (Z, 4: min east, min north, max east, max north) into ``near`` (Z, n S).
-
-    numpy's ``einsum("nij,sj->nsi")`` sums each point's two products into an accumulator that starts
-    at zero, ``(0 + L_i0 s_0) + L_i1 s_1`` (which makes a -0 sum +0); the same here (tested bit for bit).
-    No fast-math: IEEE operations only."""
-    m = samples.shape[0]
-    for k in range(center.shape[0]):
-        for s in range(m):
-            e = 0.0
-            e += L[k, 0, 0] * samples[s, 0]
-            e += L[k, 0, 1] * samples[s, 1]
-            nn = 0.0
-            nn += L[k, 1, 0] * samples[s, 0]
-            nn += L[k, 1, 1] * samples[s, 1]
-            e = center[k, 0] + e
-            nn = center[k, 1] + nn
-            j = k * m + s
-            east[j] = e
-            north[j] = nn
-            for z in range(bounds.shape[0]):
-                near[z, j] = bounds[z, 0] <= e <= bounds[z, 2] and bounds[z, 1] <= nn <= bounds[z, 3]
 
 
 _ZONE_SETS: dict[tuple[int, ...], _ZoneSet] = {}

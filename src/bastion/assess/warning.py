@@ -10,7 +10,8 @@ confirm, C2, radio to the speaker heads): the time people have once they hear it
 All-clears. A drone's (or an unclassified threat's) warning ends when the threat is assessed
 destroyed, has fallen or its track is lost, or when it has not threatened the zone for
 ``clear_after_s`` seconds. A ballistic round's warning (its track classified BALLISTIC at some
-scan) holds until its predicted impact time plus ``hold_margin_s``: track loss says nothing about a
+scan) holds until its latest predicted impact time (wherever the track now predicts it to fall: an
+early prediction for this zone may be seconds short) plus ``hold_margin_s``: track loss says nothing about a
 round (it may drop below the radar's mask, or the tracker may lose it) and "fallen" is what every
 round does on its descending leg. It ends early only while its track is still held and has
 predicted impact elsewhere for ``clear_after_s`` seconds. Assessed destroyed, it ends once the
@@ -27,6 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bastion.assess.types import Identity, ThreatPicture, TrackClass
+from bastion.event_types import AllClear, Payload, ZoneWarning
 from bastion.scenario.catalogue import SIREN_CHAIN_LATENCY_S
 from bastion.scenario.compiled import ZoneArea
 
@@ -90,7 +92,7 @@ class WarningBoard:
         updates: np.ndarray,
         heights: np.ndarray | None = None,
         debris_from: dict[int, tuple[float, float]] | None = None,
-    ) -> list[tuple[str, dict]]:
+    ) -> list[Payload]:
         """Warnings and all-clears for this scan; ``ended`` maps track ids to why they ended,
         ``updates`` is each track's number of plots, ``heights`` each track's height [m] (None: not
         known), ``debris_from`` the (time [s], height [m]) from which a destroyed round's debris
@@ -98,7 +100,7 @@ class WarningBoard:
 
         Plain Python over the few threat tracks and zones: a scan has a handful of each, for which
         whole-array operations cost more than the loop (issue 8)."""
-        events: list[tuple[str, dict]] = []
+        events: list[Payload] = []
         t = picture.t
         klass = picture.klass.tolist()
         for i in self._threats(picture, updates):
@@ -110,6 +112,12 @@ class WarningBoard:
             if tid in ended:
                 continue
             ballistic = tid in self.ballistic
+            if ballistic:  # a round's warnings hold until its latest predicted impact, wherever it now falls
+                t_now = float(picture.impact_time[i])
+                if math.isfinite(t_now):
+                    for w in self.active.values():
+                        if w.track == tid and t_now > w.impact_time:
+                            w.impact_time = t_now
             p_zone, t_zone = picture.p_zone[i].tolist(), picture.t_zone[i].tolist()
             for z, (p, t_hit, warned) in enumerate(zip(p_zone, t_zone, self._warned, strict=True)):
                 tti = t_hit - t
@@ -124,22 +132,19 @@ class WarningBoard:
                 self.active[key] = ActiveWarning(z, tid, t, t_hit, t, ballistic)
                 zone = self.zones[z]
                 events.append(
-                    (
-                        "warning",
-                        {
-                            "zone": zone.name,
-                            "zone_kind": zone.kind,
-                            "track": tid,
-                            "identity": Identity(picture.identity[i]).name.lower(),
-                            "warning_time_s": round(tti - self.latency_s, 2),
-                            "issued_time_to_impact_s": round(tti, 2),
-                            "heard_at": round(t + self.latency_s, 2),
-                            "latency_s": self.latency_s,
-                            "ballistic": ballistic,
-                            "impact_time": round(t_hit, 2),
-                            "impact_point": [round(float(c), 1) for c in picture.impact_point[i]],
-                            "p_reach": round(p, 3),
-                        },
+                    ZoneWarning(
+                        zone=zone.name,
+                        zone_kind=zone.kind,
+                        track=tid,
+                        identity=Identity(picture.identity[i]).name.lower(),
+                        warning_time_s=round(tti - self.latency_s, 2),
+                        issued_time_to_impact_s=round(tti, 2),
+                        heard_at=round(t + self.latency_s, 2),
+                        latency_s=self.latency_s,
+                        ballistic=ballistic,
+                        impact_time=round(t_hit, 2),
+                        impact_point=[round(float(c), 1) for c in picture.impact_point[i]],
+                        p_reach=round(p, 3),
                     )
                 )
         live = None
@@ -165,15 +170,6 @@ class WarningBoard:
                 reason = "no longer threatened"
             if reason is not None:
                 del self.active[key]
-                events.append(
-                    (
-                        "all_clear",
-                        {
-                            "zone": self.zones[w.zone].name,
-                            "track": w.track,
-                            "reason": reason,
-                            "duration_s": round(t - w.issued, 2),
-                        },
-                    )
-                )
+                zone = self.zones[w.zone].name
+                events.append(AllClear(zone=zone, track=w.track, reason=reason, duration_s=round(t - w.issued, 2)))
         return events

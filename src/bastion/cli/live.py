@@ -355,6 +355,7 @@ def export(
     """Export a recorded run: tracks, impact ellipses, warnings, engagements, debris."""
     from bastion.cli.extras import need
     from bastion.cli.main import console, fail
+    from bastion.event_types import EventSchemaError
     from bastion.report.exports import FORMATS, ExportError, export_run
     from bastion.store import find_run
 
@@ -369,6 +370,6 @@ def export(
         fail(str(exc))
     try:
         counts = export_run(db, run_id, fmt, out)
-    except ExportError as exc:
+    except (ExportError, EventSchemaError) as exc:  # (EventSchemaError: a run this bastion cannot read)
         fail(str(exc))
     console.print(f"wrote {out} ({', '.join(f'{v} {k}' for k, v in counts.items())})")

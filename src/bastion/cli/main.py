@@ -221,6 +221,7 @@ def replay(
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object per event")] = False,
 ) -> None:
     """Print a recorded run's timeline."""
+    from bastion.event_types import EventSchemaError
     from bastion.report.describe import QUIET, describe
     from bastion.store import EventStore, find_run
 
@@ -233,16 +234,20 @@ def replay(
         info = next(r for r in store.runs() if r.run_id == run_id)
         if info.last_t is None:  # nothing at all to show: say so, not a silent success
             fail(f"{db}: {info.unfinished_note() or f'run {run_id} holds no events'}", code=1)
-        for e in store.events(run_id, wanted):
-            if wanted is None and not all_events and e.kind in QUIET:
-                continue
-            if as_json:
-                print(json.dumps({"seq": e.seq, "t": e.t, "kind": e.kind, "source": e.source, "payload": e.payload}))
-            else:
-                colour = {"world": "dim", "decision": "cyan", "operator": "yellow", "sensor": "blue"}.get(
-                    e.source, "white"
-                )
-                console.print(f"[{colour}]{e.t:8.2f}  {e.source:<8} {e.kind:<22}[/] {describe(e)}", highlight=False)
+        try:
+            for e in store.events(run_id, wanted):
+                if wanted is None and not all_events and e.kind in QUIET:
+                    continue
+                if as_json:
+                    line = {"seq": e.seq, "t": e.t, "kind": e.kind, "source": e.source, "payload": e.payload.to_dict()}
+                    print(json.dumps(line))
+                else:
+                    colour = {"world": "dim", "decision": "cyan", "operator": "yellow", "sensor": "blue"}.get(
+                        e.source, "white"
+                    )
+                    console.print(f"[{colour}]{e.t:8.2f}  {e.source:<8} {e.kind:<22}[/] {describe(e)}", highlight=False)
+        except EventSchemaError as exc:  # a run this bastion cannot read
+            fail(str(exc))
     note = info.unfinished_note()
     if note:
         err.print(f"[bold yellow]warning:[/] {note}", highlight=False, soft_wrap=True)
@@ -258,6 +263,7 @@ def report(
     from bastion.cli.extras import need
 
     need("report", "bastion report")
+    from bastion.event_types import EventSchemaError
     from bastion.report.html import write_report
     from bastion.store import find_run
 
@@ -272,7 +278,10 @@ def report(
     note = info.unfinished_note()
     if note:
         err.print(f"[bold yellow]warning:[/] {note} (the report says so)", highlight=False, soft_wrap=True)
-    console.print(f"wrote {write_report(db, run_id, out)}")
+    try:
+        console.print(f"wrote {write_report(db, run_id, out)}")
+    except EventSchemaError as exc:  # a run this bastion cannot read
+        fail(str(exc))
 
 
 # Command groups living in their own modules: each defines ``register(app)``. A module that does

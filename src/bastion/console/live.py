@@ -221,12 +221,12 @@ class ConsoleOperator:
         if now != was and self._on_pending_change:
             self._on_pending_change(now)
 
-    def observe(self, kind: str, payload: dict) -> None:
-        """Follow the engine's events: requests raised, answered or lapsed."""
+    def observe(self, kind: str, payload) -> None:
+        """Follow the engine's events (kind, typed payload): requests raised, answered or lapsed."""
         if kind == "authorisation_request":
-            self._open(PendingRequest(int(payload["request"]), int(payload["track"]), str(payload["gun"]), 0.0))
+            self._open(PendingRequest(int(payload.request), int(payload.track), str(payload.gun), 0.0))
         elif kind in ("authorisation", "authorisation_timeout", "authorisation_ignored"):
-            self._close(int(payload["request"]))
+            self._close(int(payload.request))
 
     # -- web side -------------------------------------------------------------------------------------
     def pending(self) -> list[int]:
@@ -305,7 +305,7 @@ class LiveRun:
         for e in batch:
             self.operator.observe(e.kind, e.payload)
             if e.kind == "weapons_control":
-                self.weapons_control = e.payload.get("to", self.weapons_control)
+                self.weapons_control = e.payload.to
             v = to_view(e.seq, e.t, e.kind, e.source, e.payload, self.defence)
             if v is not None:
                 self.picture.append(v)

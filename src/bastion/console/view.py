@@ -17,11 +17,13 @@ from __future__ import annotations
 import json
 import threading
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import shapely
 
+from bastion.event_types import Payload
 from bastion.scenario.compiled import Defence
 
 # Truth-side kinds a trainer observes, with the payload keys that may be shown. Everything else
@@ -52,138 +54,146 @@ RING_RCS_M2 = 0.05
 
 @dataclass(frozen=True)
 class ViewEvent:
-    """An event as the console shows it: ``fragment`` is its JSON object, serialised once."""
+    """An event as the console shows it: ``shown`` is its payload as the browser gets it (the
+    payload's JSON object; of a truth event, only the keys a trainer observes), ``fragment`` its
+    JSON message, serialised once."""
 
     seq: int
     t: float
     kind: str
     source: str
-    payload: dict
+    shown: dict
     text: str
     level: str
     fragment: str
 
 
-def to_view(seq: int, t: float, kind: str, source: str, payload: dict, defence: Defence) -> ViewEvent | None:
-    """The operator's view of one event, or None when the console must not show it."""
+def to_view(seq: int, t: float, kind: str, source: str, payload: Payload, defence: Defence) -> ViewEvent | None:
+    """The operator's view of one event (its typed payload), or None when the console must not show it."""
+    guns = [g.name for g in defence.guns]
     if source == "world":
         keys = OBSERVED_KEYS.get(kind)
         if keys is None:
             return None
-        payload = {k: payload[k] for k in keys if k in payload}
-        if "gun" in payload and isinstance(payload["gun"], int) and 0 <= payload["gun"] < len(defence.guns):
-            payload["gun"] = defence.guns[payload["gun"]].name
+        full = payload.to_dict()
+        shown = {k: full[k] for k in keys if k in full}
+        gun = shown.get("gun")
+        if isinstance(gun, int) and 0 <= gun < len(guns):  # a mount is known to the defenders by name
+            shown["gun"] = guns[gun]
         source = "observed"
     elif kind in HIDDEN:
         return None
-    text, level = describe(kind, payload)
-    body = {"seq": seq, "t": t, "kind": kind, "source": source, "p": payload}
-    if kind not in PER_SCAN and not (kind in LOGGED_IN_ZONES_ONLY and not payload.get("zone")):
+    else:
+        shown = payload.to_dict()
+    text, level = describe(payload, guns)
+    body = {"seq": seq, "t": t, "kind": kind, "source": source, "p": shown}
+    if kind not in PER_SCAN and not (kind in LOGGED_IN_ZONES_ONLY and not shown.get("zone")):
         body["text"] = text
         body["level"] = level
     fragment = json.dumps(body, separators=(",", ":"), default=_default, allow_nan=False)
-    return ViewEvent(seq, t, kind, source, payload, text, level, fragment)
+    return ViewEvent(seq, t, kind, source, shown, text, level, fragment)
 
 
 def _xy(p) -> str:
     return f"({p[0] / 1000:.2f}, {p[1] / 1000:.2f}) km" if p else "(?)"
 
 
-def describe(kind: str, p: dict) -> tuple[str, str]:
-    """One log line for an event and its level: alert, action, good or info."""
-    g = p.get
+def describe(p: Payload, guns: Sequence[str] = ()) -> tuple[str, str]:
+    """One log line for an event (its typed payload) and its level: alert, action, good or info.
+    ``guns``: the gun names, for the truth events that give a gun's index."""
+    kind = p.KIND
+
+    def gun_name(g) -> str:
+        return guns[g] if isinstance(g, int) and 0 <= g < len(guns) else str(g)
+
     if kind == "warning":
-        tti = g("warning_time_s")
-        return f"WARNING {g('zone')}: track {g('track')} ({g('identity')}), impact in {tti:.0f} s", "alert"
+        return f"WARNING {p.zone}: track {p.track} ({p.identity}), impact in {p.warning_time_s:.0f} s", "alert"
     if kind == "all_clear":
-        return f"ALL CLEAR {g('zone')} (track {g('track')}: {g('reason')})", "good"
+        return f"ALL CLEAR {p.zone} (track {p.track}: {p.reason})", "good"
     if kind == "authorisation_request":
-        tti = g("time_to_impact_s")
+        tti = p.time_to_impact_s
         return (
-            f"AUTHORISATION REQUESTED #{g('request')}: {g('gun')} on track {g('track')}, Pk {g('pk')}, "
+            f"AUTHORISATION REQUESTED #{p.request}: {p.gun} on track {p.track}, Pk {p.pk}, "
             f"{'impact in ' + format(tti, '.0f') + ' s' if tti is not None else 'no impact predicted'}"
-            f"{' on ' + g('zone') if g('zone') else ''}",
+            f"{' on ' + p.zone if p.zone else ''}",
             "alert",
         )
     if kind == "authorisation":
-        verdict = "APPROVED" if g("approved") else "DENIED"
-        who = f"#{g('request')} by {g('user')}"
-        return f"{verdict} {who}: {g('gun')} on track {g('track')} ({g('latency_s')} s)", "action"
+        verdict = "APPROVED" if p.approved else "DENIED"
+        who = f"#{p.request} by {p.user}"
+        return f"{verdict} {who}: {p.gun} on track {p.track} ({p.latency_s} s)", "action"
     if kind == "authorisation_timeout":
-        return f"REQUEST #{g('request')} LAPSED: track {g('track')} not fired ({g('gun')})", "alert"
+        return f"REQUEST #{p.request} LAPSED: track {p.track} not fired ({p.gun})", "alert"
     if kind == "authorisation_ignored":
-        return f"answer to request #{g('request')} by {g('user')} ignored: {g('reason')}", "info"
+        return f"answer to request #{p.request} by {p.user} ignored: {p.reason}", "info"
     if kind == "weapons_control":
-        return f"WEAPONS {str(g('to')).upper()} (was {g('from')}) set by {g('user')}", "action"
+        return f"WEAPONS {str(p.to).upper()} (was {p.from_}) set by {p.user}", "action"
     if kind == "fire_order":
-        return (
-            f"FIRE {g('gun')} at track {g('track')}: {g('rounds')} rds, range {g('range_m'):.0f} m, Pk {g('pk')}",
-            "action",
-        )
+        return f"FIRE {p.gun} at track {p.track}: {p.rounds} rds, range {p.range_m:.0f} m, Pk {p.pk}", "action"
     if kind == "fire_control_loop":
         return (
-            f"{g('gun')}'s fire-control radar closed the loop on order {g('order')}: {g('misses_measured')} misses "
-            f"measured, {g('aim_updates')} aim corrections, residual bias {g('bias_mrad')} mrad",
+            f"{p.gun}'s fire-control radar closed the loop on order {p.order}: {p.misses_measured} misses "
+            f"measured, {p.aim_updates} aim corrections, residual bias {p.bias_mrad} mrad",
             "info",
         )
     if kind == "kill_assessment":
-        if g("destroyed"):
-            return f"track {g('track')} assessed DESTROYED ({g('reason')})", "good"
-        return f"track {g('track')} survived {g('gun')}'s burst ({g('reason')})", "info"
+        if p.destroyed:
+            return f"track {p.track} assessed DESTROYED ({p.reason})", "good"
+        return f"track {p.track} survived {p.gun}'s burst ({p.reason})", "info"
     if kind == "identification":
-        extra = f" {g('callsign')}" if g("callsign") else ""
-        return f"track {g('track')}: {g('from')} -> {str(g('to')).upper()}{extra} ({g('reason')})", (
-            "alert" if g("to") == "hostile" else "info"
+        extra = f" {p.callsign}" if p.callsign else ""
+        return f"track {p.track}: {p.from_} -> {str(p.to).upper()}{extra} ({p.reason})", (
+            "alert" if p.to == "hostile" else "info"
         )
     if kind == "threat":
-        tti = g("time_to_impact_s")
+        tti = p.time_to_impact_s
         return (
-            f"THREAT track {g('track')} ({g('class')}) toward {g('zone') or 'open ground'}"
-            f"{', impact in ' + format(tti, '.0f') + ' s' if tti is not None else ''}, value {g('threat_value')}",
+            f"THREAT track {p.track} ({p.klass}) toward {p.zone or 'open ground'}"
+            f"{', impact in ' + format(tti, '.0f') + ' s' if tti is not None else ''}, value {p.threat_value}",
             "alert",
         )
     if kind in ("engagement_refused", "hold_fire", "cannot_engage"):
-        return f"{kind.replace('_', ' ')}: track {g('track')} — {g('reason')}", "info"
+        return f"{kind.replace('_', ' ')}: track {p.track} — {p.reason}", "info"
     if kind == "threat_ignored":
-        return f"track {g('track')} not engaged: {g('reason')}", "info"
+        return f"track {p.track} not engaged: {p.reason}", "info"
     if kind == "track_confirmed":
-        return f"track {g('track')} confirmed at {_xy(g('position'))}", "info"
+        return f"track {p.track} confirmed at {_xy(p.position)}", "info"
+    if kind == "bird":
+        return f"track {p.track} classified BIRD (P {p.p_bird} over {p.looks} looks): not a threat", "info"
     if kind == "track_deleted":
-        return f"track {g('track')} dropped ({g('reason')})", "info"
+        return f"track {p.track} dropped ({p.reason})", "info"
     if kind == "kill":
-        return f"OBSERVED: target destroyed at {_xy(g('position'))}, height {g('position', [0, 0, 0])[2]:.0f} m", "good"
+        return f"OBSERVED: target destroyed at {_xy(p.position)}, height {p.position[2]:.0f} m", "good"
     if kind == "debris_impact":
-        return f"observed: debris ({g('piece')}) fell at {_xy(g('position'))} in {g('zone') or 'open ground'}", "info"
+        return f"observed: debris ({p.piece}) fell at {_xy(p.position)} in {p.zone or 'open ground'}", "info"
     if kind == "fall_of_shot":
-        what = "dud round" if g("dud") else "round"
-        return f"observed: {what} fell in {g('zone') or 'open ground'}", "alert" if g("zone") else "info"
+        what = "dud round" if p.dud else "round"
+        return f"observed: {what} fell in {p.zone or 'open ground'}", "alert" if p.zone else "info"
     if kind == "detonation":
-        dmg = ", ".join(g("damaged") or []) or "no zone damaged"
-        return f"observed: detonation ({g('how')}) at {_xy(g('position'))}: {dmg}", "alert" if g("damaged") else "info"
+        dmg = ", ".join(p.damaged or []) or "no zone damaged"
+        return f"observed: detonation ({p.how}) at {_xy(p.position)}: {dmg}", "alert" if p.damaged else "info"
     if kind == "leak":
-        return f"OBSERVED IMPACT in {g('zone') or 'reach of a defended zone'} at {_xy(g('position'))}", "alert"
+        return f"OBSERVED IMPACT in {p.zone or 'reach of a defended zone'} at {_xy(p.position)}", "alert"
     if kind == "impact_open_ground":
-        return f"observed: impact in open ground at {_xy(g('position'))}", "info"
+        return f"observed: impact in open ground at {_xy(p.position)}", "info"
     if kind == "damage":
-        return f"DAMAGE: {g('zone')} ({g('kind')}), {g('distance_m')} m from the {g('how')} detonation", "alert"
+        return f"DAMAGE: {p.zone} ({p.kind}), {p.distance_m} m from the {p.how} detonation", "alert"
     if kind == "civil_hit":
-        return f"CIVIL AIRCRAFT {g('icao24')} HIT", "alert"
+        return f"CIVIL AIRCRAFT {p.icao24} HIT", "alert"
     if kind == "gun_fired":
-        return f"{g('gun')} fired {g('rounds')} rounds ({g('ammunition_left')} left)", "action"
+        return f"{gun_name(p.gun)} fired {p.rounds} rounds ({p.ammunition_left} left)", "action"
     if kind == "burst_complete":
-        return f"{g('gun')} burst complete ({g('fired')} rounds)", "info"
+        return f"{gun_name(p.gun)} burst complete ({p.fired} rounds)", "info"
     if kind == "run_start":
-        return f"night begins: {g('scenario')} at {g('site')}, seed {g('seed')}, weapons {g('weapons_control')}", "info"
+        return f"night begins: {p.scenario} at {p.site}, seed {p.seed}, weapons {p.weapons_control}", "info"
     if kind == "run_end":
         return "night ends", "info"
-    if kind == "console":
-        return str(g("text", "")), str(g("level", "info"))
     if kind == "detections":
-        return f"{g('n')} plots", "info"
+        return f"{p.n} plots", "info"
     if kind == "tracks":
-        return f"{len(g('id', []))} tracks", "info"
-    scalars = ", ".join(f"{a}={b}" for a, b in p.items() if not isinstance(b, list | dict))
-    return f"{kind}: {scalars}"[:240], "info"  # a kind this module does not know yet
+        return f"{len(p.id)} tracks", "info"
+    scalars = ", ".join(f"{a}={b}" for a, b in p.to_dict().items() if not isinstance(b, list | dict))
+    return f"{kind}: {scalars}"[:240], "info"  # a kind this module does not describe yet
 
 
 def _default(o):
@@ -298,9 +308,9 @@ class PictureLog:
             self.t = max(self.t, ev.t)
             if ev.kind == "tracks":
                 self._last_tracks = ev
-                self._trails.append((ev.t, ev.payload.get("id", []), ev.payload.get("position", [])))
+                self._trails.append((ev.t, ev.shown["id"], ev.shown["position"]))
             elif ev.kind == "detections":
-                self._last_plots[ev.payload.get("sensor", 0)] = ev
+                self._last_plots[ev.shown["sensor"]] = ev
             else:
                 self._events.append(ev)
                 if ev.kind in ("run_start", "weapons_control"):
@@ -321,7 +331,7 @@ class PictureLog:
                 for tid, pos in zip(ids, positions, strict=False):
                     trails.setdefault(tid, []).append([t, pos[0], pos[1]])
             seq, t = self.last_seq, self.t
-        live = set(self._last_tracks.payload.get("id", [])) if self._last_tracks is not None else set()
+        live = set(self._last_tracks.shown["id"]) if self._last_tracks is not None else set()
         trails = {k: v for k, v in trails.items() if k in live}
         head = {"type": "snapshot", "seq": seq, "t": t, "trails": trails, **(extra or {})}
         body = json.dumps(head, separators=(",", ":"), default=_default, allow_nan=False)

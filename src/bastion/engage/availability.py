@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bastion.event_types import GunAvailable, GunUnavailable, Payload, Reassigned
+
 # the reasons of "hold_fire" events caused by a fault (the summary counts them)
 GUN_HOLD = "gun unavailable"
 SENSOR_HOLD = "sensor outage"
 FAULT_HOLDS = (GUN_HOLD, SENSOR_HOLD)
 
-Event = tuple[str, dict]
+Event = Payload
 
 
 class GunAvailability:
@@ -38,7 +40,7 @@ class GunAvailability:
             return looking, []
         self.up[gun], self.reason[gun] = available, "" if available else reason
         if available:
-            return looking, [("gun_available", {"gun": name, "reason": "mount reports ready"})]
+            return looking, [GunAvailable(gun=name, reason="mount reports ready")]
         still, cut = [], []
         for e in looking:
             if e.gun == gun and (t is None or e.order.t_end >= t):  # the burst did not finish: the target is free again
@@ -46,7 +48,7 @@ class GunAvailability:
                 cut.append(e.track)
             else:
                 still.append(e)
-        return still, [("gun_unavailable", {"gun": name, "reason": reason, "engagements_cut_short": sorted(set(cut))})]
+        return still, [GunUnavailable(gun=name, reason=reason, engagements_cut_short=sorted(set(cut)))]
 
     def usable(self) -> list[bool]:
         return self.up
@@ -62,13 +64,7 @@ class GunAvailability:
         if was is None or was[0] == gun:
             return []
         return [
-            (
-                "reassigned",
-                {
-                    "track": track,
-                    "from": self.names[was[0]],
-                    "to": self.names[gun],
-                    "reason": f"{self.names[was[0]]} {was[1]}",
-                },
+            Reassigned(
+                track=track, from_=self.names[was[0]], to=self.names[gun], reason=f"{self.names[was[0]]} {was[1]}"
             )
         ]

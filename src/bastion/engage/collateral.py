@@ -67,7 +67,7 @@ def intact_rounds_in_zones(
     """Expected number of intact (dud) rounds landing in each zone (Z,) for a burst's aim knots.
 
     The footprints' sample points are laid out by a compiled loop
-    (:func:`bastion.engage.kernels.footprint_points`, the same operations as the array formulas)."""
+    (:func:`bastion.engage.kernels.footprint_points`; its numpy reference beside it)."""
     if not zones:
         return np.zeros(0)
     gt = gun.type

@@ -29,6 +29,7 @@ import numpy as np
 
 from bastion.engage.kernels import lead_solution
 from bastion.engage.safety import mount_violations
+from bastion.event_types import FireControlLoop
 from bastion.orders import AimUpdate, FireOrder
 from bastion.physics.ballistics import Air, DragFunction, drag_factor_from_bc
 from bastion.physics.firing_table import FiringTable
@@ -205,26 +206,34 @@ def tracked_aim_sigma(rate_hz: float, sigma_m: float, q: float, ahead_s: float) 
     """Steady-state error [m] per axis of a constant-velocity Kalman filter's position predicted
     ``ahead_s`` [s] past an update, for position measurements of noise ``sigma_m`` [m] at
     ``rate_hz`` and white-noise acceleration ``q`` [m^2/s^3] (Bar-Shalom, Li & Kirubarajan 2001,
-    §6.2.2 and §5.2.5: the steady state is the discrete algebraic Riccati equation's solution,
-    scipy's ``solve_discrete_are``). Cached on values rounded to 1 %."""
+    §6.2.2 and §5.2.5: the steady state is the discrete algebraic Riccati equation's fixed point,
+    reached here by iterating the filter's covariance recursion; tested against scipy's
+    ``solve_discrete_are``). Cached on values rounded to 1 %."""
     return _tracked_aim_sigma(float(rate_hz), float(f"{sigma_m:.2g}"), float(q), round(float(ahead_s), 2))
 
 
 @lru_cache(maxsize=4096)
 def _tracked_aim_sigma(rate_hz: float, sigma_m: float, q: float, ahead_s: float) -> float:
-    from scipy.linalg import solve_discrete_are
-
     T = 1.0 / rate_hz
-    F = np.array([[1.0, T], [0.0, 1.0]])
-    Q = q * np.array([[T**3 / 3.0, T**2 / 2.0], [T**2 / 2.0, T]])
-    H = np.array([[1.0, 0.0]])
-    R = np.array([[max(sigma_m, 1e-6) ** 2]])
-    P_pred = solve_discrete_are(F.T, H.T, Q, R)  # the prior covariance of the steady state
-    K = P_pred @ H.T / (P_pred[0, 0] + R[0, 0])
-    P_post = (np.eye(2) - K @ H) @ P_pred
-    Fa = np.array([[1.0, ahead_s], [0.0, 1.0]])
-    Qa = q * np.array([[ahead_s**3 / 3.0, ahead_s**2 / 2.0], [ahead_s**2 / 2.0, ahead_s]])
-    return float(math.sqrt((Fa @ P_post @ Fa.T + Qa)[0, 0]))
+    r = max(sigma_m, 1e-6) ** 2
+    q11, q12, q22 = q * T**3 / 3.0, q * T**2 / 2.0, q * T
+    p11, p12, p22 = r, 0.0, r  # any positive start converges to the same fixed point
+    for _ in range(10_000):
+        # update with a position measurement, then predict one period (plain floats: a 2 x 2 recursion)
+        s = p11 + r
+        u11, u12, u22 = p11 * r / s, p12 * r / s, p22 - p12 * p12 / s
+        n11 = u11 + 2.0 * T * u12 + T * T * u22 + q11
+        n12 = u12 + T * u22 + q12
+        n22 = u22 + q22
+        done = abs(n11 - p11) <= 1e-13 * n11 and abs(n22 - p22) <= 1e-13 * n22
+        p11, p12, p22 = n11, n12, n22
+        if done:
+            break
+    s = p11 + r
+    u11, u12, u22 = p11 * r / s, p12 * r / s, p22 - p12 * p12 / s
+    a = ahead_s
+    var = u11 + 2.0 * a * u12 + a * a * u22 + q * a**3 / 3.0
+    return math.sqrt(var)
 
 
 # -- closed-loop fire control ----------------------------------------------------------------------
@@ -405,7 +414,7 @@ class ClosedLoop:
             accel_of=accel_of if accel is not None else None,
         )
 
-    def on_reports(self, reports) -> tuple[list[AimUpdate], list[tuple[str, dict]]]:
+    def on_reports(self, reports) -> tuple[list[AimUpdate], list[FireControlLoop]]:
         updates, events = [], []
         for rep in reports:
             loop = self.loops.get(rep.order_id)
@@ -417,18 +426,15 @@ class ClosedLoop:
             if rep.final:
                 del self.loops[rep.order_id]
                 events.append(
-                    (
-                        "fire_control_loop",
-                        {
-                            "order": rep.order_id,
-                            "gun": loop.fc.gun.name,
-                            "plots": loop.plots,
-                            "plots_refused": loop.refused,
-                            "aims_refused_unsafe": loop.unsafe,
-                            "misses_measured": loop.misses,
-                            "aim_updates": loop.updates,
-                            "bias_mrad": [round(float(b) * 1e3, 2) for b in loop.bias.bias],
-                        },
+                    FireControlLoop(
+                        order=rep.order_id,
+                        gun=loop.fc.gun.name,
+                        plots=loop.plots,
+                        plots_refused=loop.refused,
+                        aims_refused_unsafe=loop.unsafe,
+                        misses_measured=loop.misses,
+                        aim_updates=loop.updates,
+                        bias_mrad=[round(float(b) * 1e3, 2) for b in loop.bias.bias],
                     )
                 )
         return updates, events

@@ -1,23 +1,18 @@
-"""Compiled inner loops (numba) of the engagement planning: lead solution, line-of-fire clearance,
-fall-of-shot footprint.
+"""Compiled inner loops (numba) of the engagement planning: lead solution and fall-of-shot footprint.
 
 Why compiled: every scan the engagement manager plans a burst for each gun and candidate target
 within reach: two lead solutions (the first round's aim, then the burst's aim schedule), each six
-fire-control iterations over a handful of knots, then the clearance of the lines of fire from
-civil aircraft and the footprint of the rounds that fail to self-destruct. Written with numpy that
-is a few hundred array calls per plan, each costing its fixed overhead (~1 µs) on arrays of one to
-a dozen rows, which made planning most of the engagement stage of a Monte Carlo sweep (issue 8).
-A loop over the knots does the same arithmetic in one call.
+fire-control iterations over a handful of knots, then the footprint of the rounds that fail to
+self-destruct. Written with numpy that is a few hundred array calls per plan, each costing its
+fixed overhead (~1 µs) on arrays of one to a dozen rows, which made planning most of the engagement
+stage of a Monte Carlo sweep (issue 8). A loop over the knots does the same arithmetic in one call.
 
-The loops perform the floating-point operations of the array formulations they replace
-(:meth:`bastion.engage.fire_control.FireControl.lead` with
-:meth:`bastion.physics.firing_table.FiringTable.lookup`, :func:`bastion.engage.safety.min_clearance`,
-:func:`bastion.engage.collateral.intact_rounds_in_zones`) in the same order, so they give the same
-results to the last bit (tested in ``tests/engage/test_engage_kernels.py``). In particular numpy's
-``add.reduce`` over a 3-vector sums ``(x·x + y·y) + z·z`` but its ``einsum`` ``(x·x + z·z) + y·y``,
-and ``np.hypot`` is the C library's ``hypot``, as is numba's. Sines, cosines and arc tangents are
-left to numpy, whose SIMD routines need not agree with the C library's to the last bit. No
-fast-math: IEEE operations only, no reassociation or fused multiply-add.
+Each kernel has a readable numpy reference beside it (:func:`lead_solution_reference`, with
+:meth:`bastion.physics.firing_table.FiringTable.lookup` and the lag rule
+:func:`bastion.physics.firing_table.wind_drift`; :func:`footprint_points_reference`).
+``tests/engage/test_engage_kernels.py`` holds the kernels to them within 1e-12 relative (any order
+of the floating-point operations passes, a wrong term does not), not bit for bit. Sines, cosines
+and arc tangents are left to numpy. No fast-math: IEEE operations only.
 """
 
 from __future__ import annotations
@@ -26,6 +21,8 @@ import math
 
 import numpy as np
 from numba import njit
+
+from bastion.physics.firing_table import wind_drift
 
 
 @njit(cache=True, inline="always")
@@ -141,32 +138,46 @@ def footprint_points(
             north[k * n_samples + j] = (cn + a * c) + b * minus_s
 
 
-@njit(cache=True)
-def min_line_clearance(gun_pos, east, north, up, reach, others_pos, others_vel, t_state, times):
-    """Smallest distance [m] between the other tracks, predicted to ``times`` (K,) with constant
-    velocity, and the lines of fire from ``gun_pos`` along the unit vectors (``east``, ``north``,
-    ``up``) (K,) of each knot, ``reach`` [m] long (``safety.min_clearance``). NaN if any distance is
-    NaN, as ``np.min``; numpy's ``einsum`` dot product ``(x·x + z·z) + y·y`` is kept."""
-    gx, gy, gz = gun_pos[0], gun_pos[1], gun_pos[2]
-    best = np.inf
-    for n in range(others_pos.shape[0]):
-        for k in range(times.shape[0]):
-            dt = times[k] - t_state
-            px = others_pos[n, 0] + others_vel[n, 0] * dt
-            py = others_pos[n, 1] + others_vel[n, 1] * dt
-            pz = others_pos[n, 2] + others_vel[n, 2] * dt
-            dx, dy, dz = east[k], north[k], up[k]
-            s = ((px - gx) * dx + (pz - gz) * dz) + (py - gy) * dy
-            if s < 0.0:  # clipped to the line's extent, NaN kept (np.clip)
-                s = 0.0
-            elif s > reach:
-                s = reach
-            ex = px - (gx + s * dx)
-            ey = py - (gy + s * dy)
-            ez = pz - (gz + s * dz)
-            d = np.sqrt((ex * ex + ey * ey) + ez * ez)
-            if d != d:
-                return np.nan
-            if d < best:
-                best = d
-    return best
+def lead_solution_reference(
+    x, t_state, t_fire, half_accel, accelerated, gun_pos, v0, wind_e, wind_n, lookup, iterations
+):
+    """What :func:`lead_solution` computes, over all knots at once: ``rows`` (5, K), ``target`` (K, 3)
+    and ``valid`` (K,). ``lookup``: the firing table's (``FiringTable.lookup``).
+
+    Fixed-point iteration on the time of flight: predict the target to fire time + time of flight,
+    take the slant range, move the aim point upwind by the lag rule's drift, and read the elevation
+    and time of flight to it from the table (where it is valid)."""
+    pos, vel = x[:3], x[3:6]
+    dt = (t_fire - t_state)[:, None]
+
+    def predict(tau):
+        return pos + vel * tau + (half_accel * tau**2 if accelerated else 0.0)
+
+    tof = np.linalg.norm(predict(dt) - gun_pos, axis=1) / v0
+    wind = np.array([wind_e, wind_n, 0.0])
+    for _ in range(iterations):
+        target = predict(dt + tof[:, None])
+        rel = target - gun_pos
+        slant = np.linalg.norm(rel, axis=1)
+        aim = rel - wind_drift(wind, tof, slant, v0)
+        el, table_tof, valid = lookup(np.stack([np.hypot(aim[:, 0], aim[:, 1]), aim[:, 2]], axis=1))
+        tof = np.where(valid, table_tof, tof)
+    rows = np.stack([aim[:, 0], aim[:, 1], np.where(valid, el, np.nan), tof, slant])
+    return rows, target, valid
+
+
+def footprint_points_reference(
+    gun_e, gun_n, sin_az, cos_az, ground, tof, range_sigma_raw, sig_ang, v0, wind_e, wind_n, samples
+):
+    """What :func:`footprint_points` computes, over all knots at once: ``east`` and ``north`` (K * S,),
+    knot-major. Each knot's footprint is centred ``ground`` along the azimuth from the gun plus the
+    lag rule's wind drift, with range and cross sigmas of at least 5 m; the standard normal
+    ``samples`` (S, 2) (along range, across) are scaled to it and turned to the azimuth."""
+    lag = np.maximum(tof - ground / v0, 0.0)
+    centre_e = gun_e + sin_az * ground + lag * wind_e
+    centre_n = gun_n + cos_az * ground + lag * wind_n
+    along = samples[None, :, 0] * np.maximum(range_sigma_raw * sig_ang, 5.0)[:, None]  # (K, S)
+    across = samples[None, :, 1] * np.maximum(ground * sig_ang, 5.0)[:, None]
+    east = centre_e[:, None] + along * sin_az[:, None] + across * cos_az[:, None]
+    north = centre_n[:, None] + along * cos_az[:, None] - across * sin_az[:, None]
+    return east.ravel(), north.ravel()

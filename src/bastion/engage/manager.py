@@ -19,6 +19,11 @@ is engaged again at once (shoot-shoot; :meth:`EngagementManager._not_under_look`
 
 Every decision is an event; refusals are reported once per (track, reason) so the log stays
 readable.
+
+This module holds the per-scan decision loop and the state it carries between scans (engagements
+under look, requests, what was fired at and assessed); each rule it applies lives in a module of its
+own (planning, timing, kill assessment of drones and of rounds, reach, availability, safety), so its
+~630 lines are the loop and its bookkeeping.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from bastion import event_types as ev
 from bastion.assess.ballistic import ArcFit
 from bastion.assess.types import Identity, ThreatPicture, TrackClass
 from bastion.doctrine import WeaponsControl
@@ -158,24 +164,19 @@ class EngagementManager:
             raise ValueError(f"weapons-control status must be {', '.join(WeaponsControl)}, not {status!r}")
         self.weapons_control = status
 
-    def authorise(self, request_id: int, approved: bool, user: str, t: float) -> list[tuple[str, dict]]:
+    def authorise(self, request_id: int, approved: bool, user: str, t: float) -> list[ev.Payload]:
         req = self.requests.pop(request_id, None)
         if req is None:
-            return [
-                ("authorisation_ignored", {"request": request_id, "user": user, "reason": "no such pending request"})
-            ]
+            return [ev.AuthorisationIgnored(request=request_id, user=user, reason="no such pending request")]
         (self.authorised if approved else self.denied).add(req.track)
         return [
-            (
-                "authorisation",
-                {
-                    "request": request_id,
-                    "track": req.track,
-                    "gun": self.defence.guns[req.gun].name,
-                    "approved": approved,
-                    "user": user,
-                    "latency_s": round(t - req.t, 2),
-                },
+            ev.Authorisation(
+                request=request_id,
+                track=req.track,
+                gun=self.defence.guns[req.gun].name,
+                approved=approved,
+                user=user,
+                latency_s=round(t - req.t, 2),
             )
         ]
 
@@ -184,7 +185,7 @@ class EngagementManager:
 
     def gun_status(
         self, gun: int, ammunition: int, available: bool = True, reason: str = "", t: float | None = None
-    ) -> list[tuple[str, dict]]:
+    ) -> list[ev.Payload]:
         """Rounds remaining, and whether the mount can fire (``reason`` when not), as it reports at ``t``:
         an unavailable gun gets no burst; its engagement cut short frees the target for another gun."""
         self.ammunition[gun] = ammunition
@@ -195,7 +196,7 @@ class EngagementManager:
     def step(self, tracks: Tracks, picture: ThreatPicture, scan_period: float):
         """Orders, events and tracks ended this scan (id -> reason) for the warning board."""
         t = tracks.t
-        events: list[tuple[str, dict]] = []
+        events: list[ev.Payload] = []
         orders: list[FireOrder] = []
         ended: dict[int, str] = {}
         ids = tracks.id.tolist()
@@ -298,16 +299,13 @@ class EngagementManager:
                     self._next_request += 1
                     self.requests[rid] = Request(rid, tid, g, t, float(pk[a, b]))
                     events.append(
-                        (
-                            "authorisation_request",
-                            {
-                                "request": rid,
-                                "track": tid,
-                                "gun": self.defence.guns[g].name,
-                                "pk": round(float(pk[a, b]), 3),
-                                "time_to_impact_s": round(float(picture.impact_time[i] - t), 1),
-                                "zone": self.defence.zones[picture.zone[i]].name if picture.zone[i] >= 0 else None,
-                            },
+                        ev.AuthorisationRequest(
+                            request=rid,
+                            track=tid,
+                            gun=self.defence.guns[g].name,
+                            pk=round(float(pk[a, b]), 3),
+                            time_to_impact_s=round(float(picture.impact_time[i] - t), 1),
+                            zone=self.defence.zones[picture.zone[i]].name if picture.zone[i] >= 0 else None,
                         )
                     )
                 continue
@@ -375,27 +373,32 @@ class EngagementManager:
                 return tid
         return None
 
-    def on_fire_control(self, reports) -> tuple[list, list[tuple[str, dict]]]:
+    def on_fire_control(self, reports) -> tuple[list, list[ev.Payload]]:
         """The mounts' fire-control radar reports: new aim schedules for bursts in progress, and events."""
         if self.closed_loop is None:
             return [], []
         return self.closed_loop.on_reports(reports)
 
     # -- internals -----------------------------------------------------------------------------
-    def _say(self, track: int, kind: str, reason: str) -> list[tuple[str, dict]]:
+    def _say(self, track: int, kind: str, reason: str) -> list[ev.Payload]:
+        """The event ``kind`` (cannot_engage, hold_fire, engagement_refused: a track and a reason), once
+        per track and reason."""
         key = (track, f"{kind}:{reason}")
         if key in self._said:
             return []
         self._said.add(key)
-        return [(kind, {"track": track, "reason": reason})]
+        return [ev.payload_type(kind)(track=track, reason=reason)]
 
-    def _assess_kills(self, tracks: Tracks, ended: dict[int, str]) -> list[tuple[str, dict]]:
+    def _assess_kills(self, tracks: Tracks, ended: dict[int, str]) -> list[ev.Payload]:
         if not self.looking:
             return []
         out = []
         still = []
         for e in self.looking:
             i = tracks.index_of(e.track)
+            if not e.ballistic:  # a round classed otherwise when fired at, whose arc now shows it ballistic
+                fit = self.arc_fits.get(e.track)
+                e.ballistic = fit is not None and fit.ballistic
             if i is not None:
                 e.history.append((tracks.t, tracks.x[i, :3].copy()))
                 if e.ballistic and tracks.t >= e.t_first and tracks.detection[i] >= 0 and self.arcs is not None:
@@ -416,17 +419,14 @@ class EngagementManager:
                 continue
             destroyed = verdict == "destroyed"
             out.append(
-                (
-                    "kill_assessment",
-                    {
-                        "track": e.track,
-                        "gun": self.defence.guns[e.gun].name,
-                        "order": e.order.order_id,
-                        "destroyed": destroyed,
-                        "class": "ballistic" if e.ballistic else "other",
-                        "verdict": verdict,
-                        "reason": reason,
-                    },
+                ev.KillAssessment(
+                    track=e.track,
+                    gun=self.defence.guns[e.gun].name,
+                    order=e.order.order_id,
+                    destroyed=destroyed,
+                    klass="ballistic" if e.ballistic else "other",
+                    verdict=verdict,
+                    reason=reason,
                 )
             )
             if destroyed:
@@ -439,11 +439,11 @@ class EngagementManager:
         self.looking = [e for e in still if e.track not in self.destroyed]
         return out
 
-    def _tell_reach(self, cand: list[int], ids: list[int], picture: ThreatPicture, t: float) -> list[tuple[str, dict]]:
+    def _tell_reach(self, cand: list[int], ids: list[int], picture: ThreatPicture, t: float) -> list[ev.Payload]:
         """A "cannot_reach" event, once per ballistic round and gun, for each gun that cannot engage
         the round anywhere on its predicted arc before impact (:mod:`bastion.engage.reach`); told when
         the round's arc fit first has ``REACH_MIN_PLOTS`` plots."""
-        out: list[tuple[str, dict]] = []
+        out: list[ev.Payload] = []
         klass = picture.klass
         for i in cand:
             tid = ids[i]
@@ -457,8 +457,8 @@ class EngagementManager:
             for gun in self.defence.guns:
                 why = cannot_reach(gun, fit, t, impact, self.defence.air)
                 if why is not None:
-                    payload = {"track": tid, "gun": gun.name, "reason": why, "time_to_impact_s": round(impact - t, 1)}
-                    out.append(("cannot_reach", payload))
+                    tti = round(impact - t, 1)
+                    out.append(ev.CannotReach(track=tid, gun=gun.name, reason=why, time_to_impact_s=tti))
         return out
 
     def _assess_round(self, e: Engagement, alive: bool) -> tuple[str, str]:
@@ -493,7 +493,7 @@ class EngagementManager:
                 continue
             e.fragments += int((np.linalg.norm(where - centre, axis=1) <= ballistic_kill.FRAGMENT_RADIUS_M).sum())
 
-    def _lapse_requests(self, t: float) -> list[tuple[str, dict]]:
+    def _lapse_requests(self, t: float) -> list[ev.Payload]:
         if not self.requests:
             return []
         out = []
@@ -502,25 +502,23 @@ class EngagementManager:
             if t - r.t > timeout:
                 del self.requests[rid]
                 out.append(
-                    (
-                        "authorisation_timeout",
-                        {
-                            "request": rid,
-                            "track": r.track,
-                            "gun": self.defence.guns[r.gun].name,
-                            "reason": "not answered in time: not fired",
-                        },
+                    ev.AuthorisationTimeout(
+                        request=rid,
+                        track=r.track,
+                        gun=self.defence.guns[r.gun].name,
+                        reason="not answered in time: not fired",
                     )
                 )
         return out
 
-    def ignore(self, tid: int, **detail) -> list[tuple[str, dict]]:
+    def ignore(self, tid: int, impact_point: list[float] | None = None) -> list[ev.Payload]:
         """The one "threat_ignored" event of a track left alone because it will fall in open ground
-        (an empty list once said, whoever noticed it first: the arc predictor or the assignment)."""
+        (an empty list once said, whoever noticed it first: the arc predictor, which gives the
+        predicted ``impact_point`` [east, north] [m], or the assignment)."""
         if tid in self.ignored:
             return []
         self.ignored.add(tid)
-        return [("threat_ignored", {"track": tid, "reason": "predicted impact in open ground", **detail})]
+        return [ev.ThreatIgnored(track=tid, reason="predicted impact in open ground", impact_point=impact_point)]
 
     def _candidates(self, tracks: Tracks, picture: ThreatPicture, events: list, ids: list[int]) -> list[int]:
         """Indices of hostile tracks worth engaging now; events for the few exceptions.
@@ -582,7 +580,7 @@ class EngagementManager:
 
     def _fire(
         self, g: int, i: int, tracks: Tracks, plan: BurstPlan, ballistic: bool = False
-    ) -> tuple[FireOrder, tuple[str, dict]]:
+    ) -> tuple[FireOrder, ev.FireOrder]:
         knots, sol, n_rounds, x, P, accel, pk = plan.knots, plan.sol, plan.n_rounds, plan.x, plan.P, plan.accel, plan.pk
         gun = self.defence.guns[g]
         gt = gun.type
@@ -613,30 +611,29 @@ class EngagementManager:
         look = order.t_end + float(sol.tof[-1]) + self.doctrine.look_s
         v = tracks.x[i, 3:6]
         eng = Engagement(order.order_id, tid, g, order, look, float(np.hypot(v[0], v[1])), pk)
-        if ballistic:
-            eng.ballistic = True
-            fit = self.arc_fits.get(tid)
-            eng.fit = fit if fit is not None and fit.ballistic else None
-            st = self.arcs.states.get(tid) if self.arcs is not None else None
-            eng.rcs_before = list(st.rcs) if st is not None else []
-            eng.t_first = float(knots[0] + sol.tof[0])
-            eng.t_last = float(order.t_end + sol.tof[-1])
+        # what a ballistic round's assessment needs, kept for every burst: a target classed otherwise
+        # now may show itself a rocket or mortar bomb by its look (its arc fit turns ballistic), and
+        # is then assessed as one, not by the drone's "falling" criterion
+        eng.ballistic = ballistic
+        fit = self.arc_fits.get(tid)
+        eng.fit = fit if fit is not None and fit.ballistic else None
+        st = self.arcs.states.get(tid) if self.arcs is not None else None
+        eng.rcs_before = list(st.rcs) if st is not None else []
+        eng.t_first = float(knots[0] + sol.tof[0])
+        eng.t_last = float(order.t_end + sol.tof[-1])
         self.looking.append(eng)
         mid = len(knots) // 2
-        return order, (
-            "fire_order",
-            {
-                "order": order.order_id,
-                "gun": gun.name,
-                "track": tid,
-                "t_start": round(order.t_start, 3),
-                "t_end": round(order.t_end, 3),
-                "rounds": n_rounds,
-                "pk": round(pk, 3),
-                "range_m": round(float(sol.slant_range[mid]), 1),
-                "tof_s": round(float(sol.tof[mid]), 3),
-                "azimuth_deg": round(float(np.degrees(sol.azimuth[mid])) % 360, 2),
-                "elevation_deg": round(float(np.degrees(sol.elevation[mid])), 2),
-                "intercept": [round(float(c), 1) for c in sol.intercept[mid]],
-            },
+        return order, ev.FireOrder(
+            order=order.order_id,
+            gun=gun.name,
+            track=tid,
+            t_start=round(order.t_start, 3),
+            t_end=round(order.t_end, 3),
+            rounds=n_rounds,
+            pk=round(pk, 3),
+            range_m=round(float(sol.slant_range[mid]), 1),
+            tof_s=round(float(sol.tof[mid]), 3),
+            azimuth_deg=round(float(np.degrees(sol.azimuth[mid])) % 360, 2),
+            elevation_deg=round(float(np.degrees(sol.elevation[mid])), 2),
+            intercept=[round(float(c), 1) for c in sol.intercept[mid]],
         )

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from bastion.engage.kernels import min_line_clearance
 from bastion.scenario.compiled import GunSite
 
 
@@ -74,23 +73,14 @@ def min_clearance(
 ) -> float:
     """Smallest distance [m] between other tracks (predicted to ``times``) and the lines of fire.
 
-    A line of fire runs from the gun along (az, el) for ``reach_m`` (the self-destruct distance).
-    The distances are taken in a compiled loop (:func:`bastion.engage.kernels.min_line_clearance`:
-    a few tracks and knots, where numpy's per-call cost would dominate).
+    A line of fire runs from the gun along (az, el) for ``reach_m`` (the self-destruct distance); each
+    track moves at constant velocity, and its distance to the line of the knot at that knot's time is
+    its distance from the nearest point of the segment. NaN if any distance is NaN (fail safe).
     """
     if others_pos.shape[0] == 0:
         return float("inf")
     cos_el = np.cos(el)
-    return float(
-        min_line_clearance(
-            gun_pos,
-            cos_el * np.sin(az),
-            cos_el * np.cos(az),
-            np.sin(el),
-            reach_m,
-            others_pos,
-            others_vel,
-            t_state,
-            times,
-        )
-    )
+    d = np.stack([cos_el * np.sin(az), cos_el * np.cos(az), np.sin(el)], axis=-1)  # (K, 3) unit lines
+    pts = others_pos[:, None, :] + others_vel[:, None, :] * (times - t_state)[None, :, None]  # (N, K, 3)
+    along = np.clip(np.einsum("nkj,kj->nk", pts - gun_pos, d), 0.0, reach_m)  # (NaN kept)
+    return float(np.min(np.linalg.norm(pts - (gun_pos + along[..., None] * d), axis=-1)))

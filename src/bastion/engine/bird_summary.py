@@ -49,14 +49,14 @@ def bird_summary(result) -> dict:
         lab = rec.truth_of(track)
         return describe_label(lab)[0] if lab is not None else "noise"
 
-    confirmed = {e.payload["track"] for e in of("track_confirmed")}
-    truth = {tid: what(tid) for tid in confirmed | {e.payload["track"] for e in of("bird")}}
+    confirmed = {e.payload.track for e in of("track_confirmed")}
+    truth = {tid: what(tid) for tid in confirmed | {e.payload.track for e in of("bird")}}
     birds = {tid for tid in confirmed if truth[tid] == "bird"}
     false = {tid for tid in confirmed if truth[tid] in ("bird", "noise")}
-    classified = {e.payload["track"] for e in of("bird")}
-    hostile = {e.payload["track"] for e in of("identification") if e.payload["to"] == "hostile"}
-    engaged = {e.payload["track"] for e in of("fire_order")}
-    warned = [e.payload["track"] for e in of("warning")]
+    classified = {e.payload.track for e in of("bird")}
+    hostile = {e.payload.track for e in of("identification") if e.payload.to == "hostile"}
+    engaged = {e.payload.track for e in of("fire_order")}
+    warned = [e.payload.track for e in of("warning")]
     flocks = result.world.birds
     return {
         "bird_objects": len(flocks) if flocks is not None else 0,

@@ -1,41 +1,30 @@
 """Events: every arrow of the kill chain is also a record.
 
 An event is a time, a kind, the side that produced it (``world`` for truth, ``sensor``,
-``decision``, ``operator``, ``engine``) and a JSON-serialisable payload. The :class:`EventLog`
-numbers events in order and hands batches to subscribers (the SQLite store, the console).
+``decision``, ``operator``, ``engine``) and a typed payload (:mod:`bastion.event_types`: one frozen
+dataclass per kind, stored as JSON). The :class:`EventLog` numbers events in order and hands
+batches to subscribers (the SQLite store, the console).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import numpy as np
+from bastion.event_types import EventKind, Payload
 
 
 @dataclass(frozen=True)
 class Event:
     seq: int
-    t: float
-    kind: str
+    t: float  # [s] since the scenario start
+    kind: EventKind
     source: str
-    payload: dict
+    payload: Payload
 
     def to_json(self) -> str:
-        return json.dumps(self.payload, separators=(",", ":"), default=_default, allow_nan=False)
-
-
-def _default(o):
-    if isinstance(o, np.ndarray):
-        return o.tolist()
-    if isinstance(o, np.integer):
-        return int(o)
-    if isinstance(o, np.floating):
-        return float(o)
-    if isinstance(o, np.bool_):
-        return bool(o)
-    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+        """The payload as stored (compact JSON)."""
+        return self.payload.to_json()
 
 
 class EventLog:
@@ -59,8 +48,12 @@ class EventLog:
         """Events emitted so far (the next event's sequence number)."""
         return self._dropped + len(self.events)
 
-    def emit(self, t: float, kind: str, source: str, payload: dict) -> Event:
-        ev = Event(self.count, round(float(t), 6), kind, source, payload)
+    def emit(self, t: float, source: str, payload: Payload) -> Event:
+        """Record ``payload`` (its type says its kind) from ``source`` at ``t`` [s]; TypeError for a
+        payload of no event type (a kind must be defined in :mod:`bastion.event_types`)."""
+        if not isinstance(payload, Payload):
+            raise TypeError(f"an event payload must be a bastion.event_types type, not {type(payload).__name__}")
+        ev = Event(self.count, round(float(t), 6), payload.KIND, source, payload)
         self.events.append(ev)
         if len(self.events) - self._flushed >= self.flush_every:
             self.flush()

@@ -28,16 +28,16 @@ def fault_summary(result, summary: dict) -> dict:
     def of(kind: str) -> list:
         return kinds.get(kind, [])
 
-    holds = [e for e in of("hold_fire") if str(e.payload.get("reason", "")).startswith(FAULT_HOLDS)]
-    lost_requests = {e.payload["request"] for e in of("request_not_shown")}
-    lapsed = [e for e in of("authorisation_timeout") if e.payload["request"] in lost_requests]
+    holds = [e for e in of("hold_fire") if e.payload.reason.startswith(FAULT_HOLDS)]
+    lost_requests = {e.payload.request for e in of("request_not_shown")}
+    lapsed = [e for e in of("authorisation_timeout") if e.payload.request in lost_requests]
     # an answer lost in a disconnect: the request it answered lapses too
     lost_answers = len(of("operator_action_lost"))
-    not_fired = sum(e.payload["rounds_not_fired"] for e in of("gun_fault"))
+    not_fired = sum(e.payload.rounds_not_fired for e in of("gun_fault"))
     if not_fired and "rounds_fired" in summary:  # "gun_fired" counted them as the order was executed
         summary["rounds_fired"] -= not_fired
-        stopped = {order: n for e in of("gun_fault") for order, n in e.payload["orders_stopped"]}
-        emptied = sum(1 for e in of("gun_fired") if stopped.get(e.payload["order"], -1) == e.payload["rounds"])
+        stopped = {order: n for e in of("gun_fault") for order, n in e.payload.orders_stopped}
+        emptied = sum(1 for e in of("gun_fired") if stopped.get(e.payload.order, -1) == e.payload.rounds)
         if "bursts" in summary:
             summary["bursts"] -= emptied
     listed = []

@@ -36,8 +36,8 @@ def leak_reasons(events: list, n_guns: int, truth: Callable[[int], tuple[str, in
     events (in log order), the number of guns, the harness's truth of a track id and threat names."""
     leaks = {}
     for e in events:
-        if e.kind == "leak" and e.payload["threat"] not in leaks:
-            leaks[e.payload["threat"]] = e.t
+        if e.kind == "leak" and e.payload.threat not in leaks:
+            leaks[e.payload.threat] = e.t
     if not leaks:
         return []
     per: dict[int, dict[str, list]] = {g: {} for g in leaks}
@@ -45,20 +45,20 @@ def leak_reasons(events: list, n_guns: int, truth: Callable[[int], tuple[str, in
     for e in events:
         p = e.payload
         if e.kind == "gun_fired":
-            kind, i = truth(p["track"])
+            kind, i = truth(p.track)
             if kind == "threat":
-                order_of[p["order"]] = i
+                order_of[p.order] = i
         if e.source == "world" and e.kind not in ("gun_fired", "burst_complete"):
             continue
-        tr = p.get("track")
+        tr = getattr(p, "track", None)  # (the events of one track)
         if tr is not None and e.kind != "burst_complete":
             kind, i = truth(tr)
             if kind == "threat" and i in per:
                 per[i].setdefault(e.kind, []).append(e)
     bursts: dict[int, list] = {}  # threat -> its bursts' completions
     for e in events:
-        if e.kind == "burst_complete" and order_of.get(e.payload["order"]) in per:
-            bursts.setdefault(order_of[e.payload["order"]], []).append(e)
+        if e.kind == "burst_complete" and order_of.get(e.payload.order) in per:
+            bursts.setdefault(order_of[e.payload.order], []).append(e)
     fired = [e for e in events if e.kind == "gun_fired"]
     magazines = [e for e in events if e.kind in ("gun_fired", "gun_reloaded")]
     out = []
@@ -74,12 +74,12 @@ def _reason(g, t_leak, ev, completions, fired, magazines, n_guns, truth) -> tupl
         return [e for e in ev.get(kind, []) if e.t <= t_leak]
 
     ids = before("identification")
-    hostile = [e for e in ids if e.payload["to"] == "hostile"]
-    mine = [e for e in fired if truth(e.payload["track"]) == ("threat", g) and e.t <= t_leak]
+    hostile = [e for e in ids if e.payload.to == "hostile"]
+    mine = [e for e in fired if truth(e.payload.track) == ("threat", g) and e.t <= t_leak]
     if mine:
-        last = max(mine, key=lambda e: e.payload["t_last"])
-        done = [e for e in completions if e.payload["order"] == last.payload["order"]]
-        n, hits = len(mine), sum(e.payload["hits"] for e in completions if e.t <= t_leak)
+        last = max(mine, key=lambda e: e.payload.t_last)
+        done = [e for e in completions if e.payload.order == last.payload.order]
+        n, hits = len(mine), sum(e.payload.hits for e in completions if e.t <= t_leak)
         if not done or done[0].t > t_leak:
             return "engaged too late", f"{n} burst(s); the last was still in the air at impact ({t_leak:.1f} s)"
         if hits:
@@ -91,27 +91,27 @@ def _reason(g, t_leak, ev, completions, fired, magazines, n_guns, truth) -> tupl
         holds = sorted(before("corridor_hold") + before("corridor_conflict"), key=lambda e: e.t)
         last = ids[-1].payload if ids else None
         if holds:
-            return "never declared hostile", holds[-1].payload["reason"]
-        return "never declared hostile", f"last identity {last['to']}: {last['reason']}" if last else "pending"
+            return "never declared hostile", holds[-1].payload.reason
+        return "never declared hostile", f"last identity {last.to}: {last.reason}" if last else "pending"
     cannot = before("cannot_engage")
     ammo_left: dict[int, int] = {}
     for e in magazines:
         if e.t <= t_leak:
             p = e.payload
-            ammo_left[p["gun"]] = p["ammunition_left"] if e.kind == "gun_fired" else p["ammunition"]
-    if any(e.payload["reason"] == "no ammunition on any gun" for e in cannot):
+            ammo_left[p.gun] = p.ammunition_left if e.kind == "gun_fired" else p.ammunition
+    if any(e.payload.reason == "no ammunition on any gun" for e in cannot):
         return "out of ammunition", "no gun had rounds while it was a candidate"
     if len(ammo_left) == n_guns and n_guns and all(v < DRY_ROUNDS for v in ammo_left.values()):
         left = ", ".join(f"gun {g}: {v}" for g, v in sorted(ammo_left.items()))
         return "out of ammunition", f"every gun's magazine was (nearly) empty before impact ({left} rounds)"
     if before("authorisation_request") and not before("fire_order"):
         lapsed = before("authorisation_timeout") or [
-            e for e in before("engagement_refused") if e.payload["reason"] == "authorisation denied"
+            e for e in before("engagement_refused") if e.payload.reason == "authorisation denied"
         ]
         return "awaiting authorisation", "request lapsed or denied" if lapsed else "request unanswered at impact"
-    busy = {e.payload["gun"] for e in fired if t_leak - BUSY_WINDOW_S <= e.t <= t_leak}
+    busy = {e.payload.gun for e in fired if t_leak - BUSY_WINDOW_S <= e.t <= t_leak}
     if n_guns and len(busy) == n_guns:
         return "every gun busy", f"all {n_guns} gun(s) fired at other tracks in the {BUSY_WINDOW_S:.0f} s before impact"
     if cannot:
-        return "no gun could reach its path", cannot[-1].payload["reason"]
+        return "no gun could reach its path", cannot[-1].payload.reason
     return "no gun could reach its path", "out of every gun's reach, arc or clear line of fire"

@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from bastion import event_types as ev
 from bastion.assess.arcs import ArcEstimator
 from bastion.assess.birds import BirdClassifier
 from bastion.assess.classify import classify
@@ -33,7 +34,7 @@ from bastion.sense.types import AdsbReports, Detections, FireControlReport
 from bastion.track import Tracker, TrackerConfig, Tracks
 from bastion.track.types import TrackChanges, TrackStatus
 
-Emit = Callable[[float, str, str, dict], object]
+Emit = Callable[[float, str, ev.Payload], object]  # (time [s], source, payload): EventLog.emit
 
 ENGINE_TRACKER = TrackerConfig(filter="imm", imm_ballistic=True, max_initial_speed=400.0)
 """The engine's tracker: an IMM of nearly constant velocity (drones and airliners in straight flight),
@@ -110,8 +111,8 @@ class DecisionPipeline:
         """Receiver ``receiver``'s batch of ``reports``, handed over at ``now`` by the system's clock
         (given: the batch, even an empty one, is the receiver's heartbeat for :meth:`check_sensors`)."""
         if now is not None:
-            for kind, payload in self.health.heard_adsb(receiver, now):
-                self.emit(now, kind, "sensor", payload)
+            for payload in self.health.heard_adsb(receiver, now):
+                self.emit(now, "sensor", payload)
         if len(reports):
             # the radar updates every track each scan; ADS-B refreshes the tracks of cooperative
             # aircraft (and keys them by ICAO address) every ADSB_FUSION_S with each aircraft's newest
@@ -125,28 +126,24 @@ class DecisionPipeline:
                 latest = reports if len(newest) == len(reports) else reports.rows(np.array(newest))
                 self.tracker.queue_adsb(latest, self.defence.origin, self.replica)
             if self.record_plots:
-                self.emit(
-                    t_newest,
-                    "adsb",
-                    "sensor",
-                    {"icao24": sorted(set(reports.icao24.tolist())), "reports": len(reports)},
-                )
+                heard = sorted(set(reports.icao24.tolist()))
+                self.emit(t_newest, "sensor", ev.Adsb(icao24=heard, reports=len(reports)))
 
     def on_gun_status(
         self, gun: int, ammunition: int, available: bool = True, reason: str = "", t: float | None = None
     ) -> None:
         """A mount's status report at ``t``: rounds left, and whether it can fire (its built-in test:
         ``reason`` when not, e.g. jammed, mount failed, magazine empty)."""
-        for kind, payload in self.engagements.gun_status(gun, ammunition, available, reason, t):
-            self.emit(t if t is not None else 0.0, kind, "decision", payload)
+        for payload in self.engagements.gun_status(gun, ammunition, available, reason, t):
+            self.emit(t if t is not None else 0.0, "decision", payload)
 
     def admit(self, det: Detections, now: float | None = None) -> bool:
         """The input check of a radar scan received at ``now`` by the system's clock: refused (with an
         event saying why) when its time is out of order, far from the clock, or an unconfirmed jump
         (:class:`~bastion.sense.health.SensorHealth`); a refused scan must not be passed on."""
         ok, events = self.health.admit(det.sensor, det.t, now)
-        for kind, payload in events:
-            self.emit(det.t if now is None else now, kind, "sensor", payload)
+        for payload in events:
+            self.emit(det.t if now is None else now, "sensor", payload)
         return ok
 
     def check_sensors(self, now: float) -> None:
@@ -154,33 +151,33 @@ class DecisionPipeline:
         ``sensor_outage`` with the reason). With no radar left, hostile tracks only coast: hold fire
         on each and say why (a stale track is never engaged in any case)."""
         events, radars = self.health.check(now)
-        for kind, payload in events:
-            self.emit(now, kind, "sensor", payload)
+        for payload in events:
+            self.emit(now, "sensor", payload)
         if radars and self.health.all_radars_out and self.picture is not None:
             names = ", ".join(r.name for r in self.defence.radars)
             for tid, identity in zip(self.picture.track_id.tolist(), self.picture.identity.tolist(), strict=True):
                 if identity == int(Identity.HOSTILE) and tid not in self.engagements.destroyed:
-                    for kind, payload in self.engagements._say(tid, "hold_fire", f"{SENSOR_HOLD}: {names} out"):
-                        self.emit(now, kind, "decision", payload)
+                    for payload in self.engagements._say(tid, "hold_fire", f"{SENSOR_HOLD}: {names} out"):
+                        self.emit(now, "decision", payload)
 
     def on_fire_control(self, reports: list[FireControlReport]) -> list[AimUpdate]:
         """The mounts' fire-control radar reports (closed-loop fire control): new aim schedules for
         the bursts in progress (none in open loop)."""
         c0 = time.perf_counter()
         updates, events = self.engagements.on_fire_control(reports)
-        for kind, payload in events:
-            self.emit(reports[0].t, kind, "decision", payload)
+        for payload in events:
+            self.emit(reports[0].t, "decision", payload)
         self.stage_seconds["fire_control"] += time.perf_counter() - c0
         return updates
 
     def authorise(self, request_id: int, approved: bool, user: str, t: float) -> None:
-        for kind, payload in self.engagements.authorise(request_id, approved, user, t):
-            self.emit(t, kind, "operator", payload)
+        for payload in self.engagements.authorise(request_id, approved, user, t):
+            self.emit(t, "operator", payload)
 
     def set_weapons_control(self, status: str, user: str, t: float) -> None:
         old = self.engagements.weapons_control
         self.engagements.set_weapons_control(status)
-        self.emit(t, "weapons_control", "operator", {"from": old, "to": status, "user": user})
+        self.emit(t, "operator", ev.WeaponsControl(from_=old, to=status, user=user))
 
     def on_radar(self, det: Detections) -> list[FireOrder]:
         """Process one radar scan; return the fire orders to send to the guns."""
@@ -210,15 +207,14 @@ class DecisionPipeline:
         if self.record_plots:
             emit(
                 t,
-                "detections",
                 "sensor",
-                {
-                    "sensor": det.sensor,
-                    "n": len(det),
-                    "range": _r(det.range, 1),
-                    "azimuth": _r(det.azimuth, 5),
-                    "elevation": _r(det.elevation, 5),
-                },
+                ev.Detections(
+                    sensor=det.sensor,
+                    n=len(det),
+                    range=_r(det.range, 1),
+                    azimuth=_r(det.azimuth, 5),
+                    elevation=_r(det.elevation, 5),
+                ),
             )
         c0 = time.perf_counter()
         # tentative tracks (``changes.initiated``) are numerous — every false alarm starts one —
@@ -230,10 +226,10 @@ class DecisionPipeline:
             parent = self.engagements.engaged_near(tracks.x[i, :3], t)
             if parent is not None:  # a new track where an engaged target was: its debris, not a new threat
                 self.debris_of[tid] = parent
-            emit(t, "track_confirmed", "decision", {"track": tid, "position": _r(tracks.x[i, :3], 1)})
+            emit(t, "decision", ev.TrackConfirmed(track=tid, position=_r(tracks.x[i, :3], 1)))
         for tid, reason in changes.deleted:
             if self.identifier.identity.get(tid, _PENDING) != _PENDING:
-                emit(t, "track_deleted", "decision", {"track": tid, "reason": reason})
+                emit(t, "decision", ev.TrackDeleted(track=tid, reason=reason))
         self.stage_seconds["track"] += time.perf_counter() - c0
 
     def harmless(self, tracks: Tracks) -> np.ndarray:
@@ -260,7 +256,7 @@ class DecisionPipeline:
         # birds: slow small tracks classed by the radars' micro-Doppler looks (undecided: never hostile)
         klass, birds = self.birds.update(tracks, det, klass)
         for payload in birds:
-            emit(t, "bird", "decision", payload)
+            emit(t, "decision", payload)
         # IFF replies and debris per track, left out (None) in the usual scan that has neither
         ids = tracks.id.tolist()
         iff = debris = None
@@ -272,8 +268,8 @@ class DecisionPipeline:
             debris = np.fromiter((k in self.debris_of for k in ids), dtype=bool, count=len(ids))
             klass[debris] = _FALLING
         identity, id_changes, flags = self.identifier.update(tracks, klass, g.p_reach, g.value, iff, debris)
-        for kind, payload in flags:
-            emit(t, kind, "decision", payload)
+        for payload in flags:
+            emit(t, "decision", payload)
         threat_value = np.where(_HARMLESS_CODE[identity], 0.0, g.value * g.p_reach)
         picture = ThreatPicture.of(
             t,
@@ -292,20 +288,23 @@ class DecisionPipeline:
             g.t_zone,
         )
         for tid, old, new, reason in id_changes:
-            payload = {"track": tid, "from": old.name.lower(), "to": new.name.lower(), "reason": reason}
+            icao = callsign = None
             if new == Identity.CIVIL:
                 icao = self.identifier.icao_of.get(tid)
-                payload.update(icao24=icao, callsign=self.identifier.aircraft[icao].callsign if icao else "")
-            emit(t, "identification", "decision", payload)
+                callsign = self.identifier.aircraft[icao].callsign if icao else ""
+            change = ev.Identification(
+                track=tid, from_=old.name.lower(), to=new.name.lower(), reason=reason, icao24=icao, callsign=callsign
+            )
+            emit(t, "decision", change)
             if new == Identity.HOSTILE:
                 i = tracks.index_of(tid)
-                emit(t, "threat", "decision", self._threat_payload(picture, tracks, i))
+                emit(t, "decision", self._threat_payload(picture, tracks, i))
         c2 = time.perf_counter()
         if self.engagements.looking and changes.initiated:
             self.engagements.note_new_plots(tracks, changes.initiated)
         orders, events, ended = self.engagements.step(tracks, picture, self.defence.radars[det.sensor].scan_period_s)
-        for kind, payload in events:
-            emit(t, kind, "decision", payload)
+        for payload in events:
+            emit(t, "decision", payload)
         for tid, _reason in changes.deleted:
             ended.setdefault(tid, "track lost")
         for tid, k in zip(ids, klass.tolist(), strict=True):
@@ -315,8 +314,8 @@ class DecisionPipeline:
             ended.setdefault(tid, "assessed destroyed")
         c3 = time.perf_counter()
         debris_from = self.engagements.debris_from
-        for kind, payload in self.warnings.update(picture, ended, tracks.updates, tracks.x[:, 2], debris_from):
-            emit(t, kind, "decision", payload)
+        for payload in self.warnings.update(picture, ended, tracks.updates, tracks.x[:, 2], debris_from):
+            emit(t, "decision", payload)
         c4 = time.perf_counter()
         if self.record_plots:
             self._emit_picture(tracks, picture)
@@ -337,22 +336,21 @@ class DecisionPipeline:
             if imp is not None:
                 self.emit(
                     t,
-                    "impact_prediction",
                     "decision",
-                    {
-                        "track": tid,
-                        "impact_point": _r(imp.point, 1),
-                        "impact_time": round(imp.time, 2),
-                        "ellipse": [*_r(imp.axes, 1), round(imp.orientation, 3)],
-                        "zone": self.defence.zones[g.zone[i]].name if g.zone[i] >= 0 else None,
-                        "p_reach": round(float(g.p_reach[i]), 3),
-                        "plots": st.fit.n_plots,
-                    },
+                    ev.ImpactPrediction(
+                        track=tid,
+                        impact_point=_r(imp.point, 1),
+                        impact_time=round(imp.time, 2),
+                        ellipse=[*_r(imp.axes, 1), round(imp.orientation, 3)],
+                        zone=self.defence.zones[g.zone[i]].name if g.zone[i] >= 0 else None,
+                        p_reach=round(float(g.p_reach[i]), 3),
+                        plots=st.fit.n_plots,
+                    ),
                 )
                 engaged = tid in self.engagements.fired_at or tid in self.engagements.destroyed
                 if g.zone[i] < 0 and not engaged:  # not the debris of a kill
-                    for kind, payload in self.engagements.ignore(tid, impact_point=_r(imp.point, 1)):
-                        self.emit(t, kind, "decision", payload)
+                    for payload in self.engagements.ignore(tid, impact_point=_r(imp.point, 1)):
+                        self.emit(t, "decision", payload)
             n = st.fit.n_plots
             org = self.arcs.origin(st) if n >= self._origin_reported.get(tid, 0) + 4 else None
             if org is not None:
@@ -360,32 +358,31 @@ class DecisionPipeline:
                 lat, lon, _ = self.defence.origin.to_wgs84(np.array([org.point[0], org.point[1], 0.0]))
                 self.emit(
                     t,
-                    "point_of_origin",
                     "decision",
-                    {
-                        "track": tid,
-                        "position": _r(org.point, 1),
-                        "lat": round(float(lat), 6),
-                        "lon": round(float(lon), 6),
-                        "ellipse": [*_r(org.axes, 1), round(org.orientation, 3)],
-                        "launch_time": round(org.time, 2),
-                        "plots": n,
-                    },
+                    ev.PointOfOrigin(
+                        track=tid,
+                        position=_r(org.point, 1),
+                        lat=round(float(lat), 6),
+                        lon=round(float(lon), 6),
+                        ellipse=[*_r(org.axes, 1), round(org.orientation, 3)],
+                        launch_time=round(org.time, 2),
+                        plots=n,
+                    ),
                 )
 
-    def _threat_payload(self, picture: ThreatPicture, tracks: Tracks, i: int) -> dict:
+    def _threat_payload(self, picture: ThreatPicture, tracks: Tracks, i: int) -> ev.Threat:
         z = picture.zone[i]
-        return {
-            "track": int(tracks.id[i]),
-            "class": TrackClass(picture.klass[i]).name.lower(),
-            "zone": self.defence.zones[z].name if z >= 0 else None,
-            "p_reach": round(float(picture.p_reach[i]), 3),
-            "threat_value": round(float(picture.threat_value[i]), 2),
-            "impact_point": _r(picture.impact_point[i], 1),
-            "time_to_impact_s": round(float(picture.impact_time[i] - picture.t), 1)
+        return ev.Threat(
+            track=int(tracks.id[i]),
+            klass=TrackClass(picture.klass[i]).name.lower(),
+            zone=self.defence.zones[z].name if z >= 0 else None,
+            p_reach=round(float(picture.p_reach[i]), 3),
+            threat_value=round(float(picture.threat_value[i]), 2),
+            impact_point=_r(picture.impact_point[i], 1),
+            time_to_impact_s=round(float(picture.impact_time[i] - picture.t), 1)
             if np.isfinite(picture.impact_time[i])
             else None,
-        }
+        )
 
     def _emit_picture(self, tracks: Tracks, picture: ThreatPicture) -> None:
         show = tracks.status != _TENTATIVE
@@ -401,23 +398,22 @@ class DecisionPipeline:
         zone_names = self._zone_names
         self.emit(
             picture.t,
-            "tracks",
             "decision",
-            {
-                "id": tracks.id[i].tolist(),
-                "position": _r(tracks.x[i, :3], 1),
-                "velocity": _r(tracks.x[i, 3:6], 1),
-                "sigma_m": _r(np.sqrt(tracks.P[i, :3, :3].trace(axis1=1, axis2=2)), 1),
-                "identity": [_IDENTITY_NAMES[v] for v in picture.identity[i].tolist()],
-                "class": [_CLASS_NAMES[v] for v in picture.klass[i].tolist()],
-                "zone": [zone_names[z] if z >= 0 else None for z in picture.zone[i].tolist()],
-                "time_to_impact_s": [round(v, 1) if math.isfinite(v) else None for v in tti],
-                "impact_point": [p if ok else None for p, ok in zip(_r(points, 1), has_point, strict=True)],
-                "ellipse": [
+            ev.Tracks(
+                id=tracks.id[i].tolist(),
+                position=_r(tracks.x[i, :3], 1),
+                velocity=_r(tracks.x[i, 3:6], 1),
+                sigma_m=_r(np.sqrt(tracks.P[i, :3, :3].trace(axis1=1, axis2=2)), 1),
+                identity=[_IDENTITY_NAMES[v] for v in picture.identity[i].tolist()],
+                klass=[_CLASS_NAMES[v] for v in picture.klass[i].tolist()],
+                zone=[zone_names[z] if z >= 0 else None for z in picture.zone[i].tolist()],
+                time_to_impact_s=[round(v, 1) if math.isfinite(v) else None for v in tti],
+                impact_point=[p if ok else None for p, ok in zip(_r(points, 1), has_point, strict=True)],
+                ellipse=[
                     [*a, round(o, 3)] if ok else None
                     for a, o, ok in zip(_r(axes, 1), picture.ellipse_orientation[i].tolist(), has_axes, strict=True)
                 ],
-                "threat_value": _r(picture.threat_value[i], 2),
-                "icao24": [self.identifier.icao_of.get(k) for k in tracks.id[i].tolist()],
-            },
+                threat_value=_r(picture.threat_value[i], 2),
+                icao24=[self.identifier.icao_of.get(k) for k in tracks.id[i].tolist()],
+            ),
         )

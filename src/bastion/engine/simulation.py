@@ -24,6 +24,7 @@ from bastion.engine.events import EventLog
 from bastion.engine.operator import Operator, SimulatedOperator
 from bastion.engine.pipeline import ENGINE_TRACKER, DecisionPipeline
 from bastion.engine.rng import stream
+from bastion.event_types import FirstDetection, OperatorActionLost, RequestNotShown, RunEnd, Truth
 from bastion.scenario.compiled import CompiledScenario
 from bastion.track import Tracker
 from bastion.world.aircraft import CivilTraffic
@@ -130,7 +131,7 @@ class _Night:
             operator = SimulatedOperator(op.median_delay_s, op.sigma_log, stream(seed, "operator"))
         self.operator = operator
         self.record = HarnessRecord()
-        emit(0.0, "run_start", "engine", d.run_start(seed))
+        emit(0.0, "engine", d.run_start(seed))
         # (time, priority, sequence, kind, index): priority orders simultaneous happenings
         self.queue: list[tuple[float, int, int, str, int]] = []
         self._seq = 0
@@ -158,7 +159,7 @@ class _Night:
         self.pipeline.check_sensors(t)  # the decision side's own watch on its sensors
         for action in self.operator.actions(t):
             if faults and faults.console_out(action.t):  # the console is disconnected: the answer is lost
-                self.emit(t, "operator_action_lost", "world", {"kind": action.kind, "reason": "console disconnected"})
+                self.emit(t, "world", OperatorActionLost(kind=action.kind, reason="console disconnected"))
                 continue
             if action.kind == "authorise":
                 self.pipeline.authorise(action.request_id, action.approved, action.user, t)
@@ -186,14 +187,15 @@ class _Night:
 
     def truth_events(self, events) -> None:
         """Log the world's events; a mount that fired reports its rounds left to the pipeline."""
-        for te, tkind, payload in events:
-            self.emit(te, tkind, "world", payload)
-            if tkind == "order_refused":  # a down mount's built-in test answers the order
-                self.report_gun(payload["gun"], te)
-            elif tkind == "gun_fired":
-                self.report_gun(payload["gun"], te, payload["ammunition_left"])
-            elif tkind == "gun_reloaded":  # the crew reports its gun ready again
-                self.report_gun(payload["gun"], te, payload["ammunition"])
+        for te, payload in events:
+            self.emit(te, "world", payload)
+            kind = payload.KIND
+            if kind == "order_refused":  # a down mount's built-in test answers the order
+                self.report_gun(payload.gun, te)
+            elif kind == "gun_fired":
+                self.report_gun(payload.gun, te, payload.ammunition_left)
+            elif kind == "gun_reloaded":  # the crew reports its gun ready again
+                self.report_gun(payload.gun, te, payload.ammunition)
 
     def adsb(self, t: float, index: int) -> None:
         """Receiver ``index`` hands over the reports decoded since its last batch."""
@@ -248,8 +250,8 @@ class _Night:
     def fault(self, t: float, code: int) -> None:
         """A gun fault's onset or clearing (:meth:`FaultSchedule.act`); the mount reports its status."""
         g, events = self.faults.act(self.world, code, t)
-        for te, tkind, payload in events:
-            self.emit(te, tkind, "world", payload)
+        for te, payload in events:
+            self.emit(te, "world", payload)
         self.report_gun(g, t)
 
     def report_gun(self, g: int, t: float, rounds: int | None = None) -> None:
@@ -284,7 +286,7 @@ class _Night:
             if req.id not in self.raised:
                 self.raised.add(req.id)
                 if faults and faults.console_out(t):  # never shown: it lapses unanswered
-                    self.emit(t, "request_not_shown", "world", {"request": req.id, "reason": "console disconnected"})
+                    self.emit(t, "world", RequestNotShown(request=req.id, reason="console disconnected"))
                     continue
                 operator.on_request(req, t)
                 wake = operator.next_action_time()
@@ -295,7 +297,7 @@ class _Night:
     def finish(self) -> RunResult:
         d = self.d
         self.advance(d.duration_s)
-        self.emit(d.duration_s, "run_end", "engine", {"wall_seconds": round(time.perf_counter() - self.wall0, 3)})
+        self.emit(d.duration_s, "engine", RunEnd(wall_seconds=round(time.perf_counter() - self.wall0, 3)))
         self.log.flush()
         stage = dict(self.stage)
         stage.update(self.pipeline.stage_seconds)
@@ -461,22 +463,12 @@ def _record_truth(record: HarnessRecord, d, radar: int, det, labels, picture, t:
         if 0 <= lab < CIVIL_LABEL and lab not in first:  # a threat's first plot: its first detection
             rng_ = float(det.range[j])
             first[lab] = (t, rng_)
-            emit(
-                t, "first_detection", "world", {"threat": lab, "range_m": round(rng_, 1), "radar": d.radars[radar].name}
-            )
+            emit(t, "world", FirstDetection(threat=lab, range_m=round(rng_, 1), radar=d.radars[radar].name))
     for lab in picture.label.tolist():
         if CIVIL_LABEL <= lab < DEBRIS_LABEL:
             record.civil_seen.add(lab - CIVIL_LABEL)
     if plots:
-        emit(
-            t,
-            "truth",
-            "world",
-            {
-                "label": picture.label.tolist(),
-                "position": np.round(picture.pos, 1).tolist(),
-            },
-        )
+        emit(t, "world", Truth(label=picture.label.tolist(), position=np.round(picture.pos, 1).tolist()))
 
 
 def _vote(record: HarnessRecord, pipeline: DecisionPipeline, labels: np.ndarray) -> None:

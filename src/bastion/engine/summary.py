@@ -27,9 +27,9 @@ def first_warnings(warnings: list, truth) -> dict[tuple[str, tuple[str, int]], f
     a threat of its own."""
     first: dict[tuple[str, tuple[str, int]], float] = {}
     for w in warnings:
-        kind, i = truth(w.payload["track"])
-        who = (kind, i) if kind == "threat" else ("track", w.payload["track"])
-        first.setdefault((w.payload["zone"], who), w.payload["warning_time_s"])
+        kind, i = truth(w.payload.track)
+        who = (kind, i) if kind == "threat" else ("track", w.payload.track)
+        first.setdefault((w.payload.zone, who), w.payload.warning_time_s)
     return first
 
 
@@ -55,9 +55,9 @@ def summarise(result: RunResult, leaks: bool = False) -> dict:
         return kinds.get(kind, [])
 
     hostiles = len(raid.threats)
-    killed = {e.payload["threat"] for e in of("kill")}
-    leaked = {e.payload["threat"] for e in of("leak")}
-    open_ground = {e.payload["threat"] for e in of("impact_open_ground")}
+    killed = {e.payload.threat for e in of("kill")}
+    leaked = {e.payload.threat for e in of("leak")}
+    open_ground = {e.payload.threat for e in of("impact_open_ground")}
     orders = of("fire_order")
     truth_of_track = {tid: rec.truth_of(tid) for tid in rec.track_votes}
 
@@ -71,16 +71,16 @@ def summarise(result: RunResult, leaks: bool = False) -> dict:
     false_engaged = 0
     first_fire: dict[int, float] = {}
     for o in orders:
-        kind, i = truth(o.payload["track"])
+        kind, i = truth(o.payload.track)
         if kind == "civil":
             civil_engaged.add(i)
         elif kind == "friendly":
             friendly_engaged.add(i)
         elif kind == "threat":
-            first_fire.setdefault(i, o.payload["t_start"])
+            first_fire.setdefault(i, o.payload.t_start)
         else:
             false_engaged += 1
-    rounds = sum(e.payload["rounds"] for e in of("gun_fired"))
+    rounds = sum(e.payload.rounds for e in of("gun_fired"))
     warnings = of("warning")
     first_warning = first_warnings(warnings, truth)
     per_zone: dict[str, float] = {}
@@ -88,19 +88,19 @@ def summarise(result: RunResult, leaks: bool = False) -> dict:
         per_zone[z] = min(per_zone.get(z, np.inf), v)
     kill_times: dict[int, float] = {}
     for e in of("kill"):
-        kill_times.setdefault(e.payload["threat"], e.t)
+        kill_times.setdefault(e.payload.threat, e.t)
     false_kills = missed_kills = 0
     for e in of("kill_assessment"):
-        kind, i = truth(e.payload["track"])
+        kind, i = truth(e.payload.track)
         if kind == "debris":  # a track that followed a piece of a destroyed threat
             destroyed = True
         elif kind == "threat":
             destroyed = kill_times.get(i, np.inf) <= e.t
         else:
             continue
-        if e.payload["destroyed"] and not destroyed:
+        if e.payload.destroyed and not destroyed:
             false_kills += 1
-        elif not e.payload["destroyed"] and destroyed:
+        elif not e.payload.destroyed and destroyed:
             missed_kills += 1
     det_range = [rec.first_detection[i][1] for i in sorted(rec.first_detection)]
     det_to_fire = [first_fire[i] - rec.first_detection[i][0] for i in sorted(first_fire) if i in rec.first_detection]
@@ -109,20 +109,20 @@ def summarise(result: RunResult, leaks: bool = False) -> dict:
     debris = of("debris_impact")
     refused: dict[str, int] = {}
     for e in of("engagement_refused") + of("cannot_engage") + of("authorisation_timeout"):
-        refused[e.payload["reason"]] = refused.get(e.payload["reason"], 0) + 1
+        refused[e.payload.reason] = refused.get(e.payload.reason, 0) + 1
     # impact and origin predictions of each threat's tracks against where it really fell and started
-    impact_at = {e.payload["threat"]: (e.t, e.payload["position"]) for e in of("leak") + of("impact_open_ground")}
+    impact_at = {e.payload.threat: (e.t, e.payload.position) for e in of("leak") + of("impact_open_ground")}
     last_poi: dict[int, list] = {}
     for e in of("impact_prediction"):
-        kind, i = truth(e.payload["track"])
+        kind, i = truth(e.payload.track)
         if kind == "threat" and i in impact_at and e.t < impact_at[i][0]:
-            last_poi[i] = e.payload["impact_point"]
+            last_poi[i] = e.payload.impact_point
     poi_err = [float(np.hypot(*(np.array(last_poi[i]) - np.array(impact_at[i][1][:2])))) for i in sorted(last_poi)]
     last_poo: dict[int, list] = {}
     for e in of("point_of_origin"):
-        kind, i = truth(e.payload["track"])
+        kind, i = truth(e.payload.track)
         if kind == "threat":
-            last_poo[i] = e.payload["position"]
+            last_poo[i] = e.payload.position
     poo_err = [float(np.hypot(*(np.array(last_poo[i]) - raid.threats[i].launch[:2]))) for i in sorted(last_poo)]
     threats = []
     for i, p in enumerate(raid.threats):
@@ -151,14 +151,14 @@ def summarise(result: RunResult, leaks: bool = False) -> dict:
     if raid.friendlies:
         declared = set()
         for e in of("identification"):
-            kind, i = truth(e.payload["track"])
-            if kind == "friendly" and e.payload["to"] == "hostile":
+            kind, i = truth(e.payload.track)
+            if kind == "friendly" and e.payload.to == "hostile":
                 declared.add(i)
         holds: dict[str, int] = {}
         conflicts: dict[str, int] = {}
         for kind_, tally in (("corridor_hold", holds), ("corridor_conflict", conflicts)):
             for e in of(kind_):
-                kind = truth(e.payload["track"])[0]
+                kind = truth(e.payload.track)[0]
                 tally[kind] = tally.get(kind, 0) + 1
         extra.update(
             friendly_aircraft=len(raid.friendlies),
@@ -198,16 +198,16 @@ def summarise(result: RunResult, leaks: bool = False) -> dict:
         "warning_time_s": {z: _round(v, 2) for z, v in sorted(per_zone.items())},
         "damage_events": len(of("damage")),
         "threats_ignored_open_area": len(
-            {i for kind, i in (truth(e.payload["track"]) for e in of("threat_ignored")) if kind == "threat"}
+            {i for kind, i in (truth(e.payload.track) for e in of("threat_ignored")) if kind == "threat"}
         ),
         "poi_error_m_median": _round(float(np.median(poi_err)), 1) if poi_err else None,
         "poo_error_m_median": _round(float(np.median(poo_err)), 1) if poo_err else None,
         "first_detection_range_m": _round(det_range[0], 1) if det_range else None,
         "detection_to_fire_s": _round(min(det_to_fire)) if det_to_fire else None,
         "debris_impacts": len(debris),
-        "debris_in_populated": sum(1 for e in debris if e.payload["zone"] in populated),
+        "debris_in_populated": sum(1 for e in debris if e.payload.zone in populated),
         "fall_of_shot": len(falls),
-        "fall_of_shot_populated": sum(1 for e in falls if e.payload["zone"] in populated),
+        "fall_of_shot_populated": sum(1 for e in falls if e.payload.zone in populated),
         "engagements_refused": dict(sorted(refused.items())),
         "authorisation_requests": len(of("authorisation_request")),
         "tracks_confirmed": len(of("track_confirmed")),
@@ -262,14 +262,13 @@ def ram_scores(
     hit_defended = [g for g, z in would.items() if z is not None]
     intercepted = [g for g in hit_defended if g in killed]
     landed = {
-        e.payload["threat"]: (e.t, e.payload["position"])
-        for e in kinds.get("leak", []) + kinds.get("impact_open_ground", [])
+        e.payload.threat: (e.t, e.payload.position) for e in kinds.get("leak", []) + kinds.get("impact_open_ground", [])
     }
     zone_by_name = {z.name: z for z in d.zones}
     false_clear: set[tuple[str, int]] = set()
-    for e in kinds.get("all_clear", []) + kinds.get("warning_cleared", []):
-        kind, i = truth(e.payload["track"])
-        zone = zone_by_name.get(e.payload.get("zone"))
+    for e in kinds.get("all_clear", []):
+        kind, i = truth(e.payload.track)
+        zone = zone_by_name.get(e.payload.zone)
         if kind != "threat" or zone is None or i not in landed:
             continue
         t_impact, pos = landed[i]

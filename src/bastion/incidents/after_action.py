@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import plotly.graph_objects as go
 
+from bastion.event_types import EventSchemaError
 from bastion.incidents.register import Incident
 from bastion.incidents.sites import SITES
 from bastion.physics.geodesy import Origin
@@ -88,7 +89,10 @@ def _run_context(inc: Incident):
         if link["ref"] not in {r.run_id for r in store.runs()}:
             return None, [], None, f"{db} no longer holds run {link['ref']}"
         text = store.scenario_text(link["ref"])
-        events = list(store.events(link["ref"]))
+        try:
+            events = list(store.events(link["ref"]))
+        except EventSchemaError as exc:  # a run this bastion cannot read: the report says why
+            return None, [], None, f"the run's events are not readable: {exc}; tracks and timeline are omitted"
     defence = compile_scenario(parse(text, f"run {link['ref']}"), read_traffic=False).defence
     return defence, events, defence.start, ""
 
@@ -136,7 +140,7 @@ def _map(inc: Incident, defence, events) -> go.Figure | None:
     paths: dict[int, list] = defaultdict(list)
     for e in events:
         if e.kind == "truth":
-            for lab, p in zip(e.payload["label"], e.payload["position"], strict=True):
+            for lab, p in zip(e.payload.label, e.payload.position, strict=True):
                 if 0 <= lab < 10_000:
                     paths[lab].append(p)
     for lab, pts in sorted(paths.items()):
@@ -314,8 +318,9 @@ def _timeline(inc: Incident, events, start: datetime | None) -> go.Figure:
     return fig
 
 
-def _brief(p: dict) -> str:
-    return ", ".join(f"{k}={v}" for k, v in p.items() if not isinstance(v, list | dict))[:160]
+def _brief(p) -> str:
+    """The scalar fields of a payload, as ``key=value`` (its JSON keys)."""
+    return ", ".join(f"{k}={v}" for k, v in p.to_dict().items() if not isinstance(v, list | dict))[:160]
 
 
 def _table(rows: list[dict], cols: list[str]) -> str:

@@ -12,7 +12,7 @@ position is stored in site ENU metres and in WGS84. What is taken from which eve
   (majority vote, within :data:`ASSOCIATION_GATE_M`): a harness association, as the run summary does;
 * engagements: ``fire_order`` with the ``kill_assessment`` of the same order and any ``hit``;
 * debris: ``debris_impact``; search areas: one per destroyed threat (see :func:`search_area`);
-* damage: ``damage``; origins: ``point_of_origin`` (see :func:`_origin_fields` for the payloads read).
+* damage: ``damage``; origins: ``point_of_origin`` (its position and ellipse).
 
 The call is idempotent: a run already in the register returns its existing incident.
 """
@@ -87,34 +87,14 @@ def search_area(kill_enu: np.ndarray, debris_en: np.ndarray) -> tuple[np.ndarray
     return c, max(r, MIN_SEARCH_RADIUS_M), basis
 
 
-def _origin_fields(p: dict) -> tuple[list[float] | None, tuple[float, float, float] | None, float | None]:
-    """Position [e, n(, u)], 95 % ellipse (semi-major, semi-minor [m], orientation [rad clockwise
-    from north]) and confidence of a ``point_of_origin`` payload. Reads ``position`` | ``origin`` |
-    ``launch_point`` for the point and ``ellipse`` ([a, b, orientation_rad], as the ``tracks``
-    events), or ``semi_major_m``/``semi_minor_m`` with ``orientation_rad``/``orientation_deg``, or a
-    2x2 ``covariance`` [m^2] (converted to the 95 % ellipse: chi-square 2 dof, 5.991)."""
-    pos = next((p[k] for k in ("position", "origin", "launch_point") if p.get(k) is not None), None)
+def _origin_fields(p) -> tuple[list[float], tuple[float, float, float] | None]:
+    """Position [e, n] and 95 % ellipse (semi-major, semi-minor [m], orientation [rad clockwise from
+    north]) of a ``point_of_origin`` payload (:class:`bastion.event_types.PointOfOrigin`)."""
     ell = None
-    if p.get("ellipse") is not None:
-        a, b, o = p["ellipse"][:3]
+    if p.ellipse:
+        a, b, o = p.ellipse[:3]
         ell = (float(a), float(b), float(o))
-    elif p.get("semi_major_m") is not None:
-        o = p.get("orientation_rad")
-        if o is None:
-            o = np.radians(p.get("orientation_deg", 0.0))
-        ell = (float(p["semi_major_m"]), float(p.get("semi_minor_m", p["semi_major_m"])), float(o))
-    elif p.get("covariance") is not None:
-        cov = np.asarray(p["covariance"], dtype=float)[:2, :2]
-        w, v = np.linalg.eigh(cov)
-        k = np.sqrt(5.991)
-        major = v[:, 1]
-        ell = (
-            float(k * np.sqrt(max(w[1], 0))),
-            float(k * np.sqrt(max(w[0], 0))),
-            float(np.arctan2(major[0], major[1])),
-        )
-    conf = p.get("confidence", p.get("probability"))
-    return pos, ell, None if conf is None else float(conf)
+    return p.position, ell
 
 
 def record_incident_from_run(events_db: str | Path, run_id: str, register_db: str | Path | None = None) -> int:
@@ -145,28 +125,28 @@ def record_incident_from_run(events_db: str | Path, run_id: str, register_db: st
 
 def _associate(events) -> dict[int, int]:
     """Track id -> threat index, from the engagement record and the truth-at-scan vote."""
-    order_track = {e.payload["order"]: e.payload["track"] for e in events if e.kind == "fire_order"}
+    order_track = {e.payload.order: e.payload.track for e in events if e.kind == "fire_order"}
     votes: dict[int, Counter] = defaultdict(Counter)
     for e in events:
-        if e.kind == "hit" and e.payload.get("order") in order_track:
-            votes[order_track[e.payload["order"]]][e.payload["threat"]] += 1_000  # decisive
+        if e.kind == "hit" and e.payload.order in order_track:
+            votes[order_track[e.payload.order]][e.payload.threat] += 1_000  # decisive
     truth_at = {e.t: e.payload for e in events if e.kind == "truth"}
     for e in events:
         if e.kind != "tracks" or e.t not in truth_at:
             continue
         p, tr = e.payload, truth_at[e.t]
-        lab = np.asarray(tr["label"], dtype=int)
+        lab = np.asarray(tr.label, dtype=int)
         keep = lab < THREAT_LABEL_LIMIT
         keep &= lab >= 0
         if not keep.any():
             continue
-        tpos = np.asarray(tr["position"], dtype=float)[keep]
+        tpos = np.asarray(tr.position, dtype=float)[keep]
         tlab = lab[keep]
-        hostile = np.array([i in ("hostile", "unknown") for i in p["identity"]])
+        hostile = np.array([i in ("hostile", "unknown") for i in p.identity])
         if not hostile.any():
             continue
-        ids = np.asarray(p["id"])[hostile]
-        pos = np.asarray(p["position"], dtype=float)[hostile]
+        ids = np.asarray(p.id)[hostile]
+        pos = np.asarray(p.position, dtype=float)[hostile]
         d = np.linalg.norm(pos[:, None, :] - tpos[None, :, :], axis=2)  # (tracks, truths)
         j = np.argmin(d, axis=1)
         close = d[np.arange(len(ids)), j] <= ASSOCIATION_GATE_M
@@ -194,14 +174,14 @@ def build_incident(
     tracks_of: dict[int, list[int]] = defaultdict(list)
     for tid, k in sorted(track_threat.items()):
         tracks_of[k].append(tid)
-    order_track = {e.payload["order"]: e.payload["track"] for e in by_kind["fire_order"]}
-    launch = {e.payload["threat"]: e for e in by_kind["launch"]}
-    kill = {e.payload["threat"]: e for e in by_kind["kill"]}
-    leak = {e.payload["threat"]: e for e in by_kind["leak"]}
-    open_ground = {e.payload["threat"]: e for e in by_kind["impact_open_ground"]}
-    first_det = {e.payload["threat"]: e for e in by_kind["first_detection"]}
-    engaged_tracks = {e.payload["track"] for e in by_kind["fire_order"]}
-    rounds_of_order = {e.payload["order"]: e.payload["rounds"] for e in by_kind["gun_fired"]}
+    order_track = {e.payload.order: e.payload.track for e in by_kind["fire_order"]}
+    launch = {e.payload.threat: e for e in by_kind["launch"]}
+    kill = {e.payload.threat: e for e in by_kind["kill"]}
+    leak = {e.payload.threat: e for e in by_kind["leak"]}
+    open_ground = {e.payload.threat: e for e in by_kind["impact_open_ground"]}
+    first_det = {e.payload.threat: e for e in by_kind["first_detection"]}
+    engaged_tracks = {e.payload.track for e in by_kind["fire_order"]}
+    rounds_of_order = {e.payload.order: e.payload.rounds for e in by_kind["gun_fired"]}
     end_t = {k: e.t for k, e in {**open_ground, **leak, **kill}.items()}
 
     threats = []
@@ -217,28 +197,28 @@ def build_incident(
             "rounds_fired": int(sum(rounds_of_order.get(o, 0) for o, t in order_track.items() if t in tids)),
         }
         if i in launch:
-            lp = launch[i].payload["position"]
+            lp = launch[i].payload.position
             rec.update(launch_t_s=launch[i].t, launch_east_m=lp[0], launch_north_m=lp[1])
             rec["launch_lat"], rec["launch_lon"] = wgs(lp[0], lp[1])
         if i in kill:
             rec["outcome"] = "intercepted"
-            kp = kill[i].payload["position"]
+            kp = kill[i].payload.position
             rec.update(kill_east_m=kp[0], kill_north_m=kp[1], kill_height_m=kp[2])
             rec["kill_lat"], rec["kill_lon"] = wgs(kp[0], kp[1])
         elif i in leak or i in open_ground:
             ev = leak.get(i) or open_ground[i]
             fired = any(t in engaged_tracks for t in tids)
             rec["outcome"] = "impacted" if i in leak or fired else "ignored-open-area"
-            ip = ev.payload["position"]
-            rec.update(impact_east_m=ip[0], impact_north_m=ip[1], impact_zone=ev.payload.get("zone"))
+            ip = ev.payload.position
+            rec.update(impact_east_m=ip[0], impact_north_m=ip[1], impact_zone=ev.payload.zone)
             rec["impact_lat"], rec["impact_lon"] = wgs(ip[0], ip[1])
         else:
             rec["outcome"] = "unknown"
         if i in first_det:
-            rec["first_detection_range_m"] = first_det[i].payload.get("range_m")
-        warns = [e for e in by_kind["warning"] if e.payload.get("track") in tids]
+            rec["first_detection_range_m"] = first_det[i].payload.range_m
+        warns = [e for e in by_kind["warning"] if e.payload.track in tids]
         if warns:
-            rec["warning_time_s"] = warns[0].payload.get("warning_time_s")
+            rec["warning_time_s"] = warns[0].payload.warning_time_s
         pred = _last_prediction(by_kind["tracks"], set(tids), end_t.get(i, np.inf))
         if pred is not None:
             (pe, pn), ell = pred
@@ -252,29 +232,29 @@ def build_incident(
                 )
         threats.append(rec)
 
-    assessment = {e.payload["order"]: e.payload for e in by_kind["kill_assessment"] if "order" in e.payload}
-    hit_of_order = {e.payload["order"]: e.payload for e in by_kind["hit"]}
+    assessment = {e.payload.order: e.payload for e in by_kind["kill_assessment"]}
+    hit_of_order = {e.payload.order: e.payload for e in by_kind["hit"]}
     engagements = []
     for n, e in enumerate(by_kind["fire_order"]):
         p = e.payload
-        o = p["order"]
+        o = p.order
         if o in hit_of_order:
-            result = "hit, destroyed" if hit_of_order[o].get("killed") else "hit, survived"
+            result = "hit, destroyed" if hit_of_order[o].killed else "hit, survived"
         elif o in assessment:
             a = assessment[o]
-            result = f"assessed {'destroyed' if a.get('destroyed') else 'survived'} ({a.get('reason', '')})"
+            result = f"assessed {'destroyed' if a.destroyed else 'survived'} ({a.reason})"
         else:
             result = "unknown"
         engagements.append(
             {
                 "seq": n,
                 "t_s": e.t,
-                "gun": str(p.get("gun")),
-                "track": p.get("track"),
-                "threat_seq": track_threat.get(p.get("track")),
-                "rounds": int(p.get("rounds", 0)),
-                "pk": p.get("pk"),
-                "range_m": p.get("range_m"),
+                "gun": str(p.gun),
+                "track": p.track,
+                "threat_seq": track_threat.get(p.track),
+                "rounds": int(p.rounds),
+                "pk": p.pk,
+                "range_m": p.range_m,
                 "result": result,
             }
         )
@@ -282,25 +262,25 @@ def build_incident(
     debris, pieces_of = [], defaultdict(list)
     for n, e in enumerate(by_kind["debris_impact"]):
         p = e.payload
-        lat, lon = wgs(p["position"][0], p["position"][1])
+        lat, lon = wgs(p.position[0], p.position[1])
         debris.append(
             {
                 "seq": n,
-                "threat_seq": p.get("threat"),
-                "piece": p.get("piece", "piece"),
-                "east_m": p["position"][0],
-                "north_m": p["position"][1],
+                "threat_seq": p.threat,
+                "piece": p.piece,
+                "east_m": p.position[0],
+                "north_m": p.position[1],
                 "lat": lat,
                 "lon": lon,
-                "zone": p.get("zone"),
+                "zone": p.zone,
                 "t_s": e.t,
             }
         )
-        pieces_of[p.get("threat")].append(p["position"])
+        pieces_of[p.threat].append(p.position)
     search_areas = []
     for i, e in sorted(kill.items()):
         c, r, basis = search_area(
-            np.asarray(e.payload["position"], dtype=float), np.asarray(pieces_of.get(i, [])).reshape(-1, 3)
+            np.asarray(e.payload.position, dtype=float), np.asarray(pieces_of.get(i, [])).reshape(-1, 3)
         )
         lat, lon = wgs(c[0], c[1])
         search_areas.append(
@@ -319,28 +299,24 @@ def build_incident(
     damage = [
         {
             "seq": n,
-            "threat_seq": e.payload.get("threat"),
-            "zone": e.payload.get("zone", ""),
-            "kind": e.payload.get("kind", ""),
-            "distance_m": e.payload.get("distance_m"),
-            "how": e.payload.get("how", ""),
-            "description": (
-                f"warhead {e.payload.get('how', '')} {e.payload.get('distance_m')} m from {e.payload.get('zone')}"
-            ),
+            "threat_seq": e.payload.threat,
+            "zone": e.payload.zone,
+            "kind": e.payload.kind,
+            "distance_m": e.payload.distance_m,
+            "how": e.payload.how,
+            "description": f"warhead {e.payload.how} {e.payload.distance_m} m from {e.payload.zone}",
         }
         for n, e in enumerate(by_kind["damage"])
     ]
     origins = []
     for e in by_kind["point_of_origin"]:
-        pos, ell, conf = _origin_fields(e.payload)
-        if pos is None:
-            continue
+        pos, ell = _origin_fields(e.payload)
         lat, lon = wgs(float(pos[0]), float(pos[1]))
-        trk = e.payload.get("track")
+        trk = e.payload.track
         origins.append(
             {
                 "seq": len(origins),
-                "threat_seq": e.payload.get("threat", track_threat.get(trk)),
+                "threat_seq": track_threat.get(trk),
                 "track": trk,
                 "east_m": float(pos[0]),
                 "north_m": float(pos[1]),
@@ -349,8 +325,8 @@ def build_incident(
                 "semi_major_m": None if ell is None else ell[0],
                 "semi_minor_m": None if ell is None else ell[1],
                 "orientation_deg": None if ell is None else round(float(np.degrees(ell[2])), 2),
-                "confidence": conf,
-                "method": str(e.payload.get("method", "back-propagated track")),
+                "confidence": None,
+                "method": "back-propagated track",
             }
         )
 
@@ -373,7 +349,7 @@ def build_incident(
     w0, w1 = start + timedelta(seconds=t0), start + timedelta(seconds=t_end)
     offset = w0.strftime("%z")
     offset = f"{offset[:3]}:{offset[3:]}" if offset else "+00:00"
-    targets = sorted({e.payload["zone"] for e in by_kind["threat"] if e.payload.get("zone")})
+    targets = sorted({e.payload.zone for e in by_kind["threat"] if e.payload.zone})
     lat0, lon0 = origin.lat_deg, origin.lon_deg
     site = match_site(d.site_name, lat0, lon0)
     dmg = "; ".join(f"{x['zone']} ({x['kind']}) {x['how']} at {x['distance_m']} m" for x in damage) or "none"
@@ -427,8 +403,8 @@ def _last_prediction(tracks_events, tids: set[int], before: float):
         if e.t >= before:
             break
         p = e.payload
-        for k, tid in enumerate(p["id"]):
-            if tid in tids and p["identity"][k] == "hostile" and p["impact_point"][k] is not None:
-                ell = p["ellipse"][k] if p.get("ellipse") else None
-                best = (tuple(p["impact_point"][k][:2]), tuple(ell) if ell else None)
+        for k, tid in enumerate(p.id):
+            if tid in tids and p.identity[k] == "hostile" and p.impact_point[k] is not None:
+                ell = p.ellipse[k] if p.ellipse else None
+                best = (tuple(p.impact_point[k][:2]), tuple(ell) if ell else None)
     return best

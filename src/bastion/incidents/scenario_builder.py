@@ -183,12 +183,12 @@ def _layout_from_file(path: Path, site: Site) -> dict:
     except ScenarioError as exc:
         raise ScenarioBuildError("\n".join(exc.problems)) from None
     o = loaded.model.site.origin
-    dist = ground_distance_m(o.lat, o.lon, site.lat, site.lon)
+    dist = ground_distance_m(o.lat_deg, o.lon_deg, site.lat, site.lon)
     if dist > 5_000.0:
         raise ScenarioBuildError(
             f"{path}: the layout's site origin is {dist / 1000:.0f} km from {site.name}; use a layout of that site"
         )
-    data = tomllib.loads(text)
+    data = tomllib.loads(loaded.text)  # its include spliced in
     return {
         k: data[k] for k in ("site", "environment", "runways", "zones", "sensors", "weapons", "defence") if k in data
     }

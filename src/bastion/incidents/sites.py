@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 import re
+import tomllib
 from dataclasses import dataclass, field
 
 FT = 0.3048  # [m] per international foot
@@ -94,13 +95,55 @@ class Site:
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
+def _builtin_layout(name: str) -> dict:
+    """The TOML tables of a built-in site layout (``scenario/builtin/sites/NAME``), includes spliced in."""
+    from bastion.scenario.include import builtin_folder, expand
+
+    return tomllib.loads(
+        expand((builtin_folder() / "sites" / name).read_text("utf-8"), f"builtin:sites/{name}", None).text
+    )
+
+
+def _xyz(p: dict) -> tuple[float, float, float]:
+    return float(p["east_m"]), float(p["north_m"]), float(p.get("height_m", 0.0))
+
+
+def _layout_records(layout: dict) -> dict:
+    """A built-in layout's zones, sensors and guns as the catalogue's records."""
+    zones = tuple(
+        ZoneData(z["name"], z["kind"], float(z["value"]), polygon_enu=tuple(tuple(v) for v in z["polygon_enu"]))
+        if "polygon_enu" in z
+        else ZoneData(
+            z["name"],
+            z["kind"],
+            float(z["value"]),
+            circle_enu=(*_xyz(z["circle"]["center"])[:2], z["circle"]["radius_m"]),
+        )
+        for z in layout["zones"]
+    )
+    sensors = tuple(SensorData(s["name"], s["kind"], s.get("type"), *_xyz(s["position"])) for s in layout["sensors"])
+    guns = tuple(
+        GunData(
+            g["name"],
+            g["type"],
+            *_xyz(g["position"]),
+            tuple((*n["azimuth_deg"], n["below_elevation_deg"], n.get("reason", "")) for n in g.get("no_fire", ())),
+        )
+        for g in layout["weapons"]
+    )
+    return {"zones": zones, "sensors": sensors, "guns": guns}
+
+
+# BIAP's site, zones, radars, guns: the built-in nights' layout file (written once there); its runways
+# are the OurAirports records at the file's precision (the layout file rounds them to 1e-5 deg)
+_BIAP_LAYOUT = _builtin_layout("biap-lcmr.toml")
 _BIAP = Site(
     id="biap",
-    name="Baghdad International Airport (ORBI / BGW)",
+    name=_BIAP_LAYOUT["site"]["name"],
     icao="ORBI",
-    lat=33.26250,
-    lon=44.23444,
-    elevation_m=35.0,
+    lat=_BIAP_LAYOUT["site"]["origin"]["lat"],
+    lon=_BIAP_LAYOUT["site"]["origin"]["lon"],
+    elevation_m=_BIAP_LAYOUT["site"]["origin"]["elevation_m"],
     facility="BDSC",
     runways=(
         RunwayData(
@@ -116,20 +159,7 @@ _BIAP = Site(
             "CON",
         ),
     ),
-    zones=(
-        ZoneData("Terminal", "populated", 100.0, ((-450.0, 50.0), (150.0, 400.0), (300.0, 140.0), (-300.0, -210.0))),
-        ZoneData("BDSC", "military", 100.0, ((2000.0, 1150.0), (2350.0, 1750.0), (2750.0, 1520.0), (2400.0, 920.0))),
-        ZoneData("Cargo and fuel farm", "infrastructure", 40.0, circle_enu=(900.0, -1900.0, 250.0)),
-    ),
-    sensors=(
-        SensorData("C-RAM radar", "radar", "kurfs", 2380.0, 1330.0, 8.0),
-        SensorData("LCMR", "radar", "lcmr", 2300.0, 1450.0, 6.0),
-        SensorData("BIAP ADS-B", "adsb", None, 0.0, 0.0, 15.0),
-    ),
-    guns=(
-        GunData("LPWS-1", "lpws", 2230.0, 1230.0, 3.0, ((185.0, 305.0, 12.0, "runways and terminal"),)),
-        GunData("LPWS-2", "lpws", 2560.0, 1640.0, 3.0, ((185.0, 305.0, 12.0, "runways and terminal"),)),
-    ),
+    **_layout_records(_BIAP_LAYOUT),
     aliases=(
         "baghdad international airport",
         "baghdad airport",
@@ -142,7 +172,8 @@ _BIAP = Site(
     source="shared/domain/biap.md §1-2 (ARP, elevation, BDSC not public); OurAirports runways 237083, 237082",
     notes=(
         "BDSC position, terminal outline, cargo area, radar and gun siting are notional (biap.md §2: not public).",
-        "Same layout as the built-in 'rocket-salvo' scenario ('baghdad' is the same without the LCMR).",
+        "Layout: the built-in sites/biap-lcmr.toml, as in the built-in 'rocket-salvo' ('baghdad': sites/biap.toml, "
+        "without the LCMR).",
     ),
 )
 

@@ -43,6 +43,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
+from bastion import event_types
 from bastion.scenario.compiled import Defence
 
 UNKNOWN_ERROR_M = 9999999.0  # TAK's "unknown" for ce / le
@@ -140,41 +141,40 @@ class CotBuilder:
         ET.SubElement(shape, "ellipse", major=f"{major:.1f}", minor=f"{minor:.1f}", angle=f"{angle:.1f}")
 
     # -- events ----------------------------------------------------------------------------------
-    def convert(self, t: float, kind: str, source: str, p: dict) -> list[bytes]:
-        """CoT documents for one event (none for truth or for kinds with nothing to show)."""
+    def convert(self, t: float, kind: str, source: str, p: event_types.Payload) -> list[bytes]:
+        """CoT documents for one event (its typed payload; none for truth or for kinds with nothing to show)."""
         if source not in ("decision", "operator"):
             return []
         handler = getattr(self, f"_on_{kind}", None)
         return handler(t, p) if handler is not None else []
 
-    def _on_tracks(self, t: float, p: dict) -> list[bytes]:
+    def _on_tracks(self, t: float, p: event_types.Tracks) -> list[bytes]:
         out = []
-        klass = p.get("class") or [None] * len(p["id"])
-        for k, tid in enumerate(p["id"]):
+        for k, tid in enumerate(p.id):
             uid = f"{self.uid_prefix}-track-{tid}"
-            sigma = p["sigma_m"][k]
-            ev, detail = self._event(
+            sigma = p.sigma_m[k]
+            doc, detail = self._event(
                 uid,
-                track_type(p["identity"][k], klass[k]),
+                track_type(p.identity[k], p.klass[k]),
                 t,
                 self.track_stale_s,
-                p["position"][k],
+                p.position[k],
                 ce=float(sigma) if sigma is not None else UNKNOWN_ERROR_M,
             )
-            v = p["velocity"][k]
+            v = p.velocity[k]
             course = math.degrees(math.atan2(v[0], v[1])) % 360.0
             ET.SubElement(detail, "track", course=f"{course:.1f}", speed=f"{math.hypot(v[0], v[1]):.1f}")
-            ET.SubElement(detail, "contact", callsign=p.get("icao24", [None] * len(p["id"]))[k] or f"T{tid}")
-            rem = f"{p['identity'][k]} {klass[k] or ''}".strip()
-            tti = (p.get("time_to_impact_s") or [None] * len(p["id"]))[k]
+            ET.SubElement(detail, "contact", callsign=p.icao24[k] or f"T{tid}")
+            rem = f"{p.identity[k]} {p.klass[k] or ''}".strip()
+            tti = p.time_to_impact_s[k]
             if tti is not None:
                 rem += f"; impact in {tti:.0f} s"
             ET.SubElement(detail, "remarks").text = rem
-            out.append(ET.tostring(ev))
+            out.append(ET.tostring(doc))
         return out
 
-    def _on_track_deleted(self, t: float, p: dict) -> list[bytes]:
-        return [self._delete(f"{self.uid_prefix}-track-{p['track']}", t)]
+    def _on_track_deleted(self, t: float, p: event_types.TrackDeleted) -> list[bytes]:
+        return [self._delete(f"{self.uid_prefix}-track-{p.track}", t)]
 
     def _marker(self, uid: str, t: float, enu, ellipse, remarks: str, stale_s: float | None = None) -> bytes:
         ce = float(ellipse[0]) if ellipse is not None else UNKNOWN_ERROR_M
@@ -184,79 +184,78 @@ class CotBuilder:
         ET.SubElement(detail, "remarks").text = remarks
         return ET.tostring(ev)
 
-    def _on_impact_prediction(self, t: float, p: dict) -> list[bytes]:
-        if p.get("impact_point") is None:
+    def _on_impact_prediction(self, t: float, p: event_types.ImpactPrediction) -> list[bytes]:
+        if p.impact_point is None:
             return []
-        stale = max(float(p.get("impact_time", t) or t) - t, 0.0) + 30.0
-        zone = f" in {p['zone']}" if p.get("zone") else ""
+        stale = max(float(p.impact_time or t) - t, 0.0) + 30.0
+        zone = f" in {p.zone}" if p.zone else ""
         return [
             self._marker(
-                f"{self.uid_prefix}-ppi-{p['track']}",
+                f"{self.uid_prefix}-ppi-{p.track}",
                 t,
-                p["impact_point"],
-                p.get("ellipse"),
-                f"PPI track {p['track']}{zone} at t+{(p.get('impact_time') or t) - t:.0f} s",
+                p.impact_point,
+                p.ellipse,
+                f"PPI track {p.track}{zone} at t+{(p.impact_time or t) - t:.0f} s",
                 stale,
             )
         ]
 
-    def _on_point_of_origin(self, t: float, p: dict) -> list[bytes]:
+    def _on_point_of_origin(self, t: float, p: event_types.PointOfOrigin) -> list[bytes]:
         return [
             self._marker(
-                f"{self.uid_prefix}-poo-{p['track']}",
+                f"{self.uid_prefix}-poo-{p.track}",
                 t,
-                p["position"],
-                p.get("ellipse"),
-                f"POO track {p['track']}, launched at t = {p.get('launch_time', float('nan')):.1f} s",
+                p.position,
+                p.ellipse,
+                f"POO track {p.track}, launched at t = {p.launch_time:.1f} s",
                 600.0,
             )
         ]
 
-    def _on_warning(self, t: float, p: dict) -> list[bytes]:
-        uid = f"{self.uid_prefix}-warn-{p['zone'].replace(' ', '_')}-{p['track']}"
-        self._warned[(p["zone"], p["track"])] = uid
-        stale = max(float(p.get("impact_time", t) or t) - t, 0.0) + 30.0
+    def _on_warning(self, t: float, p: event_types.ZoneWarning) -> list[bytes]:
+        uid = f"{self.uid_prefix}-warn-{p.zone.replace(' ', '_')}-{p.track}"
+        self._warned[(p.zone, p.track)] = uid
+        stale = max(float(p.impact_time or t) - t, 0.0) + 30.0
         return [
             self._marker(
                 uid,
                 t,
-                p.get("impact_point") or (0.0, 0.0),
+                p.impact_point or (0.0, 0.0),
                 None,
-                f"WARNING {p['zone']}: {p.get('identity', 'threat')} track {p['track']}, "
-                f"impact in {p.get('warning_time_s', float('nan')):.0f} s",
+                f"WARNING {p.zone}: {p.identity} track {p.track}, impact in {p.warning_time_s:.0f} s",
                 stale,
             )
         ]
 
-    def _on_all_clear(self, t: float, p: dict) -> list[bytes]:
-        uid = self._warned.pop((p["zone"], p["track"]), None)
+    def _on_all_clear(self, t: float, p: event_types.AllClear) -> list[bytes]:
+        uid = self._warned.pop((p.zone, p.track), None)
         return [self._delete(uid, t)] if uid else []
 
-    def _on_fire_order(self, t: float, p: dict) -> list[bytes]:
-        self._intercepts[p["order"]] = (p["intercept"], p["gun"], p["track"])
+    def _on_fire_order(self, t: float, p: event_types.FireOrder) -> list[bytes]:
+        self._intercepts[p.order] = (p.intercept, p.gun, p.track)
         return [
             self._marker(
-                f"{self.uid_prefix}-engagement-{p['order']}",
+                f"{self.uid_prefix}-engagement-{p.order}",
                 t,
-                p["intercept"],
+                p.intercept,
                 None,
-                f"ENGAGE {p['gun']} -> track {p['track']}: {p['rounds']} rounds, Pk {p['pk']:.2f}",
+                f"ENGAGE {p.gun} -> track {p.track}: {p.rounds} rounds, Pk {p.pk:.2f}",
             )
         ]
 
-    def _on_kill_assessment(self, t: float, p: dict) -> list[bytes]:
-        known = self._intercepts.get(p["order"])
+    def _on_kill_assessment(self, t: float, p: event_types.KillAssessment) -> list[bytes]:
+        known = self._intercepts.get(p.order)
         if known is None:
             return []
-        said = p.get("verdict") or ("destroyed" if p.get("destroyed") else "survived")
+        said = p.verdict or ("destroyed" if p.destroyed else "survived")
         verdict = VERDICTS.get(said, said)
         return [
             self._marker(
-                f"{self.uid_prefix}-engagement-{p['order']}",
+                f"{self.uid_prefix}-engagement-{p.order}",
                 t,
                 known[0],
                 None,
-                f"{known[1]} -> track {known[2]}: {verdict} ({p.get('reason', '')})",
+                f"{known[1]} -> track {known[2]}: {verdict} ({p.reason})",
             )
         ]
 

@@ -7,46 +7,66 @@ navigation convention: azimuth clockwise from true north, elevation up from the 
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from functools import cached_property
 from math import pi
+from typing import Annotated
 
 import numpy as np
 import pymap3d
-from numba import njit
+from pydantic import ConfigDict, Field
 from pymap3d.ellipsoid import Ellipsoid
+
+MIN_GROUND_M, MAX_GROUND_M = -500.0, 9_000.0  # ground elevation AMSL: Dead Sea shore -430 m, Everest 8,849 m
 
 
 @dataclass(frozen=True)
 class Origin:
-    """WGS84 origin of a local ENU frame: latitude, longitude [deg], altitude [m above ellipsoid]."""
+    """WGS84 origin of a site's local ENU frame: latitude, longitude [deg] and the ground elevation
+    there [m above mean sea level]. The one origin of bastion: a scenario's ``[site.origin]`` is read
+    into it (keys ``lat``, ``lon``, ``elevation_m``, checked by pydantic against the bounds below as
+    the schema checks every field; constructed in code, it is not checked).
 
-    lat_deg: float
-    lon_deg: float
-    alt_m: float = 0.0
+    Datum: heights in bastion are above mean sea level (the scenario's elevation, the air model's
+    ground altitude, ADS-B altitudes, which become site heights as ``altitude - alt_m``). pymap3d's
+    conversions take ``alt_m`` as the height above the WGS84 ellipsoid: the geoid undulation (tens
+    of metres, site-dependent) is neglected, so heights converted in and out stay MSL-based, and
+    horizontal positions move by less than a millimetre within 10 km for an undulation of 30 m."""
+
+    __pydantic_config__ = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    lat_deg: Annotated[float, Field(ge=-90, le=90, alias="lat", description="latitude [deg]")]
+    lon_deg: Annotated[float, Field(ge=-180, le=180, alias="lon", description="longitude [deg]")]
+    alt_m: Annotated[
+        float,
+        Field(ge=MIN_GROUND_M, le=MAX_GROUND_M, alias="elevation_m", description="ground elevation AMSL [m]"),
+    ] = 0.0
 
     def to_enu(self, lat_deg, lon_deg, alt_m) -> np.ndarray:
         """ENU coordinates [m], shape (..., 3), of WGS84 points (broadcast arrays).
 
-        ``pymap3d.geodetic2enu`` (pymap3d 3.2: ``geodetic2ecef`` of the points and of the origin,
-        then ``uvw2enu``), its operations written out in one compiled loop over the points
-        (:func:`_geodetic2enu`), so the results are bit-identical (tested); pymap3d spends ~20 us per
-        call on a handful of points (every ADS-B batch, issue 8)."""
-        lat, lon, alt = np.broadcast_arrays(
-            np.asarray(lat_deg, dtype=float), np.asarray(lon_deg, dtype=float), np.asarray(alt_m, dtype=float)
-        )
-        out = np.empty((lat.size, 3))
-        _geodetic2enu(lat.ravel(), lon.ravel(), alt.ravel(), self._geodetic_terms, out)
-        return out.reshape(*lat.shape, 3)
-
-    @cached_property
-    def _geodetic_terms(self) -> np.ndarray:
-        """What :func:`_geodetic2enu` needs of the origin and the ellipsoid, computed once as pymap3d
-        computes them: the origin's ECEF position, the sines and cosines of its latitude and longitude
-        (:attr:`_frame`), and the WGS84 terms ``a``, ``b``, ``a**2`` and ``(b / a)**2``."""
+        ``pymap3d.geodetic2enu`` (pymap3d 3.2: ``geodetic2ecef`` of the points minus the origin's,
+        then ``uvw2enu``) written out with the same numpy operations in the same order, so the
+        results are bit-identical (tested); the origin's terms come from :attr:`_frame`. pymap3d
+        itself spends some 60 us per call on a handful of points (every ADS-B batch). A NaN or
+        infinite coordinate gives NaN, quietly: a malformed report is refused downstream."""
         x0, y0, z0, cos_lat0, sin_lat0, cos_lon0, sin_lon0, a, b = self._frame
-        return np.array([x0, y0, z0, cos_lat0, sin_lat0, cos_lon0, sin_lon0, a, b, a**2, (b / a) ** 2])
+        with np.errstate(invalid="ignore"):
+            lat, lon = np.radians(lat_deg), np.radians(lon_deg)
+            cos_lat, sin_lat = np.cos(lat), np.sin(lat)
+            # geodetic2ecef: N is the radius of curvature of the prime vertical section
+            N = a**2 / np.hypot(a * cos_lat, b * sin_lat)
+            r = (N + alt_m) * cos_lat  # (pymap3d forms it twice, the same way)
+            u = r * np.cos(lon) - x0
+            v = r * np.sin(lon) - y0
+            w = (N * (b / a) ** 2 + alt_m) * sin_lat - z0
+            # uvw2enu
+            t = cos_lon0 * u + sin_lon0 * v
+            out = np.empty((*np.shape(t), 3))  # (t has the inputs' broadcast shape)
+            out[..., 0] = -sin_lon0 * u + cos_lon0 * v
+            out[..., 1] = -sin_lat0 * t + cos_lat0 * w
+            out[..., 2] = cos_lat0 * t + sin_lat0 * w
+        return out
 
     def to_wgs84(self, enu: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Latitude, longitude [deg] and altitude [m] of ENU points (..., 3)."""
@@ -104,33 +124,6 @@ class Origin:
         if inside.any():
             alt[inside] = -alt[inside]
         return np.degrees(lat), np.degrees(lon), alt
-
-
-@njit(cache=True)
-def _geodetic2enu(lat: np.ndarray, lon: np.ndarray, alt: np.ndarray, terms: np.ndarray, out: np.ndarray) -> None:
-    """ENU coordinates (N, 3) [m] into ``out`` of WGS84 points (latitude, longitude [deg], altitude
-    [m], (N,) each) about the origin of ``terms`` (:attr:`Origin._geodetic_terms`).
-
-    pymap3d's ``geodetic2ecef`` and ``uvw2enu``, operation for operation: its ``radians`` is numpy's
-    ``x * (pi / 180)``, and numpy's float64 ``sin``, ``cos`` and ``hypot`` are libm's, as here.
-    No fast-math: IEEE operations only, no reassociation or fused multiply-add."""
-    x0, y0, z0, cos_lat0, sin_lat0, cos_lon0, sin_lon0, a, b, a2, ba2 = terms
-    rad = math.pi / 180.0
-    for k in range(lat.size):
-        la = lat[k] * rad
-        lo = lon[k] * rad
-        cos_la = math.cos(la)
-        sin_la = math.sin(la)
-        # geodetic2ecef: N is the radius of curvature of the prime vertical section
-        N = a2 / math.hypot(a * cos_la, b * sin_la)
-        u = (N + alt[k]) * cos_la * math.cos(lo) - x0
-        v = (N + alt[k]) * cos_la * math.sin(lo) - y0
-        w = (N * ba2 + alt[k]) * sin_la - z0
-        # uvw2enu
-        t = cos_lon0 * u + sin_lon0 * v
-        out[k, 0] = -sin_lon0 * u + cos_lon0 * v
-        out[k, 1] = -sin_lat0 * t + cos_lat0 * w
-        out[k, 2] = cos_lat0 * t + sin_lat0 * w
 
 
 def enu_to_polar(enu: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -6,11 +6,13 @@ that is ~40 array calls per step, each costing its fixed overhead (~1 µs) whate
 which made flying rounds the largest single cost of a Monte Carlo sweep (issue 8). One loop over
 the rows does the same arithmetic in one call.
 
-The loops perform the floating-point operations of the array formulation they replace in the same
-order, so they give the same results to the last bit (tested against the array formulas in
-``tests/physics/test_kernels.py``). In particular numpy's ``einsum`` forms a 3-vector dot product
-as ``(x·x + z·z) + y·y``, and ``np.interp`` as ``slope * (x - xp[j]) + fp[j]``; both are kept.
-No fast-math: IEEE operations only, no reassociation or fused multiply-add.
+Each kernel has a readable numpy reference beside it (:func:`rk4_reference`,
+:func:`fly_rounds_reference`): the formulas of :mod:`bastion.physics.ballistics` and
+:mod:`bastion.physics.geometry` over whole arrays. ``tests/physics/test_kernels.py`` holds the
+kernels to them within 1e-12 relative (some 4,500 ulps: any order of the floating-point operations
+passes, a wrong term does not), not bit for bit, so that the loops' order of operations is not
+frozen. (They happen to follow numpy's order, e.g. ``einsum``'s ``(x·x + z·z) + y·y`` and
+``np.interp``'s ``slope * (x - xp[j]) + fp[j]``.) No fast-math: IEEE operations only.
 
 The equations are the ones :mod:`bastion.physics.ballistics` and :mod:`bastion.physics.geometry`
 document; these functions hold no model of their own. Compiled once per machine and cached beside
@@ -54,8 +56,7 @@ def _bracket(x: float, xp: np.ndarray, hint: int) -> int:
 
 @njit(cache=True, inline="always")
 def _interp_in(x: float, xp: np.ndarray, fp: np.ndarray, j: int) -> float:
-    """``np.interp(x, xp, fp)`` for one x in interval ``j`` of ``xp`` (:func:`_bracket`): the same
-    operations as numpy's, so the same result to the last bit."""
+    """``np.interp(x, xp, fp)`` for one x in interval ``j`` of ``xp`` (:func:`_bracket`)."""
     if j < 0:
         return fp[0]
     if j >= xp.shape[0] - 1:
@@ -213,3 +214,65 @@ def fly_rounds(
             fate[i] = SELF_DESTRUCTED
         else:
             fate[i] = FLYING
+
+
+def rk4_reference(pos, vel, dt, k, h_tab, rho_tab, a_tab, mach, cd, wind, g_up):
+    """What :func:`rk4` computes, over whole arrays: the new positions and velocities (N, 3).
+
+    The air's density and speed of sound at the step's mid-point height, then
+    ``a(v) = g - k rho C(|v - w| / a) |v - w| (v - w)`` and the classical Runge–Kutta stages
+    (:func:`bastion.physics.ballistics.rk4_step`)."""
+    h = dt[:, None] if dt.shape[0] > 1 else dt[0]
+    mid = pos[:, 2] + 0.5 * (np.ravel(dt) * vel[:, 2])
+    k_rho = k * np.interp(mid, h_tab, rho_tab)
+    sound = np.interp(mid, h_tab, a_tab)
+    gravity = np.array([0.0, 0.0, g_up])
+
+    def accel(v):
+        rel = v - wind
+        speed = np.linalg.norm(rel, axis=1)
+        return gravity - (k_rho * np.interp(speed / sound, mach, cd) * speed)[:, None] * rel
+
+    a1 = accel(vel)
+    v2 = vel + 0.5 * h * a1
+    a2 = accel(v2)
+    v3 = vel + 0.5 * h * a2
+    a3 = accel(v3)
+    v4 = vel + h * a3
+    a4 = accel(v4)
+    return pos + h * (vel + 2.0 * v2 + 2.0 * v3 + v4) / 6.0, vel + h * (a1 + 2.0 * a2 + 2.0 * a3 + a4) / 6.0
+
+
+def fly_rounds_reference(
+    pos, vel, t_fire, sd_time, dud, k, t0, t1, tgt0, tgt1, radius, h_tab, rho_tab, a_tab, mach, cd, wind, g_up
+):
+    """What :func:`fly_rounds` computes, with array operations: the new (pos, vel), seg0, fate, hit
+    target and hit fraction per round (fired rounds' seg0; hit rounds' target and fraction).
+
+    Each fired round flies (:func:`rk4_reference`) from ``max(t_fire, t0)`` to ``t1`` or to its
+    self-destruct time if that comes first; the hit test is
+    :func:`bastion.physics.geometry.segment_sphere_hits` of its segment against the targets' over the
+    same share of the step, the earliest hit along the segment winning."""
+    from bastion.physics.geometry import segment_sphere_hits  # (a reference for tests: not on the import path)
+
+    fired = t_fire < t1
+    start = np.maximum(t_fire, t0)
+    seg0 = pos - vel * (start - t0)[:, None]
+    t_burst = t_fire + sd_time
+    bursts = ~dud & (t_burst <= t1)
+    t_end = np.where(bursts, np.maximum(t_burst, start), t1)
+    p1, v1 = rk4_reference(pos, vel, t_end - start, k, h_tab, rho_tab, a_tab, mach, cd, wind, g_up)
+    n, m = pos.shape[0], tgt0.shape[0]
+    hit, s = np.zeros((n, m), dtype=bool), np.zeros((n, m))
+    for i in np.flatnonzero(fired):  # the targets' end points depend on the round's share of the step
+        f = (t_end[i] - t0) / (t1 - t0) if t_end[i] < t1 else 1.0
+        end = tgt1 if f == 1.0 else tgt0 + f * (tgt1 - tgt0)
+        hit[i], s[i] = (a[0] for a in segment_sphere_hits(seg0[i : i + 1], p1[i : i + 1], tgt0, end, radius))
+    first = np.argmin(np.where(hit, s, np.inf), axis=1) if m else np.zeros(n, dtype=int)
+    any_hit = hit.any(axis=1)
+    ground = fired & ~any_hit & (p1[:, 2] <= 0.0)
+    self_destructed = fired & ~any_hit & ~ground & bursts
+    fate = np.where(fired, FLYING, NOT_FIRED)
+    fate[any_hit], fate[self_destructed], fate[ground] = HIT, SELF_DESTRUCTED, GROUNDED
+    fraction = s[np.arange(n), first] if m else np.zeros(n)
+    return np.where(fired[:, None], p1, pos), np.where(fired[:, None], v1, vel), seg0, fate, first, fraction

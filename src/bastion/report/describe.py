@@ -14,24 +14,22 @@ def describe(e) -> str:
     p = e.payload
     k = e.kind
     if k == "warning":
-        return f"WARN {p['zone']}: track {p['track']}, {p['warning_time_s']} s to impact"
+        return f"WARN {p.zone}: track {p.track}, {p.warning_time_s} s to impact"
     if k == "all_clear":
-        return f"ALL CLEAR {p['zone']} (track {p['track']}: {p['reason']})"
+        return f"ALL CLEAR {p.zone} (track {p.track}: {p.reason})"
     if k == "identification":
-        return f"track {p['track']}: {p['from']} -> {p['to']} ({p['reason']})"
+        return f"track {p.track}: {p.from_} -> {p.to} ({p.reason})"
     if k == "gun_fired":
-        return f"gun {p['gun']} fired {p['rounds']} rounds (order {p['order']})"
+        return f"gun {p.gun} fired {p.rounds} rounds (order {p.order})"
     if k == "fire_order":
-        return (
-            f"{p['gun']} ordered to fire at track {p['track']}: {p['rounds']} rds, range {p['range_m']} m, Pk {p['pk']}"
-        )
+        return f"{p.gun} ordered to fire at track {p.track}: {p.rounds} rds, range {p.range_m} m, Pk {p.pk}"
     if k == "kill":
-        return f"{p['name']} destroyed"
+        return f"{p.name} destroyed"
     if k == "leak":
-        return f"{p['name']} reached the ground (zone {p['zone']})"
+        return f"{p.name} reached the ground (zone {p.zone})"
     if k == "kill_assessment":
-        verdict = p.get("verdict") or ("destroyed" if p["destroyed"] else "survived")
-        return f"track {p['track']}: {verdict} ({p['reason']})"
+        verdict = p.verdict or ("destroyed" if p.destroyed else "survived")
+        return f"track {p.track}: {verdict} ({p.reason})"
     if k == "debris_impact":
-        return f"debris ({p['piece']}) of threat {p['threat']} at {p['position'][:2]} in {p['zone'] or 'open ground'}"
-    return ", ".join(f"{a}={b}" for a, b in p.items() if not isinstance(b, list | dict))[:200]
+        return f"debris ({p.piece}) of threat {p.threat} at {p.position[:2]} in {p.zone or 'open ground'}"
+    return ", ".join(f"{a}={b}" for a, b in p.to_dict().items() if not isinstance(b, list | dict))[:200]

@@ -135,13 +135,13 @@ def read_run(db: str | Path, run_id: str) -> RunPicture:
     _engagements(pic, events)
     for e in events:
         if e.kind in ("debris_impact", "fall_of_shot"):
-            lon, lat, alt = pic.wgs84(e.payload["position"]).tolist()
+            lon, lat, alt = pic.wgs84(e.payload.position).tolist()
             row = {
                 "t": e.t,
                 "lon": lon,
                 "lat": lat,
                 "alt": alt,
-                **{k: v for k, v in e.payload.items() if k != "position"},
+                **{k: v for k, v in e.payload.to_dict().items() if k != "position"},
             }
             (pic.debris if e.kind == "debris_impact" else pic.fall_of_shot).append(row)
     return pic
@@ -150,15 +150,13 @@ def read_run(db: str | Path, run_id: str) -> RunPicture:
 def _tracks(pic: RunPicture, events) -> None:
     if not events:
         return
-    counts = np.array([len(e.payload["id"]) for e in events])
+    counts = np.array([len(e.payload.id) for e in events])
     t = np.repeat([e.t for e in events], counts)
-    ids = np.concatenate([np.asarray(e.payload["id"], dtype=int) for e in events])
-    pos = np.concatenate([np.asarray(e.payload["position"], dtype=float).reshape(-1, 3) for e in events])
-    ident = np.concatenate([np.asarray(e.payload["identity"], dtype=object) for e in events])
-    klass = np.concatenate([np.asarray(e.payload["class"], dtype=object) for e in events])
-    icao = np.concatenate(
-        [np.asarray(e.payload.get("icao24", [None] * n), dtype=object) for e, n in zip(events, counts, strict=True)]
-    )
+    ids = np.concatenate([np.asarray(e.payload.id, dtype=int) for e in events])
+    pos = np.concatenate([np.asarray(e.payload.position, dtype=float).reshape(-1, 3) for e in events])
+    ident = np.concatenate([np.asarray(e.payload.identity, dtype=object) for e in events])
+    klass = np.concatenate([np.asarray(e.payload.klass, dtype=object) for e in events])
+    icao = np.concatenate([np.asarray(e.payload.icao24, dtype=object) for e in events])
     geo = pic.wgs84(pos)
     order = np.lexsort((t, ids))
     uniq, start = np.unique(ids[order], return_index=True)
@@ -187,24 +185,24 @@ def _ellipses(pic: RunPicture, events) -> None:
     latest: dict[int, dict] = {}
     for e in events:
         p = e.payload
-        if e.kind == "impact_prediction" and p.get("ellipse"):
-            latest[int(p["track"])] = {
-                "track": int(p["track"]),
+        if e.kind == "impact_prediction" and p.ellipse:
+            latest[int(p.track)] = {
+                "track": int(p.track),
                 "t": e.t,
-                "impact_time": p.get("impact_time"),
-                "center": p["impact_point"],
-                "axes": p["ellipse"][:2],
-                "orientation": p["ellipse"][2],
-                "zone": p.get("zone"),
-                "p_reach": p.get("p_reach"),
+                "impact_time": p.impact_time,
+                "center": p.impact_point,
+                "axes": p.ellipse[:2],
+                "orientation": p.ellipse[2],
+                "zone": p.zone,
+                "p_reach": p.p_reach,
                 "source": "ballistic arc",
             }
         elif e.kind == "tracks":
-            for i, tid in enumerate(p["id"]):
-                el, imp = p["ellipse"][i], p["impact_point"][i]
+            for i, tid in enumerate(p.id):
+                el, imp = p.ellipse[i], p.impact_point[i]
                 if el is None or imp is None or (int(tid) in latest and latest[int(tid)]["source"] == "ballistic arc"):
                     continue
-                tti = p["time_to_impact_s"][i]
+                tti = p.time_to_impact_s[i]
                 latest[int(tid)] = {
                     "track": int(tid),
                     "t": e.t,
@@ -212,9 +210,9 @@ def _ellipses(pic: RunPicture, events) -> None:
                     "center": imp,
                     "axes": el[:2],
                     "orientation": el[2],
-                    "zone": p["zone"][i],
+                    "zone": p.zone[i],
                     "p_reach": None,
-                    "identity": p["identity"][i],
+                    "identity": p.identity[i],
                     "source": "threat evaluation",
                 }
     for tid in sorted(latest):
@@ -233,21 +231,21 @@ def _warnings(pic: RunPicture, events) -> None:
         p = e.payload
         if e.kind == "warning":
             w = {
-                "zone": p["zone"],
-                "track": p.get("track"),
+                "zone": p.zone,
+                "track": p.track,
                 "t": e.t,
                 "t_clear": None,
-                "identity": p.get("identity"),
-                "warning_time_s": p.get("warning_time_s"),
-                "p_reach": p.get("p_reach"),
+                "identity": p.identity,
+                "warning_time_s": p.warning_time_s,
+                "p_reach": p.p_reach,
                 "clear_reason": None,
             }
-            open_[(p["zone"], p.get("track"))] = w
+            open_[(p.zone, p.track)] = w
             pic.warnings.append(w)
         elif e.kind == "all_clear":
-            w = open_.pop((p["zone"], p.get("track")), None)
+            w = open_.pop((p.zone, p.track), None)
             if w is not None:
-                w["t_clear"], w["clear_reason"] = e.t, p.get("reason")
+                w["t_clear"], w["clear_reason"] = e.t, p.reason
     for w in pic.warnings:
         z = zones.get(w["zone"])
         if z is not None:
@@ -260,27 +258,27 @@ def _engagements(pic: RunPicture, events) -> None:
     kills = {}
     for e in events:
         if e.kind == "kill_assessment":
-            kills[int(e.payload["order"])] = (bool(e.payload["destroyed"]), e.payload.get("reason"))
+            kills[int(e.payload.order)] = (bool(e.payload.destroyed), e.payload.reason)
     for e in events:
         if e.kind != "fire_order":
             continue
         p = e.payload
-        g = guns.get(p["gun"])
+        g = guns.get(p.gun)
         if g is None:
             continue
-        ends = pic.wgs84(np.array([g.position, p["intercept"]], dtype=float))
-        destroyed, reason = kills.get(int(p["order"]), (None, None))
+        ends = pic.wgs84(np.array([g.position, p.intercept], dtype=float))
+        destroyed, reason = kills.get(int(p.order), (None, None))
         pic.engagements.append(
             {
-                "order": p["order"],
-                "gun": p["gun"],
-                "track": p["track"],
+                "order": p.order,
+                "gun": p.gun,
+                "track": p.track,
                 "t": e.t,
-                "t_start": p["t_start"],
-                "t_end": p["t_end"],
-                "rounds": p["rounds"],
-                "pk": p["pk"],
-                "range_m": p.get("range_m"),
+                "t_start": p.t_start,
+                "t_end": p.t_end,
+                "rounds": p.rounds,
+                "pk": p.pk,
+                "range_m": p.range_m,
                 "destroyed": destroyed,
                 "assessment": reason,
                 "line": ends,

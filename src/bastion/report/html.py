@@ -50,7 +50,7 @@ def _map(d, events) -> go.Figure:
     paths: dict[int, list] = defaultdict(list)
     for e in events:
         if e.kind == "truth":
-            for lab, p in zip(e.payload["label"], e.payload["position"], strict=True):
+            for lab, p in zip(e.payload.label, e.payload.position, strict=True):
                 paths[lab].append(p)
     birds = [np.array(paths.pop(lab)) for lab in sorted(paths) if lab >= BIRD_LABEL]
     if birds:  # every bird and flock in one trace (there may be hundreds), paths split by gaps
@@ -94,8 +94,8 @@ def _map(d, events) -> go.Figure:
     gun_pos = {g.name: g.position for g in d.guns}
     for e in events:
         if e.kind == "fire_order":
-            g = gun_pos[e.payload["gun"]]
-            p = e.payload["intercept"]
+            g = gun_pos[e.payload.gun]
+            p = e.payload.intercept
             fig.add_trace(
                 go.Scatter(
                     x=_km([g[0], p[0]]),
@@ -105,7 +105,7 @@ def _map(d, events) -> go.Figure:
                     name="burst (gun to intercept)",
                     legendgroup="fire",
                     showlegend=False,
-                    hovertext=f"order {e.payload['order']}: {e.payload['rounds']} rds, Pk {e.payload['pk']}",
+                    hovertext=f"order {e.payload.order}: {e.payload.rounds} rds, Pk {e.payload.pk}",
                     hoverinfo="text",
                 )
             )
@@ -115,7 +115,7 @@ def _map(d, events) -> go.Figure:
         ("debris_impact", "triangle-down", "#17becf", "debris impact"),
         ("detonation", "circle-open", "#d62728", "detonation"),
     ):
-        pts = np.array([e.payload["position"] for e in events if e.kind == kind]).reshape(-1, 3)
+        pts = np.array([e.payload.position for e in events if e.kind == kind]).reshape(-1, 3)
         if pts.size:
             fig.add_trace(
                 go.Scatter(
@@ -144,9 +144,9 @@ def _map(d, events) -> go.Figure:
 def _timeline(events) -> go.Figure:
     fig = go.Figure()
     t_det = [e.t for e in events if e.kind == "detections"]
-    n_det = [e.payload["n"] for e in events if e.kind == "detections"]
+    n_det = [e.payload.n for e in events if e.kind == "detections"]
     t_trk = [e.t for e in events if e.kind == "tracks"]
-    n_trk = [len(e.payload["id"]) for e in events if e.kind == "tracks"]
+    n_trk = [len(e.payload.id) for e in events if e.kind == "tracks"]
     fig.add_trace(
         go.Scatter(x=t_det, y=n_det, mode="lines", name="radar plots per scan", yaxis="y2", line={"color": "#c7c7c7"})
     )
@@ -203,7 +203,7 @@ def _timeline(events) -> go.Figure:
     for e in by_kind.get("gun_fired", []):
         fig.add_trace(
             go.Scatter(
-                x=[e.payload["t_first"], e.payload["t_last"]],
+                x=[e.payload.t_first, e.payload.t_last],
                 y=["bursts", "bursts"],
                 mode="lines",
                 line={"color": "#e377c2", "width": 8},

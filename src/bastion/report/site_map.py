@@ -147,7 +147,7 @@ def track_traces(events, markers: bool = True) -> list[go.Scatter]:
     ident: dict[int, str] = {}
     for e in events:
         if e.kind == "tracks":
-            for tid, p, idn in zip(e.payload["id"], e.payload["position"], e.payload["identity"], strict=True):
+            for tid, p, idn in zip(e.payload.id, e.payload.position, e.payload.identity, strict=True):
                 tracks.setdefault(tid, []).append(p)
                 if SEVERITY.index(idn) > SEVERITY.index(ident.get(tid, "pending")):
                     ident[tid] = idn

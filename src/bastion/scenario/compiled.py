@@ -19,6 +19,7 @@ import numpy as np
 import shapely
 
 from bastion import __version__
+from bastion.event_types import RunStart
 from bastion.physics.ballistics import Air
 from bastion.physics.constants import FT
 from bastion.physics.geodesy import Origin
@@ -149,21 +150,21 @@ class Defence:
     corridors: tuple[CorridorACM, ...] = ()
     ground_roughness_m: float = DEFAULT_ROUGHNESS_M  # the ground's height deviation, for multipath [m]
 
-    def run_start(self, seed: int) -> dict:
+    def run_start(self, seed: int) -> RunStart:
         """The payload of a run's "run_start" event: what ran, where, from when, with which sensors,
         guns and zones (the same header for a simulated night and a live session)."""
-        return {
-            "scenario": self.name,
-            "site": self.site_name,
-            "seed": seed,
-            "version": __version__,
-            "start": self.start.isoformat(),
-            "duration_s": self.duration_s,
-            "weapons_control": self.doctrine.weapons_control,
-            "radars": [r.name for r in self.radars],
-            "guns": [g.name for g in self.guns],
-            "zones": [z.name for z in self.zones],
-        }
+        return RunStart(
+            scenario=self.name,
+            site=self.site_name,
+            seed=seed,
+            version=__version__,
+            start=self.start.isoformat(),
+            duration_s=self.duration_s,
+            weapons_control=self.doctrine.weapons_control,
+            radars=[r.name for r in self.radars],
+            guns=[g.name for g in self.guns],
+            zones=[z.name for z in self.zones],
+        )
 
 
 @dataclass(frozen=True)
@@ -293,14 +294,14 @@ def compile_scenario(loaded: LoadedScenario, read_traffic: bool = True) -> Compi
 
     ``read_traffic=False`` skips recorded-traffic files (for tools that need only the site)."""
     s = loaded.model
-    origin = Origin(s.site.origin.lat, s.site.origin.lon, s.site.origin.elevation_m)
+    origin = s.site.origin
     env = s.environment
     to = np.radians(env.wind_from_deg) + np.pi  # wind blows *to* this azimuth
     wind = env.wind_speed_mps * np.array([np.sin(to), np.cos(to), 0.0])
     delta_t = 0.0
     if env.temperature_c is not None:
-        delta_t = env.temperature_c + 273.15 - (288.15 - 0.0065 * s.site.origin.elevation_m)
-    air = Air(ground_altitude_m=s.site.origin.elevation_m, delta_t_k=delta_t, wind=wind)
+        delta_t = env.temperature_c + 273.15 - (288.15 - 0.0065 * origin.alt_m)
+    air = Air(ground_altitude_m=origin.alt_m, delta_t_k=delta_t, wind=wind)
 
     zones = [_zone(i, origin, z) for i, z in enumerate(s.zones)]
     runways = []

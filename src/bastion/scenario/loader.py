@@ -2,6 +2,7 @@
 
 Every problem in a file becomes one line ``FILE:LINE: field.path: what is wrong (expected ...)``;
 all problems are reported at once in a :class:`ScenarioError`, which the CLI turns into exit code 2.
+A file may build on a shared layout with ``include = "PATH"`` (:mod:`bastion.scenario.include`).
 """
 
 from __future__ import annotations
@@ -9,25 +10,18 @@ from __future__ import annotations
 import difflib
 import hashlib
 import tomllib
-from dataclasses import dataclass
-from importlib import resources
+from dataclasses import dataclass, is_dataclass
 from pathlib import Path
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from bastion.files import read_utf8
+from bastion.scenario.errors import ScenarioError
+from bastion.scenario.include import Expanded, builtin_folder, expand
 from bastion.scenario.locate import key_lines, line_of
 from bastion.scenario.schema import Scenario, cross_reference_problems
 
 _UNION_TAGS = {"radar", "adsb", "arrival", "departure", "recorded"}
-
-
-class ScenarioError(Exception):
-    """A scenario could not be loaded; ``problems`` holds one human-readable line per problem."""
-
-    def __init__(self, problems: list[str]):
-        self.problems = problems
-        super().__init__("\n".join(problems))
 
 
 @dataclass(frozen=True)
@@ -43,12 +37,16 @@ class LoadedScenario:
 
 def builtin_names() -> list[str]:
     """Names of the scenarios shipped with bastion."""
-    folder = resources.files("bastion.scenario") / "builtin"
-    return sorted(p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml"))
+    return sorted(p.name.removesuffix(".toml") for p in builtin_folder().iterdir() if p.name.endswith(".toml"))
+
+
+def _builtin_file(name: str) -> str:
+    return (builtin_folder() / f"{name}.toml").read_text("utf-8")
 
 
 def builtin_text(name: str) -> str:
-    return (resources.files("bastion.scenario") / "builtin" / f"{name}.toml").read_text("utf-8")
+    """A built-in scenario's text, its includes spliced in (a self-contained scenario file)."""
+    return expand(_builtin_file(name), f"builtin:{name}", None).text
 
 
 def load(name_or_path: str | Path) -> LoadedScenario:
@@ -60,15 +58,21 @@ def load(name_or_path: str | Path) -> LoadedScenario:
         text = read_utf8(path, lambda message: ScenarioError([message]))  # TOML is UTF-8 by definition
         return parse(text, str(path), path.resolve().parent)
     if str(name_or_path) in builtin_names():
-        return parse(builtin_text(str(name_or_path)), f"builtin:{name_or_path}", None)
+        return parse(_builtin_file(str(name_or_path)), f"builtin:{name_or_path}", None)
     raise ScenarioError(
         [f"{name_or_path}: neither a scenario file nor a built-in scenario (built-ins: {', '.join(builtin_names())})"]
     )
 
 
-def validate_toml(text: str, source: str, model_class: type[BaseModel]):
-    """Parse TOML ``text`` and validate it as ``model_class``: (model, key-line map); every problem
-    becomes a ``FILE:LINE: field: message`` line of a :class:`ScenarioError`."""
+def validate_toml(
+    text: str, source: str, model_class: type[BaseModel], directory: Path | None = None
+) -> tuple[BaseModel, dict, Expanded]:
+    """Parse TOML ``text`` (its include spliced in, relative to ``directory``) and validate it as
+    ``model_class``: (model, key-line map of the expanded text, the expanded text); every problem
+    becomes a ``FILE:LINE: field: message`` line of a :class:`ScenarioError`, naming the file and line
+    where the text was written (``Expanded.at``)."""
+    doc = expand(text, source, directory)
+    text = doc.text
     try:
         data = tomllib.loads(text)
         lines = key_lines(text)
@@ -79,22 +83,27 @@ def validate_toml(text: str, source: str, model_class: type[BaseModel]):
     except ValueError as exc:  # e.g. an integer of more than 4300 digits
         raise ScenarioError([f"{source}: not a usable TOML document ({str(exc).splitlines()[0]})"]) from None
     try:
-        return model_class.model_validate(data), lines
+        return model_class.model_validate(data), lines, doc
     except ValidationError as exc:
-        raise ScenarioError(_describe(exc, source, lines, model_class)) from None
+        raise ScenarioError(_describe(exc, doc, lines, model_class)) from None
     except RecursionError:
         raise ScenarioError([f"{source}: values nested too deeply to check"]) from None
 
 
+def where(doc: Expanded, loc: tuple[str | int, ...], lines: dict) -> str:
+    """``FILE:LINE`` where the value at ``loc`` of an expanded document was written (``FILE:?`` if unknown)."""
+    line = line_of(loc, lines)
+    return doc.at(line) if line else f"{doc.source}:?"
+
+
 def parse(text: str, source: str = "<string>", directory: Path | None = None) -> LoadedScenario:
-    """Validate the TOML ``text`` of a scenario; ``source`` names it in error messages."""
-    model, lines = validate_toml(text, source, Scenario)
-    problems = [
-        f"{source}:{line_of(loc, lines) or '?'}: {_dotted(loc)}: {msg}" for loc, msg in cross_reference_problems(model)
-    ]
+    """Validate the TOML ``text`` of a scenario; ``source`` names it in error messages. The loaded
+    scenario's text is the expanded one (its include spliced in: self-contained)."""
+    model, lines, doc = validate_toml(text, source, Scenario, directory)
+    problems = [f"{where(doc, loc, lines)}: {_dotted(loc)}: {msg}" for loc, msg in cross_reference_problems(model)]
     if problems:
         raise ScenarioError(problems)
-    return LoadedScenario(model, source, directory, hashlib.sha256(text.encode()).hexdigest(), text)
+    return LoadedScenario(model, source, directory, hashlib.sha256(doc.text.encode()).hexdigest(), doc.text)
 
 
 def _clean_loc(loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
@@ -113,23 +122,32 @@ def _dotted(loc: tuple[str | int, ...]) -> str:
     return text or "(top level)"
 
 
-def _model_at(loc: tuple[str | int, ...], root: type[BaseModel] = Scenario) -> type[BaseModel] | None:
-    """The pydantic model that owns the last key of ``loc`` (for 'did you mean')."""
-    model: type[BaseModel] | None = root
+def _model_at(loc: tuple[str | int, ...], root: type[BaseModel] = Scenario) -> type | None:
+    """The pydantic model (or validated dataclass) that owns the last key of ``loc`` (for 'did you mean')."""
+    model: type | None = root
     for part in loc[:-1]:
         if model is None:
             return None
         if isinstance(part, int):
             continue
-        field = model.model_fields.get(part)
+        field = getattr(model, "model_fields", {}).get(part)
         if field is None:
             return None
         model = _first_model(field.annotation)
     return model
 
 
-def _first_model(annotation) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+def _keys_of(model: type | None) -> list[str]:
+    """The keys a model (or a dataclass read by pydantic, such as the site's ``Origin``) accepts."""
+    if model is None:
+        return []
+    if issubclass(model, BaseModel):
+        return list(model.model_fields)
+    return list(TypeAdapter(model).json_schema(by_alias=True).get("properties", {}))
+
+
+def _first_model(annotation) -> type | None:
+    if isinstance(annotation, type) and (issubclass(annotation, BaseModel) or is_dataclass(annotation)):
         return annotation
     for arg in getattr(annotation, "__args__", ()) or ():
         found = _first_model(arg)
@@ -138,16 +156,14 @@ def _first_model(annotation) -> type[BaseModel] | None:
     return None
 
 
-def _describe(exc: ValidationError, source: str, lines: dict, root: type[BaseModel] = Scenario) -> list[str]:
+def _describe(exc: ValidationError, doc: Expanded, lines: dict, root: type[BaseModel] = Scenario) -> list[str]:
     out = []
     for err in exc.errors(include_url=False):
         loc = _clean_loc(tuple(err["loc"]))
-        line = line_of(loc, lines)
-        where = f"{source}:{line}" if line else source
-        if err["type"] == "extra_forbidden":
+        where = doc.at(line_of(loc, lines))
+        if err["type"] in ("extra_forbidden", "unexpected_keyword_argument"):  # (the latter: a dataclass's)
             key = str(loc[-1])
-            model = _model_at(loc, root)
-            known = list(model.model_fields) if model else []
+            known = _keys_of(_model_at(loc, root))
             close = difflib.get_close_matches(key, known, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             expected = f"; expected one of: {', '.join(known)}" if known else ""

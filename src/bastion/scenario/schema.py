@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from bastion.doctrine import WeaponsControl
+from bastion.physics.geodesy import Origin
 from bastion.physics.multipath import DEFAULT_ROUGHNESS_M
 from bastion.scenario.catalogue import CATALOGUE
 
@@ -22,7 +23,6 @@ from bastion.scenario.catalogue import CATALOGUE
 # float (``allow_inf_nan=False``): a NaN in a safety limit would compare false and switch it off.
 MAX_LOCAL_M = 1_000_000.0  # a site's flat ENU frame is not meant for points 1,000 km away [m]
 MIN_HEIGHT_M, MAX_HEIGHT_M = -2_000.0, 50_000.0  # height relative to the site's ground [m]
-MIN_GROUND_M, MAX_GROUND_M = -500.0, 9_000.0  # ground elevation AMSL: Dead Sea shore -430 m, Everest 8,849 m
 AZ_MIN_DEG, AZ_MAX_DEG = -360.0, 720.0  # azimuths wrap; [-30, 30] and [330, 390] are the same sector
 CIVIL_WINDOW_S = 1_800.0  # a civil flight's time must fall within the night +- this [s]
 
@@ -83,14 +83,6 @@ class Position(_Model):
         return self
 
 
-class Origin(_Model):
-    lat: float = Field(ge=-90, le=90, description="latitude [deg]")
-    lon: float = Field(ge=-180, le=180, description="longitude [deg]")
-    elevation_m: float = Field(
-        0.0, ge=MIN_GROUND_M, le=MAX_GROUND_M, description="ground elevation above mean sea level [m]"
-    )
-
-
 class Meta(_Model):
     name: str
     description: str = ""
@@ -100,7 +92,7 @@ class Meta(_Model):
 
 class Site(_Model):
     name: str
-    origin: Origin
+    origin: Origin  # the physics' own (keys lat, lon, elevation_m)
 
 
 class Environment(_Model):

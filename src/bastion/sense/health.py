@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from bastion.event_types import Payload, ScanRefused, SensorOutage, SensorRestored
 from bastion.scenario.compiled import RadarSite
 
 MAX_JUMP_S = 30.0  # as the live engine's default ``max_jump_s`` (bastion.io.live.LiveSettings)
@@ -29,7 +30,7 @@ CLOCK_TOLERANCE_S = 1.0  # a scan time this far from the system's clock is not a
 SILENT_PERIODS = 2.0  # a sensor silent for more than this many report periods is out
 ADSB_PERIOD_S = 2.0  # the ADS-B receiver's batch period [s] (as the simulator's harness hands them over)
 
-Event = tuple[str, dict]
+Event = Payload
 
 
 class SensorHealth:
@@ -58,19 +59,14 @@ class SensorHealth:
         if why:
             self.scans_refused += 1
             self.refusals[radar].append(why)
-            return False, [("scan_refused", {"sensor": r.name, "scan_time": round(t_scan, 3), "reason": why})]
+            return False, [ScanRefused(sensor=r.name, scan_time=round(t_scan, 3), reason=why)]
         self.suspect[radar] = None
         self.last_scan[radar] = t_scan
         t_now = t_scan if now is None else now
         events: list[Event] = []
         if self.radar_out[radar]:
             self.radar_out[radar] = False
-            events.append(
-                (
-                    "sensor_restored",
-                    {"sensor": r.name, "kind": "radar", "silent_s": round(t_now - self.heard[radar], 2)},
-                )
-            )
+            events.append(SensorRestored(sensor=r.name, kind="radar", silent_s=round(t_now - self.heard[radar], 2)))
         self.heard[radar] = t_now
         self.refusals[radar] = []
         return True, events
@@ -96,16 +92,8 @@ class SensorHealth:
         events: list[Event] = []
         if self.adsb_out[receiver]:
             self.adsb_out[receiver] = False
-            events.append(
-                (
-                    "sensor_restored",
-                    {
-                        "sensor": self.adsb_names[receiver],
-                        "kind": "adsb",
-                        "silent_s": round(now - self.adsb_heard[receiver], 2),
-                    },
-                )
-            )
+            silent = round(now - self.adsb_heard[receiver], 2)
+            events.append(SensorRestored(sensor=self.adsb_names[receiver], kind="adsb", silent_s=silent))
         self.adsb_heard[receiver] = now
         return events
 
@@ -124,21 +112,13 @@ class SensorHealth:
                     reason += f": {len(refused)} scans refused, the last: {refused[-1]}"
                 else:
                     reason += ": no scan received"
-                events.append(("sensor_outage", {"sensor": r.name, "kind": "radar", "reason": reason}))
+                events.append(SensorOutage(sensor=r.name, kind="radar", reason=reason))
         for k, name in enumerate(self.adsb_names):
             silent = now - self.adsb_heard[k]
             if not self.adsb_out[k] and silent > SILENT_PERIODS * self.adsb_period_s:
                 self.adsb_out[k] = True
-                events.append(
-                    (
-                        "sensor_outage",
-                        {
-                            "sensor": name,
-                            "kind": "adsb",
-                            "reason": f"no report batch for {silent:.1f} s: receiver silent",
-                        },
-                    )
-                )
+                why = f"no report batch for {silent:.1f} s: receiver silent"
+                events.append(SensorOutage(sensor=name, kind="adsb", reason=why))
         return events, radars
 
     @property

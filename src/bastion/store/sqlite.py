@@ -1,9 +1,10 @@
 """Append-only SQLite event store.
 
 Schema: ``runs`` (one row per run: id, scenario name, SHA-256 and text of the scenario, seed, bastion
-version, creation time, status, summary) and ``events`` (run id, sequence number, simulation time,
-kind, source, JSON payload). WAL journal with ``synchronous=NORMAL``: each committed batch survives
-the process being killed (kill -9); a batch being written when it dies is lost whole, never half.
+version, creation time, status, summary, event-schema version) and ``events`` (run id, sequence
+number, simulation time, kind, source, JSON payload). WAL journal with ``synchronous=NORMAL``: each
+committed batch survives the process being killed (kill -9); a batch being written when it dies is
+lost whole, never half.
 Triggers refuse UPDATE and DELETE on events, so the log is append-only.
 
 A run's row says ``running`` from :meth:`EventStore.begin_run` until :meth:`EventStore.finish_run`
@@ -11,6 +12,12 @@ sets ``complete``, ``failed`` or ``stopped``. A process killed outright (``kill 
 gets there, so the row also records its writer (``owner``: host, process id and the process's start
 time) and :meth:`EventStore.runs` reports a ``running`` run whose writer on this host is gone as
 ``interrupted``; :attr:`RunInfo.last_t` is the time of its last stored event.
+
+Events are read back typed (:func:`bastion.event_types.from_json`). Each run records the version of
+the event payloads it was written with (:data:`~bastion.event_types.EVENT_SCHEMA`); a run written
+before runs recorded it (``event_schema`` NULL: schema 0) is read when its payloads parse as today's,
+and refused, with an :class:`~bastion.event_types.EventSchemaError` naming its schema, when they do
+not; so is a run written with a newer schema than this bastion reads.
 """
 
 from __future__ import annotations
@@ -24,6 +31,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bastion.event_types import EVENT_SCHEMA, EventKind, EventSchemaError, Payload, from_json
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
     run_id        TEXT PRIMARY KEY,
@@ -35,7 +44,8 @@ CREATE TABLE IF NOT EXISTS runs (
     created_utc   TEXT NOT NULL,
     status        TEXT NOT NULL DEFAULT 'running',
     summary_json  TEXT,
-    owner         TEXT
+    owner         TEXT,
+    event_schema  INTEGER
 );
 CREATE TABLE IF NOT EXISTS events (
     run_id  TEXT NOT NULL REFERENCES runs(run_id),
@@ -66,6 +76,7 @@ class RunInfo:
     summary: dict | None
     path: Path
     last_t: float | None = None  # simulation time of the last stored event [s] (None: no events)
+    event_schema: int = EVENT_SCHEMA  # version of its event payloads (0: written before runs recorded it)
 
     @property
     def finished(self) -> bool:
@@ -124,10 +135,13 @@ def _writer_gone(owner: str | None) -> bool:
 @dataclass(frozen=True)
 class StoredEvent:
     seq: int
-    t: float
-    kind: str
+    t: float  # [s] since the scenario start
+    kind: EventKind
     source: str
-    payload: dict
+    payload: Payload
+
+    def to_json(self) -> str:
+        return self.payload.to_json()
 
 
 class EventStore:
@@ -143,6 +157,8 @@ class EventStore:
         columns = {r[1] for r in self.db.execute("PRAGMA table_info(runs)")}
         if "owner" not in columns:  # a database written before runs recorded their writer
             self.db.execute("ALTER TABLE runs ADD COLUMN owner TEXT")
+        if "event_schema" not in columns:  # written before runs recorded their event schema (NULL: 0)
+            self.db.execute("ALTER TABLE runs ADD COLUMN event_schema INTEGER")
         self.db.commit()
 
     def close(self) -> None:
@@ -158,9 +174,9 @@ class EventStore:
         now = datetime.now(UTC).isoformat(timespec="seconds")
         with self.db:
             self.db.execute(
-                "INSERT INTO runs (run_id, scenario, scenario_sha256, scenario_text, seed, version, created_utc, owner)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (run_id, scenario, sha256, text, seed, version, now, _owner()),
+                "INSERT INTO runs (run_id, scenario, scenario_sha256, scenario_text, seed, version, created_utc, owner,"
+                " event_schema) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (run_id, scenario, sha256, text, seed, version, now, _owner(), EVENT_SCHEMA),
             )
 
     def append(self, run_id: str, events: Iterable) -> None:
@@ -182,15 +198,30 @@ class EventStore:
         """Every run, oldest first; a ``running`` run whose writer is gone is reported ``interrupted``."""
         cur = self.db.execute(
             "SELECT run_id, scenario, scenario_sha256, seed, version, created_utc, status, summary_json, owner,"
-            " (SELECT t FROM events e WHERE e.run_id = runs.run_id ORDER BY seq DESC LIMIT 1)"
+            " (SELECT t FROM events e WHERE e.run_id = runs.run_id ORDER BY seq DESC LIMIT 1), event_schema"
             " FROM runs ORDER BY created_utc, run_id"
         )
         out = []
         for r in cur:
             status = "interrupted" if r[6] == "running" and _writer_gone(r[8]) else r[6]
             summary = json.loads(r[7]) if r[7] else None
-            out.append(RunInfo(r[0], r[1], r[2], r[3], r[4], r[5], status, summary, self.path, r[9]))
+            schema = 0 if r[10] is None else int(r[10])
+            out.append(RunInfo(r[0], r[1], r[2], r[3], r[4], r[5], status, summary, self.path, r[9], schema))
         return out
+
+    def event_schema(self, run_id: str) -> int:
+        """The version of run ``run_id``'s event payloads (0: written before runs recorded it);
+        EventSchemaError when it is newer than this bastion reads, KeyError for no such run."""
+        row = self.db.execute("SELECT event_schema, version FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+        if row is None:
+            raise KeyError(run_id)
+        schema = 0 if row[0] is None else int(row[0])
+        if schema > EVENT_SCHEMA:
+            raise EventSchemaError(
+                f"run {run_id} in {self.path} was recorded by bastion {row[1]} with event schema {schema}; "
+                f"this bastion reads event schemas up to {EVENT_SCHEMA}: read it with a newer bastion"
+            )
+        return schema
 
     def scenario_text(self, run_id: str) -> str:
         row = self.db.execute("SELECT scenario_text FROM runs WHERE run_id = ?", (run_id,)).fetchone()
@@ -214,8 +245,21 @@ class EventStore:
             sql += " AND t <= ?"
             args.append(until)
         sql += " ORDER BY seq"
-        for seq, t, kind, source, payload in self.db.execute(sql, args):
-            yield StoredEvent(seq, t, kind, source, json.loads(payload))
+        try:
+            schema = self.event_schema(run_id)
+        except KeyError:  # events of no recorded run (none, as a rule)
+            schema = EVENT_SCHEMA
+        for seq, t, kind, source, text in self.db.execute(sql, args):
+            try:
+                payload = from_json(kind, text)
+            except EventSchemaError as exc:
+                what = f"with event schema {schema}" if schema else "before runs recorded their event schema (schema 0)"
+                raise EventSchemaError(
+                    f"run {run_id} in {self.path} was recorded {what}, and its event {seq} ({kind}) does not "
+                    f"read as event schema {EVENT_SCHEMA}: {exc}. Read it with the bastion that recorded it, "
+                    "or run its scenario again"
+                ) from None
+            yield StoredEvent(seq, t, payload.KIND, source, payload)
 
     def count(self, run_id: str) -> int:
         return int(self.db.execute("SELECT COUNT(*) FROM events WHERE run_id = ?", (run_id,)).fetchone()[0])

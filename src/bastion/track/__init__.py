@@ -7,7 +7,10 @@ One module per method, as the tree of the pipeline:
 * ``ekf``, ``ukf`` and ``imm`` (CV + CT) filters, batched over all tracks;
 * ``gating`` (k-d tree pre-gate, chi-square gate, clusters), ``gnn`` and ``jpda`` association;
 * ``management`` (M-of-N and score-based SPRT confirmation and deletion);
-* ``fusion`` (ADS-B as Cartesian measurements), ``tracker`` (the assembly, :class:`Tracker`);
+* ``initiation`` (a tentative track's state from one plot);
+* ``fusion`` (ADS-B as Cartesian measurements, keyed to tracks), ``estimator`` (the filters applied to
+  every track), ``table`` (the live tracks, struct of arrays), ``config`` (:class:`TrackerConfig`)
+  and ``tracker`` (the assembly, :class:`Tracker`);
 * ``metrics`` (GOSPA, OSPA, continuity) and ``testbed`` (the tracking testbed's file formats).
 
 The per-scan path is vectorised over all tracks and detections: filters predict and update every
@@ -15,7 +18,9 @@ track with batched matrix expressions; gating prunes pairs with a k-d tree befor
 Mahalanobis tests; association solves each independent cluster of the gated graph separately.
 """
 
-from bastion.track.tracker import AdsbUpdate, Tracker, TrackerConfig
+from bastion.track.config import TrackerConfig
+from bastion.track.fusion import AdsbUpdate
+from bastion.track.tracker import Tracker
 from bastion.track.types import TrackChanges, Tracks, TrackStatus
 
 __all__ = ["AdsbUpdate", "TrackChanges", "TrackStatus", "Tracker", "TrackerConfig", "Tracks"]

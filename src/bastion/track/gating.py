@@ -16,6 +16,7 @@ from functools import lru_cache
 from itertools import chain
 
 import numpy as np
+from numba import njit
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
@@ -41,6 +42,67 @@ def candidate_pairs(track_pos: np.ndarray, radius: np.ndarray, det_pos: np.ndarr
     counts = np.fromiter(map(len, found), dtype=np.intp, count=len(found))
     ti = np.repeat(np.arange(track_pos.shape[0]), counts)
     dj = np.fromiter(chain.from_iterable(found), dtype=np.intp, count=int(counts.sum()))
+    return ti, dj
+
+
+def candidate_pairs_by_group(
+    track_pos: np.ndarray, radius: np.ndarray, det_pos: np.ndarray, track_bounds: np.ndarray, det_bounds: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`candidate_pairs` within groups only: group g's tracks are rows
+    ``track_bounds[g]:track_bounds[g + 1]``, its detections rows ``det_bounds[g]:det_bounds[g + 1]``
+    (rows grouped by group: the replications of a batch of nights); indices into the whole arrays,
+    group after group, each track's pairs together. A group's pairs are those of its rows alone.
+
+    Groups of up to :data:`ALL_PAIRS_PER_GROUP` (track, detection) pairs on average (a night's tracks
+    and plots of one scan) are searched all against all in one compiled loop over every group, a
+    track's pairs in detection order; larger ones with a k-d tree each, as :func:`candidate_pairs`."""
+    track_bounds = np.asarray(track_bounds, dtype=np.int64)
+    det_bounds = np.asarray(det_bounds, dtype=np.int64)
+    n_tracks, n_dets = np.diff(track_bounds), np.diff(det_bounds)
+    if int(n_dets @ n_tracks) <= ALL_PAIRS_PER_GROUP * n_tracks.size:
+        pos_t = np.ascontiguousarray(track_pos, dtype=float)
+        pos_d = np.ascontiguousarray(det_pos, dtype=float)
+        return _pairs_within_groups(pos_t, np.asarray(radius, dtype=float), pos_d, track_bounds, det_bounds)
+    ti, dj = [], []
+    for a, b, c, d in zip(track_bounds[:-1], track_bounds[1:], det_bounds[:-1], det_bounds[1:], strict=True):
+        if a < b and c < d:
+            t, j = candidate_pairs(track_pos[a:b], radius[a:b], det_pos[c:d])
+            ti.append(t + a)
+            dj.append(j + c)
+    e = np.zeros(0, dtype=np.intp)
+    return (np.concatenate(ti), np.concatenate(dj)) if ti else (e, e)
+
+
+ALL_PAIRS_PER_GROUP = 50_000
+"""Pairs per group (on average) up to which :func:`candidate_pairs_by_group` compares all against all:
+some 5-10 ns a pair compiled, against 50-100 us a group for a k-d tree of its own plus its search;
+the two cost about the same near 100,000 pairs a group (32 groups of 300 tracks and plots: 4.5 ms
+against 5 ms; 4 groups of 1,000: 22 ms against 10 ms; measured on the development machine)."""
+
+
+@njit(cache=True)
+def _pairs_within_groups(track_pos, radius, det_pos, track_bounds, det_bounds):  # pragma: no cover (compiled)
+    """(track, detection) pairs of each group within each track's radius, all against all: a first
+    sweep counts them, a second writes them."""
+    ti = np.empty(0, dtype=np.intp)
+    dj = np.empty(0, dtype=np.intp)
+    for sweep in range(2):
+        k = 0
+        for g in range(track_bounds.size - 1):
+            for i in range(track_bounds[g], track_bounds[g + 1]):
+                r2 = radius[i] * radius[i]
+                for j in range(det_bounds[g], det_bounds[g + 1]):
+                    dx = track_pos[i, 0] - det_pos[j, 0]
+                    dy = track_pos[i, 1] - det_pos[j, 1]
+                    dz = track_pos[i, 2] - det_pos[j, 2]
+                    if dx * dx + dy * dy + dz * dz <= r2:
+                        if sweep == 1:
+                            ti[k] = i
+                            dj[k] = j
+                        k += 1
+        if sweep == 0:
+            ti = np.empty(k, dtype=np.intp)
+            dj = np.empty(k, dtype=np.intp)
     return ti, dj
 
 

@@ -1,16 +1,20 @@
-"""Compiled loops (numba) of the IMM's mixing and moment matching.
+"""Compiled loops (numba) of the IMM's mixing and moment matching, the motion models' prediction and
+the radar's measurement Jacobian.
 
-Why compiled: every radar scan mixes the mode estimates of every track (:func:`mix`) and combines
-them two or three times (:func:`combine`: gating, deletion tests, the track picture). Written with
-``einsum`` each is three or four calls whose three-operand products run through numpy's generic
-loop, which made them a large part of the tracker's cost in a Monte Carlo sweep (issue 8), at
-some 300 tracks of 3 modes per batched scan. One loop over the tracks does the same arithmetic.
+Why compiled: every radar scan mixes the mode estimates of every track (:func:`mix`), predicts each
+mode (:func:`constant_velocity`, :func:`coordinated_turn`), linearises the radar measurement
+(:func:`polar_jacobian`) and combines the modes two or three times (:func:`combine`: gating,
+deletion tests, the track picture). Written with ``einsum`` and fancy-indexed assignments each is
+several array calls whose fixed cost (~1 µs each) and generic three-operand loops made them a large
+part of the tracker's cost in a Monte Carlo sweep (issue 8), at some 300 tracks of 3 modes per
+batched scan. One loop over the tracks does the same arithmetic.
 
-The loops perform the floating-point operations of the array formulation they replace in the same
-order, so they give the same results to the last bit (tested against the array formulas in
-``tests/track/test_track_kernels.py``): ``einsum`` sums over the modes in mode order starting from 0.0,
-forms a three-operand product as ``(a * b) * c``, and a sum over a middle axis adds its rows in
-order. No fast-math: IEEE operations only, no reassociation or fused multiply-add.
+Each kernel has a readable numpy reference in ``src``: :func:`mix_reference`,
+:func:`combine_reference` and :func:`polar_jacobian_reference` beside them, and the models' own
+``transition`` and ``noise`` (:mod:`bastion.track.models`) for the prediction loops.
+``tests/track/test_track_kernels.py`` holds the kernels to them within 1e-12 of the magnitude of
+the terms summed (any order of the floating-point operations passes, a wrong term does not), not
+bit for bit. No fast-math: IEEE operations only.
 
 The equations are those :mod:`bastion.track.imm` documents (BLK §11.6.6); these functions hold no
 model of their own. Compiled once per machine and cached beside the source (``cache=True``).
@@ -194,7 +198,7 @@ def coordinated_turn(x, dt, dt3, dt4, w3, q, q_turn, out_x, F, Q) -> None:
 def polar_jacobian(x: np.ndarray, position: np.ndarray, m: int) -> np.ndarray:
     """dh/dx (K, m, n) of a radar's (range, azimuth, elevation[, range rate]) measurement at ``position``
     (3,) ENU [m], at states ``x`` (K, n): the formulas of :meth:`bastion.track.measurements.PolarRadar.jacobian`
-    (its range rate's dot product summed as numpy's ``einsum`` does, ``(e ve + u vu) + n vn``)."""
+    (:func:`polar_jacobian_reference`)."""
     K, n = x.shape
     H = np.zeros((K, m, n))
     for k in range(K):
@@ -226,4 +230,49 @@ def polar_jacobian(x: np.ndarray, position: np.ndarray, m: int) -> np.ndarray:
             H[k, 3, 3] = e / r
             H[k, 3, 4] = nn / r
             H[k, 3, 5] = u / r
+    return H
+
+
+def mix_reference(xs: np.ndarray, Ps: np.ndarray, mu: np.ndarray, Pi: np.ndarray):
+    """What :func:`mix` computes, with ``einsum`` (BLK eq. 11.6.6-9 to -14): c_j = sum_i Pi_ij mu_i,
+    mu_{i|j} = Pi_ij mu_i / c_j, x0_j = sum_i mu_{i|j} x_i, P0_j = sum_i mu_{i|j} (P_i + d d'), d = x_i - x0_j."""
+    joint = Pi * mu[:, :, None]
+    c = joint.sum(axis=1)
+    w = joint / np.maximum(c[:, None, :], 1e-300)
+    x0 = np.einsum("kij,kin->kjn", w, xs)
+    d = xs[:, :, None, :] - x0[:, None, :, :]
+    P0 = np.einsum("kij,kinm->kjnm", w, Ps) + np.einsum("kij,kijn,kijm->kjnm", w, d, d)
+    return x0, P0, c
+
+
+def combine_reference(xs: np.ndarray, Ps: np.ndarray, mu: np.ndarray):
+    """What :func:`combine` computes, with ``einsum``: x = sum_j mu_j x_j, P = sum_j mu_j (P_j + d d'), d = x_j - x."""
+    x = np.einsum("kj,kjn->kn", mu, xs)
+    d = xs - x[:, None, :]
+    P = np.einsum("kj,kjnm->knm", mu, Ps) + np.einsum("kj,kjn,kjm->knm", mu, d, d)
+    return x, P
+
+
+def polar_jacobian_reference(x: np.ndarray, position: np.ndarray, m: int) -> np.ndarray:
+    """What :func:`polar_jacobian` computes, with array operations: the derivatives of range
+    r = |rel|, azimuth atan2(e, n) and elevation atan2(u, rho) (rho = horizontal range, at least 1 mm),
+    and of the range rate rel . v / r, with respect to position and velocity (BLK §10.4)."""
+    rel = x[:, :3] - position
+    e, n, u = rel[:, 0], rel[:, 1], rel[:, 2]
+    rho2 = np.maximum(e * e + n * n, 1e-6)
+    rho = np.sqrt(rho2)
+    r2 = rho2 + u * u
+    r = np.sqrt(r2)
+    H = np.zeros((x.shape[0], m, x.shape[1]))
+    H[:, 0, 0:3] = rel / r[:, None]
+    H[:, 1, 0] = n / rho2
+    H[:, 1, 1] = -e / rho2
+    H[:, 2, 0] = -e * u / (r2 * rho)
+    H[:, 2, 1] = -n * u / (r2 * rho)
+    H[:, 2, 2] = rho / r2
+    if m == 4:
+        v = x[:, 3:6]
+        rdot = np.einsum("ij,ij->i", rel, v) / r
+        H[:, 3, 0:3] = (v - rdot[:, None] * rel / r[:, None]) / r[:, None]
+        H[:, 3, 3:6] = rel / r[:, None]
     return H

@@ -3,8 +3,9 @@
 Formats (the team's tracking testbed, ``shared/bench/tracking/FORMAT.md``): one radar at the origin
 of a local ENU frame.
 
-* ``detections.csv``: ``time_s,range_m,azimuth_rad,elevation_rad`` (optionally ``range_rate_mps``),
-  rows in time order, all plots of a scan sharing its ``time_s``; azimuth clockwise from north.
+* ``detections.csv``: ``time_s,range_m,azimuth_rad,elevation_rad`` (optionally ``range_rate_mps``;
+  other columns, e.g. the lowsnr family's detector ``power``, are ignored), rows in time order, all
+  plots of a scan sharing its ``time_s``; azimuth clockwise from north.
 * ``meta.json``: ``sigma_range_m``, ``sigma_azimuth_rad``, ``sigma_elevation_rad`` (required),
   ``pd``, ``clutter_per_scan``, ``scan_period_s``, ``duration_s``, ``region`` {``min_range_m``,
   ``max_range_m``, ``max_elevation_rad``} (optional).
@@ -332,6 +333,7 @@ class TrackRun:
     state: np.ndarray  # (R, 6) e, n, u, ve, vn, vu
     scan_seconds: np.ndarray  # (K,) wall time of each tracker step [s]
     confirmed: int  # tracks confirmed during the run
+    scan_cpu_seconds: np.ndarray | None = None  # (K,) CPU (process) time of each tracker step [s]
 
 
 def in_region(meta: Meta, pos: np.ndarray) -> np.ndarray:
@@ -356,7 +358,7 @@ def run_tracker(
     tracker = Tracker([radar], config)
     times = scan_times(table, meta)
     bounds = np.searchsorted(table.time, times, side="left"), np.searchsorted(table.time, times, side="right")
-    out_t, out_id, out_x, wall = [], [], [], []
+    out_t, out_id, out_x, wall, cpu = [], [], [], [], []
     rows: list = []  # (scan, picture) for the fixed-lag report
     confirmed = 0
     for k, t in enumerate(times):  # one tracker step per scan
@@ -366,9 +368,10 @@ def run_tracker(
         det = Detections(
             float(t), 0, table.range[a:b], table.azimuth[a:b], table.elevation[a:b], rr, np.ones(n), np.ones(n)
         )
-        c0 = time.perf_counter()
+        p0, c0 = time.process_time(), time.perf_counter()
         tracks, changes = tracker.step(det)
         wall.append(time.perf_counter() - c0)
+        cpu.append(time.process_time() - p0)
         confirmed += len(changes.confirmed)
         if lag:
             rows.append((k, tracks))
@@ -398,9 +401,10 @@ def run_tracker(
         )
         rep = fixed_lag_report(hist, lag, config.q, report_max_misses)
         show = in_region(meta, rep.state[:, :3])
-        return TrackRun(rep.time[show], rep.uid[show], rep.state[show], np.array(wall), confirmed)
+        return TrackRun(rep.time[show], rep.uid[show], rep.state[show], np.array(wall), confirmed, np.array(cpu))
 
-    return TrackRun(cat(out_t, (0,)), cat(out_id, (0,)).astype(np.int64), cat(out_x, (0, 6)), np.array(wall), confirmed)
+    ids = cat(out_id, (0,)).astype(np.int64)
+    return TrackRun(cat(out_t, (0,)), ids, cat(out_x, (0, 6)), np.array(wall), confirmed, np.array(cpu))
 
 
 def write_tracks(path: str | Path, run: TrackRun) -> None:

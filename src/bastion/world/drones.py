@@ -15,6 +15,8 @@ from enum import IntEnum
 import numpy as np
 from numba import njit
 
+from bastion.physics.geodesy import wrap_angle
+from bastion.physics.geometry import level_crossing
 from bastion.scenario.compiled import ThreatPlan
 from bastion.world.readonly import NO_INDEX
 
@@ -29,6 +31,24 @@ class DroneState(IntEnum):
 
 # plain ints for the per-step path (IntEnum attribute access is slow in hot loops)
 WAITING, CRUISE, DIVE, DESTROYED, IMPACTED = (int(s) for s in DroneState)
+
+
+def threat_fields(plans: tuple[ThreatPlan, ...]) -> dict[str, np.ndarray]:
+    """What every fleet of threats (drones, munitions) holds per threat, from its plan: launch time [s],
+    radar cross-section [m^2] and Swerling case, vulnerable radius [m], P(kill | hit), and the time it
+    was destroyed or impacted [s] (NaN while alive)."""
+
+    def arr(f):
+        return np.array([f(p) for p in plans], dtype=float)
+
+    return {
+        "launch_time": arr(lambda p: p.launch_time_s),
+        "rcs": arr(lambda p: p.type.rcs_m2),
+        "swerling": np.array([p.type.swerling for p in plans], dtype=int),
+        "vulnerable_radius": arr(lambda p: p.type.vulnerable_radius_m),
+        "p_kill_given_hit": arr(lambda p: p.type.p_kill_given_hit),
+        "end_time": np.full(len(plans), np.nan),
+    }
 
 
 @dataclass
@@ -97,12 +117,7 @@ class DroneFleet:
             dive_angle=arr(lambda p: p.type.dive_angle),
             max_turn=arr(lambda p: p.type.max_turn_rate),
             max_climb=arr(lambda p: p.type.max_climb_rate),
-            launch_time=arr(lambda p: p.launch_time_s),
-            rcs=arr(lambda p: p.type.rcs_m2),
-            swerling=np.array([p.type.swerling for p in plans], dtype=int),
-            vulnerable_radius=arr(lambda p: p.type.vulnerable_radius_m),
-            p_kill_given_hit=arr(lambda p: p.type.p_kill_given_hit),
-            end_time=np.full(n, np.nan),
+            **threat_fields(plans),
         )
 
     def __post_init__(self) -> None:
@@ -116,8 +131,9 @@ class DroneFleet:
     def step(self, t: float, dt: float) -> np.ndarray:
         """Advance from ``t`` by ``dt`` seconds; return indices of drones that hit the ground.
 
-        The loop over the drones is compiled (:func:`_advance`); a quiet step (none waiting or
-        flying) costs one test.
+        The loop over the drones is compiled (:func:`_advance`; its numpy reference is
+        :func:`advance_reference`, which it is tested against); a quiet step (none waiting or flying)
+        costs one test.
         """
         state = self.state
         if state.size == 0 or not (state < DESTROYED).any():  # none waiting or flying: nothing moves
@@ -222,3 +238,43 @@ def _advance(
             n_landed += 1
         pos[i, 0], pos[i, 1], pos[i, 2] = x1, y1, z1
     return n_landed
+
+
+def advance_reference(f: DroneFleet, t: float, dt: float) -> np.ndarray:
+    """What :func:`_advance` does to fleet ``f`` (in place), with array operations over the drones:
+    the indices of the drones that reached the ground in the step (see :func:`_advance`)."""
+    state = f.state
+    launch = (state == WAITING) & (f.launch_time <= t + dt)
+    if launch.any():
+        state[launch] = CRUISE
+        first = f.waypoints[launch, 0] - f.pos[launch, :2]
+        h = np.arctan2(first[:, 0], first[:, 1])
+        f.vel[launch] = np.stack([f.speed[launch] * np.sin(h), f.speed[launch] * np.cos(h), 0.0 * h], axis=1)
+    cruise = state == CRUISE
+    i = cruise.nonzero()[0]
+    if i.size:
+        speed, pos, last_wp = f.speed[i], f.pos[i], f.n_waypoints[i] - 1
+        target = f.waypoints[i, f.wp_index[i]]
+        dist = np.hypot(*(target - pos[:, :2]).T)
+        advance = (dist < np.maximum(3.0 * speed * dt, 150.0)) & ~(f.wp_index[i] >= last_wp)
+        f.wp_index[i[advance]] += 1
+        to = f.waypoints[i, f.wp_index[i]] - pos[:, :2]
+        dist = np.hypot(to[:, 0], to[:, 1])
+        heading = np.arctan2(f.vel[i, 0], f.vel[i, 1])
+        max_turn = f.max_turn[i] * dt
+        heading = heading + np.clip(wrap_angle(np.arctan2(to[:, 0], to[:, 1]) - heading), -max_turn, max_turn)
+        climb = np.clip((f.altitude[i] - pos[:, 2]) / max(dt, 1e-9), -f.max_climb[i], f.max_climb[i])
+        f.vel[i] = np.stack([speed * np.sin(heading), speed * np.cos(heading), climb], axis=1)
+        start_dive = (f.wp_index[i] >= last_wp) & (dist <= pos[:, 2] / np.tan(f.dive_angle[i]) + speed * dt)
+        state[i[start_dive]] = DIVE
+    dive = state == DIVE
+    to = f.aim[dive] - f.pos[dive]
+    f.vel[dive] = to / np.maximum(np.linalg.norm(to, axis=1), 1e-6)[:, None] * f.dive_speed[dive][:, None]
+    moving = cruise | dive
+    before = f.pos[moving]
+    f.pos[moving] += f.vel[moving] * dt
+    down = moving & (f.pos[:, 2] <= 0.0)
+    frac, f.pos[down] = level_crossing(before[down[moving]], f.pos[down])
+    state[down] = IMPACTED
+    f.end_time[down] = t + frac * dt
+    return np.flatnonzero(down)

@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from bastion.event_types import GunFault, GunFaultCleared, OrderRefused, Payload
 from bastion.orders import FireOrder
 from bastion.scenario.compiled import FaultPlan
 
 GUN_FAULTS = ("gun_jam", "mount_failure", "magazine_empty")
 REASONS = {"gun_jam": "jammed", "mount_failure": "mount failed", "magazine_empty": "magazine empty (feed fault)"}
 
-TruthEvent = tuple[float, str, dict]
+TruthEvent = tuple[float, Payload]  # (time [s], payload), as the world's
 
 
 class FaultSchedule:
@@ -92,13 +93,7 @@ class FaultSchedule:
         """A mount receives ``order`` at ``t``: refused while jammed or failed, else fired by the world."""
         why = self.gun_down(order.gun, t)
         if why:
-            return [
-                (
-                    t,
-                    "order_refused",
-                    {"order": order.order_id, "gun": order.gun, "track": order.track_id, "reason": why},
-                )
-            ]
+            return [(t, OrderRefused(order=order.order_id, gun=order.gun, track=order.track_id, reason=why))]
         return world.execute(order, t)
 
     def act(self, world, code: int, t: float) -> tuple[int, list[TruthEvent]]:
@@ -108,7 +103,7 @@ class FaultSchedule:
         g = f.index
         mounts = world.mounts
         if code % 2:
-            return g, [(t, "gun_fault_cleared", {"gun": g, "kind": f.kind})]
+            return g, [(t, GunFaultCleared(gun=g, kind=f.kind))]
         stopped = self._stop_bursts(world, g, t)
         cut = sum(stopped.values())
         if f.kind == "magazine_empty":
@@ -116,16 +111,16 @@ class FaultSchedule:
         else:
             mounts.ammunition[g] += cut  # the rounds that did not leave stay in the feed
         self.rounds_not_fired += cut
-        payload = {
-            "gun": g,
-            "kind": f.kind,
-            "reason": REASONS[f.kind],
-            "rounds_not_fired": cut,
-            "orders_stopped": [[order, n] for order, n in sorted(stopped.items())],
-            "ammunition_left": int(mounts.ammunition[g]),
-            "until": None if not np.isfinite(f.end_s) else f.end_s,
-        }
-        return g, [(t, "gun_fault", payload)]
+        fault = GunFault(
+            gun=g,
+            kind=f.kind,
+            reason=REASONS[f.kind],
+            rounds_not_fired=cut,
+            orders_stopped=[[order, n] for order, n in sorted(stopped.items())],
+            ammunition_left=int(mounts.ammunition[g]),
+            until=None if not np.isfinite(f.end_s) else f.end_s,
+        )
+        return g, [(t, fault)]
 
     @staticmethod
     def _stop_bursts(world, g: int, t: float) -> dict[int, int]:

@@ -19,7 +19,7 @@ from bastion.physics.ballistics import Air, DragFunction, drag_factor_from_bc, r
 from bastion.physics.firing_table import elevation_for_range, range_table
 from bastion.physics.geometry import level_crossing
 from bastion.scenario.compiled import ThreatPlan
-from bastion.world.drones import DESTROYED, IMPACTED, WAITING
+from bastion.world.drones import DESTROYED, IMPACTED, WAITING, threat_fields
 
 FLYING = 5
 
@@ -92,9 +92,6 @@ class Munitions:
         if len(drags) > 1:
             raise ValueError(f"munitions of one scenario must share a drag function, got {sorted(drags)}")
 
-        def arr(f):
-            return np.array([f(p) for p in plans], dtype=float)
-
         return cls(
             plans=plans,
             index=np.asarray(index, dtype=int),
@@ -103,12 +100,7 @@ class Munitions:
             launch_vel=launch_vel,
             k=np.array([float(drag_factor_from_bc(p.type.ballistic_coefficient)) for p in plans]),
             state=np.full(m, WAITING, dtype=np.int8),
-            launch_time=arr(lambda p: p.launch_time_s),
-            rcs=arr(lambda p: p.type.rcs_m2),
-            swerling=np.array([p.type.swerling for p in plans], dtype=int),
-            vulnerable_radius=arr(lambda p: p.type.vulnerable_radius_m),
-            p_kill_given_hit=arr(lambda p: p.type.p_kill_given_hit),
-            end_time=np.full(m, np.nan),
+            **threat_fields(plans),
             aimed_at=aimed,
             drag=DragFunction.standard(drags.pop()),
         )

@@ -26,6 +26,25 @@ from dataclasses import dataclass, field
 import numpy as np
 import shapely
 
+from bastion.event_types import (
+    BurstComplete,
+    CivilHit,
+    Damage,
+    DebrisImpact,
+    Detonation,
+    ExternalHit,
+    FallOfShot,
+    FriendlyHit,
+    GunFired,
+    GunReloaded,
+    Hit,
+    ImpactOpenGround,
+    Kill,
+    Launch,
+    Leak,
+    OrderRefused,
+    Payload,
+)
 from bastion.orders import AimUpdate, FireOrder
 from bastion.scenario.catalogue import CATALOGUE
 from bastion.scenario.compiled import CompiledScenario
@@ -45,7 +64,7 @@ from bastion.world.sensors import AirPicture
 DT_FINE = 0.1  # [s] while rounds, debris or munitions fly (see above)
 DT_COARSE = 1.0  # [s] otherwise: drones and aircraft only
 
-TruthEvent = tuple[float, str, dict]
+TruthEvent = tuple[float, Payload]  # (time [s], payload): the world's events (truth)
 
 
 def _r(v: np.ndarray) -> list[float]:
@@ -201,8 +220,7 @@ class World:
         (:attr:`mount_down`, set by the harness when faults are injected)."""
         why = self.mount_down(order.gun, t) if self.mount_down is not None else ""
         if why:
-            refused = {"order": order.order_id, "gun": order.gun, "track": order.track_id, "reason": why}
-            return [(t, "order_refused", refused)]
+            return [(t, OrderRefused(order=order.order_id, gun=order.gun, track=order.track_id, reason=why))]
         new = fire_burst(self.mounts, self.bursts, order, t, self.scenario.defence.air, self.rng_guns)
         self.rounds.append(new)
         b = self.bursts[-1]
@@ -215,16 +233,15 @@ class World:
         return [
             (
                 t,
-                "gun_fired",
-                {
-                    "order": order.order_id,
-                    "gun": order.gun,
-                    "track": order.track_id,
-                    "rounds": b.fired,
-                    "t_first": b.t_first,
-                    "t_last": b.t_last,
-                    "ammunition_left": int(self.mounts.ammunition[order.gun]),
-                },
+                GunFired(
+                    order=order.order_id,
+                    gun=order.gun,
+                    track=order.track_id,
+                    rounds=b.fired,
+                    t_first=b.t_first,
+                    t_last=b.t_last,
+                    ammunition_left=int(self.mounts.ammunition[order.gun]),
+                ),
             )
         ]
 
@@ -340,13 +357,12 @@ class World:
                 ev.append(
                     (
                         t1,
-                        "debris_impact",
-                        {
-                            "threat": int(landed.source[j]),
-                            "piece": KIND_NAMES[landed.kind[j]],
-                            "position": _r(p),
-                            "zone": self._zone_at(p),
-                        },
+                        DebrisImpact(
+                            threat=int(landed.source[j]),
+                            piece=KIND_NAMES[landed.kind[j]],
+                            position=_r(p),
+                            zone=self._zone_at(p),
+                        ),
                     )
                 )
                 if landed.kind[j] == WARHEAD and landed.fuzes[j]:
@@ -361,13 +377,7 @@ class World:
         for g in np.flatnonzero((self.threat_state != WAITING) & ~self._launched):
             self._launched[g] = True
             plan = self.scenario.raid.threats[g]
-            ev.append(
-                (
-                    t,
-                    "launch",
-                    {"threat": int(g), "name": plan.name, "type": plan.type.name, "position": _r(plan.launch)},
-                )
-            )
+            ev.append((t, Launch(threat=int(g), name=plan.name, type=plan.type.name, position=_r(plan.launch))))
         self._all_launched = bool(self._launched.all())
         return ev
 
@@ -379,7 +389,7 @@ class World:
                 del self._reload_due[g]
                 site = self.scenario.defence.guns[g]
                 self.mounts.ammunition[g] = site.type.magazine
-                ev.append((t, "gun_reloaded", {"gun": g, "name": site.name, "ammunition": site.type.magazine}))
+                ev.append((t, GunReloaded(gun=g, name=site.name, ammunition=site.type.magazine)))
         return ev
 
     # -- outcomes ------------------------------------------------------------------------------------
@@ -398,44 +408,28 @@ class World:
             kind, i = describe_label(lab)
             order = self.bursts[b].order.order_id
             if kind == "external":  # another simulation owns it: report the hit, it decides the effect
-                ev.append((t, "external_hit", {"entity": i, "order": order, "position": _r(where)}))
+                ev.append((t, ExternalHit(entity=i, order=order, position=_r(where))))
                 continue
             if kind == "friendly":
                 name = self.scenario.raid.friendlies[i].name
-                ev.append((t, "friendly_hit", {"friendly": i, "name": name, "order": order, "position": _r(where)}))
+                ev.append((t, FriendlyHit(friendly=i, name=name, order=order, position=_r(where))))
                 continue
             if kind == "civil":
-                ev.append(
-                    (
-                        t,
-                        "civil_hit",
-                        {"civil": i, "icao24": self.civil.icao24[i], "order": order, "position": _r(where)},
-                    )
-                )
+                ev.append((t, CivilHit(civil=i, icao24=self.civil.icao24[i], order=order, position=_r(where))))
                 continue
             if self.threat_state[i] in (DESTROYED, IMPACTED):
                 continue
             fleet, j = self._locate(i)
             killed = bool(self.rng_debris.random() < fleet.p_kill_given_hit[j])
-            ev.append((t, "hit", {"threat": i, "order": order, "position": _r(where), "killed": killed}))
+            ev.append((t, Hit(threat=i, order=order, position=_r(where), killed=killed)))
             if killed:
                 ev.extend(self._kill(t, i))
         for b in re.sd_bursts:
             self.bursts[b].self_destructed += 1
         for p, b, dud in zip(re.ground, re.ground_bursts, re.ground_dud, strict=True):
             self.bursts[b].fell += 1
-            ev.append(
-                (
-                    t,
-                    "fall_of_shot",
-                    {
-                        "order": self.bursts[b].order.order_id,
-                        "position": _r(p),
-                        "dud": bool(dud),
-                        "zone": self._zone_at(p),
-                    },
-                )
-            )
+            order = self.bursts[b].order.order_id
+            ev.append((t, FallOfShot(order=order, position=_r(p), dud=bool(dud), zone=self._zone_at(p))))
         return ev
 
     def _kill(self, t: float, g: int) -> list[TruthEvent]:
@@ -449,7 +443,7 @@ class World:
         pieces = break_up(g, kind, pos, vel, float(fleet.rcs[j]), self._debris_next, detonated, self.rng_debris)
         self._debris_next += len(pieces)
         self.debris.append(pieces)
-        ev = [(t, "kill", {"threat": g, "name": plan.name, "position": _r(pos), "pieces": len(pieces)})]
+        ev: list[TruthEvent] = [(t, Kill(threat=g, name=plan.name, position=_r(pos), pieces=len(pieces)))]
         if detonated:
             ev.extend(self._warhead(t, g, pos, "air"))
         return ev
@@ -458,22 +452,18 @@ class World:
         """A threat reached the ground under its own power: a leak if a valued zone is within reach."""
         plan = self.scenario.raid.threats[g]
         hits = damaged_zones(self.scenario.defence.zones, pos, plan.type.lethal_radius_m)
-        kind = "leak" if hits else "impact_open_ground"
+        landed = Leak if hits else ImpactOpenGround
         return [
-            (t, kind, {"threat": g, "name": plan.name, "position": _r(pos), "zone": self._zone_at(pos)}),
+            (t, landed(threat=g, name=plan.name, position=_r(pos), zone=self._zone_at(pos))),
             *self._warhead(t, g, pos, "impact"),
         ]
 
     def _warhead(self, t: float, g: int, pos: np.ndarray, how: str) -> list[TruthEvent]:
         kind = self.scenario.raid.threats[g].type
         hits = damaged_zones(self.scenario.defence.zones, pos, kind.lethal_radius_m)
-        ev: list[TruthEvent] = [
-            (t, "detonation", {"threat": g, "position": _r(pos), "how": how, "damaged": [z.name for z, _ in hits]})
-        ]
+        ev: list[TruthEvent] = [(t, Detonation(threat=g, position=_r(pos), how=how, damaged=[z.name for z, _ in hits]))]
         for z, dist in hits:
-            ev.append(
-                (t, "damage", {"threat": g, "zone": z.name, "kind": z.kind, "distance_m": round(dist, 1), "how": how})
-            )
+            ev.append((t, Damage(threat=g, zone=z.name, kind=z.kind, distance_m=round(dist, 1), how=how)))
         return ev
 
     def _close_bursts(self, t: float) -> list[TruthEvent]:
@@ -491,15 +481,14 @@ class World:
                 ev.append(
                     (
                         t,
-                        "burst_complete",
-                        {
-                            "order": burst.order.order_id,
-                            "gun": burst.order.gun,
-                            "fired": burst.fired,
-                            "hits": burst.hits,
-                            "self_destructed": burst.self_destructed,
-                            "fell": burst.fell,
-                        },
+                        BurstComplete(
+                            order=burst.order.order_id,
+                            gun=burst.order.gun,
+                            fired=burst.fired,
+                            hits=burst.hits,
+                            self_destructed=burst.self_destructed,
+                            fell=burst.fell,
+                        ),
                     )
                 )
         return ev

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bastion import event_types as ev
 from bastion.io.dis.codec import (
     _BY_CLASS,
     _FORCE_BY_IDENTITY,
@@ -102,7 +103,7 @@ class DisEventBridge:
         self.counts = BridgeCounts()
         self._last: dict[int, tuple[float, np.ndarray]] = {}  # entity -> (t, position) of the last truth event
         self._names: dict[int, tuple[str, EntityKind]] = {}  # threat index -> (marking, type)
-        self._orders: dict[int, dict] = {}  # fire order id -> payload
+        self._orders: dict[int, ev.FireOrder] = {}  # fire order id -> its fire_order payload
         self._guns_sent = -math.inf
         self._gun_kinds = [GUN] * len(defence.guns)
 
@@ -136,21 +137,21 @@ class DisEventBridge:
             "entity_states",
         )
 
-    def _on_run_start(self, t: float, p: dict) -> None:
+    def _on_run_start(self, t: float, p: ev.RunStart) -> None:
         self._guns(t)
 
-    def _on_launch(self, t: float, p: dict) -> None:
+    def _on_launch(self, t: float, p: ev.Launch) -> None:
         from bastion.scenario.catalogue import CATALOGUE
 
-        tt = CATALOGUE.threats.get(p.get("type", ""))
+        tt = CATALOGUE.threats.get(p.type)
         kind = DRONE if tt is None or not tt.ballistic else ROCKET
-        self._names[int(p["threat"])] = (str(p.get("name", "")), kind)
+        self._names[int(p.threat)] = (str(p.name), kind)
 
-    def _on_truth(self, t: float, p: dict) -> None:
+    def _on_truth(self, t: float, p: ev.Truth) -> None:
         if not self.truth:
             return
         self._guns(t)
-        labels, pos = p["label"], np.asarray(p["position"], dtype=float).reshape(-1, 3)
+        labels, pos = p.label, np.asarray(p.position, dtype=float).reshape(-1, 3)
         ids, kinds, forces, marks, keep, vel = [], [], [], [], [], np.zeros_like(pos)
         for k, lab in enumerate(labels):  # per object: the label decides its DIS identity
             what, i = self.describe(int(lab))
@@ -174,12 +175,12 @@ class DisEventBridge:
             marks.append(name)
         self._emit(self.codec.entity_states(t, ids, pos[keep], vel[keep], kinds, forces, marks), "entity_states")
 
-    def _on_kill(self, t: float, p: dict) -> None:
+    def _on_kill(self, t: float, p: ev.Kill) -> None:
         if not self.truth:
             return
-        i = int(p["threat"])
+        i = int(p.threat)
         name, kind = self._names.get(i, (f"THREAT{i}", DRONE))
-        pos = np.asarray(p["position"], dtype=float)
+        pos = np.asarray(p.position, dtype=float)
         self._emit(
             self.codec.entity_states(
                 t,
@@ -194,80 +195,87 @@ class DisEventBridge:
             "entity_states",
         )
 
-    def _on_fire_order(self, t: float, p: dict) -> None:
-        self._orders[int(p["order"])] = p
+    def _on_fire_order(self, t: float, p: ev.FireOrder) -> None:
+        self._orders[int(p.order)] = p
         if not self.truth:  # live: the order is the burst
-            self._fire(t, p, int(p.get("rounds", 0)), float(p.get("t_start", t)), float(p.get("t_end", t)))
+            self._fire(p.gun, p.track, p.order, p, int(p.rounds), float(p.t_start), float(p.t_end))
 
-    def _on_gun_fired(self, t: float, p: dict) -> None:
-        if self.truth:
-            order = self._orders.get(int(p["order"]), {})
-            merged = {**order, "gun": p["gun"], "track": p.get("track"), "order": p["order"]}
-            self._fire(t, merged, int(p["rounds"]), float(p.get("t_first", t)), float(p.get("t_last", t)))
+    def _on_gun_fired(self, t: float, p: ev.GunFired) -> None:
+        if self.truth:  # aimed as its order was, when known
+            planned = self._orders.get(int(p.order))
+            self._fire(p.gun, p.track, p.order, planned, int(p.rounds), float(p.t_first), float(p.t_last))
 
     def _gun_index(self, gun) -> int:
         if isinstance(gun, int):
             return gun
         return next((g.index for g in self.defence.guns if g.name == gun), 0)
 
-    def _fire(self, t: float, p: dict, rounds: int, t_first: float, t_last: float) -> None:
-        g = self.defence.guns[self._gun_index(p["gun"])]
-        az, el = math.radians(p.get("azimuth_deg", 0.0)), math.radians(p.get("elevation_deg", 0.0))
+    def _fire(
+        self,
+        gun: int | str,
+        track: int | None,
+        order: int,
+        planned: ev.FireOrder | None,
+        rounds: int,
+        t_first: float,
+        t_last: float,
+    ) -> None:
+        """One Fire PDU: ``gun`` (index or name) fired ``rounds`` at ``track`` from ``t_first`` to
+        ``t_last`` [s] under ``order``, aimed as ``planned`` (its fire_order; None: not known)."""
+        g = self.defence.guns[self._gun_index(gun)]
+        az = math.radians(planned.azimuth_deg) if planned is not None else 0.0
+        el = math.radians(planned.elevation_deg) if planned is not None else 0.0
         direction = np.array([math.sin(az) * math.cos(el), math.cos(az) * math.cos(el), math.sin(el)])
         rate = (rounds - 1) / (t_last - t_first) * 60.0 if rounds > 1 and t_last > t_first else 0.0
-        target = TRACK_BASE + int(p["track"]) % (65536 - TRACK_BASE) if p.get("track") is not None else None
+        target = TRACK_BASE + int(track) % (65536 - TRACK_BASE) if track is not None else None
         pdu = self.codec.fire(
             t_first,
             GUN_BASE + g.index,
             target,
-            int(p["order"]),
+            int(order),
             g.position,
             g.type.muzzle_velocity * direction,
             rounds,
             rate,
-            float(p.get("range_m", 0.0)),
+            float(planned.range_m) if planned is not None else 0.0,
         )
         self._emit([pdu], "fire")
 
-    def _on_hit(self, t: float, p: dict) -> None:
-        order = self._orders.get(int(p["order"]), {})
-        gun = self._gun_index(order.get("gun", 0)) if self.defence.guns else 0
+    def _on_hit(self, t: float, p: ev.Hit) -> None:
+        order = self._orders.get(int(p.order))
+        gun = self._gun_index(order.gun if order is not None else 0) if self.defence.guns else 0
         pdu = self.codec.detonation(
             t,
             GUN_BASE + gun,
-            THREAT_BASE + int(p["threat"]),
-            int(p["order"]),
-            np.asarray(p["position"], float),
+            THREAT_BASE + int(p.threat),
+            int(p.order),
+            np.asarray(p.position, float),
             RESULT_ENTITY_IMPACT,
         )
         self._emit([pdu], "detonation")
 
-    def _on_detonation(self, t: float, p: dict) -> None:
-        i = int(p["threat"])
+    def _on_detonation(self, t: float, p: ev.Detonation) -> None:
+        i = int(p.threat)
         _, kind = self._names.get(i, ("", DRONE))
-        result = RESULT_DETONATION if p.get("how") == "air" else RESULT_GROUND_IMPACT
-        pdu = self.codec.detonation(
-            t, THREAT_BASE + i, None, 0, np.asarray(p["position"], float), result, munition=kind
-        )
+        result = RESULT_DETONATION if p.how == "air" else RESULT_GROUND_IMPACT
+        pdu = self.codec.detonation(t, THREAT_BASE + i, None, 0, np.asarray(p.position, float), result, munition=kind)
         self._emit([pdu], "detonation")
 
-    def _on_tracks(self, t: float, p: dict) -> None:
+    def _on_tracks(self, t: float, p: ev.Tracks) -> None:
         if not self.tracks:
             return
         self._guns(t)
-        ids = [TRACK_BASE + int(i) % (65536 - TRACK_BASE) for i in p["id"]]
-        kinds = [_BY_CLASS.get(c, AIR_OTHER) for c in p.get("class", ["unknown"] * len(ids))]
-        forces = [_FORCE_BY_IDENTITY.get(s, FORCE_OTHER) for s in p.get("identity", ["unknown"] * len(ids))]
-        marks = [f"T{int(i)}" for i in p["id"]]
-        pdus = self.codec.entity_states(
-            t, ids, np.asarray(p["position"]), np.asarray(p["velocity"]), kinds, forces, marks
-        )
+        ids = [TRACK_BASE + int(i) % (65536 - TRACK_BASE) for i in p.id]
+        kinds = [_BY_CLASS.get(c, AIR_OTHER) for c in p.klass]
+        forces = [_FORCE_BY_IDENTITY.get(s, FORCE_OTHER) for s in p.identity]
+        marks = [f"T{int(i)}" for i in p.id]
+        pdus = self.codec.entity_states(t, ids, np.asarray(p.position), np.asarray(p.velocity), kinds, forces, marks)
         self._emit(pdus, "entity_states")
 
-    def _on_track_deleted(self, t: float, p: dict) -> None:
+    def _on_track_deleted(self, t: float, p: ev.TrackDeleted) -> None:
         if not self.tracks:
             return
-        ent = TRACK_BASE + int(p["track"]) % (65536 - TRACK_BASE)
+        ent = TRACK_BASE + int(p.track) % (65536 - TRACK_BASE)
         self._emit(
             self.codec.entity_states(
                 t,
@@ -276,7 +284,7 @@ class DisEventBridge:
                 np.zeros((1, 3)),
                 [AIR_OTHER],
                 [FORCE_OTHER],
-                [f"T{p['track']}"],
+                [f"T{p.track}"],
                 [APPEARANCE_DEACTIVATED],
             ),
             "entity_states",

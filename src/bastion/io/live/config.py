@@ -15,7 +15,7 @@ from bastion.io.feeds import parse_address, tod_of
 from bastion.scenario import schema
 from bastion.scenario.compiled import CompiledScenario, compile_scenario
 from bastion.scenario.loader import LoadedScenario, ScenarioError, _dotted, parse, validate_toml
-from bastion.scenario.locate import line_of
+from bastion.scenario.loader import where as located
 
 
 def _host_port(v: str | None) -> str | None:
@@ -126,11 +126,12 @@ def strip_tables(text: str, tables: tuple[str, ...] = LIVE_TABLES) -> str:
 
 def parse_live(text: str, source: str = "<string>", directory: Path | None = None) -> LiveSetup:
     """Validate and compile a live configuration; raise :class:`ScenarioError` with line-numbered problems."""
-    cfg, lines = validate_toml(text, source, LiveConfig)
+    cfg, lines, doc = validate_toml(text, source, LiveConfig, directory)
+    text = doc.text  # its include spliced in
     problems = []
 
     def where(loc) -> str:
-        return f"{source}:{line_of(loc, lines) or '?'}: {_dotted(loc)}"
+        return f"{located(doc, loc, lines)}: {_dotted(loc)}"
 
     for loc, msg in schema.cross_reference_problems(cfg):
         problems.append(f"{where(loc)}: {msg}")

@@ -8,11 +8,12 @@ import select
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 import numpy as np
 
+from bastion.event_types import FeedStatus, RunEnd
 from bastion.io.asterix import DAY_S
 from bastion.io.feeds import parse_address
 from bastion.io.live.config import LiveSetup
@@ -255,15 +256,11 @@ class LiveEngine:
             for i, msg in problems.items():
                 self.decoders[i].stats.note(msg)
             self.ready.set()
+            feeds = [{"name": f.name, "sensor": f.sensor, "format": f.format} for f in cfg.feeds]
             self.emit(
                 self.engine_time(files.next_time() if not files.done else time.time()),
-                "run_start",
                 "engine",
-                {
-                    **d.run_start(seed=0),
-                    "live": True,
-                    "feeds": [{"name": f.name, "sensor": f.sensor, "format": f.format} for f in cfg.feeds],
-                },
+                replace(d.run_start(seed=0), live=True, feeds=feeds),
             )
             self.log.flush()
             ended = self._loop(net, files, wall0, duration_s, stop)
@@ -276,7 +273,7 @@ class LiveEngine:
             for p in self.publishers:
                 p.close()
         report = self.report(time.monotonic() - wall0, ended)
-        self.emit(self.now_t or 0.0, "run_end", "engine", {"wall_seconds": round(report.wall_seconds, 3), "live": True})
+        self.emit(self.now_t or 0.0, "engine", RunEnd(wall_seconds=round(report.wall_seconds, 3), live=True))
         self.log.flush()
         return report
 
@@ -333,9 +330,8 @@ class LiveEngine:
     def _status(self) -> None:
         self.emit(
             self.now_t or 0.0,
-            "feed_status",
             "engine",
-            {"feeds": {d.spec.name: _counts(d.stats) for d in self.decoders}, "lag": self.lag.summary()},
+            FeedStatus(feeds={d.spec.name: _counts(d.stats) for d in self.decoders}, lag=self.lag.summary()),
         )
 
     def report(self, wall_seconds: float = 0.0, ended: str = "") -> LiveReport:
