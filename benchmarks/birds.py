@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import time
-from importlib import resources
 from pathlib import Path
 from unittest import mock
 
@@ -32,7 +31,7 @@ from bastion.assess.birds import BirdClassifier
 from bastion.engine.bird_summary import LCMR_FALSE_ALARMS_PER_HOUR
 from bastion.engine.simulation import run_batch
 from bastion.engine.summary import summarise
-from bastion.scenario import parse
+from bastion.scenario import load, parse
 from bastion.scenario.compiled import compile_scenario
 
 BEGIN, END = "<!-- tables: benchmarks/birds.py -->", "<!-- end of tables -->"
@@ -40,7 +39,7 @@ BEGIN, END = "<!-- tables: benchmarks/birds.py -->", "<!-- end of tables -->"
 
 def birds_only(density: float, duration_s: float):
     """The Baghdad site with its birds at ``density`` and nothing else, for ``duration_s``."""
-    text = resources.files("bastion.scenario.builtin").joinpath("baghdad.toml").read_text()
+    text = load("baghdad").text  # expanded: the site layout it includes spliced in
     head, rest = text.split("# ---- the raid", 1)
     birds = rest[rest.index("[birds]") :]
     head = head.replace("duration_s = 360", f"duration_s = {duration_s:g}")

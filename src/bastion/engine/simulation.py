@@ -123,7 +123,14 @@ class _Night:
         )
         self.pipeline = DecisionPipeline(d, emit, record_plots=record_plots, tracker=tracker, replica=replica)
         self.radars = [
-            RadarModel(site, stream(seed, f"radar:{site.name}"), d.surface, d.ground_roughness_m) for site in d.radars
+            RadarModel(
+                site,
+                stream(seed, f"radar:{site.name}"),
+                d.surface,
+                d.ground_roughness_m,
+                rng_micro_doppler=stream(seed, f"micro-doppler:{site.name}"),
+            )
+            for site in d.radars
         ]
         self.receivers = [AdsbModel(site, d.origin, stream(seed, f"adsb:{site.name}")) for site in d.adsb]
         if operator is None:

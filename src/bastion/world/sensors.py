@@ -12,7 +12,8 @@ crossing its threshold, so Pd follows from the radar equation, not from a table.
 get Gaussian measurement noise in range, azimuth, elevation (and range rate where measured), and,
 where the radar classes its plots by micro-Doppler (``RadarType.micro_doppler_accuracy``), a bird /
 not-bird class that is right with that probability, independently look by look (a bird's wing-beat
-modulation against a drone's blade lines or a rigid body; shared/domain/ram-and-layers.md §7).
+modulation against a drone's blade lines or a rigid body; shared/domain/ram-and-layers.md §7), drawn
+from a stream of its own so that the other draws of a scan are those of a radar without it.
 False alarms: a Poisson number per scan spread uniformly over the coverage. Plots are shuffled so
 their order reveals nothing.
 
@@ -25,6 +26,7 @@ range. Reported positions carry GNSS error consistent with the aircraft's NACp (
 from __future__ import annotations
 
 import math
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -65,11 +67,15 @@ class RadarModel:
         rng: np.random.Generator,
         surface: Surface | None = None,
         roughness_m: float = multipath.DEFAULT_ROUGHNESS_M,
+        rng_micro_doppler: np.random.Generator | None = None,
     ) -> None:
         self.site = site
         self.rng = rng
         self.surface = surface  # terrain and obstacles that hide targets (None: the flat datum)
         self.roughness_m = roughness_m  # standard deviation of the ground's heights (multipath) [m]
+        # the micro-Doppler classes' own stream, so that classing plots leaves the radar's other draws
+        # as they are (None: one derived from ``rng``'s seed, without touching ``rng``)
+        self.rng_micro_doppler = rng_micro_doppler if rng_micro_doppler is not None else _derived(rng, "micro-doppler")
 
     def observe(self, t: float, picture: AirPicture) -> tuple[Detections, np.ndarray]:
         """One scan at time ``t``: the plots, and the truth label of each plot (harness only)."""
@@ -136,7 +142,7 @@ def observe_scans(
             if iff:
                 iff_draw.append(rng.random(n))
             if md:
-                md_draw.append(rng.random(n))
+                md_draw.append(model.rng_micro_doppler.random(n))
         k = int(rng.poisson(rt.false_alarms_per_scan))
         if k:  # uniform over the coverage, noise exceedances above the threshold
             f_r.append(rng.uniform(rt.min_range_m, rt.max_range_m, k))
@@ -146,7 +152,7 @@ def observe_scans(
             if doppler:
                 f_rr.append(rng.uniform(-150.0, 150.0, k))
             if md:  # noise has no modulation: the classifier's answer on it is a coin toss
-                f_md.append(np.where(rng.random(k) < 0.5, MD_BIRD, MD_NOT_BIRD).astype(np.int8))
+                f_md.append(np.where(model.rng_micro_doppler.random(k) < 0.5, MD_BIRD, MD_NOT_BIRD).astype(np.int8))
         # the scan's plots (its hits, then its false alarms) shuffled, so that order reveals nothing
         shuffles.append(rng.permutation(n + k) if n + k else NO_INDEX)
         n_plots.append(n + k)
@@ -200,6 +206,17 @@ def observe_scans(
         )
         out.append((dets, labels[s_]))
     return out
+
+
+def _derived(rng: np.random.Generator, name: str) -> np.random.Generator:
+    """A generator of its own for the part ``name`` of a model seeded from ``rng``'s seed sequence (a
+    child key of it, as :func:`bastion.engine.rng.stream` keys components), leaving ``rng`` untouched;
+    a generator without a seed sequence gives its state jumped far ahead instead (still reproducible)."""
+    seq = rng.bit_generator.seed_seq
+    if getattr(seq, "entropy", None) is None:
+        return np.random.Generator(rng.bit_generator.jumped())
+    key = (*seq.spawn_key, zlib.crc32(name.encode("utf-8")))
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seq.entropy, spawn_key=key)))
 
 
 def _multipath(radar: np.ndarray, pos: np.ndarray, surface: Surface | None, roughness_m: float, frequency_hz: float):
