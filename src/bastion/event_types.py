@@ -69,6 +69,7 @@ class EventKind(StrEnum):
     ADSB_UNCONFIRMED = "adsb_unconfirmed"
     CORRIDOR_HOLD = "corridor_hold"
     CORRIDOR_CONFLICT = "corridor_conflict"
+    BIRD = "bird"
     THREAT = "threat"
     IMPACT_PREDICTION = "impact_prediction"
     POINT_OF_ORIGIN = "point_of_origin"
@@ -377,7 +378,7 @@ class Tracks(Payload):
     velocity: list[list[float]]  # [east, north, up] [m/s]
     sigma_m: list[float]  # position uncertainty: root of the covariance trace [m]
     identity: list[str]  # pending | unknown | civil | friendly | hostile
-    klass: list[str] = _json("class")  # track class: unknown | drone | aircraft | ballistic | falling
+    klass: list[str] = _json("class")  # track class: unknown | drone | aircraft | ballistic | falling | bird
     zone: list[str | None]  # zone threatened (None: none)
     time_to_impact_s: list[float | None]  # predicted time to impact or arrival [s] (None: none)
     impact_point: list[Point | None]  # predicted impact or arrival point [east, north] [m]
@@ -439,6 +440,18 @@ class CorridorConflict(Payload):
     window: str | int  # the window's label (its index when unlabelled)
     holders: list[int]  # tracks holding the window's slots, not yet identified
     reason: str  # explanation
+
+
+@_event(EventKind.BIRD, "decision")
+class BirdClassified(Payload):
+    """A confirmed track classified a bird (or a flock) from the radars' micro-Doppler looks, the first
+    time (bastion.assess.birds): nothing is predicted for it, so it is never engaged or warned about."""
+
+    track: int  # track number
+    p_bird: float  # probability that it is a bird, from its looks (even prior odds)
+    looks: int  # its plots that came with a micro-Doppler class
+    speed_mps: float  # its estimated speed [m/s]
+    rcs_m2: float  # its radar cross-section estimate [m^2]
 
 
 @_event(EventKind.THREAT, "decision")
@@ -734,7 +747,7 @@ class WeaponsControl(Payload):
 class Truth(Payload):
     """Everything airborne at a radar scan (recorded with per-scan records only)."""
 
-    label: list[int]  # truth labels: threat index; 10000 + civil, 20000 + debris piece, 1e6 + external, 2e6 + own
+    label: list[int]  # truth labels: threat index; 1e4 + civil, 2e4 + debris, 1e6 + external, 2e6 + own, 3e6 + bird
     position: list[Point]  # [east, north, up] [m]
 
 

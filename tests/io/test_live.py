@@ -264,6 +264,49 @@ def test_implausible_plot_values_are_dropped():
     assert np.isin(out[0].det.range.astype(np.float32), det.range[[0, 1, 3, 4, 6, 7, 8, 9]].astype(np.float32)).all()
 
 
+def test_micro_doppler_classes_and_iff_replies_stay_with_their_plots():
+    """A scan from a radar that classes its plots by micro-Doppler (and interrogates IFF) travels with
+    its classes in bastion's SP field (b2): they come back plot by plot, a damaged class reads as none
+    (no evidence, never a false "not a bird"), and when an implausible plot is dropped the others keep
+    their classes and IFF replies (the live feed dropped every IFF reply of such a scan before)."""
+    import dataclasses
+    import struct
+
+    from bastion.sense.types import MD_BIRD, MD_NONE, MD_NOT_BIRD
+
+    setup = config(RADAR_FEED.format(port=4000))
+    feed = _radar_feed(setup)
+    det = scan(np.random.default_rng(5), 3.0, n=10)
+    b, n_, z = MD_BIRD, MD_NOT_BIRD, MD_NONE
+    md = np.array([b, n_, z, b, b, n_, b, n_, b, b])
+    iff = np.arange(10) % 3 == 0
+    det = dataclasses.replace(det, micro_doppler=md.astype(np.int8), iff=iff)
+    (dg,) = ax.encode_cat048(det, 0, 1, START_TOD, 43.0)
+    starts = [i for i in range(len(dg) - 2) if dg[i : i + 3] == bytes([31]) + ax.SP_MAGIC_MD]
+    assert len(starts) == 10  # every plot's SP field carries its class
+
+    def poke(data: bytes, record: int, field: int, value: float) -> bytes:
+        out = bytearray(data)
+        at = starts[record] + 3 + 4 * field
+        out[at : at + 4] = struct.pack(">f", value)
+        return bytes(out)
+
+    dg = poke(dg, 4, 6, 7.0)  # a damaged class
+    dg = poke(dg, 2, 0, 3.0e38)  # a damaged range: the plot is dropped
+    out = feed.decode(dg, 0.0)
+    out += feed.decode(ax.encode_north_marker(0, 1, START_TOD + 3.0), 0.0)
+    got = out[0].det
+    keep = [0, 1, 3, 4, 5, 6, 7, 8, 9]
+    assert len(got) == 9 and feed.stats.implausible == 1
+    expected = md[keep].copy()
+    expected[3] = MD_NONE  # plot 4's class was damaged
+    np.testing.assert_array_equal(got.micro_doppler, expected)
+    np.testing.assert_array_equal(got.iff, iff[keep])
+    # a radar without classes: none come back (not a scan of "no class" plots)
+    (plain,) = ax.encode_cat048(dataclasses.replace(det, micro_doppler=None), 0, 1, START_TOD, 43.0)
+    assert ax.to_detections(ax.decode([plain]).cat048, 0, START_TOD, 43.0)[0].micro_doppler is None
+
+
 # ----------------------------------------------------------------------------------------------
 # Beast streams: carrying an incomplete trailing frame
 

@@ -149,3 +149,38 @@ def test_adsb_batches_of_several_replications_equal_each_batch_alone():
             for name in ("t", "icao24", "callsign", "lat", "lon", "altitude_m", "velocity", "nacp"):
                 assert np.array_equal(getattr(reports, name), getattr(want, name)), name
             assert a.rng.random() == b.rng.random()  # the same draws were made
+
+
+def test_micro_doppler_classes_come_from_their_own_stream():
+    """A radar that classes its plots by micro-Doppler draws those classes from a stream of its own: the
+    same seed gives the same plots (positions, powers, IFF, false alarms, order) with or without the
+    classes, so adding them changes nothing else of a night. The classes are right with the radar's
+    accuracy for birds and other targets alike (binomial bound, 5 sigma) and a coin toss on noise."""
+    import dataclasses
+
+    from bastion.sense.types import MD_BIRD, MD_NOT_BIRD
+    from bastion.world.labels import BIRD_LABEL
+
+    plain = dataclasses.replace(RT, micro_doppler_accuracy=float("nan"))
+    pos = np.array([polar_to_enu(r, az, np.radians(2.0)) for r, az in [(3000.0, 0.3), (4000.0, -1.2), (5000.0, 2.0)]])
+    pic = AirPicture(
+        pos, np.zeros((3, 3)), np.full(3, 0.05), np.ones(3, dtype=int), np.array([0, BIRD_LABEL, BIRD_LABEL + 1])
+    )
+    with_md = RadarModel(RadarSite(0, "R", RT, np.zeros(3), 1.0, 0.0), np.random.default_rng(5))
+    without = RadarModel(RadarSite(0, "R", plain, np.zeros(3), 1.0, 0.0), np.random.default_rng(5))
+    right = {"bird": [], "other": [], "noise": []}
+    for k in range(400):
+        (a, la), (b, lb) = with_md.observe(float(k), pic), without.observe(float(k), pic)
+        assert b.micro_doppler is None and a.micro_doppler is not None
+        np.testing.assert_array_equal(la, lb)
+        for col in ("range", "azimuth", "elevation", "range_rate", "power", "rcs", "iff_reply"):
+            np.testing.assert_array_equal(getattr(a, col), getattr(b, col))
+        assert set(a.micro_doppler.tolist()) <= {MD_BIRD, MD_NOT_BIRD}
+        says_bird = a.micro_doppler == MD_BIRD
+        right["bird"] += says_bird[la >= BIRD_LABEL].tolist()
+        right["other"] += (~says_bird[(la >= 0) & (la < BIRD_LABEL)]).tolist()
+        right["noise"] += says_bird[la == NOISE_LABEL].tolist()
+    for what, p in (("bird", RT.micro_doppler_accuracy), ("other", RT.micro_doppler_accuracy), ("noise", 0.5)):
+        n = len(right[what])
+        assert n > 100, what
+        assert abs(np.mean(right[what]) - p) < 5 * np.sqrt(p * (1 - p) / n), what

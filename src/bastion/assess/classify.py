@@ -9,6 +9,9 @@ Rules (stated, tunable) on the track's estimated velocity and the geometric-mean
 * AIRCRAFT: RCS of at least 3 m^2 (airliners are 10–100 m^2), or faster than 110 m/s and level;
 * DRONE: 8–110 m/s, small RCS (< 1 m^2) and low (< 2,000 m);
 * otherwise UNKNOWN. Tracks with fewer than ``min_updates`` plots stay UNKNOWN (not guessed).
+
+Birds fly at drone speeds with drone-sized RCS: the pipeline re-classifies slow DRONE and UNKNOWN
+tracks from the radars' micro-Doppler looks (:mod:`bastion.assess.birds`).
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ import numpy as np
 from bastion.assess.types import TrackClass
 from bastion.track.types import Tracks
 
-_UNKNOWN, _DRONE, _AIRCRAFT, _BALLISTIC, _FALLING = (int(c) for c in TrackClass)
+_UNKNOWN, _DRONE, _AIRCRAFT = int(TrackClass.UNKNOWN), int(TrackClass.DRONE), int(TrackClass.AIRCRAFT)
+_BALLISTIC, _FALLING = int(TrackClass.BALLISTIC), int(TrackClass.FALLING)
 assert _UNKNOWN == 0
 _STEEP = np.radians(15)  # climb angle [rad] between level flight and a ballistic path
 

@@ -24,6 +24,7 @@ class TrackClass(IntEnum):
     AIRCRAFT = 2
     BALLISTIC = 3
     FALLING = 4  # debris or a destroyed target
+    BIRD = 5  # a single bird or a flock, by micro-Doppler (assess/birds.py): never engaged
 
 
 @dataclass(frozen=True)

@@ -158,6 +158,8 @@ def describe(p: Payload, guns: Sequence[str] = ()) -> tuple[str, str]:
         return f"track {p.track} not engaged: {p.reason}", "info"
     if kind == "track_confirmed":
         return f"track {p.track} confirmed at {_xy(p.position)}", "info"
+    if kind == "bird":
+        return f"track {p.track} classified BIRD (P {p.p_bird} over {p.looks} looks): not a threat", "info"
     if kind == "track_deleted":
         return f"track {p.track} dropped ({p.reason})", "info"
     if kind == "kill":

@@ -1,10 +1,10 @@
 """The decision pipeline: sensor data in, orders and events out. Never sees truth.
 
-Per radar scan: track (EKF + GNN + M-of-N) -> classify -> evaluate threats (impact point, zone,
-probability, value) -> identify (ADS-B correlation, hostile criteria) -> engage (kill assessment,
-assignment, fire control, safety, weapons control) -> warn (zones at risk, all-clears). ADS-B
-reports update the identifier's cooperative picture between scans. The same object runs behind
-the simulator and behind a live feed; only its inputs differ.
+Per radar scan: track (EKF + GNN + M-of-N) -> classify (kinematics, then birds by micro-Doppler) ->
+evaluate threats (impact point, zone, probability, value) -> identify (ADS-B correlation, hostile
+criteria) -> engage (kill assessment, assignment, fire control, safety, weapons control) -> warn
+(zones at risk, all-clears). ADS-B reports update the identifier's cooperative picture between
+scans. The same object runs behind the simulator and behind a live feed; only its inputs differ.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import numpy as np
 
 from bastion import event_types as ev
 from bastion.assess.arcs import ArcEstimator
+from bastion.assess.birds import BirdClassifier
 from bastion.assess.classify import classify
 from bastion.assess.identify import Identifier
 from bastion.assess.threat import evaluate, with_arcs
@@ -87,6 +88,7 @@ class DecisionPipeline:
             defence.origin, defence.doctrine.min_updates_hostile, defence.radars, defence.corridors
         )
         self.engagements = EngagementManager(defence, assigner or FastAssigner())
+        self.birds = BirdClassifier(defence.radars)
         self.arcs = ArcEstimator(defence.radars, defence.air)
         self.engagements.arcs = self.arcs  # the plots behind a ballistic round's kill assessment
         self._last_fusion = -np.inf
@@ -240,9 +242,10 @@ class DecisionPipeline:
         self.stage_seconds["track"] += time.perf_counter() - c0
 
     def harmless(self, tracks: Tracks) -> np.ndarray:
-        """Tracks (N,) already identified civil or friendly: no threat, nothing to predict for them."""
+        """Tracks (N,) already identified civil or friendly, or classified birds at their last scan: no
+        threat, nothing to predict for them."""
         known = self.identifier.identity
-        return np.array([known.get(k) in _HARMLESS for k in tracks.id.tolist()], dtype=bool)
+        return np.array([known.get(k) in _HARMLESS for k in tracks.id.tolist()], dtype=bool) | self.birds.birds(tracks)
 
     def on_assessed(
         self, det: Detections, tracks: Tracks, changes: TrackChanges, klass: np.ndarray, g, c1: float
@@ -259,6 +262,10 @@ class DecisionPipeline:
                 klass[tracks.index_of(tid)] = _BALLISTIC
             g = with_arcs(g, tracks, arcs, self.defence.zones)
             self._emit_arcs(t, tracks, arcs, g)
+        # birds: slow small tracks classed by the radars' micro-Doppler looks (undecided: never hostile)
+        klass, birds = self.birds.update(tracks, det, klass)
+        for payload in birds:
+            emit(t, "decision", payload)
         # IFF replies and debris per track, left out (None) in the usual scan that has neither
         ids = tracks.id.tolist()
         iff = debris = None

@@ -142,6 +142,7 @@ class _Night:
             civil=civil,
             rng_fire_control=stream(seed, "fire-control"),
             rng_effectors=stream(seed, "effectors") if d.effectors else None,
+            rng_birds=stream(seed, "birds"),
         )
         self.pipeline = DecisionPipeline(d, emit, record_plots=record_plots, tracker=tracker, replica=replica)
         w = scenario.raid.weather  # truth: the rain between the radars and their targets
@@ -150,7 +151,9 @@ class _Night:
                 site,
                 stream(seed, f"radar:{site.name}"),
                 d.surface,
-                rain_loss(site.type.frequency_ghz, site.type.polarisation, w.rain_mm_per_h, w.rain_height_m),
+                d.ground_roughness_m,
+                rng_micro_doppler=stream(seed, f"micro-doppler:{site.name}"),
+                rain=rain_loss(site.type.frequency_ghz, site.type.polarisation, w.rain_mm_per_h, w.rain_height_m),
             )
             for site in d.radars
         ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import shapely
 
+from bastion.engine.bird_summary import with_birds
 from bastion.engine.effector_summary import effector_scores
 from bastion.engine.fault_summary import with_faults
 from bastion.engine.leaks import leak_reasons
@@ -34,6 +35,7 @@ def first_warnings(warnings: list, truth) -> dict[tuple[str, tuple[str, int]], f
     return first
 
 
+@with_birds
 @with_faults
 def summarise(result: RunResult, leaks: bool = False, costs: bool = False) -> dict:
     """summary.json of a run (see README for every key).

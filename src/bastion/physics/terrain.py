@@ -46,6 +46,13 @@ class Surface:
 
     def height_at(self, east: np.ndarray, north: np.ndarray) -> np.ndarray:
         """Height [m] of the surface (terrain or an obstacle's top, the higher) at ENU points."""
+        return self._at(east, north, True)
+
+    def ground_at(self, east: np.ndarray, north: np.ndarray) -> np.ndarray:
+        """Height [m] of the terrain alone (no obstacles) at ENU points: the ground that reflects."""
+        return self._at(east, north, False)
+
+    def _at(self, east: np.ndarray, north: np.ndarray, obstacles: bool) -> np.ndarray:
         ny, nx = self.terrain.shape
         x = (np.asarray(east, dtype=float) - self.east0) / self.cell_m
         y = (np.asarray(north, dtype=float) - self.north0) / self.cell_m
@@ -57,8 +64,9 @@ class Surface:
         fx, fy = xc - j0, yc - i0
         t = self.terrain
         ground = (t[i0, j0] * (1 - fx) + t[i0, j1] * fx) * (1 - fy) + (t[i1, j0] * (1 - fx) + t[i1, j1] * fx) * fy
-        top = self.obstacles[np.rint(yc).astype(np.int64), np.rint(xc).astype(np.int64)]
-        return np.where(inside, np.maximum(ground, top), 0.0)
+        if obstacles:
+            ground = np.maximum(ground, self.obstacles[np.rint(yc).astype(np.int64), np.rint(xc).astype(np.int64)])
+        return np.where(inside, ground, 0.0)
 
     def clear(self, a: np.ndarray, b: np.ndarray, margin_m: float = 0.0) -> np.ndarray:
         """Whether the straight lines from ``a`` (3,) or (N, 3) to ``b`` (N, 3) pass at least

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import plotly.graph_objects as go
 
+from bastion.report.coverage_map import coverage_traces
 from bastion.report.describe import QUIET, describe
 from bastion.report.site_map import _km, site_extent_km, site_traces, track_traces
 from bastion.report.style import page_head
@@ -22,6 +23,7 @@ from bastion.scenario import parse
 from bastion.scenario.compiled import compile_stored
 from bastion.scenario.terrain import ground_used
 from bastion.store import EventStore
+from bastion.world.labels import BIRD_LABEL
 
 _LOG_CSS = ".log { max-height: 480px; overflow-y: auto; display: block; }\n"  # the event log scrolls
 
@@ -47,7 +49,7 @@ def write_report(db_path: str | Path, run_id: str, out: str | Path) -> Path:
 
 def _map(d, events) -> go.Figure:
     fig = go.Figure()
-    for tr in site_traces(d):
+    for tr in site_traces(d) + coverage_traces(d):
         fig.add_trace(tr)
     # truth paths
     paths: dict[int, list] = defaultdict(list)
@@ -55,6 +57,24 @@ def _map(d, events) -> go.Figure:
         if e.kind == "truth":
             for lab, p in zip(e.payload.label, e.payload.position, strict=True):
                 paths[lab].append(p)
+    birds = [np.array(paths.pop(lab)) for lab in sorted(paths) if lab >= BIRD_LABEL]
+    if birds:  # every bird and flock in one trace (there may be hundreds), paths split by gaps
+        gap = np.full((1, 3), np.nan)
+        a = np.vstack([np.vstack([b, gap]) for b in birds])
+        fig.add_trace(
+            go.Scatter(
+                x=_km(a[:, 0]),
+                y=_km(a[:, 1]),
+                mode="lines",
+                name=f"truth: birds ({len(birds)} birds and flocks)",
+                legendgroup="truth",
+                legendgrouptitle_text="Truth",
+                line={"color": "#8c564b", "width": 1, "dash": "dot"},
+                opacity=0.5,
+                hoverinfo="name",
+                visible="legendonly",
+            )
+        )
     for lab, pts in sorted(paths.items()):
         a = np.array(pts)
         name = "truth: threat" if lab < 10_000 else "truth: civil" if lab < 20_000 else "truth: debris"

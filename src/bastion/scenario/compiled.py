@@ -27,9 +27,11 @@ from bastion.physics.constants import FT
 from bastion.physics.geodesy import Origin
 from bastion.physics.geometry import circle_polygon
 from bastion.physics.met import met_message
+from bastion.physics.multipath import DEFAULT_ROUGHNESS_M
 from bastion.physics.terrain import Surface
 from bastion.physics.wind import WindProfile
 from bastion.scenario import schema
+from bastion.scenario.birds import BirdPopulation, bird_population
 from bastion.scenario.catalogue import CATALOGUE, AircraftType, FriendlyType, GunType, RadarType, ThreatType
 from bastion.scenario.catalogue.effectors import EffectorType, JammerType, effector_types, extinction_per_m, kind_of
 from bastion.scenario.catalogue.threats import Guidance, guidance_of
@@ -177,6 +179,8 @@ class Defence:
         """The night's atmospheric extinction coefficient [1/m] at a laser's wavelength."""
         return extinction_per_m(self.visibility_km, self.rain_mm_per_h, wavelength_um)
 
+    ground_roughness_m: float = DEFAULT_ROUGHNESS_M  # the ground's height deviation, for multipath [m]
+
     def run_start(self, seed: int) -> RunStart:
         """The payload of a run's "run_start" event: what ran, where, from when, with which sensors,
         guns and zones (the same header for a simulated night and a live session)."""
@@ -295,7 +299,7 @@ class Weather:
 @dataclass(frozen=True)
 class Raid:
     """Truth: the threats launched, the civil traffic flying, own aircraft that do not broadcast, the
-    faults injected during the scenario, and the weather."""
+    faults injected during the scenario, the weather and the birds aloft."""
 
     threats: tuple[ThreatPlan, ...]
     flights: tuple[FlightPlan, ...]
@@ -303,6 +307,7 @@ class Raid:
     faults: tuple[FaultPlan, ...] = ()
     friendlies: tuple[FriendlyPlan, ...] = ()
     weather: Weather = field(default_factory=Weather)
+    birds: BirdPopulation | None = None  # single birds and flocks aloft (scenario [birds])
 
 
 @dataclass(frozen=True)
@@ -482,6 +487,7 @@ def compile_scenario(loaded: LoadedScenario, read_traffic: bool = True) -> Compi
         effectors=_effectors(s, origin),
         visibility_km=s.environment.visibility_km,
         rain_mm_per_h=s.environment.rain_mm_per_h,
+        ground_roughness_m=s.terrain.roughness_m,
         corridors=tuple(
             CorridorACM(
                 c.name,
@@ -552,6 +558,10 @@ def compile_scenario(loaded: LoadedScenario, read_traffic: bool = True) -> Compi
         )
         for f in s.friendly
     )
+    birds = None
+    if s.birds is not None:
+        center = _enu(origin, s.birds.center) if s.birds.center is not None else np.zeros(3)
+        birds = bird_population(s.birds, center, s.scenario.start)
     raid = Raid(
         tuple(threats),
         tuple(flights),
@@ -559,6 +569,7 @@ def compile_scenario(loaded: LoadedScenario, read_traffic: bool = True) -> Compi
         faults=_faults(s, radars, adsb, guns),
         friendlies=friendlies,
         weather=weather,
+        birds=birds,
     )
     return CompiledScenario(loaded, defence, raid)
 

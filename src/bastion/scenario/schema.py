@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from bastion.doctrine import WeaponsControl
 from bastion.physics.geodesy import Origin
+from bastion.physics.multipath import DEFAULT_ROUGHNESS_M
 from bastion.scenario.catalogue import CATALOGUE
 from bastion.scenario.catalogue.effectors import JAMMERS, effector_types
 
@@ -401,6 +402,13 @@ class Terrain(_Model):
         30_000.0, ge=100, le=200_000, description="half-width of the square gridded around the origin [m]"
     )
     k_factor: float = Field(4.0 / 3.0, ge=0.5, le=10, description="effective earth-radius factor (refraction)")
+    roughness_m: float = Field(
+        DEFAULT_ROUGHNESS_M,
+        ge=0,
+        le=100,
+        description="standard deviation of the ground's heights for the radars' multipath [m] "
+        "(default: flat open land, an assumption; bastion.physics.multipath)",
+    )
 
 
 class Obstacle(_Model):
@@ -599,6 +607,28 @@ class Fault(_Model):
         return float(self.at_s if self.kind == "clock_jump" else self.start_s)  # type: ignore[arg-type]
 
 
+class Birds(_Model):
+    """Birds aloft around the site (truth): single birds and flocks flying in a disc about ``center``
+    (default: the site origin), as many as the density says by local hour
+    (:mod:`bastion.scenario.birds`)."""
+
+    density_per_km2: float | list[float] | None = Field(
+        None, description="birds aloft per km^2: one value, or 24 by local hour; default: a built-in day profile"
+    )
+    radius_m: float = Field(10_000.0, gt=0, le=50_000, description="radius of the disc the birds fly in [m]")
+    center: Position | None = None
+
+    @field_validator("density_per_km2")
+    @classmethod
+    def _density(cls, v: float | list[float] | None) -> float | list[float] | None:
+        values = [v] if isinstance(v, (int, float)) else (v or [])
+        if isinstance(v, list) and len(v) != 24:
+            raise ValueError(f"give one density or 24 (one per local hour), not {len(v)}")
+        if any(not 0 <= x <= 1_000 for x in values):
+            raise ValueError("densities must be 0-1000 birds per km^2")
+        return v
+
+
 class Scenario(_Model):
     """A whole scenario file."""
 
@@ -619,6 +649,7 @@ class Scenario(_Model):
     faults: list[Fault] = Field(default_factory=list)
     friendly: list[FriendlyFlight] = Field(default_factory=list, description="own aircraft without ADS-B (truth)")
     corridor: list[Corridor] = Field(default_factory=list, description="airspace control measures (defender)")
+    birds: Birds | None = Field(None, description="birds aloft around the site (truth)")
 
 
 def cross_reference_problems(s: Scenario) -> list[tuple[tuple[str | int, ...], str]]:

@@ -7,6 +7,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+MD_NONE, MD_BIRD, MD_NOT_BIRD = 0, 1, 2
+"""A plot's micro-Doppler class: none measured, wing-beat modulation (a bird), or blade lines or a
+rigid body (not a bird)."""
+
+
+def _no_class(n: int) -> np.ndarray:
+    return np.zeros(n, dtype=np.int8)
+
 
 @dataclass(frozen=True)
 class Detections:
@@ -25,6 +33,8 @@ class Detections:
     power: np.ndarray  # detector output, signal + noise in noise units [linear]
     rcs: np.ndarray  # radar cross-section estimated from power and range [m^2]
     iff: np.ndarray | None = None  # a valid friendly IFF (Mode 5) reply came with the plot; None: no interrogator
+    # the radar's micro-Doppler class of each plot (int8: MD_NONE, MD_BIRD, MD_NOT_BIRD); None: not measured
+    micro_doppler: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.range.size)
@@ -48,8 +58,11 @@ class Detections:
             return scans[0]
         d0 = scans[0]
         iff = None if all(d.iff is None for d in scans) else np.concatenate([d.iff_reply for d in scans])
+        md = None
+        if any(d.micro_doppler is not None for d in scans):  # MD_NONE for the plots of a part without
+            md = np.concatenate([d.micro_doppler if d.micro_doppler is not None else _no_class(len(d)) for d in scans])
         cols = ("range", "azimuth", "elevation", "range_rate", "power", "rcs")
-        return cls(d0.t, d0.sensor, *(np.concatenate([getattr(d, c) for d in scans]) for c in cols), iff)
+        return cls(d0.t, d0.sensor, *(np.concatenate([getattr(d, c) for d in scans]) for c in cols), iff, md)
 
     @classmethod
     def empty(cls, t: float, sensor: int, iff: bool = True) -> Detections:

@@ -3,12 +3,18 @@
 Radar: for every object in the air the model computes the geometry from the radar, applies the
 coverage (minimum and maximum range, the masking elevation below which the site's clutter fence and
 nearby buildings hide low targets, the maximum elevation, and where the site has a surface, the
-terrain and obstacles between the radar and the target: :mod:`bastion.physics.terrain`), draws the
-target's Swerling fluctuation (the mean SNR divided by the two-way rain loss where rain falls,
-:mod:`bastion.physics.rain`), the receiver noise
+terrain and obstacles between the radar and the target: :mod:`bastion.physics.terrain`), scales the
+radar equation's mean SNR by the ground's multipath (two-ray, rough surface:
+:mod:`bastion.physics.multipath`; for radars of known frequency) and divides it by the two-way rain
+loss where rain falls (:mod:`bastion.physics.rain`), draws the target's Swerling fluctuation, the
+receiver noise
 and the square-law detector output (:mod:`bastion.physics.detection`): detection is the detector
 crossing its threshold, so Pd follows from the radar equation, not from a table. Detected plots
-get Gaussian measurement noise in range, azimuth, elevation (and range rate where measured).
+get Gaussian measurement noise in range, azimuth, elevation (and range rate where measured), and,
+where the radar classes its plots by micro-Doppler (``RadarType.micro_doppler_accuracy``), a bird /
+not-bird class that is right with that probability, independently look by look (a bird's wing-beat
+modulation against a drone's blade lines or a rigid body; shared/domain/ram-and-layers.md §7), drawn
+from a stream of its own so that the other draws of a scan are those of a radar without it.
 False alarms: a Poisson number per scan spread uniformly over the coverage. Plots are shuffled so
 their order reveals nothing.
 
@@ -21,18 +27,20 @@ range. Reported positions carry GNSS error consistent with the aircraft's NACp (
 from __future__ import annotations
 
 import math
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from bastion.physics import detection
+from bastion.physics import detection, multipath
 from bastion.physics.constants import FT
 from bastion.physics.geodesy import Origin, enu_to_polar, wrap_angle
 from bastion.physics.rain import RainLoss
 from bastion.physics.terrain import Surface
 from bastion.scenario.compiled import AdsbSite, RadarSite
-from bastion.sense.types import NACP_EPU_M, AdsbReports, Detections
+from bastion.sense.types import MD_BIRD, MD_NOT_BIRD, NACP_EPU_M, AdsbReports, Detections
+from bastion.world.labels import BIRD_LABEL
 from bastion.world.readonly import EMPTY, NO_INDEX, frozen
 
 
@@ -56,11 +64,21 @@ class RadarModel:
     """A radar's scans of the truth, with its own random stream (see the module docstring)."""
 
     def __init__(
-        self, site: RadarSite, rng: np.random.Generator, surface: Surface | None = None, rain: RainLoss | None = None
+        self,
+        site: RadarSite,
+        rng: np.random.Generator,
+        surface: Surface | None = None,
+        roughness_m: float = multipath.DEFAULT_ROUGHNESS_M,
+        rng_micro_doppler: np.random.Generator | None = None,
+        rain: RainLoss | None = None,
     ) -> None:
         self.site = site
         self.rng = rng
         self.surface = surface  # terrain and obstacles that hide targets (None: the flat datum)
+        self.roughness_m = roughness_m  # standard deviation of the ground's heights (multipath) [m]
+        # the micro-Doppler classes' own stream, so that classing plots leaves the radar's other draws
+        # as they are (None: one derived from ``rng``'s seed, without touching ``rng``)
+        self.rng_micro_doppler = rng_micro_doppler if rng_micro_doppler is not None else _derived(rng, "micro-doppler")
         self.rain = rain  # the rain's two-way attenuation of the echoes (None: no rain)
 
     def observe(self, t: float, picture: AirPicture) -> tuple[Detections, np.ndarray]:
@@ -83,6 +101,7 @@ def observe_scans(
         raise ValueError("observe_scans: the replications' models must be of one radar")
     rt = site.type
     doppler, iff = math.isfinite(rt.sigma_range_rate_mps), rt.iff
+    md = math.isfinite(rt.micro_doppler_accuracy)  # a micro-Doppler bird / not-bird class with each plot
     pic = pictures[0] if len(pictures) == 1 else _concatenate_pictures(pictures)
     bounds = np.cumsum([0] + [len(p.rcs) for p in pictures]).tolist()
     rel = pic.pos - site.position
@@ -94,6 +113,8 @@ def observe_scans(
         seen = visible.nonzero()[0]
         visible[seen] = surface.clear(site.position, pic.pos[seen])
     snr_mean = detection.snr(pic.rcs, r, rt.ref_snr, rt.ref_rcs_m2, rt.ref_range_m)
+    if math.isfinite(rt.frequency_ghz) and (vis := visible.nonzero()[0]).size:  # multipath near the horizon
+        snr_mean[vis] *= _multipath(site.position, pic.pos[vis], surface, models[0].roughness_m, rt.frequency_ghz * 1e9)
     if models[0].rain is not None:  # rain attenuates the echo both ways (ITU-R P.838-3)
         snr_mean = snr_mean * models[0].rain.factor(r, el, float(site.position[2]))
     # first draws of each replication: the targets' fluctuation, then the detector's phase and noise
@@ -112,8 +133,8 @@ def observe_scans(
     hit = (visible & detected).nonzero()[0]
     hit_bounds = [0, len(hit)] if len(models) == 1 else np.searchsorted(hit, bounds).tolist()
     # then each replication's measurement noise of its plots, its false alarms and its shuffle
-    e_r, e_az, e_el, e_rr, iff_draw = [], [], [], [], []
-    f_r, f_az, f_el, f_pow, f_rr = [], [], [], [], []
+    e_r, e_az, e_el, e_rr, iff_draw, md_draw = [], [], [], [], [], []
+    f_r, f_az, f_el, f_pow, f_rr, f_md = [], [], [], [], [], []
     shuffles, n_plots, n_fa = [], [], []
     for r_, model in enumerate(models):
         rng = model.rng
@@ -126,6 +147,8 @@ def observe_scans(
                 e_rr.append(rng.normal(0.0, rt.sigma_range_rate_mps, n))
             if iff:
                 iff_draw.append(rng.random(n))
+            if md:
+                md_draw.append(model.rng_micro_doppler.random(n))
         k = int(rng.poisson(rt.false_alarms_per_scan))
         if k:  # uniform over the coverage, noise exceedances above the threshold
             f_r.append(rng.uniform(rt.min_range_m, rt.max_range_m, k))
@@ -134,6 +157,8 @@ def observe_scans(
             f_pow.append(rng.exponential(1.0, k))
             if doppler:
                 f_rr.append(rng.uniform(-150.0, 150.0, k))
+            if md:  # noise has no modulation: the classifier's answer on it is a coin toss
+                f_md.append(np.where(model.rng_micro_doppler.random(k) < 0.5, MD_BIRD, MD_NOT_BIRD).astype(np.int8))
         # the scan's plots (its hits, then its false alarms) shuffled, so that order reveals nothing
         shuffles.append(rng.permutation(n + k) if n + k else NO_INDEX)
         n_plots.append(n + k)
@@ -153,6 +178,13 @@ def observe_scans(
     if iff and n_hits and pic.iff is not None:
         m_iff = [pic.iff[hit] & (cat(iff_draw) < rt.p_iff_reply), np.zeros(n_false, dtype=bool)]
     labels = [pic.label[hit], np.full(n_false, NOISE_LABEL)]
+    m_md = None
+    if md:  # a bird's plot is classed bird, any other plot not bird, each right with the radar's accuracy
+        parts = list(f_md)
+        if n_hits:
+            says_bird = (pic.label[hit] >= BIRD_LABEL) == (cat(md_draw) < rt.micro_doppler_accuracy)
+            parts.insert(0, np.where(says_bird, MD_BIRD, MD_NOT_BIRD).astype(np.int8))
+        m_md = frozen((cat(parts) if len(parts) > 1 else parts[0] if parts else np.zeros(0, np.int8))[order])
     m_pow = [power[hit]] + ([detection.threshold(rt.pfa) + cat(f_pow)] if n_false else [])
     fields = [m_r + f_r, m_az + f_az, m_el + f_el, m_rr, m_pow, labels, m_iff]
     m_r, m_az, m_el, m_rr, m_pow, labels, m_iff = (
@@ -167,10 +199,41 @@ def observe_scans(
     for n in n_plots:
         s_ = slice(end, end := end + n)
         dets = Detections(
-            t, site.index, m_r[s_], m_az[s_], m_el[s_], m_rr[s_], m_pow[s_], rcs_est[s_], m_iff[s_] if iff else None
+            t,
+            site.index,
+            m_r[s_],
+            m_az[s_],
+            m_el[s_],
+            m_rr[s_],
+            m_pow[s_],
+            rcs_est[s_],
+            m_iff[s_] if iff else None,
+            m_md[s_] if md else None,
         )
         out.append((dets, labels[s_]))
     return out
+
+
+def _derived(rng: np.random.Generator, name: str) -> np.random.Generator:
+    """A generator of its own for the part ``name`` of a model seeded from ``rng``'s seed sequence (a
+    child key of it, as :func:`bastion.engine.rng.stream` keys components), leaving ``rng`` untouched;
+    a generator without a seed sequence gives its state jumped far ahead instead (still reproducible)."""
+    seq = rng.bit_generator.seed_seq
+    if getattr(seq, "entropy", None) is None:
+        return np.random.Generator(rng.bit_generator.jumped())
+    key = (*seq.spawn_key, zlib.crc32(name.encode("utf-8")))
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seq.entropy, spawn_key=key)))
+
+
+def _multipath(radar: np.ndarray, pos: np.ndarray, surface: Surface | None, roughness_m: float, frequency_hz: float):
+    """The two-way multipath factor F^4 of every object (:mod:`bastion.physics.multipath`): heights
+    above the terrain under the radar and under each object (the flat datum without a surface)."""
+    h_radar, h_target = float(radar[2]), pos[:, 2]
+    if surface is not None:
+        h_radar -= float(surface.ground_at(radar[:1], radar[1:2])[0])
+        h_target = h_target - surface.ground_at(pos[:, 0], pos[:, 1])
+    ground_range = np.hypot(pos[:, 0] - radar[0], pos[:, 1] - radar[1])
+    return multipath.snr_factor(h_radar, h_target, ground_range, frequency_hz, roughness_m)
 
 
 def _scan_order(shuffles: list[np.ndarray], n_plots: list[int], hit_bounds: list[int], n_fa: list[int], n_hits: int):

@@ -51,6 +51,7 @@ from bastion.scenario.catalogue import CATALOGUE
 from bastion.scenario.compiled import CompiledScenario
 from bastion.sense.types import FireControlReport
 from bastion.world.aircraft import CivilTraffic
+from bastion.world.birds import BirdFlocks
 from bastion.world.debris import KIND_NAMES, WARHEAD, Debris, DebrisPhysics, break_up, damaged_zones
 from bastion.world.drones import CRUISE, DESTROYED, DIVE, IMPACTED, LANDED, WAITING, DroneFleet
 from bastion.world.effectors import Effectors
@@ -91,6 +92,7 @@ class World:
     civil: CivilTraffic | None = None  # the scenario's civil traffic (built from it when None; shareable)
     rng_fire_control: np.random.Generator | None = None  # the mounts' radars (None: spawned from rng_guns')
     rng_effectors: np.random.Generator | None = None  # jammers' draws, interceptors, lasers (None: spawned)
+    rng_birds: np.random.Generator | None = None  # the birds (None: spawned from rng_threats')
 
     def __post_init__(self) -> None:
         d = self.scenario.defence
@@ -110,6 +112,11 @@ class World:
         self.fire_control_radars = FireControlRadars(
             d.guns, self.rng_fire_control, raid.weather.rain_mm_per_h, raid.weather.rain_height_m
         )
+        self.birds = None
+        if raid.birds is not None:
+            if self.rng_birds is None:
+                self.rng_birds = np.random.default_rng(self.rng_threats.bit_generator.seed_seq.spawn(1)[0])
+            self.birds = BirdFlocks(raid.birds, self.rng_birds)
         # fire orders on their way to the mounts (sensor -> C2 -> gun latency): (arrival, sequence, order)
         # why a mount cannot fire at a time ("" when it can; None: no faults injected)
         self.mount_down: Callable[[int, float], str] | None = None
@@ -144,7 +151,8 @@ class World:
     # -- views ---------------------------------------------------------------------------------
     def picture(self, t: float) -> AirPicture:
         """Everything airborne at ``t`` (call after advancing to ``t``): threats (drones, then
-        munitions), civil aircraft above 1 m, debris, then entities of another simulation."""
+        munitions), civil aircraft above 1 m, debris, own aircraft, entities of another simulation,
+        then birds (single birds and flocks: Swerling 1)."""
         parts = []
         for fleet in (self.drones, self.munitions):
             if fleet.state.size and (a := fleet.airborne.nonzero()[0]).size:
@@ -178,6 +186,8 @@ class World:
             e_pos, e_vel = np.asarray(ext.position, float), np.asarray(ext.velocity, float)
             n_ext = len(e_rcs)
             parts.append((e_pos, e_vel, e_rcs, e_sw, EXTERNAL_LABEL + np.arange(n_ext), np.zeros(n_ext, bool)))
+        if self.birds is not None and (n_b := (bird := self.birds.at(t))[3].size):
+            parts.append((*bird[:3], np.ones(n_b, dtype=int), bird[3], np.zeros(n_b, bool)))
         if len(parts) == 1:  # civil aircraft alone: their shared, read-only arrays
             pos, vel, rcs, swerling, label, iff = parts[0]
         else:

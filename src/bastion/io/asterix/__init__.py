@@ -46,7 +46,7 @@ from bastion.io.asterix.encode import (
     encode_cat062,
     encode_north_marker,
 )
-from bastion.io.asterix.uap import DAY_S, EARTH_RADIUS_M, FPM, FT, NM, SP_MAGIC, UAP
+from bastion.io.asterix.uap import DAY_S, EARTH_RADIUS_M, FPM, FT, NM, SP_MAGIC, SP_MAGIC_MD, UAP
 from bastion.io.asterix.walk import AsterixStats
 
 __all__ = [
@@ -59,6 +59,7 @@ __all__ = [
     "MAX_DATAGRAM",
     "NM",
     "SP_MAGIC",
+    "SP_MAGIC_MD",
     "UAP",
     "AsterixDecode",
     "AsterixStats",

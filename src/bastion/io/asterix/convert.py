@@ -9,7 +9,7 @@ import numpy as np
 from bastion.io.asterix.decode import Cat021Reports, Cat048Plots, Cat062Tracks
 from bastion.io.asterix.uap import DAY_S, EARTH_RADIUS_M, FT
 from bastion.physics.geodesy import Origin
-from bastion.sense.types import AdsbReports, Detections
+from bastion.sense.types import MD_BIRD, MD_NONE, MD_NOT_BIRD, AdsbReports, Detections
 from bastion.track.types import Tracks, TrackStatus
 
 
@@ -45,9 +45,10 @@ def to_detections(
 
     ``start_tod_s``: time of day [s after midnight UTC] of bastion's t = 0. ``source``: keep only
     plots of this (SAC, SIC). Plots written by :func:`encode_cat048` carry bastion's full-precision
-    values in their SP field; plots of a real radar give range, azimuth, elevation from the 3D
-    height (I048/110, else the flight level, I048/090, as a height), range rate from the Doppler
-    speed (I048/120) and NaN power and RCS (CAT048 has no equivalent).
+    values in their SP field (and the micro-Doppler class of a radar that classes its plots); plots
+    of a real radar give range, azimuth, elevation from the 3D height (I048/110, else the flight
+    level, I048/090, as a height), range rate from the Doppler speed (I048/120), NaN power and RCS
+    (CAT048 has no equivalent) and no micro-Doppler class.
     """
     keep = np.isfinite(plots.range_m) & np.isfinite(plots.time_of_day)
     if source is not None:
@@ -68,8 +69,13 @@ def to_detections(
     for a, b in itertools.pairwise(cut):  # one object per scan, not per plot
         s = slice(a, b)
         iff = foe[s] == 1 if (foe[s] >= 0).any() else None  # no FOE/FRI: the radar has no interrogator
+        md = ex[s, 6]  # no class in any plot: the radar classes none; a plot without one or with a damaged one: none
+        if np.isnan(md).all():
+            md = None
+        else:
+            md = np.where((md == MD_BIRD) | (md == MD_NOT_BIRD), md, MD_NONE).astype(np.int8)
         scans.append(
-            Detections(float(t[a]), sensor, rng[s], az[s], el[s], rr[s], ex[s, 4].copy(), ex[s, 5].copy(), iff)
+            Detections(float(t[a]), sensor, rng[s], az[s], el[s], rr[s], ex[s, 4].copy(), ex[s, 5].copy(), iff, md)
         )
     return scans
 

@@ -8,7 +8,20 @@ from typing import ClassVar
 
 import numpy as np
 
-from bastion.io.asterix.uap import _DECODED, _I021, _I048, _I062, _SP_STRUCT, FPM, FT, NM, SP_MAGIC, UAP
+from bastion.io.asterix.uap import (
+    _DECODED,
+    _I021,
+    _I048,
+    _I062,
+    _SP_STRUCT,
+    _SP_STRUCT_MD,
+    FPM,
+    FT,
+    NM,
+    SP_MAGIC,
+    SP_MAGIC_MD,
+    UAP,
+)
 from bastion.io.asterix.walk import (
     AsterixStats,
     _chars6,
@@ -50,7 +63,8 @@ class Cat048Plots:
     y_m: np.ndarray  # I048/042 [m north]
     ground_speed: np.ndarray  # I048/200 [m/s]
     heading: np.ndarray  # I048/200 [rad, clockwise from north]
-    extras: np.ndarray  # (N, 6) bastion SP: range, azimuth, elevation, range rate, power, rcs (NaN absent)
+    # (N, 7) bastion SP: range, azimuth, elevation, range rate, power, rcs, micro-Doppler class (NaN absent)
+    extras: np.ndarray
 
     def __len__(self) -> int:
         return int(self.sac.size)
@@ -210,14 +224,16 @@ def _cat048(buf: np.ndarray, c: _Columns) -> Cat048Plots:
     h220 = o["220"] >= 0
     h042 = o["042"] >= 0
     h200 = o["200"] >= 0
-    extras = np.full((n, 6), np.nan)
+    extras = np.full((n, 7), np.nan)
     sp = o["SP"]
-    has_sp = (sp >= 0) & (_u(buf, sp, 1) == _SP_STRUCT.size) & (_u(buf, sp, 2, 1) == int.from_bytes(SP_MAGIC, "big"))
-    if has_sp.any():
-        idx = np.flatnonzero(has_sp)
-        raw = buf[sp[idx][:, None] + 3 + np.arange(24)].copy()
-        with np.errstate(invalid="ignore"):
-            extras[idx] = raw.view(">f4").reshape(-1, 6).astype(float)
+    for form, magic in ((_SP_STRUCT, SP_MAGIC), (_SP_STRUCT_MD, SP_MAGIC_MD)):
+        has_sp = (sp >= 0) & (_u(buf, sp, 1) == form.size) & (_u(buf, sp, 2, 1) == int.from_bytes(magic, "big"))
+        if has_sp.any():
+            idx = np.flatnonzero(has_sp)
+            k = (form.size - 3) // 4  # the floats it holds
+            raw = buf[sp[idx][:, None] + 3 + np.arange(4 * k)].copy()
+            with np.errstate(invalid="ignore"):
+                extras[idx, :k] = raw.view(">f4").reshape(-1, k).astype(float)
     return Cat048Plots(
         datagram=c.datagram,
         sac=sac,

@@ -8,7 +8,7 @@ import math
 import numpy as np
 
 from bastion.io.asterix.convert import height_from_elevation
-from bastion.io.asterix.uap import _SP_STRUCT, DAY_S, FPM, FT, NM, SP_MAGIC
+from bastion.io.asterix.uap import _SP_STRUCT, _SP_STRUCT_MD, DAY_S, FPM, FT, NM, SP_MAGIC, SP_MAGIC_MD
 from bastion.physics.geodesy import Origin
 from bastion.sense.adsb_frames import icao_to_int
 from bastion.sense.types import AdsbReports, Detections
@@ -50,8 +50,9 @@ def encode_cat048(
     height (25 ft, from range and elevation on a spherical Earth above ``radar_height_m``), /120
     Doppler speed (1 m/s, where the range rate is measured) and, with ``extras``, bastion's SP
     field (length 27, magic ``b1``, six big-endian float32: range [m], azimuth, elevation [rad],
-    range rate [m/s], power, RCS [m^2]) so a bastion reader recovers the plots without the
-    format's quantisation; other readers skip SP. Raises ValueError for a value outside its field.
+    range rate [m/s], power, RCS [m^2]; from a radar that classes its plots by micro-Doppler, length
+    31, magic ``b2`` and the class as a seventh float) so a bastion reader recovers the plots without
+    the format's quantisation; other readers skip SP. Raises ValueError for a value outside its field.
     """
     n = len(det)
     if n == 0:
@@ -80,11 +81,16 @@ def encode_cat048(
         (20, np.concatenate([np.full((n, 1), 0x80, np.uint8), _be(cal & 0x3FF, 2)], axis=1), has_rr),
     ]
     if extras:
-        vals = np.column_stack([det.range, det.azimuth, det.elevation, det.range_rate, det.power, det.rcs])
-        sp = np.zeros((n, _SP_STRUCT.size), dtype=np.uint8)
-        sp[:, 0] = _SP_STRUCT.size
-        sp[:, 1:3] = np.frombuffer(SP_MAGIC, np.uint8)
-        sp[:, 3:] = vals.astype(">f4").view(np.uint8).reshape(n, 24)
+        cols = [det.range, det.azimuth, det.elevation, det.range_rate, det.power, det.rcs]
+        form, magic = _SP_STRUCT, SP_MAGIC
+        if det.micro_doppler is not None:
+            cols.append(det.micro_doppler)
+            form, magic = _SP_STRUCT_MD, SP_MAGIC_MD
+        vals = np.column_stack(cols)
+        sp = np.zeros((n, form.size), dtype=np.uint8)
+        sp[:, 0] = form.size
+        sp[:, 1:3] = np.frombuffer(magic, np.uint8)
+        sp[:, 3:] = vals.astype(">f4").view(np.uint8).reshape(n, 4 * len(cols))
         items.append((27, sp, every))
     return _pack(48, items, max_datagram)
 

@@ -83,6 +83,11 @@ _DECODED = {48: _I048, 21: _I021, 62: _I062, 34: {"010": 1}, 65: {"010": 1}}
 SP_MAGIC = b"b1"
 """Marks bastion's own CAT048 special-purpose field: full-precision plot values (see :func:`encode_cat048`)."""
 _SP_STRUCT = struct.Struct(">B2s6f")
+SP_MAGIC_MD = b"b2"
+"""The same field with a seventh value, the plot's micro-Doppler class, from a radar that classes its plots
+(bastion.sense.types.MD_NONE, MD_BIRD, MD_NOT_BIRD; CAT048 has I048/030 codes for birds but none for "not a
+bird")."""
+_SP_STRUCT_MD = struct.Struct(">B2s7f")
 
 
 class _Bad(Exception):

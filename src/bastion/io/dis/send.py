@@ -75,7 +75,8 @@ class DisEventBridge:
 
     ``truth=True`` (a simulated night): Entity State PDUs of the objects of every ``truth`` event
     (``describe_label`` maps a label to ("threat" | "civil" | "debris", index); velocity by finite
-    difference between successive truth events), the threats' names and types from ``launch``
+    difference between successive truth events; other objects — own aircraft, another simulation's
+    entities, birds — are not sent), the threats' names and types from ``launch``
     events, a destroyed appearance on ``kill``, Fire PDUs from ``gun_fired`` (aimed as its
     ``fire_order``) and Detonation PDUs from ``hit`` and ``detonation``. ``tracks=True`` (the live
     engine, or the decision side of a night): Entity State PDUs of the system tracks of every

@@ -197,7 +197,16 @@ class RadarFeed:
             return d
         self.stats.implausible += int((~ok).sum())
         return Detections(
-            d.t, d.sensor, d.range[ok], d.azimuth[ok], d.elevation[ok], d.range_rate[ok], d.power[ok], d.rcs[ok]
+            d.t,
+            d.sensor,
+            d.range[ok],
+            d.azimuth[ok],
+            d.elevation[ok],
+            d.range_rate[ok],
+            d.power[ok],
+            d.rcs[ok],
+            None if d.iff is None else d.iff[ok],  # the kept plots' IFF replies and classes stay with them
+            None if d.micro_doppler is None else d.micro_doppler[ok],
         )
 
 

@@ -40,12 +40,13 @@ class RadarType:
     mask_elevation_rad: float
     sigma_range_rate_mps: float = float("nan")  # NaN: the radar reports no Doppler
     iff: bool = False  # carries an IFF (Mode 5) interrogator
-    frequency_ghz: float = float("nan")  # carrier frequency (rain attenuation, ITU-R P.838-3)
+    frequency_ghz: float = float("nan")  # carrier [GHz]: rain attenuation (ITU-R P.838-3), multipath; NaN: none
     polarisation: str = "H"  # "H", "V" or "C" (circular)
     p_iff_reply: float = (
         0.98  # P(a Mode 5 friendly's reply to one interrogation is decoded with its plot): not public, assumption L
     )
     source: str = ""
+    micro_doppler_accuracy: float = float("nan")  # P(one look's bird / not-bird class is right); NaN: none
 
     @property
     def ref_snr(self) -> float:
@@ -112,13 +113,17 @@ RADARS: dict[str, RadarType] = {
         max_range_m=30_000.0,
         max_elevation_rad=70 * _DEG,
         mask_elevation_rad=0.15 * _DEG,
+        micro_doppler_accuracy=0.85,
         source=(
             "shared/domain/sensors.md §2: KuRFS is a Ku-band AESA fire-control radar for C-RAM/C-UAS "
             "(L, figures not public); placeholders from its sim defaults: revisit 1-2 s, Pd vs a "
             "0.05 m^2 target falling off beyond 10-15 km (here 0.9 at 11.8 km), accuracy of a "
             "fire-control AESA ~1 mrad (L); an IFF Mode 5 interrogator as fielded with FAAD air-defence "
             "radars (assumed, L). Carrier 16 GHz, horizontal polarisation: Ku band (M), the frequency within "
-            "it and the polarisation not public (L; the middle of the 15.7-17.3 GHz radiolocation band)."
+            "it and the polarisation not public (L; the middle of the 15.7-17.3 GHz radiolocation band); "
+            "the carrier sets rain attenuation and multipath. A micro-Doppler bird / not-bird class with "
+            "each plot, right 85 % of the time per look (ram-and-layers.md §7: 0.85-0.96 per look, improving "
+            "with dwell; the low end for one scan's look, L)."
         ),
     ),
     "sentinel": RadarType(
@@ -143,7 +148,10 @@ RADARS: dict[str, RadarType] = {
         source=(
             "shared/domain/sensors.md §2: Sentinel X-band, 360 deg, ~40 km instrumented range, "
             "~30 rpm (2 s revisit) (L, unverified); accuracy 10-20 m, 0.2-0.5 deg (L). Carrier 9.5 GHz, "
-            "horizontal polarisation: X band (L, unverified), frequency within it and polarisation assumed (L)."
+            "horizontal polarisation: X band (L, unverified), frequency within it and polarisation assumed "
+            "(L); the carrier sets rain attenuation and multipath; "
+            "no micro-Doppler "
+            "class assumed (a mechanically rotating search radar's dwell is short)."
         ),
     ),
     "lcmr": RadarType(
@@ -167,7 +175,8 @@ RADARS: dict[str, RadarType] = {
         source=(
             "shared/domain/sensors.md §1: LCMR 360 deg, locates mortar firing points to ~7 km "
             "(M-H); mortar RCS ~0.01 m^2 (threats.md §2, L); accuracy placeholder (L). Carrier 1.3 GHz: "
-            "the LCMR family is commonly described as L band (unverified here, L); rain then costs nothing."
+            "the LCMR family is commonly described as L band (unverified here, L); rain then costs nothing; "
+            "multipath is modelled at that carrier."
         ),
     ),
 }
