@@ -14,7 +14,8 @@ $(STAMP): pyproject.toml overrides.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip --version >/dev/null 2>&1 || $(BIN)/python -m ensurepip --upgrade >/dev/null
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
-	$(BIN)/uv pip install --quiet --python $(BIN)/python --override overrides.txt -e '.[dev,console,sweep,report,dis,tak]'
+	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python --override overrides.txt -e '.[dev,console,sweep,report,dis,tak]'
+	$(BIN)/python -m compileall -q src  # byte code written once: commands start at once even where PYTHONDONTWRITEBYTECODE is set
 	touch $(STAMP)
 
 demo: $(STAMP)
