@@ -20,7 +20,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from bastion.event_types import KillAssessment
 from bastion.track.types import Tracks
+
+MAX_EXTRA_LOOK_S = 3.0  # [s] an undetermined look goes on this much longer, then counts as survived
 
 WINDOW_S = 2.0
 
@@ -55,3 +58,17 @@ def assess(
     if abs(gs - speed_before) <= 0.15 * speed_before and climb > -3.0:
         return "survived", f"still flying ({gs:.0f} m/s, {tracks.x[i, 2]:.0f} m)"
     return "undetermined", f"ground speed {gs:.0f} m/s, climb {climb:.0f} m/s"
+
+
+def concluded(
+    t: float, look_until: float, track: int, by: str, order: int, klass: str, verdict: str, reason: str
+) -> KillAssessment | None:
+    """The kill assessment of a look (``by``: the gun or effector that engaged; ``klass``: ballistic
+    or other) that ended at ``look_until`` [s], at ``t`` [s]: None while an undetermined look may go
+    on (up to ``MAX_EXTRA_LOOK_S``); then the verdict, destroyed or not. Shared by the guns'
+    looks (:mod:`bastion.engage.manager`) and the other effectors' (:mod:`bastion.engage.layers`)."""
+    if verdict == "undetermined" and t < look_until + MAX_EXTRA_LOOK_S:
+        return None
+    return KillAssessment(
+        track=track, gun=by, order=order, destroyed=verdict == "destroyed", klass=klass, verdict=verdict, reason=reason
+    )

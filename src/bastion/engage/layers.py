@@ -58,7 +58,6 @@ from bastion.scenario.compiled import Defence, EffectorSite
 from bastion.track.types import Tracks, TrackStatus
 
 MIN_PK = 0.02  # as the gun's: no engagement with a lower estimated kill probability
-MAX_EXTRA_LOOK_S = 3.0
 PURSUIT_MARGIN_S = 3.0  # [s] a pursuit ends after the straight-line intercept time: uplinked cues this longer
 PURSUIT_RANGE_FACTOR = 0.8  # no intercept planned beyond this share of the range: the pursuit flies further (L)
 LASER_STEP_S = 0.2  # [s] integration step of a laser's fluence along the predicted path
@@ -213,22 +212,15 @@ class Layers:
             if e.track in m.destroyed:
                 continue
             verdict, reason = kill_assessment.assess(tracks, e.track, e.speed_before, e.history)
-            if verdict == "undetermined" and tracks.t < e.look_until + MAX_EXTRA_LOOK_S:
+            name = self.sites[e.effector].name
+            ka = kill_assessment.concluded(
+                tracks.t, e.look_until, e.track, name, e.order.order_id, "other", verdict, reason
+            )
+            if ka is None:
                 still.append(e)
                 continue
-            destroyed = verdict == "destroyed"
-            out.append(
-                ev.KillAssessment(
-                    track=e.track,
-                    gun=self.sites[e.effector].name,
-                    order=e.order.order_id,
-                    destroyed=destroyed,
-                    klass="other",
-                    verdict=verdict,
-                    reason=reason,
-                )
-            )
-            if destroyed:
+            out.append(ka)
+            if ka.destroyed:
                 m.destroyed.add(e.track)
                 ended[e.track] = "assessed destroyed"
         for e in still:

@@ -59,7 +59,6 @@ from bastion.track.types import Tracks, TrackStatus
 
 MIN_PK = 0.02  # no burst with a lower estimated kill probability
 LATER = "holding fire for a better shot (a later burst is more likely to kill)"
-MAX_EXTRA_LOOK_S = 3.0
 MAX_TRACK_SIGMA_M = 30.0
 MAX_TRACK_AGE_S = 2.5
 REACH_MIN_PLOTS = 8  # plots in a round's arc fit before telling which guns cannot reach it
@@ -396,22 +395,16 @@ class EngagementManager(WeaponsRelease):
                 verdict, reason = self._assess_round(e, i is not None)
             else:
                 verdict, reason = kill_assessment.assess(tracks, e.track, e.speed_before, e.history)
-            if verdict == "undetermined" and tracks.t < e.look_until + MAX_EXTRA_LOOK_S:
+            klass = "ballistic" if e.ballistic else "other"
+            name = self.defence.guns[e.gun].name
+            ka = kill_assessment.concluded(
+                tracks.t, e.look_until, e.track, name, e.order.order_id, klass, verdict, reason
+            )
+            if ka is None:
                 still.append(e)
                 continue
-            destroyed = verdict == "destroyed"
-            out.append(
-                ev.KillAssessment(
-                    track=e.track,
-                    gun=self.defence.guns[e.gun].name,
-                    order=e.order.order_id,
-                    destroyed=destroyed,
-                    klass="ballistic" if e.ballistic else "other",
-                    verdict=verdict,
-                    reason=reason,
-                )
-            )
-            if destroyed:
+            out.append(ka)
+            if ka.destroyed:
                 self.destroyed.add(e.track)
                 if e.ballistic:
                     heights = [p[2] for tt, p in e.history if tt >= e.order.t_start] or [p[2] for _, p in e.history]
