@@ -6,6 +6,10 @@ data (the met message's wind, :mod:`bastion.physics.met`, never the true wind). 
 truth: the threats, the civil traffic and the weather (:class:`Weather`), handed only to the simulation.
 Positions are ENU metres relative to the site origin with up = height above the (flat) site ground;
 over the ~30 km of a site the earth's curvature is ignored.
+
+Its length (~680 lines) follows the barrier: the types of both sides and the one function that
+splits a scenario into them are kept together, so that what crosses to the decision side is
+decided, and reviewed, in one place.
 """
 
 from __future__ import annotations

@@ -1,5 +1,7 @@
 """Effectors beyond the gun, truth side (issue 19): jammers and what they do, interceptors in flight,
-lasers on target, and the side effects of jamming on the airport's own GNSS users.
+lasers on target, and the side effects of jamming on the airport's own GNSS users. One module
+(~700 lines) because the kinds share one per-step pass over the drones (footprints, link and GNSS
+state, the fail-safe) and one ledger of side effects; split by kind, each would re-derive them.
 
 The decision side sends :class:`~bastion.orders.EffectorOrder` s; each acts ``reaction_s`` after it
 was given (the catalogue's order-to-effect delay). What each effector does, with the catalogue's
