@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from bastion.cli import PLAIN_HELP
 from bastion.cli.main import console as out
 from bastion.cli.main import fail
 
@@ -107,8 +108,7 @@ def console_cmd(
 
 
 users_app = typer.Typer(
-    rich_markup_mode=None,  # plain help: typer's rich help imports rich.markdown (~0.15 s of start-up)
-    context_settings={"max_content_width": 110},
+    **PLAIN_HELP,
     help="Console users: observers watch, operators authorise engagements, commanders also set weapons-control status.",
     no_args_is_help=True,
 )

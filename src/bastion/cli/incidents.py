@@ -13,6 +13,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from bastion.cli import PLAIN_HELP
+
 console = Console(soft_wrap=True)  # long lines unwrapped: messages stay greppable
 err = Console(stderr=True, soft_wrap=True)
 
@@ -24,8 +26,7 @@ def fail(message: str, code: int = 2) -> None:
 
 
 incidents = typer.Typer(
-    rich_markup_mode=None,  # plain help: typer's rich help imports rich.markdown (~0.15 s of start-up)
-    context_settings={"max_content_width": 110},
+    **PLAIN_HELP,
     no_args_is_help=True,
     help="Incident register: import reported attacks, after-action reports, exports, trends, replays.",
 )

@@ -16,9 +16,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from bastion.cli import PLAIN_HELP
+
 app = typer.Typer(
-    rich_markup_mode=None,  # plain help: typer's rich help imports rich.markdown (~0.15 s of start-up)
-    context_settings={"max_content_width": 110},
+    **PLAIN_HELP,
     add_completion=False,
     no_args_is_help=True,
     help="bastion: counter-RAM / counter-UAS defence simulator.",

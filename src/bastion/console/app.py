@@ -49,7 +49,7 @@ from starlette.websockets import WebSocketDisconnect
 from bastion.console.auth import Session, same_origin
 from bastion.console.live import LiveRun, finite_number
 from bastion.console.replay import ReplayCursor
-from bastion.console.state import Client, Console, ConsoleConfig, _no_constant, dumps
+from bastion.console.state import Client, Console, ConsoleConfig, dumps, no_json_constant
 from bastion.console.view import site_json
 from bastion.doctrine import WeaponsControl
 
@@ -380,7 +380,7 @@ async def _receive(console: Console, client: Client) -> None:
         if len(text) > MAX_CLIENT_MESSAGE:
             continue
         try:
-            msg = json.loads(text, parse_constant=_no_constant)
+            msg = json.loads(text, parse_constant=no_json_constant)
         except (ValueError, RecursionError) as exc:
             await client.ws.send_text(dumps({"type": "error", "message": f"not a JSON message: {exc}"[:200]}))
             continue

@@ -29,7 +29,7 @@ def dumps(obj: object) -> str:
     return json.dumps(obj, allow_nan=False)
 
 
-def _no_constant(name: str) -> float:
+def no_json_constant(name: str) -> float:
     raise ValueError(f"{name} is not JSON")  # json.loads would otherwise accept NaN and Infinity
 
 
