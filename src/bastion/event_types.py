@@ -105,6 +105,7 @@ class EventKind(StrEnum):
     GUN_FIRED = "gun_fired"
     ORDER_REFUSED = "order_refused"
     GUN_RELOADED = "gun_reloaded"
+    GUN_CEASED = "gun_ceased"
     GUN_FAULT = "gun_fault"
     GUN_FAULT_CLEARED = "gun_fault_cleared"
     FALL_OF_SHOT = "fall_of_shot"
@@ -618,6 +619,7 @@ class FireControlLoop(Payload):
     misses_measured: int  # rounds whose miss was measured
     aim_updates: int  # new aim schedules sent
     bias_mrad: list[float]  # residual aim bias estimate [mrad] (azimuth, elevation)
+    ceased: str = ""  # why the loop ceased fire before the burst's end ("" when it did not)
 
 
 @_event(EventKind.KILL_ASSESSMENT, "decision")
@@ -800,6 +802,19 @@ class GunReloaded(Payload):
     gun: int  # gun index
     name: str  # gun name
     ammunition: int  # rounds on the mount after reloading
+
+
+@_event(EventKind.GUN_CEASED, "world")
+class GunCeased(Payload):
+    """A mount stops a burst in progress on a cease-fire from its fire-control computer (its radar
+    no longer sees the target: destroyed or lost); the rounds not fired stay in the magazine."""
+
+    order: int  # order number
+    gun: int  # gun index
+    track: int  # the engaged track (for the record)
+    reason: str  # why the fire-control computer ceased fire
+    rounds_not_fired: int  # rounds of the burst that did not leave the muzzle
+    ammunition_left: int  # rounds on the mount after the cease
 
 
 @_event(EventKind.GUN_FAULT, "world")

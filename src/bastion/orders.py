@@ -57,9 +57,13 @@ def _aim_at(knot_t: np.ndarray, knot_az: np.ndarray, knot_el: np.ndarray, t: np.
 
 @dataclass(frozen=True)
 class CeaseFire:
-    """Stop a gun now (the target is assessed killed, or the engagement was withdrawn)."""
+    """Stop a burst in progress: its rounds that would leave the muzzle at or after ``t_from`` [s] are
+    not fired (they stay in the magazine). Closed-loop fire control sends it when the mount's own
+    radar no longer sees the target it locked on (destroyed, or lost): the mount's kill assessment."""
 
     gun: int
+    order_id: int
+    t_from: float
     reason: str
 
 

@@ -30,7 +30,7 @@ import numpy as np
 from bastion.engage.kernels import lead_solution
 from bastion.engage.safety import mount_violations
 from bastion.event_types import FireControlLoop
-from bastion.orders import AimUpdate, FireOrder
+from bastion.orders import AimUpdate, CeaseFire, FireOrder
 from bastion.physics.ballistics import Air, DragFunction, drag_factor_from_bc
 from bastion.physics.firing_table import FiringTable
 from bastion.scenario.compiled import GunSite
@@ -241,6 +241,14 @@ def _tracked_aim_sigma(rate_hz: float, sigma_m: float, q: float, ahead_s: float)
 
 # -- closed-loop fire control ----------------------------------------------------------------------
 _I3 = np.eye(3)
+# [s] spacing of a re-aimed schedule's knots (the mount interpolates linearly between them). Close in
+# the aim turns fast and not linearly: for a mortar bomb descending at ~200 m/s 150-300 m out the
+# aim's angular acceleration reaches ~4.5 rad/s^2, and linear interpolation over a spacing h errs by
+# up to h^2/8 of it: 12 mrad at the planner's 0.25 s (measured in raids: rounds passing 3-9 mrad below
+# descending bombs, growing through the burst, which the spotting cannot see because it compares
+# misses with the aim the current track gives), 0.8 mrad at 0.05 s, under half the gun's 2.2 mrad
+# dispersion (tests/engage/test_mount_kill_assessment.py). Half the radar's 0.1 s period.
+AIM_KNOT_S = 0.05
 _GATE_CHI2_3 = 16.27  # chi-square, 3 degrees of freedom, 99.9 %: an FCR plot this far from the track is refused
 
 
@@ -359,6 +367,7 @@ class _Loop:
     misses: int = 0
     refused: int = 0
     unsafe: int = 0  # re-aimed schedules the safety checks refused (the burst kept its last one)
+    unseen: int = 0  # consecutive reports without a plot of the target accepted (none yet: since the lock)
 
 
 class ClosedLoop:
@@ -374,9 +383,14 @@ class ClosedLoop:
     locked on near the cue), and a schedule that is not finite, leaves the mount's arc, elevation
     limits or no-fire sectors, or fails the site's checks (``check``: the lines of fire clear of civil
     aircraft, terrain, the fall of shot; :meth:`bastion.engage.planning.BurstPlanner.check_schedule`)
-    is not sent (the burst keeps its last schedule)."""
+    is not sent (the burst keeps its last schedule).
 
-    def __init__(self, fire_control: list[FireControl], knot_s: float = 0.25) -> None:
+    The mount assesses its own kill: after ``cease_after_looks`` reports running (the radar type's)
+    without a plot of the target accepted — the target destroyed, or never in the acquisition gate,
+    or lost — the loop sends a :class:`~bastion.orders.CeaseFire` for the rest of the burst instead
+    of a schedule, and ends. The C2's own kill assessment of the engagement is unchanged by it."""
+
+    def __init__(self, fire_control: list[FireControl], knot_s: float = AIM_KNOT_S) -> None:
         self.fire_control = fire_control
         self.knot_s = knot_s
         self.loops: dict[int, _Loop] = {}  # order id -> loop
@@ -426,7 +440,8 @@ class ClosedLoop:
             update = self._report(loop, rep)
             if update is not None:
                 updates.append(update)
-            if rep.final:
+            ceased = update.reason if isinstance(update, CeaseFire) else ""
+            if rep.final or ceased:
                 del self.loops[rep.order_id]
                 events.append(
                     FireControlLoop(
@@ -438,6 +453,7 @@ class ClosedLoop:
                         misses_measured=loop.misses,
                         aim_updates=loop.updates,
                         bias_mrad=[round(float(b) * 1e3, 2) for b in loop.bias.bias],
+                        ceased=ceased,
                     )
                 )
         return updates, events
@@ -453,20 +469,28 @@ class ClosedLoop:
             az[rows], el[rows] = loop.schedules[int(k)][1].aim_at(t_fire[rows])
         return az, el
 
-    def _report(self, loop: _Loop, rep) -> AimUpdate | None:
+    def _report(self, loop: _Loop, rep) -> AimUpdate | CeaseFire | None:
         fc = loop.fc
         gun = fc.gun
         radar = gun.type.fire_control_radar
         track = loop.track
         track.predict(rep.t)
+        accepted = False
         if rep.detected:
             z, R = converted_measurement(
                 gun.position, rep.range, rep.azimuth, rep.elevation, radar.sigma_range_m, radar.sigma_angle_rad
             )
-            if track.update(z, R):
+            accepted = track.update(z, R)
+            if accepted:
                 loop.plots += 1
             else:
                 loop.refused += 1
+        loop.unseen = 0 if accepted else loop.unseen + 1
+        order = loop.order
+        if radar.cease_after_looks and loop.unseen >= radar.cease_after_looks and not rep.final:
+            why = "target no longer seen" if loop.plots else "target not acquired"
+            reason = f"{why} by the mount's radar for {loop.unseen} looks"
+            return CeaseFire(order.gun, order.order_id, float(rep.t + radar.latency_s), reason)
         if loop.accel_of is not None:
             a = np.asarray(loop.accel_of(track.x), dtype=float)
             if np.isfinite(a).all():
@@ -480,7 +504,6 @@ class ClosedLoop:
             loop.bias.update(
                 (rep.miss_across - d_az * np.cos(ideal.elevation))[ok], (rep.miss_up - (cmd_el - ideal.elevation))[ok]
             )
-        order = loop.order
         t_from = rep.t + radar.latency_s
         if rep.final or t_from > order.t_end:
             return None

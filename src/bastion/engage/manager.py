@@ -48,12 +48,12 @@ from bastion.engage.assign import Assigner
 from bastion.engage.availability import GunAvailability
 from bastion.engage.fire_control import ClosedLoop, FireControl
 from bastion.engage.layers import Layers
-from bastion.engage.planning import KNOT_S, BurstPlan, BurstPlanner
+from bastion.engage.planning import BurstPlan, BurstPlanner
 from bastion.engage.reach import cannot_reach
 from bastion.engage.release import WeaponsRelease
 from bastion.engage.timing import best_start, round_value
 from bastion.engage.wta.fast import FastAssigner
-from bastion.orders import FireOrder
+from bastion.orders import CeaseFire, FireOrder
 from bastion.scenario.compiled import Defence
 from bastion.track.types import Tracks, TrackStatus
 
@@ -113,7 +113,7 @@ class EngagementManager(WeaponsRelease):
         self.weapons_control = self.weapons_control or d.doctrine.weapons_control
         self.fire_control = [FireControl(g, d.air) for g in d.guns]
         # closed-loop fire control (the mounts' own radars re-aim bursts in progress); None: open loop
-        self.closed_loop = ClosedLoop(self.fire_control, KNOT_S) if d.doctrine.fire_control == "closed-loop" else None
+        self.closed_loop = ClosedLoop(self.fire_control) if d.doctrine.fire_control == "closed-loop" else None
         if self.closed_loop is not None:
             self.closed_loop.check = self._check_aim
         # the aircraft to keep the lines of fire clear of, as last seen: positions, velocities, time
@@ -358,7 +358,11 @@ class EngagementManager(WeaponsRelease):
         """The mounts' fire-control radar reports: new aim schedules for bursts in progress, and events."""
         if self.closed_loop is None:
             return [], []
-        return self.closed_loop.on_reports(reports)
+        updates, events = self.closed_loop.on_reports(reports)
+        for u in updates:
+            if isinstance(u, CeaseFire):  # the gun is free from then on
+                self.busy_until[u.gun] = min(float(self.busy_until[u.gun]), u.t_from)
+        return updates, events
 
     # -- internals -----------------------------------------------------------------------------
     def _say(self, track: int, kind: str, reason: str) -> list[ev.Payload]:

@@ -25,7 +25,7 @@ from bastion.engine.operator import Operator, SimulatedOperator
 from bastion.engine.pipeline import ENGINE_TRACKER, DecisionPipeline
 from bastion.engine.rng import stream
 from bastion.event_types import EventKind, FirstDetection, OperatorActionLost, RequestNotShown, RunEnd, Truth
-from bastion.orders import FireOrder
+from bastion.orders import CeaseFire, FireOrder
 from bastion.physics.rain import rain_loss
 from bastion.scenario.compiled import CompiledScenario, Defence, met_air
 from bastion.track import Tracker
@@ -213,7 +213,10 @@ class _Night:
             reports = world.fire_control_reports(tk)
             if reports:
                 for update in pipeline.on_fire_control(reports):
-                    world.reaim(update)
+                    if isinstance(update, CeaseFire):
+                        self.truth_events(world.cease(update))
+                    else:
+                        world.reaim(update)
         self.truth_events(world.advance(t))
         self.stage["world"] += time.perf_counter() - w0 - (pipeline.stage_seconds["fire_control"] - fc0)
 
@@ -225,6 +228,8 @@ class _Night:
             if kind == "order_refused":  # a down mount's built-in test answers the order
                 self.report_gun(payload.gun, te)
             elif kind == "gun_fired":
+                self.report_gun(payload.gun, te, payload.ammunition_left)
+            elif kind == "gun_ceased":  # the rounds not fired are back in the count
                 self.report_gun(payload.gun, te, payload.ammunition_left)
             elif kind == "gun_reloaded":  # the crew reports its gun ready again
                 self.report_gun(payload.gun, te, payload.ammunition)

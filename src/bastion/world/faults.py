@@ -20,6 +20,7 @@ import numpy as np
 from bastion.event_types import GunFault, GunFaultCleared, OrderRefused, Payload
 from bastion.orders import FireOrder
 from bastion.scenario.compiled import FaultPlan
+from bastion.world.guns import stop_bursts
 
 GUN_FAULTS = ("gun_jam", "mount_failure", "magazine_empty")
 REASONS = {"gun_jam": "jammed", "mount_failure": "mount failed", "magazine_empty": "magazine empty (feed fault)"}
@@ -104,7 +105,7 @@ class FaultSchedule:
         mounts = world.mounts
         if code % 2:
             return g, [(t, GunFaultCleared(gun=g, kind=f.kind))]
-        stopped = self._stop_bursts(world, g, t)
+        stopped = stop_bursts(mounts, world.rounds, world.bursts, g, t)
         cut = sum(stopped.values())
         if f.kind == "magazine_empty":
             mounts.ammunition[g] = 0
@@ -121,27 +122,3 @@ class FaultSchedule:
             until=None if not np.isfinite(f.end_s) else f.end_s,
         )
         return g, [(t, fault)]
-
-    @staticmethod
-    def _stop_bursts(world, g: int, t: float) -> dict[int, int]:
-        """Remove mount ``g``'s rounds not yet fired at ``t`` (a burst under way stops): how many, per
-        order. A burst none of whose rounds left is marked ``done`` with ``fired`` 0."""
-        rounds = world.rounds
-        if not len(rounds):
-            return {}
-        of_gun = np.array([world.bursts[b].order.gun == g for b in rounds.burst.tolist()], dtype=bool)
-        unfired = of_gun & (rounds.t_fire >= t)
-        if not unfired.any():
-            return {}
-        stopped = {}
-        for b, k in zip(*np.unique(rounds.burst[unfired], return_counts=True), strict=True):
-            burst = world.bursts[int(b)]
-            burst.fired -= int(k)
-            stopped[burst.order.order_id] = int(k)
-            left = rounds.t_fire[(rounds.burst == b) & ~unfired]
-            burst.t_last = float(left.max()) if left.size else float("nan")
-            if burst.fired == 0:
-                burst.done = True
-        rounds.keep(~unfired)
-        world.mounts.busy_until[g] = t
-        return stopped

@@ -126,6 +126,36 @@ def reaim_burst(mounts: Mounts, rounds: Rounds, bursts: list[Burst], b: int, upd
     return int(rows.size)
 
 
+def stop_bursts(
+    mounts: Mounts, rounds: Rounds, bursts: list[Burst], g: int, t: float, order_id: int | None = None
+) -> dict[int, int]:
+    """Remove mount ``g``'s rounds not yet fired at ``t`` (of the burst of ``order_id`` only, when
+    given): a burst under way stops. Returns how many per order. A burst none of whose rounds left is
+    marked ``done`` with ``fired`` 0. The caller decides what becomes of the rounds (a jam keeps
+    them in the feed, an emptied magazine loses them)."""
+    if not len(rounds):
+        return {}
+    mine = np.array(
+        [bursts[b].order.gun == g and (order_id is None or bursts[b].order.order_id == order_id) for b in rounds.burst.tolist()],
+        dtype=bool,
+    )
+    unfired = mine & (rounds.t_fire >= t)
+    if not unfired.any():
+        return {}
+    stopped = {}
+    for b, k in zip(*np.unique(rounds.burst[unfired], return_counts=True), strict=True):
+        burst = bursts[int(b)]
+        burst.fired -= int(k)
+        stopped[burst.order.order_id] = int(k)
+        left = rounds.t_fire[(rounds.burst == b) & ~unfired]
+        burst.t_last = float(left.max()) if left.size else float("nan")
+        if burst.fired == 0:
+            burst.done = True
+    rounds.keep(~unfired)
+    mounts.busy_until[g] = min(float(mounts.busy_until[g]), t)
+    return stopped
+
+
 def slew_time(site: GunSite, az0: float, el0: float, az1: float, el1: float) -> float:
     """Seconds to slew from (az0, el0) to (az1, el1) at the mount's rate limits."""
     daz = abs((az1 - az0 + np.pi) % (2 * np.pi) - np.pi)

@@ -37,6 +37,7 @@ from bastion.event_types import (
     FallOfShot,
     FriendlyHit,
     GunFired,
+    GunCeased,
     GunReloaded,
     Hit,
     ImpactOpenGround,
@@ -46,7 +47,7 @@ from bastion.event_types import (
     OrderRefused,
     Payload,
 )
-from bastion.orders import AimUpdate, EffectorOrder, FireOrder
+from bastion.orders import AimUpdate, CeaseFire, EffectorOrder, FireOrder
 from bastion.scenario.catalogue import CATALOGUE
 from bastion.scenario.compiled import CompiledScenario
 from bastion.sense.types import FireControlReport
@@ -57,7 +58,7 @@ from bastion.world.drones import CRUISE, DESTROYED, DIVE, IMPACTED, LANDED, WAIT
 from bastion.world.effectors import Effectors
 from bastion.world.fire_control_radar import FireControlRadars
 from bastion.world.friendly import FriendlyAir
-from bastion.world.guns import Burst, Mounts, RoundPhysics, Rounds, fire_burst, reaim_burst
+from bastion.world.guns import Burst, Mounts, RoundPhysics, Rounds, fire_burst, reaim_burst, stop_bursts
 from bastion.world.labels import CIVIL_LABEL, DEBRIS_LABEL, EXTERNAL_LABEL, FRIENDLY_LABEL, describe_label
 from bastion.world.munitions import FLYING, Munitions
 from bastion.world.readonly import NO_INDEX
@@ -287,6 +288,32 @@ class World:
         if b is None:
             return 0
         return reaim_burst(self.mounts, self.rounds, self.bursts, b, update)
+
+    def cease(self, order: CeaseFire) -> list[TruthEvent]:
+        """A mount receives a cease-fire for the burst of ``order.order_id``: its rounds that would leave
+        at or after ``order.t_from`` are not fired and stay in the magazine; its radar stops following."""
+        b = self._burst_of_order.get(order.order_id)
+        if b is None:
+            return []
+        g = order.gun
+        stopped = stop_bursts(self.mounts, self.rounds, self.bursts, g, order.t_from, order.order_id)
+        lock = self.fire_control_radars.locks.get(g)
+        if lock is not None and lock.order_id == order.order_id:
+            del self.fire_control_radars.locks[g]
+        cut = stopped.get(order.order_id, 0)
+        if not cut:
+            return []
+        self.mounts.ammunition[g] += cut
+        burst = self.bursts[b]
+        payload = GunCeased(
+            order=order.order_id,
+            gun=g,
+            track=burst.order.track_id,
+            reason=order.reason,
+            rounds_not_fired=cut,
+            ammunition_left=int(self.mounts.ammunition[g]),
+        )
+        return [(order.t_from, payload)]
 
     # -- time --------------------------------------------------------------------------------------
     def next_step(self, t: float, t_end: float) -> float:

@@ -82,6 +82,9 @@ class FireControlRadarType:
     spotting_gain: float  # bias-estimate gain per report carrying misses (0..1)
     process_noise: float  # [m^2/s^3] white-noise acceleration of the fire-control track filter (drones)
     process_noise_ballistic: float  # [m^2/s^3] the same about a rocket's or mortar bomb's predicted acceleration
+    # the mount's kill assessment: cease fire after this many reports running without a plot of the
+    # target accepted (destroyed or lost; 0: fire every burst to its end)
+    cease_after_looks: int = 0
     source: str = ""
     frequency_ghz: float = float("nan")  # carrier frequency (rain attenuation, ITU-R P.838-3)
     polarisation: str = "H"  # "H", "V" or "C" (circular)
@@ -197,6 +200,7 @@ FIRE_CONTROL_RADARS: dict[str, FireControlRadarType] = {
         spotting_gain=0.5,
         process_noise=4.0,
         process_noise_ballistic=0.5,
+        cease_after_looks=3,
         frequency_ghz=16.0,
         polarisation="H",
         source=(
@@ -219,7 +223,13 @@ FIRE_CONTROL_RADARS: dict[str, FireControlRadarType] = {
             "velocity per update) 4 m^2/s^3 for a drone (turns of a few m/s^2) and 0.5 m^2/s^3 about "
             "a rocket's or mortar bomb's predicted gravity and drag, whose unmodelled part (the drag's "
             "change over a few seconds) is a fraction of 1 m/s^2. With 1 mrad at 1.3 km the steady "
-            "state (DARE) predicts 1.3 s ahead to 1.9 mrad (q = 4) or 1.0 mrad (q = 0.5). Ku band (M): "
+            "state (DARE) predicts 1.3 s ahead to 1.9 mrad (q = 4) or 1.0 mrad (q = 0.5). The mount "
+            "assesses its own kill (guns.md §1, H: 'search, detect, track, engage, kill-assess'): it "
+            "ceases fire after 3 reports running (0.3 s) without a plot of its target accepted. Inside "
+            "the gun's 1.5 km reach a 0.01 m^2 target's mean SNR is >= 120 times the 5 km reference "
+            "(Pd >= 0.999, Swerling 1), so a target still there goes 3 looks unseen with probability "
+            "< 1e-8, and 3 plots running outside the 99.9 % gate < 1e-8 (L: the rule is an "
+            "assumption; the Phalanx's is not public). Ku band (M): "
             "carrier 16 GHz, horizontal polarisation (L, not public)."
         ),
     ),
