@@ -227,9 +227,7 @@ class _Night:
             kind = payload.KIND
             if kind == "order_refused":  # a down mount's built-in test answers the order
                 self.report_gun(payload.gun, te)
-            elif kind == "gun_fired":
-                self.report_gun(payload.gun, te, payload.ammunition_left)
-            elif kind == "gun_ceased":  # the rounds not fired are back in the count
+            elif kind == "gun_fired" or kind == "gun_ceased":
                 self.report_gun(payload.gun, te, payload.ammunition_left)
             elif kind == "gun_reloaded":  # the crew reports its gun ready again
                 self.report_gun(payload.gun, te, payload.ammunition)

@@ -135,10 +135,11 @@ def stop_bursts(
     them in the feed, an emptied magazine loses them)."""
     if not len(rounds):
         return {}
-    mine = np.array(
-        [bursts[b].order.gun == g and (order_id is None or bursts[b].order.order_id == order_id) for b in rounds.burst.tolist()],
-        dtype=bool,
-    )
+
+    def stops(order: FireOrder) -> bool:
+        return order.gun == g and (order_id is None or order.order_id == order_id)
+
+    mine = np.array([stops(bursts[b].order) for b in rounds.burst.tolist()], dtype=bool)
     unfired = mine & (rounds.t_fire >= t)
     if not unfired.any():
         return {}
