@@ -48,7 +48,7 @@ def test_closest_approach_of_each_round_is_the_relative_segment_minimum():
     radars = FireControlRadars((gun,), np.random.default_rng(0))
     order = FireOrder(1, 0, 7, 0.0, 1.0, np.array([0.0, 1.0]), np.zeros(2), np.zeros(2), np.zeros(9), 0.0)
     radars.follow(order, 0, 0.0, 1.0)
-    radars.locks[0].label = 42
+    radars.locks[1].label = 42
     rng = np.random.default_rng(3)
     n = 40
     seg0 = rng.normal(0.0, 60.0, (n, 3)) + np.array([0.0, -60.0, 0.0])
@@ -64,7 +64,7 @@ def test_closest_approach_of_each_round_is_the_relative_segment_minimum():
     dist = np.linalg.norm(rel, axis=2)
     best = dist.argmin(axis=1)
     inside = (best > 0) & (best < s.size - 1)
-    ((t_cpa, t_fire, offset, _),) = radars.locks[0].passes
+    ((t_cpa, t_fire, offset, _),) = radars.locks[1].passes
     assert t_cpa.size == inside.sum() > 10
     np.testing.assert_allclose(np.linalg.norm(offset, axis=1), dist[inside, best[inside]], atol=1e-3)
     np.testing.assert_allclose(t_cpa, 0.1 * s[best[inside]], atol=1e-5)

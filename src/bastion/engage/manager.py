@@ -132,6 +132,8 @@ class EngagementManager(WeaponsRelease):
         self.ammunition = np.array([g.ammunition for g in d.guns], dtype=int)
         self.pointing = np.zeros((len(d.guns), 2))
         self.busy_until = np.full(len(d.guns), -np.inf)
+        self.last_order: dict[int, int] = {}  # gun -> its latest fire order's id
+        self._reaction_s = [g.type.reaction_s for g in d.guns]
         self.looking: list[Engagement] = []
         self._init_release()  # weapons control: requests, tracks authorised and denied
         self.destroyed: set[int] = set()
@@ -190,10 +192,13 @@ class EngagementManager(WeaponsRelease):
         ammunition = self.ammunition.tolist()
         busy_until = self.busy_until.tolist()
         up = self.availability.up
+        # a gun still firing is planned for when its next burst could start anyway (its reaction
+        # overlapping the burst in progress); the order waits at the mount
+        reaction = self._reaction_s
         guns = [
             g
             for g, (busy, rounds) in enumerate(zip(busy_until, ammunition, strict=True))
-            if busy <= t and rounds > 0 and up[g]
+            if busy <= t + reaction[g] and rounds > 0 and up[g]
         ]
         if cand and not ammunition and self.layers is not None:
             pass  # a site with no gun, only other effectors: nothing to say of guns
@@ -254,6 +259,7 @@ class EngagementManager(WeaponsRelease):
         accel: dict[int, np.ndarray | None] = {}
         timing = self.doctrine.ballistic_timing == "best-shot"
         klass = picture.klass
+        free_at = self.busy_until.tolist()
         for a, g in enumerate(guns):
             gp = self._planning[g]
             for b, (i, x, P, fit, near) in enumerate(targets):
@@ -265,7 +271,7 @@ class EngagementManager(WeaponsRelease):
                 if i not in accel:
                     accel[i] = self.planner.free_flight_acceleration(x, fit) if picture.klass[i] == _BALLISTIC else None
                 plan, why = self.planner.plan(
-                    g, i, tracks, others, picture, x, P, accel[i], self.pointing[g], self.ammunition[g]
+                    g, i, tracks, others, picture, x, P, accel[i], self.pointing[g], self.ammunition[g], free_at[g]
                 )
                 if plan is None:
                     why = f"{gp.name}: {why}"
@@ -359,8 +365,8 @@ class EngagementManager(WeaponsRelease):
         if self.closed_loop is None:
             return [], []
         updates, events = self.closed_loop.on_reports(reports)
-        for u in updates:
-            if isinstance(u, CeaseFire):  # the gun is free from then on
+        for u in updates:  # a ceased burst frees its gun then, unless a later order is queued behind it
+            if isinstance(u, CeaseFire) and self.last_order.get(u.gun) == u.order_id:
                 self.busy_until[u.gun] = min(float(self.busy_until[u.gun]), u.t_from)
         return updates, events
 
@@ -567,6 +573,7 @@ class EngagementManager(WeaponsRelease):
             self.closed_loop.open(order, x, P, tracks.t, accel, accel_of)
         self.fired_at.add(tid)
         self.busy_until[g] = order.t_end
+        self.last_order[g] = order.order_id
         self.pointing[g] = (sol.azimuth[-1], sol.elevation[-1])
         self.ammunition[g] -= n_rounds
         look = order.t_end + float(sol.tof[-1]) + self.doctrine.look_s

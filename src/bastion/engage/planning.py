@@ -174,11 +174,15 @@ class BurstPlanner:
         accel: np.ndarray | None,
         pointing: np.ndarray,
         ammunition: int,
+        free_at: float = -math.inf,
     ) -> tuple[BurstPlan | None, str]:
         """The burst gun ``g`` would fire at candidate row ``i`` (state ``x``, covariance ``P``,
         predicted with ``accel`` [m/s^2] or constant velocity): (the plan, "") or (None, why
         not); ``pointing`` (2,) [rad] is where the mount points now and ``ammunition`` its rounds
-        left. The caller has checked that the target can be within reach during the burst
+        left; ``free_at`` [s] when the mount's current burst ends (the order waits at the mount until
+        then, and the mount then slews from ``pointing`` and spins up: the decision, its
+        transmission and the crew's part of the reaction overlap the burst in progress). The caller
+        has checked that the target can be within reach during the burst
         (:meth:`GunPlanning.beyond_reach`)."""
         gun = self.defence.guns[g]
         gt = gun.type
@@ -194,6 +198,7 @@ class BurstPlanner:
         slew = max(daz / gt.slew_rate_az, abs(first.elevation[0] - pointing[1]) / gt.slew_rate_el)
         # the order reaches the mount c2_latency_s after the scan; the mount then slews and spins up
         t_start = t + max(gt.reaction_s, gt.c2_latency_s + max(gt.spin_up_s, slew))
+        t_start = max(t_start, free_at + max(gt.spin_up_s, slew))
         knots = t_start + gp.knot_offsets
         sol = fc.lead(x, t, knots, accel=accel)
         impact = float(picture.impact_time[i])

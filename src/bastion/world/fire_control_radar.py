@@ -86,7 +86,9 @@ class FireControlRadars:
             for g in guns
         ]
         self.rng = rng
-        self.locks: dict[int, _Lock] = {}  # gun -> the burst its radar follows
+        # order id -> the burst a mount's radar follows (a mount's next burst may be queued while its
+        # radar reports the last one's final update)
+        self.locks: dict[int, _Lock] = {}
 
     def next_update(self) -> float:
         """Instant of the next update of any radar [s] (inf when none follows a burst)."""
@@ -97,10 +99,9 @@ class FireControlRadars:
         its radar follows it when the order carries a cue and the mount has a radar."""
         radar = self.guns[order.gun].type.fire_control_radar
         if order.cue is None or radar is None:
-            self.locks.pop(order.gun, None)
             return
         period = 1.0 / radar.rate_hz
-        self.locks[order.gun] = _Lock(
+        self.locks[order.order_id] = _Lock(
             gun=order.gun,
             order_id=order.order_id,
             burst=burst,
@@ -152,13 +153,13 @@ class FireControlRadars:
     def observe(self, t: float, picture: AirPicture) -> list[FireControlReport]:
         """The updates due at ``t`` of every radar following a burst (call with the world at ``t``)."""
         reports = []
-        for gun, lk in list(self.locks.items()):
+        for key, lk in list(self.locks.items()):
             if lk.next_t > t + 1e-9:
                 continue
             reports.append(self._update(t, lk, picture))
             lk.next_t = grid_after(t + 0.5 * lk.period, lk.period)
             if t >= lk.t_close:
-                del self.locks[gun]
+                del self.locks[key]
         return reports
 
     def _update(self, t: float, lk: _Lock, picture: AirPicture) -> FireControlReport:

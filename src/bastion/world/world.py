@@ -242,7 +242,15 @@ class World:
 
     def _deliver(self, order: FireOrder, t: float) -> list[TruthEvent]:
         """A mount receives a fire order at time ``t`` and fires it, unless it is down then
-        (:attr:`mount_down`, set by the harness when faults are injected)."""
+        (:attr:`mount_down`, set by the harness when faults are injected). An order that arrives while
+        the mount still fires its last burst waits in the mount's queue until that burst's last round
+        has left (the C2 plans the next burst during the current one: :meth:`bastion.engage.planning.
+        BurstPlanner.plan`'s ``free_at``); the mount then slews and spins up for it."""
+        busy = float(self.mounts.busy_until[order.gun])
+        if busy > t + 1e-9:
+            heapq.heappush(self._inbox, (busy, self._inbox_seq, order))
+            self._inbox_seq += 1
+            return []
         why = self.mount_down(order.gun, t) if self.mount_down is not None else ""
         if why:
             return [(t, OrderRefused(order=order.order_id, gun=order.gun, track=order.track_id, reason=why))]
@@ -297,9 +305,7 @@ class World:
             return []
         g = order.gun
         stopped = stop_bursts(self.mounts, self.rounds, self.bursts, g, order.t_from, order.order_id)
-        lock = self.fire_control_radars.locks.get(g)
-        if lock is not None and lock.order_id == order.order_id:
-            del self.fire_control_radars.locks[g]
+        self.fire_control_radars.locks.pop(order.order_id, None)
         cut = stopped.get(order.order_id, 0)
         if not cut:
             return []
