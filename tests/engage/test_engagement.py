@@ -283,3 +283,23 @@ def test_a_gun_holds_fire_at_a_closing_round_for_the_better_shot(baghdad, timing
             fired_at = t
             break
     assert fired_at is not None
+
+
+def test_a_gun_still_firing_is_ordered_its_next_burst_to_start_when_it_is_free(baghdad):
+    """A gun whose burst ends within its reaction time is planned for its next burst at once: the burst
+    starts when the gun is free plus its spin-up or slew (whichever is longer), not a reaction time
+    after the first scan at which it is idle. A gun busy beyond its reaction time is not planned."""
+    m = manager(baghdad, [gun()])
+    tracks = one_track([900.0, 0.0, 100.0], [-50.0, 0.0, 0.0])
+    gt = m.defence.guns[0].type
+    busy = tracks.t + gt.reaction_s - 0.3  # fires on, past the earliest start of an idle gun
+    m.busy_until[0] = busy
+    fc = m.fire_control[0]
+    lead = fc.lead(tracks.x[0], tracks.t, np.array([busy]))
+    m.pointing[0] = (float(lead.azimuth[0]), float(lead.elevation[0]))  # already on the target: no slew
+    (order,), _, _ = m.step(tracks, picture_for(tracks, Identity.HOSTILE), 1.0)
+    assert order.t_start == pytest.approx(busy + gt.spin_up_s, abs=1e-6)
+    m2 = manager(baghdad, [gun()])
+    m2.busy_until[0] = tracks.t + gt.reaction_s + 0.5
+    orders, _, _ = m2.step(tracks, picture_for(tracks, Identity.HOSTILE), 1.0)
+    assert orders == []

@@ -128,3 +128,39 @@ def test_fire_order_reaches_the_mount_after_the_c2_latency(latency):
         assert world.bursts[0].t_first >= 5.0 + latency + LPWS.spin_up_s - 1e-9
     else:
         assert world.bursts[0].fired == 0
+
+
+def test_an_order_for_a_mount_still_firing_waits_for_its_burst_to_end():
+    """The C2 may order a gun's next burst while it fires (planning's ``free_at``): the mount keeps the
+    order until the last round of the burst in progress has left, then slews and spins up. Both bursts'
+    radar loops run to their final reports (the locks are per order, not per mount)."""
+    world = _world(0.5)
+    world.advance(5.0)
+    gun = world.scenario.defence.guns[0]
+    fc = FireControl(gun, world.scenario.defence.air)
+    x = np.array([gun.position[0] + 600.0, gun.position[1] + 700.0, 200.0, -20.0, -20.0, 0.0])
+    cue = np.r_[x, 0.0, 0.0, 0.0]
+    k1 = 6.0 + np.arange(0.0, 2.01, 0.25)
+    s1 = fc.lead(x, 5.0, k1)
+    first = FireOrder(1, 0, 7, float(k1[0]), float(k1[-1]), k1, s1.azimuth, s1.elevation, cue=cue, cue_t=5.0)
+    world.mounts.azimuth[0], world.mounts.elevation[0] = s1.azimuth[0], s1.elevation[0]
+    world.execute(first, 5.0)
+    world.advance(6.5)  # the first burst is firing
+    k2 = 8.6 + np.arange(0.0, 2.01, 0.25)
+    s2 = fc.lead(x, 5.0, k2)
+    second = FireOrder(2, 0, 7, float(k2[0]), float(k2[-1]), k2, s2.azimuth, s2.elevation, cue=cue, cue_t=5.0)
+    world.execute(second, 6.5)
+    events = []
+    reports = []
+    while (tk := world.next_fire_control()) <= 12.0:
+        events += world.advance(tk)
+        reports += world.fire_control_reports(tk)
+    events += world.advance(12.0)
+    fired = [(t, e) for t, e in events if e.KIND == "gun_fired"]
+    (t_second, e_second), = [(t, e) for t, e in fired if e.order == 2]
+    b1, b2 = world.bursts[0], world.bursts[1]
+    assert t_second == pytest.approx(b1.t_last)  # received when the first burst's last round left
+    assert b2.t_first >= b1.t_last + LPWS.spin_up_s - 1e-9
+    assert b2.fired > 0 and b1.fired > 0
+    finals = sorted(r.order_id for r in reports if r.final)
+    assert finals == [1, 2]
