@@ -147,6 +147,7 @@ def truncate(table, truth: dict, t_end: float):
         azimuth=table.azimuth[:k],
         elevation=table.elevation[:k],
         range_rate=None if table.range_rate is None else table.range_rate[:k],
+        power=None if table.power is None else table.power[:k],
     )
     return cut, {t: v for t, v in truth.items() if t <= t_end + 1e-9}
 
