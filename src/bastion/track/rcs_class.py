@@ -79,7 +79,9 @@ def wald_bounds(false_report: float, missed_report: float) -> tuple[float, float
 
 def log_priors(grid_dbsm: np.ndarray = GRID_DBSM) -> tuple[np.ndarray, np.ndarray]:
     """ln of the grid weights of the drone and bird RCS priors (each summing to 1 over the grid)."""
-    drone = ((grid_dbsm >= DRONE_DBSM[0]) & (grid_dbsm <= DRONE_DBSM[1])).astype(float)
+    lo, hi = DRONE_DBSM
+    drone = ((grid_dbsm >= lo) & (grid_dbsm <= hi)).astype(float)
+    drone[np.isclose(grid_dbsm, lo) | np.isclose(grid_dbsm, hi)] = 0.5  # trapezoid rule at the edges
     bird = np.exp(-0.5 * ((grid_dbsm - BIRD_MEDIAN_DBSM) / BIRD_SIGMA_DB) ** 2)
     with np.errstate(divide="ignore"):
         return np.log(drone / drone.sum()), np.log(bird / bird.sum())

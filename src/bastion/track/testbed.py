@@ -398,8 +398,11 @@ def rcs_classifier(table: DetectionTable, meta: Meta) -> RcsClassifier | None:
     """The drone-against-bird test of the track file (:mod:`bastion.track.rcs_class`) when the plots
     carry power and meta.json the false-alarm probability; its radar sensitivity from meta.json's
     ``detection_reference``, each missing figure the module's default (shared/domain/sensors.md §2).
-    None otherwise (every confirmed track is reported)."""
+    None otherwise (every confirmed track is reported), and where no plot's power reaches the detector's
+    threshold -ln pfa (e.g. a column of ones: not a square-law detector's output)."""
     if table.power is None or meta.pfa is None:
+        return None
+    if not (table.power >= -math.log(meta.pfa)).any():
         return None
     ref = {
         "pd": meta.reference_pd or rc.DEFAULT_REFERENCE_PD,
