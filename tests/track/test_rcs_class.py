@@ -139,8 +139,8 @@ def test_drones_hidden_at_most_as_often_as_ville_allows():
     bound = np.exp(reject_at)
     n = 4_000
     for r in (6_000.0, 10_000.0):
-        L = _simulate(rng.uniform(*rc.DRONE_DBSM, n), r, 30, rng)
-        hidden = np.mean((L <= reject_at).any(axis=0))
+        llr = _simulate(rng.uniform(*rc.DRONE_DBSM, n), r, 30, rng)
+        hidden = np.mean((llr <= reject_at).any(axis=0))
         assert hidden <= bound + 3 * np.sqrt(bound * (1 - bound) / n)
 
 
