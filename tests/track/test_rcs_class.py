@@ -264,3 +264,25 @@ def test_power_column_read_fast_and_row_by_row(tmp_path):
     p.write_text("time_s,range_m,azimuth_rad,elevation_rad,power\n0,1000,0.1,0.05,x\n1,1010,0.1,0.05,-3\n2,9,0,0,15\n")
     rows = tb.read_detections(p)
     assert rows.time.size == 3 and np.isnan(rows.power[:2]).all() and rows.power[2] == 15.0
+
+
+def test_cli_track_classifies_by_default_and_not_with_no_classify(gen, tmp_path):
+    """``bastion track`` on a file with powers: the test's rows by default, every confirmed track's with
+    ``--no-classify`` (those of run_tracker with classify False, lag 5)."""
+    from typer.testing import CliRunner
+
+    from bastion.cli.main import app
+
+    d = tmp_path / "s"
+    gen.make("lowsnr", d, 6, 21, duration=40.0)
+    runner = CliRunner()
+    rows = {}
+    for flag in ("--classify", "--no-classify"):
+        out = tmp_path / f"t{flag}.csv"
+        args = ["track", str(d / "detections.csv"), "--meta", str(d / "meta.json"), "--out", str(out), flag]
+        r = runner.invoke(app, args)
+        assert r.exit_code == 0, r.output
+        rows[flag] = (out.read_text().count("\n") - 1, r.output)
+    assert rows["--no-classify"][0] == _run(d, lag=5, classify=False).time.size
+    assert rows["--classify"][0] == _run(d, lag=5).time.size < rows["--no-classify"][0]
+    assert "not rejected as birds" in rows["--classify"][1] and "not rejected" not in rows["--no-classify"][1]
