@@ -33,10 +33,13 @@ marked ``*``, and by how much bastion's default is better or worse than that bes
 at the end). Families: ``targets50`` and ``targets200`` (the shared generator, clutter 5/scan),
 ``flights`` (17 real recorded flights near Paris-CDG, simulated radar), ``drones`` (50 manoeuvring
 drones) and ``lowsnr`` (20 small drones near the detection threshold with birds as moving false
-targets) from ``benchmarks/tracking_scenarios.py``. Stone Soup is slow (seconds a scan for JPDA and
-GM-PHD on a loaded machine): families with more targets than ``--stonesoup-max`` are scored on the first
-``--stonesoup-scans`` scans, and ``--slow-scans K`` scores every family on its first K scans; all
-trackers of a row are scored on the same scans (said in the row).
+targets) from ``benchmarks/tracking_scenarios.py``; the lowsnr plots carry their detector power, so
+both bastion columns report only the tracks its drone-against-bird test has not rejected
+(:mod:`bastion.track.rcs_class`; Stone Soup's trackers report every confirmed track). Stone Soup is
+slow (seconds a scan for JPDA and GM-PHD on a loaded machine): families with more targets than
+``--stonesoup-max`` are scored on the first ``--stonesoup-scans`` scans, and ``--slow-scans K``
+scores every family on its first K scans; all trackers of a row are scored on the same scans (said in
+the row).
 
     .venv/bin/python benchmarks/tracking.py --families targets50 targets200 flights drones lowsnr --seeds 1 2
     .venv/bin/python benchmarks/tracking.py --families lowsnr targets50 --seeds 1 --slow-scans 30   # quick
@@ -147,6 +150,7 @@ def truncate(table, truth: dict, t_end: float):
         azimuth=table.azimuth[:k],
         elevation=table.elevation[:k],
         range_rate=None if table.range_rate is None else table.range_rate[:k],
+        power=None if table.power is None else table.power[:k],
     )
     return cut, {t: v for t, v in truth.items() if t <= t_end + 1e-9}
 

@@ -29,7 +29,8 @@ probability ``pd``, Poisson false alarms uniform in range, azimuth and elevation
   its detector output ``power`` (signal + noise over noise, linear: an extra column of
   detections.csv, ignored by a reader that does not know it); a false alarm's power is the noise's,
   above the threshold (exponential, memoryless), a target's that of a Swerling 1 target (exponential
-  of mean 1 + SNR) above it. meta.json adds ``pfa``, ``threshold`` and ``birds``.
+  of mean 1 + SNR) above it. meta.json adds ``pfa``, ``threshold``, ``birds`` and the radar's ``detection_reference``
+(``pd``, ``rcs_m2``, ``range_m``: its sensitivity, as a radar's data sheet states it).
 
     python benchmarks/tracking_scenarios.py flights --targets 17 --seed 1 --out /tmp/f1
 """
@@ -308,7 +309,12 @@ def make(
         n_birds = round(1.5 * targets) if n_birds is None else n_birds
         sig = (sigma_range, sigma_angle, sigma_angle)
         truth, dets, labels, pd = lowsnr(targets, n_birds, rng, times, scan, LOWSNR_PFA, clutter, sig)
-        extra = {"pfa": LOWSNR_PFA, "threshold": float(-np.log(LOWSNR_PFA)), "birds": n_birds}
+        extra = {
+            "pfa": LOWSNR_PFA,
+            "threshold": float(-np.log(LOWSNR_PFA)),
+            "birds": n_birds,
+            "detection_reference": {"pd": LOWSNR_REF_PD, "rcs_m2": LOWSNR_REF_RCS_M2, "range_m": LOWSNR_REF_RANGE_M},
+        }
     elif family == "drones":
         truth = drones(targets, rng, times, scan)
     elif family == "flights":

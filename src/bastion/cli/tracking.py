@@ -30,6 +30,13 @@ def track(
             "track's first plot, trimmed after its last (0: the live picture as it was at each scan)"
         ),
     ] = DEFAULT_LAG,
+    classify: Annotated[
+        bool,
+        typer.Option(
+            help="when the plots carry power (and meta.json pfa): report only the tracks a drone-against-bird "
+            "test of their plots' powers has not rejected (bastion.track.rcs_class); bird tracks are still tracked"
+        ),
+    ] = True,
 ) -> None:
     """Track a testbed scenario: plots in, confirmed tracks per scan out (bad rows counted and skipped)."""
     import numpy as np
@@ -57,7 +64,8 @@ def track(
     choices = {"filter": filter, "associator": associator, "management": management}
     if q is not None:
         choices["q"] = q
-    run = tb.run_tracker(table, m, tb.testbed_config(m, **choices), lag=lag)
+    amp = tb.rcs_classifier(table, m) if classify else None
+    run = tb.run_tracker(table, m, tb.testbed_config(m, **choices), lag=lag, classify=amp or False)
     try:
         tb.write_tracks(out, run)
     except OSError as exc:
@@ -73,6 +81,12 @@ def track(
         console.print(
             f"tracker ({filter}, {associator}, {management}, lag {lag}): "
             f"median {np.median(ms):.2f} ms/scan, max {ms.max():.2f} ms",
+            highlight=False,
+        )
+    if amp is not None:
+        console.print(
+            f"reported: tracks not rejected as birds by their plots' powers (alpha {amp.false_report}, "
+            f"beta {amp.missed_report}; --no-classify: every confirmed track)",
             highlight=False,
         )
     if n_skipped:

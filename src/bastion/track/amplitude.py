@@ -23,9 +23,11 @@ ratio: the same LR in the amplitude domain). The target's mean SNR d is rarely k
 past plots, its maximum-likelihood estimate under the same model is mean(a - T) - 1
 (:func:`snr_estimate`).
 
-This module is not wired into the tracker (``track/tracker.py``); the hook it needs is a per-plot
-factor on the association likelihood and on the track score's hit increment (``ln LR``). What it
-would gain on the lowsnr family is measured in ``benchmarks/tracking_amplitude.py``.
+This ratio (target against noise) is not wired into the tracker's association (``track/tracker.py``);
+the hook it would need is a per-plot factor on the association likelihood and on the track score's hit
+increment (``ln LR``); what it would tell per plot on the lowsnr family is measured in
+``benchmarks/tracking_amplitude.py``. The same Swerling 1 densities, with a drone and a bird
+hypothesis instead of noise, decide what the track file reports: :mod:`bastion.track.rcs_class`.
 """
 
 from __future__ import annotations

@@ -38,7 +38,9 @@ class TrackHistory:
 
     ``scan`` indexes ``times``; ``x`` (R, 6) and ``P`` (R, 6, 6) are the filtered (or, after a miss,
     predicted) moments; ``hit``: the track took a plot at that scan; ``misses``: consecutive misses
-    after it; ``confirmed``: the track was confirmed (or coasting) after that scan."""
+    after it; ``confirmed``: the track was confirmed (or coasting) after that scan; ``reported`` (None:
+    all): the track was a target of interest after that scan (:mod:`bastion.track.rcs_class`): a row
+    is written only if its track was one at the row's horizon."""
 
     times: np.ndarray  # (K,) [s]
     scan: np.ndarray  # (R,) int
@@ -48,6 +50,7 @@ class TrackHistory:
     hit: np.ndarray  # (R,) bool
     misses: np.ndarray  # (R,) int
     confirmed: np.ndarray  # (R,) bool
+    reported: np.ndarray | None = None  # (R,) bool
 
 
 def cv_transition(dt: float, q: float) -> tuple[np.ndarray, np.ndarray]:
@@ -98,6 +101,8 @@ def fixed_lag_report(hist: TrackHistory, lag: int, q: float, report_max_misses: 
     K = hist.times.size
     if lag == 0 or hist.scan.size == 0:
         keep = hist.confirmed & (hist.misses <= report_max_misses)
+        if hist.reported is not None:
+            keep &= hist.reported
         return Report(hist.times[hist.scan[keep]], hist.uid[keep], hist.x[keep])
     # the rows of ever-confirmed tracks, sorted by track then scan (a track's scans are consecutive:
     # it is in the picture at every scan from its first plot until it is deleted)
@@ -128,6 +133,8 @@ def fixed_lag_report(hist: TrackHistory, lag: int, q: float, report_max_misses: 
     hit_ahead = upto - np.maximum(before, base) > 0
     alive_ahead = last >= h_data
     report = (conf_scan[track] <= h_data) & (misses <= report_max_misses) & (hit_ahead | alive_ahead)
+    if hist.reported is not None:  # as the track stood at the row's horizon (its row there)
+        report &= hist.reported[sel][np.arange(n) + (horizon - scan)]
 
     # RTS mean recursion on every row with a successor: gains G = P F' (F P F' + Q)^-1 in one batched
     # solve, then Y_s[r] = x_{k | k+s} = x_r + G_r (Y_{s-1}[r + 1] - F x_r), all rows at once per step s

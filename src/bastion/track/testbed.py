@@ -3,12 +3,19 @@
 Formats (the team's tracking testbed, ``shared/bench/tracking/FORMAT.md``): one radar at the origin
 of a local ENU frame.
 
-* ``detections.csv``: ``time_s,range_m,azimuth_rad,elevation_rad`` (optionally ``range_rate_mps``;
-  other columns, e.g. the lowsnr family's detector ``power``, are ignored), rows in time order, all
-  plots of a scan sharing its ``time_s``; azimuth clockwise from north.
+* ``detections.csv``: ``time_s,range_m,azimuth_rad,elevation_rad`` (optionally ``range_rate_mps``,
+  and ``power``: the detector output, signal + noise over noise, linear, as the lowsnr family writes
+  it; an unreadable power leaves the plot without amplitude, NaN; other columns are ignored), rows in
+  time order, all plots of a scan sharing its ``time_s``; azimuth clockwise from north.
 * ``meta.json``: ``sigma_range_m``, ``sigma_azimuth_rad``, ``sigma_elevation_rad`` (required),
   ``pd``, ``clutter_per_scan``, ``scan_period_s``, ``duration_s``, ``region`` {``min_range_m``,
-  ``max_range_m``, ``max_elevation_rad``} (optional).
+  ``max_range_m``, ``max_elevation_rad``}, ``pfa`` (the detector's false-alarm probability per cell,
+  or ``threshold`` = -ln pfa) and ``detection_reference`` {``pd``, ``rcs_m2``, ``range_m``} (the
+  radar's sensitivity: P_D of a Swerling 1 target of that RCS at that range) (optional).
+
+With plot powers and a false-alarm probability, the track file reports only the tracks that a
+sequential test of "small drone" against "bird" from their plots' powers has not rejected
+(:mod:`bastion.track.rcs_class`); without either, every confirmed track as before.
 * ``truth.csv``: ``time_s,target_id,east_m,north_m,up_m``.
 * ``tracks.csv`` (written): ``time_s,track_id,east_m,north_m,up_m,ve_mps,vn_mps,vu_mps``, one row per
   reported track per scan.
@@ -43,6 +50,8 @@ import numpy as np
 
 from bastion.files import parse_json, read_utf8
 from bastion.sense.types import Detections
+from bastion.track import rcs_class as rc
+from bastion.track.rcs_class import RcsClassifier
 from bastion.track.tracker import Tracker, TrackerConfig
 from bastion.track.types import TrackStatus
 
@@ -72,6 +81,10 @@ class Meta:
     max_range_m: float = 10_000.0
     max_elevation_rad: float = math.pi / 2
     has_region: bool = False  # meta.json declared the surveillance region
+    pfa: float | None = None  # detector false-alarm probability per cell (meta ``pfa`` or ``threshold``)
+    reference_pd: float | None = None  # P_D of reference_rcs_m2 at reference_range_m (Swerling 1)
+    reference_rcs_m2: float | None = None
+    reference_range_m: float | None = None
 
 
 @dataclass(frozen=True)
@@ -85,6 +98,7 @@ class DetectionTable:
     range_rate: np.ndarray | None
     skipped: Counter = field(default_factory=Counter)  # reason -> rows
     rows: int = 0  # data rows read
+    power: np.ndarray | None = None  # detector power of each plot (NaN: unreadable); None: no column
 
 
 def read_meta(path: str | Path) -> Meta:
@@ -128,7 +142,24 @@ def read_meta(path: str | Path) -> Meta:
     )
     if meta.min_range_m >= meta.max_range_m:
         raise TestbedError(f"{path}: region min_range_m must be below max_range_m")
-    return meta
+    pfa = number("pfa", raw)
+    if pfa is None and "threshold" in raw:
+        pfa = math.exp(-number("threshold", raw))
+    if pfa is not None and not 0 < pfa < 1:
+        raise TestbedError(f"{path}: key 'pfa' must be in (0, 1), got {pfa}")
+    ref = raw.get("detection_reference", {})
+    if not isinstance(ref, dict):
+        raise TestbedError(f"{path}: key 'detection_reference' must be an object")
+    ref_pd = number("pd", ref)
+    if ref_pd is not None and not 0 < ref_pd < 1:
+        raise TestbedError(f"{path}: detection_reference key 'pd' must be in (0, 1), got {ref_pd}")
+    return replace(
+        meta,
+        pfa=pfa,
+        reference_pd=ref_pd,
+        reference_rcs_m2=number("rcs_m2", ref),
+        reference_range_m=number("range_m", ref),
+    )
 
 
 @dataclass(frozen=True)
@@ -229,6 +260,9 @@ def _read_detections_fast(path: Path) -> DetectionTable | None:
         rate = "range_rate_mps" in header
         if rate:
             cols.append(header.index("range_rate_mps"))
+        has_power = "power" in header
+        if has_power:
+            cols.append(header.index("power"))
         try:
             a = np.loadtxt(fh, delimiter=",", usecols=cols, ndmin=2, dtype=float, comments=None)
         except ValueError:
@@ -239,10 +273,11 @@ def _read_detections_fast(path: Path) -> DetectionTable | None:
     clock_fault = (np.abs(t) > MAX_TIME_S).any()  # counted and listed by the row-by-row reader
     if clock_fault or (np.diff(t) < 0).any() or (r <= 0).any() or (np.abs(az) > 2 * math.pi).any():
         return None
-    if (np.abs(el) > math.pi / 2).any():
+    if (np.abs(el) > math.pi / 2).any() or (has_power and (a[:, -1] <= 0).any()):
         return None
     c = [np.ascontiguousarray(a[:, j]) for j in range(a.shape[1])]
-    return DetectionTable(c[0], c[1], c[2], c[3], c[4] if rate else None, Counter(), a.shape[0])
+    power = c[-1] if has_power else None
+    return DetectionTable(c[0], c[1], c[2], c[3], c[4] if rate else None, Counter(), a.shape[0], power)
 
 
 def _read_detections_rows(path: Path) -> DetectionTable:
@@ -255,6 +290,8 @@ def _read_detections_rows(path: Path) -> DetectionTable:
         if rate_col is not None:
             cols.append(rate_col)
         width = max(cols) + 1
+        power_col = header.index("power") if "power" in header else None
+        powers: list[float] = []
         out: list[list[float]] = []
         skipped: Counter = Counter()
         last_t, last_line = -math.inf, 0
@@ -294,8 +331,21 @@ def _read_detections_rows(path: Path) -> DetectionTable:
                 skipped["out of range (range <= 0, |azimuth| > 2 pi or |elevation| > pi/2)"] += 1
                 continue
             out.append(vals)
+            if power_col is not None:
+                powers.append(_power(row, power_col))
     a = np.array(out, dtype=float).reshape(-1, len(cols))
-    return DetectionTable(a[:, 0], a[:, 1], a[:, 2], a[:, 3], a[:, 4] if rate_col is not None else None, skipped, rows)
+    rate = a[:, 4] if rate_col is not None else None
+    power = np.array(powers, dtype=float) if power_col is not None else None
+    return DetectionTable(a[:, 0], a[:, 1], a[:, 2], a[:, 3], rate, skipped, rows, power)
+
+
+def _power(row: list[str], col: int) -> float:
+    """A plot's power: a finite positive number, else NaN (the plot is kept, without amplitude)."""
+    try:
+        v = float(row[col])
+    except (ValueError, IndexError):
+        return math.nan
+    return v if math.isfinite(v) and v > 0 else math.nan
 
 
 def scan_times(table: DetectionTable, meta: Meta, max_empty: int = MAX_EMPTY_SCANS) -> np.ndarray:
@@ -344,8 +394,31 @@ def in_region(meta: Meta, pos: np.ndarray) -> np.ndarray:
     return (np.hypot(pos[:, 0], pos[:, 1]) <= meta.max_range_m) & (np.linalg.norm(pos, axis=1) >= meta.min_range_m)
 
 
+def rcs_classifier(table: DetectionTable, meta: Meta) -> RcsClassifier | None:
+    """The drone-against-bird test of the track file (:mod:`bastion.track.rcs_class`) when the plots
+    carry power and meta.json the false-alarm probability; its radar sensitivity from meta.json's
+    ``detection_reference``, each missing figure the module's default (shared/domain/sensors.md §2).
+    None otherwise (every confirmed track is reported), and where no plot's power reaches the detector's
+    threshold -ln pfa (e.g. a column of ones: not a square-law detector's output)."""
+    if table.power is None or meta.pfa is None:
+        return None
+    if not (table.power >= -math.log(meta.pfa)).any():
+        return None
+    ref = {
+        "pd": meta.reference_pd or rc.DEFAULT_REFERENCE_PD,
+        "rcs_m2": meta.reference_rcs_m2 or rc.DEFAULT_REFERENCE_RCS_M2,
+        "range_m": meta.reference_range_m or rc.DEFAULT_REFERENCE_RANGE_M,
+    }
+    return rc.RcsClassifier(rc.Sensitivity.from_reference_pd(meta.pfa, **ref))
+
+
 def run_tracker(
-    table: DetectionTable, meta: Meta, config: TrackerConfig, report_max_misses: int = 2, lag: int = 0
+    table: DetectionTable,
+    meta: Meta,
+    config: TrackerConfig,
+    report_max_misses: int = 2,
+    lag: int = 0,
+    classify: bool | RcsClassifier = True,
 ) -> TrackRun:
     """Run a tracker over the scans and report, at each scan, the confirmed tracks missed at most
     ``report_max_misses`` scans in a row whose position is inside the surveillance region (a
@@ -353,9 +426,16 @@ def run_tracker(
 
     ``lag`` > 0: the rows are written ``lag`` scans late, smoothed, back-filled to each confirmed
     track's first plot and trimmed after its last (:func:`bastion.track.smoothing.fixed_lag_report`,
-    with the tracker's constant-velocity process noise ``config.q``)."""
+    with the tracker's constant-velocity process noise ``config.q``).
+
+    ``classify`` (True: when :func:`rcs_classifier` can, i.e. the plots carry power; or a classifier of
+    one's own; False: never): a track is reported only while the drone-against-bird test has not
+    accepted "bird" (with ``lag``, as it stood at the row's horizon, the last scan whose plots the row
+    uses). The tracker itself is unchanged: bird tracks are still maintained, so they keep their plots."""
     radar = testbed_radar(meta)
     tracker = Tracker([radar], config)
+    amp = (rcs_classifier(table, meta) if classify is True else classify) or None
+
     times = scan_times(table, meta)
     bounds = np.searchsorted(table.time, times, side="left"), np.searchsorted(table.time, times, side="right")
     out_t, out_id, out_x, wall, cpu = [], [], [], [], []
@@ -370,13 +450,24 @@ def run_tracker(
         )
         p0, c0 = time.process_time(), time.perf_counter()
         tracks, changes = tracker.step(det)
+        of_interest = None
+        if amp is not None:  # each track's plot power (NaN: none this scan) and range
+            got = tracks.detection >= 0
+            plot = a + tracks.detection[got]
+            power = np.full(got.size, np.nan)
+            power[got] = table.power[plot]
+            rng = np.linalg.norm(tracks.x[:, :3], axis=1)  # predicted (after a miss)
+            rng[got] = table.range[plot]
+            of_interest = amp.reported(amp.update(tracks.id, power, rng))
         wall.append(time.perf_counter() - c0)
         cpu.append(time.process_time() - p0)
         confirmed += len(changes.confirmed)
         if lag:
-            rows.append((k, tracks))
+            rows.append((k, tracks, of_interest))
             continue
         show = (tracks.status != TrackStatus.TENTATIVE) & (tracks.misses <= report_max_misses)
+        if of_interest is not None:
+            show &= of_interest
         show &= in_region(meta, tracks.x[:, :3])
         if show.any():
             out_t.append(np.full(int(show.sum()), t))
@@ -391,13 +482,14 @@ def run_tracker(
 
         hist = TrackHistory(
             times=times,
-            scan=cat([np.full(p.id.size, k) for k, p in rows], (0,)).astype(np.int64),
-            uid=cat([p.id for _, p in rows], (0,)).astype(np.int64),
-            x=cat([p.x for _, p in rows], (0, 6)),
-            P=cat([p.P for _, p in rows], (0, 6, 6)),
-            hit=cat([p.detection >= 0 for _, p in rows], (0,)).astype(bool),
-            misses=cat([p.misses for _, p in rows], (0,)).astype(np.int64),
-            confirmed=cat([p.status != TrackStatus.TENTATIVE for _, p in rows], (0,)).astype(bool),
+            scan=cat([np.full(p.id.size, k) for k, p, _ in rows], (0,)).astype(np.int64),
+            uid=cat([p.id for _, p, _ in rows], (0,)).astype(np.int64),
+            x=cat([p.x for _, p, _ in rows], (0, 6)),
+            P=cat([p.P for _, p, _ in rows], (0, 6, 6)),
+            hit=cat([p.detection >= 0 for _, p, _ in rows], (0,)).astype(bool),
+            misses=cat([p.misses for _, p, _ in rows], (0,)).astype(np.int64),
+            confirmed=cat([p.status != TrackStatus.TENTATIVE for _, p, _ in rows], (0,)).astype(bool),
+            reported=None if amp is None else cat([f for _, _, f in rows], (0,)).astype(bool),
         )
         rep = fixed_lag_report(hist, lag, config.q, report_max_misses)
         show = in_region(meta, rep.state[:, :3])
