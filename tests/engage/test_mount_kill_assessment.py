@@ -159,3 +159,15 @@ def test_the_re_aimed_schedule_follows_the_exact_lead_close_in(x):
     assert fine <= AIM_KNOT_S**2 / 8 * curvature * 1.2 + 1e-5
     assert fine < 0.5 * LPWS.dispersion_rad
     assert coarse > 2.0e-3  # the old spacing: of the order of the dispersion and more
+
+
+def test_rounds_fired_count_what_left_the_muzzle():
+    """A burst's rounds as ordered less those its cease-fire stopped; one ceased before its first round
+    counts none (the summary's rounds_fired and bursts, the effector usage and incidents use it)."""
+    from types import SimpleNamespace as NS
+
+    from bastion.engine.effector_summary import rounds_fired_by_order
+
+    fired = [NS(payload=NS(order=o, rounds=n)) for o, n in ((1, 150), (2, 150), (3, 93))]
+    ceased = [NS(payload=NS(order=2, rounds_not_fired=70)), NS(payload=NS(order=3, rounds_not_fired=93))]
+    assert rounds_fired_by_order(fired, ceased) == {1: 150, 2: 80, 3: 0}

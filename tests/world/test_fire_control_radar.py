@@ -157,7 +157,7 @@ def test_an_order_for_a_mount_still_firing_waits_for_its_burst_to_end():
         reports += world.fire_control_reports(tk)
     events += world.advance(12.0)
     fired = [(t, e) for t, e in events if e.KIND == "gun_fired"]
-    (t_second, e_second), = [(t, e) for t, e in fired if e.order == 2]
+    ((t_second, _),) = [(t, e) for t, e in fired if e.order == 2]
     b1, b2 = world.bursts[0], world.bursts[1]
     assert t_second == pytest.approx(b1.t_last)  # received when the first burst's last round left
     assert b2.t_first >= b1.t_last + LPWS.spin_up_s - 1e-9

@@ -30,6 +30,16 @@ import math
 from bastion.scenario.catalogue.guns import ROUND_COST_USD
 
 
+def rounds_fired_by_order(gun_fired: list, gun_ceased: list) -> dict[int, int]:
+    """Rounds that left the muzzle per fire order: the burst's rounds (``gun_fired``, counted as the
+    mount received the order) less those its fire-control computer's cease-fire stopped
+    (``gun_ceased``). A burst ceased before its first round counts 0."""
+    out = {e.payload.order: int(e.payload.rounds) for e in gun_fired}
+    for e in gun_ceased:
+        out[e.payload.order] = out.get(e.payload.order, 0) - int(e.payload.rounds_not_fired)
+    return out
+
+
 def _money(x: float | None) -> float | None:
     return None if x is None or not math.isfinite(x) else round(float(x), 2)
 
@@ -44,13 +54,14 @@ def effector_scores(result, kinds: dict[str, list], killed: set[int]) -> dict:
     total = 0.0
     for g in d.guns:
         usage[g.name] = {"kind": "gun", "engagements": 0, "rounds": 0, "cost_usd": 0.0, "kills": 0}
+    fired = rounds_fired_by_order(of("gun_fired"), of("gun_ceased"))
     for e in of("gun_fired"):
         p = e.payload
         g = d.guns[p.gun]
         gun_of_order[p.order] = p.gun
         u = usage[g.name]
         u["engagements"] += 1
-        u["rounds"] += int(p.rounds)
+        u["rounds"] += fired[p.order]
     for g in d.guns:
         u = usage[g.name]
         u["cost_usd"] = u["rounds"] * ROUND_COST_USD.get(g.type.name, math.nan)

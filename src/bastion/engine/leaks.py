@@ -63,7 +63,7 @@ def leak_reasons(events: list, n_guns: int, truth: Callable[[int], tuple[str, in
         if e.kind == "burst_complete" and order_of.get(e.payload.order) in per:
             bursts.setdefault(order_of[e.payload.order], []).append(e)
     fired = [e for e in events if e.kind == "gun_fired"]
-    magazines = [e for e in events if e.kind in ("gun_fired", "gun_reloaded")]
+    magazines = [e for e in events if e.kind in ("gun_fired", "gun_ceased", "gun_reloaded")]
     out = []
     for g, t_leak in sorted(leaks.items()):
         ev = per[g]
@@ -105,7 +105,7 @@ def _reason(g, t_leak, ev, completions, fired, magazines, n_guns, truth) -> tupl
     for e in magazines:
         if e.t <= t_leak:
             p = e.payload
-            ammo_left[p.gun] = p.ammunition_left if e.kind == "gun_fired" else p.ammunition
+            ammo_left[p.gun] = p.ammunition if e.kind == "gun_reloaded" else p.ammunition_left
     if any(e.payload.reason == "no ammunition on any gun" for e in cannot):
         return "out of ammunition", "no gun had rounds while it was a candidate"
     if len(ammo_left) == n_guns and n_guns and all(v < DRY_ROUNDS for v in ammo_left.values()):

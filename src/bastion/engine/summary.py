@@ -10,7 +10,7 @@ import numpy as np
 import shapely
 
 from bastion.engine.bird_summary import with_birds
-from bastion.engine.effector_summary import effector_scores
+from bastion.engine.effector_summary import effector_scores, rounds_fired_by_order
 from bastion.engine.fault_summary import with_faults
 from bastion.engine.leaks import leak_reasons
 from bastion.engine.simulation import RunResult
@@ -86,7 +86,8 @@ def summarise(result: RunResult, leaks: bool = False, costs: bool = False) -> di
             first_fire.setdefault(i, o.payload.t_start if o.kind == "fire_order" else o.t)
         else:
             false_engaged += 1
-    rounds = sum(e.payload.rounds for e in of("gun_fired"))
+    fired_by_order = rounds_fired_by_order(of("gun_fired"), of("gun_ceased"))
+    rounds = sum(fired_by_order.values())  # (a gun fault's stopped rounds: engine/fault_summary.py)
     warnings = of("warning")
     first_warning = first_warnings(warnings, truth)
     per_zone: dict[str, float] = {}
@@ -197,7 +198,7 @@ def summarise(result: RunResult, leaks: bool = False, costs: bool = False) -> di
         "civil_hit": len(of("civil_hit")),
         "false_tracks_engaged": false_engaged,
         "rounds_fired": int(rounds),
-        "bursts": len(of("gun_fired")),
+        "bursts": sum(1 for n in fired_by_order.values() if n > 0),
         "rounds_per_kill": _round(rounds / len(killed), 1) if killed else None,
         "kill_assessments": len(of("kill_assessment")),
         "false_kill_assessments": false_kills,

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bastion.engine.effector_summary import rounds_fired_by_order
 from bastion.incidents.register import Incident, Register
 from bastion.incidents.sites import match_site, place_of
 from bastion.physics.geodesy import Origin
@@ -45,6 +46,7 @@ KINDS = (
     "warning",
     "fire_order",
     "gun_fired",
+    "gun_ceased",
     "hit",
     "kill",
     "leak",
@@ -180,7 +182,7 @@ def build_incident(
     open_ground = {e.payload.threat: e for e in by_kind["impact_open_ground"]}
     first_det = {e.payload.threat: e for e in by_kind["first_detection"]}
     engaged_tracks = {e.payload.track for e in by_kind["fire_order"]}
-    rounds_of_order = {e.payload.order: e.payload.rounds for e in by_kind["gun_fired"]}
+    rounds_of_order = rounds_fired_by_order(by_kind["gun_fired"], by_kind["gun_ceased"])
     end_t = {k: e.t for k, e in {**open_ground, **leak, **kill}.items()}
 
     threats = []
@@ -251,7 +253,7 @@ def build_incident(
                 "gun": str(p.gun),
                 "track": p.track,
                 "threat_seq": track_threat.get(p.track),
-                "rounds": int(p.rounds),
+                "rounds": int(rounds_of_order.get(o, 0)),  # that left the muzzle
                 "pk": p.pk,
                 "range_m": p.range_m,
                 "result": result,
