@@ -146,3 +146,71 @@ def test_candidate_pairs_by_group_are_the_pairs_within_each_group_and_radius(sea
     assert (np.diff(ti) >= 0).all()  # each track's pairs together, tracks in order
     # (without the groups the same sky pairs across them: the test can fail)
     assert gating.candidate_pairs(track_pos, radius, det_pos)[0].size > ti.size
+
+
+def _assign_cluster_by_cluster(n_tracks, n_dets, ti, dj, cost, miss_cost):
+    """The GNN as it was before the blocks (kept as the reference): one exact assignment per connected
+    component of the gated graph, the components of one pair decided alone."""
+    from scipy.optimize import linear_sum_assignment
+
+    from bastion.track.gating import clusters
+
+    out = np.full(n_tracks, -1, dtype=np.intp)
+    comp, tracks_in, dets_in = clusters(n_tracks, n_dets, ti, dj)
+    simple = (tracks_in[comp] == 1) & (dets_in[comp] == 1)
+    take = simple & (cost < miss_cost[ti])
+    out[ti[take]] = dj[take]
+    for label in np.unique(comp[~simple]):
+        sel = comp == label
+        t_ids, t_loc = np.unique(ti[sel], return_inverse=True)
+        d_ids, d_loc = np.unique(dj[sel], return_inverse=True)
+        nt, nd = t_ids.size, d_ids.size
+        big = (max(np.abs(cost[sel]).max(), np.abs(miss_cost[t_ids]).max()) + 1.0) * 10.0 * (nt + 1)
+        matrix = np.full((nt, nd + nt), big)
+        matrix[t_loc, d_loc] = cost[sel]
+        matrix[np.arange(nt), nd + np.arange(nt)] = miss_cost[t_ids]
+        rows, cols = linear_sum_assignment(matrix)
+        real = cols < nd
+        out[t_ids[rows[real]]] = d_ids[cols[real]]
+    return out
+
+
+def _sky(rng, n_tracks, n_dets, radius):
+    """Tracks and plots scattered on a plane, paired within ``radius``: components of every size, from
+    single pairs to chains of tens of tracks as ``radius`` grows; costs continuous (no exact ties)."""
+    from scipy.spatial.distance import cdist
+
+    side = np.sqrt(max(n_tracks, 1)) * 10.0
+    near = cdist(rng.uniform(0, side, (n_tracks, 2)), rng.uniform(0, side, (n_dets, 2))) <= radius
+    ti, dj = (a.astype(np.intp) for a in np.nonzero(near))
+    return ti, dj, rng.normal(-5.0, 4.0, ti.size), rng.uniform(0.5, 3.0, n_tracks)
+
+
+@pytest.mark.parametrize("block", [64, 3])
+@pytest.mark.parametrize("seed", range(6))
+def test_gnn_in_blocks_is_the_assignment_of_one_matrix_and_of_each_cluster(seed, block, monkeypatch):
+    """The block-by-block GNN gives, on instances with many components (the 1,000-target scans: mostly
+    lone pairs, tens of two- and three-track components, and here also chains longer than a block), the
+    same assignment as scipy's ``linear_sum_assignment`` over one matrix of every track and as the
+    component-by-component solver it replaced. Without exact ties the optimum is unique, so equal
+    means equal to the index."""
+    from scipy.optimize import linear_sum_assignment
+
+    from bastion.track import gnn
+
+    monkeypatch.setattr(gnn, "BLOCK_TRACKS", block)
+    rng = np.random.default_rng(seed)
+    for n, radius in [(300, 6.0), (300, 9.0), (200, 12.0), (40, 20.0)]:
+        n_dets = n + int(rng.integers(-n // 5, n // 5))
+        ti, dj, cost, miss = _sky(rng, n, n_dets, radius)
+        got = gnn.assign(n, n_dets, ti, dj, cost, miss)
+        matrix = np.full((n, n_dets + n), np.inf)
+        matrix[ti, dj] = cost
+        matrix[np.arange(n), n_dets + np.arange(n)] = miss
+        rows, cols = linear_sum_assignment(matrix)
+        whole = np.full(n, -1, dtype=np.intp)
+        whole[rows[cols < n_dets]] = cols[cols < n_dets]
+        assert np.array_equal(got, whole)
+        assert np.array_equal(got, _assign_cluster_by_cluster(n, n_dets, ti, dj, cost, miss))
+        # (the instances are not all lone pairs: the exact solver runs, and in more than one block)
+        assert (np.bincount(ti, minlength=n) > 1).sum() > 2 * block or block == 64
