@@ -16,12 +16,12 @@ from functools import lru_cache
 from itertools import chain
 
 import numpy as np
-from numba import njit
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from bastion.physics.geometry import chi2_ppf
+from bastion.track.compiled_loops import kernels
 
 LOG_2PI = float(np.log(2.0 * np.pi))
 
@@ -62,7 +62,7 @@ def candidate_pairs_by_group(
     if int(n_dets @ n_tracks) <= ALL_PAIRS_PER_GROUP * n_tracks.size:
         pos_t = np.ascontiguousarray(track_pos, dtype=float)
         pos_d = np.ascontiguousarray(det_pos, dtype=float)
-        return _pairs_within_groups(pos_t, np.asarray(radius, dtype=float), pos_d, track_bounds, det_bounds)
+        return kernels().pairs_within_groups(pos_t, np.asarray(radius, dtype=float), pos_d, track_bounds, det_bounds)
     ti, dj = [], []
     for a, b, c, d in zip(track_bounds[:-1], track_bounds[1:], det_bounds[:-1], det_bounds[1:], strict=True):
         if a < b and c < d:
@@ -78,32 +78,6 @@ ALL_PAIRS_PER_GROUP = 50_000
 some 5-10 ns a pair compiled, against 50-100 us a group for a k-d tree of its own plus its search;
 the two cost about the same near 100,000 pairs a group (32 groups of 300 tracks and plots: 4.5 ms
 against 5 ms; 4 groups of 1,000: 22 ms against 10 ms; measured on the development machine)."""
-
-
-@njit(cache=True)
-def _pairs_within_groups(track_pos, radius, det_pos, track_bounds, det_bounds):  # pragma: no cover (compiled)
-    """(track, detection) pairs of each group within each track's radius, all against all: a first
-    sweep counts them, a second writes them."""
-    ti = np.empty(0, dtype=np.intp)
-    dj = np.empty(0, dtype=np.intp)
-    for sweep in range(2):
-        k = 0
-        for g in range(track_bounds.size - 1):
-            for i in range(track_bounds[g], track_bounds[g + 1]):
-                r2 = radius[i] * radius[i]
-                for j in range(det_bounds[g], det_bounds[g + 1]):
-                    dx = track_pos[i, 0] - det_pos[j, 0]
-                    dy = track_pos[i, 1] - det_pos[j, 1]
-                    dz = track_pos[i, 2] - det_pos[j, 2]
-                    if dx * dx + dy * dy + dz * dz <= r2:
-                        if sweep == 1:
-                            ti[k] = i
-                            dj[k] = j
-                        k += 1
-        if sweep == 0:
-            ti = np.empty(k, dtype=np.intp)
-            dj = np.empty(k, dtype=np.intp)
-    return ti, dj
 
 
 def inverse_and_logdet(S: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
