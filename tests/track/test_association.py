@@ -186,19 +186,27 @@ def _sky(rng, n_tracks, n_dets, radius):
     return ti, dj, rng.normal(-5.0, 4.0, ti.size), rng.uniform(0.5, 3.0, n_tracks)
 
 
-@pytest.mark.parametrize("block", [64, 3])
+@pytest.mark.parametrize(
+    "setting",
+    [{}, {"BLOCK_TRACKS": 3}, {"SMALL": 0}, {"SMALL": 0, "BLOCK_TRACKS": 3}, {"MAX_ROUNDS": 1}],
+    ids=["default", "blocks of 3", "no enumeration", "no enumeration, blocks of 3", "scipy components"],
+)
 @pytest.mark.parametrize("seed", range(6))
-def test_gnn_in_blocks_is_the_assignment_of_one_matrix_and_of_each_cluster(seed, block, monkeypatch):
-    """The block-by-block GNN gives, on instances with many components (the 1,000-target scans: mostly
-    lone pairs, tens of two- and three-track components, and here also chains longer than a block), the
-    same assignment as scipy's ``linear_sum_assignment`` over one matrix of every track and as the
-    component-by-component solver it replaced. Without exact ties the optimum is unique, so equal
-    means equal to the index."""
+def test_gnn_by_component_is_the_assignment_of_one_matrix_and_of_each_cluster(seed, setting, monkeypatch):
+    """The GNN as it runs — lone pairs at once, components of up to three tracks and three plots by
+    enumeration, larger ones by ``linear_sum_assignment`` in blocks, components labelled by propagation
+    or by scipy — gives, on instances with many components (the 1,000-target scans: mostly lone pairs,
+    tens of two- and three-track components; here also chains longer than a block), the same
+    assignment as scipy's ``linear_sum_assignment`` over one matrix of every track and as the
+    component-by-component solver it replaced, whichever of its ways is forced. Without exact ties the
+    optimum is unique, so equal means equal to the index."""
     from scipy.optimize import linear_sum_assignment
 
     from bastion.track import gnn
 
-    monkeypatch.setattr(gnn, "BLOCK_TRACKS", block)
+    for name, value in setting.items():
+        monkeypatch.setattr(gnn, name, value)
+    block = gnn.BLOCK_TRACKS
     rng = np.random.default_rng(seed)
     for n, radius in [(300, 6.0), (300, 9.0), (200, 12.0), (40, 20.0)]:
         n_dets = n + int(rng.integers(-n // 5, n // 5))
@@ -214,3 +222,42 @@ def test_gnn_in_blocks_is_the_assignment_of_one_matrix_and_of_each_cluster(seed,
         assert np.array_equal(got, _assign_cluster_by_cluster(n, n_dets, ti, dj, cost, miss))
         # (the instances are not all lone pairs: the exact solver runs, and in more than one block)
         assert (np.bincount(ti, minlength=n) > 1).sum() > 2 * block or block == 64
+
+
+@pytest.mark.parametrize("search", ["grid", "k-d tree fallback"])
+@pytest.mark.parametrize("seed", range(4))
+def test_candidate_pairs_are_the_pairs_within_each_radius(seed, search, monkeypatch):
+    """The grid search finds exactly the (track, plot) pairs scipy's distance matrix puts within each
+    track's radius, each track's together and tracks in order, on skies that stress its cells: radii
+    over three orders of magnitude, plots bunched in a few places and scattered, tracks outside the
+    plots' extent, plots in one place, a track with a NaN position or radius (no pair). Forced to its
+    k-d tree fallback it finds the same."""
+    from scipy.spatial.distance import cdist
+
+    from bastion.track import gating
+
+    if search != "grid":
+        monkeypatch.setattr(gating, "GRID_MAX_CANDIDATES", -1)
+    rng = np.random.default_rng(seed)
+    bunch = rng.uniform(-5000.0, 5000.0, (4, 3))
+    skies = [
+        (rng.uniform(-8000, 8000, (300, 3)), rng.uniform(-6000, 6000, (250, 3)), np.exp(rng.uniform(2, 9, 300))),
+        (
+            bunch[rng.integers(0, 4, 200)] + rng.normal(0, 30, (200, 3)),
+            bunch[rng.integers(0, 4, 150)] + rng.normal(0, 30, (150, 3)),
+            rng.uniform(1.0, 80.0, 200),
+        ),
+        (rng.uniform(-100, 100, (20, 3)), np.zeros((5, 3)), rng.uniform(0.0, 120.0, 20)),
+        (rng.uniform(-10, 10, (3, 3)), rng.uniform(-10, 10, (1, 3)), np.array([0.0, 5.0, 1e9])),
+    ]
+    for track_pos, det_pos, radius in skies:
+        track_pos, radius = track_pos.copy(), radius.copy()
+        if track_pos.shape[0] > 5:
+            track_pos[3, 1] = np.nan
+            radius[4] = np.nan
+        ti, dj = gating.candidate_pairs(track_pos, radius, det_pos)
+        with np.errstate(invalid="ignore"):
+            i, j = np.nonzero(cdist(track_pos, det_pos) <= radius[:, None])
+        assert set(zip(ti.tolist(), dj.tolist(), strict=True)) == set(zip(i.tolist(), j.tolist(), strict=True))
+        assert ti.size == i.size and (np.diff(ti) >= 0).all()
+    assert ti.size > 0
