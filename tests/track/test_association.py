@@ -188,18 +188,26 @@ def _sky(rng, n_tracks, n_dets, radius):
 
 @pytest.mark.parametrize(
     "setting",
-    [{}, {"BLOCK_TRACKS": 3}, {"SMALL": 0}, {"SMALL": 0, "BLOCK_TRACKS": 3}, {"MAX_ROUNDS": 1}],
-    ids=["default", "blocks of 3", "no enumeration", "no enumeration, blocks of 3", "scipy components"],
+    [
+        {},
+        {"ENUMERATE_UP_TO": 0},
+        {"ENUMERATE_UP_TO": 1000},
+        {"BLOCK_TRACKS": 3},
+        {"SMALL": 0},
+        {"SMALL": 0, "BLOCK_TRACKS": 3},
+        {"MAX_ROUNDS": 1},
+    ],
+    ids=["default", "one matrix", "by component", "blocks of 3", "no enumeration", "none, blocks of 3", "scipy labels"],
 )
 @pytest.mark.parametrize("seed", range(6))
 def test_gnn_by_component_is_the_assignment_of_one_matrix_and_of_each_cluster(seed, setting, monkeypatch):
-    """The GNN as it runs — lone pairs at once, components of up to three tracks and three plots by
-    enumeration, larger ones by ``linear_sum_assignment`` in blocks, components labelled by propagation
-    or by scipy — gives, on instances with many components (the 1,000-target scans: mostly lone pairs,
-    tens of two- and three-track components; here also chains longer than a block), the same
-    assignment as scipy's ``linear_sum_assignment`` over one matrix of every track and as the
-    component-by-component solver it replaced, whichever of its ways is forced. Without exact ties the
-    optimum is unique, so equal means equal to the index."""
+    """The GNN as it runs — lone pairs at once, then one ``linear_sum_assignment`` matrix, or components
+    of up to three tracks and three plots by enumeration and larger ones by ``linear_sum_assignment``
+    in blocks, components labelled by propagation or by scipy — gives, on instances with many
+    components (the 1,000-target scans: mostly lone pairs, tens of two- and three-track components;
+    here also chains longer than a block), the same assignment as scipy's ``linear_sum_assignment``
+    over one matrix of every track and as the component-by-component solver it replaced, whichever of
+    its ways is forced. Without exact ties the optimum is unique, so equal means equal to the index."""
     from scipy.optimize import linear_sum_assignment
 
     from bastion.track import gnn

@@ -11,15 +11,18 @@ in three ways, none with a Python loop over components:
 
 * a pair whose track and detection have no other pair is a component of its own (the common case for
   separated targets): all of them are decided at once from the degrees, without building the graph;
-* a small component (at most :data:`SMALL` tracks and :data:`SMALL` plots: two or three crossing
-  targets, a track with two or three plots, a plot in two or three gates) by enumerating its 34 joint
-  assignments at most, every small component at once (padded to the largest shape with tracks that
-  gate nothing and cost nothing missed): the 200-target case needs no more, and so never imports
-  ``scipy.optimize`` (with ``scipy.sparse`` and ``scipy.spatial``, which it imports: ~0.4 s of a
-  fresh process's start-up);
-* larger ones exactly by ``scipy.optimize.linear_sum_assignment`` on a dense matrix augmented with one
-  "missed" column per track, forbidden pairs infinite, several components to a matrix up to
-  :data:`BLOCK_TRACKS` tracks (the optimum of a block-diagonal problem is that of each block).
+* where the other pairs hold more than :data:`ENUMERATE_UP_TO` but at most :data:`BLOCK_TRACKS`
+  tracks (a scan of 1,000 targets), all of them exactly by ``scipy.optimize.linear_sum_assignment``
+  on one dense matrix augmented with one "missed" column per track, forbidden pairs infinite (the
+  optimum of a block-diagonal problem is that of each block; one call costs less than a loop over the
+  components);
+* otherwise each small component (at most :data:`SMALL` tracks and :data:`SMALL` plots: two or three
+  crossing targets, a track with two or three plots, a plot in two or three gates) by enumerating its
+  34 joint assignments at most, every small component at once (padded to the largest shape with
+  tracks that gate nothing and cost nothing missed), and larger components by
+  ``linear_sum_assignment`` as above, grouped into matrices of up to :data:`BLOCK_TRACKS` tracks.
+  A 200-target scan needs no more than enumeration, and so never imports ``scipy.optimize`` (with
+  ``scipy.sparse`` and ``scipy.spatial``, which it imports: ~0.4 s of a fresh process's start-up).
 
 Components are labelled by propagating the smallest track number along the pairs (a few rounds for
 components of a few tracks; ``scipy.sparse.csgraph`` after :data:`MAX_ROUNDS`). The assignment is
@@ -44,6 +47,11 @@ SMALL = 3
 """Tracks and plots up to which a component is solved by enumeration: 34 joint assignments (each
 track a distinct plot or none) for three and three."""
 
+ENUMERATE_UP_TO = 16
+"""Tracks in shared gates (in the scan's components of more than one pair) up to which components are
+enumerated rather than all solved in one matrix: at most 8 a scan at 200 targets (seed 1), 14 a scan
+(median) and up to 60 at 1,000; one matrix saves ~0.2 ms a scan there (measured)."""
+
 MAX_ROUNDS = 16
 """Label-propagation rounds before the components are left to ``scipy.sparse.csgraph`` (a round
 crosses one track-plot-track step of a chain)."""
@@ -65,6 +73,9 @@ def assign(
     hard = ~simple
     ti, dj, cost = ti[hard], dj[hard], cost[hard]
     t_ids, t_loc = np.unique(ti, return_inverse=True)  # the tracks and plots of these pairs, numbered
+    if ENUMERATE_UP_TO < t_ids.size <= BLOCK_TRACKS:  # many, but one matrix: no components needed
+        _solve(out, ti, dj, cost, miss_cost)
+        return out
     d_ids, d_loc = np.unique(dj, return_inverse=True)
     t_lab, d_lab = _components(t_ids.size, d_ids.size, t_loc, d_loc)
     nt = np.bincount(t_lab, minlength=t_ids.size)  # tracks and plots of each component (by label)
