@@ -238,8 +238,8 @@ def test_candidate_pairs_are_the_pairs_within_each_radius(seed, search, monkeypa
     """The grid search finds exactly the (track, plot) pairs scipy's distance matrix puts within each
     track's radius, each track's together and tracks in order, on skies that stress its cells: radii
     over three orders of magnitude, plots bunched in a few places and scattered, tracks outside the
-    plots' extent, plots in one place, a track with a NaN position or radius (no pair). Forced to its
-    k-d tree fallback it finds the same."""
+    plots' extent, plots in one place, a track with a NaN position or radius and a plot at infinity
+    (no pair). Forced to its k-d tree fallback it finds the same."""
     from scipy.spatial.distance import cdist
 
     from bastion.track import gating
@@ -263,6 +263,8 @@ def test_candidate_pairs_are_the_pairs_within_each_radius(seed, search, monkeypa
         if track_pos.shape[0] > 5:
             track_pos[3, 1] = np.nan
             radius[4] = np.nan
+            det_pos = det_pos.copy()
+            det_pos[2, 2] = np.inf
         ti, dj = gating.candidate_pairs(track_pos, radius, det_pos)
         with np.errstate(invalid="ignore"):
             i, j = np.nonzero(cdist(track_pos, det_pos) <= radius[:, None])

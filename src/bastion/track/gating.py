@@ -46,6 +46,11 @@ def candidate_pairs(track_pos: np.ndarray, radius: np.ndarray, det_pos: np.ndarr
     e = np.zeros(0, dtype=np.intp)
     if n_t == 0 or n_d == 0:
         return e, e
+    finite = np.isfinite(det_pos).all(axis=1)
+    if not finite.all():  # (a plot without a position pairs with nothing)
+        keep = np.flatnonzero(finite)
+        ti, dj = candidate_pairs(track_pos, radius, det_pos[keep])
+        return ti, keep[dj]
     ok = np.isfinite(track_pos).all(axis=1) & (radius >= 0.0)  # (a NaN radius or position: no pair)
     if not ok.any():
         return e, e
