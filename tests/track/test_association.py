@@ -271,3 +271,18 @@ def test_candidate_pairs_are_the_pairs_within_each_radius(seed, search, monkeypa
         assert set(zip(ti.tolist(), dj.tolist(), strict=True)) == set(zip(i.tolist(), j.tolist(), strict=True))
         assert ti.size == i.size and (np.diff(ti) >= 0).all()
     assert ti.size > 0
+
+
+@pytest.mark.parametrize("setting", [{}, {"ENUMERATE_UP_TO": 0}, {"SMALL": 0}])
+def test_gnn_never_assigns_a_pair_of_nan_cost(setting, monkeypatch):
+    """A NaN cost (bad data) forbids its pair, whichever way its component is solved: a lone pair, a
+    pair in a small component, a pair in a matrix (fail safe: refuse, never a traceback)."""
+    from bastion.track import gnn
+
+    for name, value in setting.items():
+        monkeypatch.setattr(gnn, name, value)
+    ti = np.array([0, 1, 1, 2, 3, 3], dtype=np.intp)
+    dj = np.array([0, 1, 2, 2, 3, 4], dtype=np.intp)
+    cost = np.array([np.nan, np.nan, -5.0, -4.0, -3.0, np.nan])
+    got = gnn.assign(4, 5, ti, dj, cost, np.full(4, 1.0))
+    assert got.tolist() == [-1, 2, -1, 3]

@@ -60,7 +60,8 @@ crosses one track-plot-track step of a chain)."""
 def assign(
     n_tracks: int, n_dets: int, ti: np.ndarray, dj: np.ndarray, cost: np.ndarray, miss_cost: np.ndarray
 ) -> np.ndarray:
-    """Detection index assigned to each track (N,), -1 where none, minimising the total cost."""
+    """Detection index assigned to each track (N,), -1 where none, minimising the total cost (a pair of
+    NaN cost is never assigned)."""
     out = np.full(n_tracks, -1, dtype=np.intp)
     if ti.size == 0:
         return out
@@ -71,7 +72,8 @@ def assign(
     if simple.all():
         return out
     hard = ~simple
-    ti, dj, cost = ti[hard], dj[hard], cost[hard]
+    ti, dj = ti[hard], dj[hard]
+    cost = np.where(np.isnan(cost[hard]), np.inf, cost[hard])  # (a NaN cost forbids its pair, as above)
     t_ids, t_loc = np.unique(ti, return_inverse=True)  # the tracks and plots of these pairs, numbered
     if ENUMERATE_UP_TO < t_ids.size <= BLOCK_TRACKS:  # many, but one matrix: no components needed
         _solve(out, ti, dj, cost, miss_cost)
