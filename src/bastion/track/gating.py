@@ -56,17 +56,18 @@ def candidate_pairs(track_pos: np.ndarray, radius: np.ndarray, det_pos: np.ndarr
         return e, e
     lo = det_pos[:, :2].min(axis=0)
     extent = det_pos[:, :2].max(axis=0) - lo
-    cell = max(float(np.median(radius[ok])), float(extent.max()) / GRID_CELLS, 1e-6)
+    finite_r = radius[ok & np.isfinite(radius)]
+    typical = float(np.median(finite_r)) if finite_r.size else 1.0
+    cell = max(typical, float(extent.max()) / GRID_CELLS, 1e-6)
     w, h = (np.floor(extent / cell).astype(np.int64) + 1).tolist()
     dc = np.minimum(np.floor((det_pos[:, :2] - lo) / cell).astype(np.int64), [w - 1, h - 1])
     order = np.argsort(dc[:, 1] * w + dc[:, 0], kind="stable")
     key = (dc[:, 1] * w + dc[:, 0])[order]  # the plots' cells, in row-major order
     centre = np.where(ok[:, None], track_pos[:, :2] - lo, 0.0)
     r = np.where(ok, radius, -1.0)[:, None]
-    box_lo = np.maximum(np.floor((centre - r) / cell), 0.0)  # each track's box of cells, clipped to the grid
-    box_hi = np.minimum(np.floor((centre + r) / cell), [w - 1.0, h - 1.0])
-    x_lo, y_lo = box_lo.astype(np.int64).T
-    x_hi, y_hi = np.maximum(box_hi, -1.0).astype(np.int64).T
+    # each track's box of cells, clipped to the grid (an empty box where it lies outside)
+    x_lo, y_lo = np.clip(np.floor((centre - r) / cell), 0.0, [w, h]).astype(np.int64).T
+    x_hi, y_hi = np.clip(np.floor((centre + r) / cell), -1.0, [w - 1.0, h - 1.0]).astype(np.int64).T
     rows = np.where((x_hi >= x_lo) & ok, np.maximum(y_hi - y_lo + 1, 0), 0)
     owner, y = _runs(y_lo, rows)  # one (track, row of cells) per element
     a = np.searchsorted(key, y * w + x_lo[owner], side="left")
