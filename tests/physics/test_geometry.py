@@ -55,3 +55,22 @@ def test_chi2_ppf_is_scipy_stats_chi2_ppf_bit_for_bit():
     for dof in range(1, 7):
         for p in [*rng.random(200), 0.5, 0.9, 0.95, 0.99, 0.997, 0.9999]:
             assert chi2_ppf(float(p), dof) == float(chi2.ppf(p, dof))
+
+
+def test_stored_chi2_quantiles_are_scipys_bit_for_bit():
+    """The chi-square quantiles stored so that tracking need not import scipy.special (issue 18) are
+    the numbers scipy computes, and chi2_ppf still computes the others."""
+    from scipy.special import gammaincinv
+    from scipy.stats import chi2
+
+    from bastion.physics.geometry import CHI2_PPF_STORED, chi2_ppf
+    from bastion.track.config import TrackerConfig
+
+    for (p, dof), value in CHI2_PPF_STORED.items():
+        assert value == float(2.0 * gammaincinv(0.5 * dof, p)) == float(chi2.ppf(p, dof))
+        assert chi2_ppf(p, dof) == value
+    cfg = TrackerConfig()
+    assert {(cfg.gate_probability, 3), (cfg.gate_probability, 4), (cfg.adsb_keyed_gate_probability, 3)} <= set(
+        CHI2_PPF_STORED
+    )
+    assert chi2_ppf(0.99, 3) == float(chi2.ppf(0.99, 3))

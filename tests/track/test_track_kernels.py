@@ -122,3 +122,55 @@ def test_polar_jacobian_equals_the_reference(rate):
             want = kernels.polar_jacobian_reference(states, meas.position, meas.dim)
             scale = np.abs(want).max(axis=2, keepdims=True)  # each row's largest derivative
             within(meas.jacobian(states), want, np.abs(want) + scale)
+
+
+@pytest.mark.parametrize(
+    "model",
+    [ConstantVelocity(8.0), ConstantVelocity(0.5, turn_state=True), FreeFall(150.0), FreeFall(150.0, turn_state=True)],
+)
+def test_predict_into_below_the_compiled_size_is_the_compiled_loop_to_the_last_bit(model, monkeypatch):
+    """Below ``COMPILED_MIN_ROWS`` rows the (nearly) constant-velocity prediction runs as the model's
+    numpy ``f``, ``jacobian`` and ``noise`` (numba not loaded, issue 18): the kernel's result exactly,
+    so the choice never changes a track. Both sides of the switch, and the kernel called directly."""
+    from bastion.track import compiled_loops, models
+
+    rng = np.random.default_rng(8)
+    K = 40
+    x = rng.normal(0.0, 3000.0, (K, model.dim))
+    x[:, 3:6] = rng.normal(0.0, 200.0, (K, 3))
+    for dt in (np.full(K, 1.0), rng.uniform(0.0, 30.0, K), np.zeros(K), np.r_[np.full(K - 1, 0.7), np.nan]):
+        outs = []
+        for rows in (10**9, 0):  # the numpy twin, then the compiled loop
+            monkeypatch.setattr(models, "COMPILED_MIN_ROWS", rows)
+            n = model.dim
+            out = (np.full((K, n), np.nan), np.full((K, n, n), np.nan), np.full((K, n, n), np.nan))
+            model.predict_into(x, dt, dt**3, *out)
+            outs.append(out)
+        direct = tuple(np.full_like(a, np.nan) for a in outs[0])
+        turn_sigma2 = model.turn_sigma**2
+        kernels.constant_velocity(x, dt, dt**3, model.q, turn_sigma2, model._gravity, model.turn_state, *direct)
+        for twin, loop, ref in zip(*outs, direct, strict=True):
+            assert np.array_equal(twin, loop, equal_nan=True) and np.array_equal(loop, ref, equal_nan=True)
+    assert compiled_loops.COMPILED_MIN_ROWS > 300  # (the 200-target whole process never loads numba)
+
+
+@pytest.mark.parametrize("rate", [False, True])
+def test_polar_jacobian_numpy_twin_is_the_compiled_loop_to_the_last_bit(rate):
+    """The radar Jacobian's numpy twin (batches below ``COMPILED_MIN_ROWS``) equals the compiled loop
+    bit for bit: ordinary states, one over the radar (the horizontal-range floor), one on the floor's
+    edge and one not finite."""
+    from bastion.track.measurements import polar_jacobian
+
+    rng = np.random.default_rng(9)
+    position = np.array([120.0, -40.0, 12.0])
+    m = 4 if rate else 3
+    for K in (1, 9, 600):
+        x = rng.normal(0.0, 3000.0, (K, 7))
+        x[:, 3:6] = rng.normal(0.0, 100.0, (K, 3))
+        x[0, :3] = position
+        if K > 3:
+            x[1, :3] = position + [1e-3, 0.0, 50.0]  # rho2 = 1e-6 exactly near the floor
+            x[2, 1] = np.nan
+        for states in (x, x[:, :6].copy()):
+            want = kernels.polar_jacobian(states, position, m)
+            assert np.array_equal(polar_jacobian(states, position, m), want, equal_nan=True)

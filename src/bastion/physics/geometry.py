@@ -11,7 +11,6 @@ from functools import lru_cache
 
 import numpy as np
 import shapely
-from scipy.special import gammaincinv
 
 
 def closest_approach(p0: np.ndarray, p1: np.ndarray, c0: np.ndarray, c1: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -60,9 +59,28 @@ def chi2_ppf(probability: float, dof: int) -> float:
 
     ``2 * gammaincinv(dof / 2, p)``: the very expression ``scipy.stats.chi2.ppf`` evaluates (scipy
     1.17 ``chi2_gen._ppf``; ``tests/physics/test_geometry.py`` checks the two agree bit for bit),
-    without importing ``scipy.stats``, which costs about a second at start-up.
+    without importing ``scipy.stats``, which costs about a second at start-up. The tracker's default
+    gates are read from :data:`CHI2_PPF_STORED` and ``scipy.special`` is imported only for others:
+    importing it costs ~0.4 s of CPU (scipy 1.17's array-API layer), a third of a fresh
+    ``bastion track`` process's start-up (issue 18).
     """
+    stored = CHI2_PPF_STORED.get((probability, dof))
+    if stored is not None:
+        return stored
+    from scipy.special import gammaincinv  # (deferred: see above)
+
     return float(2.0 * gammaincinv(0.5 * dof, probability))
+
+
+CHI2_PPF_STORED = {
+    (0.9995, 3): 17.72999622894616,
+    (0.9995, 4): 19.99735499524785,
+    (0.999999, 3): 30.66484970615427,
+}
+""":func:`chi2_ppf` of the tracker's default gates (``bastion.track.config``: ``gate_probability`` 0.9995
+with three plot components, or four with range rate; ``adsb_keyed_gate_probability`` 0.999999 with an
+ADS-B position's three), as scipy 1.17 computes them; ``tests/physics/test_geometry.py`` holds each
+to ``2 * gammaincinv(dof / 2, p)`` bit for bit (a scipy whose last bits move fails it)."""
 
 
 @lru_cache(maxsize=64)

@@ -4,8 +4,9 @@ track management, fusion and metrics. Works on :mod:`bastion.sense` data only (n
 One module per method, as the tree of the pipeline:
 
 * ``models`` (CV, CA, coordinated turn) and ``measurements`` (polar radar, Cartesian position);
+* ``kernels`` (compiled loops, numba) and ``compiled_loops`` (when they are loaded and used);
 * ``ekf``, ``ukf`` and ``imm`` (CV + CT) filters, batched over all tracks;
-* ``gating`` (k-d tree pre-gate, chi-square gate, clusters), ``gnn`` and ``jpda`` association;
+* ``gating`` (grid pre-gate, chi-square gate, clusters), ``gnn`` and ``jpda`` association;
 * ``management`` (M-of-N and score-based SPRT confirmation and deletion);
 * ``initiation`` (a tentative track's state from one plot);
 * ``fusion`` (ADS-B as Cartesian measurements, keyed to tracks), ``estimator`` (the filters applied to
@@ -14,8 +15,8 @@ One module per method, as the tree of the pipeline:
 * ``metrics`` (GOSPA, OSPA, continuity) and ``testbed`` (the tracking testbed's file formats).
 
 The per-scan path is vectorised over all tracks and detections: filters predict and update every
-track with batched matrix expressions; gating prunes pairs with a k-d tree before exact
-Mahalanobis tests; association solves each independent cluster of the gated graph separately.
+track with batched matrix expressions; gating prunes pairs with a grid of cells before exact
+Mahalanobis tests; association solves the independent clusters of the gated graph, all at once.
 """
 
 from bastion.track.config import TrackerConfig

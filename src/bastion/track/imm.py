@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bastion.track import kernels
+from bastion.track.compiled_loops import kernels
 
 
 def transition_matrix(n_modes: int, rate: float, dt: np.ndarray) -> np.ndarray:
@@ -37,7 +37,7 @@ def mix(xs: np.ndarray, Ps: np.ndarray, mu: np.ndarray, Pi: np.ndarray):
 
     ``Pi`` (N, M, M), or (1, M, M) for every track; a compiled loop (:func:`bastion.track.kernels.mix`).
     """
-    return kernels.mix(xs, Ps, mu, Pi)
+    return kernels().mix(xs, Ps, mu, Pi)
 
 
 def update_probabilities(c: np.ndarray, log_likelihood: np.ndarray, floor: float = 1e-9) -> np.ndarray:
@@ -56,7 +56,7 @@ def combine(xs: np.ndarray, Ps: np.ndarray, mu: np.ndarray) -> tuple[np.ndarray,
     loop, :func:`bastion.track.kernels.combine`; a single model's estimates as they are)."""
     if xs.shape[1] == 1:
         return xs[:, 0], Ps[:, 0]
-    return kernels.combine(xs, Ps, mu)
+    return kernels().combine(xs, Ps, mu)
 
 
 def combine_measurements(residual, zs: np.ndarray, Ss: np.ndarray, mu: np.ndarray):

@@ -1,5 +1,5 @@
 """Compiled loops (numba) of the IMM's mixing and moment matching, the motion models' prediction and
-the radar's measurement Jacobian.
+the radar's measurement Jacobian, and gating all against all within the groups of a batch.
 
 Why compiled: every radar scan mixes the mode estimates of every track (:func:`mix`), predicts each
 mode (:func:`constant_velocity`, :func:`coordinated_turn`), linearises the radar measurement
@@ -15,6 +15,11 @@ Each kernel has a readable numpy reference in ``src``: :func:`mix_reference`,
 ``tests/track/test_track_kernels.py`` holds the kernels to them within 1e-12 of the magnitude of
 the terms summed (any order of the floating-point operations passes, a wrong term does not), not
 bit for bit. No fast-math: IEEE operations only.
+
+The tracker imports this module at first use (:mod:`bastion.track.compiled_loops`, which says why),
+and below a batch size runs bit-identical numpy twins of :func:`constant_velocity` and
+:func:`polar_jacobian` instead. :func:`pairs_within_groups` is held to scipy's distance matrix
+(``tests/track/test_association.py``).
 
 The equations are those :mod:`bastion.track.imm` documents (BLK §11.6.6); these functions hold no
 model of their own. Compiled once per machine and cached beside the source (``cache=True``).
@@ -231,6 +236,32 @@ def polar_jacobian(x: np.ndarray, position: np.ndarray, m: int) -> np.ndarray:
             H[k, 3, 4] = nn / r
             H[k, 3, 5] = u / r
     return H
+
+
+@njit(cache=True)
+def pairs_within_groups(track_pos, radius, det_pos, track_bounds, det_bounds):  # pragma: no cover (compiled)
+    """(track, detection) pairs of each group within each track's radius, all against all: a first
+    sweep counts them, a second writes them (:func:`bastion.track.gating.candidate_pairs_by_group`)."""
+    ti = np.empty(0, dtype=np.intp)
+    dj = np.empty(0, dtype=np.intp)
+    for sweep in range(2):
+        k = 0
+        for g in range(track_bounds.size - 1):
+            for i in range(track_bounds[g], track_bounds[g + 1]):
+                r2 = radius[i] * radius[i]
+                for j in range(det_bounds[g], det_bounds[g + 1]):
+                    dx = track_pos[i, 0] - det_pos[j, 0]
+                    dy = track_pos[i, 1] - det_pos[j, 1]
+                    dz = track_pos[i, 2] - det_pos[j, 2]
+                    if dx * dx + dy * dy + dz * dz <= r2:
+                        if sweep == 1:
+                            ti[k] = i
+                            dj[k] = j
+                        k += 1
+        if sweep == 0:
+            ti = np.empty(k, dtype=np.intp)
+            dj = np.empty(k, dtype=np.intp)
+    return ti, dj
 
 
 def mix_reference(xs: np.ndarray, Ps: np.ndarray, mu: np.ndarray, Pi: np.ndarray):

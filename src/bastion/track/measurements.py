@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bastion.physics.geodesy import polar_to_enu, wrap_angle
-from bastion.track import kernels
+from bastion.track.compiled_loops import COMPILED_MIN_ROWS, kernels
 
 
 @dataclass(frozen=True)
@@ -55,8 +55,12 @@ class PolarRadar:
         return z
 
     def jacobian(self, x: np.ndarray) -> np.ndarray:
-        """dh/dx (N, m, n), analytic (BLK §10.4; a compiled loop, :func:`bastion.track.kernels.polar_jacobian`)."""
-        return kernels.polar_jacobian(x, self.position, self.dim)
+        """dh/dx (N, m, n), analytic (BLK §10.4): a compiled loop (:func:`bastion.track.kernels.polar_jacobian`)
+        from :data:`~bastion.track.compiled_loops.COMPILED_MIN_ROWS` rows, below its numpy twin
+        (:func:`polar_jacobian`, the same bits)."""
+        if x.shape[0] < COMPILED_MIN_ROWS:
+            return polar_jacobian(x, self.position, self.dim)
+        return kernels().polar_jacobian(x, self.position, self.dim)
 
     @staticmethod
     def residual(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -117,3 +121,37 @@ def polar_to_cartesian_cov(r, az, el, sig_r: float, sig_az: float, sig_el: float
     J[:, 2, 0], J[:, 2, 1], J[:, 2, 2] = se, 0.0, r * ce
     R = np.diag([sig_r**2, sig_az**2, sig_el**2])
     return J @ R @ J.transpose(0, 2, 1)
+
+
+def polar_jacobian(x: np.ndarray, position: np.ndarray, m: int) -> np.ndarray:
+    """:func:`bastion.track.kernels.polar_jacobian` as array operations: the same floating-point
+    operations in the same order (its result to the last bit, tested), for batches too small to be
+    worth loading numba (:mod:`bastion.track.compiled_loops`). The formulas are those of
+    :func:`bastion.track.kernels.polar_jacobian_reference`."""
+    e = x[:, 0] - position[0]
+    nn = x[:, 1] - position[1]
+    u = x[:, 2] - position[2]
+    rho2 = e * e + nn * nn
+    rho2 = np.where(rho2 < 1e-6, 1e-6, rho2)  # (as the loop: a NaN stays NaN)
+    rho = np.sqrt(rho2)
+    r2 = rho2 + u * u
+    r = np.sqrt(r2)
+    H = np.zeros((x.shape[0], m, x.shape[1]))
+    H[:, 0, 0] = e / r
+    H[:, 0, 1] = nn / r
+    H[:, 0, 2] = u / r
+    H[:, 1, 0] = nn / rho2
+    H[:, 1, 1] = -e / rho2
+    H[:, 2, 0] = -e * u / (r2 * rho)
+    H[:, 2, 1] = -nn * u / (r2 * rho)
+    H[:, 2, 2] = rho / r2
+    if m == 4:
+        ve, vn, vu = x[:, 3], x[:, 4], x[:, 5]
+        rdot = ((e * ve + u * vu) + nn * vn) / r
+        H[:, 3, 0] = (ve - rdot * e / r) / r
+        H[:, 3, 1] = (vn - rdot * nn / r) / r
+        H[:, 3, 2] = (vu - rdot * u / r) / r
+        H[:, 3, 3] = e / r
+        H[:, 3, 4] = nn / r
+        H[:, 3, 5] = u / r
+    return H

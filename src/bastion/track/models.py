@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bastion.physics.constants import G0
-from bastion.track import kernels
+from bastion.track.compiled_loops import COMPILED_MIN_ROWS, kernels
 
 
 def _eye_batch(n: int, k: int) -> np.ndarray:
@@ -92,9 +92,14 @@ class ConstantVelocity:
         return Q
 
     def predict_into(self, x, dt, dt3, out_x, F, Q) -> None:
-        """``f``, ``jacobian`` and ``noise`` into ``out_x`` (K, n), ``F`` and ``Q`` (K, n, n): one compiled loop."""
+        """``f``, ``jacobian`` and ``noise`` into ``out_x`` (K, n), ``F`` and ``Q`` (K, n, n): one compiled
+        loop from :data:`~bastion.track.compiled_loops.COMPILED_MIN_ROWS` rows; below, these methods,
+        whose operations are the loop's in the same order (the same bits, tested)."""
+        if x.shape[0] < COMPILED_MIN_ROWS:
+            out_x[:], F[:], Q[:] = self.f(x, dt), self.jacobian(x, dt), self.noise(x, dt)
+            return
         turn = self.turn_state
-        kernels.constant_velocity(x, dt, dt3, self.q, self.turn_sigma**2, self._gravity, turn, out_x, F, Q)
+        kernels().constant_velocity(x, dt, dt3, self.q, self.turn_sigma**2, self._gravity, turn, out_x, F, Q)
 
 
 @dataclass(frozen=True)
@@ -225,7 +230,7 @@ class CoordinatedTurn:
         """``f``, ``jacobian`` and ``noise`` into ``out_x`` (K, 7), ``F`` and ``Q`` (K, 7, 7): one compiled
         loop (numpy forms the series' powers, which the compiled power does not match to the last bit)."""
         w3 = (x[:, 6] * dt) ** 3
-        kernels.coordinated_turn(x, dt, dt3, dt**4, w3, self.q, self.q_turn, out_x, F, Q)
+        kernels().coordinated_turn(x, dt, dt3, dt**4, w3, self.q, self.q_turn, out_x, F, Q)
 
 
 @dataclass(frozen=True)

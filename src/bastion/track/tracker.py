@@ -16,8 +16,8 @@ rows of a :class:`~bastion.track.table.TrackTable`; the filters that predict and
 Everything is a batched array operation over tracks and plots; with an EKF the measurement
 prediction and the Kalman update take every (track, mode) pair of an IMM as one batch. The only
 Python loops run over the motion models of an IMM in the prediction (up to three: CV, coordinated
-turn, free flight), over multi-track clusters in association, over the few new or deleted tracks,
-and over the rounds of an ADS-B batch (the k-th report of every aircraft). At a few tracks per scan
+turn, free flight), over blocks of large multi-track clusters in association, over the few new or
+deleted tracks, and over the rounds of an ADS-B batch (the k-th report of every aircraft). At a few tracks per scan
 the cost is per numpy call, not per track, which is why modes are batched rather than looped.
 """
 
@@ -204,7 +204,7 @@ class Tracker:
         return _Gated(ti[ok], dj[ok], log_w, zs, Ss, Cs, z_bar)
 
     def _candidates(self, scan: _Scan, z_bar: np.ndarray, gate: float) -> tuple[np.ndarray, np.ndarray]:
-        """(track, plot) pairs within a Euclidean radius that bounds each track's gate (k-d tree), a
+        """(track, plot) pairs within a Euclidean radius that bounds each track's gate (a grid search), a
         replication's tracks with its own plots only."""
         tab, rt = self.table, scan.radar.type
         x_bar, P_bar = imm.combine(tab.xs, tab.Ps, tab.mu)
