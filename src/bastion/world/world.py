@@ -236,9 +236,13 @@ class World:
         latency = self.scenario.defence.guns[order.gun].type.c2_latency_s
         if latency <= 0.0:
             return self._deliver(order, t)
-        heapq.heappush(self._inbox, (t + latency, self._inbox_seq, order))
-        self._inbox_seq += 1
+        self._queue(order, t + latency)
         return []
+
+    def _queue(self, order: FireOrder, t: float) -> None:
+        """Hold ``order`` until ``t`` [s] (its arrival at the mount, or the end of the burst in progress)."""
+        heapq.heappush(self._inbox, (t, self._inbox_seq, order))
+        self._inbox_seq += 1
 
     def _deliver(self, order: FireOrder, t: float) -> list[TruthEvent]:
         """A mount receives a fire order at time ``t`` and fires it, unless it is down then
@@ -248,8 +252,7 @@ class World:
         BurstPlanner.plan`'s ``free_at``); the mount then slews and spins up for it."""
         busy = float(self.mounts.busy_until[order.gun])
         if busy > t + 1e-9:
-            heapq.heappush(self._inbox, (busy, self._inbox_seq, order))
-            self._inbox_seq += 1
+            self._queue(order, busy)
             return []
         why = self.mount_down(order.gun, t) if self.mount_down is not None else ""
         if why:
