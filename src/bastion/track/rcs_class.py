@@ -175,14 +175,10 @@ class RcsClassifier:
 
     def log_ratio(self, ll: np.ndarray) -> np.ndarray:
         """L = ln marginal likelihood (drone) - ln marginal likelihood (bird) of accumulated ``ll`` (N, G)."""
-        return _logsumexp(ll + self._log_drone) - _logsumexp(ll + self._log_bird)
+        from scipy.special import logsumexp  # (deferred: a file without powers never needs scipy)
+
+        return logsumexp(ll + self._log_drone, axis=1) - logsumexp(ll + self._log_bird, axis=1)
 
     def reported(self, llr: np.ndarray) -> np.ndarray:
         """Mask of tracks reported as targets of interest: not (yet) accepted as birds (L > A)."""
         return np.asarray(llr) > self.reject_at
-
-
-def _logsumexp(x: np.ndarray) -> np.ndarray:
-    top = np.max(x, axis=1, keepdims=True)
-    top = np.where(np.isfinite(top), top, 0.0)
-    return (top + np.log(np.exp(x - top).sum(axis=1, keepdims=True)))[:, 0]
